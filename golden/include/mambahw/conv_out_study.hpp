@@ -1,0 +1,51 @@
+// The conv-output quantization study `mambahw run` reports: one synthetic
+// conv layer of a model, calibrated and quantized under each scheme, with the
+// statistics architects asked for (saturation, outliers, flags, SQNR).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mambahw/calibration.hpp"
+#include "mambahw/quant_scheme.hpp"
+#include "mambahw/stats.hpp"
+
+namespace mambahw {
+
+struct StudyInputs {
+  int seq_len = 512;
+  int batch = 1;
+  std::uint64_t seed = 1;
+  int calib_batches = 4;
+  int calib_seq_len = 512;
+};
+
+struct SchemeStudy {
+  QuantScheme scheme;
+  std::string skipped;  // non-empty: why the scheme does not apply to the model
+  ConvOutQuantizer quantizer;
+  DistributionStats y;            // FP32 conv+SiLU output, SSM-input (x) channels
+  std::int64_t elements = 0;      // SSM-input elements evaluated
+  std::int64_t int8_saturated = 0;   // INT8 codes (all conv channels) that clipped
+  std::int64_t int8_elements = 0;
+  ErrorStats int8_error;          // INT8 dequantized vs FP32, x channels
+  ErrorStats ssm_input_error;     // what the SSM reads, vs FP32, x channels
+  std::int64_t flagged = 0;       // dual-scale outliers
+  std::int64_t outlier_saturated = 0;  // dual-scale outliers whose code clipped
+  int ssm_input_bits = 8;         // bits per SSM-input element in memory
+  int uncovered_channels = 0;     // Quamba2 channels no range covers
+  float scale_min = 0, scale_max = 0;  // INT8 conv-output scales
+};
+
+struct ConvOutStudy {
+  std::string model;
+  StudyInputs inputs;
+  std::vector<SchemeStudy> schemes;
+};
+
+ConvOutStudy run_conv_out_study(const ModelShape& m, const std::vector<QuantScheme>& schemes,
+                                const StudyInputs& in);
+
+}  // namespace mambahw

@@ -1,0 +1,62 @@
+// A dense row-major tensor of up to 4 dimensions. The golden model keeps data
+// in plain contiguous storage so that bit patterns can be compared and
+// exported directly; Eigen is used only for float reference computations.
+#pragma once
+
+#include <array>
+#include <cassert>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+namespace mambahw {
+
+template <class T>
+class Tensor {
+ public:
+  Tensor() = default;
+  explicit Tensor(std::initializer_list<std::size_t> shape, T fill = T{}) {
+    assert(shape.size() >= 1 && shape.size() <= 4);
+    rank_ = shape.size();
+    std::size_t i = 0;
+    for (auto s : shape) shape_[i++] = s;
+    data_.assign(count(), fill);
+  }
+
+  std::size_t rank() const { return rank_; }
+  std::size_t dim(std::size_t i) const { return shape_[i]; }
+  std::size_t size() const { return data_.size(); }
+  T* data() { return data_.data(); }
+  const T* data() const { return data_.data(); }
+  std::vector<T>& vec() { return data_; }
+  const std::vector<T>& vec() const { return data_; }
+
+  T& operator()(std::size_t i) { return data_[i]; }
+  const T& operator()(std::size_t i) const { return data_[i]; }
+  T& operator()(std::size_t i, std::size_t j) { return data_[i * shape_[1] + j]; }
+  const T& operator()(std::size_t i, std::size_t j) const { return data_[i * shape_[1] + j]; }
+  T& operator()(std::size_t i, std::size_t j, std::size_t k) {
+    return data_[(i * shape_[1] + j) * shape_[2] + k];
+  }
+  const T& operator()(std::size_t i, std::size_t j, std::size_t k) const {
+    return data_[(i * shape_[1] + j) * shape_[2] + k];
+  }
+
+  friend bool operator==(const Tensor&, const Tensor&) = default;
+
+ private:
+  std::size_t count() const {
+    std::size_t n = 1;
+    for (std::size_t i = 0; i < rank_; ++i) n *= shape_[i];
+    return n;
+  }
+  std::size_t rank_ = 0;
+  std::array<std::size_t, 4> shape_{};
+  std::vector<T> data_;
+};
+
+using FloatTensor = Tensor<float>;
+using Int8Tensor = Tensor<std::int8_t>;
+
+}  // namespace mambahw

@@ -1,0 +1,162 @@
+#include "mambahw/numerics.hpp"
+
+#include <array>
+#include <cmath>
+#include <limits>
+
+namespace mambahw {
+
+float round_to_integral(float x, Rounding mode) {
+  // |x| >= 2^23 is already integral (and covers +-Inf); NaN passes through.
+  if (!(std::fabs(x) < 8388608.0f)) return x;
+  const float t = std::trunc(x);  // exact; keeps the sign of a zero result
+  if (mode == Rounding::kTowardZero) return t;
+  const float frac = std::fabs(x - t);  // exact: x and t share sign and exponent range
+  bool away;
+  if (frac != 0.5f) {
+    away = frac > 0.5f;
+  } else if (mode == Rounding::kHalfAwayFromZero) {
+    away = true;
+  } else {
+    away = (static_cast<std::int32_t>(t) & 1) != 0;  // |t| < 2^23 fits
+  }
+  return away ? t + std::copysign(1.0f, x) : t;
+}
+
+float ftz_if(float x, Denormals d) {
+  return d == Denormals::kFlushToZero ? flush_subnormal(x) : x;
+}
+float fmul(float a, float b, Denormals d) { return ftz_if(ftz_if(a, d) * ftz_if(b, d), d); }
+float fadd(float a, float b, Denormals d) { return ftz_if(ftz_if(a, d) + ftz_if(b, d), d); }
+float fdiv(float a, float b, Denormals d) { return ftz_if(ftz_if(a, d) / ftz_if(b, d), d); }
+float ffma(float a, float b, float c, Denormals d) {
+  return ftz_if(std::fma(ftz_if(a, d), ftz_if(b, d), ftz_if(c, d)), d);
+}
+
+float reciprocal(float scale) { return 1.0f / scale; }
+
+float scaled_value(float x, float scale, float inv_scale, const NumericsPolicy& p) {
+  return p.quantize_op == QuantizeOp::kMultiplyReciprocal ? fmul(x, inv_scale, p.denormals)
+                                                          : fdiv(x, scale, p.denormals);
+}
+
+namespace {
+// PTX cvt.rzi.s32.f32 on an integral value: saturate to int32, NaN -> 0.
+std::int32_t to_int32_saturating(float integral) {
+  if (std::isnan(integral)) return 0;
+  if (integral >= 2147483648.0f) return std::numeric_limits<std::int32_t>::max();
+  if (integral < -2147483648.0f) return std::numeric_limits<std::int32_t>::min();
+  return static_cast<std::int32_t>(integral);
+}
+
+std::int32_t wrap_to_bits(std::int32_t v, int bits) {
+  const std::uint32_t mask = bits >= 32 ? ~0u : (1u << bits) - 1u;
+  const std::uint32_t low = static_cast<std::uint32_t>(v) & mask;
+  const std::uint32_t sign = 1u << (bits - 1);
+  return static_cast<std::int32_t>((low ^ sign) - sign);  // sign-extend
+}
+}  // namespace
+
+std::int32_t code_of_scaled(float v, const NumericsPolicy& p, CodeRange r) {
+  if (std::isnan(v)) return 0;
+  const float q = round_to_integral(v, p.rounding);
+  if (p.overflow == Overflow::kWrap) return wrap_to_bits(to_int32_saturating(q), r.bits);
+  if (q >= static_cast<float>(r.qmax)) return r.qmax;
+  if (q <= static_cast<float>(r.qmin)) return r.qmin;
+  return static_cast<std::int32_t>(q);
+}
+
+std::int32_t quantize(float x, float scale, float inv_scale, const NumericsPolicy& p,
+                      CodeRange r) {
+  return code_of_scaled(scaled_value(x, scale, inv_scale, p), p, r);
+}
+
+// ---- FP16 -------------------------------------------------------------------
+
+std::uint16_t fp32_to_fp16(float x) {
+  const std::uint32_t b = bits_of(x);
+  const auto sign = static_cast<std::uint16_t>((b >> 16) & 0x8000u);
+  const std::uint32_t a = b & ~kFp32SignMask;
+  if (a > kFp32ExpMask) return 0x7E00u;                    // NaN
+  if (a >= 0x477F'F000u) return sign | 0x7C00u;             // >= 65520 rounds to Inf
+  if (a >= 0x3880'0000u) {                                  // normal half: |x| >= 2^-14
+    const std::uint32_t exp = (a >> 23) - 127u + 15u;
+    const std::uint32_t mant = a & kFp32FracMask;
+    std::uint32_t h = (exp << 10) | (mant >> 13);
+    const std::uint32_t rem = mant & 0x1FFFu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // carry may bump the exponent
+    return static_cast<std::uint16_t>(sign | h);
+  }
+  if (a <= 0x3300'0000u) return sign;                       // |x| <= 2^-25 rounds to zero
+  // Subnormal half: value = m * 2^-24. |x| = m24 * 2^(e-23), so m = m24 >> -(e+1).
+  const int e = static_cast<int>(a >> 23) - 127;            // in [-25, -15]
+  const std::uint32_t m24 = (a & kFp32FracMask) | 0x80'0000u;
+  const int shift = -(e + 1);                               // in [14, 24]
+  std::uint32_t h = m24 >> shift;
+  const std::uint32_t rem = m24 & ((1u << shift) - 1u);
+  const std::uint32_t half = 1u << (shift - 1);
+  if (rem > half || (rem == half && (h & 1u))) ++h;         // 1024 becomes the smallest normal
+  return static_cast<std::uint16_t>(sign | h);
+}
+
+float fp16_to_fp32(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exp = (h >> 10) & 0x1Fu;
+  const std::uint32_t mant = h & 0x3FFu;
+  if (exp == 0x1Fu) return float_of(sign | kFp32ExpMask | (mant << 13));
+  if (exp != 0) return float_of(sign | ((exp - 15u + 127u) << 23) | (mant << 13));
+  // zero or subnormal: mant * 2^-24, exact in FP32
+  const float mag = static_cast<float>(mant) * 5.9604644775390625e-8f;
+  return float_of(sign | bits_of(mag));
+}
+
+// ---- names --------------------------------------------------------------------
+
+namespace {
+template <class E, std::size_t N>
+std::optional<E> parse_name(std::string_view s,
+                            const std::array<std::pair<std::string_view, E>, N>& table) {
+  for (const auto& [name, value] : table)
+    if (name == s) return value;
+  return std::nullopt;
+}
+template <class E, std::size_t N>
+std::string_view name_of(E v, const std::array<std::pair<std::string_view, E>, N>& table) {
+  for (const auto& [name, value] : table)
+    if (value == v) return name;
+  return "?";
+}
+
+constexpr std::array<std::pair<std::string_view, Rounding>, 3> kRoundingNames{{
+    {"half_away_from_zero", Rounding::kHalfAwayFromZero},
+    {"half_to_even", Rounding::kHalfToEven},
+    {"toward_zero", Rounding::kTowardZero},
+}};
+constexpr std::array<std::pair<std::string_view, QuantizeOp>, 2> kQuantizeOpNames{{
+    {"multiply_reciprocal", QuantizeOp::kMultiplyReciprocal},
+    {"divide", QuantizeOp::kDivide},
+}};
+constexpr std::array<std::pair<std::string_view, Overflow>, 2> kOverflowNames{{
+    {"saturate", Overflow::kSaturate},
+    {"wrap", Overflow::kWrap},
+}};
+constexpr std::array<std::pair<std::string_view, Denormals>, 2> kDenormalNames{{
+    {"preserve", Denormals::kPreserve},
+    {"flush_to_zero", Denormals::kFlushToZero},
+}};
+}  // namespace
+
+std::string_view to_string(Rounding v) { return name_of(v, kRoundingNames); }
+std::string_view to_string(QuantizeOp v) { return name_of(v, kQuantizeOpNames); }
+std::string_view to_string(Overflow v) { return name_of(v, kOverflowNames); }
+std::string_view to_string(Denormals v) { return name_of(v, kDenormalNames); }
+std::optional<Rounding> parse_rounding(std::string_view s) { return parse_name(s, kRoundingNames); }
+std::optional<QuantizeOp> parse_quantize_op(std::string_view s) {
+  return parse_name(s, kQuantizeOpNames);
+}
+std::optional<Overflow> parse_overflow(std::string_view s) { return parse_name(s, kOverflowNames); }
+std::optional<Denormals> parse_denormals(std::string_view s) {
+  return parse_name(s, kDenormalNames);
+}
+
+}  // namespace mambahw

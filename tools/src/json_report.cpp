@@ -1,0 +1,103 @@
+#include "json_report.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+#include <filesystem>
+
+namespace mambahw::cli {
+
+using nlohmann::json;
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json to_json(const NumericsPolicy& p) {
+  return {{"rounding", to_string(p.rounding)},
+          {"quantize_op", to_string(p.quantize_op)},
+          {"overflow", to_string(p.overflow)},
+          {"denormals", to_string(p.denormals)},
+          {"silu_division", to_string(p.silu_division)}};
+}
+
+namespace {
+json to_json(const ErrorStats& e) {
+  return {{"sqnr_db", number(e.sqnr_db)},
+          {"max_abs_err", e.max_abs_err},
+          {"mean_abs_err", e.mean_abs_err},
+          {"exact", e.exact},
+          {"count", e.count}};
+}
+json to_json(const DistributionStats& d) {
+  return {{"min", d.min},     {"max", d.max},       {"mean", d.mean},
+          {"std", d.std},     {"absmax", d.absmax}, {"p99", d.p99},
+          {"p99_9", d.p999},  {"p99_95", d.p9995},  {"p99_99", d.p9999},
+          {"max_over_p99_99", d.max_over_p9999},    {"outlier_fraction_6sigma", d.outlier_fraction}};
+}
+double frac(std::int64_t a, std::int64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; }
+}  // namespace
+
+json to_json(const ConvOutStudy& s) {
+  json schemes = json::array();
+  for (const SchemeStudy& r : s.schemes) {
+    json j = {{"scheme", r.scheme.name},
+              {"base", to_string(r.scheme.base)},
+              {"ssm_input", to_string(r.scheme.ssm_input)},
+              {"applicable", r.skipped.empty()}};
+    if (!r.skipped.empty()) {
+      j["skipped_reason"] = r.skipped;
+      schemes.push_back(j);
+      continue;
+    }
+    j["numerics"] = to_json(r.scheme.numerics);
+    j["conv_order"] = to_string(r.scheme.conv_order);
+    j["observer"] = to_string(r.scheme.conv_out_observer.kind);
+    j["int8_scale_min"] = r.scale_min;
+    j["int8_scale_max"] = r.scale_max;
+    j["uncovered_channels"] = r.uncovered_channels;
+    j["int8_elements"] = r.int8_elements;
+    j["int8_saturated"] = r.int8_saturated;
+    j["int8_saturated_fraction"] = frac(r.int8_saturated, r.int8_elements);
+    j["int8_error"] = to_json(r.int8_error);
+    j["ssm_input_bits"] = r.ssm_input_bits;
+    j["ssm_input_elements"] = r.elements;
+    j["ssm_input_error"] = to_json(r.ssm_input_error);
+    j["conv_out_distribution"] = to_json(r.y);
+    if (r.quantizer.dual) {
+      const DualScaleFormat& f = *r.quantizer.dual;
+      j["dual_scale"] = {{"code_bits", f.code_bits()},
+                         {"qmin", f.range.qmin},
+                         {"qmax", f.range.qmax},
+                         {"scale1", f.scale1},
+                         {"scale2", f.scale2},
+                         {"scale12", f.scale12},
+                         {"threshold", r.quantizer.dual_threshold},
+                         {"flagged", r.flagged},
+                         {"flagged_fraction", frac(r.flagged, r.elements)},
+                         {"outlier_saturated", r.outlier_saturated}};
+    }
+    schemes.push_back(j);
+  }
+  return {{"model", s.model},
+          {"seq_len", s.inputs.seq_len},
+          {"batch", s.inputs.batch},
+          {"seed", s.inputs.seed},
+          {"calib_batches", s.inputs.calib_batches},
+          {"calib_seq_len", s.inputs.calib_seq_len},
+          {"schemes", schemes}};
+}
+
+void write_json_file(const std::string& path, const json& j) {
+  const std::filesystem::path target(path);
+  std::filesystem::path tmp = target;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << j.dump(2) << '\n';
+    if (!out.flush()) throw std::runtime_error("write failed: " + tmp.string());
+  }
+  std::filesystem::rename(tmp, target);
+}
+
+}  // namespace mambahw::cli

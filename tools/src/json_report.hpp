@@ -1,0 +1,18 @@
+// JSON forms of the reports, for scripts (schemas in README.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "mambahw/config.hpp"
+#include "mambahw/conv_out_study.hpp"
+
+namespace mambahw::cli {
+
+nlohmann::json to_json(const NumericsPolicy& p);
+nlohmann::json to_json(const ConvOutStudy& s);
+// +-Inf and NaN are not JSON: they become null.
+nlohmann::json number(double v);
+// Writes `j` to `path` through a temporary file renamed into place.
+void write_json_file(const std::string& path, const nlohmann::json& j);
+
+}  // namespace mambahw::cli

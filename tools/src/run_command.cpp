@@ -1,0 +1,123 @@
+#include <filesystem>
+#include <string>
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "json_report.hpp"
+#include "mambahw/config.hpp"
+#include "mambahw/conv_out_study.hpp"
+#include "mambahw/version.hpp"
+
+namespace mambahw::cli {
+
+std::filesystem::path resolve_config(const std::string& path) {
+  const std::filesystem::path p(path);
+  if (std::filesystem::exists(p) || p.is_absolute()) return p;
+  const std::filesystem::path in_source = std::filesystem::path(MAMBAHW_SOURCE_DIR) / p;
+  return std::filesystem::exists(in_source) ? in_source : p;
+}
+
+void add_run_command(CLI::App& app, RunOptions& o, int& exit_code) {
+  CLI::App* run = app.add_subcommand(
+      "run", "Run the golden model on a config and print the report (conv-output study)");
+  run->add_option("config", o.config, "Run configuration (YAML)")->capture_default_str();
+  run->add_option("--json", o.json_file, "Also write the report as JSON to FILE");
+  run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
+  run->add_option("--seed", o.seed, "Override run.seed");
+  run->callback([&o, &exit_code] { exit_code = run_command(o); });
+}
+
+namespace {
+
+std::string pct(std::int64_t a, std::int64_t b) {
+  return b ? fmt::format("{:.3f}%", 100.0 * static_cast<double>(a) / static_cast<double>(b)) : "-";
+}
+std::string db(double v) { return std::isfinite(v) ? fmt::format("{:.2f} dB", v) : "exact"; }
+
+std::string scales_text(const SchemeStudy& r) {
+  if (r.quantizer.dual)
+    return fmt::format("s1 {:.4g} K {:.4g}", r.quantizer.dual->scale1, r.quantizer.dual->scale2);
+  if (r.scale_min == r.scale_max) return fmt::format("{:.4g}", r.scale_min);
+  return fmt::format("{:.4g}..{:.4g}", r.scale_min, r.scale_max);
+}
+
+void print_study(const Config& c, const ConvOutStudy& st) {
+  const ModelShape& m = c.model;
+  fmt::print("mambahw {} (git {}): {}\n", kVersion, kGitCommit, c.file);
+  fmt::print("model   {} ({}; d_model {}, d_inner {}, d_state {}, conv width {}, {} layers)\n", m.name,
+             to_string(m.arch), m.d_model, m.d_inner, m.d_state, m.d_conv, m.n_layer);
+  fmt::print("scheme  {} (the accelerator's scheme; numerics: {}, {}, {}, denormals {})\n",
+             c.scheme.name, to_string(c.scheme.numerics.rounding),
+             to_string(c.scheme.numerics.quantize_op), to_string(c.scheme.numerics.overflow),
+             to_string(c.scheme.numerics.denormals));
+  fmt::print("inputs  synthetic, seed {}: {} x {} tokens evaluated; calibration {} x {} tokens "
+             "(separate stream)\n\n",
+             st.inputs.seed, st.inputs.batch, st.inputs.seq_len, st.inputs.calib_batches,
+             st.inputs.calib_seq_len);
+
+  for (const SchemeStudy& r : st.schemes) {
+    if (!r.skipped.empty()) continue;
+    const DistributionStats& y = r.y;
+    fmt::print("conv+SiLU output (FP32, {} SSM-input elements): min {:.4g} max {:.4g} mean {:.4g} "
+               "std {:.4g}\n  |y| p99 {:.4g}  p99.9 {:.4g}  p99.95 {:.4g}  p99.99 {:.4g}  "
+               "max/p99.99 {:.2f}  6-sigma outliers {:.3f}%\n\n",
+               r.elements, y.min, y.max, y.mean, y.std, y.p99, y.p999, y.p9995, y.p9999,
+               y.max_over_p9999, 100.0 * y.outlier_fraction);
+    break;
+  }
+
+  fmt::print("Conv-output quantization study ({})\n", m.name);
+  fmt::print("{:<15} {:<8} {:<10} {:>4}  {:<22} {:>16} {:>9} {:>10} {:>12}\n", "scheme", "base",
+             "SSM input", "bits", "scales", "INT8 saturated", "flagged", "SQNR INT8",
+             "SQNR SSM-in");
+  for (const SchemeStudy& r : st.schemes) {
+    if (!r.skipped.empty()) {
+      fmt::print("{:<15} skipped: {}\n", r.scheme.name, r.skipped);
+      continue;
+    }
+    fmt::print("{:<15} {:<8} {:<10} {:>4}  {:<22} {:>16} {:>9} {:>10} {:>12}\n", r.scheme.name,
+               to_string(r.scheme.base), to_string(r.scheme.ssm_input), r.ssm_input_bits,
+               scales_text(r), fmt::format("{} ({})", r.int8_saturated, pct(r.int8_saturated, r.int8_elements)),
+               r.quantizer.dual ? pct(r.flagged, r.elements) : "-", db(r.int8_error.sqnr_db),
+               db(r.ssm_input_error.sqnr_db));
+    if (r.uncovered_channels)
+      fmt::print("{:<15} warning: {} channels not covered by any scale range\n", "", r.uncovered_channels);
+  }
+  fmt::print("\nSQNR: 10 log10(sum y^2 / sum (y - dequant(q))^2) over the SSM-input channels, "
+             "y = the golden FP32 conv+SiLU output.\n");
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  try {
+    Config c = load_config(resolve_config(o.config));
+    if (o.seq_len) c.run.seq_len = *o.seq_len;
+    if (o.seed) c.run.seed = *o.seed;
+    std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
+    const StudyInputs in{c.run.seq_len, c.run.batch, c.run.seed, c.run.calib_batches, c.run.calib_seq_len};
+    const ConvOutStudy st = run_conv_out_study(c.model, schemes, in);
+    print_study(c, st);
+    if (!o.json_file.empty()) {
+      nlohmann::json j = {{"tool", "mambahw"},
+                          {"version", kVersion},
+                          {"git_commit", kGitCommit},
+                          {"config", c.file},
+                          {"scheme", c.scheme.name},
+                          {"conv_out_study", to_json(st)}};
+      write_json_file(o.json_file, j);
+      fmt::print("wrote {}\n", o.json_file);
+    }
+    return 0;
+  } catch (const ConfigError& e) {
+    fmt::print(stderr, "mambahw: config error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "mambahw: error: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace mambahw::cli
