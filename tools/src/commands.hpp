@@ -1,26 +1,19 @@
-// Subcommands of the mambahw CLI. Each registers its options on a CLI11 app
-// and returns the process exit code.
+// Subcommands of the mambahw CLI. Each add_*_command registers a subcommand
+// (options and callback) on the app; the callback stores the exit code.
 #pragma once
 
 #include <filesystem>
-#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 namespace mambahw::cli {
 
-// Where a config path given relative to the working directory is looked up
-// when it does not exist there: the source tree's configs/.
+// A config path given relative to the working directory that does not exist
+// there is looked up in the source tree (so `mambahw run configs/x.yaml`
+// works from any directory).
 std::filesystem::path resolve_config(const std::string& path);
 
-struct RunOptions {
-  std::string config = "configs/default.yaml";
-  std::string json_file;
-  std::optional<int> seq_len;
-  std::optional<std::uint64_t> seed;
-};
-void add_run_command(CLI::App& app, RunOptions& opts, int& exit_code);
-int run_command(const RunOptions& opts);
+void add_run_command(CLI::App& app, int& exit_code);
 
 }  // namespace mambahw::cli

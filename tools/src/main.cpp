@@ -15,8 +15,8 @@ int main(int argc, char** argv) {
                                         mambahw::kGitCommit + ")");
   app.require_subcommand(1);
   int exit_code = 0;
-  mambahw::cli::RunOptions run;
-  mambahw::cli::add_run_command(app, run, exit_code);
+  // One line per subcommand.
+  mambahw::cli::add_run_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,4 +1,6 @@
 #include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/core.h>
@@ -19,14 +21,26 @@ std::filesystem::path resolve_config(const std::string& path) {
   return std::filesystem::exists(in_source) ? in_source : p;
 }
 
-void add_run_command(CLI::App& app, RunOptions& o, int& exit_code) {
+namespace {
+struct RunOptions {
+  std::string config = "configs/default.yaml";
+  std::string json_file;
+  std::optional<int> seq_len;
+  std::optional<std::uint64_t> seed;
+};
+int run_command(const RunOptions& o);
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<RunOptions>();
+  RunOptions& o = *opts;
   CLI::App* run = app.add_subcommand(
       "run", "Run the golden model on a config and print the report (conv-output study)");
   run->add_option("config", o.config, "Run configuration (YAML)")->capture_default_str();
   run->add_option("--json", o.json_file, "Also write the report as JSON to FILE");
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
-  run->callback([&o, &exit_code] { exit_code = run_command(o); });
+  run->callback([opts, &exit_code] { exit_code = run_command(*opts); });
 }
 
 namespace {
@@ -89,8 +103,6 @@ void print_study(const Config& c, const ConvOutStudy& st) {
              "y = the golden FP32 conv+SiLU output.\n");
 }
 
-}  // namespace
-
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
@@ -119,5 +131,7 @@ int run_command(const RunOptions& o) {
     return 1;
   }
 }
+
+}  // namespace
 
 }  // namespace mambahw::cli
