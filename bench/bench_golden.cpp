@@ -1,2 +1,81 @@
+// Throughput of the golden conv-output path (Release build):
+//   ./build/bench/bench_golden
 #include <benchmark/benchmark.h>
+
+#include "mambahw/conv.hpp"
+#include "mambahw/dual_scale.hpp"
+#include "mambahw/exp_unit.hpp"
+#include "mambahw/synthetic.hpp"
+
+namespace mambahw {
+namespace {
+
+ModelShape mamba_130m() {
+  ModelShape m;
+  m.name = "mamba-130m";
+  m.d_model = 768;
+  m.d_inner = 1536;
+  m.d_state = 16;
+  m.d_conv = 4;
+  return m;
+}
+
+struct ConvSetup {
+  ModelShape m = mamba_130m();
+  std::vector<float> in_scales;
+  Int8Tensor x;
+  ConvLayer layer;
+  explicit ConvSetup(int len) {
+    x = quantize_rows_minmax(synthetic_activations(m.conv_channels(), len, 1), conv_segment_ends(m), in_scales);
+    layer = synthetic_conv_layer(m, 2, in_scales);
+  }
+};
+
+// conv1d + bias + SiLU + INT8 quantization, one mamba-130m layer, L tokens.
+void BM_ConvSiluQuantize(benchmark::State& state) {
+  const ConvSetup s(static_cast<int>(state.range(0)));
+  const std::vector<float> scales(static_cast<std::size_t>(s.m.conv_channels()), 0.03f);
+  const NumericsPolicy p;
+  for (auto _ : state) {
+    const FloatTensor y = conv1d_silu(s.x, s.layer, ConvOrder::kPrefill, p);
+    benchmark::DoNotOptimize(quantize_per_channel(y, scales, p));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.x.size()));
+}
+BENCHMARK(BM_ConvSiluQuantize)->Arg(2048)->Unit(benchmark::kMillisecond);
+
+void BM_ExpUnit(benchmark::State& state) {
+  std::vector<float> x(4096);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -20.0f + 40.0f * static_cast<float>(i) / 4096.0f;
+  for (auto _ : state)
+    for (float v : x) benchmark::DoNotOptimize(exp_unit(v));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
+}
+BENCHMARK(BM_ExpUnit);
+
+void BM_QuantizeInt8(benchmark::State& state) {
+  std::vector<float> x(4096);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -5.0f + 10.0f * static_cast<float>(i) / 4096.0f;
+  const NumericsPolicy p;
+  const float s = 0.03f, inv = reciprocal(s);
+  for (auto _ : state)
+    for (float v : x) benchmark::DoNotOptimize(quantize(v, s, inv, p));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
+}
+BENCHMARK(BM_QuantizeInt8);
+
+void BM_QuantizeDualScale(benchmark::State& state) {
+  std::vector<float> x(4096);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -5.0f + 10.0f * static_cast<float>(i) / 4096.0f;
+  const NumericsPolicy p;
+  const DualScaleFormat f = DualScaleFormat::make(4, true, 0.2f, 6.0f);
+  for (auto _ : state)
+    for (float v : x) benchmark::DoNotOptimize(quantize_dual(v, f, p));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
+}
+BENCHMARK(BM_QuantizeDualScale);
+
+}  // namespace
+}  // namespace mambahw
+
 BENCHMARK_MAIN();

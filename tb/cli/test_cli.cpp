@@ -1,0 +1,125 @@
+// The mambahw binary, run as a user would: exit codes, messages, JSON.
+#include <gtest/gtest.h>
+#include <gmock/gmock.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+struct Result {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+
+Result run(const std::string& args) {
+  const std::string cmd = std::string(MAMBAHW_BIN) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+fs::path temp_file(const std::string& name) {
+  return fs::temp_directory_path() / ("mambahw_cli_" + std::to_string(::getpid()) + "_" + name);
+}
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);  // throws on invalid JSON
+}
+
+TEST(Cli, VersionAndHelp) {
+  const Result v = run("--version");
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_THAT(v.output, HasSubstr("mambahw 0."));
+  const Result h = run("--help");
+  EXPECT_EQ(h.exit_code, 0);
+  EXPECT_THAT(h.output, HasSubstr("run"));
+  EXPECT_NE(run("").exit_code, 0);  // a subcommand is required
+}
+
+TEST(Cli, RunDefaultConfigWritesValidJson) {
+  const fs::path json = temp_file("default.json");
+  const Result r = run("run --seq-len 128 --json " + json.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("mamba-130m"));
+  const nlohmann::json j = read_json(json);
+  fs::remove(json);
+  EXPECT_EQ(j["tool"], "mambahw");
+  EXPECT_EQ(j["scheme"], "quamba1");
+  const auto& study = j["conv_out_study"];
+  EXPECT_EQ(study["model"], "mamba-130m");
+  EXPECT_EQ(study["seq_len"], 128);
+  ASSERT_EQ(study["schemes"].size(), 4u);
+  for (const auto& s : study["schemes"]) {
+    if (s["scheme"] == "quamba2") {
+      EXPECT_FALSE(s["applicable"]);  // Mamba1 has no heads
+      EXPECT_THAT(s["skipped_reason"].get<std::string>(), HasSubstr("Mamba1"));
+      continue;
+    }
+    EXPECT_TRUE(s["applicable"]);
+    EXPECT_GT(s["int8_error"]["sqnr_db"].get<double>(), 5.0);
+    EXPECT_EQ(s["int8_elements"], 1536 * 128);
+    EXPECT_EQ(s["ssm_input_elements"], 1536 * 128);
+    if (s["scheme"] == "w4a5-se") {
+      EXPECT_EQ(s["ssm_input_bits"], 5);
+      // Threshold at the calibration p99 of |y|, flag at 7.5 * T/7 > T: under ~1%.
+      const double f = s["dual_scale"]["flagged_fraction"];
+      EXPECT_GT(f, 0.0);
+      EXPECT_LT(f, 0.011);
+      EXPECT_EQ(s["dual_scale"]["qmax"], 7);
+    }
+    if (s["scheme"] == "scale-enhanced") {
+      EXPECT_EQ(s["ssm_input_bits"], 9);
+      EXPECT_EQ(s["dual_scale"]["scale2"], 3.0);
+    }
+  }
+}
+
+TEST(Cli, RunMamba2UsesGroupedScales) {
+  const fs::path json = temp_file("m2.json");
+  const Result r = run(std::string("run ") + MAMBAHW_SOURCE_DIR + "/configs/mamba2-130m.yaml --seq-len 64 --json " +
+                       json.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json j = read_json(json);
+  fs::remove(json);
+  bool seen = false;
+  for (const auto& s : j["conv_out_study"]["schemes"]) {
+    if (s["scheme"] != "quamba2") continue;
+    seen = true;
+    EXPECT_TRUE(s["applicable"]);
+    EXPECT_EQ(s["uncovered_channels"], 0);
+    EXPECT_LT(s["int8_scale_min"].get<double>(), s["int8_scale_max"].get<double>());
+    EXPECT_EQ(s["int8_elements"], 1792 * 64);
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST(Cli, ConfigErrorsExitTwoWithLocation) {
+  const fs::path cfg = temp_file("bad.yaml");
+  std::ofstream(cfg) << "model: " << MAMBAHW_SOURCE_DIR << "/configs/models/mamba-130m.yaml\n"
+                     << "scheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba1.yaml\n"
+                     << "run:\n  seed: 1\n  sequence_length: 64\n";
+  const Result r = run("run " + cfg.string());
+  fs::remove(cfg);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.output, HasSubstr("config error: " + cfg.string() + ":5:3: run.sequence_length: unknown key"));
+  const Result missing = run("run /no/such/config.yaml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.output, HasSubstr("/no/such/config.yaml: cannot open the file"));
+}
+
+}  // namespace

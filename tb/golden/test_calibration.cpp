@@ -1,0 +1,154 @@
+// Observers and scale rules against hand-computed values.
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "mambahw/calibration.hpp"
+#include "mambahw/synthetic.hpp"
+
+namespace mambahw {
+namespace {
+
+TEST(Quantile, LinearInterpolationLikeTorch) {
+  const std::vector<float> v = {4, 1, 3, 2};
+  EXPECT_DOUBLE_EQ(quantile_linear(v, 0.5), 2.5);   // pos 1.5 between 2 and 3
+  EXPECT_DOUBLE_EQ(quantile_linear(v, 0.0), 1.0);
+  EXPECT_DOUBLE_EQ(quantile_linear(v, 1.0), 4.0);
+  std::vector<float> ten(10);
+  std::iota(ten.begin(), ten.end(), 0.0f);
+  EXPECT_NEAR(quantile_linear(ten, 0.9995), 8.9955, 1e-12);  // pos 8.9955
+  EXPECT_DOUBLE_EQ(quantile_linear(std::vector<float>{7}, 0.3), 7.0);
+}
+
+TEST(Observers, PercentileEmaAndMinMax) {
+  std::vector<float> b1(10), b2(10);
+  std::iota(b1.begin(), b1.end(), 0.0f);
+  std::iota(b2.begin(), b2.end(), 10.0f);
+  for (float& v : b2) v = -v;  // observers use |x|
+  PercentileObserver p(0.5, 0.01);
+  p.observe(b1);
+  EXPECT_DOUBLE_EQ(p.value(), 4.5);
+  p.observe(b2);
+  EXPECT_DOUBLE_EQ(p.value(), 4.5 + 0.01 * (14.5 - 4.5));  // 4.6
+  EXPECT_EQ(p.scale(), static_cast<float>(4.6 / 127.0));
+  MinMaxObserver m;
+  m.observe(b1);
+  m.observe(b2);
+  EXPECT_EQ(m.absmax(), 19.0);
+  EXPECT_EQ(m.scale(), static_cast<float>(19.0 / 127.0));
+  MinMaxObserver zero;
+  zero.observe(std::vector<float>{0, 0});
+  EXPECT_EQ(zero.scale(), static_cast<float>(1e-6));  // 1e-5/127 < 1e-6 floor
+}
+
+ModelShape tiny_mamba2() {
+  ModelShape m;
+  m.name = "tiny";
+  m.arch = Arch::kMamba2;
+  m.d_inner = 32;
+  m.nheads = 4;
+  m.headdim = 8;
+  m.ngroups = 1;
+  m.d_state = 4;
+  m.d_conv = 4;
+  return m;
+}
+
+// Each (head group, dim group) cell gets its own min-max scale.
+TEST(Calibration, Quamba2CellsGetTheirOwnMax) {
+  const ModelShape m = tiny_mamba2();
+  QuantScheme s;
+  s.name = "q2";
+  s.base = SchemeBase::kQuamba2;
+  s.head_groups = 2;
+  s.dim_groups = 2;
+  s.conv_out_observer.kind = ObserverKind::kMinMax;
+  FloatTensor y({40, 3}, 0.0f);
+  // head h, dim d -> channel 8h + d; cell (hg = h/2, dg = d/4); put max 10*(cell+1) in each.
+  for (int hg = 0; hg < 2; ++hg)
+    for (int dg = 0; dg < 2; ++dg) y(static_cast<std::size_t>(16 * hg + 4 * dg + 1), 2) = 10.0f * static_cast<float>(2 * hg + dg + 1);
+  for (int c = 32; c < 36; ++c) y(c, 0) = 1.27f;   // B
+  for (int c = 36; c < 40; ++c) y(c, 1) = -2.54f;  // C
+  const std::vector<FloatTensor> batches{y};
+  const ConvOutQuantizer q = calibrate_conv_out(s, m, batches);
+  ASSERT_TRUE(q.table);
+  for (int cell = 0; cell < 4; ++cell)
+    EXPECT_EQ(q.table->x_scales[cell], static_cast<float>(10.0 * (cell + 1) / 127.0)) << cell;
+  EXPECT_EQ(q.table->b_scales[0], static_cast<float>(static_cast<double>(1.27f) / 127.0));
+  EXPECT_EQ(q.table->c_scales[0], static_cast<float>(static_cast<double>(2.54f) / 127.0));
+  EXPECT_EQ(q.int8_scales[8 * 3 + 5], q.table->x_scales[3]);  // head 3 dim 5 -> cell (1,1)
+  EXPECT_EQ(q.int8_scales[33], q.table->b_scales[0]);
+}
+
+// W4A5-SE rule: scale1 = quantile(|y|, p) / 7; scale2 = max / (7 * scale1),
+// clamped to [1, 15].
+TEST(Calibration, DualScaleThresholdAndScale2) {
+  ModelShape m;
+  m.name = "m1";
+  m.arch = Arch::kMamba1;
+  m.d_inner = 1;
+  QuantScheme s;
+  s.name = "se";
+  s.ssm_input = SsmInputFormat::kDualScale;
+  s.dual.threshold_percentile = 0.5;
+  s.conv_out_scale = 0.1f;
+  FloatTensor y({1, 5});
+  const float vals[] = {1, -2, 3, 4, 35};  // |y| median 3, max 35
+  for (int t = 0; t < 5; ++t) y(0, t) = vals[t];
+  const std::vector<FloatTensor> batches{y};
+  ConvOutQuantizer q = calibrate_conv_out(s, m, batches);
+  ASSERT_TRUE(q.dual);
+  EXPECT_EQ(q.dual->scale1, static_cast<float>(3.0 / 7.0));
+  EXPECT_EQ(q.dual->scale2, static_cast<float>(35.0 / (7.0 * static_cast<double>(static_cast<float>(3.0 / 7.0)))));
+  EXPECT_EQ(q.int8_scales[0], 0.1f);
+  y(0, 4) = 1000.0f;  // K would be 333: capped at 15
+  q = calibrate_conv_out(s, m, std::vector<FloatTensor>{y});
+  EXPECT_EQ(q.dual->scale2, 15.0f);
+  s.dual.scale2_pow2 = true;
+  y(0, 4) = 35.0f;  // K = 11.67 -> 16 > cap -> 8
+  q = calibrate_conv_out(s, m, std::vector<FloatTensor>{y});
+  EXPECT_EQ(q.dual->scale2, 8.0f);
+}
+
+TEST(Calibration, Quamba2OnMamba1IsRefused) {
+  ModelShape m;
+  m.name = "m1";
+  QuantScheme s;
+  s.name = "q2";
+  s.base = SchemeBase::kQuamba2;
+  EXPECT_THROW(calibrate_conv_out(s, m, {}), std::invalid_argument);
+}
+
+TEST(Synthetic, DeterministicAndWellShaped) {
+  Rng a(5), b(5), c(6);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(a.next(), b.next());
+  EXPECT_NE(Rng(5).next(), c.next());
+  // Irwin-Hall(12) - 6: mean 0, variance 1, bounded by 6.
+  Rng r(11);
+  double sum = 0, sum2 = 0, maxabs = 0;
+  const int n = 400000;
+  for (int i = 0; i < n; ++i) {
+    const double v = r.normal();
+    sum += v;
+    sum2 += v * v;
+    maxabs = std::max(maxabs, std::fabs(v));
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.01);
+  EXPECT_NEAR(sum2 / n, 1.0, 0.01);
+  EXPECT_LE(maxabs, 6.0);
+  for (int i = 0; i < 1000; ++i) EXPECT_LT(r.below(7), 7u);
+  EXPECT_NE(stream_seed(1, Stream::kActivations), stream_seed(1, Stream::kCalibration));
+  // Outlier channels: about 2% of 5000 have a 2-6x spread.
+  const FloatTensor x = synthetic_activations(5000, 64, 9);
+  int wide = 0;
+  for (int ch = 0; ch < 5000; ++ch) {
+    double s2 = 0;
+    for (int t = 0; t < 64; ++t) s2 += static_cast<double>(x(ch, t)) * x(ch, t);
+    wide += std::sqrt(s2 / 64) > 1.7;
+  }
+  EXPECT_GT(wide, 50);
+  EXPECT_LT(wide, 160);
+}
+
+}  // namespace
+}  // namespace mambahw

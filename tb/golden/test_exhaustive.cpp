@@ -1,0 +1,61 @@
+// Exhaustive sweeps over all 2^32 FP32 bit patterns (ctest label: exhaustive).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "mambahw/exp_unit.hpp"
+#include "mambahw/numerics.hpp"
+
+namespace mambahw {
+namespace {
+
+TEST(Exhaustive, Fp16ConversionAgreesWithCompiler) {
+  for (std::uint64_t b = 0; b <= 0xFFFF'FFFFull; ++b) {
+    const float x = float_of(static_cast<std::uint32_t>(b));
+    if (std::isnan(x)) continue;
+    const _Float16 h = static_cast<_Float16>(x);
+    std::uint16_t want;
+    std::memcpy(&want, &h, 2);
+    ASSERT_EQ(fp32_to_fp16(x), want) << std::hex << b;
+  }
+}
+
+TEST(Exhaustive, RoundingAgreesWithLibm) {
+  for (std::uint64_t b = 0; b <= 0xFFFF'FFFFull; ++b) {
+    const float x = float_of(static_cast<std::uint32_t>(b));
+    if (std::isnan(x)) continue;
+    ASSERT_EQ(bits_of(round_to_integral(x, Rounding::kHalfAwayFromZero)), bits_of(std::round(x)));
+    ASSERT_EQ(bits_of(round_to_integral(x, Rounding::kHalfToEven)), bits_of(std::nearbyint(x)));
+    ASSERT_EQ(bits_of(round_to_integral(x, Rounding::kTowardZero)), bits_of(std::trunc(x)));
+  }
+}
+
+// Max error of the exp unit over every finite input with a finite, nonzero
+// result, in ulps of the correctly rounded result (double reference).
+TEST(Exhaustive, ExpUnitIsFaithful) {
+  double max_ulp = 0.0;
+  std::uint32_t worst = 0;
+  std::int64_t n = 0, not_correctly_rounded = 0;
+  for (std::uint64_t b = 0; b <= 0xFFFF'FFFFull; ++b) {
+    const float x = float_of(static_cast<std::uint32_t>(b));
+    if (!(x > -104.0f && x < 89.0f)) continue;
+    const double ref = std::exp(static_cast<double>(x));
+    if (std::isinf(static_cast<float>(ref))) continue;
+    const float got = exp_unit(x);
+    int e;
+    std::frexp(ref, &e);
+    const double ulp = std::ldexp(1.0, std::max(e - 24, -149));
+    const double err = std::fabs(static_cast<double>(got) - ref) / ulp;
+    if (err > max_ulp) max_ulp = err, worst = static_cast<std::uint32_t>(b);
+    not_correctly_rounded += got != static_cast<float>(ref);
+    ++n;
+  }
+  std::printf("exp_unit: %lld inputs, max error %.4f ulp at x = %a, %.3f%% not correctly rounded\n",
+              static_cast<long long>(n), max_ulp, static_cast<double>(float_of(worst)),
+              100.0 * static_cast<double>(not_correctly_rounded) / static_cast<double>(n));
+  EXPECT_LT(max_ulp, 1.0);
+}
+
+}  // namespace
+}  // namespace mambahw
