@@ -103,6 +103,14 @@ SchemeStudy study_one(const QuantScheme& s, const ModelShape& m, const Synthetic
 
 }  // namespace
 
+ConvOutQuantizer calibrate_on_synthetic(const ModelShape& m, const QuantScheme& s,
+                                        const StudyInputs& in) {
+  const SyntheticData d = make_data(m, in);
+  std::vector<FloatTensor> y_cal;
+  for (const Int8Tensor& x : d.calib) y_cal.push_back(conv1d_silu(x, d.layer, s.conv_order, s.numerics));
+  return calibrate_conv_out(s, m, y_cal);
+}
+
 ConvOutStudy run_conv_out_study(const ModelShape& m, const std::vector<QuantScheme>& schemes,
                                 const StudyInputs& in) {
   ConvOutStudy st;

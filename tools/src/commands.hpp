@@ -15,5 +15,6 @@ namespace mambahw::cli {
 std::filesystem::path resolve_config(const std::string& path);
 
 void add_run_command(CLI::App& app, int& exit_code);
+void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors
 
 }  // namespace mambahw::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   // One line per subcommand.
   mambahw::cli::add_run_command(app, exit_code);
+  mambahw::cli::add_export_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -45,6 +45,11 @@ struct ConvOutStudy {
   std::vector<SchemeStudy> schemes;
 };
 
+// The scheme's conv-output quantizer, calibrated on the same synthetic
+// calibration stream the study uses (what exporters and the model load).
+ConvOutQuantizer calibrate_on_synthetic(const ModelShape& m, const QuantScheme& s,
+                                        const StudyInputs& in);
+
 ConvOutStudy run_conv_out_study(const ModelShape& m, const std::vector<QuantScheme>& schemes,
                                 const StudyInputs& in);
 
