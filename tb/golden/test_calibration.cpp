@@ -5,6 +5,7 @@
 
 #include "mambahw/calibration.hpp"
 #include "mambahw/synthetic.hpp"
+#include "test_shapes.hpp"
 
 namespace mambahw {
 namespace {
@@ -41,22 +42,9 @@ TEST(Observers, PercentileEmaAndMinMax) {
   EXPECT_EQ(zero.scale(), static_cast<float>(1e-6));  // 1e-5/127 < 1e-6 floor
 }
 
-ModelShape tiny_mamba2() {
-  ModelShape m;
-  m.name = "tiny";
-  m.arch = Arch::kMamba2;
-  m.d_inner = 32;
-  m.nheads = 4;
-  m.headdim = 8;
-  m.ngroups = 1;
-  m.d_state = 4;
-  m.d_conv = 4;
-  return m;
-}
-
 // Each (head group, dim group) cell gets its own min-max scale.
 TEST(Calibration, Quamba2CellsGetTheirOwnMax) {
-  const ModelShape m = tiny_mamba2();
+  const ModelShape m = test::mamba2_shape(32, 4, 8, 1, 4);
   QuantScheme s;
   s.name = "q2";
   s.base = SchemeBase::kQuamba2;
@@ -83,10 +71,7 @@ TEST(Calibration, Quamba2CellsGetTheirOwnMax) {
 // W4A5-SE rule: scale1 = quantile(|y|, p) / 7; scale2 = max / (7 * scale1),
 // clamped to [1, 15].
 TEST(Calibration, DualScaleThresholdAndScale2) {
-  ModelShape m;
-  m.name = "m1";
-  m.arch = Arch::kMamba1;
-  m.d_inner = 1;
+  const ModelShape m = test::mamba1_shape(1);
   QuantScheme s;
   s.name = "se";
   s.ssm_input = SsmInputFormat::kDualScale;

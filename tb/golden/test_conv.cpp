@@ -7,6 +7,7 @@
 #include "mambahw/conv.hpp"
 #include "mambahw/exp_unit.hpp"
 #include "mambahw/synthetic.hpp"
+#include "test_shapes.hpp"
 
 namespace mambahw {
 namespace {
@@ -190,13 +191,7 @@ TEST(Conv, UncoveredChannelSaturatesBySign) {
 }
 
 TEST(Conv, SegmentsOfMamba2) {
-  ModelShape m;
-  m.arch = Arch::kMamba2;
-  m.d_inner = 1536;
-  m.d_state = 128;
-  m.ngroups = 1;
-  m.nheads = 24;
-  m.headdim = 64;
+  const ModelShape m = test::mamba2_shape(1536, 24, 64, 1, 128);
   EXPECT_EQ(m.conv_channels(), 1792);  // quamba-arithmetic.md §9
   EXPECT_EQ(m.in_proj_out(), 3352);
   EXPECT_EQ(conv_segment_ends(m), (std::vector<int>{1536, 1664, 1792}));

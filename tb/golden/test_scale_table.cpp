@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "mambahw/scale_table.hpp"
+#include "test_shapes.hpp"
 
 namespace mambahw {
 namespace {
@@ -107,13 +108,7 @@ TEST(ScaleTable, UniformSplitPutsRemainderInLastGroup) {
 }
 
 TEST(ScaleTable, ConvOutScalesOfMamba2Channels) {
-  ModelShape m;
-  m.arch = Arch::kMamba2;
-  m.d_inner = 96;
-  m.nheads = 12;
-  m.headdim = 8;
-  m.ngroups = 2;
-  m.d_state = 4;
+  const ModelShape m = test::mamba2_shape(96, 12, 8, 2, 4);
   const Quamba2ScaleTable t = hand_table();
   const std::vector<float> s = quamba2_conv_out_scales(t, m);
   ASSERT_EQ(s.size(), 112u);

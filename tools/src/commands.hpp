@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -13,6 +14,10 @@ namespace mambahw::cli {
 // there is looked up in the source tree (so `mambahw run configs/x.yaml`
 // works from any directory).
 std::filesystem::path resolve_config(const std::string& path);
+
+// Runs a command body: a ConfigError prints "mambahw: config error: ..." and
+// gives exit status 2, any other exception "mambahw COMMAND: error: ..." and 1.
+int guarded(const char* command, const std::function<int()>& body);
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors

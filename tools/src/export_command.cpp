@@ -40,7 +40,7 @@ nlohmann::json config_embed(const Config& c, const std::string& path) {
 }
 
 int run_export(const ExportArgs& a) {
-  try {
+  return guarded("export", [&a] {
     const std::filesystem::path cfg_path = resolve_config(a.config);
     const Config cfg = load_config(cfg_path);
     vectors::NumericsOverrides ov;
@@ -80,13 +80,7 @@ int run_export(const ExportArgs& a) {
       fmt::print("  corner classes: {}\n", s.per_class.dump());
     }
     return 0;
-  } catch (const ConfigError& e) {
-    fmt::print(stderr, "mambahw: config error: {}\n", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "mambahw export: error: {}\n", e.what());
-    return 1;
-  }
+  });
 }
 
 int run_verify(const std::string& dir) {
