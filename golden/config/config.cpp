@@ -219,6 +219,7 @@ Config load_config(const std::filesystem::path& file) {
   }
   for (YamlMap& s : top.section_list("study")) c.study.push_back(checked_scheme(s, false));
   if (auto r = top.maybe_section("run")) c.run = parse_run(*r);
+  if (auto h = top.maybe_section("hardware")) c.hardware = parse_hardware(*h);
   top.finish();
   return c;
 }

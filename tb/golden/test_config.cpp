@@ -64,8 +64,8 @@ TEST_F(ConfigTest, UnknownKeyIsRejectedWithSuggestionAndPosition) {
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  seq_lne: 5\n"),
             file("top.yaml") + ":4:3: run.seq_lne: unknown key (did you mean 'seq_len'?); known keys "
             "here: batch, calib_batches, calib_seq_len, seed, seq_len");
-  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware: {}\n"),
-              HasSubstr(":3:1: hardware: unknown key"));
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardwre: {}\n"),
+              HasSubstr(":3:1: hardwre: unknown key (did you mean 'hardware'?)"));
 }
 
 TEST_F(ConfigTest, ErrorsInIncludedFilesNameThatFile) {
@@ -160,6 +160,23 @@ TEST_F(ConfigTest, Quamba2OnMamba1IsRefusedAsTheRunScheme) {
                         "Mamba1 and has no heads"));
   // ...but in the study list it is reported as skipped, not an error.
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nstudy: [q2.yaml]\n"), "");
+}
+
+TEST_F(ConfigTest, HardwareSection) {
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  clock_mhz: 500\n  gemm: {rows: 8}\n"), "");
+  const Config c = load_config(dir_ / "top.yaml");
+  EXPECT_EQ(c.hardware.clock_mhz, 500.0);
+  EXPECT_EQ(c.hardware.gemm.rows, 8);
+  EXPECT_EQ(c.hardware.gemm.cols, 32);  // default
+  EXPECT_DOUBLE_EQ(c.hardware.cycle_ns(), 2.0);
+  EXPECT_DOUBLE_EQ(c.hardware.dram_bytes_per_cycle(), 51.2);  // 25.6 GB/s * 2 ns
+  EXPECT_EQ(c.hardware.dram_latency_cycles(), 50);            // 100 ns / 2 ns
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  gemm: {rows: 0}\n"),
+              HasSubstr(":4:16: hardware.gemm.rows: must be in [1, 4096]"));
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  ssm: {exp_unit: 2}\n"),
+              HasSubstr("hardware.ssm.exp_unit: unknown key (did you mean 'exp_units'?)"));
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  dram: {bandwidth_gbs: -1}\n"),
+              HasSubstr("hardware.dram.bandwidth_gbs: must be positive"));
 }
 
 TEST_F(ConfigTest, SyntaxDuplicatesAndFiles) {

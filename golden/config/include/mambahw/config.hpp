@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mambahw/hardware_config.hpp"
 #include "mambahw/model_shape.hpp"
 #include "mambahw/quant_scheme.hpp"
 #include "mambahw/yaml_reader.hpp"
@@ -28,6 +29,7 @@ struct Config {
   QuantScheme scheme;               // the scheme the accelerator runs
   std::vector<QuantScheme> study;   // schemes the conv-output study compares
   RunSettings run;
+  HardwareConfig hardware;          // defaults unless a `hardware:` section is given
 };
 
 Config load_config(const std::filesystem::path& file);
