@@ -1,0 +1,52 @@
+// The GEMM array: R x C weight-stationary INT8 (or INT4 x INT8) MACs with
+// INT32 accumulators and an output requantization unit. One SystemC call runs
+// one GEMM fold by fold; weight tiles come from DRAM through a TLM socket,
+// prefetched one fold ahead when the array double-buffers its weights.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mambahw/hardware_config.hpp"
+#include "mambahw/model/dram.hpp"
+#include "mambahw/model/stats.hpp"
+
+namespace mambahw::model {
+
+// Where an activation tensor lives: in DRAM (a named region) or on chip.
+struct Placement {
+  bool in_dram = false;
+  std::uint64_t address = 0;
+};
+
+struct GemmRun {
+  std::string op;
+  GemmShape shape;
+  GemmPlan plan;
+  Cycles cycles = 0;       // wall cycles of the op
+  Cycles dram_stall = 0;   // waiting for weight or input tiles
+};
+
+class GemmArray : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<GemmArray> dram;
+
+  GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw);
+
+  // Runs one GEMM; weights at `weights` in DRAM. Call from an SC_THREAD.
+  GemmRun run(const std::string& op, const GemmShape& g, std::uint64_t weights, Placement in, Placement out);
+
+  const UnitStats& stats() const { return stats_; }
+  const std::vector<GemmRun>& runs() const { return runs_; }
+  std::int64_t macs_int8() const { return macs8_; }
+  std::int64_t macs_int4() const { return macs4_; }
+
+ private:
+  const HardwareConfig& hw_;
+  sc_core::sc_time period_;
+  UnitStats stats_;
+  std::vector<GemmRun> runs_;
+  std::int64_t macs8_ = 0, macs4_ = 0;
+};
+
+}  // namespace mambahw::model

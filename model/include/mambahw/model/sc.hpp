@@ -1,0 +1,8 @@
+// SystemC include for model code. Debian's libsystemc is built as C++17; the
+// model compiles with C++20, so SC_CPLUSPLUS is pinned (see CMakeLists.txt).
+#pragma once
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>

@@ -1,0 +1,64 @@
+#include "mambahw/model/dram.hpp"
+
+#include <stdexcept>
+
+namespace mambahw::model {
+
+using sc_core::sc_time;
+
+std::uint64_t DramMap::allocate(const std::string& tensor, std::uint64_t bytes) {
+  if (regions_.count(tensor)) return regions_[tensor].base;
+  const std::uint64_t base = next_;
+  regions_[tensor] = {base, bytes};
+  by_base_[base] = tensor;
+  next_ += (bytes + 4095) / 4096 * 4096 + 4096;  // page-aligned, with a guard page
+  return base;
+}
+
+const std::string& DramMap::tensor_at(std::uint64_t address) const {
+  auto it = by_base_.upper_bound(address);
+  if (it == by_base_.begin()) throw std::out_of_range("DRAM address below every tensor");
+  --it;
+  const Region& r = regions_.at(it->second);
+  if (address >= r.base + r.bytes + 4096) throw std::out_of_range("DRAM address outside every tensor");
+  return it->second;
+}
+
+DramChannel::DramChannel(sc_core::sc_module_name name, const HardwareConfig& hw, const DramMap& map)
+    : sc_module(name),
+      socket("socket"),
+      period_(hw.cycle_ns(), sc_core::SC_NS),
+      bytes_per_cycle_(hw.dram_bytes_per_cycle()),
+      latency_cycles_(hw.dram_latency_cycles()),
+      map_(map) {
+  socket.register_b_transport(this, &DramChannel::b_transport);
+}
+
+void DramChannel::b_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
+  const std::int64_t bytes = t.get_data_length();
+  const Cycles transfer = dram_transfer_cycles(bytes, bytes_per_cycle_);
+  const sc_time issue = sc_core::sc_time_stamp() + delay;
+  const sc_time start = issue > busy_until_ ? issue : busy_until_;
+  busy_until_ = start + static_cast<double>(transfer) * period_;
+  busy_cycles_ += transfer;
+  DramTraffic& tr = traffic_[map_.tensor_at(t.get_address())];
+  const bool write = t.is_write();
+  (write ? tr.write_bytes : tr.read_bytes) += bytes;
+  ++tr.requests;
+  // Reads: data arrive `latency` after the transfer; writes are posted.
+  const sc_time done = busy_until_ + (write ? sc_core::SC_ZERO_TIME : static_cast<double>(latency_cycles_) * period_);
+  delay = done - sc_core::sc_time_stamp();
+  t.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+DramTraffic DramChannel::total() const {
+  DramTraffic s;
+  for (const auto& [name, t] : traffic_) {
+    s.read_bytes += t.read_bytes;
+    s.write_bytes += t.write_bytes;
+    s.requests += t.requests;
+  }
+  return s;
+}
+
+}  // namespace mambahw::model

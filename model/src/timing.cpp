@@ -1,0 +1,77 @@
+#include "mambahw/model/timing.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mambahw::model {
+
+GemmPlan plan_gemm(const GemmShape& g, const GemmArrayConfig& a) {
+  GemmPlan p;
+  const int mpp = g.weight_bits == 4 ? a.int4_macs_per_pe : 1;
+  p.k_per_fold = static_cast<std::int64_t>(a.rows) * mpp;
+  p.folds_k = ceil_div(g.k, p.k_per_fold);
+  p.folds_n = ceil_div(g.n, a.cols);
+  for (std::int64_t nf = 0; nf < p.folds_n; ++nf) {
+    for (std::int64_t kf = 0; kf < p.folds_k; ++kf) {
+      GemmFold f;
+      f.k0 = kf * p.k_per_fold;
+      f.k_len = std::min(p.k_per_fold, g.k - f.k0);
+      f.n0 = nf * a.cols;
+      f.n_len = std::min<std::int64_t>(a.cols, g.n - f.n0);
+      f.weight_bytes = ceil_div(f.k_len * f.n_len * g.weight_bits, 8);
+      f.first_k = kf == 0;
+      f.last_k = kf + 1 == p.folds_k;
+      p.weight_bytes += f.weight_bytes;
+      p.folds.push_back(f);
+    }
+  }
+  const auto folds = static_cast<Cycles>(p.folds.size());
+  p.load_cycles = a.rows;
+  p.stream_cycles = g.m + a.rows + a.cols - 2;
+  p.compute_cycles = a.weight_double_buffer ? p.load_cycles + folds * p.stream_cycles
+                                            : folds * (p.load_cycles + p.stream_cycles);
+  p.macs = g.m * g.k * g.n;
+  const double cells = static_cast<double>(p.k_per_fold) * a.cols;
+  p.mapping_efficiency = static_cast<double>(g.k * g.n) / (static_cast<double>(folds) * cells);
+  p.compute_utilization = static_cast<double>(p.macs) / (static_cast<double>(p.compute_cycles) * cells);
+  return p;
+}
+
+std::vector<ConvTile> conv_tiles(int channels, const ConvUnitConfig& c) {
+  std::vector<ConvTile> t;
+  for (int c0 = 0; c0 < channels; c0 += c.lanes) t.push_back({c0, std::min(c.lanes, channels - c0)});
+  return t;
+}
+
+Cycles conv_tile_cycles(int len, const ConvUnitConfig& c, int quantizer_latency) {
+  return static_cast<Cycles>(len) + c.pipeline_depth + quantizer_latency;
+}
+
+Cycles lookup_cycles(int compares, const ScaleIndexConfig& s) {
+  const Cycles search = s.impl == LookupImpl::kSequential ? compares : 2;
+  return search + s.read_cycles;
+}
+
+SsmTileTiming ssm_tile_timing(std::int64_t steps, std::int64_t exps, std::int64_t softplus,
+                              std::int64_t dequants, int len, const SsmCoreConfig& s) {
+  SsmTileTiming t;
+  const Cycles l = len;
+  t.lane_cycles = ceil_div(steps, s.lanes) * l;
+  t.exp_cycles = ceil_div(exps, s.exp_units) * l;
+  t.softplus_cycles = ceil_div(softplus, s.softplus_units) * l;
+  t.dequant_cycles = ceil_div(dequants, s.dequant_lanes) * l;
+  const Cycles fill = s.softplus_latency + s.exp_latency + 2 * s.fma_latency;
+  const Cycles bound = std::max({t.lane_cycles, t.exp_cycles, t.softplus_cycles, t.dequant_cycles});
+  t.total = bound + fill;
+  t.exp_stall = std::max<Cycles>(0, t.exp_cycles - std::max(t.lane_cycles, t.dequant_cycles));
+  t.softplus_stall = std::max<Cycles>(
+      0, t.softplus_cycles - std::max({t.lane_cycles, t.dequant_cycles, t.exp_cycles}));
+  return t;
+}
+
+Cycles dram_transfer_cycles(std::int64_t bytes, double bytes_per_cycle) {
+  if (bytes <= 0) return 0;
+  return static_cast<Cycles>(std::ceil(static_cast<double>(bytes) / bytes_per_cycle - 1e-9));
+}
+
+}  // namespace mambahw::model
