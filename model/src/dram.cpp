@@ -34,7 +34,7 @@ DramChannel::DramChannel(sc_core::sc_module_name name, const HardwareConfig& hw,
   socket.register_b_transport(this, &DramChannel::b_transport);
 }
 
-void DramChannel::b_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
+void DramChannel::b_transport(int /*initiator*/, tlm::tlm_generic_payload& t, sc_time& delay) {
   const std::int64_t bytes = t.get_data_length();
   const Cycles transfer = dram_transfer_cycles(bytes, bytes_per_cycle_);
   const sc_time issue = sc_core::sc_time_stamp() + delay;

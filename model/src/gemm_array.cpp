@@ -12,7 +12,7 @@ GemmRun GemmArray::run(const std::string& op, const GemmShape& g, std::uint64_t 
   GemmRun r{op, g, plan_gemm(g, hw_.gemm), 0, 0};
   const sc_time t0 = sc_core::sc_time_stamp();
   const auto act_buffer = static_cast<std::int64_t>(hw_.buffers.activation_kib) * 1024;
-  const bool reread_input = g.m * g.k > act_buffer;  // input slices do not stay on chip
+  const bool reread_input = g.m * g.k * g.in_bytes > act_buffer;  // input slices do not stay on chip
   const auto& folds = r.plan.folds;
 
   std::int64_t weight_offset = 0;
@@ -22,7 +22,8 @@ GemmRun GemmArray::run(const std::string& op, const GemmShape& g, std::uint64_t 
     sc_time ready = dram_access(dram, false, weights + static_cast<std::uint64_t>(weight_offset), f.weight_bytes);
     weight_offset += f.weight_bytes;
     if (in.in_dram && (f.n0 == 0 || reread_input)) {
-      const sc_time in_ready = dram_access(dram, false, in.address + static_cast<std::uint64_t>(f.k0 * g.m), f.k_len * g.m);
+      const sc_time in_ready = dram_access(dram, false, in.address + static_cast<std::uint64_t>(f.k0 * g.m * g.in_bytes),
+                                           f.k_len * g.m * g.in_bytes);
       if (in_ready > ready) ready = in_ready;
     }
     return sc_core::sc_time_stamp() + ready;

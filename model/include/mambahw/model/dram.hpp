@@ -35,7 +35,7 @@ struct DramTraffic {
 
 class DramChannel : public sc_core::sc_module {
  public:
-  tlm_utils::simple_target_socket<DramChannel> socket;
+  tlm_utils::multi_passthrough_target_socket<DramChannel> socket;  // every unit binds here
 
   DramChannel(sc_core::sc_module_name name, const HardwareConfig& hw, const DramMap& map);
 
@@ -44,7 +44,7 @@ class DramChannel : public sc_core::sc_module {
   Cycles busy_cycles() const { return busy_cycles_; }
 
  private:
-  void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  void b_transport(int initiator, tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
 
   sc_core::sc_time period_;
   double bytes_per_cycle_;

@@ -22,6 +22,7 @@ struct GemmShape {
   std::int64_t n = 0;  // outputs
   int weight_bits = 8; // 8 or 4
   int out_bytes = 1;   // 1 (INT8) or 2 (FP16) per output element
+  int in_bytes = 1;    // 1 (INT8), or 2 where an FP16 tensor is requantized on the way in
 };
 
 // A fold: one weight tile held in the array while all M tokens stream through.
