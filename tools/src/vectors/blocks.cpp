@@ -431,6 +431,17 @@ std::size_t VectorBlock::stimulus_ports() const {
   return n;
 }
 
+std::unique_ptr<VectorBlock> conv_out_quantizer_block(const NumericsPolicy& p, const DualScaleFormat& f,
+                                                      std::vector<float> scales) {
+  return std::make_unique<ConvOutQuantizerBlock>(p, f, std::move(scales));
+}
+std::unique_ptr<VectorBlock> ssm_dequant_block(Denormals d, const DualScaleFormat& f, std::vector<float> scales) {
+  return std::make_unique<SsmDequantBlock>(d, f, std::move(scales));
+}
+std::unique_ptr<VectorBlock> scale_index_lookup_block(const Quamba2ScaleTable& t) {
+  return std::make_unique<ScaleIndexLookupBlock>(t);
+}
+
 std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c,
                                         const NumericsOverrides& o) {
   QuantScheme s = c.scheme;

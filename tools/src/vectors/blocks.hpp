@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "mambahw/config.hpp"
+#include "mambahw/dual_scale.hpp"
+#include "mambahw/scale_table.hpp"
 
 namespace mambahw::vectors {
 
@@ -69,6 +71,14 @@ struct NumericsOverrides {
 // lookup needs a Quamba2 scheme).
 std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c,
                                         const NumericsOverrides& o);
+
+// Blocks from explicit parameters (testbenches). `scales` are INT8 scale
+// values (not registers) used by the generators; the dual format carries the
+// registers. Under multiply_reciprocal the quantizer's registers are reciprocals.
+std::unique_ptr<VectorBlock> conv_out_quantizer_block(const NumericsPolicy& p, const DualScaleFormat& f,
+                                                      std::vector<float> scales);
+std::unique_ptr<VectorBlock> ssm_dequant_block(Denormals d, const DualScaleFormat& f, std::vector<float> scales);
+std::unique_ptr<VectorBlock> scale_index_lookup_block(const Quamba2ScaleTable& t);
 
 // The same block reconstructed from an exported manifest's parameters and
 // memory images (what verify-vectors replays through).

@@ -1,0 +1,85 @@
+// SSM dequant stage: an INT8 code times an FP32 scale, or a dual-scale word
+// through the MUX  value = code * (flag ? scale12 : scale1); one element per
+// cycle (docs/arithmetic.md §5-§6). NaN results are the canonical 0x7fc00000.
+//   stage 1: sign-extend the code, convert it to FP32 (exact), select the scale
+//   stage 2: fp32 multiply (RNE, optional FTZ)
+// Latency 2 cycles; valid/ready handshake.
+module ssm_dequant #(
+  parameter bit          Ftz      = 1'b0,
+  parameter int unsigned CodeBits = 4,                                  // dual-scale code width
+  parameter int unsigned InBits   = (CodeBits + 1 > 8) ? CodeBits + 1 : 8
+) (
+  input  logic              clk_i,
+  input  logic              rst_ni,
+  input  logic              valid_i,
+  output logic              ready_o,
+  input  logic              mode_i,      // 0: INT8 code with scale_i; 1: dual-scale word
+  input  logic [InBits-1:0] code_i,
+  input  logic [31:0]       scale_i,
+  input  logic [31:0]       scale1_i,    // dual-scale registers
+  input  logic [31:0]       scale12_i,
+  output logic              valid_o,
+  input  logic              ready_i,
+  output logic [31:0]       value_o
+);
+  // ---- stage 1: code -> FP32, scale select --------------------------------------------
+  logic signed [8:0] code;
+  logic [7:0]        mag;
+  logic [31:0]       code_f, scale_d;
+  logic [2:0]        msb;
+
+  always_comb begin
+    if (!mode_i) begin
+      code = 9'(signed'(code_i[7:0]));
+      scale_d = scale_i;
+    end else begin
+      code = 9'(signed'(code_i[CodeBits-1:0]));
+      scale_d = code_i[CodeBits] ? scale12_i : scale1_i;
+    end
+  end
+
+  // |code| <= 128: exact in FP32.
+  assign mag = code[8] ? 8'(-code) : code[7:0];
+  always_comb begin
+    msb = 3'd0;
+    for (int i = 0; i < 8; i++) begin
+      if (mag[i]) msb = 3'(i);
+    end
+  end
+  assign code_f = (mag == '0) ? 32'h0 :
+                  {code[8], 8'(8'd127 + 8'(msb)), 23'(({15'h0, mag} << (5'd23 - 5'(msb))))};
+
+  logic        s1_valid_q, s1_ready;
+  logic [31:0] a_q, b_q;
+  assign ready_o = !s1_valid_q || s1_ready;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) s1_valid_q <= 1'b0;
+    else if (ready_o) s1_valid_q <= valid_i;
+  end
+  always_ff @(posedge clk_i) begin
+    if (ready_o && valid_i) begin
+      a_q <= code_f;
+      b_q <= scale_d;
+    end
+  end
+
+  // ---- stage 2: multiply ----------------------------------------------------------------
+  logic [31:0] p;
+  logic        s2_valid_q;
+  fp32_mul #(.Ftz(Ftz)) u_mul (.a_i(a_q), .b_i(b_q), .p_o(p));
+  assign s1_ready = !s2_valid_q || ready_i;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) s2_valid_q <= 1'b0;
+    else if (s1_ready) s2_valid_q <= s1_valid_q;
+  end
+  always_ff @(posedge clk_i) begin
+    if (s1_ready && s1_valid_q) value_o <= p;
+  end
+  assign valid_o = s2_valid_q;
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic unused;
+  assign unused = ^code_i;  // upper bits unused in one of the two modes
+  /* verilator lint_on UNUSEDSIGNAL */
+
+endmodule
