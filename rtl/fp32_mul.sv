@@ -44,11 +44,18 @@ module fp32_mul #(
   assign mb = {eb != 8'h00, fb};
   assign prod = ma * mb;
 
+  // Leading zeros of the 48-bit product by binary search (6 stages). A zero
+  // product is handled separately, so its count does not matter.
   always_comb begin
-    lz = 6'd48;
-    for (int i = 0; i < 48; i++) begin
-      if (prod[i]) lz = 6'(47 - i);
-    end
+    logic [47:0] t;
+    t = prod;
+    lz = '0;
+    if (t[47:16] == '0) begin lz[5] = 1'b1; t = t << 32; end
+    if (t[47:32] == '0) begin lz[4] = 1'b1; t = t << 16; end
+    if (t[47:40] == '0) begin lz[3] = 1'b1; t = t << 8;  end
+    if (t[47:44] == '0) begin lz[2] = 1'b1; t = t << 4;  end
+    if (t[47:46] == '0) begin lz[1] = 1'b1; t = t << 2;  end
+    if (t[47] == 1'b0)  begin lz[0] = 1'b1;              end
   end
 
   // value = prod * 2^(ea' + eb' - 254 - 46), ea' = max(ea, 1); with the
@@ -69,13 +76,16 @@ module fp32_mul #(
     end
   end
 
-  always_comb begin
-    shifted = norm >> rshift;
-    shift_sticky = 1'b0;
-    for (int i = 0; i < 48; i++) begin
-      if ((6'(i) < rshift) && norm[i]) shift_sticky = 1'b1;
-    end
-  end
+  // Bits shifted out below the result feed the sticky bit.
+  logic [48:0] out_mask;
+  assign out_mask = (49'd1 << rshift) - 49'd1;
+  assign shifted = norm >> rshift;
+  assign shift_sticky = (norm & out_mask[47:0]) != '0;
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic unused_mask;
+  assign unused_mask = out_mask[48];
+  /* verilator lint_on UNUSEDSIGNAL */
 
   assign exp_field = (e_norm >= 11'sd1) ? e_norm[7:0] : 8'h00;
   assign mant = shifted[46:24];

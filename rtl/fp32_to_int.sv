@@ -46,9 +46,7 @@ module fp32_to_int #(
     end else if (e >= 8'd127) begin
       int_part = {8'h00, sig >> rsh};
       guard = sig[rsh - 5'd1];
-      for (int i = 0; i < 23; i++) begin
-        if ((5'(i) < rsh - 5'd1) && sig[i]) sticky = 1'b1;
-      end
+      sticky = (sig & ((24'd1 << (rsh - 5'd1)) - 24'd1)) != '0;
     end else if (e == 8'd126) begin
       guard = 1'b1;                               // |v| in [0.5, 1)
       sticky = (f != '0);
