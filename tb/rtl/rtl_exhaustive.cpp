@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
   app.add_option("--rounding", rounding)->check(CLI::IsMember({"half_away_from_zero", "half_to_even"}));
   app.add_option("--scale", scale, "INT8 scale (the register holds fp32(1/scale))");
   app.add_option("--shard", shard);
-  app.add_option("--shards", shards)->check(CLI::Range(1, 64));
+  app.add_option("--shards", shards)->check(CLI::Range(1, 65536));
   app.add_option("--limit", limit, "Sweep only the first N bit patterns of the shard");
   CLI11_PARSE(app, argc, argv);
   NumericsPolicy p;
