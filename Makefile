@@ -7,7 +7,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test exhaustive bench clean
+.PHONY: all deps configure build demo test exhaustive bench clean coverage
 
 all: build
 
@@ -33,6 +33,18 @@ exhaustive: build
 
 bench: build
 	./$(BUILD)/bench/bench_golden
+	./$(BUILD)/bench/bench_rtl
 
 clean:
 	rm -rf $(BUILD)
+
+# Verilator line + toggle coverage of the RTL from the default RTL suite:
+# prints the total and writes build/rtl_coverage/ (annotated sources, lcov
+# .info and, when genhtml is installed, HTML).
+coverage: build
+	rm -rf $(BUILD)/rtl_coverage && mkdir -p $(BUILD)/rtl_coverage
+	MAMBAHW_COVERAGE_DIR=$(abspath $(BUILD))/rtl_coverage ./$(BUILD)/tb/rtl/test_rtl > $(BUILD)/rtl_coverage/test.log
+	verilator_coverage --write $(BUILD)/rtl_coverage/merged.dat $(BUILD)/rtl_coverage/coverage_*.dat
+	verilator_coverage --annotate $(BUILD)/rtl_coverage/annotated --annotate-min 1 $(BUILD)/rtl_coverage/merged.dat
+	verilator_coverage --write-info $(BUILD)/rtl_coverage/rtl.info $(BUILD)/rtl_coverage/merged.dat
+	if command -v genhtml >/dev/null; then genhtml -q -o $(BUILD)/rtl_coverage/html $(BUILD)/rtl_coverage/rtl.info; fi

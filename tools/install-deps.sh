@@ -11,7 +11,7 @@ verilator iverilog
 libsystemc-dev libeigen3-dev libfmt-dev libyaml-cpp-dev libcli11-dev
 nlohmann-json3-dev libssl-dev
 libgtest-dev libgmock-dev libbenchmark-dev
-gcovr
+gcovr lcov
 "
 
 missing=""

@@ -199,8 +199,9 @@ void check_dequant(Denormals d, const DualScaleFormat& f) {
     m.scale12_i = bits_of(f.scale12);
   };
   for (Corner c : block->corners()) {
+    const double stall = c == Corner::kRandom ? 0.3 : 0.0;  // back-pressure on the random stream
     const StreamResult r = run_block<V, DequantPorts>(
-        *block, [&](const vectors::Emit& e) { block->generate(c, test_seed(21), 500000, e); }, init);
+        *block, [&](const vectors::Emit& e) { block->generate(c, test_seed(21), 500000, e); }, init, stall, 4);
     EXPECT_EQ(r.mismatches, 0u) << to_string(c) << ": " << (r.first.empty() ? "" : describe(*block, r.first[0]));
   }
 }
@@ -255,8 +256,10 @@ void check_lookup(const Quamba2ScaleTable& t, std::uint64_t* cycles = nullptr) {
   const auto block = vectors::scale_index_lookup_block(t);
   std::uint64_t total_cycles = 0;
   for (Corner c : block->corners()) {
+    const double stall = c == Corner::kRandom ? 0.3 : 0.0;
     const StreamResult r = run_block<V, LookupPorts>(
-        *block, [&](const vectors::Emit& e) { block->generate(c, test_seed(31), 20000, e); }, load_table<V>(t));
+        *block, [&](const vectors::Emit& e) { block->generate(c, test_seed(31), 20000, e); }, load_table<V>(t),
+        stall, 6);
     EXPECT_EQ(r.mismatches, 0u) << to_string(c) << ": " << (r.first.empty() ? "" : describe(*block, r.first[0]));
     if (c == Corner::kEveryCode) total_cycles = r.cycles;
   }
