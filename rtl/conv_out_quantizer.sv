@@ -10,10 +10,10 @@
 // scale_i travels with each element (per-tensor or per-channel scale);
 // se_scale1_i / se_scale12_i are quasi-static configuration registers.
 module conv_out_quantizer #(
-  parameter int unsigned Rounding  = mambahw_pkg::RoundHalfAway,
+  parameter int Rounding  = mambahw_pkg::RoundHalfAway,
   parameter bit          Ftz       = 1'b0,   // flush subnormals (Denormals::kFlushToZero)
   parameter bit          Wrap      = 1'b0,   // INT8 path: wrap instead of saturate
-  parameter int unsigned CodeBits  = 4,      // dual-scale code width (4 or 8)
+  parameter int CodeBits  = 4,      // dual-scale code width (4 or 8)
   parameter bit          Symmetric = 1'b1    // dual-scale codes in [-(2^(b-1)-1), 2^(b-1)-1]
 ) (
   input  logic                clk_i,

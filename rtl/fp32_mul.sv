@@ -46,23 +46,33 @@ module fp32_mul #(
 
   // Leading zeros of the 48-bit product by binary search (6 stages). A zero
   // product is handled separately, so its count does not matter.
-  always_comb begin
-    logic [47:0] t;
-    t = prod;
-    lz = '0;
-    if (t[47:16] == '0) begin lz[5] = 1'b1; t = t << 32; end
-    if (t[47:32] == '0) begin lz[4] = 1'b1; t = t << 16; end
-    if (t[47:40] == '0) begin lz[3] = 1'b1; t = t << 8;  end
-    if (t[47:44] == '0) begin lz[2] = 1'b1; t = t << 4;  end
-    if (t[47:46] == '0) begin lz[1] = 1'b1; t = t << 2;  end
-    if (t[47] == 1'b0)  begin lz[0] = 1'b1;              end
-  end
+  logic [47:0] t1, t2, t3;
+  logic [2:0]  t4;
+  logic        z5, z4, z3, z2, z1, z0;
+  assign z5 = (prod[47:16] == '0);
+  assign t1 = z5 ? prod << 32 : prod;
+  assign z4 = (t1[47:32] == '0);
+  assign t2 = z4 ? t1 << 16 : t1;
+  assign z3 = (t2[47:40] == '0);
+  assign t3 = z3 ? t2 << 8 : t2;
+  assign z2 = (t3[47:44] == '0);
+  assign t4 = z2 ? t3[43:41] : t3[47:45];
+  assign z1 = (t4[2:1] == '0);
+  assign z0 = z1 ? ~t4[0] : ~t4[2];
+  assign lz = {z5, z4, z3, z2, z1, z0};
+
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic unused_t3;
+  assign unused_t3 = ^t3[40:0];  // the last two stages only look at the top bits
+  /* verilator lint_on UNUSEDSIGNAL */
 
   // value = prod * 2^(ea' + eb' - 254 - 46), ea' = max(ea, 1); with the
   // leading one moved to bit 47 the biased exponent is ea' + eb' - 126 - lz.
   assign norm = prod << lz;
-  assign e_norm = 11'(signed'({3'b0, (ea == 8'h00) ? 8'd1 : ea})) +
-                  11'(signed'({3'b0, (eb == 8'h00) ? 8'd1 : eb})) - 11'sd126 - 11'(signed'({5'b0, lz}));
+  logic [7:0] ea_eff, eb_eff;
+  assign ea_eff = (ea == 8'h00) ? 8'd1 : ea;
+  assign eb_eff = (eb == 8'h00) ? 8'd1 : eb;
+  assign e_norm = $signed({3'b0, ea_eff}) + $signed({3'b0, eb_eff}) - 11'sd126 - $signed({5'b0, lz});
 
   // Results below the normal range: shift right by 1 - e_norm (capped; all
   // bits beyond 25 positions only feed the sticky bit).
@@ -100,6 +110,8 @@ module fp32_mul #(
   assign unused_hidden = shifted[47];
   /* verilator lint_on UNUSEDSIGNAL */
 
+  logic [7:0] rounded_exp;
+  assign rounded_exp = rounded[30:23];
   always_comb begin
     if (a_nan || b_nan || (a_inf && b_zero) || (b_inf && a_zero)) begin
       p_o = Fp32CanonicalNan;
@@ -107,9 +119,9 @@ module fp32_mul #(
       p_o = {sp, 8'hff, 23'h0};
     end else if (a_zero || b_zero || (prod == '0)) begin
       p_o = {sp, 31'h0};
-    end else if ((e_norm >= 11'sd255) || (rounded[30:23] == 8'hff)) begin
+    end else if ((e_norm >= 11'sd255) || (rounded_exp == 8'hff)) begin
       p_o = {sp, 8'hff, 23'h0};                   // overflow to infinity
-    end else if (Ftz && (rounded[30:23] == 8'h00)) begin
+    end else if (Ftz && (rounded_exp == 8'h00)) begin
       p_o = {sp, 31'h0};                          // subnormal result flushed
     end else begin
       p_o = {sp, rounded};

@@ -5,8 +5,8 @@
 // Also reports whether the rounded value lies inside [qmin_i, qmax_i]
 // (the dual-scale flag rule). Matches golden code_of_scaled().
 module fp32_to_int #(
-  parameter int unsigned Rounding = mambahw_pkg::RoundHalfAway,
-  parameter int unsigned CodeBits = 8
+  parameter int Rounding = mambahw_pkg::RoundHalfAway,
+  parameter int CodeBits = 8
 ) (
   input  logic [31:0]         v_i,
   input  logic                wrap_i,
@@ -55,10 +55,12 @@ module fp32_to_int #(
     end
   end
 
+  logic int_lsb;
+  assign int_lsb = int_part[0];
   always_comb begin
-    unique case (Rounding)
+    case (Rounding)
       RoundHalfAway: inc = guard;
-      RoundHalfEven: inc = guard && (sticky || int_part[0]);
+      RoundHalfEven: inc = guard && (sticky || int_lsb);
       default:       inc = 1'b0;
     endcase
   end
@@ -69,23 +71,25 @@ module fp32_to_int #(
   assign in_range_o = !is_nan && !over;
 
   // Wrap: int32 saturating conversion, then the low bits.
-  always_comb begin
-    if (s) begin
-      i32 = (huge || mag[32:31] != 2'b00) ? 32'h8000_0000 : 32'(-mag[31:0]);
-    end else begin
-      i32 = (huge || mag[32:31] != 2'b00) ? 32'h7fff_ffff : mag[31:0];
-    end
-  end
+  logic                i32_sat;
+  logic [31:0]         mag32;
+  logic [CodeBits-1:0] wrapped, sat_code, mag_low;
+  assign i32_sat = huge || (mag[32:31] != 2'b00);
+  assign mag32 = mag[31:0];
+  assign i32 = s ? (i32_sat ? 32'h8000_0000 : -mag32) : (i32_sat ? 32'h7fff_ffff : mag32);
+  assign wrapped = i32[CodeBits-1:0];
+  assign sat_code = s ? qmin_i[CodeBits-1:0] : qmax_i[CodeBits-1:0];
+  assign mag_low = mag[CodeBits-1:0];
 
   always_comb begin
     if (is_nan) begin
       code_o = '0;
     end else if (wrap_i) begin
-      code_o = i32[CodeBits-1:0];
+      code_o = wrapped;
     end else if (over) begin
-      code_o = s ? qmin_i[CodeBits-1:0] : qmax_i[CodeBits-1:0];
+      code_o = sat_code;
     end else begin
-      code_o = s ? CodeBits'(-mag[CodeBits-1:0]) : mag[CodeBits-1:0];
+      code_o = s ? -mag_low : mag_low;
     end
   end
 

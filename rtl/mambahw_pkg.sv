@@ -4,9 +4,9 @@ package mambahw_pkg;
   /* verilator lint_off UNUSEDPARAM */
 
   // Float -> integer rounding (parameter Rounding of the quantizer).
-  localparam int unsigned RoundHalfAway = 0;  // CUDA roundf
-  localparam int unsigned RoundHalfEven = 1;  // rint / torch.round / cvt.rni
-  localparam int unsigned RoundToZero   = 2;  // C cast / cvt.rzi
+  localparam int RoundHalfAway = 0;  // CUDA roundf
+  localparam int RoundHalfEven = 1;  // rint / torch.round / cvt.rni
+  localparam int RoundToZero   = 2;  // C cast / cvt.rzi
 
   localparam logic [31:0] Fp32CanonicalNan = 32'h7fc0_0000;
   /* verilator lint_on UNUSEDPARAM */

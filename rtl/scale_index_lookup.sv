@@ -16,18 +16,18 @@
 // Outputs: found_o, g_o, hg_o (all ones: no head group matched), dg_o (all
 // ones: none), scale_o (0.0 when not found). Channels >= XDim give all zeros.
 module scale_index_lookup #(
-  parameter int unsigned Groups        = 1,   // G
-  parameter int unsigned HeadGroups    = 4,   // nHG (<= 15)
-  parameter int unsigned DimGroups     = 4,   // nDG (<= 15)
-  parameter int unsigned HeadsPerGroup = 24,
-  parameter int unsigned HeadDim       = 64,
+  parameter int Groups        = 1,   // G
+  parameter int HeadGroups    = 4,   // nHG (<= 15)
+  parameter int DimGroups     = 4,   // nDG (<= 15)
+  parameter int HeadsPerGroup = 24,
+  parameter int HeadDim       = 64,
   parameter bit          Parallel      = 1'b0,
-  localparam int unsigned XDim  = Groups * HeadsPerGroup * HeadDim,
-  localparam int unsigned NHr   = Groups * HeadGroups,
-  localparam int unsigned NCell = Groups * HeadGroups * DimGroups,
-  localparam int unsigned AW    = $clog2(NCell + 1),
-  localparam int unsigned HrAW  = (NHr > 1) ? $clog2(NHr) : 1,
-  localparam int unsigned CellAW = (NCell > 1) ? $clog2(NCell) : 1
+  localparam int XDim  = Groups * HeadsPerGroup * HeadDim,
+  localparam int NHr   = Groups * HeadGroups,
+  localparam int NCell = Groups * HeadGroups * DimGroups,
+  localparam int AW    = $clog2(NCell + 1),
+  localparam int HrAW  = (NHr > 1) ? $clog2(NHr) : 1,
+  localparam int CellAW = (NCell > 1) ? $clog2(NCell) : 1
 ) (
   input  logic          clk_i,
   input  logic          rst_ni,
@@ -54,7 +54,7 @@ module scale_index_lookup #(
 
   always_ff @(posedge clk_i) begin
     if (we_i) begin
-      unique case (wsel_i)
+      case (wsel_i)
         2'd0: if (32'(waddr_i) < NHr) head_range_q[HrAW'(waddr_i)] <= wdata_i[15:0];
         2'd1: if (32'(waddr_i) < NCell) dim_range_q[CellAW'(waddr_i)] <= wdata_i[15:0];
         2'd2: if (32'(waddr_i) < NCell) scales_q[CellAW'(waddr_i)] <= wdata_i;
@@ -83,8 +83,10 @@ module scale_index_lookup #(
   endfunction
 
   if (!Parallel) begin : gen_sequential
-    typedef enum logic [1:0] {Idle, HeadSearch, DimSearch, Done} state_e;
-    state_e      state_q;
+    // State encoding as constants: Icarus 11 cannot elaborate an enum typedef
+    // inside a generate block, and the testbenches must run there too.
+    localparam logic [1:0] Idle = 2'd0, HeadSearch = 2'd1, DimSearch = 2'd2, Done = 2'd3;
+    logic [1:0]  state_q;
     logic        in_x_q, found_q;
     logic [6:0]  g_q;
     logic [7:0]  head_q;
@@ -105,7 +107,7 @@ module scale_index_lookup #(
         state_q <= Idle;
         found_q <= 1'b0;
       end else begin
-        unique case (state_q)
+        case (state_q)
           Idle: if (valid_i) begin
             {in_x_q, g_q, head_q, dim_q} <= decode(channel_i);
             hg_q <= 4'hf;

@@ -6,8 +6,8 @@
 // Latency 2 cycles; valid/ready handshake.
 module ssm_dequant #(
   parameter bit          Ftz      = 1'b0,
-  parameter int unsigned CodeBits = 4,                                  // dual-scale code width
-  parameter int unsigned InBits   = (CodeBits + 1 > 8) ? CodeBits + 1 : 8
+  parameter int CodeBits = 4,                                  // dual-scale code width
+  parameter int InBits   = (CodeBits + 1 > 8) ? CodeBits + 1 : 8
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -28,15 +28,13 @@ module ssm_dequant #(
   logic [31:0]       code_f, scale_d;
   logic [2:0]        msb;
 
-  always_comb begin
-    if (!mode_i) begin
-      code = 9'(signed'(code_i[7:0]));
-      scale_d = scale_i;
-    end else begin
-      code = 9'(signed'(code_i[CodeBits-1:0]));
-      scale_d = code_i[CodeBits] ? scale12_i : scale1_i;
-    end
-  end
+  logic [8:0] int8_code, dual_code;
+  logic       dual_flag;
+  assign int8_code = {code_i[7], code_i[7:0]};
+  assign dual_code = {{(9 - CodeBits){code_i[CodeBits-1]}}, code_i[CodeBits-1:0]};
+  assign dual_flag = code_i[CodeBits];
+  assign code = mode_i ? $signed(dual_code) : $signed(int8_code);
+  assign scale_d = !mode_i ? scale_i : (dual_flag ? scale12_i : scale1_i);
 
   // |code| <= 128: exact in FP32.
   assign mag = code[8] ? 8'(-code) : code[7:0];

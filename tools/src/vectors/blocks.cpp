@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include <fmt/core.h>
+
 #include "mambahw/conv_out_study.hpp"
 #include "mambahw/dequant.hpp"
 #include "mambahw/dual_scale.hpp"
@@ -107,6 +109,15 @@ class ConvOutQuantizerBlock final : public VectorBlock {
   }
   std::vector<Corner> corners() const override {
     return {Corner::kTies, Corner::kSaturation, Corner::kSpecials, Corner::kEveryCode, Corner::kRandom};
+  }
+  std::string sv_params() const override {
+    return fmt::format(
+        "localparam int ROUNDING = {};  // 0 half-away, 1 half-even, 2 toward zero\n"
+        "localparam bit FTZ = 1'b{};\nlocalparam bit WRAP = 1'b{};\nlocalparam int CODE_BITS = {};\n"
+        "localparam bit SYMMETRIC = 1'b{};\nlocalparam bit QUANTIZE_DIVIDE = 1'b{};  // the RTL implements multiply only\n",
+        static_cast<int>(p_.rounding), p_.denormals == Denormals::kFlushToZero ? 1 : 0,
+        p_.overflow == Overflow::kWrap ? 1 : 0, dual_.code_bits(), dual_.range.qmin == -dual_.range.qmax ? 1 : 0,
+        p_.quantize_op == QuantizeOp::kDivide ? 1 : 0);
   }
 
   void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const override {
@@ -223,6 +234,10 @@ class SsmDequantBlock final : public VectorBlock {
   std::vector<Corner> corners() const override {
     return {Corner::kSaturation, Corner::kSpecials, Corner::kEveryCode, Corner::kRandom};
   }
+  std::string sv_params() const override {
+    return fmt::format("localparam bit FTZ = 1'b{};\nlocalparam int CODE_BITS = {};\n",
+                       d_ == Denormals::kFlushToZero ? 1 : 0, dual_.code_bits());
+  }
   void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const override {
     float v;
     if (stim[0] == 0) {
@@ -321,6 +336,14 @@ class ScaleIndexLookupBlock final : public VectorBlock {
   }
   std::vector<Corner> corners() const override {
     return {Corner::kRangeBoundaries, Corner::kEveryCode, Corner::kRandom};
+  }
+  std::string sv_params() const override {
+    const auto& s = t_.shape;
+    return fmt::format(
+        "localparam int GROUPS = {};\nlocalparam int HEAD_GROUPS = {};\n"
+        "localparam int DIM_GROUPS = {};\nlocalparam int HEADS_PER_GROUP = {};\n"
+        "localparam int HEAD_DIM = {};\n",
+        s.ngroups, s.head_groups, s.dim_groups, s.heads_per_group, s.headdim);
   }
   void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const override {
     const int c = static_cast<int>(stim[0]);

@@ -49,6 +49,9 @@ class VectorBlock {
   virtual std::vector<Corner> corners() const = 0;
   // Directed classes emit their fixed set; kRandom emits `count` vectors from `seed`.
   virtual void generate(Corner c, std::uint64_t seed, std::uint64_t count, const Emit& emit) const = 0;
+  // RTL parameters of a matching configuration, as SystemVerilog localparams
+  // (written to tb_params.svh for the self-checking testbenches).
+  virtual std::string sv_params() const = 0;
   // The golden model's response to one stimulus tuple.
   virtual void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const = 0;
 

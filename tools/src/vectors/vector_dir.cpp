@@ -26,7 +26,8 @@ constexpr int kFormatVersion = 1;
 
 bool is_export_file(const fs::path& p) {
   const std::string n = p.filename().string();
-  return n == "manifest.json" || n == "README.md" || p.extension() == ".hex" || p.extension() == ".tmp";
+  return n == "manifest.json" || n == "README.md" || n == "tb_params.svh" || p.extension() == ".hex" ||
+         p.extension() == ".tmp";
 }
 
 void prepare_directory(const fs::path& dir, bool force) {
@@ -65,7 +66,8 @@ std::string readme_text(const VectorBlock& b, const json& manifest) {
       << " words) | " << m.description << " |\n";
   r << "\nParameters (rounding, quantize policy, widths, registers): see manifest.json \"parameters\".\n"
     << "Word layouts: docs/vectors.md in the mambahw repository. SystemVerilog testbench:\n"
-    << "tb/vectors/tb_" << b.name() << ".sv (runs under Icarus Verilog and Verilator).\n";
+    << "tb/vectors/tb_" << b.name() << ".sv (runs under Icarus Verilog and Verilator); tb_params.svh\n"
+    << "holds the RTL parameters that match these vectors.\n";
   return r.str();
 }
 
@@ -148,6 +150,8 @@ ExportSummary export_block(const VectorBlock& b, const ExportOptions& o) {
                    {"memories", memories},
                    {"word_format", "$readmemh: one word per line, ceil(width_bits/4) lowercase hex digits, LF"}};
   files.push_back(file_json(write_text_file(o.out, "README.md", readme_text(b, manifest))));
+  files.push_back(file_json(write_text_file(
+      o.out, "tb_params.svh", "// RTL parameters matching these vectors (mambahw export).\n" + b.sv_params())));
   manifest["files"] = files;
   write_text_file(o.out, "manifest.json", manifest.dump(2) + "\n");
   return sum;
