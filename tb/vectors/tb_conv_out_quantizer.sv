@@ -1,7 +1,7 @@
 // Self-checking testbench: replays an exported conv_out_quantizer vector
 // directory (mambahw export) through the RTL at one vector per cycle and
-// compares every response. Prints PASS or FAIL with the first mismatch.
-//   iverilog -g2012 -I DIR -o tb.vvp rtl/*.sv tb/vectors/tb_conv_out_quantizer.sv && vvp tb.vvp +VECTORS=DIR
+// compares both outputs (INT8 code, dual-scale word) of every vector bit for
+// bit. Prints PASS or FAIL with the first mismatch.
 // DIR/tb_params.svh (written by the export) sets the matching RTL parameters.
 `timescale 1ns/1ps
 module tb_conv_out_quantizer;
@@ -13,6 +13,8 @@ module tb_conv_out_quantizer;
   logic [31:0] se_regs [0:1];
   logic [7:0] code;
   logic [CODE_BITS:0] se;
+  integer n_in = 0, n_out = 0, errors = 0;
+  logic inputs_done = 1'b0;
 
   conv_out_quantizer #(.Rounding(ROUNDING), .Ftz(FTZ), .Wrap(WRAP), .CodeBits(CODE_BITS),
                        .Symmetric(SYMMETRIC)) dut (
@@ -21,23 +23,12 @@ module tb_conv_out_quantizer;
     .code_o(code), .se_o(se));
 
   always #5 clk = ~clk;
+  `include "tb_vector_common.svh"
 
-  string dir;
-  integer f_x, f_scale, f_code, f_se;
-  integer n_in = 0, n_out = 0, errors = 0;
-  logic inputs_done = 1'b0;
-
-  function automatic integer open_or_die(string name);
-    integer fd;
-    fd = $fopen({dir, "/", name}, "r");
-    if (fd == 0) begin
-      $display("FAIL: cannot open %s/%s", dir, name);
-      $finish;
-    end
-    return fd;
-  endfunction
-
-  initial begin
+  // Driver: a new vector after each accepted one; inputs change on the falling edge.
+  initial begin : driver
+    integer f_x, f_scale, r_x, r_scale;
+    logic [31:0] w_x, w_scale;
     if (!$value$plusargs("VECTORS=%s", dir)) dir = ".";
     if (QUANTIZE_DIVIDE) begin
       $display("FAIL: the vectors use quantize_op divide; this RTL implements multiply_reciprocal");
@@ -46,49 +37,52 @@ module tb_conv_out_quantizer;
     $readmemh({dir, "/se_scales.hex"}, se_regs);
     f_x = open_or_die("x.hex");
     f_scale = open_or_die("scale.hex");
-    f_code = open_or_die("code.hex");
-    f_se = open_or_die("se.hex");
     repeat (2) @(posedge clk);
     rst_n = 1'b1;
-  end
-
-  // Driver: present the next vector after each accepted one (inputs change on
-  // the falling edge, the DUT samples on the rising edge).
-  always @(negedge clk) begin
-    if (rst_n && !inputs_done && (!valid_in || ready_in)) begin
-      if ($fscanf(f_x, "%h\n", x) == 1 && $fscanf(f_scale, "%h\n", scale) == 1) begin
-        valid_in <= 1'b1;
-      end else begin
-        valid_in <= 1'b0;
-        inputs_done <= 1'b1;
+    while (!inputs_done) begin
+      @(posedge clk);
+      if (valid_in && ready_in) n_in = n_in + 1;
+      if (!valid_in || ready_in) begin
+        @(negedge clk);
+        r_x = $fscanf(f_x, "%h\n", w_x);
+        r_scale = $fscanf(f_scale, "%h\n", w_scale);
+        valid_in = (r_x == 1 && r_scale == 1);
+        inputs_done = !valid_in;
+        x = w_x;
+        scale = w_scale;
       end
     end
   end
 
-  always @(posedge clk) begin
-    if (valid_in && ready_in) n_in <= n_in + 1;
-  end
-
-  // Checker: each output against the next expected line.
-  logic [31:0] want_code, want_se;
-  always @(posedge clk) begin
-    if (rst_n && valid_out) begin
-      if ($fscanf(f_code, "%h\n", want_code) != 1 || $fscanf(f_se, "%h\n", want_se) != 1) begin
-        $display("FAIL: more outputs than expected words (vector %0d)", n_out);
+  // Monitor: each response against the next expected words.
+  initial begin : monitor
+    integer f_code, f_se, r_code, r_se;
+    logic [31:0] want_code, want_se;
+    #1;
+    f_code = open_or_die("code.hex");
+    f_se = open_or_die("se.hex");
+    forever begin
+      @(posedge clk);
+      if (rst_n && valid_out) begin
+        r_code = $fscanf(f_code, "%h\n", want_code);
+        r_se = $fscanf(f_se, "%h\n", want_se);
+        if (r_code != 1 || r_se != 1) begin
+          $display("FAIL: more outputs than expected words (vector %0d)", n_out);
+          $finish;
+        end
+        if (code !== want_code[7:0] || se !== want_se[CODE_BITS:0]) begin
+          if (errors == 0)
+            $display("FAIL: first mismatch at vector %0d (line %0d): code expected %h got %h, se expected %h got %h",
+                     n_out, n_out + 1, want_code[7:0], code, want_se[CODE_BITS:0], se);
+          errors = errors + 1;
+        end
+        n_out = n_out + 1;
+      end
+      if (inputs_done && n_out == n_in && n_in > 0) begin
+        if (errors == 0) $display("PASS: conv_out_quantizer, %0d vectors", n_out);
+        else $display("FAIL: conv_out_quantizer, %0d of %0d vectors mismatch", errors, n_out);
         $finish;
       end
-      if (code !== want_code[7:0] || se !== want_se[CODE_BITS:0]) begin
-        if (errors == 0)
-          $display("FAIL: first mismatch at vector %0d (line %0d): code expected %h got %h, se expected %h got %h",
-                   n_out, n_out + 1, want_code[7:0], code, want_se[CODE_BITS:0], se);
-        errors <= errors + 1;
-      end
-      n_out <= n_out + 1;
-    end
-    if (inputs_done && n_out == n_in && n_in > 0) begin
-      if (errors == 0) $display("PASS: conv_out_quantizer, %0d vectors", n_out);
-      else $display("FAIL: conv_out_quantizer, %0d of %0d vectors mismatch", errors, n_out);
-      $finish;
     end
   end
 endmodule
