@@ -1,0 +1,221 @@
+#include "mambahw/gemm.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace mambahw {
+
+std::string_view to_string(WeightPrecision p) { return p == WeightPrecision::kInt8 ? "int8" : "int4"; }
+
+std::string_view to_string(RequantOrder o) {
+  switch (o) {
+    case RequantOrder::kActThenWeight: return "act_then_weight";
+    case RequantOrder::kWeightThenAct: return "weight_then_act";
+    case RequantOrder::kAlpha: return "alpha";
+  }
+  return "?";
+}
+
+std::optional<RequantOrder> parse_requant_order(std::string_view s) {
+  for (RequantOrder o : {RequantOrder::kActThenWeight, RequantOrder::kWeightThenAct, RequantOrder::kAlpha})
+    if (to_string(o) == s) return o;
+  return std::nullopt;
+}
+
+std::vector<std::uint8_t> pack_int4(std::span<const std::int8_t> codes) {
+  std::vector<std::uint8_t> out((codes.size() + 1) / 2, 0);
+  for (std::size_t k = 0; k < codes.size(); ++k) {
+    if (codes[k] < -8 || codes[k] > 7) throw std::invalid_argument("INT4 code out of range");
+    const auto nib = static_cast<std::uint8_t>(static_cast<std::uint8_t>(codes[k]) & 0xF);
+    out[k / 2] = static_cast<std::uint8_t>(out[k / 2] | (k % 2 ? nib << 4 : nib));
+  }
+  return out;
+}
+
+std::vector<std::int8_t> unpack_int4(std::span<const std::uint8_t> bytes, int count) {
+  std::vector<std::int8_t> out(static_cast<std::size_t>(count));
+  for (int k = 0; k < count; ++k) {
+    const int nib = (bytes[static_cast<std::size_t>(k / 2)] >> (k % 2 ? 4 : 0)) & 0xF;
+    out[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(nib >= 8 ? nib - 16 : nib);
+  }
+  return out;
+}
+
+std::int8_t QuantWeights::at(int n, int k) const {
+  const std::size_t row = static_cast<std::size_t>(n) * static_cast<std::size_t>(row_bytes());
+  if (precision == WeightPrecision::kInt8) return static_cast<std::int8_t>(packed[row + static_cast<std::size_t>(k)]);
+  const int nib = (packed[row + static_cast<std::size_t>(k / 2)] >> (k % 2 ? 4 : 0)) & 0xF;
+  return static_cast<std::int8_t>(nib >= 8 ? nib - 16 : nib);
+}
+
+QuantWeights quantize_weights(const FloatTensor& w, WeightPrecision p, int group) {
+  QuantWeights q;
+  q.precision = p;
+  q.out = static_cast<int>(w.dim(0));
+  q.in = static_cast<int>(w.dim(1));
+  q.group = group >= q.in ? 0 : group;
+  const int qmax = p == WeightPrecision::kInt8 ? 127 : 7;
+  const int gsize = q.group ? q.group : q.in;
+  const NumericsPolicy rne{Rounding::kHalfToEven, QuantizeOp::kDivide, Overflow::kSaturate, Denormals::kPreserve};
+  const CodeRange range = CodeRange::symmetric_bits(p == WeightPrecision::kInt8 ? 8 : 4);
+  q.packed.reserve(static_cast<std::size_t>(q.out) * static_cast<std::size_t>(q.row_bytes()));
+  std::vector<std::int8_t> codes(static_cast<std::size_t>(q.in));
+  for (int n = 0; n < q.out; ++n) {
+    for (int g = 0; g < q.groups(); ++g) {
+      const int k0 = g * gsize, k1 = std::min(q.in, k0 + gsize);
+      float absmax = 0.0f;
+      for (int k = k0; k < k1; ++k) absmax = std::max(absmax, std::fabs(w(static_cast<std::size_t>(n), static_cast<std::size_t>(k))));
+      const float scale = absmax > 0.0f ? absmax / static_cast<float>(qmax) : 1.0f;
+      q.scales.push_back(scale);
+      for (int k = k0; k < k1; ++k)
+        codes[static_cast<std::size_t>(k)] = static_cast<std::int8_t>(
+            quantize(w(static_cast<std::size_t>(n), static_cast<std::size_t>(k)), scale, reciprocal(scale), rne, range));
+    }
+    if (p == WeightPrecision::kInt8) {
+      for (std::int8_t c : codes) q.packed.push_back(static_cast<std::uint8_t>(c));
+    } else {
+      const auto row = pack_int4(codes);
+      q.packed.insert(q.packed.end(), row.begin(), row.end());
+    }
+  }
+  return q;
+}
+
+FloatTensor dequantize_weights(const QuantWeights& w) {
+  FloatTensor f({static_cast<std::size_t>(w.out), static_cast<std::size_t>(w.in)});
+  const int gsize = w.group ? w.group : w.in;
+  for (int n = 0; n < w.out; ++n)
+    for (int k = 0; k < w.in; ++k)
+      f(static_cast<std::size_t>(n), static_cast<std::size_t>(k)) =
+          static_cast<float>(w.at(n, k)) * w.scale(n, k / gsize);
+  return f;
+}
+
+namespace {
+
+// The weight codes as one signed byte each, [out][in].
+std::vector<std::int8_t> weight_codes(const QuantWeights& w) {
+  if (w.precision == WeightPrecision::kInt8) return {w.packed.begin(), w.packed.end()};
+  std::vector<std::int8_t> c;
+  c.reserve(static_cast<std::size_t>(w.out) * static_cast<std::size_t>(w.in));
+  for (int n = 0; n < w.out; ++n) {
+    const auto row = unpack_int4(
+        std::span(w.packed).subspan(static_cast<std::size_t>(n) * static_cast<std::size_t>(w.row_bytes()),
+                                    static_cast<std::size_t>(w.row_bytes())),
+        w.in);
+    c.insert(c.end(), row.begin(), row.end());
+  }
+  return c;
+}
+
+std::int32_t dot_exact(const std::int8_t* a, const std::int8_t* b, int n, std::int64_t* saturated) {
+  if (n <= 131071) {  // |sum| <= n * 2^14 < 2^31: no overflow possible
+    std::int32_t s = 0;
+    for (int k = 0; k < n; ++k) s += static_cast<std::int32_t>(a[k]) * static_cast<std::int32_t>(b[k]);
+    return s;
+  }
+  std::int64_t s = 0;
+  for (int k = 0; k < n; ++k) s += static_cast<std::int64_t>(a[k]) * static_cast<std::int64_t>(b[k]);
+  constexpr std::int64_t lo = std::numeric_limits<std::int32_t>::min(), hi = std::numeric_limits<std::int32_t>::max();
+  if (s < lo || s > hi) {
+    if (saturated) ++*saturated;
+    s = std::clamp(s, lo, hi);
+  }
+  return static_cast<std::int32_t>(s);
+}
+
+float ratio_fp32(float num, float den) {  // host-precomputed constant: double, then one rounding
+  return static_cast<float>(static_cast<double>(num) / static_cast<double>(den));
+}
+
+}  // namespace
+
+std::vector<std::int32_t> gemm_accumulate(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated) {
+  if (static_cast<int>(x.dim(1)) != w.in) throw std::invalid_argument("GEMM: inner dimensions differ");
+  const int M = static_cast<int>(x.dim(0)), G = w.groups(), gsize = w.group ? w.group : w.in;
+  const std::vector<std::int8_t> wc = weight_codes(w);
+  std::vector<std::int32_t> acc(static_cast<std::size_t>(M) * static_cast<std::size_t>(w.out) * static_cast<std::size_t>(G));
+  std::size_t i = 0;
+  for (int m = 0; m < M; ++m) {
+    const std::int8_t* xr = x.data() + static_cast<std::size_t>(m) * static_cast<std::size_t>(w.in);
+    for (int n = 0; n < w.out; ++n) {
+      const std::int8_t* wr = wc.data() + static_cast<std::size_t>(n) * static_cast<std::size_t>(w.in);
+      for (int g = 0; g < G; ++g) {
+        const int k0 = g * gsize, len = std::min(w.in, k0 + gsize) - k0;
+        acc[i++] = dot_exact(xr + k0, wr + k0, len, saturated);
+      }
+    }
+  }
+  return acc;
+}
+
+float requant_value(std::span<const std::int32_t> acc, const QuantWeights& w, int n, const GemmScales& s,
+                    const RequantPolicy& p) {
+  const Denormals d = p.denormals;
+  const float s_out = s.out.empty() ? 1.0f : s.out[s.out.size() == 1 ? 0 : static_cast<std::size_t>(n)];
+  if (w.group) {  // per-group weights: scale each group's sum in FP32, in group order
+    float y = 0.0f;
+    for (int g = 0; g < w.groups(); ++g)
+      y = ffma(w.scale(n, g), static_cast<float>(acc[static_cast<std::size_t>(g)]), y, d);
+    return fmul(ratio_fp32(s.act, s_out), y, d);
+  }
+  const float a = static_cast<float>(acc[0]);  // cvt.rn.f32.s32
+  switch (p.order) {
+    case RequantOrder::kActThenWeight:
+      return fmul(ratio_fp32(s.act, s_out), fmul(w.scale(n), a, d), d);
+    case RequantOrder::kWeightThenAct:
+      return fmul(fmul(a, ratio_fp32(w.scale(n), s_out), d), s.act, d);
+    case RequantOrder::kAlpha:
+      return fmul(ratio_fp32(fmul(w.scale(n), s.act, Denormals::kPreserve), s_out), a, d);
+  }
+  return a;
+}
+
+namespace {
+template <class F>
+void for_each_output(const Int8Tensor& x, const QuantWeights& w, F&& f) {
+  const std::vector<std::int32_t> acc = gemm_accumulate(x, w);
+  const auto G = static_cast<std::size_t>(w.groups());
+  for (std::size_t m = 0; m < x.dim(0); ++m)
+    for (int n = 0; n < w.out; ++n)
+      f(m, n, std::span(acc).subspan((m * static_cast<std::size_t>(w.out) + static_cast<std::size_t>(n)) * G, G));
+}
+}  // namespace
+
+Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmScales& s, const RequantPolicy& p,
+                         std::int64_t* saturated_codes) {
+  Int8Tensor y({x.dim(0), static_cast<std::size_t>(w.out)});
+  const NumericsPolicy np{p.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, p.denormals};
+  for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+    const float v = requant_value(acc, w, n, s, p);
+    const std::int32_t q = code_of_scaled(v, np, kInt8Range);
+    if (saturated_codes) {
+      const float r = round_to_integral(v, p.rounding);
+      if (r > 127.0f || r < -128.0f) ++*saturated_codes;
+    }
+    y(m, static_cast<std::size_t>(n)) = static_cast<std::int8_t>(q);
+  });
+  return y;
+}
+
+FloatTensor gemm_fp16_out(const Int8Tensor& x, const QuantWeights& w, float act_scale, const RequantPolicy& p) {
+  FloatTensor y({x.dim(0), static_cast<std::size_t>(w.out)});
+  const GemmScales s{act_scale, {}};
+  for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+    y(m, static_cast<std::size_t>(n)) = fp16_to_fp32(fp32_to_fp16(requant_value(acc, w, n, s, p)));
+  });
+  return y;
+}
+
+FloatTensor gemm_fp32_out(const Int8Tensor& x, const QuantWeights& w, float act_scale, const RequantPolicy& p) {
+  FloatTensor y({x.dim(0), static_cast<std::size_t>(w.out)});
+  const GemmScales s{act_scale, {}};
+  for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+    y(m, static_cast<std::size_t>(n)) = requant_value(acc, w, n, s, p);
+  });
+  return y;
+}
+
+}  // namespace mambahw

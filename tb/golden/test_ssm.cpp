@@ -1,0 +1,206 @@
+// The SSM core: log1p and softplus units against double-precision libm, the
+// scan orders against a double-precision sequential recurrence, and the Mamba1
+// and Mamba2 SSMs against double-precision references written here.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "mambahw/exp_unit.hpp"
+#include "mambahw/ssm.hpp"
+#include "mambahw/synthetic.hpp"
+
+namespace mambahw {
+namespace {
+
+std::int64_t ulps_from(float x, double ref) { return ulp_distance(x, static_cast<float>(ref)); }
+
+TEST(Log1pUnit, WithinTwoUlpOfDoubleLibm) {
+  Rng rng(11);
+  std::int64_t worst = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    // log-uniform magnitudes 2^-30 .. 2^40 plus negatives down to -1
+    const double mag = std::ldexp(1.0 + rng.uniform(), static_cast<int>(rng.below(70)) - 30);
+    float v = static_cast<float>(rng.below(4) == 0 ? -std::min(mag, 0.999999) : mag);
+    worst = std::max(worst, ulps_from(log1p_unit(v), std::log1p(static_cast<double>(v))));
+  }
+  EXPECT_LE(worst, 2);
+  RecordProperty("max_ulp", static_cast<int>(worst));
+}
+
+TEST(Log1pUnit, Specials) {
+  EXPECT_EQ(bits_of(log1p_unit(0.0f)), bits_of(0.0f));
+  EXPECT_EQ(bits_of(log1p_unit(-0.0f)), bits_of(-0.0f));
+  EXPECT_EQ(log1p_unit(-1.0f), -std::numeric_limits<float>::infinity());
+  EXPECT_EQ(bits_of(log1p_unit(-2.0f)), 0x7FC00000u);
+  EXPECT_EQ(log1p_unit(INFINITY), INFINITY);
+  EXPECT_EQ(bits_of(log1p_unit(NAN)), 0x7FC00000u);
+  EXPECT_EQ(log1p_unit(0x1p-30f), 0x1p-30f);
+  EXPECT_EQ(log1p_unit(1.0f), static_cast<float>(std::log(2.0)));
+}
+
+TEST(Softplus, ThresholdPassesLargeInputsThrough) {
+  EXPECT_EQ(softplus(20.5f, true), 20.5f);
+  EXPECT_EQ(softplus(1e30f, true), 1e30f);
+  EXPECT_EQ(bits_of(softplus(NAN, true)), 0x7FC00000u);
+  // At 20 itself the formula runs: log1p(e^20) = 20 + 2.06e-9, which is 20 in FP32 ...
+  EXPECT_EQ(softplus(20.0f, true), 20.0f);
+  // ... and without the threshold large inputs go through exp: e^89 overflows to +Inf.
+  EXPECT_EQ(softplus(89.5f, false), INFINITY);
+  EXPECT_EQ(softplus(89.5f, true), 89.5f);
+  EXPECT_LE(ulps_from(softplus(20.5f, false), 20.5 + std::log1p(std::exp(-20.5))), 1);
+}
+
+TEST(Softplus, WithinThreeUlpOfDoubleReference) {
+  std::int64_t worst = 0;
+  for (float x = -30.0f; x <= 20.0f; x += 0.0037f) {
+    const double ref = std::log1p(std::exp(static_cast<double>(x)));
+    worst = std::max(worst, ulps_from(softplus(x, true), ref));
+  }
+  EXPECT_LE(worst, 3);
+}
+
+std::vector<double> scan_double(const std::vector<float>& a, const std::vector<float>& b) {
+  std::vector<double> h(a.size());
+  double s = 0;
+  for (std::size_t t = 0; t < a.size(); ++t) h[t] = s = static_cast<double>(a[t]) * s + b[t];
+  return h;
+}
+
+TEST(Scan, BothOrdersExactWhenNothingRounds) {
+  // a in {0, 1}, b small integers: every product and sum is exact, so any
+  // association gives the same bits.
+  for (int len : {5, 100, 300, 700, 1500, 4500}) {
+    Rng rng(static_cast<std::uint64_t>(len));
+    std::vector<float> a(static_cast<std::size_t>(len)), b(a.size()), h1(a.size()), h2(a.size());
+    for (std::size_t t = 0; t < a.size(); ++t) {
+      a[t] = t % 7 == 0 ? 0.0f : 1.0f;
+      b[t] = static_cast<float>(static_cast<int>(rng.below(9)) - 4);
+    }
+    scan_sequential(a, b, h1, Denormals::kPreserve);
+    scan_block(a, b, h2, Denormals::kPreserve);
+    const auto ref = scan_double(a, b);
+    for (std::size_t t = 0; t < a.size(); ++t) {
+      ASSERT_EQ(h1[t], ref[t]) << t;
+      ASSERT_EQ(bits_of(h2[t]), bits_of(h1[t])) << "len " << len << " t " << t;
+    }
+  }
+}
+
+TEST(Scan, OrdersDifferInLastBitsWithinBound) {
+  // Decaying recurrence (a in [0.9, 1)): error of a length-L FP32 scan is
+  // below ~(L_eff + 2) * 2^-24 relative, L_eff = 1/(1-a) <= 10 here; bound 64 ulp of max|h|.
+  for (int len : {128, 1000, 2048, 5000}) {
+    Rng rng(static_cast<std::uint64_t>(len) + 99);
+    std::vector<float> a(static_cast<std::size_t>(len)), b(a.size()), h1(a.size()), h2(a.size());
+    for (std::size_t t = 0; t < a.size(); ++t) {
+      a[t] = static_cast<float>(0.9 + 0.0999 * rng.uniform());
+      b[t] = static_cast<float>(rng.normal());
+    }
+    scan_sequential(a, b, h1, Denormals::kPreserve);
+    scan_block(a, b, h2, Denormals::kPreserve);
+    const auto ref = scan_double(a, b);
+    double hmax = 0;
+    for (double v : ref) hmax = std::max(hmax, std::fabs(v));
+    int differ = 0;
+    for (std::size_t t = 0; t < a.size(); ++t) {
+      EXPECT_LE(std::fabs(h1[t] - ref[t]), 64 * 0x1p-24 * hmax);
+      EXPECT_LE(std::fabs(h2[t] - ref[t]), 64 * 0x1p-24 * hmax);
+      differ += bits_of(h1[t]) != bits_of(h2[t]);
+    }
+    EXPECT_GT(differ, 0) << "the block order should round differently somewhere (len " << len << ")";
+  }
+}
+
+TEST(Scan, BlockShapesFollowQuamba) {
+  EXPECT_EQ(quamba_block_shape(128).items, 4);
+  EXPECT_EQ(quamba_block_shape(129).items, 8);
+  EXPECT_EQ(quamba_block_shape(512).items, 16);
+  EXPECT_EQ(quamba_block_shape(1024).threads, 64);
+  EXPECT_EQ(quamba_block_shape(1025).threads, 128);
+}
+
+QTensor random_q(std::size_t r, std::size_t c, float scale, Rng& rng, int lo = -128, int hi = 127) {
+  QTensor t{Int8Tensor({r, c}), scale};
+  for (auto& v : t.q.vec()) v = static_cast<std::int8_t>(lo + static_cast<int>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))));
+  return t;
+}
+
+double dq(const QTensor& t, std::size_t i) { return static_cast<double>(t.scale) * t.q(i); }
+
+TEST(Mamba1Scan, MatchesDoubleReferenceWithinFp16Rounding) {
+  Rng rng(5);
+  const std::size_t D = 6, N = 16, L = 200;
+  Mamba1Ssm s;
+  s.delta = random_q(D, L, 0.02f, rng);
+  s.delta_bias = random_q(D, 1, 0.03f, rng);
+  s.a_log = random_q(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_q(N, L, 0.02f, rng);
+  s.c = random_q(N, L, 0.02f, rng);
+  s.d_skip = random_q(D, 1, 1.0f / 127, rng);
+  s.z = random_q(D, L, 0.05f, rng);
+  FloatTensor u({D, L});
+  for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
+  for (ScanOrder order : {ScanOrder::kSequential, ScanOrder::kBlockScan}) {
+    const FloatTensor y = mamba1_selective_scan(u, s, {true, order});
+    for (std::size_t d = 0; d < D; ++d) {
+      std::vector<double> h(N, 0.0);
+      for (std::size_t t = 0; t < L; ++t) {
+        double dl = dq(s.delta, d * L + t) + dq(s.delta_bias, d);
+        dl = dl > 20 ? dl : std::log1p(std::exp(dl));
+        const double x = u(d, t);
+        double out = dq(s.d_skip, d) * x;
+        for (std::size_t n = 0; n < N; ++n) {
+          const double A = -std::exp(dq(s.a_log, d * N + n));
+          h[n] = std::exp(dl * A) * h[n] + dl * dq(s.b, n * L + t) * x;
+          out += h[n] * dq(s.c, n * L + t);
+        }
+        const double z = dq(s.z, d * L + t);
+        const double ref = out * z / (1 + std::exp(-z));
+        // FP16 output: half an FP16 ulp (2^-11 relative) plus the FP32 path's
+        // error, far below it; absolute floor for FP16 subnormals.
+        EXPECT_NEAR(y(d, t), ref, std::fabs(ref) * 0x1p-10 + 1e-6) << d << "," << t;
+      }
+    }
+  }
+}
+
+TEST(Mamba2Ssm, MatchesDoubleReference) {
+  Rng rng(9);
+  Mamba2Ssm s;
+  s.nheads = 4; s.headdim = 3; s.ngroups = 2; s.d_state = 8;
+  const std::size_t L = 150, H = 4, P = 3, N = 8, G = 2;
+  s.dt = random_q(H, L, 0.02f, rng);
+  for (std::size_t h = 0; h < H; ++h) s.dt_bias.push_back(fp16_to_fp32(fp32_to_fp16(static_cast<float>(-4.0 + rng.uniform()))));
+  s.a_log = random_q(H, 1, 2.77f / 127, rng, 0, 127);
+  s.b = random_q(G * N, L, 1, rng).q;
+  s.c = random_q(G * N, L, 1, rng).q;
+  s.b_scale = {0.01f, 0.02f};
+  s.c_scale = {0.015f, 0.01f};
+  s.d_skip = random_q(H, 1, 1.0f / 127, rng);
+  FloatTensor x({H * P, L});
+  for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
+  const FloatTensor y = mamba2_ssm(x, s, {false});
+  for (std::size_t h = 0; h < H; ++h) {
+    const std::size_t g = h / (H / G);
+    const double A = -std::exp(dq(s.a_log, h));
+    for (std::size_t p = 0; p < P; ++p) {
+      std::vector<double> st(N, 0.0);
+      for (std::size_t t = 0; t < L; ++t) {
+        const double dt = std::log1p(std::exp(dq(s.dt, h * L + t) + s.dt_bias[h]));
+        const double xv = x(h * P + p, t);
+        double acc = dq(s.d_skip, h) * xv;
+        for (std::size_t n = 0; n < N; ++n) {
+          st[n] = std::exp(dt * A) * st[n] + static_cast<double>(s.b_scale[g]) * s.b(g * N + n, t) * dt * xv;
+          acc += st[n] * static_cast<double>(s.c_scale[g]) * s.c(g * N + n, t);
+        }
+        // FP32 throughout: a few ulp per term; 2^-16 of the magnitude scale.
+        EXPECT_NEAR(y(h * P + p, t), acc, 0x1p-16 * (std::fabs(acc) + 1.0)) << h << "," << p << "," << t;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mambahw
