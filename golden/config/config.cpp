@@ -143,6 +143,21 @@ DualScaleSpec parse_dual(YamlMap& s) {
 
 }  // namespace
 
+LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d) {
+  const std::string w = l.optional<std::string>("weights", std::string(to_string(d.weights)), one_of({"int8", "int4"}));
+  d.weights = w == "int4" ? WeightPrecision::kInt4 : WeightPrecision::kInt8;
+  d.weight_group = l.optional<int>("weight_group", d.weight_group, in_range(0, 1 << 20));
+  d.gemm_requant = *parse_requant_order(l.optional<std::string>(
+      "gemm_requant", std::string(to_string(d.gemm_requant)), one_of({"act_then_weight", "weight_then_act", "alpha"})));
+  d.gemm_rounding = *parse_rounding(l.optional<std::string>(
+      "gemm_rounding", std::string(to_string(d.gemm_rounding)), one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
+  d.softplus_threshold = l.optional<bool>("softplus_threshold", d.softplus_threshold);
+  d.scan_order = *parse_scan_order(
+      l.optional<std::string>("scan_order", std::string(to_string(d.scan_order)), one_of({"sequential", "block_scan"})));
+  l.finish();
+  return d;
+}
+
 QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
   QuantScheme q;
   q.name = s.required<std::string>("name");
@@ -176,6 +191,13 @@ QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
     }
     c->finish();
   }
+  if (q.base == SchemeBase::kQuamba2) {
+    q.layer.weights = WeightPrecision::kInt4;
+    q.layer.weight_group = 128;
+    q.layer.gemm_requant = RequantOrder::kWeightThenAct;
+    q.layer.softplus_threshold = false;
+  }
+  if (auto l = s.maybe_section("layer")) q.layer = parse_layer_numerics(*l, q.layer);
   if (auto in = s.maybe_section("ssm_input")) {
     const std::string f = in->optional<std::string>("format", "int8", one_of({"int8", "dual_scale"}));
     q.ssm_input = f == "dual_scale" ? SsmInputFormat::kDualScale : SsmInputFormat::kInt8;
@@ -193,6 +215,13 @@ RunSettings parse_run(YamlMap& r) {
   s.seed = r.optional<std::uint64_t>("seed", s.seed);
   s.calib_batches = r.optional<int>("calib_batches", s.calib_batches, in_range(1, 4096));
   s.calib_seq_len = r.optional<int>("calib_seq_len", s.calib_seq_len, in_range(1, 1 << 20));
+  s.layers = r.optional<int>("layers", s.layers, in_range(1, 1024));
+  if (r.has("modes")) {
+    s.modes = r.list<int>("modes", in_range(0, 3));  // 0 int8, 1 fp32, 2 fp32 on the int8 grid, 3 dual scale
+    if (s.modes.empty()) r.fail("modes", "must list at least one SSM-input mode");
+  } else {
+    (void)r.raw("modes");  // known key, default modes
+  }
   r.finish();
   return s;
 }

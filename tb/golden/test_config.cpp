@@ -63,9 +63,25 @@ TEST_F(ConfigTest, MinimalConfigLoadsWithDefaults) {
 TEST_F(ConfigTest, UnknownKeyIsRejectedWithSuggestionAndPosition) {
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  seq_lne: 5\n"),
             file("top.yaml") + ":4:3: run.seq_lne: unknown key (did you mean 'seq_len'?); known keys "
-            "here: batch, calib_batches, calib_seq_len, seed, seq_len");
+            "here: batch, calib_batches, calib_seq_len, layers, modes, seed, seq_len");
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardwre: {}\n"),
               HasSubstr(":3:1: hardwre: unknown key (did you mean 'hardware'?)"));
+}
+
+TEST_F(ConfigTest, LayerNumericsAndModes) {
+  write("q2l.yaml", "name: q\nbase: quamba1\nlayer:\n  weights: int4\n  weight_group: 128\n"
+                     "  gemm_requant: alpha\n  softplus_threshold: false\n  scan_order: block_scan\n");
+  const Config c = load_config(write("top.yaml", "model: m1.yaml\nscheme: q2l.yaml\nrun:\n  modes: [0, 2]\n"));
+  EXPECT_EQ(c.scheme.layer.weights, WeightPrecision::kInt4);
+  EXPECT_EQ(c.scheme.layer.weight_group, 128);
+  EXPECT_EQ(c.scheme.layer.gemm_requant, RequantOrder::kAlpha);
+  EXPECT_FALSE(c.scheme.layer.softplus_threshold);
+  EXPECT_EQ(c.scheme.layer.scan_order, ScanOrder::kBlockScan);
+  EXPECT_EQ(c.run.modes, (std::vector<int>{0, 2}));
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  modes: [0, 4]\n"),
+              HasSubstr(":4:14: run.modes[1]: must be in [0, 3]"));
+  write("q2bad.yaml", "name: q\nbase: quamba1\nlayer:\n  scan_order: tree\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q2bad.yaml\n"), HasSubstr("q2bad.yaml:4:15: scheme.layer.scan_order"));
 }
 
 TEST_F(ConfigTest, ErrorsInIncludedFilesNameThatFile) {

@@ -37,6 +37,31 @@ json to_json(const DistributionStats& d) {
 double frac(std::int64_t a, std::int64_t b) { return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0; }
 }  // namespace
 
+json to_json(const LayerAccuracy& a) {
+  json modes = json::array();
+  for (const ModeAccuracy& m : a.modes)
+    modes.push_back({{"mode", static_cast<int>(m.mode)},
+                     {"ssm_input", to_string(m.mode)},
+                     {"sqnr_db", number(m.out_error.sqnr_db)},
+                     {"max_abs_err", m.out_error.max_abs_err},
+                     {"mean_abs_err", m.out_error.mean_abs_err},
+                     {"ssm_input_sqnr_db", number(m.ssm_input_error.sqnr_db)},
+                     {"saturated_fraction", m.saturated_fraction},
+                     {"flagged_fraction", m.flagged_fraction}});
+  json cmp = json::array();
+  for (const ModeComparison& c : a.comparisons) {
+    json top = json::array();
+    for (const DifferingPosition& d : c.top)
+      top.push_back({{"token", d.token}, {"channel", d.channel}, {"a", d.a}, {"b", d.b}});
+    cmp.push_back({{"mode_a", static_cast<int>(c.a)}, {"mode_b", static_cast<int>(c.b)}, {"exact", c.exact},
+                   {"count", c.count}, {"top_differences", top}});
+  }
+  json j = {{"layer", a.layer}, {"modes", modes}, {"comparisons", cmp},
+            {"dual_scale1", a.dual_scale1}, {"dual_scale2", a.dual_scale2}};
+  j["mode2_bit_identical_to_mode0"] = a.mode2_bit_identical_to_mode0 ? json(*a.mode2_bit_identical_to_mode0) : json(nullptr);
+  return j;
+}
+
 json to_json(const ConvOutStudy& s) {
   json schemes = json::array();
   for (const SchemeStudy& r : s.schemes) {

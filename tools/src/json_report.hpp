@@ -5,11 +5,13 @@
 
 #include "mambahw/config.hpp"
 #include "mambahw/conv_out_study.hpp"
+#include "mambahw/layer.hpp"
 
 namespace mambahw::cli {
 
 nlohmann::json to_json(const NumericsPolicy& p);
 nlohmann::json to_json(const ConvOutStudy& s);
+nlohmann::json to_json(const LayerAccuracy& a);
 // +-Inf and NaN are not JSON: they become null.
 nlohmann::json number(double v);
 // Writes `j` to `path` through a temporary file renamed into place.

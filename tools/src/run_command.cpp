@@ -10,6 +10,7 @@
 #include "json_report.hpp"
 #include "mambahw/config.hpp"
 #include "mambahw/conv_out_study.hpp"
+#include "mambahw/layer.hpp"
 #include "mambahw/version.hpp"
 
 namespace mambahw::cli {
@@ -27,6 +28,9 @@ struct RunOptions {
   std::string json_file;
   std::optional<int> seq_len;
   std::optional<std::uint64_t> seed;
+  std::optional<int> layers;
+  std::vector<int> modes;
+  bool no_layer = false;
 };
 int run_command(const RunOptions& o);
 }  // namespace
@@ -40,6 +44,10 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--json", o.json_file, "Also write the report as JSON to FILE");
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
+  run->add_option("--layers", o.layers, "Override run.layers (golden layers evaluated)")->check(CLI::Range(1, 1024));
+  run->add_option("--modes", o.modes, "Override run.modes: SSM-input modes 0 int8, 1 fp32, 2 fp32 on the int8 grid, "
+                                      "3 dual scale")->delimiter(',')->check(CLI::Range(0, 3));
+  run->add_flag("--no-layer", o.no_layer, "Skip the golden layer accuracy report");
   run->callback([opts, &exit_code] { exit_code = run_command(*opts); });
 }
 
@@ -103,15 +111,59 @@ void print_study(const Config& c, const ConvOutStudy& st) {
              "y = the golden FP32 conv+SiLU output.\n");
 }
 
+std::string mode_label(SsmInputMode m) { return fmt::format("{} {}", static_cast<int>(m), to_string(m)); }
+
+void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers) {
+  const LayerPolicy p = layer_policy(c.scheme);
+  fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}); "
+             "{} tokens, calibration {} x {}\n",
+             c.model.name, c.scheme.name, to_string(p.weights),
+             p.weight_group ? fmt::format(" groups of {}", p.weight_group) : std::string(" per channel"),
+             to_string(p.gemm.order), to_string(p.gemm.rounding), p.ssm.softplus_threshold ? "on" : "off",
+             to_string(p.ssm.scan_order), c.run.seq_len, c.run.calib_batches, c.run.calib_seq_len);
+  for (const LayerAccuracy& a : layers) {
+    fmt::print("layer {}  (dual-scale format for mode 3: scale1 {:.4g}, scale2 {:.4g})\n", a.layer, a.dual_scale1,
+               a.dual_scale2);
+    fmt::print("  {:<22} {:>10} {:>11} {:>11} {:>12} {:>10} {:>9}\n", "SSM input (mode)", "SQNR out", "max|err|",
+               "mean|err|", "SQNR SSM-in", "saturated", "flagged");
+    for (const ModeAccuracy& m : a.modes)
+      fmt::print("  {:<22} {:>10} {:>11.4g} {:>11.4g} {:>12} {:>9.3f}% {:>8.3f}%\n", mode_label(m.mode),
+                 db(m.out_error.sqnr_db), m.out_error.max_abs_err, m.out_error.mean_abs_err,
+                 db(m.ssm_input_error.sqnr_db), 100 * m.saturated_fraction, 100 * m.flagged_fraction);
+    for (const ModeComparison& cmp : a.comparisons) {
+      fmt::print("  mode {} vs mode {}: {} of {} output elements bit-identical", static_cast<int>(cmp.b),
+                 static_cast<int>(cmp.a), cmp.exact, cmp.count);
+      if (!cmp.top.empty()) {
+        fmt::print("; largest differences (token, channel: mode {} / mode {}):", static_cast<int>(cmp.a),
+                   static_cast<int>(cmp.b));
+        for (const DifferingPosition& d : cmp.top) fmt::print(" ({}, {}: {:.5g} / {:.5g})", d.token, d.channel, d.a, d.b);
+      }
+      fmt::print("\n");
+    }
+    if (a.mode2_bit_identical_to_mode0)
+      fmt::print("  mode 2 == mode 0 bit for bit: {}\n", *a.mode2_bit_identical_to_mode0 ? "yes" : "NO");
+  }
+  fmt::print("SQNR out: layer output vs the unquantized FP32 layer (FP32 master weights and activations).\n");
+}
+
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
     if (o.seq_len) c.run.seq_len = *o.seq_len;
     if (o.seed) c.run.seed = *o.seed;
+    if (o.layers) c.run.layers = *o.layers;
+    if (!o.modes.empty()) c.run.modes = o.modes;
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
     const StudyInputs in{c.run.seq_len, c.run.batch, c.run.seed, c.run.calib_batches, c.run.calib_seq_len};
     const ConvOutStudy st = run_conv_out_study(c.model, schemes, in);
     print_study(c, st);
+    std::vector<LayerAccuracy> layers;
+    if (!o.no_layer) {
+      AccuracyInputs ai{c.run.seq_len, c.run.seed, c.run.calib_batches, c.run.calib_seq_len, c.run.layers, {}};
+      for (int md : c.run.modes) ai.modes.push_back(static_cast<SsmInputMode>(md));
+      layers = layer_accuracy(c.model, c.scheme, SyntheticWeights(c.run.seed), ai);
+      print_layer_accuracy(c, layers);
+    }
     if (!o.json_file.empty()) {
       nlohmann::json j = {{"tool", "mambahw"},
                           {"version", kVersion},
@@ -119,6 +171,8 @@ int run_command(const RunOptions& o) {
                           {"config", c.file},
                           {"scheme", c.scheme.name},
                           {"conv_out_study", to_json(st)}};
+      j["layers"] = nlohmann::json::array();
+      for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
       write_json_file(o.json_file, j);
       fmt::print("wrote {}\n", o.json_file);
     }

@@ -8,8 +8,10 @@
 #include <string>
 
 #include "mambahw/conv.hpp"
+#include "mambahw/gemm.hpp"
 #include "mambahw/numerics.hpp"
 #include "mambahw/scale_table.hpp"
+#include "mambahw/ssm.hpp"
 
 namespace mambahw {
 
@@ -44,6 +46,18 @@ struct DualScaleSpec {
   bool scale2_pow2 = false;
 };
 
+// The layer's arithmetic outside the conv-output quantizer (docs/layer.md).
+// Defaults are Quamba1's; a Quamba2 scheme defaults to INT4 weights in groups
+// of 128, the Marlin epilogue order and no softplus threshold.
+struct LayerNumerics {
+  WeightPrecision weights = WeightPrecision::kInt8;
+  int weight_group = 0;  // 0: per output channel
+  RequantOrder gemm_requant = RequantOrder::kActThenWeight;
+  Rounding gemm_rounding = Rounding::kHalfToEven;
+  bool softplus_threshold = true;
+  ScanOrder scan_order = ScanOrder::kSequential;
+};
+
 struct QuantScheme {
   std::string name;
   SchemeBase base = SchemeBase::kQuamba1;
@@ -56,6 +70,7 @@ struct QuantScheme {
   std::optional<Quamba2ScaleTable> scale_table;  // Quamba2: explicit ranges + scales
   SsmInputFormat ssm_input = SsmInputFormat::kInt8;
   DualScaleSpec dual;
+  LayerNumerics layer;
 };
 
 std::string_view to_string(SchemeBase);

@@ -21,6 +21,8 @@ struct RunSettings {
   std::uint64_t seed = 1;   // all synthetic weights and activations derive from it
   int calib_batches = 4;    // calibration batches (a separate random stream)
   int calib_seq_len = 512;
+  int layers = 1;                       // layers of the golden accuracy report (independent inputs)
+  std::vector<int> modes{0, 1, 2, 3};   // SSM-input modes the report runs
 };
 
 struct Config {
@@ -38,5 +40,6 @@ Config load_config(const std::filesystem::path& file);
 ModelShape parse_model(YamlMap& m);
 QuantScheme parse_scheme(YamlMap& s, const ModelShape& model);
 RunSettings parse_run(YamlMap& r);
+LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics defaults);
 
 }  // namespace mambahw

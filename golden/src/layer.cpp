@@ -1,0 +1,516 @@
+#include "mambahw/layer.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "mambahw/dequant.hpp"
+#include "mambahw/dual_scale.hpp"
+#include "mambahw/exp_unit.hpp"
+#include "mambahw/synthetic.hpp"
+
+namespace mambahw {
+
+std::string_view to_string(SsmInputMode m) {
+  switch (m) {
+    case SsmInputMode::kInt8: return "int8";
+    case SsmInputMode::kFp32: return "fp32";
+    case SsmInputMode::kFp32OnGrid: return "fp32_on_int8_grid";
+    case SsmInputMode::kDualScale: return "dual_scale";
+  }
+  return "?";
+}
+
+namespace {
+
+using std::size_t;
+using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+size_t sz(int v) { return static_cast<size_t>(v); }
+
+template <class T>
+Tensor<T> transpose(const Tensor<T>& x) {
+  Tensor<T> y({x.dim(1), x.dim(0)});
+  for (size_t i = 0; i < x.dim(0); ++i)
+    for (size_t j = 0; j < x.dim(1); ++j) y(j, i) = x(i, j);
+  return y;
+}
+
+template <class T>
+Tensor<T> columns(const Tensor<T>& x, int begin, int end) {  // [M][K] -> [M][end - begin]
+  Tensor<T> y({x.dim(0), sz(end - begin)});
+  for (size_t i = 0; i < x.dim(0); ++i)
+    for (int j = begin; j < end; ++j) y(i, sz(j - begin)) = x(i, sz(j));
+  return y;
+}
+
+template <class T>
+Tensor<T> rows(const Tensor<T>& x, int begin, int end) {  // [C][L] -> [end - begin][L]
+  Tensor<T> y({sz(end - begin), x.dim(1)});
+  std::copy(x.data() + sz(begin) * x.dim(1), x.data() + sz(end) * x.dim(1), y.data());
+  return y;
+}
+
+// Float reference GEMM: x [M][K] times w [N][K]^T.
+FloatTensor matmul_ref(const FloatTensor& x, const FloatTensor& w) {
+  FloatTensor y({x.dim(0), w.dim(0)});
+  Eigen::Map<const RowMat> X(x.data(), static_cast<Eigen::Index>(x.dim(0)), static_cast<Eigen::Index>(x.dim(1)));
+  Eigen::Map<const RowMat> W(w.data(), static_cast<Eigen::Index>(w.dim(0)), static_cast<Eigen::Index>(w.dim(1)));
+  Eigen::Map<RowMat> Y(y.data(), static_cast<Eigen::Index>(y.dim(0)), static_cast<Eigen::Index>(y.dim(1)));
+  Y.noalias() = X * W.transpose();
+  return y;
+}
+
+Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r) {
+  const NumericsPolicy p{r, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, Denormals::kPreserve};
+  const float inv = reciprocal(scale);
+  Int8Tensor q({x.dim(0), x.dim(1)});
+  for (size_t i = 0; i < x.size(); ++i) q(i) = static_cast<std::int8_t>(quantize(x(i), scale, inv, p));
+  return q;
+}
+
+// Quamba's parameter quantization (A_log, D, dt_bias): absmax/127, torch.round.
+QTensor quantize_param(std::span<const float> v, size_t rows_, size_t cols) {
+  double absmax = 0;
+  for (float f : v) absmax = std::max(absmax, static_cast<double>(std::fabs(f)));
+  QTensor t{Int8Tensor({rows_, cols}), static_cast<float>(std::max(absmax, 1e-5) / 127.0)};
+  const NumericsPolicy rne{Rounding::kHalfToEven, QuantizeOp::kDivide};
+  for (size_t i = 0; i < v.size(); ++i)
+    t.q(i) = static_cast<std::int8_t>(quantize(v[i], t.scale, reciprocal(t.scale), rne));
+  return t;
+}
+
+FloatTensor normal_matrix(int r, int c, double stddev, Rng& rng) {
+  FloatTensor w({sz(r), sz(c)});
+  for (auto& v : w.vec()) v = static_cast<float>(stddev * rng.normal());
+  return w;
+}
+
+double silu_d(double v) { return v / (1.0 + std::exp(-v)); }
+double softplus_d(double v, bool threshold) { return threshold && v > 20 ? v : std::log1p(std::exp(v)); }
+
+std::vector<int> in_proj_segments(const ModelShape& m) {
+  const int D = m.d_inner;
+  if (!m.is_mamba2()) return {D, 2 * D};
+  const int gn = m.ngroups * m.d_state;
+  return {D, 2 * D, 2 * D + gn, 2 * D + 2 * gn, 2 * D + 2 * gn + m.nheads};  // z, x, B, C, dt
+}
+
+// In_proj segment holding the conv's input: Mamba1 x is segment 0; Mamba2 x, B, C are 1..3.
+int conv_input_begin(const ModelShape& m) { return m.is_mamba2() ? m.d_inner : 0; }
+int z_begin(const ModelShape& m) { return m.is_mamba2() ? 0 : m.d_inner; }
+
+// Reference causal depthwise conv + SiLU in double on FP32 input [C][L].
+FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
+  FloatTensor y({x.dim(0), x.dim(1)});
+  const auto L = static_cast<long>(x.dim(1));
+  for (int ch = 0; ch < c.channels; ++ch) {
+    const ConvSegmentScales& s = c.segment_scales[sz(c.segment_of(ch))];
+    const double bias = c.bias.empty() ? 0.0 : static_cast<double>(c.bias[sz(ch)]) * s.b;
+    for (long t = 0; t < L; ++t) {
+      double acc = bias;
+      for (int k = 0; k < c.width; ++k) {
+        const long src = t - (c.width - 1) + k;
+        if (src >= 0) acc += static_cast<double>(c.w[sz(ch * c.width + k)]) * s.w * x(sz(ch), static_cast<size_t>(src));
+      }
+      y(sz(ch), static_cast<size_t>(t)) = static_cast<float>(silu_d(acc));
+    }
+  }
+  return y;
+}
+
+}  // namespace
+
+// ---- synthetic weights and inputs ----------------------------------------------
+
+FloatTensor synthetic_layer_input(const ModelShape& m, int len, std::uint64_t seed) {
+  return transpose(synthetic_activations(m.d_model, len, seed));
+}
+
+LayerWeights SyntheticWeights::layer(const ModelShape& m, int index) const {
+  Rng rng(stream_seed(seed_, Stream::kConvWeights, 1000 + static_cast<std::uint64_t>(index)));
+  LayerWeights w;
+  const int D = m.d_inner, N = m.d_state;
+  w.in_proj = normal_matrix(m.in_proj_out(), m.d_model, 1.0 / std::sqrt(static_cast<double>(m.d_model)), rng);
+  const std::vector<float> unit(conv_segment_ends(m).size(), 1.0f);
+  w.conv = synthetic_conv_layer(m, stream_seed(seed_, Stream::kConvWeights, static_cast<std::uint64_t>(index)), unit);
+  w.out_proj = normal_matrix(m.d_model, D, 1.0 / std::sqrt(static_cast<double>(D)), rng);
+  // dt = softplus(dt_bias + ...) ~ 0.001 .. 0.1: dt_bias ~ log(dt) in [-6.9, -2.3].
+  auto dt_bias = [&] { return static_cast<float>(-6.9 + 4.6 * rng.uniform()); };
+  if (!m.is_mamba2()) {
+    w.x_proj = normal_matrix(m.dt_rank + 2 * N, D, 1.0 / std::sqrt(static_cast<double>(D)), rng);
+    w.dt_proj = normal_matrix(D, m.dt_rank, 0.5 / std::sqrt(static_cast<double>(m.dt_rank)), rng);
+    w.a_log = FloatTensor({sz(D), sz(N)});
+    for (int d = 0; d < D; ++d)
+      for (int n = 0; n < N; ++n) w.a_log(sz(d), sz(n)) = log1p_unit(static_cast<float>(n));  // S4D-real: A = -(n+1)
+    for (int d = 0; d < D; ++d) {
+      w.dt_bias.push_back(dt_bias());
+      w.d_skip.push_back(static_cast<float>(1.0 + 0.1 * rng.normal()));
+    }
+  } else {
+    w.a_log = FloatTensor({sz(m.nheads), 1});
+    for (int h = 0; h < m.nheads; ++h) {
+      w.a_log(sz(h), 0) = log1p_unit(static_cast<float>(15.0 * rng.uniform()));  // A = -(1 .. 16)
+      w.dt_bias.push_back(fp16_to_fp32(fp32_to_fp16(dt_bias())));
+      w.d_skip.push_back(static_cast<float>(1.0 + 0.1 * rng.normal()));
+    }
+    for (int d = 0; d < D; ++d) w.norm_w.push_back(static_cast<float>(1.0 + 0.1 * rng.normal()));
+  }
+  return w;
+}
+
+LayerPolicy layer_policy(const QuantScheme& s) {
+  LayerPolicy p;
+  p.weights = s.layer.weights;
+  p.weight_group = s.layer.weight_group;
+  p.gemm = {s.layer.gemm_requant, s.layer.gemm_rounding, s.numerics.denormals};
+  p.ssm = {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division};
+  p.act_rounding = s.numerics.rounding;
+  p.conv_order = s.conv_order;
+  return p;
+}
+
+// ---- reference ----------------------------------------------------------------------
+
+LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const FloatTensor& input) {
+  LayerTrace tr;
+  const int D = m.d_inner, N = m.d_state;
+  const size_t L = input.dim(0);
+  tr.in_proj_out = matmul_ref(input, w.in_proj);
+  const FloatTensor conv_in = transpose(columns(tr.in_proj_out, conv_input_begin(m), conv_input_begin(m) + m.conv_channels()));
+  const FloatTensor z = transpose(columns(tr.in_proj_out, z_begin(m), z_begin(m) + D));
+  tr.conv_y = conv_silu_ref(conv_in, w.conv);
+  tr.ssm_input = rows(tr.conv_y, 0, D);
+  FloatTensor y({sz(D), L});
+  if (!m.is_mamba2()) {
+    tr.x_proj_out = matmul_ref(transpose(tr.ssm_input), w.x_proj);
+    tr.dt_proj_out = matmul_ref(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
+    for (int d = 0; d < D; ++d) {
+      std::vector<double> h(sz(N), 0.0);
+      for (size_t t = 0; t < L; ++t) {
+        const double dl = softplus_d(static_cast<double>(tr.dt_proj_out(t, sz(d))) + w.dt_bias[sz(d)], true);
+        const double x = tr.ssm_input(sz(d), t);
+        double out = static_cast<double>(w.d_skip[sz(d)]) * x;
+        for (int n = 0; n < N; ++n) {
+          const double A = -std::exp(static_cast<double>(w.a_log(sz(d), sz(n))));
+          const double B = tr.x_proj_out(t, sz(m.dt_rank + n)), C = tr.x_proj_out(t, sz(m.dt_rank + N + n));
+          h[sz(n)] = std::exp(dl * A) * h[sz(n)] + dl * B * x;
+          out += h[sz(n)] * C;
+        }
+        y(sz(d), t) = static_cast<float>(out * silu_d(z(sz(d), t)));
+      }
+    }
+  } else {
+    const int H = m.nheads, P = m.headdim, G = m.ngroups, hpg = H / G;
+    const int dt0 = 2 * D + 2 * G * N;
+    for (int h = 0; h < H; ++h) {
+      const int g = h / hpg;
+      const double A = -std::exp(static_cast<double>(w.a_log(sz(h), 0)));
+      for (int p = 0; p < P; ++p) {
+        const int ch = h * P + p;
+        std::vector<double> st(sz(N), 0.0);
+        for (size_t t = 0; t < L; ++t) {
+          const double dt = softplus_d(static_cast<double>(tr.in_proj_out(t, sz(dt0 + h))) + w.dt_bias[sz(h)], false);
+          const double x = tr.conv_y(sz(ch), t);
+          double acc = static_cast<double>(w.d_skip[sz(h)]) * x;
+          for (int n = 0; n < N; ++n) {
+            const double B = tr.conv_y(sz(D + g * N + n), t), C = tr.conv_y(sz(D + G * N + g * N + n), t);
+            st[sz(n)] = std::exp(dt * A) * st[sz(n)] + dt * B * x;
+            acc += st[sz(n)] * C;
+          }
+          y(sz(ch), t) = static_cast<float>(acc * silu_d(z(sz(ch), t)));
+        }
+      }
+    }
+    const int gs = D / G;  // gated RMSNorm per group of d_inner / ngroups channels
+    for (size_t t = 0; t < L; ++t)
+      for (int g = 0; g < G; ++g) {
+        double ms = 0;
+        for (int c = g * gs; c < (g + 1) * gs; ++c) ms += static_cast<double>(y(sz(c), t)) * y(sz(c), t);
+        const double r = 1.0 / std::sqrt(ms / gs + 1e-5);
+        for (int c = g * gs; c < (g + 1) * gs; ++c) y(sz(c), t) = static_cast<float>(y(sz(c), t) * r * w.norm_w[sz(c)]);
+      }
+  }
+  tr.ssm_out = y;
+  tr.out = matmul_ref(transpose(y), w.out_proj);
+  return tr;
+}
+
+// ---- calibration ------------------------------------------------------------------
+
+QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const LayerWeights& w,
+                              const std::vector<FloatTensor>& calib) {
+  QuantizedLayer q;
+  q.shape = m;
+  q.policy = layer_policy(s);
+  q.in_proj_segment_end = in_proj_segments(m);
+  MinMaxObserver in_obs, xo_obs, dt_obs, y_obs;
+  std::vector<MinMaxObserver> seg_obs(q.in_proj_segment_end.size());
+  std::vector<FloatTensor> conv_batches;
+  for (const FloatTensor& x : calib) {
+    const LayerTrace r = reference_layer(m, w, x);
+    in_obs.observe(x.vec());
+    int begin = 0;
+    for (size_t sgi = 0; sgi < seg_obs.size(); ++sgi) {
+      const FloatTensor seg = columns(r.in_proj_out, begin, q.in_proj_segment_end[sgi]);
+      seg_obs[sgi].observe(seg.vec());
+      begin = q.in_proj_segment_end[sgi];
+    }
+    if (!m.is_mamba2()) {
+      xo_obs.observe(r.x_proj_out.vec());
+      dt_obs.observe(r.dt_proj_out.vec());
+    }
+    y_obs.observe(r.ssm_out.vec());
+    conv_batches.push_back(r.conv_y);
+  }
+  q.in_scale = in_obs.scale();
+  for (auto& o : seg_obs) q.in_proj_out_scales.push_back(o.scale());
+  // Every scheme gets a calibrated dual-scale format so that mode 3 can run.
+  QuantScheme sd = s;
+  if (sd.ssm_input != SsmInputFormat::kDualScale) {
+    sd.ssm_input = SsmInputFormat::kDualScale;
+    sd.dual = DualScaleSpec{};
+  }
+  q.conv_out = calibrate_conv_out(sd, m, conv_batches);
+  q.conv_out.numerics = s.numerics;
+
+  const LayerPolicy& p = q.policy;
+  q.in_proj = quantize_weights(w.in_proj, p.weights, p.weight_group);
+  q.out_proj = quantize_weights(w.out_proj, p.weights, p.weight_group);
+  q.conv = w.conv;
+  const int first_conv_seg = m.is_mamba2() ? 1 : 0;
+  for (size_t sgi = 0; sgi < q.conv.segment_scales.size(); ++sgi)
+    q.conv.segment_scales[sgi].x = q.in_proj_out_scales[sgi + sz(first_conv_seg)];
+  q.a_log = quantize_param(w.a_log.vec(), w.a_log.dim(0), w.a_log.dim(1));
+  q.d_skip = quantize_param(w.d_skip, w.d_skip.size(), 1);
+  if (!m.is_mamba2()) {
+    q.x_proj = quantize_weights(w.x_proj, p.weights, p.weight_group);
+    q.dt_proj = quantize_weights(w.dt_proj, p.weights, p.weight_group);
+    q.x_proj_out_scale = xo_obs.scale();
+    q.dt_proj_out_scale = dt_obs.scale();
+    q.delta_bias = quantize_param(w.dt_bias, w.dt_bias.size(), 1);
+  } else {
+    q.dt_bias = w.dt_bias;
+    q.norm_w = w.norm_w;
+  }
+  q.out_proj_in_scale = y_obs.scale();
+  return q;
+}
+
+// ---- the quantized layer ------------------------------------------------------------
+
+namespace {
+
+// The SSM input of the x channels [0, D) under `mode`, with its statistics.
+FloatTensor ssm_input(const QuantizedLayer& q, const FloatTensor& y, const Int8Tensor& codes, SsmInputMode mode,
+                      LayerTrace& tr) {
+  const int D = q.shape.d_inner;
+  const NumericsPolicy& np = q.conv_out.numerics;
+  const Denormals dn = np.denormals;
+  FloatTensor u({sz(D), y.dim(1)});
+  const size_t L = y.dim(1);
+  tr.ssm_elements = static_cast<std::int64_t>(sz(D) * L);
+  for (int c = 0; c < D; ++c) {
+    const float s = q.conv_out.int8_scales[sz(c)];
+    const float inv = reciprocal(s);
+    for (size_t t = 0; t < L; ++t) {
+      const float v = y(sz(c), t);
+      float out = v;
+      switch (mode) {
+        case SsmInputMode::kInt8:  // the dequant stage
+          out = dequant(codes(sz(c), t), s, dn);
+          break;
+        case SsmInputMode::kFp32:
+          break;
+        case SsmInputMode::kFp32OnGrid: {  // fake quantization, as a float simulator writes it
+          const float grid = static_cast<float>(quantize(v, s, inv, np)) * s;
+          out = grid;
+          break;
+        }
+        case SsmInputMode::kDualScale: {
+          const DualScaleFormat& f = *q.conv_out.dual;
+          const DualScaleCode dc = quantize_dual(v, f, np);
+          tr.flagged += dc.flag;
+          out = dequant_dual(dc, f, dn);
+          break;
+        }
+      }
+      u(sz(c), t) = out;
+    }
+  }
+  return u;
+}
+
+std::int64_t count_saturated(const FloatTensor& y, std::span<const float> scales, const NumericsPolicy& np, int rows_) {
+  std::int64_t n = 0;
+  for (int c = 0; c < rows_; ++c) {
+    const float s = scales[sz(c)], inv = reciprocal(s);
+    for (size_t t = 0; t < y.dim(1); ++t) {
+      const float r = round_to_integral(scaled_value(y(sz(c), t), s, inv, np), np.rounding);
+      n += r > 127.0f || r < -128.0f;
+    }
+  }
+  return n;
+}
+
+FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const Int8Tensor& z_codes, float z_scale) {
+  const ModelShape& m = q.shape;
+  const Denormals dn = q.policy.ssm.denormals;
+  const NumericsPolicy silu_p{q.conv_out.numerics.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, dn,
+                              q.policy.ssm.gate_division};
+  const int D = m.d_inner, gs = D / m.ngroups;
+  FloatTensor g({y.dim(0), y.dim(1)});
+  for (size_t i = 0; i < y.size(); ++i) g(i) = fmul(y(i), silu(fmul(z_scale, static_cast<float>(z_codes(i)), dn), silu_p), dn);
+  FloatTensor out({y.dim(0), y.dim(1)});
+  for (size_t t = 0; t < y.dim(1); ++t)
+    for (int grp = 0; grp < m.ngroups; ++grp) {
+      float ms = 0.0f;
+      for (int c = grp * gs; c < (grp + 1) * gs; ++c) ms = ffma(g(sz(c), t), g(sz(c), t), ms, dn);
+      const float mean = fdiv(ms, static_cast<float>(gs), dn);
+      const float r = fdiv(1.0f, std::sqrt(fadd(mean, q.policy.rms_eps, dn)), dn);  // IEEE sqrt: correctly rounded
+      for (int c = grp * gs; c < (grp + 1) * gs; ++c)
+        out(sz(c), t) = fmul(fmul(g(sz(c), t), r, dn), q.norm_w[sz(c)], dn);
+    }
+  return out;
+}
+
+}  // namespace
+
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode) {
+  const ModelShape& m = q.shape;
+  const LayerPolicy& p = q.policy;
+  const int D = m.d_inner, N = m.d_state;
+  if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
+    throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
+  LayerTrace tr;
+  const Int8Tensor x_in = quantize_tensor(input, q.in_scale, p.act_rounding);
+
+  std::vector<float> out_scales;  // in_proj: one output scale per channel, from its segment
+  int begin = 0;
+  for (size_t sgi = 0; sgi < q.in_proj_segment_end.size(); ++sgi) {
+    out_scales.insert(out_scales.end(), sz(q.in_proj_segment_end[sgi] - begin), q.in_proj_out_scales[sgi]);
+    begin = q.in_proj_segment_end[sgi];
+  }
+  const Int8Tensor proj = gemm_int8_out(x_in, q.in_proj, {q.in_scale, out_scales}, p.gemm, &tr.gemm_saturated);
+  const Int8Tensor conv_in = transpose(columns(proj, conv_input_begin(m), conv_input_begin(m) + m.conv_channels()));
+  const Int8Tensor z = transpose(columns(proj, z_begin(m), z_begin(m) + D));
+  const float z_scale = q.in_proj_out_scales[m.is_mamba2() ? 0 : 1];
+
+  tr.conv_y = conv1d_silu(conv_in, q.conv, p.conv_order, q.conv_out.numerics);
+  tr.conv_codes = quantize_per_channel(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics);
+  tr.conv_elements = static_cast<std::int64_t>(sz(D) * tr.conv_y.dim(1));
+  tr.ssm_input = ssm_input(q, tr.conv_y, tr.conv_codes, mode, tr);
+  if (mode == SsmInputMode::kInt8 || mode == SsmInputMode::kFp32OnGrid)
+    tr.conv_saturated = count_saturated(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics, D);
+
+  FloatTensor y;
+  if (!m.is_mamba2()) {
+    const Int8Tensor u_codes = transpose(rows(tr.conv_codes, 0, D));  // x_proj reads the INT8 copy in every mode
+    const Int8Tensor xo = gemm_int8_out(u_codes, q.x_proj, {q.conv_out.int8_scales[0], {q.x_proj_out_scale}}, p.gemm,
+                                        &tr.gemm_saturated);
+    const Int8Tensor delta = gemm_int8_out(columns(xo, 0, m.dt_rank), q.dt_proj,
+                                           {q.x_proj_out_scale, {q.dt_proj_out_scale}}, p.gemm, &tr.gemm_saturated);
+    Mamba1Ssm s;
+    s.delta = {transpose(delta), q.dt_proj_out_scale};
+    s.delta_bias = q.delta_bias;
+    s.a_log = q.a_log;
+    s.b = {transpose(columns(xo, m.dt_rank, m.dt_rank + N)), q.x_proj_out_scale};
+    s.c = {transpose(columns(xo, m.dt_rank + N, m.dt_rank + 2 * N)), q.x_proj_out_scale};
+    s.d_skip = q.d_skip;
+    s.z = {z, z_scale};
+    y = mamba1_selective_scan(tr.ssm_input, s, p.ssm);
+  } else {
+    const int G = m.ngroups, gn = G * N;
+    Mamba2Ssm s;
+    s.nheads = m.nheads;
+    s.headdim = m.headdim;
+    s.ngroups = G;
+    s.d_state = N;
+    s.dt = {transpose(columns(proj, 2 * D + 2 * gn, 2 * D + 2 * gn + m.nheads)), q.in_proj_out_scales[4]};
+    s.dt_bias = q.dt_bias;
+    s.a_log = q.a_log;
+    s.b = rows(tr.conv_codes, D, D + gn);
+    s.c = rows(tr.conv_codes, D + gn, D + 2 * gn);
+    for (int g = 0; g < G; ++g) {
+      s.b_scale.push_back(q.conv_out.int8_scales[sz(D + g * N)]);
+      s.c_scale.push_back(q.conv_out.int8_scales[sz(D + gn + g * N)]);
+    }
+    s.d_skip = q.d_skip;
+    y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, p.ssm), z, z_scale);
+  }
+  tr.ssm_out = y;
+  const Int8Tensor yq = quantize_tensor(transpose(y), q.out_proj_in_scale, p.act_rounding);
+  tr.out = gemm_fp16_out(yq, q.out_proj, q.out_proj_in_scale, p.gemm);
+  return tr;
+}
+
+// ---- accuracy -------------------------------------------------------------------------
+
+ModeComparison compare_outputs(SsmInputMode a, const FloatTensor& xa, SsmInputMode b, const FloatTensor& xb, int top) {
+  ModeComparison c{a, b, 0, static_cast<std::int64_t>(xa.size()), {}};
+  std::vector<DifferingPosition> diffs;
+  for (size_t i = 0; i < xa.size(); ++i) {
+    if (bits_of(xa(i)) == bits_of(xb(i))) {
+      ++c.exact;
+      continue;
+    }
+    diffs.push_back({static_cast<int>(i / xa.dim(1)), static_cast<int>(i % xa.dim(1)), xa(i), xb(i)});
+  }
+  const auto n = std::min(diffs.size(), sz(top));
+  std::partial_sort(diffs.begin(), diffs.begin() + static_cast<std::ptrdiff_t>(n), diffs.end(), [](const auto& l, const auto& r) {
+    return std::fabs(static_cast<double>(l.a) - l.b) > std::fabs(static_cast<double>(r.a) - r.b);
+  });
+  c.top.assign(diffs.begin(), diffs.begin() + static_cast<std::ptrdiff_t>(n));
+  return c;
+}
+
+std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const WeightSource& ws,
+                                          const AccuracyInputs& in) {
+  std::vector<LayerAccuracy> result;
+  for (int li = 0; li < in.layers; ++li) {
+    const LayerWeights w = ws.layer(m, li);
+    std::vector<FloatTensor> calib;
+    for (int b = 0; b < in.calib_batches; ++b)
+      calib.push_back(synthetic_layer_input(
+          m, in.calib_seq_len, stream_seed(in.seed, Stream::kCalibration, static_cast<std::uint64_t>(li * 1000 + b))));
+    const QuantizedLayer q = quantize_layer(m, s, w, calib);
+    const FloatTensor x = synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
+    const LayerTrace ref = reference_layer(m, w, x);
+    LayerAccuracy acc;
+    acc.layer = li;
+    if (q.conv_out.dual) {
+      acc.dual_scale1 = q.conv_out.dual->scale1;
+      acc.dual_scale2 = q.conv_out.dual->scale2;
+    }
+    std::vector<std::pair<SsmInputMode, FloatTensor>> outs;
+    for (SsmInputMode mode : in.modes) {
+      const LayerTrace tr = run_layer(q, x, mode);
+      ModeAccuracy ma;
+      ma.mode = mode;
+      ma.out_error = error_stats(ref.out.vec(), tr.out.vec());
+      ma.ssm_input_error = error_stats(ref.ssm_input.vec(), tr.ssm_input.vec());
+      ma.saturated_fraction = tr.conv_elements ? static_cast<double>(tr.conv_saturated) / static_cast<double>(tr.conv_elements) : 0;
+      ma.flagged_fraction = tr.ssm_elements ? static_cast<double>(tr.flagged) / static_cast<double>(tr.ssm_elements) : 0;
+      acc.modes.push_back(ma);
+      outs.emplace_back(mode, tr.out);
+    }
+    auto find = [&](SsmInputMode md) -> const FloatTensor* {
+      for (const auto& [k, v] : outs)
+        if (k == md) return &v;
+      return nullptr;
+    };
+    const FloatTensor* m0 = find(SsmInputMode::kInt8);
+    for (SsmInputMode other : {SsmInputMode::kFp32OnGrid, SsmInputMode::kFp32, SsmInputMode::kDualScale}) {
+      const FloatTensor* mo = find(other);
+      if (!m0 || !mo) continue;
+      acc.comparisons.push_back(compare_outputs(SsmInputMode::kInt8, *m0, other, *mo));
+      if (other == SsmInputMode::kFp32OnGrid) acc.mode2_bit_identical_to_mode0 = acc.comparisons.back().exact == acc.comparisons.back().count;
+    }
+    result.push_back(std::move(acc));
+  }
+  return result;
+}
+
+}  // namespace mambahw

@@ -1,0 +1,165 @@
+// The golden layer: mode 2 (FP32 on the INT8 grid) is bit-identical to mode 0
+// for every INT8 code and several scales and over whole layers; the quantized
+// layer tracks its FP32 reference; the scan-order option stays close.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "mambahw/dequant.hpp"
+#include "mambahw/layer.hpp"
+#include "mambahw/synthetic.hpp"
+
+namespace mambahw {
+namespace {
+
+ModelShape small_mamba1() {
+  ModelShape m;
+  m.name = "tiny-mamba1";
+  m.arch = Arch::kMamba1;
+  m.d_model = 64;
+  m.d_inner = 128;
+  m.d_state = 16;
+  m.dt_rank = 4;
+  m.n_layer = 1;
+  return m;
+}
+
+ModelShape small_mamba2() {
+  ModelShape m;
+  m.name = "tiny-mamba2";
+  m.arch = Arch::kMamba2;
+  m.d_model = 64;
+  m.d_inner = 128;
+  m.d_state = 16;
+  m.headdim = 16;
+  m.nheads = 8;
+  m.ngroups = 2;
+  m.chunk_size = 64;
+  m.n_layer = 1;
+  return m;
+}
+
+QuantScheme scheme_for(const ModelShape& m) {
+  QuantScheme s;
+  s.name = m.is_mamba2() ? "quamba2" : "quamba1";
+  if (m.is_mamba2()) {
+    s.base = SchemeBase::kQuamba2;
+    s.head_groups = 2;
+    s.dim_groups = 2;
+    s.layer.weights = WeightPrecision::kInt4;
+    s.layer.weight_group = 32;
+    s.layer.gemm_requant = RequantOrder::kWeightThenAct;
+    s.layer.softplus_threshold = false;
+  }
+  return s;
+}
+
+TEST(SsmInputModes, OnGridFp32EqualsDequantForEveryCode) {
+  // The float simulator's value float(q) * s and the dequant stage's
+  // fp32(q * s) are the same IEEE product; the SSM then reads the same bits.
+  const std::size_t D = 2, L = 256, N = 4;
+  Rng rng(1);
+  Mamba1Ssm s;
+  auto q = [&](std::size_t r, std::size_t c, float sc) {
+    QTensor t{Int8Tensor({r, c}), sc};
+    for (auto& v : t.q.vec()) v = static_cast<std::int8_t>(static_cast<int>(rng.below(256)) - 128);
+    return t;
+  };
+  s.delta = q(D, L, 0.02f);
+  s.delta_bias = q(D, 1, 0.03f);
+  s.a_log = q(D, N, 0.02f);
+  s.b = q(N, L, 0.02f);
+  s.c = q(N, L, 0.02f);
+  s.d_skip = q(D, 1, 0.01f);
+  s.z = q(D, L, 0.05f);
+  for (float scale : {1.0f / 127, 0.0125f, 0.1722f, 1.0f / 3, 3.0f, 0x1p-10f, 0x1.fffffep-2f}) {
+    FloatTensor u0({D, L}), u2({D, L});
+    for (std::size_t d = 0; d < D; ++d)
+      for (int code = -128; code <= 127; ++code) {
+        const auto t = static_cast<std::size_t>(code + 128);
+        u0(d, t) = dequant(code, scale, Denormals::kPreserve);
+        u2(d, t) = static_cast<float>(code) * scale;
+        ASSERT_EQ(bits_of(u0(d, t)), bits_of(u2(d, t))) << "code " << code << " scale " << scale;
+      }
+    for (ScanOrder order : {ScanOrder::kSequential, ScanOrder::kBlockScan}) {
+      const FloatTensor y0 = mamba1_selective_scan(u0, s, {true, order});
+      const FloatTensor y2 = mamba1_selective_scan(u2, s, {true, order});
+      for (std::size_t i = 0; i < y0.size(); ++i) ASSERT_EQ(bits_of(y0(i)), bits_of(y2(i)));
+    }
+  }
+}
+
+class LayerTest : public ::testing::TestWithParam<bool> {
+ protected:
+  ModelShape shape() const { return GetParam() ? small_mamba2() : small_mamba1(); }
+};
+
+TEST_P(LayerTest, Mode2BitIdenticalToMode0OverTheLayer) {
+  const ModelShape m = shape();
+  const SyntheticWeights src(3);
+  const LayerWeights w = src.layer(m, 0);
+  const QuantizedLayer q = quantize_layer(m, scheme_for(m), w, {synthetic_layer_input(m, 96, 11)});
+  const FloatTensor x = synthetic_layer_input(m, 80, 12);
+  const LayerTrace t0 = run_layer(q, x, SsmInputMode::kInt8);
+  const LayerTrace t2 = run_layer(q, x, SsmInputMode::kFp32OnGrid);
+  const LayerTrace t1 = run_layer(q, x, SsmInputMode::kFp32);
+  ASSERT_EQ(t0.out.size(), 80u * 64u);
+  std::size_t same01 = 0;
+  for (std::size_t i = 0; i < t0.out.size(); ++i) {
+    ASSERT_EQ(bits_of(t0.out(i)), bits_of(t2.out(i))) << "output element " << i;
+    same01 += bits_of(t0.out(i)) == bits_of(t1.out(i));
+  }
+  for (std::size_t i = 0; i < t0.ssm_out.size(); ++i) ASSERT_EQ(bits_of(t0.ssm_out(i)), bits_of(t2.ssm_out(i)));
+  EXPECT_LT(same01, t0.out.size() / 2) << "mode 1 should differ: the comparison must be able to fail";
+}
+
+TEST_P(LayerTest, QuantizedLayerTracksTheFp32Reference) {
+  const ModelShape m = shape();
+  const SyntheticWeights src(5);
+  const LayerWeights w = src.layer(m, 0);
+  const QuantizedLayer q = quantize_layer(m, scheme_for(m), w, {synthetic_layer_input(m, 128, 21)});
+  const FloatTensor x = synthetic_layer_input(m, 64, 22);
+  const LayerTrace ref = reference_layer(m, w, x);
+  for (SsmInputMode mode : {SsmInputMode::kInt8, SsmInputMode::kFp32, SsmInputMode::kDualScale}) {
+    const LayerTrace t = run_layer(q, x, mode);
+    const ErrorStats e = error_stats(ref.out.vec(), t.out.vec());
+    // A wiring error (wrong segment, scale or transpose) drops this to ~0 dB.
+    EXPECT_GT(e.sqnr_db, 8.0) << to_string(mode);
+    const ErrorStats conv = error_stats(ref.conv_y.vec(), t.conv_y.vec());
+    EXPECT_GT(conv.sqnr_db, 15.0) << "conv output, " << to_string(mode);
+  }
+}
+
+TEST_P(LayerTest, DualScaleModeFlagsOutliersAndUsesFiveBits) {
+  const ModelShape m = shape();
+  const SyntheticWeights src(8);
+  const LayerWeights w = src.layer(m, 0);
+  const QuantizedLayer q = quantize_layer(m, scheme_for(m), w, {synthetic_layer_input(m, 128, 31)});
+  ASSERT_TRUE(q.conv_out.dual.has_value());
+  EXPECT_EQ(q.conv_out.dual->code_bits(), 4);
+  const LayerTrace t = run_layer(q, synthetic_layer_input(m, 64, 32), SsmInputMode::kDualScale);
+  EXPECT_GT(t.flagged, 0);
+  EXPECT_LT(t.flagged, t.ssm_elements / 10);  // threshold at the 99th percentile
+}
+
+INSTANTIATE_TEST_SUITE_P(Arch, LayerTest, ::testing::Values(false, true),
+                         [](const auto& i) { return i.param ? "Mamba2" : "Mamba1"; });
+
+// The scan orders differ in FP32 last bits (Scan.OrdersDifferInLastBitsWithinBound);
+// after the FP16 output rounding almost every element agrees.
+TEST(LayerScanOrder, BlockScanAgreesWithSequentialAfterFp16Rounding) {
+  const ModelShape m = small_mamba1();
+  QuantScheme s = scheme_for(m);
+  const LayerWeights w = SyntheticWeights(4).layer(m, 0);
+  const auto calib = std::vector{synthetic_layer_input(m, 96, 41)};
+  const FloatTensor x = synthetic_layer_input(m, 300, 42);
+  const LayerTrace seq = run_layer(quantize_layer(m, s, w, calib), x, SsmInputMode::kFp32);
+  s.layer.scan_order = ScanOrder::kBlockScan;
+  const LayerTrace blk = run_layer(quantize_layer(m, s, w, calib), x, SsmInputMode::kFp32);
+  const ErrorStats e = error_stats(seq.ssm_out.vec(), blk.ssm_out.vec());
+  EXPECT_GE(static_cast<double>(e.exact), 0.99 * static_cast<double>(e.count));
+  EXPECT_GT(e.sqnr_db, 60.0);
+}
+
+}  // namespace
+}  // namespace mambahw
