@@ -1,6 +1,8 @@
 #include "mambahw/exp_unit.hpp"
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
 
 namespace mambahw {
 
@@ -37,6 +39,41 @@ float exp_unit(float x, Denormals d) {
     result = (p * exp2_normal(k + 64)) * exp2_normal(-64);  // first exact, second rounds once
   }
   return ftz_if(result, d);
+}
+
+// Vectorisable form of exp_unit for the common range: the same operations in
+// the same order (the magic-number add rounds half to even exactly like
+// round_to_integral for |x*log2e| < 2^22, and 2^k is exact for k in
+// [-126, 127]); every other input is recomputed by the scalar exp_unit.
+// The x86-64 build carries an AVX2+FMA clone chosen at load time.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void exp_unit_batch(const float* x, float* y, std::size_t n) {
+  // The range test on the bit pattern (integer compares vectorise without
+  // raising FP exceptions): x in [-87, 88], NaN excluded.
+  constexpr std::uint32_t kNegLimit = 0x42AE0000u, kPosLimit = 0x42B00000u;  // 87.0f, 88.0f
+  auto in_range = [](std::uint32_t b) {
+    return (b & 0x7FFF'FFFFu) <= ((b >> 31) ? kNegLimit : kPosLimit);
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t b = std::bit_cast<std::uint32_t>(x[i]);
+    const float xc = std::bit_cast<float>(in_range(b) ? b : 0u);
+    const float kf = (xc * kLog2e + 0x1.8p23f) - 0x1.8p23f;
+    float r = std::fma(-kf, kLn2Hi, xc);
+    r = std::fma(-kf, kLn2Lo, r);
+    float p = std::fma(kPoly[0], r, kPoly[1]);
+    p = std::fma(p, r, kPoly[2]);
+    p = std::fma(p, r, kPoly[3]);
+    p = std::fma(p, r, kPoly[4]);
+    p = std::fma(p, r, kPoly[5]);
+    p = std::fma(p, r, kPoly[6]);
+    p = std::fma(p, r, kPoly[7]);
+    const auto k = static_cast<std::int32_t>(kf);
+    y[i] = p * std::bit_cast<float>((k + 127) << 23);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (!in_range(std::bit_cast<std::uint32_t>(x[i]))) y[i] = exp_unit(x[i]);
 }
 
 float silu(float y, const NumericsPolicy& p) {

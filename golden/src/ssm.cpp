@@ -22,8 +22,9 @@ float log1p_unit(float v, Denormals d) {
   if (std::isinf(v)) return v;
   if (std::fabs(v) < 0x1p-24f) return v;  // log1p(v) = v - v^2/2 rounds to v
   const float u = fadd(1.0f, v, d);
-  int k = std::ilogb(u);  // exact exponent extraction, u is normal here
-  float m = std::ldexp(u, -k);  // exact
+  // u >= 2^-24 is normal: split exponent and significand exactly from the bits.
+  int k = static_cast<int>(bits_of(u) >> 23) - 127;
+  float m = float_of((bits_of(u) & 0x007F'FFFFu) | 0x3F80'0000u);
   if (m >= kSqrt2) {
     m = m * 0.5f;  // exact
     ++k;
@@ -150,6 +151,68 @@ void check_len(const Int8Tensor& t, std::size_t rows, std::size_t len, const cha
 
 }  // namespace
 
+namespace {
+
+// One channel of the Mamba1 scan with Denormals::kPreserve and the sequential
+// order: the same FP32 operations as the general path below, arranged so the
+// compiler can vectorise across tokens and overlap the 16 state recurrences.
+// The x86-64 build carries an AVX2+FMA clone chosen at load time.
+struct Mamba1Scratch {
+  std::vector<float> pre, e, dl, du, out, x, a, b;
+};
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void mamba1_channel_fast(const float* u, std::size_t L, std::size_t N, const std::int8_t* qdelta, float sdelta,
+                         float db, float dv, const float* e_n, const float* bf /* [t][n] */, const float* cf /* [t][n] */,
+                         const std::int8_t* qz, float sz, bool threshold, bool gate_divide, float* y,
+                         Mamba1Scratch& w) {
+  float* pre = w.pre.data();
+  float* e = w.e.data();
+  float* dl = w.dl.data();
+  float* du = w.du.data();
+  float* out = w.out.data();
+  float* x = w.x.data();
+  for (std::size_t t = 0; t < L; ++t) pre[t] = std::fma(sdelta, static_cast<float>(qdelta[t]), db);
+  exp_unit_batch(pre, e, L);
+  for (std::size_t t = 0; t < L; ++t)
+    dl[t] = (threshold && !(pre[t] <= 20.0f)) ? canonicalize_nan(pre[t]) : log1p_unit(e[t]);
+  for (std::size_t t = 0; t < L; ++t) {
+    du[t] = dl[t] * u[t];
+    out[t] = dv * u[t];
+  }
+  // a, b in [t][n] order so that the N recurrences of a token sit side by side.
+  float* a = w.a.data();
+  float* b = w.b.data();
+  for (std::size_t t = 0; t < L; ++t)
+    for (std::size_t n = 0; n < N; ++n) {
+      b[t * N + n] = -(dl[t] * e_n[n]);  // exp argument, staged in b
+    }
+  exp_unit_batch(b, a, L * N);
+  for (std::size_t t = 0; t < L; ++t)
+    for (std::size_t n = 0; n < N; ++n) b[t * N + n] = bf[t * N + n] * du[t];
+  float state[64];
+  for (std::size_t n = 0; n < N; ++n) state[n] = 0.0f;
+  for (std::size_t t = 0; t < L; ++t) {
+    for (std::size_t n = 0; n < N; ++n) state[n] = std::fma(a[t * N + n], state[n], b[t * N + n]);
+    float o = out[t];
+    for (std::size_t n = 0; n < N; ++n) o = std::fma(state[n], cf[t * N + n], o);  // state order 0..N-1
+    out[t] = o;
+  }
+  for (std::size_t t = 0; t < L; ++t) x[t] = -(sz * static_cast<float>(qz[t]));
+  exp_unit_batch(x, e, L);
+  for (std::size_t t = 0; t < L; ++t) {
+    const float zf = -x[t];
+    const float den = 1.0f + e[t];
+    const float num = out[t] * zf;
+    const float g = gate_divide ? num / den : num * (1.0f / den);
+    y[t] = fp16_to_fp32(fp32_to_fp16(g));
+  }
+}
+
+}  // namespace
+
 FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p) {
   const Denormals dn = p.denormals;
   const std::size_t D = u.dim(0), L = u.dim(1), N = s.a_log.q.dim(1);
@@ -163,6 +226,28 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
   for (std::size_t i = 0; i < N * L; ++i) {
     bf[i] = fmul(s.b.scale, static_cast<float>(s.b.q(i)), dn);
     cf[i] = fmul(s.c.scale, static_cast<float>(s.c.q(i)), dn);
+  }
+  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && N <= 64) {
+    Mamba1Scratch w{std::vector<float>(L), std::vector<float>(L), std::vector<float>(L), std::vector<float>(L),
+                    std::vector<float>(L), std::vector<float>(L), std::vector<float>(N * L),
+                    std::vector<float>(N * L)};
+    std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t t = 0; t < L; ++t) {
+        bt[t * N + n] = bf[n * L + t];
+        ct[t * N + n] = cf[n * L + t];
+      }
+    std::vector<float> e_n(N);
+    for (std::size_t d = 0; d < D; ++d) {
+      for (std::size_t n = 0; n < N; ++n)
+        e_n[n] = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
+      mamba1_channel_fast(&u(d, 0), L, N, &s.delta.q(d, 0), s.delta.scale,
+                          fmul(s.delta_bias.scale, static_cast<float>(s.delta_bias.q(d)), dn),
+                          fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn), e_n.data(), bt.data(),
+                          ct.data(), &s.z.q(d, 0), s.z.scale, p.softplus_threshold,
+                          p.gate_division == QuantizeOp::kDivide, &y(d, 0), w);
+    }
+    return y;
   }
   std::vector<float> dl(L), du(L), out(L), a(L), b(L), h(L);
   for (std::size_t d = 0; d < D; ++d) {

@@ -1,6 +1,8 @@
 // Exhaustive sweeps over all 2^32 FP32 bit patterns (ctest label: exhaustive).
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <cmath>
 #include <cstring>
 
@@ -55,6 +57,18 @@ TEST(Exhaustive, ExpUnitIsFaithful) {
               static_cast<long long>(n), max_ulp, static_cast<double>(float_of(worst)),
               100.0 * static_cast<double>(not_correctly_rounded) / static_cast<double>(n));
   EXPECT_LT(max_ulp, 1.0);
+}
+
+TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
+  constexpr std::size_t kBlock = 1 << 16;
+  std::vector<float> x(kBlock), y(kBlock);
+  std::uint64_t mismatches = 0;
+  for (std::uint64_t base = 0; base < (1ull << 32); base += kBlock) {
+    for (std::size_t i = 0; i < kBlock; ++i) x[i] = float_of(static_cast<std::uint32_t>(base + i));
+    exp_unit_batch(x.data(), y.data(), kBlock);
+    for (std::size_t i = 0; i < kBlock; ++i) mismatches += bits_of(y[i]) != bits_of(exp_unit(x[i]));
+  }
+  EXPECT_EQ(mismatches, 0u);
 }
 
 }  // namespace

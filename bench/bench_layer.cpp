@@ -1,0 +1,88 @@
+// Golden selective scan and full-layer throughput (docs/layer.md). The scan
+// figure is per (channel, state, token) step: mamba-130m d_inner 1536,
+// d_state 16, L 2048 = 50.3 M steps per call.
+#include <benchmark/benchmark.h>
+
+#include "mambahw/layer.hpp"
+#include "mambahw/ssm.hpp"
+#include "mambahw/synthetic.hpp"
+
+namespace mambahw {
+namespace {
+
+ModelShape mamba_130m() {
+  ModelShape m;
+  m.name = "mamba-130m";
+  m.d_model = 768;
+  m.d_inner = 1536;
+  m.d_state = 16;
+  m.dt_rank = 48;
+  m.n_layer = 24;
+  return m;
+}
+
+ModelShape mamba2_130m() {
+  ModelShape m;
+  m.name = "mamba2-130m";
+  m.arch = Arch::kMamba2;
+  m.d_model = 768;
+  m.d_inner = 1536;
+  m.d_state = 128;
+  m.headdim = 64;
+  m.nheads = 24;
+  m.ngroups = 1;
+  m.chunk_size = 256;
+  m.n_layer = 24;
+  return m;
+}
+
+QTensor random_q(std::size_t r, std::size_t c, float scale, Rng& rng, int lo = -128, int hi = 127) {
+  QTensor t{Int8Tensor({r, c}), scale};
+  for (auto& v : t.q.vec()) v = static_cast<std::int8_t>(lo + static_cast<int>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))));
+  return t;
+}
+
+void BM_SelectiveScanMamba130m(benchmark::State& st) {
+  const std::size_t D = 1536, N = 16, L = static_cast<std::size_t>(st.range(0));
+  Rng rng(1);
+  Mamba1Ssm s;
+  s.delta = random_q(D, L, 0.02f, rng);
+  s.delta_bias = random_q(D, 1, 0.03f, rng);
+  s.a_log = random_q(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_q(N, L, 0.02f, rng);
+  s.c = random_q(N, L, 0.02f, rng);
+  s.d_skip = random_q(D, 1, 1.0f / 127, rng);
+  s.z = random_q(D, L, 0.05f, rng);
+  FloatTensor u({D, L});
+  for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
+  const ScanOrder order = st.range(1) ? ScanOrder::kBlockScan : ScanOrder::kSequential;
+  for (auto _ : st) benchmark::DoNotOptimize(mamba1_selective_scan(u, s, {true, order}));
+  const double steps = static_cast<double>(D * N * L);
+  st.counters["ns_per_step"] = benchmark::Counter(steps, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  st.counters["steps"] = steps;
+}
+BENCHMARK(BM_SelectiveScanMamba130m)->Args({2048, 0})->Args({2048, 1})->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_Layer(benchmark::State& st) {
+  const ModelShape m = st.range(0) ? mamba2_130m() : mamba_130m();
+  QuantScheme s;
+  if (m.is_mamba2()) {
+    s.base = SchemeBase::kQuamba2;
+    s.layer.weights = WeightPrecision::kInt4;
+    s.layer.weight_group = 128;
+    s.layer.gemm_requant = RequantOrder::kWeightThenAct;
+    s.layer.softplus_threshold = false;
+  }
+  const int L = static_cast<int>(st.range(1));
+  const LayerWeights w = SyntheticWeights(1).layer(m, 0);
+  const QuantizedLayer q = quantize_layer(m, s, w, {synthetic_layer_input(m, 256, 2)});
+  const FloatTensor x = synthetic_layer_input(m, L, 3);
+  for (auto _ : st) benchmark::DoNotOptimize(run_layer(q, x, SsmInputMode::kInt8));
+  st.counters["tokens_per_s"] = benchmark::Counter(static_cast<double>(L), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_Layer)->Args({0, 2048})->Args({1, 512})->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+}  // namespace mambahw
+
+BENCHMARK_MAIN();
