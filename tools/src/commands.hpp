@@ -21,5 +21,6 @@ int guarded(const char* command, const std::function<int()>& body);
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors
+void add_compare_command(CLI::App& app, int& exit_code);
 
 }  // namespace mambahw::cli

@@ -112,17 +112,19 @@ json to_json(const ConvOutStudy& s) {
           {"schemes", schemes}};
 }
 
-void write_json_file(const std::string& path, const json& j) {
+void write_text_file(const std::string& path, const std::string& text) {
   const std::filesystem::path target(path);
   std::filesystem::path tmp = target;
   tmp += ".tmp";
   {
     std::ofstream out(tmp);
     if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << j.dump(2) << '\n';
+    out << text;
     if (!out.flush()) throw std::runtime_error("write failed: " + tmp.string());
   }
   std::filesystem::rename(tmp, target);
 }
+
+void write_json_file(const std::string& path, const json& j) { write_text_file(path, j.dump(2) + "\n"); }
 
 }  // namespace mambahw::cli

@@ -16,5 +16,7 @@ nlohmann::json to_json(const LayerAccuracy& a);
 nlohmann::json number(double v);
 // Writes `j` to `path` through a temporary file renamed into place.
 void write_json_file(const std::string& path, const nlohmann::json& j);
+// Writes FILE.tmp and renames it: a reader never sees half a file.
+void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace mambahw::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   // One line per subcommand.
   mambahw::cli::add_run_command(app, exit_code);
   mambahw::cli::add_export_command(app, exit_code);
+  mambahw::cli::add_compare_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

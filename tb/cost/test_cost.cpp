@@ -1,0 +1,163 @@
+// Cost model: hand-computed storage, energy and latency of the index tables,
+// SRAM interpolation between tabulated macros, the bandwidth study, and the
+// research notes' own figures reproduced from their assumption table.
+#include <gtest/gtest.h>
+#include <gmock/gmock.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include "mambahw/cost_index.hpp"
+#include "mambahw/cost_memory.hpp"
+#include "mambahw/tech_config.hpp"
+
+namespace mambahw::cost {
+namespace {
+
+using ::testing::HasSubstr;
+
+TechTable tech(const char* name) {
+  return load_tech(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs/tech" / name);
+}
+
+ModelShape mamba2(int ngroups, int nheads, int headdim, int layers) {
+  ModelShape m;
+  m.name = "m";
+  m.arch = Arch::kMamba2;
+  m.ngroups = ngroups;
+  m.nheads = nheads;
+  m.headdim = headdim;
+  m.d_inner = nheads * headdim;
+  m.d_state = 128;
+  m.d_model = m.d_inner / 2;
+  m.n_layer = layers;
+  return m;
+}
+
+TEST(IndexStorage, OneByTwoByTwoTableByHand) {
+  // G=1, H=2, D=2: head ranges 2 words, dim ranges 4, scales 4.
+  // GPU: (2 + 4 + 4) * 32 = 320 bits. Minimal: heads_per_group 8 -> 4 bits,
+  // headdim 64 -> 7 bits: 2*4 + 4*7 + 4*32 = 164 bits.
+  const IndexScheme s{"t", IndexKind::kGrouped, 0, 2, 2, false, 1.0};
+  const IndexStudyRow r = index_study(mamba2(1, 8, 64, 3), s, tech("notes-7nm.yaml"), 1000);
+  EXPECT_EQ(r.bits_per_layer, 320);
+  EXPECT_EQ(r.bits_per_layer_minimal, 164);
+  EXPECT_EQ(r.bits_all_layers, 960);
+  EXPECT_EQ(r.range_bits_minimal, 7);
+}
+
+TEST(IndexStorage, PerTensorLutHybridAndDualScale) {
+  const ModelShape m = mamba2(1, 8, 64, 4);  // 512 channels
+  const TechTable t = tech("notes-7nm.yaml");
+  EXPECT_EQ(index_study(m, {"q1", IndexKind::kPerTensor}, t, 1000).bits_per_layer, 32);
+  EXPECT_EQ(index_study(m, {"lut", IndexKind::kLut}, t, 1000).bits_per_layer, 512 * 32);
+  EXPECT_EQ(index_study(m, {"se", IndexKind::kDualScale}, t, 1000).bits_per_layer, 64);
+  // hybrid: half the layers 1x4x4 (4 + 16 + 16 words = 1152 bits), half 32 bits
+  EXPECT_EQ(index_study(m, {"h", IndexKind::kHybrid, 0, 4, 4, false, 0.5}, t, 1000).bits_all_layers,
+            2 * 1152 + 2 * 32);
+}
+
+// The research notes (research-digest.md §3): 8 SSM groups x 4 x 4 per layer,
+// 64 layers -> 1152 B/layer, 72 KB, 2.88 mm2 at 0.04 mm2/KB, 7.4 ns sequential
+// (3.7 cycles at 500 MHz), 2 ns parallel, 1 nJ per lookup for 672 bits read at 1.5 pJ/bit.
+TEST(NotesRegression, ReproducedExactlyFromTheirAssumptions) {
+  const TechTable t = tech("notes-7nm.yaml");
+  const ModelShape notes_shape = mamba2(8, 128, 64, 64);
+  const IndexStudyRow seq = index_study(notes_shape, {"q2", IndexKind::kGrouped, 0, 4, 4, false, 1.0}, t, 1000);
+  EXPECT_EQ(seq.bits_per_layer / 8, 1152);
+  EXPECT_EQ(seq.bytes_all_layers, 72 * 1024);
+  EXPECT_DOUBLE_EQ(seq.sram_gpu_layout.area_mm2, 2.88);
+  EXPECT_DOUBLE_EQ(seq.lookup_latency_ns, 7.4);
+  EXPECT_DOUBLE_EQ(seq.lookup_latency_ns * seq.clock_mhz / 1000, 3.7);
+  EXPECT_EQ(seq.lookup_latency_cycles, 4);
+  EXPECT_EQ(seq.notes_bits_read_per_lookup, 672);
+  EXPECT_DOUBLE_EQ(seq.notes_bits_read_per_lookup * t.sram.read_pj_per_bit, 1008);  // "about 1 nJ"
+  const IndexStudyRow par = index_study(notes_shape, {"q2p", IndexKind::kGrouped, 0, 4, 4, true, 1.0}, t, 1000);
+  EXPECT_DOUBLE_EQ(par.lookup_latency_ns, 2.0);
+  // Quamba1: "about 256 bytes in total" = 64 layers x one FP32 scale
+  EXPECT_EQ(index_study(notes_shape, {"q1", IndexKind::kPerTensor}, t, 1000).bytes_all_layers, 256);
+}
+
+TEST(IndexEnergy, LookupsTimesEnergyPerLookup) {
+  const TechTable t = tech("notes-7nm.yaml");
+  const ModelShape m = mamba2(1, 8, 64, 3);  // 512 channels, 3 layers
+  const IndexStudyRow q1 = index_study(m, {"q1", IndexKind::kPerTensor}, t, 1000);
+  EXPECT_DOUBLE_EQ(q1.energy_pj_per_lookup, 32 * 0.009);  // a 32-bit register read (Aladdin 0.009 pJ/bit)
+  EXPECT_EQ(q1.lookups_per_token, 512 * 3);
+  EXPECT_DOUBLE_EQ(q1.energy_pj_per_token, 32 * 0.009 * 512 * 3);
+  // Sequential 1x2x2 worst case: (2 + 2) range reads of 16 bits and compares + one 32-bit scale read,
+  // linear SRAM 1.5 pJ/bit, comparator 0.1 pJ.
+  const IndexStudyRow g = index_study(m, {"g", IndexKind::kGrouped, 0, 2, 2, false, 1.0}, t, 1000);
+  EXPECT_EQ(g.area_impl, "sram");
+  EXPECT_DOUBLE_EQ(g.energy_pj_per_lookup, 4 * (16 * 1.5 + 0.1) + 32 * 1.5);
+}
+
+TEST(SramModel, PowerLawBetweenTabulatedMacros) {
+  const TechTable t = tech("cacti-28nm.yaml");
+  // 2 KB between the 1 KB (0.57 pJ) and 4 KB (1.71 pJ) 64-bit macros: log-log midpoint = 0.57 * sqrt(3).
+  const MemoryCost m = sram_cost(t, 2048, 64);
+  EXPECT_NEAR(m.read_pj, 0.57 * std::sqrt(1.71 / 0.57), 1e-12);
+  EXPECT_NEAR(m.area_mm2, 0.0014 * std::sqrt(0.0057 / 0.0014), 1e-15);
+  // Exactly on a point: that point.
+  EXPECT_DOUBLE_EQ(sram_cost(t, 16384, 64).read_pj, 4.38);
+  // Above the largest macro: banks of it.
+  const MemoryCost big = sram_cost(t, 4 * 65536.0, 64);
+  EXPECT_EQ(big.banks, 4);
+  EXPECT_DOUBLE_EQ(big.area_mm2, 4 * 0.0809);
+  EXPECT_DOUBLE_EQ(big.read_pj, 9.64);
+}
+
+TEST(SramModel, LinearModelAndFlops) {
+  const TechTable t = tech("notes-7nm.yaml");
+  const MemoryCost m = sram_cost(t, 72 * 1024, 32);
+  EXPECT_DOUBLE_EQ(m.area_mm2, 2.88);
+  EXPECT_DOUBLE_EQ(m.read_pj, 48);  // 32 bits x 1.5 pJ
+  const MemoryCost f = flop_cost(t, 100, 16);
+  EXPECT_DOUBLE_EQ(f.area_mm2, 800 * 5.98e-6);
+  EXPECT_DOUBLE_EQ(f.read_pj, 16 * 0.009);
+}
+
+TEST(Bandwidth, FiveBitCodesAgainstInt8) {
+  ModelShape m = mamba2(1, 80, 64, 64);  // mamba2-2.7b: d_inner 5120
+  const BandwidthRow b = bandwidth_study(m, 2048, 4, tech("cacti-28nm.yaml"));
+  EXPECT_EQ(b.int8_bytes_per_layer, 5120.0 * 2048);           // 10.49 MB, the notes' "10 MB"
+  EXPECT_EQ(b.packed_bytes_per_layer, 5120.0 * 2048 * 5 / 8);  // 6.55 MB, not "5 MB"
+  EXPECT_DOUBLE_EQ(b.saving_fraction, 0.375);
+  EXPECT_DOUBLE_EQ(b.dram_pj_saved_per_layer, 2 * 5120.0 * 2048 * 3 / 8 * 8 * 13.5);
+}
+
+TEST(TechTables, EveryShippedTableLoadsAndNamesSources) {
+  for (const char* f : {"horowitz-45nm.yaml", "cacti-28nm.yaml", "cacti-22nm.yaml", "notes-7nm.yaml"}) {
+    const TechTable t = tech(f);
+    EXPECT_FALSE(t.name.empty());
+    EXPECT_FALSE(t.sram.source.empty()) << f;
+    EXPECT_FALSE(t.dram.source.empty()) << f;
+    for (int i = 0; i < kNumTechOps; ++i) EXPECT_FALSE(t.ops[static_cast<std::size_t>(i)].source.empty()) << f;
+  }
+}
+
+TEST(TechTables, UserTableOverridesABaseAndErrorsNamePositions) {
+  const auto dir = std::filesystem::temp_directory_path() / "mambahw_tech_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "mine.yaml") << "name: mine\nbase: " << MAMBAHW_SOURCE_DIR
+                                   << "/configs/tech/cacti-28nm.yaml\nsram:\n  kind: linear\n"
+                                      "  area_mm2_per_kib: 0.001\n  read_pj_per_bit: 0.01\n  write_pj_per_bit: 0.02\n"
+                                      "  access_ns: 0.2\n  source: my compiler\n";
+  const TechTable t = load_tech(dir / "mine.yaml");
+  EXPECT_EQ(t.sram.kind, SramKind::kLinear);
+  EXPECT_EQ(t.dram.energy_pj_per_bit, 13.5);  // from the base
+  std::ofstream(dir / "bad.yaml") << "name: bad\nbase: mine.yaml\nsram:\n  kind: linear\n  area_mm2_per_kb: 1\n"
+                                     "  read_pj_per_bit: 0.01\n  write_pj_per_bit: 0.02\n  access_ns: 0.2\n  source: x\n";
+  try {
+    load_tech(dir / "bad.yaml");
+    FAIL() << "expected a config error";
+  } catch (const ConfigError& e) {
+    // The misspelt key leaves the required one missing: named with the section's position.
+    EXPECT_THAT(e.what(), HasSubstr("bad.yaml:4:3: sram.area_mm2_per_kib: is required but missing"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace mambahw::cost
