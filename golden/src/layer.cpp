@@ -378,7 +378,7 @@ FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const I
 
 }  // namespace
 
-LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode) {
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, const FloatTensor* ssm_input_override) {
   const ModelShape& m = q.shape;
   const LayerPolicy& p = q.policy;
   const int D = m.d_inner, N = m.d_state;
@@ -402,6 +402,11 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
   tr.conv_codes = quantize_per_channel(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics);
   tr.conv_elements = static_cast<std::int64_t>(sz(D) * tr.conv_y.dim(1));
   tr.ssm_input = ssm_input(q, tr.conv_y, tr.conv_codes, mode, tr);
+  if (ssm_input_override) {
+    if (ssm_input_override->dim(0) != tr.ssm_input.dim(0) || ssm_input_override->dim(1) != tr.ssm_input.dim(1))
+      throw std::invalid_argument("run_layer: the SSM-input override has the wrong shape");
+    tr.ssm_input = *ssm_input_override;
+  }
   if (mode == SsmInputMode::kInt8 || mode == SsmInputMode::kFp32OnGrid)
     tr.conv_saturated = count_saturated(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics, D);
 
@@ -466,18 +471,31 @@ ModeComparison compare_outputs(SsmInputMode a, const FloatTensor& xa, SsmInputMo
   return c;
 }
 
+LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const WeightSource& ws, const AccuracyInputs& in,
+                          int li) {
+  LayerCase lc;
+  lc.weights = ws.layer(m, li);
+  std::vector<FloatTensor> calib;
+  for (int b = 0; b < in.calib_batches; ++b)
+    calib.push_back(synthetic_layer_input(
+        m, in.calib_seq_len, stream_seed(in.seed, Stream::kCalibration, static_cast<std::uint64_t>(li * 1000 + b))));
+  lc.q = quantize_layer(m, s, lc.weights, calib);
+  lc.input = synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
+  return lc;
+}
+
+SsmInputMode accelerator_mode(const QuantScheme& s) {
+  return s.ssm_input == SsmInputFormat::kDualScale ? SsmInputMode::kDualScale : SsmInputMode::kInt8;
+}
+
 std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const WeightSource& ws,
                                           const AccuracyInputs& in) {
   std::vector<LayerAccuracy> result;
   for (int li = 0; li < in.layers; ++li) {
-    const LayerWeights w = ws.layer(m, li);
-    std::vector<FloatTensor> calib;
-    for (int b = 0; b < in.calib_batches; ++b)
-      calib.push_back(synthetic_layer_input(
-          m, in.calib_seq_len, stream_seed(in.seed, Stream::kCalibration, static_cast<std::uint64_t>(li * 1000 + b))));
-    const QuantizedLayer q = quantize_layer(m, s, w, calib);
-    const FloatTensor x = synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
-    const LayerTrace ref = reference_layer(m, w, x);
+    const LayerCase lc = make_layer_case(m, s, ws, in, li);
+    const QuantizedLayer& q = lc.q;
+    const FloatTensor& x = lc.input;
+    const LayerTrace ref = reference_layer(m, lc.weights, x);
     LayerAccuracy acc;
     acc.layer = li;
     if (q.conv_out.dual) {

@@ -93,6 +93,7 @@ SsmJob Accelerator::ssm_job(double exps_per_channel, double softplus_per_channel
   j.z = map_.base("z");
   j.bc = map_.base("bc");
   j.bc_bytes = 2LL * cfg_.model.d_state * std::max(1, cfg_.model.ngroups) * len_;
+  j.delta_group = cfg_.model.is_mamba2() ? cfg_.model.headdim : 1;
   j.y = map_.base("y");
   j.dequant = hooks_.dequant;
   j.scan = hooks_.scan;

@@ -20,7 +20,9 @@ const std::string& DramMap::tensor_at(std::uint64_t address) const {
   if (it == by_base_.begin()) throw std::out_of_range("DRAM address below every tensor");
   --it;
   const Region& r = regions_.at(it->second);
-  if (address >= r.base + r.bytes + 4096) throw std::out_of_range("DRAM address outside every tensor");
+  if (address >= r.base + r.bytes)
+    throw std::out_of_range("DRAM address " + std::to_string(address) + " outside every tensor (after '" + it->second +
+                            "', " + std::to_string(r.bytes) + " bytes at " + std::to_string(r.base) + ")");
   return it->second;
 }
 

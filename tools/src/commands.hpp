@@ -7,6 +7,9 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "mambahw/config.hpp"
 
 namespace mambahw::cli {
 
@@ -22,5 +25,17 @@ int guarded(const char* command, const std::function<int()>& body);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors
 void add_compare_command(CLI::App& app, int& exit_code);
+
+// The SystemC model part of `mambahw run`. SystemC needs an sc_main, so it is
+// linked only into the mambahw executable, which registers it; without it
+// (tests of the CLI library) `run` reports the golden model only.
+struct ModelOutcome {
+  nlohmann::json json;  // merged into the run's JSON report (bit_exact, cycles, latency_ns, events, model)
+  bool bit_exact = true;
+  std::string failure;  // the first mismatch, if any
+};
+using ModelRunner = std::function<ModelOutcome(const Config&)>;
+void set_model_runner(ModelRunner runner);
+ModelOutcome run_model_report(const Config& c);  // model_report.cpp
 
 }  // namespace mambahw::cli

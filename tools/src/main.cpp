@@ -1,6 +1,7 @@
 // mambahw: bit-accurate golden model, RTL checks and cost model of a quantized
 // Mamba accelerator. See README.md for the commands.
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -9,7 +10,8 @@
 #include "commands.hpp"
 #include "mambahw/version.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+int run_cli(int argc, char** argv) {
   CLI::App app{"mambahw: golden model, RTL checks and cost model of a quantized Mamba accelerator"};
   app.set_version_flag("--version", std::string("mambahw ") + mambahw::kVersion + " (git " +
                                         mambahw::kGitCommit + ")");
@@ -26,3 +28,21 @@ int main(int argc, char** argv) {
   }
   return exit_code;
 }
+}  // namespace
+
+#ifdef MAMBAHW_HAVE_MODEL
+#include <systemc>
+
+// SystemC's entry point: main() hands over to the kernel, which calls this.
+int sc_main(int argc, char** argv) {
+  mambahw::cli::set_model_runner(mambahw::cli::run_model_report);
+  return run_cli(argc, argv);
+}
+
+int main(int argc, char** argv) {
+  setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);  // keep reports clean; SystemC prints a banner otherwise
+  return sc_core::sc_elab_and_sim(argc, argv);
+}
+#else
+int main(int argc, char** argv) { return run_cli(argc, argv); }
+#endif

@@ -23,6 +23,15 @@ std::filesystem::path resolve_config(const std::string& path) {
 }
 
 namespace {
+ModelRunner& model_runner() {
+  static ModelRunner r;
+  return r;
+}
+}  // namespace
+
+void set_model_runner(ModelRunner r) { model_runner() = std::move(r); }
+
+namespace {
 struct RunOptions {
   std::string config = "configs/default.yaml";
   std::string json_file;
@@ -31,6 +40,7 @@ struct RunOptions {
   std::optional<int> layers;
   std::vector<int> modes;
   bool no_layer = false;
+  bool no_model = false;
 };
 int run_command(const RunOptions& o);
 }  // namespace
@@ -48,6 +58,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--modes", o.modes, "Override run.modes: SSM-input modes 0 int8, 1 fp32, 2 fp32 on the int8 grid, "
                                       "3 dual scale")->delimiter(',')->check(CLI::Range(0, 3));
   run->add_flag("--no-layer", o.no_layer, "Skip the golden layer accuracy report");
+  run->add_flag("--no-model", o.no_model, "Skip the SystemC model with the RTL in the loop");
   run->callback([opts, &exit_code] { exit_code = run_command(*opts); });
 }
 
@@ -146,6 +157,7 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
   fmt::print("SQNR out: layer output vs the unquantized FP32 layer (FP32 master weights and activations).\n");
 }
 
+
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
@@ -164,6 +176,8 @@ int run_command(const RunOptions& o) {
       layers = layer_accuracy(c.model, c.scheme, SyntheticWeights(c.run.seed), ai);
       print_layer_accuracy(c, layers);
     }
+    std::optional<ModelOutcome> model;
+    if (!o.no_model && model_runner()) model = model_runner()(c);
     if (!o.json_file.empty()) {
       nlohmann::json j = {{"tool", "mambahw"},
                           {"version", kVersion},
@@ -173,8 +187,13 @@ int run_command(const RunOptions& o) {
                           {"conv_out_study", to_json(st)}};
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
+      if (model) j.update(model->json);
       write_json_file(o.json_file, j);
       fmt::print("wrote {}\n", o.json_file);
+    }
+    if (model && !model->bit_exact) {
+      fmt::print(stderr, "mambahw run: {}\n", model->failure);
+      return 1;
     }
     return 0;
   } catch (const ConfigError& e) {

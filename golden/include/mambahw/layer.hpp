@@ -114,7 +114,10 @@ struct LayerTrace {
   std::int64_t gemm_saturated = 0;                     // INT8 GEMM outputs that clipped
 };
 
-LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode);
+// `ssm_input`, if given, replaces what the SSM reads ([d_inner][L]): the
+// SystemC model feeds the RTL dequant stage's output through the same layer.
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode,
+                     const FloatTensor* ssm_input = nullptr);
 
 // The unquantized FP32 layer (FP32 master weights, FP32 activations, double
 // transcendentals): the accuracy reference.
@@ -157,6 +160,20 @@ struct AccuracyInputs {
   std::vector<SsmInputMode> modes{SsmInputMode::kInt8, SsmInputMode::kFp32, SsmInputMode::kFp32OnGrid,
                                   SsmInputMode::kDualScale};
 };
+// One evaluated layer: its weights, calibrated quantized form and input, all
+// derived from the seed (the accuracy report and the SystemC model share it).
+struct LayerCase {
+  LayerWeights weights;
+  QuantizedLayer q;
+  FloatTensor input;  // [seq_len][d_model]
+};
+LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const WeightSource& w, const AccuracyInputs& in,
+                          int layer);
+
+// The mode the accelerator runs a scheme in: dual scale if the scheme stores
+// the SSM input as dual-scale words, else INT8.
+SsmInputMode accelerator_mode(const QuantScheme& s);
+
 std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const WeightSource& w,
                                           const AccuracyInputs& in);
 

@@ -73,6 +73,7 @@ struct SsmJob {
   double u_bits = 8;         // bits per SSM-input element in DRAM (8 or dual-scale word bits)
   std::uint64_t u = 0, delta = 0, z = 0, bc = 0, y = 0;  // DRAM tensors
   std::int64_t bc_bytes = 0;  // B and C of the whole sequence (shared by all channels)
+  int delta_group = 1;        // channels sharing one delta row: Mamba1 1, Mamba2 headdim (dt per head)
   TileHook dequant;          // SSM dequant stage over the tile's u
   TileHook scan;             // the functional scan of the tile (no cycles of its own)
 };

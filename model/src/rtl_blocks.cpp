@@ -1,0 +1,238 @@
+#include "mambahw/model/rtl_blocks.hpp"
+
+#include <stdexcept>
+
+#include "Vsc_dq4.h"
+#include "Vsc_dq8.h"
+#include "Vsc_q_away.h"
+#include "Vsc_q_even.h"
+#include "Vsc_q_se8.h"
+#include "mambahw/fp32.hpp"
+
+namespace mambahw::model {
+
+namespace {
+const sc_core::sc_time kHalf(0.5, sc_core::SC_PS);  // the RTL clock domain: 1 ps period
+constexpr int kWatchdog = 64;                          // cycles without progress before giving up
+}  // namespace
+
+std::optional<std::string> quantizer_variant(const NumericsPolicy& p, int dual_code_bits, bool symmetric,
+                                             std::string* why) {
+  auto no = [&](const std::string& w) -> std::optional<std::string> {
+    if (why) *why = w;
+    return std::nullopt;
+  };
+  if (p.quantize_op != QuantizeOp::kMultiplyReciprocal) return no("the RTL quantizer multiplies by the reciprocal");
+  if (p.overflow != Overflow::kSaturate || p.denormals != Denormals::kPreserve)
+    return no("no Verilated SystemC variant with wrap or flush-to-zero is built");
+  if (!symmetric) return no("no Verilated SystemC variant with full-range dual codes is built");
+  if (dual_code_bits == 8)
+    return p.rounding == Rounding::kHalfAwayFromZero ? std::optional<std::string>("sc_q_se8")
+                                                     : no("the 8-bit dual variant is built for half-away rounding only");
+  if (dual_code_bits != 4) return no("dual-scale code width " + std::to_string(dual_code_bits) + " is not built");
+  if (p.rounding == Rounding::kHalfAwayFromZero) return "sc_q_away";
+  if (p.rounding == Rounding::kHalfToEven) return "sc_q_even";
+  return no("no Verilated SystemC variant rounds toward zero");
+}
+
+std::optional<std::string> dequant_variant(const NumericsPolicy& p, int dual_code_bits, std::string* why) {
+  if (p.denormals != Denormals::kPreserve) {
+    if (why) *why = "no Verilated SystemC dequant variant with flush-to-zero is built";
+    return std::nullopt;
+  }
+  if (dual_code_bits == 4) return "sc_dq4";
+  if (dual_code_bits == 8) return "sc_dq8";
+  if (why) *why = "dual-scale code width " + std::to_string(dual_code_bits) + " is not built";
+  return std::nullopt;
+}
+
+// ---- conv-output quantizer ----------------------------------------------------------
+
+namespace {
+template <class V, class Q>
+std::unique_ptr<sc_core::sc_module> bind_quantizer(Q& q, sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
+                                                   sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
+                                                   sc_core::sc_signal<bool>& vo, sc_core::sc_signal<bool>& ri,
+                                                   sc_core::sc_signal<std::uint32_t>& x, sc_core::sc_signal<std::uint32_t>& s,
+                                                   sc_core::sc_signal<std::uint32_t>& s1, sc_core::sc_signal<std::uint32_t>& s12,
+                                                   sc_core::sc_signal<std::uint32_t>& code, sc_core::sc_signal<std::uint32_t>& se) {
+  (void)q;
+  auto v = std::make_unique<V>("dut");
+  v->clk_i(clk);
+  v->rst_ni(rst);
+  v->valid_i(vi);
+  v->ready_o(ro);
+  v->valid_o(vo);
+  v->ready_i(ri);
+  v->x_i(x);
+  v->scale_i(s);
+  v->se_scale1_i(s1);
+  v->se_scale12_i(s12);
+  v->code_o(code);
+  v->se_o(se);
+  return v;
+}
+}  // namespace
+
+ConvOutQuantizerRtl::ConvOutQuantizerRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
+  if (variant == "sc_q_away")
+    dut_ = bind_quantizer<Vsc_q_away>(*this, clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
+  else if (variant == "sc_q_even")
+    dut_ = bind_quantizer<Vsc_q_even>(*this, clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
+  else if (variant == "sc_q_se8")
+    dut_ = bind_quantizer<Vsc_q_se8>(*this, clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
+  else
+    throw std::invalid_argument("unknown quantizer RTL variant " + variant);
+}
+ConvOutQuantizerRtl::~ConvOutQuantizerRtl() = default;
+
+void ConvOutQuantizerRtl::tick() {
+  clk_.write(true);
+  sc_core::wait(kHalf);
+  clk_.write(false);
+  sc_core::wait(kHalf);
+}
+
+void ConvOutQuantizerRtl::reset_once() {
+  if (reset_done_) return;
+  ready_i_.write(true);
+  rst_n_.write(false);
+  sc_core::wait(kHalf);
+  tick();
+  tick();
+  rst_n_.write(true);
+  sc_core::wait(kHalf);
+  reset_done_ = true;
+}
+
+Cycles ConvOutQuantizerRtl::run(std::span<const float> x, std::span<const float> inv_scale, float se_inv_scale1,
+                                float se_inv_scale12, std::span<std::uint8_t> code, std::span<std::uint16_t> se) {
+  reset_once();
+  s1_.write(bits_of(se_inv_scale1));
+  s12_.write(bits_of(se_inv_scale12));
+  const std::size_t n = x.size();
+  std::size_t in = 0, out = 0;
+  Cycles cycles = 0;
+  int idle = 0;
+  while (out < n) {
+    const bool valid = in < n;
+    valid_i_.write(valid);
+    if (valid) {
+      x_.write(bits_of(x[in]));
+      scale_.write(bits_of(inv_scale[in]));
+    }
+    sc_core::wait(kHalf);  // inputs and outputs settle in the low phase
+    const bool accepted = valid && ready_o_.read();
+    bool progress = accepted;
+    if (valid_o_.read()) {
+      code[out] = static_cast<std::uint8_t>(code_o_.read());
+      se[out] = static_cast<std::uint16_t>(se_o_.read());
+      ++out;
+      progress = true;
+    }
+    clk_.write(true);  // the rising edge: the DUT samples
+    sc_core::wait(kHalf);
+    clk_.write(false);
+    if (accepted) ++in;
+    ++cycles;
+    idle = progress ? 0 : idle + 1;
+    if (idle > kWatchdog) throw std::runtime_error("conv_out_quantizer RTL stopped responding");
+  }
+  valid_i_.write(false);
+  return cycles;
+}
+
+// ---- SSM dequant stage -------------------------------------------------------------
+
+namespace {
+template <class V>
+std::unique_ptr<sc_core::sc_module> bind_dequant(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
+                                                 sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
+                                                 sc_core::sc_signal<bool>& vo, sc_core::sc_signal<bool>& ri,
+                                                 sc_core::sc_signal<bool>& mode, sc_core::sc_signal<std::uint32_t>& code,
+                                                 sc_core::sc_signal<std::uint32_t>& s, sc_core::sc_signal<std::uint32_t>& s1,
+                                                 sc_core::sc_signal<std::uint32_t>& s12, sc_core::sc_signal<std::uint32_t>& value) {
+  auto v = std::make_unique<V>("dut");
+  v->clk_i(clk);
+  v->rst_ni(rst);
+  v->valid_i(vi);
+  v->ready_o(ro);
+  v->valid_o(vo);
+  v->ready_i(ri);
+  v->mode_i(mode);
+  v->code_i(code);
+  v->scale_i(s);
+  v->scale1_i(s1);
+  v->scale12_i(s12);
+  v->value_o(value);
+  return v;
+}
+}  // namespace
+
+SsmDequantRtl::SsmDequantRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
+  if (variant == "sc_dq4")
+    dut_ = bind_dequant<Vsc_dq4>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, mode_, code_, scale_, s1_, s12_, value_o_);
+  else if (variant == "sc_dq8")
+    dut_ = bind_dequant<Vsc_dq8>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, mode_, code_, scale_, s1_, s12_, value_o_);
+  else
+    throw std::invalid_argument("unknown dequant RTL variant " + variant);
+}
+SsmDequantRtl::~SsmDequantRtl() = default;
+
+void SsmDequantRtl::tick() {
+  clk_.write(true);
+  sc_core::wait(kHalf);
+  clk_.write(false);
+  sc_core::wait(kHalf);
+}
+
+void SsmDequantRtl::reset_once() {
+  if (reset_done_) return;
+  ready_i_.write(true);
+  rst_n_.write(false);
+  sc_core::wait(kHalf);
+  tick();
+  tick();
+  rst_n_.write(true);
+  sc_core::wait(kHalf);
+  reset_done_ = true;
+}
+
+Cycles SsmDequantRtl::run(bool dual, std::span<const std::uint16_t> code, std::span<const float> scale, float scale1,
+                          float scale12, std::span<float> value) {
+  reset_once();
+  mode_.write(dual);
+  s1_.write(bits_of(scale1));
+  s12_.write(bits_of(scale12));
+  const std::size_t n = code.size();
+  std::size_t in = 0, out = 0;
+  Cycles cycles = 0;
+  int idle = 0;
+  while (out < n) {
+    const bool valid = in < n;
+    valid_i_.write(valid);
+    if (valid) {
+      code_.write(code[in]);
+      scale_.write(dual ? 0u : bits_of(scale[in]));
+    }
+    sc_core::wait(kHalf);
+    const bool accepted = valid && ready_o_.read();
+    bool progress = accepted;
+    if (valid_o_.read()) {
+      value[out] = float_of(value_o_.read());
+      ++out;
+      progress = true;
+    }
+    clk_.write(true);
+    sc_core::wait(kHalf);
+    clk_.write(false);
+    if (accepted) ++in;
+    ++cycles;
+    idle = progress ? 0 : idle + 1;
+    if (idle > kWatchdog) throw std::runtime_error("ssm_dequant RTL stopped responding");
+  }
+  valid_i_.write(false);
+  return cycles;
+}
+
+}  // namespace mambahw::model
