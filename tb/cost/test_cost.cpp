@@ -10,6 +10,7 @@
 
 #include "mambahw/cost_index.hpp"
 #include "mambahw/cost_memory.hpp"
+#include "mambahw/cost_model.hpp"
 #include "mambahw/tech_config.hpp"
 
 namespace mambahw::cost {
@@ -157,6 +158,39 @@ TEST(TechTables, UserTableOverridesABaseAndErrorsNamePositions) {
     EXPECT_THAT(e.what(), HasSubstr("bad.yaml:4:3: sram.area_mm2_per_kib: is required but missing"));
   }
   std::filesystem::remove_all(dir);
+}
+
+TEST(EnergyModel, CountsTimesEnergiesByCategory) {
+  const TechTable t = tech("horowitz-45nm.yaml");
+  EventCounts e;
+  e.tokens = 4;
+  e.at(Unit::kGemm).mac_int8 = 10;         // 10 x 0.3 pJ
+  e.at(Unit::kSsmCore).exp = 3;            // 3 x 8.4 pJ -> exp_softplus
+  e.at(Unit::kSsmCore).fp32_fma = 2;       // 2 x 4.6 pJ
+  e.at(Unit::kSsmCore).dram_read_bytes = 100;  // 800 bits x 20 pJ -> dram
+  e.add_sram({"buf", Unit::kGemm, MemImpl::kSram, 16384, 64, 5, 0});  // 5 x 9.99 pJ (CACTI 45 nm 16 KB)
+  const EnergyReport r = energy_report(e, t);
+  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kGemm)], 3.0);
+  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kExpSoftplus)], 25.2);
+  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kSsmCore)], 9.2);
+  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kDram)], 16000.0);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 49.95, 1e-9);
+  EXPECT_NEAR(r.total_pj, 3.0 + 25.2 + 9.2 + 16000.0 + 49.95, 1e-9);
+  EXPECT_NEAR(r.pj_per_token, r.total_pj / 4, 1e-9);
+}
+
+TEST(AreaModel, SumOfUnits) {
+  const TechTable t = tech("horowitz-45nm.yaml");
+  HardwareConfig hw;
+  hw.gemm.rows = 2;
+  hw.gemm.cols = 3;
+  const AreaReport a = area_report(hw, t, false);
+  EXPECT_DOUBLE_EQ(a.items[0].mm2, 6 * 675e-6);  // 6 INT8 PEs x 675 um2
+  const AreaReport a4 = area_report(hw, t, true);
+  EXPECT_DOUBLE_EQ(a4.items[0].mm2, 6 * 2 * 476e-6);  // 2 INT4 MACs per PE
+  double sum = 0;
+  for (const auto& i : a.items) sum += i.mm2;
+  EXPECT_DOUBLE_EQ(a.total_mm2, sum);
 }
 
 }  // namespace

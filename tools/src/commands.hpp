@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -34,8 +35,8 @@ struct ModelOutcome {
   bool bit_exact = true;
   std::string failure;  // the first mismatch, if any
 };
-using ModelRunner = std::function<ModelOutcome(const Config&)>;
+using ModelRunner = std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files)>;
 void set_model_runner(ModelRunner runner);
-ModelOutcome run_model_report(const Config& c);  // model_report.cpp
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files);  // model_report.cpp
 
 }  // namespace mambahw::cli

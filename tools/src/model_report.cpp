@@ -5,7 +5,11 @@
 #include <fmt/format.h>
 
 #include "commands.hpp"
+#include "json_report.hpp"
+#include "mambahw/cost_model.hpp"
 #include "mambahw/model/cosim.hpp"
+#include "mambahw/model/cost_bridge.hpp"
+#include "mambahw/tech_config.hpp"
 
 namespace mambahw::cli {
 
@@ -62,16 +66,50 @@ nlohmann::json cosim_json(const model::CosimReport& r) {
 
 }  // namespace
 
-ModelOutcome run_model_report(const Config& c) {
+nlohmann::json cost_section(const Config& c, const model::CosimReport& r, const std::vector<std::string>& tech_files) {
+  const cost::EventCounts ev = model::to_cost_events(r.timing, c);
+  nlohmann::json arr = nlohmann::json::array();
+  fmt::print("  energy and area (event counts x technology table; docs/cost-model.md):\n");
+  for (const std::string& f : tech_files) {
+    const TechTable t = load_tech(resolve_config(f));
+    const cost::EnergyReport e = cost::energy_report(ev, t);
+    const cost::AreaReport a = cost::area_report(c.hardware, t, c.scheme.layer.weights == WeightPrecision::kInt4);
+    std::string by;
+    nlohmann::json cat = nlohmann::json::object();
+    for (int i = 0; i < cost::kNumCategories; ++i) {
+      const auto k = static_cast<cost::Category>(i);
+      const double pj = e.pj[static_cast<std::size_t>(i)];
+      cat[std::string(cost::to_string(k))] = pj;
+      if (pj > 0) by += fmt::format(" {} {:.1f}%", cost::to_string(k), 100 * pj / e.total_pj);
+    }
+    fmt::print("    {:<14} {:.4g} uJ per layer, {:.4g} nJ per token;{}\n", t.name, e.total_pj / 1e6,
+               e.pj_per_token / 1e3, by);
+    std::string items;
+    nlohmann::json area_items = nlohmann::json::array();
+    for (const auto& i : a.items) {
+      items += fmt::format(" {} {:.3g}", i.unit, i.mm2);
+      area_items.push_back({{"unit", i.unit}, {"mm2", i.mm2}, {"how", i.how}});
+    }
+    fmt::print("    {:<14} area {:.3g} mm2:{}\n", "", a.total_mm2, items);
+    arr.push_back({{"tech", t.name}, {"energy_pj_per_layer", e.total_pj}, {"energy_pj_per_token", e.pj_per_token},
+                   {"energy_pj_by_category", cat}, {"area_mm2", a.total_mm2}, {"area_items", area_items},
+                   {"notes", e.notes}});
+  }
+  return arr;
+}
+
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files) {
   const model::CosimReport r = model::run_cosim(c, c.run.seq_len);
   print_cosim(c, r);
   ModelOutcome out;
+  const nlohmann::json cost = cost_section(c, r, tech_files);
   out.bit_exact = r.bit_exact();
   out.json = {{"bit_exact", r.bit_exact()},
               {"cycles", r.timing.cycles},
               {"latency_ns", r.timing.latency_ns},
               {"events", r.timing.events.counts},
-              {"model", cosim_json(r)}};
+              {"model", cosim_json(r)},
+              {"cost", cost}};
   for (const auto& ch : r.checks)
     if (ch.mismatches) {
       out.failure = fmt::format("{} differs from the golden model ({} mismatches); first at {}", ch.tensor,

@@ -41,6 +41,7 @@ struct RunOptions {
   std::vector<int> modes;
   bool no_layer = false;
   bool no_model = false;
+  std::vector<std::string> tech{"configs/tech/cacti-28nm.yaml"};
 };
 int run_command(const RunOptions& o);
 }  // namespace
@@ -59,6 +60,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
                                       "3 dual scale")->delimiter(',')->check(CLI::Range(0, 3));
   run->add_flag("--no-layer", o.no_layer, "Skip the golden layer accuracy report");
   run->add_flag("--no-model", o.no_model, "Skip the SystemC model with the RTL in the loop");
+  run->add_option("--tech", o.tech, "Technology table(s) for the energy and area estimate")->capture_default_str();
   run->callback([opts, &exit_code] { exit_code = run_command(*opts); });
 }
 
@@ -177,7 +179,7 @@ int run_command(const RunOptions& o) {
       print_layer_accuracy(c, layers);
     }
     std::optional<ModelOutcome> model;
-    if (!o.no_model && model_runner()) model = model_runner()(c);
+    if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
     if (!o.json_file.empty()) {
       nlohmann::json j = {{"tool", "mambahw"},
                           {"version", kVersion},

@@ -1,0 +1,44 @@
+// Energy and area from event counts and a technology table
+// (docs/cost-model.md "Energy and area of a layer").
+//   energy = sum over units and operations of count x energy(op)
+//          + sum over memories of reads x read_pj + writes x write_pj
+//          + DRAM bytes x 8 x pJ/bit
+// Exp and softplus evaluations, SRAM and DRAM accesses are reported as their
+// own categories whichever unit caused them; everything else under its unit.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "mambahw/cost_events.hpp"
+#include "mambahw/hardware_config.hpp"
+#include "mambahw/tech_config.hpp"
+
+namespace mambahw::cost {
+
+struct EnergyReport {
+  std::string tech;
+  std::array<double, kNumCategories> pj{};  // by Category
+  double total_pj = 0;
+  double pj_per_token = 0;  // per token of one layer
+  std::vector<std::string> notes;
+};
+EnergyReport energy_report(const EventCounts& e, const TechTable& t);
+
+struct AreaItem {
+  std::string unit;
+  double mm2 = 0;
+  std::string how;  // the formula with its numbers
+};
+struct AreaReport {
+  std::string tech;
+  std::vector<AreaItem> items;
+  double total_mm2 = 0;
+};
+// Area of the configured accelerator: the MAC array (INT8 PEs, or INT4
+// PEs when `int4_weights`), the FP32 SSM lanes and dequant lanes, the exp and
+// softplus units, the conv lanes, and the weight/activation SRAM buffers.
+AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights);
+
+}  // namespace mambahw::cost

@@ -1,0 +1,77 @@
+#include "mambahw/cost_model.hpp"
+
+#include <fmt/format.h>
+
+namespace mambahw::cost {
+
+namespace {
+
+Category category_of(Unit u) { return static_cast<Category>(static_cast<int>(u)); }
+
+double op_energy(const OpCounts& c, const TechTable& t, double& exp_softplus, double& dram) {
+  auto e = [&](TechOp op) { return t.op(op).energy_pj; };
+  exp_softplus += static_cast<double>(c.exp) * e(TechOp::kExp) + static_cast<double>(c.softplus) * e(TechOp::kSoftplus);
+  dram += static_cast<double>(c.dram_read_bytes + c.dram_write_bytes) * 8.0 * t.dram.energy_pj_per_bit;
+  return static_cast<double>(c.mac_int8) * e(TechOp::kMacInt8) + static_cast<double>(c.mac_int4) * e(TechOp::kMacInt4) +
+         static_cast<double>(c.add_int32) * e(TechOp::kAddInt32) + static_cast<double>(c.fp32_add) * e(TechOp::kFp32Add) +
+         static_cast<double>(c.fp32_mul) * e(TechOp::kFp32Mul) + static_cast<double>(c.fp32_fma) * e(TechOp::kFp32Fma) +
+         static_cast<double>(c.fp32_div) * e(TechOp::kFp32Div) + static_cast<double>(c.compare) * e(TechOp::kCompare) +
+         static_cast<double>(c.gate) * e(TechOp::kGate) + static_cast<double>(c.register_bits) * t.reg.energy_pj_per_bit;
+}
+
+}  // namespace
+
+EnergyReport energy_report(const EventCounts& e, const TechTable& t) {
+  EnergyReport r;
+  r.tech = t.name;
+  double exp_softplus = 0, dram = 0;
+  for (int u = 0; u < kNumUnits; ++u) {
+    const Unit unit = static_cast<Unit>(u);
+    r.pj[static_cast<std::size_t>(category_of(unit))] += op_energy(e.at(unit), t, exp_softplus, dram);
+  }
+  r.pj[static_cast<std::size_t>(Category::kExpSoftplus)] += exp_softplus;
+  r.pj[static_cast<std::size_t>(Category::kDram)] += dram;
+  for (const SramTraffic& s : e.sram) {
+    const MemoryCost m = memory_cost(t, s.impl, s.capacity_bytes, s.width_bits);
+    const double pj = s.reads * m.read_pj + s.writes * m.write_pj;
+    r.pj[static_cast<std::size_t>(s.unit == Unit::kLookup ? Category::kLookup : Category::kSram)] += pj;
+    for (const auto& n : m.notes) r.notes.push_back(s.memory + ": " + n);
+  }
+  for (double v : r.pj) r.total_pj += v;
+  if (e.tokens > 0) r.pj_per_token = r.total_pj / static_cast<double>(e.tokens);
+  return r;
+}
+
+AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights) {
+  AreaReport r;
+  r.tech = t.name;
+  auto add = [&](const std::string& unit, double um2, const std::string& how) {
+    r.items.push_back({unit, um2 * 1e-6, how});
+  };
+  const int pes = hw.gemm.rows * hw.gemm.cols;
+  if (int4_weights) {
+    const OpCost& mac = t.op(TechOp::kMacInt4);
+    add("gemm_array", pes * hw.gemm.int4_macs_per_pe * mac.area_um2,
+        fmt::format("{} PEs x {} INT4 MACs x {} um2", pes, hw.gemm.int4_macs_per_pe, mac.area_um2));
+  } else {
+    const OpCost& mac = t.op(TechOp::kMacInt8);
+    add("gemm_array", pes * mac.area_um2, fmt::format("{} PEs x {} um2 (INT8 MAC)", pes, mac.area_um2));
+  }
+  const double fma = t.op(TechOp::kFp32Fma).area_um2, mul = t.op(TechOp::kFp32Mul).area_um2;
+  add("conv_unit", hw.conv.lanes * (4 * t.op(TechOp::kMacInt8).area_um2 + fma),
+      fmt::format("{} lanes x (4 INT8 MACs + 1 FP32 FMA)", hw.conv.lanes));
+  add("ssm_core", hw.ssm.lanes * fma, fmt::format("{} lanes x FP32 FMA {} um2", hw.ssm.lanes, fma));
+  add("ssm_dequant", hw.ssm.dequant_lanes * mul, fmt::format("{} lanes x FP32 multiply {} um2", hw.ssm.dequant_lanes, mul));
+  add("exp_units", hw.ssm.exp_units * t.op(TechOp::kExp).area_um2,
+      fmt::format("{} x {} um2", hw.ssm.exp_units, t.op(TechOp::kExp).area_um2));
+  add("softplus_units", hw.ssm.softplus_units * t.op(TechOp::kSoftplus).area_um2,
+      fmt::format("{} x {} um2", hw.ssm.softplus_units, t.op(TechOp::kSoftplus).area_um2));
+  const MemoryCost wb = sram_cost(t, hw.buffers.weight_kib * 1024.0, 64);
+  const MemoryCost ab = sram_cost(t, hw.buffers.activation_kib * 1024.0, 64);
+  r.items.push_back({"weight_buffer", wb.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.weight_kib, wb.banks)});
+  r.items.push_back({"activation_buffer", ab.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.activation_kib, ab.banks)});
+  for (const AreaItem& i : r.items) r.total_mm2 += i.mm2;
+  return r;
+}
+
+}  // namespace mambahw::cost
