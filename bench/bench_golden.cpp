@@ -2,6 +2,8 @@
 //   ./build/bench/bench_golden
 #include <benchmark/benchmark.h>
 
+#include "bench_shapes.hpp"
+
 #include "mambahw/conv.hpp"
 #include "mambahw/dual_scale.hpp"
 #include "mambahw/exp_unit.hpp"
@@ -10,18 +12,8 @@
 namespace mambahw {
 namespace {
 
-ModelShape mamba_130m() {
-  ModelShape m;
-  m.name = "mamba-130m";
-  m.d_model = 768;
-  m.d_inner = 1536;
-  m.d_state = 16;
-  m.d_conv = 4;
-  return m;
-}
-
 struct ConvSetup {
-  ModelShape m = mamba_130m();
+  ModelShape m = bench::model_shape("mamba-130m");
   std::vector<float> in_scales;
   Int8Tensor x;
   ConvLayer layer;

@@ -3,38 +3,14 @@
 // d_state 16, L 2048 = 50.3 M steps per call.
 #include <benchmark/benchmark.h>
 
+#include "bench_shapes.hpp"
+
 #include "mambahw/layer.hpp"
 #include "mambahw/ssm.hpp"
 #include "mambahw/synthetic.hpp"
 
 namespace mambahw {
 namespace {
-
-ModelShape mamba_130m() {
-  ModelShape m;
-  m.name = "mamba-130m";
-  m.d_model = 768;
-  m.d_inner = 1536;
-  m.d_state = 16;
-  m.dt_rank = 48;
-  m.n_layer = 24;
-  return m;
-}
-
-ModelShape mamba2_130m() {
-  ModelShape m;
-  m.name = "mamba2-130m";
-  m.arch = Arch::kMamba2;
-  m.d_model = 768;
-  m.d_inner = 1536;
-  m.d_state = 128;
-  m.headdim = 64;
-  m.nheads = 24;
-  m.ngroups = 1;
-  m.chunk_size = 256;
-  m.n_layer = 24;
-  return m;
-}
 
 QTensor random_q(std::size_t r, std::size_t c, float scale, Rng& rng, int lo = -128, int hi = 127) {
   QTensor t{Int8Tensor({r, c}), scale};
@@ -64,7 +40,7 @@ void BM_SelectiveScanMamba130m(benchmark::State& st) {
 BENCHMARK(BM_SelectiveScanMamba130m)->Args({2048, 0})->Args({2048, 1})->Unit(benchmark::kMillisecond)->Iterations(1);
 
 void BM_Layer(benchmark::State& st) {
-  const ModelShape m = st.range(0) ? mamba2_130m() : mamba_130m();
+  const ModelShape m = st.range(0) ? bench::model_shape("mamba2-130m") : bench::model_shape("mamba-130m");
   QuantScheme s;
   if (m.is_mamba2()) {
     s.base = SchemeBase::kQuamba2;

@@ -14,6 +14,53 @@ namespace mambahw::model {
 namespace {
 const sc_core::sc_time kHalf(0.5, sc_core::SC_PS);  // the RTL clock domain: 1 ps period
 constexpr int kWatchdog = 64;                          // cycles without progress before giving up
+
+void reset_block(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst_n, sc_core::sc_signal<bool>& ready_i) {
+  ready_i.write(true);
+  rst_n.write(false);
+  sc_core::wait(kHalf);
+  for (int i = 0; i < 2; ++i) {
+    clk.write(true);
+    sc_core::wait(kHalf);
+    clk.write(false);
+    sc_core::wait(kHalf);
+  }
+  rst_n.write(true);
+  sc_core::wait(kHalf);
+}
+
+// Streams n transactions through a valid/ready block, one per cycle: inputs
+// change in the low phase, the DUT samples at the rising edge, outputs are
+// read in the next low phase (ready_i is held high). drive(i) presents
+// transaction i; sample(k) reads output k. Returns the cycles taken.
+template <class Drive, class Sample>
+Cycles stream(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& valid_i, const sc_core::sc_signal<bool>& ready_o,
+              const sc_core::sc_signal<bool>& valid_o, std::size_t n, Drive drive, Sample sample, const char* block) {
+  std::size_t in = 0, out = 0;
+  Cycles cycles = 0;
+  int idle = 0;
+  while (out < n) {
+    const bool valid = in < n;
+    valid_i.write(valid);
+    if (valid) drive(in);
+    sc_core::wait(kHalf);
+    const bool accepted = valid && ready_o.read();
+    bool progress = accepted;
+    if (valid_o.read()) {
+      sample(out++);
+      progress = true;
+    }
+    clk.write(true);
+    sc_core::wait(kHalf);
+    clk.write(false);
+    if (accepted) ++in;
+    ++cycles;
+    idle = progress ? 0 : idle + 1;
+    if (idle > kWatchdog) throw std::runtime_error(std::string(block) + " RTL stopped responding");
+  }
+  valid_i.write(false);
+  return cycles;
+}
 }  // namespace
 
 std::optional<std::string> quantizer_variant(const NumericsPolicy& p, int dual_code_bits, bool symmetric,
@@ -86,60 +133,23 @@ ConvOutQuantizerRtl::ConvOutQuantizerRtl(sc_core::sc_module_name name, const std
 }
 ConvOutQuantizerRtl::~ConvOutQuantizerRtl() = default;
 
-void ConvOutQuantizerRtl::tick() {
-  clk_.write(true);
-  sc_core::wait(kHalf);
-  clk_.write(false);
-  sc_core::wait(kHalf);
-}
-
-void ConvOutQuantizerRtl::reset_once() {
-  if (reset_done_) return;
-  ready_i_.write(true);
-  rst_n_.write(false);
-  sc_core::wait(kHalf);
-  tick();
-  tick();
-  rst_n_.write(true);
-  sc_core::wait(kHalf);
-  reset_done_ = true;
-}
-
 Cycles ConvOutQuantizerRtl::run(std::span<const float> x, std::span<const float> inv_scale, float se_inv_scale1,
                                 float se_inv_scale12, std::span<std::uint8_t> code, std::span<std::uint16_t> se) {
-  reset_once();
+  if (!reset_done_) reset_block(clk_, rst_n_, ready_i_);
+  reset_done_ = true;
   s1_.write(bits_of(se_inv_scale1));
   s12_.write(bits_of(se_inv_scale12));
-  const std::size_t n = x.size();
-  std::size_t in = 0, out = 0;
-  Cycles cycles = 0;
-  int idle = 0;
-  while (out < n) {
-    const bool valid = in < n;
-    valid_i_.write(valid);
-    if (valid) {
-      x_.write(bits_of(x[in]));
-      scale_.write(bits_of(inv_scale[in]));
-    }
-    sc_core::wait(kHalf);  // inputs and outputs settle in the low phase
-    const bool accepted = valid && ready_o_.read();
-    bool progress = accepted;
-    if (valid_o_.read()) {
-      code[out] = static_cast<std::uint8_t>(code_o_.read());
-      se[out] = static_cast<std::uint16_t>(se_o_.read());
-      ++out;
-      progress = true;
-    }
-    clk_.write(true);  // the rising edge: the DUT samples
-    sc_core::wait(kHalf);
-    clk_.write(false);
-    if (accepted) ++in;
-    ++cycles;
-    idle = progress ? 0 : idle + 1;
-    if (idle > kWatchdog) throw std::runtime_error("conv_out_quantizer RTL stopped responding");
-  }
-  valid_i_.write(false);
-  return cycles;
+  return stream(
+      clk_, valid_i_, ready_o_, valid_o_, x.size(),
+      [&](std::size_t i) {
+        x_.write(bits_of(x[i]));
+        scale_.write(bits_of(inv_scale[i]));
+      },
+      [&](std::size_t k) {
+        code[k] = static_cast<std::uint8_t>(code_o_.read());
+        se[k] = static_cast<std::uint16_t>(se_o_.read());
+      },
+      "conv_out_quantizer");
 }
 
 // ---- SSM dequant stage -------------------------------------------------------------
@@ -179,60 +189,20 @@ SsmDequantRtl::SsmDequantRtl(sc_core::sc_module_name name, const std::string& va
 }
 SsmDequantRtl::~SsmDequantRtl() = default;
 
-void SsmDequantRtl::tick() {
-  clk_.write(true);
-  sc_core::wait(kHalf);
-  clk_.write(false);
-  sc_core::wait(kHalf);
-}
-
-void SsmDequantRtl::reset_once() {
-  if (reset_done_) return;
-  ready_i_.write(true);
-  rst_n_.write(false);
-  sc_core::wait(kHalf);
-  tick();
-  tick();
-  rst_n_.write(true);
-  sc_core::wait(kHalf);
-  reset_done_ = true;
-}
-
 Cycles SsmDequantRtl::run(bool dual, std::span<const std::uint16_t> code, std::span<const float> scale, float scale1,
                           float scale12, std::span<float> value) {
-  reset_once();
+  if (!reset_done_) reset_block(clk_, rst_n_, ready_i_);
+  reset_done_ = true;
   mode_.write(dual);
   s1_.write(bits_of(scale1));
   s12_.write(bits_of(scale12));
-  const std::size_t n = code.size();
-  std::size_t in = 0, out = 0;
-  Cycles cycles = 0;
-  int idle = 0;
-  while (out < n) {
-    const bool valid = in < n;
-    valid_i_.write(valid);
-    if (valid) {
-      code_.write(code[in]);
-      scale_.write(dual ? 0u : bits_of(scale[in]));
-    }
-    sc_core::wait(kHalf);
-    const bool accepted = valid && ready_o_.read();
-    bool progress = accepted;
-    if (valid_o_.read()) {
-      value[out] = float_of(value_o_.read());
-      ++out;
-      progress = true;
-    }
-    clk_.write(true);
-    sc_core::wait(kHalf);
-    clk_.write(false);
-    if (accepted) ++in;
-    ++cycles;
-    idle = progress ? 0 : idle + 1;
-    if (idle > kWatchdog) throw std::runtime_error("ssm_dequant RTL stopped responding");
-  }
-  valid_i_.write(false);
-  return cycles;
+  return stream(
+      clk_, valid_i_, ready_o_, valid_o_, code.size(),
+      [&](std::size_t i) {
+        code_.write(code[i]);
+        scale_.write(dual ? 0u : bits_of(scale[i]));
+      },
+      [&](std::size_t k) { value[k] = float_of(value_o_.read()); }, "ssm_dequant");
 }
 
 }  // namespace mambahw::model

@@ -8,34 +8,21 @@
 #include "mambahw/dequant.hpp"
 #include "mambahw/layer.hpp"
 #include "mambahw/synthetic.hpp"
+#include "test_shapes.hpp"
 
 namespace mambahw {
 namespace {
 
 ModelShape small_mamba1() {
-  ModelShape m;
-  m.name = "tiny-mamba1";
-  m.arch = Arch::kMamba1;
+  ModelShape m = test::mamba1_shape(128);
   m.d_model = 64;
-  m.d_inner = 128;
-  m.d_state = 16;
   m.dt_rank = 4;
-  m.n_layer = 1;
   return m;
 }
 
 ModelShape small_mamba2() {
-  ModelShape m;
-  m.name = "tiny-mamba2";
-  m.arch = Arch::kMamba2;
+  ModelShape m = test::mamba2_shape(128, 8, 16, 2, 16);
   m.d_model = 64;
-  m.d_inner = 128;
-  m.d_state = 16;
-  m.headdim = 16;
-  m.nheads = 8;
-  m.ngroups = 2;
-  m.chunk_size = 64;
-  m.n_layer = 1;
   return m;
 }
 

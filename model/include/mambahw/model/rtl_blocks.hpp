@@ -35,8 +35,6 @@ class ConvOutQuantizerRtl : public sc_core::sc_module {
              float se_inv_scale12, std::span<std::uint8_t> code, std::span<std::uint16_t> se);
 
  private:
-  void tick();
-  void reset_once();
   sc_core::sc_signal<bool> clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_;
   sc_core::sc_signal<std::uint32_t> x_, scale_, s1_, s12_, code_o_, se_o_;
   std::unique_ptr<sc_core::sc_module> dut_;
@@ -52,8 +50,6 @@ class SsmDequantRtl : public sc_core::sc_module {
              float scale12, std::span<float> value);
 
  private:
-  void tick();
-  void reset_once();
   sc_core::sc_signal<bool> clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, mode_;
   sc_core::sc_signal<std::uint32_t> code_, scale_, s1_, s12_, value_o_;
   std::unique_ptr<sc_core::sc_module> dut_;
