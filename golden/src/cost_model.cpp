@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace mambahw::cost {
 
 namespace {
@@ -71,6 +73,39 @@ AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_w
   r.items.push_back({"weight_buffer", wb.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.weight_kib, wb.banks)});
   r.items.push_back({"activation_buffer", ab.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.activation_kib, ab.banks)});
   for (const AreaItem& i : r.items) r.total_mm2 += i.mm2;
+  return r;
+}
+
+Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bool int4_weights, int ssm_input_bits) {
+  Roofline r;
+  const double L = seq_len, D = m.d_inner, N = m.d_state, bpc = hw.dram_bytes_per_cycle();
+  const double macs_per_cycle = static_cast<double>(hw.gemm.rows) * hw.gemm.cols * (int4_weights ? hw.gemm.int4_macs_per_pe : 1);
+  const double wbytes = int4_weights ? 0.5 : 1.0;
+  auto gemm = [&](const char* name, double k, double n, double out_bytes) {
+    r.ops.push_back({name, "gemm_array", L * k * n / macs_per_cycle, (k * n * wbytes + L * k + L * n * out_bytes) / bpc});
+  };
+  const double cc = m.conv_channels();
+  if (!m.is_mamba2()) {
+    gemm("in_proj", m.d_model, 2 * D, 1);
+    r.ops.push_back({"conv1d+silu+quantize", "conv_unit", cc * L / hw.conv.lanes,
+                     (cc * L + D * L * ssm_input_bits / 8.0) / bpc});
+    gemm("x_proj", D, m.x_proj_out(), 1);
+    gemm("dt_proj", m.dt_rank, D, 1);
+    const double steps = D * N * L;
+    r.ops.push_back({"selective_scan", "ssm_core",
+                     std::max(steps / hw.ssm.lanes, steps / hw.ssm.exp_units),
+                     (D * L * ssm_input_bits / 8.0 + 2 * D * L + 2 * N * L + 2 * D * L) / bpc});
+  } else {
+    gemm("in_proj", m.d_model, m.in_proj_out(), 1);
+    r.ops.push_back({"conv1d+silu+quantize", "conv_unit", cc * L / hw.conv.lanes,
+                     (cc * L + D * L * ssm_input_bits / 8.0) / bpc});
+    const double steps = D * N * L;
+    r.ops.push_back({"ssd_scan+norm", "ssm_core", steps / hw.ssm.lanes,
+                     (D * L * ssm_input_bits / 8.0 + D * L + 2 * m.bc_channels() * L + 2 * D * L) / bpc});
+  }
+  gemm("out_proj", D, m.d_model, 2);
+  for (const RooflineOp& o : r.ops) r.cycles += o.cycles();
+  r.latency_ns = r.cycles * hw.cycle_ns();
   return r;
 }
 

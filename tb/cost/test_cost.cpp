@@ -193,5 +193,27 @@ TEST(AreaModel, SumOfUnits) {
   EXPECT_DOUBLE_EQ(a.total_mm2, sum);
 }
 
+TEST(Roofline, HandComputedMamba1Layer) {
+  ModelShape m;
+  m.arch = Arch::kMamba1;
+  m.d_model = 64;
+  m.d_inner = 128;
+  m.d_state = 16;
+  m.dt_rank = 4;
+  HardwareConfig hw;  // 32 x 32 PEs, 16 conv lanes, 16 SSM lanes and exp units, 25.6 B/cycle at 1 GHz
+  const Roofline r = roofline(m, hw, 100, false, 8);
+  ASSERT_EQ(r.ops.size(), 6u);
+  // in_proj: 100 x 64 x 256 MACs / 1024 = 1600 cycles; bytes 64*256 + 100*64 + 100*256 = 48384 -> 1890 cycles
+  EXPECT_DOUBLE_EQ(r.ops[0].compute_cycles, 1600);
+  EXPECT_DOUBLE_EQ(r.ops[0].memory_cycles, 48384 / 25.6);
+  EXPECT_DOUBLE_EQ(r.ops[0].cycles(), 1890);
+  // scan: 128 x 16 x 100 steps / 16 lanes = 12800 cycles (exp units keep up)
+  EXPECT_DOUBLE_EQ(r.ops[4].compute_cycles, 12800);
+  double sum = 0;
+  for (const auto& o : r.ops) sum += o.cycles();
+  EXPECT_DOUBLE_EQ(r.cycles, sum);
+  EXPECT_DOUBLE_EQ(r.latency_ns, sum);  // 1 ns cycle
+}
+
 }  // namespace
 }  // namespace mambahw::cost

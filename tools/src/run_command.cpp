@@ -10,6 +10,7 @@
 #include "json_report.hpp"
 #include "mambahw/config.hpp"
 #include "mambahw/conv_out_study.hpp"
+#include "mambahw/cost_model.hpp"
 #include "mambahw/layer.hpp"
 #include "mambahw/version.hpp"
 
@@ -178,6 +179,17 @@ int run_command(const RunOptions& o) {
       layers = layer_accuracy(c.model, c.scheme, SyntheticWeights(c.run.seed), ai);
       print_layer_accuracy(c, layers);
     }
+    const bool int4 = c.scheme.layer.weights == WeightPrecision::kInt4;
+    const int u_bits = c.scheme.ssm_input == SsmInputFormat::kDualScale ? c.scheme.dual.code_bits + 1 : 8;
+    const cost::Roofline roof = cost::roofline(c.model, c.hardware, c.run.seq_len, int4, u_bits);
+    fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per op): {:.0f} cycles = {:.1f} us at {} MHz\n",
+               roof.cycles, roof.latency_ns / 1000, c.hardware.clock_mhz);
+    nlohmann::json roof_json = {{"cycles", roof.cycles}, {"latency_ns", roof.latency_ns}, {"ops", nlohmann::json::array()}};
+    for (const auto& op : roof.ops) {
+      fmt::print("    {:<22} {:<10} compute {:>10.0f} DRAM {:>10.0f}\n", op.op, op.unit, op.compute_cycles, op.memory_cycles);
+      roof_json["ops"].push_back({{"op", op.op}, {"unit", op.unit}, {"compute_cycles", op.compute_cycles},
+                                  {"memory_cycles", op.memory_cycles}});
+    }
     std::optional<ModelOutcome> model;
     if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
     if (!o.json_file.empty()) {
@@ -189,6 +201,7 @@ int run_command(const RunOptions& o) {
                           {"conv_out_study", to_json(st)}};
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
+      j["roofline"] = roof_json;
       if (model) j.update(model->json);
       write_json_file(o.json_file, j);
       fmt::print("wrote {}\n", o.json_file);

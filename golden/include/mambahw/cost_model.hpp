@@ -13,6 +13,7 @@
 
 #include "mambahw/cost_events.hpp"
 #include "mambahw/hardware_config.hpp"
+#include "mambahw/model_shape.hpp"
 #include "mambahw/tech_config.hpp"
 
 namespace mambahw::cost {
@@ -40,5 +41,20 @@ struct AreaReport {
 // PEs when `int4_weights`), the FP32 SSM lanes and dequant lanes, the exp and
 // softplus units, the conv lanes, and the weight/activation SRAM buffers.
 AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights);
+
+// Analytic roofline latency of one layer (no SystemC): each op takes the
+// larger of its compute cycles (work / parallel units) and its DRAM cycles
+// (bytes / bytes per cycle); ops run back to back. A lower bound for the
+// SystemC model's cycles, which add fills, prefetch misses and stalls.
+struct RooflineOp {
+  std::string op, unit;
+  double compute_cycles = 0, memory_cycles = 0;
+  double cycles() const { return compute_cycles > memory_cycles ? compute_cycles : memory_cycles; }
+};
+struct Roofline {
+  std::vector<RooflineOp> ops;
+  double cycles = 0, latency_ns = 0;
+};
+Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bool int4_weights, int ssm_input_bits);
 
 }  // namespace mambahw::cost
