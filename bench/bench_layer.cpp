@@ -12,23 +12,18 @@
 namespace mambahw {
 namespace {
 
-QTensor random_q(std::size_t r, std::size_t c, float scale, Rng& rng, int lo = -128, int hi = 127) {
-  QTensor t{Int8Tensor({r, c}), scale};
-  for (auto& v : t.q.vec()) v = static_cast<std::int8_t>(lo + static_cast<int>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))));
-  return t;
-}
 
 void BM_SelectiveScanMamba130m(benchmark::State& st) {
   const std::size_t D = 1536, N = 16, L = static_cast<std::size_t>(st.range(0));
   Rng rng(1);
   Mamba1Ssm s;
-  s.delta = random_q(D, L, 0.02f, rng);
-  s.delta_bias = random_q(D, 1, 0.03f, rng);
-  s.a_log = random_q(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = random_q(N, L, 0.02f, rng);
-  s.c = random_q(N, L, 0.02f, rng);
-  s.d_skip = random_q(D, 1, 1.0f / 127, rng);
-  s.z = random_q(D, L, 0.05f, rng);
+  s.delta = random_qtensor(D, L, 0.02f, rng);
+  s.delta_bias = random_qtensor(D, 1, 0.03f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng);
   FloatTensor u({D, L});
   for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
   const ScanOrder order = st.range(1) ? ScanOrder::kBlockScan : ScanOrder::kSequential;

@@ -71,14 +71,9 @@ Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r) {
   return q;
 }
 
-// Quamba's parameter quantization (A_log, D, dt_bias): absmax/127, torch.round.
 QTensor quantize_param(std::span<const float> v, size_t rows_, size_t cols) {
-  double absmax = 0;
-  for (float f : v) absmax = std::max(absmax, static_cast<double>(std::fabs(f)));
-  QTensor t{Int8Tensor({rows_, cols}), static_cast<float>(std::max(absmax, 1e-5) / 127.0)};
-  const NumericsPolicy rne{Rounding::kHalfToEven, QuantizeOp::kDivide};
-  for (size_t i = 0; i < v.size(); ++i)
-    t.q(i) = static_cast<std::int8_t>(quantize(v[i], t.scale, reciprocal(t.scale), rne));
+  QTensor t{Int8Tensor({rows_, cols}), 1.0f};
+  t.scale = quantize_absmax_int8(v, t.q.vec());
   return t;
 }
 

@@ -68,9 +68,14 @@ FloatTensor synthetic_activations(int channels, int len, std::uint64_t seed) {
   return x;
 }
 
-namespace {
-// torch.round(W / scale).clamp(-128, 127) with scale = max(absmax, 1e-5)/127.
-float quantize_segment(std::span<const float> w, std::span<std::int8_t> q) {
+QTensor random_qtensor(std::size_t rows, std::size_t cols, float scale, Rng& rng, int lo, int hi) {
+  QTensor t{Int8Tensor({rows, cols}), scale};
+  for (auto& v : t.q.vec())
+    v = static_cast<std::int8_t>(lo + static_cast<int>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))));
+  return t;
+}
+
+float quantize_absmax_int8(std::span<const float> w, std::span<std::int8_t> q) {
   double absmax = 0.0;
   for (float v : w) absmax = std::max(absmax, static_cast<double>(std::fabs(v)));
   const auto scale = static_cast<float>(std::max(absmax, 1e-5) / 127.0);
@@ -79,7 +84,7 @@ float quantize_segment(std::span<const float> w, std::span<std::int8_t> q) {
     q[i] = static_cast<std::int8_t>(quantize(w[i], scale, reciprocal(scale), half_even));
   return scale;
 }
-}  // namespace
+
 
 ConvLayer synthetic_conv_layer(const ModelShape& m, std::uint64_t seed,
                                std::span<const float> input_scale_per_segment) {
@@ -103,8 +108,8 @@ ConvLayer synthetic_conv_layer(const ModelShape& m, std::uint64_t seed,
     const auto wb = static_cast<std::size_t>(begin) * layer.width;
     const auto we = static_cast<std::size_t>(end) * layer.width;
     ConvSegmentScales sc;
-    sc.w = quantize_segment(std::span(w).subspan(wb, we - wb), std::span(layer.w).subspan(wb, we - wb));
-    sc.b = quantize_segment(std::span(b).subspan(begin, end - begin),
+    sc.w = quantize_absmax_int8(std::span(w).subspan(wb, we - wb), std::span(layer.w).subspan(wb, we - wb));
+    sc.b = quantize_absmax_int8(std::span(b).subspan(begin, end - begin),
                             std::span(layer.bias).subspan(begin, end - begin));
     sc.x = input_scale_per_segment[s];
     layer.segment_scales.push_back(sc);

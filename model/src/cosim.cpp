@@ -89,12 +89,14 @@ CosimReport run_cosim(const Config& c, int seq_len, const CosimOptions& opt) {
       std::vector<float> x(n), inv(n);
       std::vector<std::uint8_t> code(n);
       std::vector<std::uint16_t> se(n);
-      for (int ch = 0; ch < t.c_len; ++ch)
+      for (int ch = 0; ch < t.c_len; ++ch) {
+        const auto cc = static_cast<std::size_t>(t.c0 + ch);
+        const float inv_scale = reciprocal(q.conv_out.int8_scales[cc]);  // the channel's scale register
         for (std::size_t k = 0; k < L; ++k) {
-          const auto cc = static_cast<std::size_t>(t.c0 + ch);
           x[static_cast<std::size_t>(ch) * L + k] = golden.conv_y(cc, k);
-          inv[static_cast<std::size_t>(ch) * L + k] = reciprocal(q.conv_out.int8_scales[cc]);
+          inv[static_cast<std::size_t>(ch) * L + k] = inv_scale;
         }
+      }
       const Cycles cyc = qrtl->run(x, inv, dual.inv_scale1, dual.inv_scale12, code, se);
       rep.quantizer_rtl_cycles += cyc;
       rep.quantizer_rtl_elements += static_cast<std::int64_t>(n);

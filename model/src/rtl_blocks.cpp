@@ -96,14 +96,13 @@ std::optional<std::string> dequant_variant(const NumericsPolicy& p, int dual_cod
 // ---- conv-output quantizer ----------------------------------------------------------
 
 namespace {
-template <class V, class Q>
-std::unique_ptr<sc_core::sc_module> bind_quantizer(Q& q, sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
+template <class V>
+std::unique_ptr<sc_core::sc_module> bind_quantizer(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
                                                    sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
                                                    sc_core::sc_signal<bool>& vo, sc_core::sc_signal<bool>& ri,
                                                    sc_core::sc_signal<std::uint32_t>& x, sc_core::sc_signal<std::uint32_t>& s,
                                                    sc_core::sc_signal<std::uint32_t>& s1, sc_core::sc_signal<std::uint32_t>& s12,
                                                    sc_core::sc_signal<std::uint32_t>& code, sc_core::sc_signal<std::uint32_t>& se) {
-  (void)q;
   auto v = std::make_unique<V>("dut");
   v->clk_i(clk);
   v->rst_ni(rst);
@@ -123,11 +122,11 @@ std::unique_ptr<sc_core::sc_module> bind_quantizer(Q& q, sc_core::sc_signal<bool
 
 ConvOutQuantizerRtl::ConvOutQuantizerRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
   if (variant == "sc_q_away")
-    dut_ = bind_quantizer<Vsc_q_away>(*this, clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
+    dut_ = bind_quantizer<Vsc_q_away>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
   else if (variant == "sc_q_even")
-    dut_ = bind_quantizer<Vsc_q_even>(*this, clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
+    dut_ = bind_quantizer<Vsc_q_even>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
   else if (variant == "sc_q_se8")
-    dut_ = bind_quantizer<Vsc_q_se8>(*this, clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
+    dut_ = bind_quantizer<Vsc_q_se8>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
   else
     throw std::invalid_argument("unknown quantizer RTL variant " + variant);
 }

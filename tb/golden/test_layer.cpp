@@ -47,11 +47,7 @@ TEST(SsmInputModes, OnGridFp32EqualsDequantForEveryCode) {
   const std::size_t D = 2, L = 256, N = 4;
   Rng rng(1);
   Mamba1Ssm s;
-  auto q = [&](std::size_t r, std::size_t c, float sc) {
-    QTensor t{Int8Tensor({r, c}), sc};
-    for (auto& v : t.q.vec()) v = static_cast<std::int8_t>(static_cast<int>(rng.below(256)) - 128);
-    return t;
-  };
+  auto q = [&](std::size_t r, std::size_t c, float sc) { return random_qtensor(r, c, sc, rng); };
   s.delta = q(D, L, 0.02f);
   s.delta_bias = q(D, 1, 0.03f);
   s.a_log = q(D, N, 0.02f);

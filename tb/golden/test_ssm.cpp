@@ -121,11 +121,6 @@ TEST(Scan, BlockShapesFollowQuamba) {
   EXPECT_EQ(quamba_block_shape(1025).threads, 128);
 }
 
-QTensor random_q(std::size_t r, std::size_t c, float scale, Rng& rng, int lo = -128, int hi = 127) {
-  QTensor t{Int8Tensor({r, c}), scale};
-  for (auto& v : t.q.vec()) v = static_cast<std::int8_t>(lo + static_cast<int>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))));
-  return t;
-}
 
 double dq(const QTensor& t, std::size_t i) { return static_cast<double>(t.scale) * t.q(i); }
 
@@ -133,13 +128,13 @@ TEST(Mamba1Scan, MatchesDoubleReferenceWithinFp16Rounding) {
   Rng rng(5);
   const std::size_t D = 6, N = 16, L = 200;
   Mamba1Ssm s;
-  s.delta = random_q(D, L, 0.02f, rng);
-  s.delta_bias = random_q(D, 1, 0.03f, rng);
-  s.a_log = random_q(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = random_q(N, L, 0.02f, rng);
-  s.c = random_q(N, L, 0.02f, rng);
-  s.d_skip = random_q(D, 1, 1.0f / 127, rng);
-  s.z = random_q(D, L, 0.05f, rng);
+  s.delta = random_qtensor(D, L, 0.02f, rng);
+  s.delta_bias = random_qtensor(D, 1, 0.03f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng);
   FloatTensor u({D, L});
   for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
   for (ScanOrder order : {ScanOrder::kSequential, ScanOrder::kBlockScan}) {
@@ -171,14 +166,14 @@ TEST(Mamba2Ssm, MatchesDoubleReference) {
   Mamba2Ssm s;
   s.nheads = 4; s.headdim = 3; s.ngroups = 2; s.d_state = 8;
   const std::size_t L = 150, H = 4, P = 3, N = 8, G = 2;
-  s.dt = random_q(H, L, 0.02f, rng);
+  s.dt = random_qtensor(H, L, 0.02f, rng);
   for (std::size_t h = 0; h < H; ++h) s.dt_bias.push_back(fp16_to_fp32(fp32_to_fp16(static_cast<float>(-4.0 + rng.uniform()))));
-  s.a_log = random_q(H, 1, 2.77f / 127, rng, 0, 127);
-  s.b = random_q(G * N, L, 1, rng).q;
-  s.c = random_q(G * N, L, 1, rng).q;
+  s.a_log = random_qtensor(H, 1, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(G * N, L, 1, rng).q;
+  s.c = random_qtensor(G * N, L, 1, rng).q;
   s.b_scale = {0.01f, 0.02f};
   s.c_scale = {0.015f, 0.01f};
-  s.d_skip = random_q(H, 1, 1.0f / 127, rng);
+  s.d_skip = random_qtensor(H, 1, 1.0f / 127, rng);
   FloatTensor x({H * P, L});
   for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
   const FloatTensor y = mamba2_ssm(x, s, {false});
@@ -209,13 +204,13 @@ TEST(Mamba1Scan, FastPathBitIdenticalToGeneralPath) {
   Rng rng(17);
   const std::size_t D = 5, N = 16, L = 333;
   Mamba1Ssm s;
-  s.delta = random_q(D, L, 0.004f, rng);  // softplus(dt) in ~[0.1, 1.6]: exp arguments >= -26
-  s.delta_bias = random_q(D, 1, 0.004f, rng);
-  s.a_log = random_q(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = random_q(N, L, 0.02f, rng);
-  s.c = random_q(N, L, 0.02f, rng);
-  s.d_skip = random_q(D, 1, 1.0f / 127, rng);
-  s.z = random_q(D, L, 0.05f, rng, -100, 100);
+  s.delta = random_qtensor(D, L, 0.004f, rng);  // softplus(dt) in ~[0.1, 1.6]: exp arguments >= -26
+  s.delta_bias = random_qtensor(D, 1, 0.004f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng, -100, 100);
   FloatTensor u({D, L});
   for (auto& v : u.vec()) v = static_cast<float>(0.5 + rng.uniform());
   for (bool threshold : {true, false})

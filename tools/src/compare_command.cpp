@@ -1,5 +1,6 @@
 // mambahw compare: the index-SRAM cost of scale-index schemes per technology
 // table, and the W4A5-SE conv-output bandwidth study (docs/cost-model.md).
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "mambahw/conv.hpp"
 #include "mambahw/model_shape.hpp"
+#include "mambahw/ssm.hpp"
 #include "mambahw/tensor.hpp"
 
 namespace mambahw {
@@ -40,6 +42,15 @@ FloatTensor synthetic_activations(int channels, int len, std::uint64_t seed);
 // activation scale per segment.
 ConvLayer synthetic_conv_layer(const ModelShape& m, std::uint64_t seed,
                                std::span<const float> input_scale_per_segment);
+
+// Quamba's parameter quantization (conv weights and bias, A_log, D, dt_bias):
+// scale = fp32(max(absmax, 1e-5) / 127), q = torch.round(w / scale) (half to
+// even, true division), saturated. Returns the scale.
+float quantize_absmax_int8(std::span<const float> w, std::span<std::int8_t> q);
+
+// A [rows][cols] INT8 tensor of uniform codes in [lo, hi] with the given
+// scale (SSM-core stimulus for tests and benchmarks).
+QTensor random_qtensor(std::size_t rows, std::size_t cols, float scale, Rng& rng, int lo = -128, int hi = 127);
 
 // INT8 quantization of an FP32 tensor per segment of rows (the in_proj output
 // quantizer), half to even, saturating. If `scales` holds one scale per
