@@ -23,18 +23,24 @@ struct ConvSetup {
   }
 };
 
-// conv1d + bias + SiLU + INT8 quantization, one mamba-130m layer, L tokens.
+// conv1d + bias + SiLU + INT8 quantization, one mamba-130m layer, L tokens,
+// in the prefill order (vectorised) or the decode order (scalar reference).
 void BM_ConvSiluQuantize(benchmark::State& state) {
   const ConvSetup s(static_cast<int>(state.range(0)));
+  const auto order = static_cast<ConvOrder>(state.range(1));
   const std::vector<float> scales(static_cast<std::size_t>(s.m.conv_channels()), 0.03f);
   const NumericsPolicy p;
   for (auto _ : state) {
-    const FloatTensor y = conv1d_silu(s.x, s.layer, ConvOrder::kPrefill, p);
+    const FloatTensor y = conv1d_silu(s.x, s.layer, order, p);
     benchmark::DoNotOptimize(quantize_per_channel(y, scales, p));
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(s.x.size()));
+  state.SetLabel(std::string(to_string(order)));
 }
-BENCHMARK(BM_ConvSiluQuantize)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConvSiluQuantize)
+    ->Args({2048, static_cast<int>(ConvOrder::kPrefill)})
+    ->Args({2048, static_cast<int>(ConvOrder::kDecode)})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ExpUnit(benchmark::State& state) {
   std::vector<float> x(4096);
@@ -44,6 +50,29 @@ void BM_ExpUnit(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
 }
 BENCHMARK(BM_ExpUnit);
+
+void BM_ExpUnitBatch(benchmark::State& state) {
+  std::vector<float> x(4096), y(4096);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -20.0f + 40.0f * static_cast<float>(i) / 4096.0f;
+  for (auto _ : state) {
+    exp_unit_batch(x.data(), y.data(), x.size());
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
+}
+BENCHMARK(BM_ExpUnitBatch);
+
+void BM_SiluBatch(benchmark::State& state) {
+  std::vector<float> x(4096), y(4096);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = -20.0f + 40.0f * static_cast<float>(i) / 4096.0f;
+  const NumericsPolicy p;
+  for (auto _ : state) {
+    silu_batch(x.data(), y.data(), x.size(), p);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
+}
+BENCHMARK(BM_SiluBatch);
 
 void BM_QuantizeInt8(benchmark::State& state) {
   std::vector<float> x(4096);
@@ -55,6 +84,22 @@ void BM_QuantizeInt8(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
 }
 BENCHMARK(BM_QuantizeInt8);
+
+// Random-order inputs (branch prediction cannot help the scalar form).
+void BM_QuantizeBatch(benchmark::State& state) {
+  const FloatTensor x = synthetic_activations(1, 4096, 3);
+  std::vector<std::int8_t> q(x.size());
+  NumericsPolicy p;
+  p.rounding = static_cast<Rounding>(state.range(0));
+  const float s = 0.03f, inv = reciprocal(s);
+  for (auto _ : state) {
+    quantize_batch(x.data(), s, inv, q.data(), x.size(), p);
+    benchmark::DoNotOptimize(q.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(x.size()));
+  state.SetLabel(std::string(to_string(p.rounding)));
+}
+BENCHMARK(BM_QuantizeBatch)->DenseRange(0, 2);
 
 void BM_QuantizeDualScale(benchmark::State& state) {
   std::vector<float> x(4096);

@@ -1,5 +1,6 @@
 #include "mambahw/exp_unit.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -85,6 +86,43 @@ float silu(float y, const NumericsPolicy& p) {
                       ? fdiv(y, den, d)
                       : fmul(y, ftz_if(reciprocal(den), d), d);
   return canonicalize_nan(s);
+}
+
+namespace {
+// SiLU's tail, y / (1 + e) or y * (1 / (1 + e)), with subnormals preserved:
+// the same operations as silu() in the same order, so the same bits.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void silu_tail(const float* y, const float* e, float* out, std::size_t n, bool divide) {
+  const float nan = float_of(kFp32CanonicalNan);
+  if (divide) {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float s = y[i] / (1.0f + e[i]);
+      out[i] = s != s ? nan : s;
+    }
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      const float s = y[i] * (1.0f / (1.0f + e[i]));
+      out[i] = s != s ? nan : s;
+    }
+  }
+}
+}  // namespace
+
+void silu_batch(const float* y, float* out, std::size_t n, const NumericsPolicy& p) {
+  if (p.denormals == Denormals::kFlushToZero) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = silu(y[i], p);
+    return;
+  }
+  constexpr std::size_t kChunk = 256;
+  float neg[kChunk], e[kChunk];
+  for (std::size_t base = 0; base < n; base += kChunk) {
+    const std::size_t m = std::min(kChunk, n - base);
+    for (std::size_t i = 0; i < m; ++i) neg[i] = -y[base + i];
+    exp_unit_batch(neg, e, m);
+    silu_tail(y + base, e, out + base, m, p.silu_division == QuantizeOp::kDivide);
+  }
 }
 
 }  // namespace mambahw

@@ -59,16 +59,54 @@ TEST(Exhaustive, ExpUnitIsFaithful) {
   EXPECT_LT(max_ulp, 1.0);
 }
 
-TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
+// The vectorised array forms against their scalar definitions on every input.
+// Each block of 2^16 consecutive bit patterns is checked at once.
+template <class BatchFn, class ScalarEq>
+std::uint64_t count_batch_mismatches(BatchFn batch, ScalarEq equal_at) {
   constexpr std::size_t kBlock = 1 << 16;
-  std::vector<float> x(kBlock), y(kBlock);
+  std::vector<float> x(kBlock);
   std::uint64_t mismatches = 0;
   for (std::uint64_t base = 0; base < (1ull << 32); base += kBlock) {
     for (std::size_t i = 0; i < kBlock; ++i) x[i] = float_of(static_cast<std::uint32_t>(base + i));
-    exp_unit_batch(x.data(), y.data(), kBlock);
-    for (std::size_t i = 0; i < kBlock; ++i) mismatches += bits_of(y[i]) != bits_of(exp_unit(x[i]));
+    batch(x);
+    for (std::size_t i = 0; i < kBlock; ++i) mismatches += !equal_at(x, i);
   }
+  return mismatches;
+}
+
+TEST(Exhaustive, QuantizeBatchEqualsScalar) {
+  const float scale = 0.1f, inv = reciprocal(scale);
+  std::vector<std::int8_t> q(1 << 16);
+  for (Rounding r : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven, Rounding::kTowardZero})
+    for (QuantizeOp op : {QuantizeOp::kMultiplyReciprocal, QuantizeOp::kDivide}) {
+      NumericsPolicy p;
+      p.rounding = r;
+      p.quantize_op = op;
+      const std::uint64_t mismatches = count_batch_mismatches(
+          [&](const std::vector<float>& x) { quantize_batch(x.data(), scale, inv, q.data(), x.size(), p); },
+          [&](const std::vector<float>& x, std::size_t i) { return q[i] == quantize(x[i], scale, inv, p); });
+      EXPECT_EQ(mismatches, 0u) << to_string(r) << " " << to_string(op);
+    }
+}
+
+TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
+  std::vector<float> y(1 << 16);
+  const std::uint64_t mismatches = count_batch_mismatches(
+      [&](const std::vector<float>& x) { exp_unit_batch(x.data(), y.data(), x.size()); },
+      [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(exp_unit(x[i])); });
   EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(Exhaustive, SiluBatchEqualsScalar) {
+  std::vector<float> y(1 << 16);
+  for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
+    NumericsPolicy p;
+    p.silu_division = div;
+    const std::uint64_t mismatches = count_batch_mismatches(
+        [&](const std::vector<float>& x) { silu_batch(x.data(), y.data(), x.size(), p); },
+        [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(silu(x[i], p)); });
+    EXPECT_EQ(mismatches, 0u) << to_string(div);
+  }
 }
 
 }  // namespace

@@ -109,5 +109,26 @@ TEST(ExpUnitBatch, BitIdenticalToScalarOnStridedSweep) {
     ASSERT_EQ(bits_of(y[i]), bits_of(exp_unit(x[i]))) << "x bits " << std::hex << bits_of(x[i]);
 }
 
+TEST(SiluBatch, BitIdenticalToScalarUnderEveryPolicy) {
+  std::vector<float> x;
+  for (std::uint64_t b = 0; b < (1ull << 32); b += 8191) x.push_back(float_of(static_cast<std::uint32_t>(b)));
+  for (float v : {87.0f, -88.0f, std::nextafter(87.0f, 100.0f), std::nextafter(-88.0f, -100.0f), -0.0f, 0.0f,
+                  INFINITY, -INFINITY, NAN, 0x1p-149f, -0x1p-149f})
+    x.push_back(v);
+  std::vector<float> y(x.size());
+  for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal})
+    for (Denormals d : {Denormals::kPreserve, Denormals::kFlushToZero}) {
+      NumericsPolicy p;
+      p.silu_division = div;
+      p.denormals = d;
+      silu_batch(x.data(), y.data(), x.size(), p);
+      for (std::size_t i = 0; i < x.size(); ++i)
+        ASSERT_EQ(bits_of(y[i]), bits_of(silu(x[i], p))) << "x bits " << std::hex << bits_of(x[i]);
+      std::vector<float> in_place = x;  // out may alias y
+      silu_batch(in_place.data(), in_place.data(), in_place.size(), p);
+      for (std::size_t i = 0; i < x.size(); ++i) ASSERT_EQ(bits_of(in_place[i]), bits_of(y[i]));
+    }
+}
+
 }  // namespace
 }  // namespace mambahw

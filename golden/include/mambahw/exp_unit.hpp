@@ -31,4 +31,9 @@ void exp_unit_batch(const float* x, float* y, std::size_t n);
 // special-cased, and a NaN quantizes to code 0 anyway.
 float silu(float y, const NumericsPolicy& p);
 
+// out[i] = silu(y[i], p) for n elements, bit for bit (out may alias y).
+// Vectorised when p.denormals preserves subnormals; the flush-to-zero policy
+// takes the scalar path.
+void silu_batch(const float* y, float* out, std::size_t n, const NumericsPolicy& p);
+
 }  // namespace mambahw

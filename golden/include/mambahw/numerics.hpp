@@ -88,6 +88,13 @@ std::int32_t code_of_scaled(float v, const NumericsPolicy& p, CodeRange r);
 std::int32_t quantize(float x, float scale, float inv_scale, const NumericsPolicy& p,
                       CodeRange r = kInt8Range);
 
+// out[i] = quantize(x[i], scale, inv_scale, p, r) for n elements, bit for bit
+// (tested against the scalar quantizer), for codes of at most 8 bits.
+// Vectorised for saturating, subnormal-preserving policies; the wrap and
+// flush-to-zero policies take the scalar path.
+void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* out, std::size_t n,
+                    const NumericsPolicy& p, CodeRange r = kInt8Range);
+
 // The correctly rounded FP32 reciprocal 1/scale, computed once per scale.
 float reciprocal(float scale);
 
