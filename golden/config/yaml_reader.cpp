@@ -29,6 +29,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }
 
 YAML::Node parse_file(const std::filesystem::path& file) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec))
+    throw ConfigError(file.string() + ": is a directory, not a YAML file");
   try {
     return YAML::LoadFile(file.string());
   } catch (const YAML::BadFile&) {
@@ -87,6 +90,8 @@ YamlMap YamlMap::load_include(const YAML::Node& at, const std::string& key,
                               const std::string& rel) const {
   const std::filesystem::path p = std::filesystem::path(file_).parent_path() / rel;
   if (!std::filesystem::exists(p)) fail_at(at, field(key), "included file '" + p.string() + "' does not exist");
+  if (std::filesystem::is_directory(p))
+    fail_at(at, field(key), "included file '" + p.string() + "' is a directory");
   YAML::Node n = parse_file(p);
   if (!n || n.IsNull()) throw ConfigError(p.string() + ": the file is empty");
   return YamlMap(n, p.string(), field(key));

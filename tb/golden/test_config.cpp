@@ -204,6 +204,15 @@ TEST_F(ConfigTest, SyntaxDuplicatesAndFiles) {
   EXPECT_THAT(error_of("scheme: q1.yaml\n"), HasSubstr("model: is required but missing"));
   EXPECT_THAT(error_of(""), HasSubstr("the file is empty"));
   EXPECT_THROW(load_config(dir_ / "no_such_file.yaml"), ConfigError);
+  fs::create_directories(dir_ / "adir.yaml");
+  EXPECT_THAT(error_of("model: adir.yaml\nscheme: q1.yaml\n"),
+              HasSubstr(":1:8: model: included file '" + file("adir.yaml") + "' is a directory"));
+  try {
+    load_config(dir_ / "adir.yaml");
+    ADD_FAILURE() << "a directory loaded as a config";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), file("adir.yaml") + ": is a directory, not a YAML file");
+  }
 }
 
 // Every shipped config loads; shapes match quamba-arithmetic.md §9.
