@@ -51,6 +51,19 @@ TEST(Cli, VersionAndHelp) {
   EXPECT_NE(run("").exit_code, 0);  // a subcommand is required
 }
 
+// --version (and so every manifest and JSON report) names the commit the
+// binary was built from: the source tree's HEAD, asked of git directly.
+TEST(Cli, VersionNamesTheCommitBuiltFrom) {
+  const std::string cmd = std::string("git -C ") + MAMBAHW_SOURCE_DIR + " rev-parse --short=12 HEAD 2>/dev/null";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 64> buf{};
+  const bool got = std::fgets(buf.data(), buf.size(), pipe) != nullptr;
+  pclose(pipe);
+  if (!got) GTEST_SKIP() << "not a git checkout";
+  const std::string head(buf.data(), 12);
+  EXPECT_THAT(run("--version").output, ::testing::MatchesRegex("mambahw 0\\.1\\.0 \\(git " + head + "(-dirty)?\\)\n"));
+}
+
 TEST(Cli, RunDefaultConfigWritesValidJson) {
   const fs::path json = temp_file("default.json");
   const Result r = run("run --seq-len 128 --json " + json.string());

@@ -12,6 +12,8 @@
 #include <fstream>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "mambahw/config.hpp"
 #include "vectors/hex_file.hpp"
 #include "vectors/vector_dir.hpp"
@@ -71,6 +73,26 @@ TEST_F(VectorsTest, FreshExportVerifies) {
   }
   const fs::path d = export_to("lookup", "scale_index_lookup", 100, "configs/mamba2-130m.yaml");
   EXPECT_EQ(problems(d), "");
+}
+
+// The manifest names the binary that made the vectors; one built from
+// uncommitted source verifies, with a warning that the commit does not
+// reproduce it.
+TEST_F(VectorsTest, VerifyNamesTheProducerAndWarnsOnDirtyBuilds) {
+  const fs::path d = export_to("producer");
+  nlohmann::json m = nlohmann::json::parse(std::ifstream(d / "manifest.json"));
+  m["git_commit"] = "0123456789ab";
+  std::ofstream(d / "manifest.json") << m.dump(2);
+  VerifyReport r = verify_directory(d);
+  EXPECT_TRUE(r.problems.empty()) << problems(d);
+  EXPECT_EQ(r.producer, "mambahw " + m["version"].get<std::string>() + " (git 0123456789ab)");
+  EXPECT_TRUE(r.warnings.empty());
+  m["git_commit"] = "0123456789ab-dirty";
+  std::ofstream(d / "manifest.json") << m.dump(2);
+  r = verify_directory(d);
+  EXPECT_TRUE(r.problems.empty()) << problems(d);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_THAT(r.warnings[0], ::testing::HasSubstr("uncommitted source (git 0123456789ab-dirty)"));
 }
 
 TEST_F(VectorsTest, ExportIsByteIdenticalAcrossRuns) {

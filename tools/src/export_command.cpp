@@ -98,8 +98,9 @@ int run_verify(const std::string& dir) {
   for (const auto& d : dirs) {
     const vectors::VerifyReport r = vectors::verify_directory(d);
     if (r.problems.empty()) {
-      fmt::print("{}: OK ({} vectors replayed through the golden model, all files match the manifest)\n",
-                 d.string(), r.vectors);
+      fmt::print("{}: OK ({} vectors replayed through the golden model, all files match the manifest; made by {})\n",
+                 d.string(), r.vectors, r.producer);
+      for (const std::string& w : r.warnings) fmt::print("  warning: {}\n", w);
       continue;
     }
     ++failed;

@@ -273,6 +273,11 @@ VerifyReport verify_directory(const fs::path& dir) {
     m = json::parse(in);
     if (m.at("format") != kFormat) throw std::runtime_error("format is not " + std::string(kFormat));
     if (m.at("format_version") != kFormatVersion) throw std::runtime_error("unsupported format_version");
+    const std::string commit = m.at("git_commit");
+    rep.producer = "mambahw " + m.at("version").get<std::string>() + " (git " + commit + ")";
+    if (commit.ends_with("-dirty"))
+      rep.warnings.push_back("exported by a binary built from uncommitted source (git " + commit +
+                             "): the commit alone does not reproduce these vectors");
     std::map<std::string, Listed> listed;
     for (const auto& f : m.at("files"))
       listed[f.at("name")] = {f.at("width_bits"), f.at("words"), f.at("bytes"), f.at("sha256")};

@@ -42,6 +42,8 @@ struct VerifyReport {
   std::vector<std::string> problems;  // empty: the directory verifies
   std::uint64_t vectors = 0;
   std::uint64_t mismatches = 0;
+  std::string producer;               // "mambahw <version> (git <commit>)" from the manifest
+  std::vector<std::string> warnings;  // worth knowing, not a failure
 };
 // Checks every file against the manifest (presence, size, SHA-256, word
 // count, width, well-formed hex, no extra files), then replays the stimulus
