@@ -278,6 +278,35 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
   return y;
 }
 
+namespace {
+// One Mamba2 head's recurrence for its P channels at once (Denormals::kPreserve).
+// Every channel of a head shares dA[t], B*dt and C, so the channels go in
+// vector lanes; each lane performs exactly the general path's operations in
+// its order (the sum over the state index n stays sequential per channel).
+// xt, yt: [L][P]; bdt, cf: [L][N]; h: [N][P] scratch; acc: [P] scratch.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void mamba2_head_lanes(const float* __restrict xt, const float* __restrict dA, const float* __restrict bdt,
+                       const float* __restrict cf, float dv, std::size_t L, std::size_t P, std::size_t N,
+                       float* __restrict h, float* __restrict acc, float* __restrict yt) {
+  std::fill(h, h + N * P, 0.0f);
+  for (std::size_t t = 0; t < L; ++t) {
+    const float* __restrict xr = xt + t * P;
+    for (std::size_t pp = 0; pp < P; ++pp) acc[pp] = dv * xr[pp];
+    for (std::size_t n = 0; n < N; ++n) {
+      const float a = dA[t], b = bdt[t * N + n], c = cf[t * N + n];
+      float* __restrict hn = h + n * P;
+      for (std::size_t pp = 0; pp < P; ++pp) {
+        hn[pp] = std::fma(a, hn[pp], b * xr[pp]);
+        acc[pp] = std::fma(hn[pp], c, acc[pp]);
+      }
+    }
+    std::copy(acc, acc + P, yt + t * P);
+  }
+}
+}  // namespace
+
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
   const Denormals dn = p.denormals;
   const std::size_t L = x.dim(1), P = static_cast<std::size_t>(s.headdim), N = static_cast<std::size_t>(s.d_state);
@@ -287,7 +316,7 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   check_len(s.b, G * N, L, "B");
   check_len(s.c, G * N, L, "C");
   FloatTensor y({H * P, L});
-  std::vector<float> dt(L), dA(L), bdt(N * L), cf(N * L), hstate(N);
+  std::vector<float> dt(L), dA(L), bdt(L * N), cf(L * N), hstate(N * P), acc(P), xt(L * P), yt(L * P);
   for (std::size_t hd = 0; hd < H; ++hd) {
     const std::size_t g = hd / (H / G);
     const float A = -exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
@@ -299,20 +328,29 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
     }
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t t = 0; t < L; ++t) {
-        bdt[n * L + t] = fmul(fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn), dt[t], dn);
-        cf[n * L + t] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
+        bdt[t * N + n] = fmul(fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn), dt[t], dn);
+        cf[t * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
       }
+    if (dn == Denormals::kPreserve) {
+      for (std::size_t pp = 0; pp < P; ++pp)
+        for (std::size_t t = 0; t < L; ++t) xt[t * P + pp] = x(hd * P + pp, t);
+      mamba2_head_lanes(xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, P, N, hstate.data(), acc.data(),
+                        yt.data());
+      for (std::size_t pp = 0; pp < P; ++pp)
+        for (std::size_t t = 0; t < L; ++t) y(hd * P + pp, t) = yt[t * P + pp];
+      continue;
+    }
     for (std::size_t pp = 0; pp < P; ++pp) {
       const std::size_t ch = hd * P + pp;
-      std::fill(hstate.begin(), hstate.end(), 0.0f);
+      std::fill(hstate.begin(), hstate.begin() + static_cast<std::ptrdiff_t>(N), 0.0f);
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
-        float acc = fmul(dv, xv, dn);
+        float ac = fmul(dv, xv, dn);
         for (std::size_t n = 0; n < N; ++n) {
-          hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[n * L + t], xv, dn), dn);
-          acc = ffma(hstate[n], cf[n * L + t], acc, dn);
+          hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
+          ac = ffma(hstate[n], cf[t * N + n], ac, dn);
         }
-        y(ch, t) = acc;
+        y(ch, t) = ac;
       }
     }
   }
