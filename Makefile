@@ -33,6 +33,8 @@ exhaustive: build
 
 bench: build
 	./$(BUILD)/bench/bench_golden
+	./$(BUILD)/bench/bench_layer
+	./$(BUILD)/bench/bench_model
 	./$(BUILD)/bench/bench_rtl
 
 clean:

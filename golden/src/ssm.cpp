@@ -1,6 +1,7 @@
 #include "mambahw/ssm.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -48,6 +49,40 @@ float log1p_unit(float v, Denormals d) {
   const auto kf = static_cast<float>(k);
   const float low = fadd(ffma(kf, kLn2Lo, c, d), logm, d);
   return ffma(kf, kLn2Hi, low, d);
+}
+
+// The main path of log1p_unit as selects instead of branches; inputs it does
+// not cover (NaN, v <= -1, Inf, |v| < 2^-24) are recomputed by the scalar unit.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void log1p_unit_batch(const float* v, float* y, std::size_t n) {
+  auto covered = [](float x) { return x > -1.0f && x < std::numeric_limits<float>::infinity() && std::fabs(x) >= 0x1p-24f; };
+  for (std::size_t i = 0; i < n; ++i) {
+    const float x = covered(v[i]) ? v[i] : 1.0f;
+    const float u = 1.0f + x;
+    const std::uint32_t ub = std::bit_cast<std::uint32_t>(u);
+    std::int32_t k = static_cast<std::int32_t>(ub >> 23) - 127;
+    float m = std::bit_cast<float>((ub & 0x007F'FFFFu) | 0x3F80'0000u);
+    const bool high = m >= kSqrt2;
+    m = high ? m * 0.5f : m;
+    k = high ? k + 1 : k;
+    const float f = k == 0 ? x : m - 1.0f;
+    const float c = k == 0 ? 0.0f : (x + -(u + -1.0f)) / u;
+    const float s = f / (2.0f + f);
+    const float z = s * s;
+    float r = 0x1.c71c72p-3f;
+    r = std::fma(r, z, 0x1.24924ap-2f);
+    r = std::fma(r, z, 0x1.99999ap-2f);
+    r = std::fma(r, z, 0x1.555556p-1f);
+    r = r * z;
+    const float logm = std::fma(s, r, 2.0f * s);
+    const auto kf = static_cast<float>(k);
+    const float low = std::fma(kf, kLn2Lo, c) + logm;
+    y[i] = std::fma(kf, kLn2Hi, low);
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    if (!covered(v[i])) y[i] = log1p_unit(v[i]);
 }
 
 float softplus(float x, bool threshold, Denormals d) {
@@ -153,62 +188,111 @@ void check_len(const Int8Tensor& t, std::size_t rows, std::size_t len, const cha
 
 namespace {
 
-// One channel of the Mamba1 scan with Denormals::kPreserve and the sequential
-// order: the same FP32 operations as the general path below, arranged so the
-// compiler can vectorise across tokens and overlap the 16 state recurrences.
-// The x86-64 build carries an AVX2+FMA clone chosen at load time.
+// The Mamba1 scan with Denormals::kPreserve and the sequential order, for
+// kLanes channels at a time: the same FP32 operations as the general path
+// below, arranged so the compiler vectorises them. Per-token work (softplus,
+// Δ·u, D·u, the gate) runs per channel across tokens; the recurrence runs with
+// the channels in vector lanes, so each lane keeps the general path's order
+// (state update, then the sum over n = 0..N-1) while kLanes independent
+// chains hide the FMA latency. Tokens go in chunks of kChunk to stay in cache.
+// The x86-64 build carries AVX2+FMA clones chosen at load time.
+constexpr std::size_t kLanes = 16, kChunk = 64;
+
 struct Mamba1Scratch {
-  std::vector<float> pre, e, dl, du, out, x, a, b;
+  std::vector<float> pre, e, x, dl, du, out;  // pre, e, x: [L]; dl, du, out: [L][kLanes]
+  std::vector<float> arg, a, b, state;        // [kChunk][N][kLanes], state [N][kLanes]
+  std::vector<float> chan;                    // one channel's [L] (before/after the lanes)
+  Mamba1Scratch(std::size_t L, std::size_t N)
+      : pre(L), e(L), x(L), dl(L * kLanes), du(L * kLanes), out(L * kLanes),
+        arg(kChunk * N * kLanes), a(kChunk * N * kLanes), b(kChunk * N * kLanes), state(N * kLanes),
+        chan(3 * L) {}
 };
 
+// Δ = softplus(sΔ·qΔ + bias), Δ·u and D·u of one channel.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((target_clones("arch=x86-64-v3", "default")))
 #endif
-void mamba1_channel_fast(const float* u, std::size_t L, std::size_t N, const std::int8_t* qdelta, float sdelta,
-                         float db, float dv, const float* e_n, const float* bf /* [t][n] */, const float* cf /* [t][n] */,
-                         const std::int8_t* qz, float sz, bool threshold, bool gate_divide, float* y,
-                         Mamba1Scratch& w) {
+void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* qdelta, float sdelta, float db,
+                             float dv, bool threshold, std::size_t lane, Mamba1Scratch& w) {
   float* pre = w.pre.data();
   float* e = w.e.data();
-  float* dl = w.dl.data();
-  float* du = w.du.data();
-  float* out = w.out.data();
-  float* x = w.x.data();
+  float* dl = w.chan.data();
+  float* du = dl + L;
+  float* out = du + L;
   for (std::size_t t = 0; t < L; ++t) pre[t] = std::fma(sdelta, static_cast<float>(qdelta[t]), db);
   exp_unit_batch(pre, e, L);
+  log1p_unit_batch(e, dl, L);
   for (std::size_t t = 0; t < L; ++t)
-    dl[t] = (threshold && !(pre[t] <= 20.0f)) ? canonicalize_nan(pre[t]) : log1p_unit(e[t]);
+    dl[t] = (threshold && !(pre[t] <= 20.0f)) ? canonicalize_nan(pre[t]) : dl[t];
   for (std::size_t t = 0; t < L; ++t) {
     du[t] = dl[t] * u[t];
     out[t] = dv * u[t];
   }
-  // a, b in [t][n] order so that the N recurrences of a token sit side by side.
-  float* a = w.a.data();
-  float* b = w.b.data();
-  for (std::size_t t = 0; t < L; ++t)
-    for (std::size_t n = 0; n < N; ++n) {
-      b[t * N + n] = -(dl[t] * e_n[n]);  // exp argument, staged in b
-    }
-  exp_unit_batch(b, a, L * N);
-  for (std::size_t t = 0; t < L; ++t)
-    for (std::size_t n = 0; n < N; ++n) b[t * N + n] = bf[t * N + n] * du[t];
-  float state[64];
-  for (std::size_t n = 0; n < N; ++n) state[n] = 0.0f;
   for (std::size_t t = 0; t < L; ++t) {
-    for (std::size_t n = 0; n < N; ++n) state[n] = std::fma(a[t * N + n], state[n], b[t * N + n]);
-    float o = out[t];
-    for (std::size_t n = 0; n < N; ++n) o = std::fma(state[n], cf[t * N + n], o);  // state order 0..N-1
-    out[t] = o;
+    w.dl[t * kLanes + lane] = dl[t];
+    w.du[t * kLanes + lane] = du[t];
+    w.out[t * kLanes + lane] = out[t];
   }
+}
+
+// Tokens [t0, t0 + T) of the recurrence for the kLanes channels: dA = exp(-(Δ·e_n)),
+// dB·u = B·(Δ·u), state = fma(dA, state, dB·u), out = fma(state_n, C_n, out) over n.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void mamba1_lanes_chunk(std::size_t t0, std::size_t T, std::size_t N, const float* e_n /* [N][kLanes] */,
+                        const float* bf /* [t][n] */, const float* cf /* [t][n] */, Mamba1Scratch& w) {
+  const float* dl = w.dl.data();
+  const float* du = w.du.data();
+  float* out = w.out.data();
+  float* __restrict arg = w.arg.data();
+  float* __restrict a = w.a.data();
+  float* __restrict b = w.b.data();
+  for (std::size_t i = 0; i < T; ++i)
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t k = 0; k < kLanes; ++k) {
+        arg[(i * N + n) * kLanes + k] = -(dl[(t0 + i) * kLanes + k] * e_n[n * kLanes + k]);
+        b[(i * N + n) * kLanes + k] = bf[(t0 + i) * N + n] * du[(t0 + i) * kLanes + k];
+      }
+  exp_unit_batch(arg, a, T * N * kLanes);
+  float* __restrict st = w.state.data();
+  for (std::size_t i = 0; i < T; ++i) {
+    const std::size_t t = t0 + i;
+    float o[kLanes];
+    for (std::size_t k = 0; k < kLanes; ++k) o[k] = out[t * kLanes + k];
+    for (std::size_t n = 0; n < N; ++n) {
+      const float c = cf[t * N + n];
+      const float* an = a + (i * N + n) * kLanes;
+      const float* bn = b + (i * N + n) * kLanes;
+      float* sn = st + n * kLanes;
+      for (std::size_t k = 0; k < kLanes; ++k) {
+        sn[k] = std::fma(an[k], sn[k], bn[k]);
+        o[k] = std::fma(sn[k], c, o[k]);  // state order 0..N-1
+      }
+    }
+    for (std::size_t k = 0; k < kLanes; ++k) out[t * kLanes + k] = o[k];
+  }
+}
+
+// y = fp16(out · z · 1/(1 + exp(-z))) of one channel.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void mamba1_channel_gate(std::size_t lane, std::size_t L, const std::int8_t* qz, float sz, bool gate_divide,
+                         Mamba1Scratch& w, float* y) {
+  float* x = w.x.data();
+  float* e = w.e.data();
+  float* out = w.chan.data();
+  for (std::size_t t = 0; t < L; ++t) out[t] = w.out[t * kLanes + lane];
   for (std::size_t t = 0; t < L; ++t) x[t] = -(sz * static_cast<float>(qz[t]));
   exp_unit_batch(x, e, L);
   for (std::size_t t = 0; t < L; ++t) {
     const float zf = -x[t];
     const float den = 1.0f + e[t];
     const float num = out[t] * zf;
-    const float g = gate_divide ? num / den : num * (1.0f / den);
-    y[t] = fp16_to_fp32(fp32_to_fp16(g));
+    e[t] = gate_divide ? num / den : num * (1.0f / den);
   }
+  fp16_round_batch(e, y, L);
 }
 
 }  // namespace
@@ -227,25 +311,38 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     bf[i] = fmul(s.b.scale, static_cast<float>(s.b.q(i)), dn);
     cf[i] = fmul(s.c.scale, static_cast<float>(s.c.q(i)), dn);
   }
-  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && N <= 64) {
-    Mamba1Scratch w{std::vector<float>(L), std::vector<float>(L), std::vector<float>(L), std::vector<float>(L),
-                    std::vector<float>(L), std::vector<float>(L), std::vector<float>(N * L),
-                    std::vector<float>(N * L)};
+  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential) {
+    Mamba1Scratch w(L, N);
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t t = 0; t < L; ++t) {
         bt[t * N + n] = bf[n * L + t];
         ct[t * N + n] = cf[n * L + t];
       }
-    std::vector<float> e_n(N);
-    for (std::size_t d = 0; d < D; ++d) {
-      for (std::size_t n = 0; n < N; ++n)
-        e_n[n] = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
-      mamba1_channel_fast(&u(d, 0), L, N, &s.delta.q(d, 0), s.delta.scale,
-                          fmul(s.delta_bias.scale, static_cast<float>(s.delta_bias.q(d)), dn),
-                          fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn), e_n.data(), bt.data(),
-                          ct.data(), &s.z.q(d, 0), s.z.scale, p.softplus_threshold,
-                          p.gate_division == QuantizeOp::kDivide, &y(d, 0), w);
+    std::vector<float> e_n(N * kLanes);
+    for (std::size_t d0 = 0; d0 < D; d0 += kLanes) {
+      // Lanes past the last channel run on Δ = 0, u = 0: exp(0) = 1, no NaN.
+      std::fill(w.dl.begin(), w.dl.end(), 0.0f);
+      std::fill(w.du.begin(), w.du.end(), 0.0f);
+      std::fill(w.out.begin(), w.out.end(), 0.0f);
+      std::fill(e_n.begin(), e_n.end(), 0.0f);
+      std::fill(w.state.begin(), w.state.end(), 0.0f);
+      const std::size_t lanes = std::min(kLanes, D - d0);
+      for (std::size_t k = 0; k < lanes; ++k) {
+        const std::size_t d = d0 + k;
+        for (std::size_t n = 0; n < N; ++n)
+          e_n[n * kLanes + k] = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
+        mamba1_channel_prologue(&u(d, 0), L, &s.delta.q(d, 0), s.delta.scale,
+                                fmul(s.delta_bias.scale, static_cast<float>(s.delta_bias.q(d)), dn),
+                                fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn), p.softplus_threshold,
+                                k, w);
+      }
+      for (std::size_t t0 = 0; t0 < L; t0 += kChunk)
+        mamba1_lanes_chunk(t0, std::min(kChunk, L - t0), N, e_n.data(), bt.data(), ct.data(), w);
+      for (std::size_t k = 0; k < lanes; ++k) {
+        const std::size_t d = d0 + k;
+        mamba1_channel_gate(k, L, &s.z.q(d, 0), s.z.scale, p.gate_division == QuantizeOp::kDivide, w, &y(d, 0));
+      }
     }
     return y;
   }

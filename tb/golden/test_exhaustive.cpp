@@ -8,6 +8,7 @@
 
 #include "mambahw/exp_unit.hpp"
 #include "mambahw/numerics.hpp"
+#include "mambahw/ssm.hpp"
 
 namespace mambahw {
 namespace {
@@ -94,6 +95,24 @@ TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
   const std::uint64_t mismatches = count_batch_mismatches(
       [&](const std::vector<float>& x) { exp_unit_batch(x.data(), y.data(), x.size()); },
       [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(exp_unit(x[i])); });
+  EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
+  std::vector<float> y(1 << 16);
+  const std::uint64_t mismatches = count_batch_mismatches(
+      [&](const std::vector<float>& x) { fp16_round_batch(x.data(), y.data(), x.size()); },
+      [&](const std::vector<float>& x, std::size_t i) {
+        return bits_of(y[i]) == bits_of(fp16_to_fp32(fp32_to_fp16(x[i])));
+      });
+  EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(Exhaustive, Log1pUnitBatchEqualsScalar) {
+  std::vector<float> y(1 << 16);
+  const std::uint64_t mismatches = count_batch_mismatches(
+      [&](const std::vector<float>& x) { log1p_unit_batch(x.data(), y.data(), x.size()); },
+      [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(log1p_unit(x[i])); });
   EXPECT_EQ(mismatches, 0u);
 }
 

@@ -3,6 +3,8 @@
 // independent implementation).
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <cmath>
 #include <cstring>
 
@@ -60,6 +62,21 @@ TEST(Fp16, AgreesWithCompilerConversionOnStridedSweep) {
     if (std::isnan(x)) continue;
     ASSERT_EQ(fp32_to_fp16(x), reference_fp16(x)) << std::hexfloat << x;
   }
+}
+
+// The array form against the scalar round trip on a strided sweep of all bit
+// patterns plus every boundary class (all 2^32 in the exhaustive label).
+TEST(Fp16, RoundBatchEqualsScalarRoundTrip) {
+  std::vector<float> x;
+  for (std::uint64_t b = 0; b < (1ull << 32); b += 997) x.push_back(float_of(static_cast<std::uint32_t>(b)));
+  for (std::uint32_t b : {0x0000'0000u, 0x8000'0000u, 0x3300'0000u, 0x3300'0001u, 0x3380'0000u, 0x387F'FFFFu,
+                          0x3880'0000u, 0x3F80'1000u, 0x3F80'3000u, 0x477F'EFFFu, 0x477F'F000u, 0x7F80'0000u,
+                          0xFF80'0000u, 0x7F80'0001u, 0xFFC0'0000u, 0x0000'0001u, 0x8000'0001u})
+    x.push_back(float_of(b));
+  std::vector<float> y(x.size());
+  fp16_round_batch(x.data(), y.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    ASSERT_EQ(bits_of(y[i]), bits_of(fp16_to_fp32(fp32_to_fp16(x[i])))) << std::hex << bits_of(x[i]);
 }
 
 }  // namespace

@@ -40,6 +40,20 @@ TEST(Log1pUnit, Specials) {
   EXPECT_EQ(log1p_unit(1.0f), static_cast<float>(std::log(2.0)));
 }
 
+// The array form against the scalar unit on a strided sweep of all bit
+// patterns plus the edges of its covered range (all 2^32 in the exhaustive label).
+TEST(Log1pUnit, BatchBitIdenticalToScalar) {
+  std::vector<float> x;
+  for (std::uint64_t b = 0; b < (1ull << 32); b += 1031) x.push_back(float_of(static_cast<std::uint32_t>(b)));
+  for (float v : {-1.0f, std::nextafter(-1.0f, 0.0f), 0x1p-24f, -0x1p-24f, std::nextafter(0x1p-24f, 0.0f), 0.0f,
+                  -0.0f, 0x1.6a09e6p+0f - 1.0f, 0x1.6a09e4p-1f - 1.0f, 1e30f, INFINITY, -INFINITY, NAN})
+    x.push_back(v);
+  std::vector<float> y(x.size());
+  log1p_unit_batch(x.data(), y.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i)
+    ASSERT_EQ(bits_of(y[i]), bits_of(log1p_unit(x[i]))) << std::hexfloat << x[i];
+}
+
 TEST(Softplus, ThresholdPassesLargeInputsThrough) {
   EXPECT_EQ(softplus(20.5f, true), 20.5f);
   EXPECT_EQ(softplus(1e30f, true), 1e30f);
@@ -202,7 +216,7 @@ TEST(Mamba2Ssm, MatchesDoubleReference) {
 // operation sequence; on data where no subnormal arises they agree bit for bit.
 TEST(Mamba1Scan, FastPathBitIdenticalToGeneralPath) {
   Rng rng(17);
-  const std::size_t D = 5, N = 16, L = 333;
+  const std::size_t D = 21, N = 16, L = 333;  // one full block of 16 lanes and a partial one; 6 token chunks
   Mamba1Ssm s;
   s.delta = random_qtensor(D, L, 0.004f, rng);  // softplus(dt) in ~[0.1, 1.6]: exp arguments >= -26
   s.delta_bias = random_qtensor(D, 1, 0.004f, rng);

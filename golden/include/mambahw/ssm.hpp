@@ -24,6 +24,10 @@ namespace mambahw {
 // |v| < 2^-24 returns v; v = -1 gives -Inf, v < -1 NaN, +Inf gives +Inf.
 float log1p_unit(float v, Denormals d = Denormals::kPreserve);
 
+// y[i] = log1p_unit(v[i], Denormals::kPreserve) for n elements, bit for bit
+// (tested exhaustively), vectorised for throughput.
+void log1p_unit_batch(const float* v, float* y, std::size_t n);
+
 // softplus(x) = log1p_unit(exp_unit(x)); with `threshold`, x > 20 passes
 // through unchanged (Quamba1 prefill and upstream Mamba; NaN passes too, as
 // the kernel's setp.gtu does). Quamba2 and the decode paths have no threshold.

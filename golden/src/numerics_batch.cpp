@@ -1,7 +1,9 @@
-// The INT quantizer over arrays: the same function as quantize(), element by
-// element, written without branches so the compiler vectorises it. Built with
-// -fno-trapping-math (FP exception flags are never read; values are unchanged).
+// Array forms of numerics.hpp functions: the same functions element by element
+// (the INT quantizer, FP16 rounding), written without branches so the
+// compiler vectorises them. Built with -fno-trapping-math (FP exception flags
+// are never read; values are unchanged).
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cmath>
 
@@ -76,6 +78,25 @@ void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* o
     case Rounding::kTowardZero:
       quantize_kernel<Rounding::kTowardZero>(x, scale, inv_scale, out, n, p.quantize_op, qmin, qmax);
       break;
+  }
+}
+
+// fp16_to_fp32(fp32_to_fp16(x)) on the FP32 bit pattern: round the significand
+// to 10 bits (RNE) in the normal half range, to a multiple of 2^-24 below it
+// ((|x| + 0.75) - 0.75 rounds there exactly: 0.75's ulp is 2^-24), Inf from
+// 65520 up, and the canonical NaN for every NaN.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+void fp16_round_batch(const float* x, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t b = std::bit_cast<std::uint32_t>(x[i]);
+    const std::uint32_t sign = b & kFp32SignMask, a = b & ~kFp32SignMask;
+    const std::uint32_t normal = (a + 0xFFFu + ((a >> 13) & 1u)) & ~0x1FFFu;
+    const std::uint32_t tiny = std::bit_cast<std::uint32_t>((std::bit_cast<float>(a) + 0.75f) - 0.75f);
+    std::uint32_t r = a < 0x3880'0000u ? tiny : normal;
+    r = a >= 0x477F'F000u ? kFp32ExpMask : r;
+    y[i] = std::bit_cast<float>(a > kFp32ExpMask ? kFp32CanonicalNan : (sign | r));
   }
 }
 
