@@ -90,43 +90,37 @@ TEST(Exhaustive, QuantizeBatchEqualsScalar) {
     }
 }
 
-TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
+// A float -> float array form against its scalar function, bit for bit.
+template <class BatchFn, class ScalarFn>
+std::uint64_t unary_batch_mismatches(BatchFn batch, ScalarFn scalar) {
   std::vector<float> y(1 << 16);
-  const std::uint64_t mismatches = count_batch_mismatches(
-      [&](const std::vector<float>& x) { exp_unit_batch(x.data(), y.data(), x.size()); },
-      [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(exp_unit(x[i])); });
-  EXPECT_EQ(mismatches, 0u);
+  return count_batch_mismatches([&](const std::vector<float>& x) { batch(x.data(), y.data(), x.size()); },
+                                [&](const std::vector<float>& x, std::size_t i) {
+                                  return bits_of(y[i]) == bits_of(scalar(x[i]));
+                                });
+}
+
+TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
+  EXPECT_EQ(unary_batch_mismatches(exp_unit_batch, [](float x) { return exp_unit(x); }), 0u);
 }
 
 TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
-  std::vector<float> y(1 << 16);
-  const std::uint64_t mismatches = count_batch_mismatches(
-      [&](const std::vector<float>& x) { fp16_round_batch(x.data(), y.data(), x.size()); },
-      [&](const std::vector<float>& x, std::size_t i) {
-        return bits_of(y[i]) == bits_of(fp16_to_fp32(fp32_to_fp16(x[i])));
-      });
-  EXPECT_EQ(mismatches, 0u);
+  EXPECT_EQ(unary_batch_mismatches(fp16_round_batch, [](float x) { return fp16_to_fp32(fp32_to_fp16(x)); }), 0u);
 }
 
 TEST(Exhaustive, Log1pUnitBatchEqualsScalar) {
-  std::vector<float> y(1 << 16);
-  const std::uint64_t mismatches = count_batch_mismatches(
-      [&](const std::vector<float>& x) { log1p_unit_batch(x.data(), y.data(), x.size()); },
-      [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(log1p_unit(x[i])); });
-  EXPECT_EQ(mismatches, 0u);
+  EXPECT_EQ(unary_batch_mismatches(log1p_unit_batch, [](float x) { return log1p_unit(x); }), 0u);
 }
 
 TEST(Exhaustive, SiluBatchEqualsScalar) {
-  std::vector<float> y(1 << 16);
   for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
     NumericsPolicy p;
     p.silu_division = div;
-    const std::uint64_t mismatches = count_batch_mismatches(
-        [&](const std::vector<float>& x) { silu_batch(x.data(), y.data(), x.size(), p); },
-        [&](const std::vector<float>& x, std::size_t i) { return bits_of(y[i]) == bits_of(silu(x[i], p)); });
-    EXPECT_EQ(mismatches, 0u) << to_string(div);
+    EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { silu_batch(x, y, n, p); },
+                                     [&](float x) { return silu(x, p); }),
+              0u)
+        << to_string(div);
   }
 }
-
 }  // namespace
 }  // namespace mambahw
