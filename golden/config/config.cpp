@@ -143,7 +143,13 @@ DualScaleSpec parse_dual(YamlMap& s) {
 
 }  // namespace
 
-LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d) {
+std::string hadamard_unsupported(const ModelShape& model) {
+  if (hadamard_size(model.d_inner)) return {};
+  return "d_inner = " + std::to_string(model.d_inner) +
+         " is not 12*2^k, 40*2^k or 2^k (the online Hadamard's sizes); set layer.out_proj_hadamard: false";
+}
+
+LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape& model) {
   const std::string w = l.optional<std::string>("weights", std::string(to_string(d.weights)), one_of({"int8", "int4"}));
   d.weights = w == "int4" ? WeightPrecision::kInt4 : WeightPrecision::kInt8;
   d.weight_group = l.optional<int>("weight_group", d.weight_group, in_range(0, 1 << 20));
@@ -154,6 +160,14 @@ LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d) {
   d.softplus_threshold = l.optional<bool>("softplus_threshold", d.softplus_threshold);
   d.scan_order = *parse_scan_order(
       l.optional<std::string>("scan_order", std::string(to_string(d.scan_order)), one_of({"sequential", "block_scan"})));
+  d.out_proj_hadamard = l.optional<bool>("out_proj_hadamard", d.out_proj_hadamard);
+  if (d.out_proj_hadamard)
+    if (const std::string why = hadamard_unsupported(model); !why.empty()) l.fail("out_proj_hadamard", why);
+  d.hadamard.rounding = *parse_rounding(l.optional<std::string>(
+      "hadamard_rounding", std::string(to_string(d.hadamard.rounding)),
+      one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
+  d.hadamard.overflow = *parse_overflow(l.optional<std::string>(
+      "hadamard_overflow", std::string(to_string(d.hadamard.overflow)), one_of({"wrap", "saturate"})));
   l.finish();
   return d;
 }
@@ -197,7 +211,12 @@ QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
     q.layer.gemm_requant = RequantOrder::kWeightThenAct;
     q.layer.softplus_threshold = false;
   }
-  if (auto l = s.maybe_section("layer")) q.layer = parse_layer_numerics(*l, q.layer);
+  if (auto l = s.maybe_section("layer")) {
+    q.layer = parse_layer_numerics(*l, q.layer, model);
+  } else if (q.layer.out_proj_hadamard) {
+    if (const std::string why = hadamard_unsupported(model); !why.empty())
+      s.fail("layer", "out_proj_hadamard is on by default, but " + why);
+  }
   if (auto in = s.maybe_section("ssm_input")) {
     const std::string f = in->optional<std::string>("format", "int8", one_of({"int8", "dual_scale"}));
     q.ssm_input = f == "dual_scale" ? SsmInputFormat::kDualScale : SsmInputFormat::kInt8;

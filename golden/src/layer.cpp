@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 #include <stdexcept>
+#include <string>
 
 #include "mambahw/dequant.hpp"
 #include "mambahw/dual_scale.hpp"
@@ -63,11 +65,18 @@ FloatTensor matmul_ref(const FloatTensor& x, const FloatTensor& w) {
   return y;
 }
 
-Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r) {
+Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r, std::int64_t* saturated = nullptr) {
   const NumericsPolicy p{r, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, Denormals::kPreserve};
   const float inv = reciprocal(scale);
   Int8Tensor q({x.dim(0), x.dim(1)});
-  for (size_t i = 0; i < x.size(); ++i) q(i) = static_cast<std::int8_t>(quantize(x(i), scale, inv, p));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const float v = scaled_value(x(i), scale, inv, p);
+    q(i) = static_cast<std::int8_t>(code_of_scaled(v, p, kInt8Range));
+    if (saturated) {
+      const float rv = round_to_integral(v, r);
+      *saturated += rv > static_cast<float>(kInt8Range.qmax) || rv < static_cast<float>(kInt8Range.qmin);
+    }
+  }
   return q;
 }
 
@@ -114,6 +123,39 @@ FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
     }
   }
   return y;
+}
+
+// The transform's size for d_inner when the scheme turns the Hadamard on.
+std::optional<HadamardSize> out_proj_hadamard_size(const QuantizedLayer& q) {
+  if (!q.policy.out_proj_hadamard) return std::nullopt;
+  const std::optional<HadamardSize> s = hadamard_size(q.shape.d_inner);
+  if (!s)
+    throw std::invalid_argument("out_proj Hadamard: d_inner = " + std::to_string(q.shape.d_inner) +
+                                " is not 12·2^k, 40·2^k or 2^k");
+  return s;
+}
+
+// Each row through the orthonormal transform in double, rounded once to FP32.
+FloatTensor hadamard_rows(const FloatTensor& x, HadamardSize s) {
+  FloatTensor y({x.dim(0), x.dim(1)});
+  std::vector<double> row(x.dim(1));
+  for (size_t r = 0; r < x.dim(0); ++r) {
+    for (size_t c = 0; c < row.size(); ++c) row[c] = x(r, c);
+    hadamard_orthonormal(row, s);
+    for (size_t c = 0; c < row.size(); ++c) y(r, c) = static_cast<float>(row[c]);
+  }
+  return y;
+}
+
+// out_proj's input [L][d_inner] through the online Hadamard, token by token.
+Int8Tensor hadamard_quantize_rows(const FloatTensor& yt, const QuantizedLayer& q, std::int64_t& overflow) {
+  const HadamardSize s = *out_proj_hadamard_size(q);
+  Int8Tensor out({yt.dim(0), yt.dim(1)});
+  const size_t n = yt.dim(1);
+  for (size_t t = 0; t < yt.dim(0); ++t)
+    overflow += hadamard_quantize(std::span<const float>(yt.data() + t * n, n), std::span<std::int8_t>(out.data() + t * n, n), s,
+                      q.hadamard_multiplier, *q.policy.out_proj_hadamard);
+  return out;
 }
 
 }  // namespace
@@ -164,6 +206,10 @@ LayerPolicy layer_policy(const QuantScheme& s) {
   p.ssm = {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division};
   p.act_rounding = s.numerics.rounding;
   p.conv_order = s.conv_order;
+  if (s.layer.out_proj_hadamard) {
+    p.out_proj_hadamard = s.layer.hadamard;
+    p.out_proj_hadamard->denormals = s.numerics.denormals;
+  }
   return p;
 }
 
@@ -240,6 +286,7 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
   QuantizedLayer q;
   q.shape = m;
   q.policy = layer_policy(s);
+  const std::optional<HadamardSize> hadamard = out_proj_hadamard_size(q);
   q.in_proj_segment_end = in_proj_segments(m);
   MinMaxObserver in_obs, xo_obs, dt_obs, y_obs;
   std::vector<MinMaxObserver> seg_obs(q.in_proj_segment_end.size());
@@ -257,7 +304,11 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
       xo_obs.observe(r.x_proj_out.vec());
       dt_obs.observe(r.dt_proj_out.vec());
     }
-    y_obs.observe(r.ssm_out.vec());
+    if (hadamard) {
+      y_obs.observe(hadamard_rows(transpose(r.ssm_out), *hadamard).vec());
+    } else {
+      y_obs.observe(r.ssm_out.vec());
+    }
     conv_batches.push_back(r.conv_y);
   }
   q.in_scale = in_obs.scale();
@@ -273,7 +324,10 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
 
   const LayerPolicy& p = q.policy;
   q.in_proj = quantize_weights(w.in_proj, p.weights, p.weight_group);
-  q.out_proj = quantize_weights(w.out_proj, p.weights, p.weight_group);
+  // Offline rotation W·Tᵀ: row r of out_proj becomes T·w_r, so that
+  // (W·Tᵀ)·(T·y) = W·y for the orthonormal T.
+  q.out_proj = quantize_weights(hadamard ? hadamard_rows(w.out_proj, *hadamard) : w.out_proj, p.weights,
+                                p.weight_group);
   q.conv = w.conv;
   const int first_conv_seg = m.is_mamba2() ? 1 : 0;
   for (size_t sgi = 0; sgi < q.conv.segment_scales.size(); ++sgi)
@@ -291,6 +345,7 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
     q.norm_w = w.norm_w;
   }
   q.out_proj_in_scale = y_obs.scale();
+  if (hadamard) q.hadamard_multiplier = hadamard_quant_multiplier(hadamard->n(), q.out_proj_in_scale);
   return q;
 }
 
@@ -441,7 +496,9 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
     y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, p.ssm), z, z_scale);
   }
   tr.ssm_out = y;
-  const Int8Tensor yq = quantize_tensor(transpose(y), q.out_proj_in_scale, p.act_rounding);
+  const Int8Tensor yq = p.out_proj_hadamard
+                            ? hadamard_quantize_rows(transpose(y), q, tr.out_proj_in_overflow)
+                            : quantize_tensor(transpose(y), q.out_proj_in_scale, p.act_rounding, &tr.out_proj_in_overflow);
   tr.out = gemm_fp16_out(yq, q.out_proj, q.out_proj_in_scale, p.gemm);
   return tr;
 }
@@ -506,6 +563,8 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
       ma.ssm_input_error = error_stats(ref.ssm_input.vec(), tr.ssm_input.vec());
       ma.saturated_fraction = tr.conv_elements ? static_cast<double>(tr.conv_saturated) / static_cast<double>(tr.conv_elements) : 0;
       ma.flagged_fraction = tr.ssm_elements ? static_cast<double>(tr.flagged) / static_cast<double>(tr.ssm_elements) : 0;
+      ma.out_proj_in_overflow_fraction =
+          static_cast<double>(tr.out_proj_in_overflow) / static_cast<double>(std::max<size_t>(tr.ssm_out.size(), 1));
       acc.modes.push_back(ma);
       outs.emplace_back(mode, tr.out);
     }

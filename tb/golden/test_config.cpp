@@ -84,6 +84,33 @@ TEST_F(ConfigTest, LayerNumericsAndModes) {
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q2bad.yaml\n"), HasSubstr("q2bad.yaml:4:15: scheme.layer.scan_order"));
 }
 
+TEST_F(ConfigTest, OutProjHadamardSettingsAndSizes) {
+  // Default: on, roundf, wrap (Quamba's QHadamard).
+  const Config d = load_config(write("top_h.yaml", "model: m1.yaml\nscheme: q1.yaml\n"));
+  EXPECT_TRUE(d.scheme.layer.out_proj_hadamard);
+  EXPECT_EQ(d.scheme.layer.hadamard.rounding, Rounding::kHalfAwayFromZero);
+  EXPECT_EQ(d.scheme.layer.hadamard.overflow, Overflow::kWrap);
+  write("qh.yaml", "name: q\nbase: quamba1\nlayer:\n  out_proj_hadamard: true\n  hadamard_rounding: half_to_even\n"
+                   "  hadamard_overflow: saturate\n");
+  const Config c = load_config(write("top_h2.yaml", "model: m1.yaml\nscheme: qh.yaml\n"));
+  EXPECT_EQ(c.scheme.layer.hadamard.rounding, Rounding::kHalfToEven);
+  EXPECT_EQ(c.scheme.layer.hadamard.overflow, Overflow::kSaturate);
+  write("qh_bad.yaml", "name: q\nbase: quamba1\nlayer:\n  hadamard_overflow: clamp\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: qh_bad.yaml\n"),
+              HasSubstr("qh_bad.yaml:4:22: scheme.layer.hadamard_overflow"));
+  // d_inner = 1000 has no Hadamard of Quamba's sizes: refused where it is
+  // turned on, or at the layer section's absence when on by default.
+  write("m_odd.yaml", "name: odd\narch: mamba1\nd_model: 500\nd_inner: 1000\nd_state: 16\nn_layer: 1\n");
+  write("qh_on.yaml", "name: q\nbase: quamba1\nlayer:\n  out_proj_hadamard: true\n");
+  EXPECT_THAT(error_of("model: m_odd.yaml\nscheme: qh_on.yaml\n"),
+              HasSubstr("qh_on.yaml:4:22: scheme.layer.out_proj_hadamard: d_inner = 1000 is not 12*2^k, 40*2^k or "
+                        "2^k (the online Hadamard's sizes); set layer.out_proj_hadamard: false"));
+  EXPECT_THAT(error_of("model: m_odd.yaml\nscheme: q1.yaml\n"),
+              HasSubstr("scheme.layer: out_proj_hadamard is on by default, but d_inner = 1000"));
+  write("qh_off.yaml", "name: q\nbase: quamba1\nlayer:\n  out_proj_hadamard: false\n");
+  EXPECT_FALSE(load_config(write("top_h3.yaml", "model: m_odd.yaml\nscheme: qh_off.yaml\n")).scheme.layer.out_proj_hadamard);
+}
+
 TEST_F(ConfigTest, ErrorsInIncludedFilesNameThatFile) {
   write("bad_model.yaml", "name: x\narch: mamba1\nd_inner: 10\nd_state: 16\nn_layer: 1\n");
   EXPECT_EQ(error_of("model: bad_model.yaml\nscheme: q1.yaml\n"),

@@ -47,7 +47,8 @@ json to_json(const LayerAccuracy& a) {
                      {"mean_abs_err", m.out_error.mean_abs_err},
                      {"ssm_input_sqnr_db", number(m.ssm_input_error.sqnr_db)},
                      {"saturated_fraction", m.saturated_fraction},
-                     {"flagged_fraction", m.flagged_fraction}});
+                     {"flagged_fraction", m.flagged_fraction},
+                     {"out_proj_in_overflow_fraction", m.out_proj_in_overflow_fraction}});
   json cmp = json::array();
   for (const ModeComparison& c : a.comparisons) {
     json top = json::array();

@@ -125,25 +125,39 @@ void print_study(const Config& c, const ConvOutStudy& st) {
              "y = the golden FP32 conv+SiLU output.\n");
 }
 
+std::string hadamard_shape(const ModelShape& m) {
+  const std::optional<HadamardSize> s = hadamard_size(m.d_inner);
+  if (!s) return "unsupported";
+  return s->base == 1 ? fmt::format("H{}", s->pow2) : fmt::format("H{} x H{}", s->base, s->pow2);
+}
+
+std::string hadamard_text(const ModelShape& m, const LayerPolicy& p) {
+  if (!p.out_proj_hadamard) return "out_proj Hadamard off";
+  return fmt::format("out_proj Hadamard {} {} {}", hadamard_shape(m), to_string(p.out_proj_hadamard->rounding),
+                     to_string(p.out_proj_hadamard->overflow));
+}
+
 std::string mode_label(SsmInputMode m) { return fmt::format("{} {}", static_cast<int>(m), to_string(m)); }
 
 void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers) {
   const LayerPolicy p = layer_policy(c.scheme);
-  fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}); "
+  fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}, {}); "
              "{} tokens, calibration {} x {}\n",
              c.model.name, c.scheme.name, to_string(p.weights),
              p.weight_group ? fmt::format(" groups of {}", p.weight_group) : std::string(" per channel"),
              to_string(p.gemm.order), to_string(p.gemm.rounding), p.ssm.softplus_threshold ? "on" : "off",
-             to_string(p.ssm.scan_order), c.run.seq_len, c.run.calib_batches, c.run.calib_seq_len);
+             to_string(p.ssm.scan_order), hadamard_text(c.model, p), c.run.seq_len, c.run.calib_batches,
+             c.run.calib_seq_len);
   for (const LayerAccuracy& a : layers) {
     fmt::print("layer {}  (dual-scale format for mode 3: scale1 {:.4g}, scale2 {:.4g})\n", a.layer, a.dual_scale1,
                a.dual_scale2);
-    fmt::print("  {:<22} {:>10} {:>11} {:>11} {:>12} {:>10} {:>9}\n", "SSM input (mode)", "SQNR out", "max|err|",
-               "mean|err|", "SQNR SSM-in", "saturated", "flagged");
+    fmt::print("  {:<22} {:>10} {:>11} {:>11} {:>12} {:>10} {:>9} {:>13}\n", "SSM input (mode)", "SQNR out",
+               "max|err|", "mean|err|", "SQNR SSM-in", "saturated", "flagged", "out_proj ovf");
     for (const ModeAccuracy& m : a.modes)
-      fmt::print("  {:<22} {:>10} {:>11.4g} {:>11.4g} {:>12} {:>9.3f}% {:>8.3f}%\n", mode_label(m.mode),
+      fmt::print("  {:<22} {:>10} {:>11.4g} {:>11.4g} {:>12} {:>9.3f}% {:>8.3f}% {:>12.4f}%\n", mode_label(m.mode),
                  db(m.out_error.sqnr_db), m.out_error.max_abs_err, m.out_error.mean_abs_err,
-                 db(m.ssm_input_error.sqnr_db), 100 * m.saturated_fraction, 100 * m.flagged_fraction);
+                 db(m.ssm_input_error.sqnr_db), 100 * m.saturated_fraction, 100 * m.flagged_fraction,
+                 100 * m.out_proj_in_overflow_fraction);
     for (const ModeComparison& cmp : a.comparisons) {
       fmt::print("  mode {} vs mode {}: {} of {} output elements bit-identical", static_cast<int>(cmp.b),
                  static_cast<int>(cmp.a), cmp.exact, cmp.count);
@@ -157,7 +171,8 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
     if (a.mode2_bit_identical_to_mode0)
       fmt::print("  mode 2 == mode 0 bit for bit: {}\n", *a.mode2_bit_identical_to_mode0 ? "yes" : "NO");
   }
-  fmt::print("SQNR out: layer output vs the unquantized FP32 layer (FP32 master weights and activations).\n");
+  fmt::print("SQNR out: layer output vs the unquantized FP32 layer (FP32 master weights and activations). "
+             "out_proj ovf: out_proj input codes that rounded outside INT8 (wrapped or saturated).\n");
 }
 
 
@@ -199,6 +214,12 @@ int run_command(const RunOptions& o) {
                           {"config", c.file},
                           {"scheme", c.scheme.name},
                           {"conv_out_study", to_json(st)}};
+      const LayerPolicy lp = layer_policy(c.scheme);
+      j["out_proj_hadamard"] =
+          lp.out_proj_hadamard ? nlohmann::json{{"transform", hadamard_shape(c.model)},
+                                                {"rounding", to_string(lp.out_proj_hadamard->rounding)},
+                                                {"overflow", to_string(lp.out_proj_hadamard->overflow)}}
+                               : nlohmann::json(nullptr);
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
       j["roofline"] = roof_json;

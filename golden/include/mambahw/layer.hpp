@@ -12,6 +12,7 @@
 #include "mambahw/calibration.hpp"
 #include "mambahw/conv.hpp"
 #include "mambahw/gemm.hpp"
+#include "mambahw/hadamard.hpp"
 #include "mambahw/model_shape.hpp"
 #include "mambahw/quant_scheme.hpp"
 #include "mambahw/ssm.hpp"
@@ -41,7 +42,7 @@ struct LayerWeights {
   FloatTensor a_log;             // Mamba1: [d_inner][N]; Mamba2: [nheads][1]
   std::vector<float> d_skip;     // Mamba1: [d_inner]; Mamba2: [nheads]
   std::vector<float> norm_w;     // Mamba2 gated RMSNorm: [d_inner]
-  FloatTensor out_proj;          // [d_model][d_inner]
+  FloatTensor out_proj;          // [d_model][d_inner]; quantize_layer rotates it when the Hadamard is on
 };
 
 class WeightSource {
@@ -71,6 +72,7 @@ struct LayerPolicy {
   Rounding act_rounding = Rounding::kHalfAwayFromZero;  // layer input and out_proj input quantizers (roundf)
   float rms_eps = 1e-5f;
   ConvOrder conv_order = ConvOrder::kPrefill;
+  std::optional<HadamardQuantPolicy> out_proj_hadamard;  // set: the online Hadamard quantizes out_proj's input
 };
 LayerPolicy layer_policy(const QuantScheme& s);
 
@@ -89,7 +91,8 @@ struct QuantizedLayer {
   QTensor delta_bias, a_log, d_skip;    // quantized with absmax/127, half to even (Quamba)
   std::vector<float> dt_bias;           // Mamba2: FP16, not quantized
   std::vector<float> norm_w;            // Mamba2
-  float out_proj_in_scale = 1.0f;
+  float out_proj_in_scale = 1.0f;       // out_proj input (after the Hadamard when it is on)
+  float hadamard_multiplier = 0.0f;     // fp32(1/sqrt(d_inner) / out_proj_in_scale), Hadamard on
 };
 
 // Calibrates every scale on `calib` inputs ([L][d_model] each) through the
@@ -112,6 +115,7 @@ struct LayerTrace {
   std::int64_t conv_saturated = 0, conv_elements = 0;  // INT8 conv-output codes that clipped
   std::int64_t flagged = 0, ssm_elements = 0;          // dual-scale outliers (mode 3)
   std::int64_t gemm_saturated = 0;                     // INT8 GEMM outputs that clipped
+  std::int64_t out_proj_in_overflow = 0;  // out_proj input codes outside INT8 (wrapped or saturated)
 };
 
 // `ssm_input`, if given, replaces what the SSM reads ([d_inner][L]): the
@@ -142,6 +146,7 @@ struct ModeAccuracy {
   ErrorStats out_error;        // layer output vs the FP32 reference
   ErrorStats ssm_input_error;  // SSM input vs the reference's FP32 conv output
   double saturated_fraction = 0, flagged_fraction = 0;
+  double out_proj_in_overflow_fraction = 0;  // out_proj input codes that wrapped or saturated
 };
 struct LayerAccuracy {
   int layer = 0;

@@ -9,6 +9,7 @@
 
 #include "mambahw/conv.hpp"
 #include "mambahw/gemm.hpp"
+#include "mambahw/hadamard.hpp"
 #include "mambahw/numerics.hpp"
 #include "mambahw/scale_table.hpp"
 #include "mambahw/ssm.hpp"
@@ -56,6 +57,8 @@ struct LayerNumerics {
   Rounding gemm_rounding = Rounding::kHalfToEven;
   bool softplus_threshold = true;
   ScanOrder scan_order = ScanOrder::kSequential;
+  bool out_proj_hadamard = true;  // Quamba's online QHadamard before out_proj (off: plain quantizer)
+  HadamardQuantPolicy hadamard;   // its INT8 conversion: roundf, wrap (denormals from numerics)
 };
 
 struct QuantScheme {

@@ -1,0 +1,68 @@
+// The online Hadamard transform before out_proj (Quamba's QHadamard,
+// quamba-arithmetic.md §8): FP16 input, an unscaled ±1 transform in FP32 in
+// the kernel's summation order, then one multiply and an INT8 conversion that
+// wraps by default. The out_proj weights are rotated offline by the same
+// orthonormal matrix, so the layer computes W·y = (W·Tᵀ)·(T·y).
+// docs/arithmetic.md §13 is the prose form.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mambahw/numerics.hpp"
+
+namespace mambahw {
+
+// n = base · 2^k, the sizes Quamba's transform supports: base 12 when
+// 12 divides n, else base 40 when 40 divides n, else a power of two (base 1).
+struct HadamardSize {
+  int base = 1;  // 1, 12 or 40
+  int pow2 = 1;  // 2^k
+  int n() const { return base * pow2; }
+  friend bool operator==(const HadamardSize&, const HadamardSize&) = default;
+};
+std::optional<HadamardSize> hadamard_size(int n);
+
+// The base matrix, row-major, entries ±1 (base 1: {+1}).
+//   12: Paley construction I over GF(11) in normalised form,
+//       H = [[1, -1ᵀ], [1, I - Q]], Q[i][j] = legendre(j - i mod 11);
+//   40: H2 ⊗ H20 = [[H20, H20], [H20, -H20]], H20 the same construction over GF(19).
+// These are the matrices of QuaRot/Quamba's hadamard_utils (Sloane's library).
+const std::vector<std::int8_t>& hadamard_base(int base);
+
+// The full transform's entry (row, col) in {+1, -1}: H_base[c][c'] · (-1)^popcount(j & j')
+// for row = c·2^k + j, col = c'·2^k + j'.
+int hadamard_entry(HadamardSize s, int row, int col);
+
+// In place, unscaled, FP32, no FMA, in the kernel's order: the radix-2 stages
+// (a, b) -> (a + b, a - b) over the low index bits j, lowest bit first; then
+// for each j the base matrix over c as a left-to-right ±1 sum. Subnormal
+// operands and results follow `d`.
+void hadamard_fp32(std::span<float> v, HadamardSize s, Denormals d = Denormals::kPreserve);
+
+// The orthonormal transform T·v in double precision, T = H / sqrt(n): the
+// offline weight rotation and the calibration observer use it.
+void hadamard_orthonormal(std::span<double> v, HadamardSize s);
+
+// How the transformed value becomes INT8. Quamba: q = roundf(v · m) through
+// cvt.rzi.s32 and a byte store, which wraps (127.5 -> -128).
+struct HadamardQuantPolicy {
+  Rounding rounding = Rounding::kHalfAwayFromZero;
+  Overflow overflow = Overflow::kWrap;
+  Denormals denormals = Denormals::kPreserve;
+  friend bool operator==(const HadamardQuantPolicy&, const HadamardQuantPolicy&) = default;
+};
+
+// m = fp32(double(1/sqrt(n)) / double(out_scale)): the transform's 1/sqrt(n)
+// folded into the quantizer's one multiplier, the ratio formed in double.
+float hadamard_quant_multiplier(int n, float out_scale);
+
+// One token's out_proj input: x (n values) is rounded to FP16, transformed by
+// hadamard_fp32, multiplied by `multiplier` and converted to INT8 under `p`.
+// Returns how many values rounded outside [-128, 127] (wrapped or saturated).
+std::int64_t hadamard_quantize(std::span<const float> x, std::span<std::int8_t> q, HadamardSize s, float multiplier,
+                       const HadamardQuantPolicy& p);
+
+}  // namespace mambahw
