@@ -56,6 +56,12 @@ HardwareConfig parse_hardware(YamlMap& h) {
     c.ssm.dequant_lanes = s->optional<int>("dequant_lanes", c.ssm.dequant_lanes, in_range(1, 65536));
     s->finish();
   }
+  if (auto s = h.maybe_section("hadamard")) {
+    c.hadamard.adders = s->optional<int>("adders", c.hadamard.adders, in_range(1, 65536));
+    c.hadamard.pipeline_depth = s->optional<int>("pipeline_depth", c.hadamard.pipeline_depth, in_range(0, 10000));
+    c.hadamard.tokens_per_tile = s->optional<int>("tokens_per_tile", c.hadamard.tokens_per_tile, in_range(1, 65536));
+    s->finish();
+  }
   if (auto b = h.maybe_section("buffers")) {
     c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, at_least(1));
     c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, at_least(1));

@@ -12,6 +12,7 @@ std::string_view to_string(Unit u) {
     case Unit::kLookup: return "lookup";
     case Unit::kDequant: return "dequant";
     case Unit::kSsmCore: return "ssm_core";
+    case Unit::kHadamard: return "hadamard";
   }
   return "?";
 }
@@ -24,6 +25,7 @@ std::string_view to_string(Category c) {
     case Category::kLookup: return "lookup";
     case Category::kDequant: return "dequant";
     case Category::kSsmCore: return "ssm_core";
+    case Category::kHadamard: return "hadamard";
     case Category::kExpSoftplus: return "exp_softplus";
     case Category::kSram: return "sram";
     case Category::kDram: return "dram";

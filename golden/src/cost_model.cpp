@@ -3,6 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "mambahw/hadamard.hpp"
 
 namespace mambahw::cost {
 
@@ -63,6 +68,8 @@ AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_w
   add("conv_unit", hw.conv.lanes * (4 * t.op(TechOp::kMacInt8).area_um2 + fma),
       fmt::format("{} lanes x (4 INT8 MACs + 1 FP32 FMA)", hw.conv.lanes));
   add("ssm_core", hw.ssm.lanes * fma, fmt::format("{} lanes x FP32 FMA {} um2", hw.ssm.lanes, fma));
+  add("hadamard_unit", hw.hadamard.adders * (t.op(TechOp::kFp32Add).area_um2 + mul),
+      fmt::format("{} lanes x (FP32 add + FP32 multiply)", hw.hadamard.adders));
   add("ssm_dequant", hw.ssm.dequant_lanes * mul, fmt::format("{} lanes x FP32 multiply {} um2", hw.ssm.dequant_lanes, mul));
   add("exp_units", hw.ssm.exp_units * t.op(TechOp::kExp).area_um2,
       fmt::format("{} x {} um2", hw.ssm.exp_units, t.op(TechOp::kExp).area_um2));
@@ -76,7 +83,8 @@ AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_w
   return r;
 }
 
-Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bool int4_weights, int ssm_input_bits) {
+Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bool int4_weights, int ssm_input_bits,
+                  bool out_proj_hadamard) {
   Roofline r;
   const double L = seq_len, D = m.d_inner, N = m.d_state, bpc = hw.dram_bytes_per_cycle();
   const double macs_per_cycle = static_cast<double>(hw.gemm.rows) * hw.gemm.cols * (int4_weights ? hw.gemm.int4_macs_per_pe : 1);
@@ -102,6 +110,12 @@ Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bo
     const double steps = D * N * L;
     r.ops.push_back({"ssd_scan+norm", "ssm_core", steps / hw.ssm.lanes,
                      (D * L * ssm_input_bits / 8.0 + D * L + 2 * m.bc_channels() * L + 2 * D * L) / bpc});
+  }
+  if (out_proj_hadamard) {
+    const std::optional<HadamardSize> s = hadamard_size(m.d_inner);
+    if (!s) throw std::invalid_argument("roofline: no online Hadamard of size d_inner " + std::to_string(m.d_inner));
+    r.ops.push_back({"hadamard+quantize", "hadamard_unit",
+                     L * static_cast<double>(hadamard_adds(*s)) / hw.hadamard.adders, (2 * D * L + D * L) / bpc});
   }
   gemm("out_proj", D, m.d_model, 2);
   for (const RooflineOp& o : r.ops) r.cycles += o.cycles();

@@ -78,6 +78,11 @@ int hadamard_entry(HadamardSize s, int row, int col) {
   return hadamard_base(s.base)[static_cast<std::size_t>(c * s.base + c2)] * sylvester;
 }
 
+std::int64_t hadamard_adds(HadamardSize s) {
+  const int k = std::countr_zero(static_cast<unsigned>(s.pow2));
+  return static_cast<std::int64_t>(s.n()) * (k + s.base - 1);
+}
+
 namespace {
 
 // Shared by the FP32 and double forms: the same index order, so the double

@@ -1,6 +1,10 @@
 #include "mambahw/model/accelerator.hpp"
 
 #include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "mambahw/hadamard.hpp"
 
 namespace mambahw::model {
 
@@ -19,11 +23,13 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const Config& cfg, int se
       gemm_("gemm_array", cfg.hardware),
       conv_("conv_unit", cfg.hardware, events_),
       ssm_("ssm_core", cfg.hardware, events_),
+      hadamard_("hadamard_unit", cfg.hardware, events_),
       dram_("dram", cfg.hardware, map_),
       host_("host") {
   gemm_.dram.bind(dram_.socket);
   conv_.dram.bind(dram_.socket);
   ssm_.dram.bind(dram_.socket);
+  hadamard_.dram.bind(dram_.socket);
   host_.bind(dram_.socket);
   SC_HAS_PROCESS(Accelerator);
   SC_THREAD(controller);
@@ -122,7 +128,7 @@ void Accelerator::run_mamba1() {
   start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
   ssm_.run(ssm_job(static_cast<double>(n), 1.0));
   op("selective_scan", "ssm_core", start);
-  gemm("out_proj", {l, d, m.d_model, 8, 1, 1}, "y", "out");
+  out_proj(8, 1);
 }
 
 void Accelerator::run_mamba2() {
@@ -146,7 +152,30 @@ void Accelerator::run_mamba2() {
   ssm_.run(ssm_job(1.0 / m.headdim, 1.0 / m.headdim));  // dt, exp(dt*A) per head
   op("ssd_scan+norm", "ssm_core", start);
   events_.add("fp32_mul", 4 * l * d);  // gated RMSNorm: z gate, square, scale, weight
-  gemm("out_proj", {l, d, m.d_model, wbits, 1, 2}, "y", "out");
+  out_proj(wbits, 2);
+}
+
+// out_proj, behind the online Hadamard unit when the scheme turns it on: the
+// unit reads the FP16 y and writes INT8 codes, which out_proj reads.
+void Accelerator::out_proj(int weight_bits, int plain_in_bytes) {
+  const ModelShape& m = cfg_.model;
+  const std::int64_t l = len_, d = m.d_inner;
+  if (!cfg_.scheme.layer.out_proj_hadamard) {
+    gemm("out_proj", {l, d, m.d_model, weight_bits, 1, plain_in_bytes}, "y", "out");
+    return;
+  }
+  const std::optional<HadamardSize> s = hadamard_size(m.d_inner);
+  if (!s) throw std::invalid_argument("out_proj Hadamard: unsupported d_inner " + std::to_string(m.d_inner));
+  HadamardJob j;
+  j.len = len_;
+  j.n = m.d_inner;
+  j.adds_per_token = hadamard_adds(*s);
+  j.y = map_.base("y");
+  j.out = tensor("y_h", l * d);
+  const Cycles start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  hadamard_.run(j);
+  op("hadamard+quantize", "hadamard_unit", start);
+  gemm("out_proj", {l, d, m.d_model, weight_bits, 1, 1}, "y_h", "out");
 }
 
 void Accelerator::controller() {
@@ -174,6 +203,7 @@ void Accelerator::finish() {
   unit("scale_index_lookup", conv_.lookup_stats());
   unit("ssm_core", ssm_.stats());
   unit("ssm_dequant", ssm_.dequant_stats());
+  unit("hadamard_unit", hadamard_.stats());
   r.units["dram"] = {dram_.busy_cycles(),
                      r.cycles ? static_cast<double>(dram_.busy_cycles()) / static_cast<double>(r.cycles) : 0.0, {}};
   r.dram = dram_.traffic();

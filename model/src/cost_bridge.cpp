@@ -44,6 +44,10 @@ cost::EventCounts to_cost_events(const LayerReport& r, const Config& c) {
   ssm.fp32_div = g("fp32_div") - conv.fp32_div;
   ssm.exp = g("exp") - conv.exp;
   ssm.softplus = g("softplus");
+  // online Hadamard unit
+  cost::OpCounts& had = e.at(Unit::kHadamard);
+  had.fp32_add = g("hadamard_add");
+  had.fp32_mul = g("hadamard_elements");
   ssm.dram_read_bytes = g("dram_read_bytes");
   ssm.dram_write_bytes = g("dram_write_bytes");
   return e;

@@ -47,6 +47,10 @@ Cycles conv_tile_cycles(int len, const ConvUnitConfig& c, int quantizer_latency)
   return static_cast<Cycles>(len) + c.pipeline_depth + quantizer_latency;
 }
 
+Cycles hadamard_tile_cycles(int tokens, std::int64_t adds_per_token, const HadamardUnitConfig& h) {
+  return ceil_div(static_cast<std::int64_t>(tokens) * adds_per_token, h.adders);
+}
+
 Cycles lookup_cycles(int compares, const ScaleIndexConfig& s) {
   const Cycles search = s.impl == LookupImpl::kSequential ? compares : 2;
   return search + s.read_cycles;

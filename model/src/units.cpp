@@ -153,4 +153,39 @@ Cycles SsmCore::run(const SsmJob& j) {
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
 }
 
+// ---- online Hadamard unit --------------------------------------------------------------
+
+HadamardUnit::HadamardUnit(sc_core::sc_module_name name, const HardwareConfig& hw, Events& events)
+    : sc_module(name), dram("dram"), hw_(hw), ev_(events), period_(hw.cycle_ns(), sc_core::SC_NS) {}
+
+Cycles HadamardUnit::run(const HadamardJob& j) {
+  const sc_time t0 = sc_core::sc_time_stamp();
+  const int tile = hw_.hadamard.tokens_per_tile;
+  const std::int64_t n = j.n;
+  auto request = [&](int tok) {
+    const int count = std::min(tile, j.len - tok);
+    return sc_core::sc_time_stamp() +
+           dram_access(dram, false, j.y + static_cast<std::uint64_t>(tok * n * 2), count * n * 2);
+  };
+  sc_time ready = request(0);
+  for (int tok = 0; tok < j.len; tok += tile) {
+    const int count = std::min(tile, j.len - tok);
+    const sc_time now = sc_core::sc_time_stamp();
+    if (ready > now) {
+      stats_.stalls["dram_bandwidth"] += to_cycles(ready - now, period_);
+      wait(ready - now);
+    }
+    if (tok + tile < j.len) ready = request(tok + tile);
+    const bool last = tok + tile >= j.len;
+    const Cycles work = hadamard_tile_cycles(count, j.adds_per_token, hw_.hadamard) +
+                        (last ? hw_.hadamard.pipeline_depth : 0);
+    wait(static_cast<double>(work) * period_);
+    stats_.busy += work;
+    (void)dram_access(dram, true, j.out + static_cast<std::uint64_t>(tok * n), count * n);
+    ev_.add("hadamard_add", count * j.adds_per_token);
+    ev_.add("hadamard_elements", count * n);  // one multiply by 1/sqrt(n)/s_H and one INT8 conversion each
+  }
+  return to_cycles(sc_core::sc_time_stamp() - t0, period_);
+}
+
 }  // namespace mambahw::model

@@ -201,7 +201,7 @@ TEST(Roofline, HandComputedMamba1Layer) {
   m.d_state = 16;
   m.dt_rank = 4;
   HardwareConfig hw;  // 32 x 32 PEs, 16 conv lanes, 16 SSM lanes and exp units, 25.6 B/cycle at 1 GHz
-  const Roofline r = roofline(m, hw, 100, false, 8);
+  const Roofline r = roofline(m, hw, 100, false, 8, false);
   ASSERT_EQ(r.ops.size(), 6u);
   // in_proj: 100 x 64 x 256 MACs / 1024 = 1600 cycles; bytes 64*256 + 100*64 + 100*256 = 48384 -> 1890 cycles
   EXPECT_DOUBLE_EQ(r.ops[0].compute_cycles, 1600);
@@ -213,6 +213,26 @@ TEST(Roofline, HandComputedMamba1Layer) {
   for (const auto& o : r.ops) sum += o.cycles();
   EXPECT_DOUBLE_EQ(r.cycles, sum);
   EXPECT_DOUBLE_EQ(r.latency_ns, sum);  // 1 ns cycle
+}
+
+TEST(Roofline, OnlineHadamardOpBeforeOutProj) {
+  ModelShape m;
+  m.arch = Arch::kMamba1;
+  m.d_model = 64;
+  m.d_inner = 96;  // 12 * 8: 3 radix-2 stages + 11 additions per output = 96 * 14 = 1344 per token
+  m.d_state = 16;
+  m.dt_rank = 4;
+  HardwareConfig hw;  // 64 Hadamard adders, 25.6 B/cycle
+  const Roofline r = roofline(m, hw, 100, false, 8, true);
+  ASSERT_EQ(r.ops.size(), 7u);
+  EXPECT_EQ(r.ops[5].op, "hadamard+quantize");
+  EXPECT_EQ(r.ops[5].unit, "hadamard_unit");
+  // 100 tokens x 1344 / 64 = 2100 cycles; FP16 y in + INT8 out = 96 x 100 x 3 bytes = 28800 / 25.6 = 1125
+  EXPECT_DOUBLE_EQ(r.ops[5].compute_cycles, 2100);
+  EXPECT_DOUBLE_EQ(r.ops[5].memory_cycles, 1125);
+  EXPECT_EQ(r.ops[6].op, "out_proj");
+  m.d_inner = 100;
+  EXPECT_THROW(roofline(m, hw, 100, false, 8, true), std::invalid_argument);
 }
 
 }  // namespace

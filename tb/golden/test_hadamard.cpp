@@ -36,6 +36,15 @@ TEST(Hadamard, SizesQuambaSupports) {
   for (int n : {0, -4, 3, 20, 36, 100, 120, 1000, 12 * 3, 40 * 5}) EXPECT_FALSE(hadamard_size(n)) << n;
 }
 
+TEST(Hadamard, AdditionCountByHand) {
+  // 1536 = 12 * 2^7: 7 stages of 1536, then 11 per output: 1536 * 18.
+  EXPECT_EQ(hadamard_adds(*hadamard_size(1536)), 27648);
+  EXPECT_EQ(hadamard_adds(*hadamard_size(5120)), 5120 * (7 + 39));
+  EXPECT_EQ(hadamard_adds(*hadamard_size(8192)), 8192 * 13);
+  EXPECT_EQ(hadamard_adds(*hadamard_size(12)), 12 * 11);
+  EXPECT_EQ(hadamard_adds(*hadamard_size(1)), 0);
+}
+
 TEST(Hadamard, BaseMatricesAreHadamardAndNormalised) {
   for (int n : {12, 40}) {
     const std::vector<std::int8_t>& h = hadamard_base(n);

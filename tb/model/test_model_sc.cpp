@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "mambahw/model/gemm_array.hpp"
+#include "mambahw/model/units.hpp"
 
 namespace mambahw::model {
 namespace {
@@ -69,10 +70,56 @@ TEST(GemmArraySc, BandwidthBoundStallsDominate) {
   EXPECT_GT(r.dram_stall, 8 * (r.cycles - r.dram_stall));
 }
 
+struct HadamardBench : sc_core::sc_module {
+  DramMap map;
+  Events events;
+  HadamardUnit unit;
+  DramChannel dram;
+  HadamardJob job;
+  Cycles cycles = 0;
+  SC_HAS_PROCESS(HadamardBench);
+  HadamardBench(const HardwareConfig& h, HadamardJob j)
+      : sc_module("hbench"),
+        unit("hadamard", h, events),
+        dram("dram", h, (map.allocate("y", static_cast<std::uint64_t>(j.len * j.n * 2)),
+                         map.allocate("y_h", static_cast<std::uint64_t>(j.len * j.n)), map)),
+        job(j) {
+    unit.dram.bind(dram.socket);
+    job.y = map.base("y");
+    job.out = map.base("y_h");
+    SC_THREAD(run);
+  }
+  void run() { cycles = unit.run(job); }
+};
+
+// d_inner 128 (2^7: 7 stages of 128 = 896 additions per token), L = 64 in
+// tiles of 16 tokens on 64 adders: 16 x 896 / 64 = 224 cycles a tile, plus a
+// 16-cycle pipeline drain once. DRAM at 1024 B/cycle, 10 cycles latency: the
+// first 4096-byte tile is ready at 4 + 10 = 14; the next ones arrive long
+// before their tile starts (each request is issued a whole tile ahead).
+TEST(HadamardUnitSc, TilesByHand) {
+  HardwareConfig h = hw(4, 4, 1024.0, 10.0);
+  h.hadamard.adders = 64;
+  h.hadamard.tokens_per_tile = 16;
+  h.hadamard.pipeline_depth = 16;
+  HadamardJob j;
+  j.len = 64;
+  j.n = 128;
+  j.adds_per_token = 896;
+  HadamardBench b(h, j);
+  sc_core::sc_start();
+  EXPECT_EQ(b.cycles, 14 + 4 * 224 + 16);
+  EXPECT_EQ(b.unit.stats().busy, 4 * 224 + 16);
+  EXPECT_EQ(b.unit.stats().stalls.at("dram_bandwidth"), 14);
+  EXPECT_EQ(b.events.get("hadamard_add"), 64LL * 896);
+  EXPECT_EQ(b.events.get("hadamard_elements"), 64LL * 128);
+}
+
 }  // namespace
 }  // namespace mambahw::model
 
 #include "mambahw/model/accelerator.hpp"
+#include "mambahw/model/cost_bridge.hpp"
 
 namespace mambahw::model {
 namespace {
@@ -104,10 +151,15 @@ TEST(AcceleratorSc, ConvToSsmTrafficInt8VersusDualScale) {
   EXPECT_EQ(r.dram.at("hidden").write_bytes, 64 * 64);
   EXPECT_EQ(r.dram.at("w_in_proj").read_bytes, 64 * 256);
   EXPECT_EQ(r.dram.at("y").write_bytes, 128 * 64 * 2);
-  ASSERT_EQ(r.ops.size(), 6u);
+  ASSERT_EQ(r.ops.size(), 7u);
   EXPECT_EQ(r.ops[0].name, "in_proj");
   EXPECT_EQ(r.ops[2].name, "x_proj");
   EXPECT_EQ(r.ops[4].name, "selective_scan");
+  EXPECT_EQ(r.ops[5].name, "hadamard+quantize");  // Quamba's online Hadamard, on by default
+  EXPECT_EQ(r.ops[6].name, "out_proj");
+  EXPECT_EQ(r.dram.at("y").read_bytes, 128 * 64 * 2);  // FP16 y into the Hadamard unit
+  EXPECT_EQ(r.dram.at("y_h").write_bytes, 128 * 64);    // INT8 codes out
+  EXPECT_EQ(r.dram.at("y_h").read_bytes, 128 * 64);     // by out_proj
   Cycles sum = 0;
   for (const OpReport& o : r.ops) sum += o.cycles;
   EXPECT_LE(sum, r.cycles);
@@ -115,6 +167,12 @@ TEST(AcceleratorSc, ConvToSsmTrafficInt8VersusDualScale) {
   EXPECT_EQ(r.events.get("conv_mac_int8"), 64LL * 128 * 4);
   EXPECT_EQ(r.events.get("exp"), 64LL * 128 + 64LL * 128 * 16);  // SiLU + exp(delta*A)
   EXPECT_EQ(r.events.get("quantizer_dual_elements"), 64LL * 128);
+  // d_inner 128 = 2^7: 7 radix-2 stages of 128 additions per token.
+  EXPECT_EQ(r.events.get("hadamard_add"), 64LL * 128 * 7);
+  const cost::EventCounts e = to_cost_events(r, c);
+  EXPECT_EQ(e.at(cost::Unit::kHadamard).fp32_add, 64LL * 128 * 7);
+  EXPECT_EQ(e.at(cost::Unit::kHadamard).fp32_mul, 64LL * 128);
+  EXPECT_EQ(e.at(cost::Unit::kConv).fp32_add + e.at(cost::Unit::kSsmCore).fp32_add, r.events.get("fp32_add"));
 }
 
 TEST(AcceleratorSc, Int8SsmInputReadsInt8) {

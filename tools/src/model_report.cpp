@@ -31,7 +31,7 @@ void print_cosim(const Config& c, const model::CosimReport& r) {
     fmt::print("    {:<20} {:>10} compared, {:>6} mismatches ({}){}\n", ch.tensor, ch.compared, ch.mismatches, ch.source,
                ch.mismatches ? "; first: " + ch.first_mismatch : std::string());
   fmt::print("  cycles {} = {:.1f} us at {} MHz\n", t.cycles, t.latency_ns / 1000, t.clock_mhz);
-  for (const auto& op : t.ops) fmt::print("    {:<22} {:<10} start {:>10} cycles {:>10}\n", op.name, op.unit, op.start, op.cycles);
+  for (const auto& op : t.ops) fmt::print("    {:<22} {:<13} start {:>10} cycles {:>10}\n", op.name, op.unit, op.start, op.cycles);
   fmt::print("  units (busy cycles, utilisation, stalls):\n");
   for (const auto& [name, u] : t.units) {
     std::string stalls;

@@ -196,12 +196,13 @@ int run_command(const RunOptions& o) {
     }
     const bool int4 = c.scheme.layer.weights == WeightPrecision::kInt4;
     const int u_bits = c.scheme.ssm_input == SsmInputFormat::kDualScale ? c.scheme.dual.code_bits + 1 : 8;
-    const cost::Roofline roof = cost::roofline(c.model, c.hardware, c.run.seq_len, int4, u_bits);
+    const cost::Roofline roof = cost::roofline(c.model, c.hardware, c.run.seq_len, int4, u_bits,
+                                                    c.scheme.layer.out_proj_hadamard);
     fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per op): {:.0f} cycles = {:.1f} us at {} MHz\n",
                roof.cycles, roof.latency_ns / 1000, c.hardware.clock_mhz);
     nlohmann::json roof_json = {{"cycles", roof.cycles}, {"latency_ns", roof.latency_ns}, {"ops", nlohmann::json::array()}};
     for (const auto& op : roof.ops) {
-      fmt::print("    {:<22} {:<10} compute {:>10.0f} DRAM {:>10.0f}\n", op.op, op.unit, op.compute_cycles, op.memory_cycles);
+      fmt::print("    {:<22} {:<13} compute {:>10.0f} DRAM {:>10.0f}\n", op.op, op.unit, op.compute_cycles, op.memory_cycles);
       roof_json["ops"].push_back({{"op", op.op}, {"unit", op.unit}, {"compute_cycles", op.compute_cycles},
                                   {"memory_cycles", op.memory_cycles}});
     }

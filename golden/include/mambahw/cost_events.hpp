@@ -28,18 +28,19 @@ enum class Unit : std::uint8_t {
   kLookup,     // scale-index lookup (comparators and the index memory)
   kDequant,    // SSM-input dequantization (incl. the dual-scale MUX)
   kSsmCore,    // scan recurrence, gating, norm
+  kHadamard,   // online Hadamard before out_proj: its additions, multiply and INT8 conversion
 };
-inline constexpr int kNumUnits = 6;
+inline constexpr int kNumUnits = 7;
 std::string_view to_string(Unit);
 
 // Categories of the energy breakdown.
 enum class Category : std::uint8_t {
-  kGemm, kConv, kQuantizer, kLookup, kDequant, kSsmCore,
+  kGemm, kConv, kQuantizer, kLookup, kDequant, kSsmCore, kHadamard,  // one per Unit, same order
   kExpSoftplus,  // every exp and softplus evaluation (SiLU in the conv, exp(dt*A), softplus(dt))
   kSram,         // weight and activation buffer accesses (the index memory counts as lookup)
   kDram,
 };
-inline constexpr int kNumCategories = 9;
+inline constexpr int kNumCategories = 10;
 std::string_view to_string(Category);
 
 // Operation counts of one unit.

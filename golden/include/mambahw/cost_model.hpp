@@ -55,6 +55,9 @@ struct Roofline {
   std::vector<RooflineOp> ops;
   double cycles = 0, latency_ns = 0;
 };
-Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bool int4_weights, int ssm_input_bits);
+// `out_proj_hadamard`: the online Hadamard unit runs between the SSM and
+// out_proj (FP16 y in, INT8 codes out).
+Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bool int4_weights, int ssm_input_bits,
+                  bool out_proj_hadamard);
 
 }  // namespace mambahw::cost

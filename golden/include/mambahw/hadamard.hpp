@@ -42,6 +42,10 @@ int hadamard_entry(HadamardSize s, int row, int col);
 // operands and results follow `d`.
 void hadamard_fp32(std::span<float> v, HadamardSize s, Denormals d = Denormals::kPreserve);
 
+// FP32 additions and subtractions per transformed vector: k radix-2 stages of
+// n operations each, then base - 1 per output: n·(k + base - 1).
+std::int64_t hadamard_adds(HadamardSize s);
+
 // The orthonormal transform T·v in double precision, T = H / sqrt(n): the
 // offline weight rotation and the calibration observer use it.
 void hadamard_orthonormal(std::span<double> v, HadamardSize s);

@@ -39,6 +39,16 @@ struct SsmCoreConfig {
   int dequant_lanes = 16;   // SSM dequant stage elements per cycle
 };
 
+// The online Hadamard before out_proj (arithmetic.md §13): FP32 add/subtract
+// lanes working on tiles of tokens. The multiply and INT8 conversion behind
+// them is a pipelined stage of the same width; it needs 1/(k + base - 1) of
+// the adders' cycles, so it never sets the rate.
+struct HadamardUnitConfig {
+  int adders = 64;            // FP32 additions or subtractions per cycle
+  int pipeline_depth = 16;    // cycles from the last input of a tile to its last code
+  int tokens_per_tile = 16;   // tokens held on chip at once (d_inner FP16 values each)
+};
+
 struct BufferConfig {
   int weight_kib = 512;     // on-chip weight buffer
   int activation_kib = 1024;
@@ -57,6 +67,7 @@ struct HardwareConfig {
   ConvUnitConfig conv;
   ScaleIndexConfig scale_index;
   SsmCoreConfig ssm;
+  HadamardUnitConfig hadamard;
   BufferConfig buffers;
   DramConfig dram;
 

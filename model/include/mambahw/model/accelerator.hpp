@@ -68,6 +68,7 @@ class Accelerator : public sc_core::sc_module {
   GemmRun gemm(const std::string& op, GemmShape g, const std::string& in, const std::string& out);
   ConvJob conv_job(int channels) const;
   SsmJob ssm_job(double exps_per_channel, double softplus_per_channel) const;
+  void out_proj(int weight_bits, int plain_in_bytes);
   std::uint64_t tensor(const std::string& name, std::int64_t bytes);
   void op(const std::string& name, const std::string& unit, Cycles start);
   void finish();
@@ -84,6 +85,7 @@ class Accelerator : public sc_core::sc_module {
   GemmArray gemm_;
   ConvUnit conv_;
   SsmCore ssm_;
+  HadamardUnit hadamard_;
   DramChannel dram_;
   tlm_utils::simple_initiator_socket<Accelerator> host_;  // the host writes the layer input
   LayerReport report_;

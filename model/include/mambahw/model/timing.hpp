@@ -73,6 +73,11 @@ SsmTileTiming ssm_tile_timing(std::int64_t steps_per_token, std::int64_t exps_pe
                               std::int64_t softplus_per_token, std::int64_t dequants_per_token, int len,
                               const SsmCoreConfig& s);
 
+// Online Hadamard unit over a tile of `tokens`: every addition of the
+// transform on `adders` lanes (the multiply-and-convert stage behind them is
+// never the bottleneck); the pipeline depth is paid once per op.
+Cycles hadamard_tile_cycles(int tokens, std::int64_t adds_per_token, const HadamardUnitConfig& h);
+
 // DRAM: requests are served in order; a request of B bytes occupies the
 // channel for ceil(B / bytes_per_cycle) cycles and its data arrives `latency`
 // cycles after its transfer ends.

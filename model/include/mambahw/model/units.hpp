@@ -93,4 +93,27 @@ class SsmCore : public sc_core::sc_module {
   UnitStats stats_, dequant_;
 };
 
+// The online Hadamard unit before out_proj: tiles of tokens of the SSM's FP16
+// y in (all d_inner channels of a token at once), INT8 codes for out_proj out.
+struct HadamardJob {
+  int len = 0;
+  int n = 0;                         // d_inner
+  std::int64_t adds_per_token = 0;   // hadamard_adds()
+  std::uint64_t y = 0, out = 0;      // FP16 y in, INT8 codes out (DRAM)
+};
+
+class HadamardUnit : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<HadamardUnit> dram;
+  HadamardUnit(sc_core::sc_module_name name, const HardwareConfig& hw, Events& events);
+  Cycles run(const HadamardJob& job);
+  const UnitStats& stats() const { return stats_; }
+
+ private:
+  const HardwareConfig& hw_;
+  Events& ev_;
+  sc_core::sc_time period_;
+  UnitStats stats_;
+};
+
 }  // namespace mambahw::model
