@@ -85,8 +85,10 @@ std::int64_t hadamard_adds(HadamardSize s) {
 
 namespace {
 
-// Shared by the FP32 and double forms: the same index order, so the double
-// form is the exact-arithmetic counterpart of the FP32 one.
+// Shared by the FP32 and double forms: the same operations on every element
+// in the same order (§13), so the double form is the exact-arithmetic
+// counterpart of the FP32 one. Loops run over contiguous j so they vectorise;
+// each element still sees its own sequence of additions.
 template <class T, class Add, class Sub>
 void transform(std::span<T> v, HadamardSize s, Add add, Sub sub) {
   assert(v.size() == static_cast<std::size_t>(s.n()));
@@ -94,8 +96,8 @@ void transform(std::span<T> v, HadamardSize s, Add add, Sub sub) {
   for (std::size_t block = 0; block < static_cast<std::size_t>(s.base); ++block) {
     T* x = v.data() + block * m;
     for (std::size_t half = 1; half < m; half <<= 1)
-      for (std::size_t j = 0; j < m; ++j)
-        if ((j & half) == 0) {
+      for (std::size_t b0 = 0; b0 < m; b0 += 2 * half)
+        for (std::size_t j = b0; j < b0 + half; ++j) {
           const T a = x[j], b = x[j + half];
           x[j] = add(a, b);
           x[j + half] = sub(a, b);
@@ -104,14 +106,19 @@ void transform(std::span<T> v, HadamardSize s, Add add, Sub sub) {
   if (s.base == 1) return;
   const std::vector<std::int8_t>& h = hadamard_base(s.base);
   const std::size_t k = static_cast<std::size_t>(s.base);
-  std::vector<T> col(k);
-  for (std::size_t j = 0; j < m; ++j) {
-    for (std::size_t c = 0; c < k; ++c) col[c] = v[c * m + j];
-    for (std::size_t c = 0; c < k; ++c) {
-      const std::int8_t* row = h.data() + c * k;
-      T acc = row[0] > 0 ? col[0] : -col[0];  // negation is exact
-      for (std::size_t c2 = 1; c2 < k; ++c2) acc = row[c2] > 0 ? add(acc, col[c2]) : sub(acc, col[c2]);
-      v[c * m + j] = acc;
+  std::vector<T> in(v.begin(), v.end());
+  for (std::size_t c = 0; c < k; ++c) {
+    const std::int8_t* row = h.data() + c * k;
+    T* out = v.data() + c * m;
+    const T* x0 = in.data();
+    for (std::size_t j = 0; j < m; ++j) out[j] = row[0] > 0 ? x0[j] : -x0[j];  // negation is exact
+    for (std::size_t c2 = 1; c2 < k; ++c2) {
+      const T* x = in.data() + c2 * m;
+      if (row[c2] > 0) {
+        for (std::size_t j = 0; j < m; ++j) out[j] = add(out[j], x[j]);
+      } else {
+        for (std::size_t j = 0; j < m; ++j) out[j] = sub(out[j], x[j]);
+      }
     }
   }
 }
@@ -119,7 +126,11 @@ void transform(std::span<T> v, HadamardSize s, Add add, Sub sub) {
 }  // namespace
 
 void hadamard_fp32(std::span<float> v, HadamardSize s, Denormals d) {
-  transform(v, s, [d](float a, float b) { return fadd(a, b, d); }, [d](float a, float b) { return fadd(a, -b, d); });
+  if (d == Denormals::kFlushToZero) {
+    transform(v, s, [d](float a, float b) { return fadd(a, b, d); }, [d](float a, float b) { return fadd(a, -b, d); });
+  } else {  // plain IEEE add and subtract: the same values, without the flush checks
+    transform(v, s, [](float a, float b) { return a + b; }, [](float a, float b) { return a - b; });
+  }
 }
 
 void hadamard_orthonormal(std::span<double> v, HadamardSize s) {

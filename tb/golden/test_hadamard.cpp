@@ -148,6 +148,54 @@ TEST(Hadamard, FlushToZeroFlushesSubnormalOperands) {
   EXPECT_EQ(w[0], 0x1p-129f);
 }
 
+// A second, deliberately plain implementation of §13's order: per element
+// pair for the radix-2 stages, per (j, c) row sum for the base matrix.
+std::vector<float> documented_order(std::vector<float> v, HadamardSize s, Denormals d) {
+  const int m = s.pow2;
+  auto add = [d](float a, float b) { return ftz_if(ftz_if(a, d) + ftz_if(b, d), d); };
+  auto sub = [d](float a, float b) { return ftz_if(ftz_if(a, d) - ftz_if(b, d), d); };
+  for (int c = 0; c < s.base; ++c)
+    for (int half = 1; half < m; half *= 2)
+      for (int j = 0; j < m; ++j)
+        if ((j & half) == 0) {
+          const float a = v[static_cast<std::size_t>(c * m + j)], b = v[static_cast<std::size_t>(c * m + j + half)];
+          v[static_cast<std::size_t>(c * m + j)] = add(a, b);
+          v[static_cast<std::size_t>(c * m + j + half)] = sub(a, b);
+        }
+  std::vector<float> out = v;
+  for (int j = 0; j < m; ++j)
+    for (int c = 0; c < s.base; ++c) {
+      float acc = 0;
+      for (int c2 = 0; c2 < s.base; ++c2) {
+        const float x = v[static_cast<std::size_t>(c2 * m + j)];
+        const int e = hadamard_base(s.base)[static_cast<std::size_t>(c * s.base + c2)];
+        acc = c2 == 0 ? (e > 0 ? x : -x) : (e > 0 ? add(acc, x) : sub(acc, x));
+      }
+      out[static_cast<std::size_t>(c * m + j)] = acc;
+    }
+  return out;
+}
+
+TEST(Hadamard, Fp32BitIdenticalToThePlainDocumentedOrder) {
+  // Every finite FP16 magnitude is possible (subnormal halves included), and
+  // some FP32 subnormals, so the flush-to-zero path is exercised too.
+  std::mt19937 rng(17);
+  for (int n : {8, 12, 96, 1536, 5120, 8192}) {
+    const HadamardSize s = *hadamard_size(n);
+    std::vector<float> x(static_cast<std::size_t>(n));
+    for (float& v : x) v = fp16_to_fp32(static_cast<std::uint16_t>((rng() % 0x7C00u) | ((rng() & 1u) << 15)));
+    for (std::size_t i = 0; i < x.size(); i += 97) x[i] = std::bit_cast<float>(0x0000'1234u + static_cast<std::uint32_t>(i));
+    for (Denormals d : {Denormals::kPreserve, Denormals::kFlushToZero}) {
+      std::vector<float> got = x;
+      hadamard_fp32(got, s, d);
+      const std::vector<float> want = documented_order(x, s, d);
+      for (std::size_t i = 0; i < got.size(); ++i)
+        ASSERT_EQ(std::bit_cast<std::uint32_t>(got[i]), std::bit_cast<std::uint32_t>(want[i]))
+            << "n " << n << " element " << i << (d == Denormals::kFlushToZero ? " ftz" : "");
+    }
+  }
+}
+
 TEST(Hadamard, OrthonormalFormPreservesInnerProducts) {
   // The out_proj rotation relies on <T w, T y> = <w, y>; a transposed or
   // mis-scaled matrix breaks it (H12 is not symmetric).
