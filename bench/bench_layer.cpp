@@ -40,19 +40,10 @@ BENCHMARK(BM_SelectiveScanMamba130m)->Args({2048, 0})->Args({2048, 1})->Unit(ben
 void BM_Mamba2SsmMamba2_130m(benchmark::State& st) {
   const ModelShape m = bench::model_shape("mamba2-130m");
   const std::size_t H = static_cast<std::size_t>(m.nheads), P = static_cast<std::size_t>(m.headdim);
-  const std::size_t N = static_cast<std::size_t>(m.d_state), G = static_cast<std::size_t>(m.ngroups);
+  const std::size_t N = static_cast<std::size_t>(m.d_state);
   const std::size_t L = static_cast<std::size_t>(st.range(0));
   Rng rng(1);
-  Mamba2Ssm s;
-  s.nheads = m.nheads; s.headdim = m.headdim; s.ngroups = m.ngroups; s.d_state = m.d_state;
-  s.dt = random_qtensor(H, L, 0.02f, rng);
-  s.dt_bias.assign(H, -3.0f);
-  s.a_log = random_qtensor(H, 1, 2.77f / 127, rng, 0, 127);
-  s.b = random_qtensor(G * N, L, 1, rng).q;
-  s.c = random_qtensor(G * N, L, 1, rng).q;
-  s.b_scale.assign(G, 0.01f);
-  s.c_scale.assign(G, 0.01f);
-  s.d_skip = random_qtensor(H, 1, 1.0f / 127, rng);
+  const Mamba2Ssm s = random_mamba2_ssm(m.nheads, m.headdim, m.ngroups, m.d_state, L, -3.0, rng);
   FloatTensor x({H * P, L});
   for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
   SsmPolicy p{false};

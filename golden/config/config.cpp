@@ -144,9 +144,8 @@ DualScaleSpec parse_dual(YamlMap& s) {
 }  // namespace
 
 std::string hadamard_unsupported(const ModelShape& model) {
-  if (hadamard_size(model.d_inner)) return {};
-  return "d_inner = " + std::to_string(model.d_inner) +
-         " is not 12*2^k, 40*2^k or 2^k (the online Hadamard's sizes); set layer.out_proj_hadamard: false";
+  const std::string problem = hadamard_size_problem(model.d_inner);
+  return problem.empty() ? problem : "d_inner = " + problem + "; set layer.out_proj_hadamard: false";
 }
 
 LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape& model) {

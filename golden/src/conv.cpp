@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "mambahw/exp_unit.hpp"
+#include "vector_clones.hpp"
 
 namespace mambahw {
 
@@ -54,9 +55,7 @@ namespace {
 // conv_pre_activation(kPrefill, kPreserve) for tokens [first, len) of one
 // channel: the same exact integer tap sum and the same single fma, written
 // so the compiler vectorises it.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void prefill_pre_activations(const std::int8_t* w, const std::int8_t* xr, int width,
                              ConvChannelConsts c, std::size_t first, std::size_t len, float* yr) {
   for (std::size_t t = first; t < len; ++t) {

@@ -3,9 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <optional>
-#include <stdexcept>
-#include <string>
 
 #include "mambahw/hadamard.hpp"
 
@@ -112,10 +109,9 @@ Roofline roofline(const ModelShape& m, const HardwareConfig& hw, int seq_len, bo
                      (D * L * ssm_input_bits / 8.0 + D * L + 2 * m.bc_channels() * L + 2 * D * L) / bpc});
   }
   if (out_proj_hadamard) {
-    const std::optional<HadamardSize> s = hadamard_size(m.d_inner);
-    if (!s) throw std::invalid_argument("roofline: no online Hadamard of size d_inner " + std::to_string(m.d_inner));
     r.ops.push_back({"hadamard+quantize", "hadamard_unit",
-                     L * static_cast<double>(hadamard_adds(*s)) / hw.hadamard.adders, (2 * D * L + D * L) / bpc});
+                     L * static_cast<double>(hadamard_adds(require_hadamard_size(m.d_inner))) / hw.hadamard.adders,
+                     (2 * D * L + D * L) / bpc});
   }
   gemm("out_proj", D, m.d_model, 2);
   for (const RooflineOp& o : r.ops) r.cycles += o.cycles();

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include "vector_clones.hpp"
+
 namespace mambahw {
 
 namespace {
@@ -47,9 +49,7 @@ float exp_unit(float x, Denormals d) {
 // round_to_integral for |x*log2e| < 2^22, and 2^k is exact for k in
 // [-126, 127]); every other input is recomputed by the scalar exp_unit.
 // The x86-64 build carries an AVX2+FMA clone chosen at load time.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void exp_unit_batch(const float* x, float* y, std::size_t n) {
   // The range test on the bit pattern (integer compares vectorise without
   // raising FP exceptions): x in [-87, 88], NaN excluded.
@@ -91,9 +91,7 @@ float silu(float y, const NumericsPolicy& p) {
 namespace {
 // SiLU's tail, y / (1 + e) or y * (1 / (1 + e)), with subnormals preserved:
 // the same operations as silu() in the same order, so the same bits.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void silu_tail(const float* y, const float* e, float* out, std::size_t n, bool divide) {
   const float nan = float_of(kFp32CanonicalNan);
   if (divide) {

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace mambahw {
 
@@ -58,6 +59,16 @@ std::optional<HadamardSize> hadamard_size(int n) {
   }
   if (is_pow2(n)) return HadamardSize{1, n};
   return std::nullopt;
+}
+
+std::string hadamard_size_problem(int n) {
+  if (hadamard_size(n)) return {};
+  return std::to_string(n) + " is not 12*2^k, 40*2^k or 2^k (the online Hadamard's sizes)";
+}
+
+HadamardSize require_hadamard_size(int d_inner) {
+  if (const std::optional<HadamardSize> s = hadamard_size(d_inner)) return *s;
+  throw std::invalid_argument("out_proj Hadamard: d_inner = " + hadamard_size_problem(d_inner));
 }
 
 const std::vector<std::int8_t>& hadamard_base(int base) {
@@ -154,8 +165,7 @@ std::int64_t hadamard_quantize(std::span<const float> x, std::span<std::int8_t> 
   std::int64_t overflow = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const float scaled = fmul(v[i], multiplier, p.denormals);
-    const float r = round_to_integral(scaled, p.rounding);
-    overflow += r > static_cast<float>(kInt8Range.qmax) || r < static_cast<float>(kInt8Range.qmin);
+    overflow += rounds_out_of_range(scaled, p.rounding);
     q[i] = static_cast<std::int8_t>(code_of_scaled(scaled, np, kInt8Range));
   }
   return overflow;

@@ -72,10 +72,7 @@ Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r, std::i
   for (size_t i = 0; i < x.size(); ++i) {
     const float v = scaled_value(x(i), scale, inv, p);
     q(i) = static_cast<std::int8_t>(code_of_scaled(v, p, kInt8Range));
-    if (saturated) {
-      const float rv = round_to_integral(v, r);
-      *saturated += rv > static_cast<float>(kInt8Range.qmax) || rv < static_cast<float>(kInt8Range.qmin);
-    }
+    if (saturated) *saturated += rounds_out_of_range(v, r);
   }
   return q;
 }
@@ -128,11 +125,7 @@ FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
 // The transform's size for d_inner when the scheme turns the Hadamard on.
 std::optional<HadamardSize> out_proj_hadamard_size(const QuantizedLayer& q) {
   if (!q.policy.out_proj_hadamard) return std::nullopt;
-  const std::optional<HadamardSize> s = hadamard_size(q.shape.d_inner);
-  if (!s)
-    throw std::invalid_argument("out_proj Hadamard: d_inner = " + std::to_string(q.shape.d_inner) +
-                                " is not 12·2^k, 40·2^k or 2^k");
-  return s;
+  return require_hadamard_size(q.shape.d_inner);
 }
 
 // Each row through the orthonormal transform in double, rounded once to FP32.
@@ -397,10 +390,7 @@ std::int64_t count_saturated(const FloatTensor& y, std::span<const float> scales
   std::int64_t n = 0;
   for (int c = 0; c < rows_; ++c) {
     const float s = scales[sz(c)], inv = reciprocal(s);
-    for (size_t t = 0; t < y.dim(1); ++t) {
-      const float r = round_to_integral(scaled_value(y(sz(c), t), s, inv, np), np.rounding);
-      n += r > 127.0f || r < -128.0f;
-    }
+    for (size_t t = 0; t < y.dim(1); ++t) n += rounds_out_of_range(scaled_value(y(sz(c), t), s, inv, np), np.rounding);
   }
   return n;
 }

@@ -66,6 +66,11 @@ std::int32_t code_of_scaled(float v, const NumericsPolicy& p, CodeRange r) {
   return static_cast<std::int32_t>(q);
 }
 
+bool rounds_out_of_range(float v, Rounding mode, CodeRange r) {
+  const float q = round_to_integral(v, mode);
+  return q > static_cast<float>(r.qmax) || q < static_cast<float>(r.qmin);
+}
+
 std::int32_t quantize(float x, float scale, float inv_scale, const NumericsPolicy& p,
                       CodeRange r) {
   return code_of_scaled(scaled_value(x, scale, inv_scale, p), p, r);

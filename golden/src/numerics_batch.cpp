@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "mambahw/numerics.hpp"
+#include "vector_clones.hpp"
 
 namespace mambahw {
 
@@ -36,9 +37,7 @@ float round_magnitude(float a) {
 }
 
 template <Rounding R, QuantizeOp Op>
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void quantize_kernel(const float* x, float scale, float inv_scale, std::int8_t* out,
                      std::size_t n, float qmin, float qmax) {
   for (std::size_t i = 0; i < n; ++i) {
@@ -85,9 +84,7 @@ void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* o
 // to 10 bits (RNE) in the normal half range, to a multiple of 2^-24 below it
 // ((|x| + 0.75) - 0.75 rounds there exactly: 0.75's ulp is 2^-24), Inf from
 // 65520 up, and the canonical NaN for every NaN.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void fp16_round_batch(const float* x, float* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t b = std::bit_cast<std::uint32_t>(x[i]);

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "mambahw/exp_unit.hpp"
+#include "vector_clones.hpp"
 
 namespace mambahw {
 
@@ -53,9 +54,7 @@ float log1p_unit(float v, Denormals d) {
 
 // The main path of log1p_unit as selects instead of branches; inputs it does
 // not cover (NaN, v <= -1, Inf, |v| < 2^-24) are recomputed by the scalar unit.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void log1p_unit_batch(const float* v, float* y, std::size_t n) {
   auto covered = [](float x) { return x > -1.0f && x < std::numeric_limits<float>::infinity() && std::fabs(x) >= 0x1p-24f; };
   for (std::size_t i = 0; i < n; ++i) {
@@ -209,9 +208,7 @@ struct Mamba1Scratch {
 };
 
 // Δ = softplus(sΔ·qΔ + bias), Δ·u and D·u of one channel.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* qdelta, float sdelta, float db,
                              float dv, bool threshold, std::size_t lane, Mamba1Scratch& w) {
   float* pre = w.pre.data();
@@ -237,9 +234,7 @@ void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* q
 
 // Tokens [t0, t0 + T) of the recurrence for the kLanes channels: dA = exp(-(Δ·e_n)),
 // dB·u = B·(Δ·u), state = fma(dA, state, dB·u), out = fma(state_n, C_n, out) over n.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void mamba1_lanes_chunk(std::size_t t0, std::size_t T, std::size_t N, const float* e_n /* [N][kLanes] */,
                         const float* bf /* [t][n] */, const float* cf /* [t][n] */, Mamba1Scratch& w) {
   const float* dl = w.dl.data();
@@ -275,9 +270,7 @@ void mamba1_lanes_chunk(std::size_t t0, std::size_t T, std::size_t N, const floa
 }
 
 // y = fp16(out · z · 1/(1 + exp(-z))) of one channel.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void mamba1_channel_gate(std::size_t lane, std::size_t L, const std::int8_t* qz, float sz, bool gate_divide,
                          Mamba1Scratch& w, float* y) {
   float* x = w.x.data();
@@ -381,9 +374,7 @@ namespace {
 // vector lanes; each lane performs exactly the general path's operations in
 // its order (the sum over the state index n stays sequential per channel).
 // xt, yt: [L][P]; bdt, cf: [L][N]; h: [N][P] scratch; acc: [P] scratch.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v3", "default")))
-#endif
+MAMBAHW_VECTOR_CLONES
 void mamba2_head_lanes(const float* __restrict xt, const float* __restrict dA, const float* __restrict bdt,
                        const float* __restrict cf, float dv, std::size_t L, std::size_t P, std::size_t N,
                        float* __restrict h, float* __restrict acc, float* __restrict yt) {

@@ -1,8 +1,6 @@
 #include "mambahw/model/accelerator.hpp"
 
 #include <cmath>
-#include <stdexcept>
-#include <string>
 
 #include "mambahw/hadamard.hpp"
 
@@ -39,13 +37,15 @@ std::uint64_t Accelerator::tensor(const std::string& name, std::int64_t bytes) {
   return map_.allocate(name, static_cast<std::uint64_t>(bytes));
 }
 
+Cycles Accelerator::now_cycles() const { return static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5); }
+
 void Accelerator::op(const std::string& name, const std::string& unit, Cycles start) {
-  const auto now = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  const auto now = now_cycles();
   report_.ops.push_back({name, unit, start, now - start});
 }
 
 GemmRun Accelerator::gemm(const std::string& name, GemmShape g, const std::string& in, const std::string& out) {
-  const auto start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  const auto start = now_cycles();
   const std::uint64_t w = tensor("w_" + name, (g.k * g.n * g.weight_bits + 7) / 8);
   const Placement pin{true, tensor(in, g.m * g.k * g.in_bytes)};
   const Placement pout{true, tensor(out, g.m * g.n * g.out_bytes)};
@@ -118,14 +118,14 @@ void Accelerator::run_mamba1() {
   tensor("w_conv", d * (m.d_conv + 9));
   tensor("u_int8", l * d);
   if (dual_bits_ > 0) tensor("u_dual", (l * d * dual_bits_ + 7) / 8);
-  Cycles start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  Cycles start = now_cycles();
   conv_.run(conv_job(static_cast<int>(d)));
   op("conv1d+silu+quantize", "conv_unit", start);
   gemm("x_proj", {l, d, m.dt_rank + 2 * n, 8, 1, 1}, "u_int8", "dbc");
   map_.allocate("bc", static_cast<std::uint64_t>(l * 2 * n));
   gemm("dt_proj", {l, m.dt_rank, d, 8, 1, 1}, "dbc", "delta");
   tensor("y", l * d * 2);
-  start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  start = now_cycles();
   ssm_.run(ssm_job(static_cast<double>(n), 1.0));
   op("selective_scan", "ssm_core", start);
   out_proj(8, 1);
@@ -144,11 +144,11 @@ void Accelerator::run_mamba2() {
   tensor("u_int8", l * m.conv_channels());
   map_.allocate("bc", static_cast<std::uint64_t>(l * 2 * m.bc_channels()));
   if (dual_bits_ > 0) tensor("u_dual", (l * d * dual_bits_ + 7) / 8);
-  Cycles start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  Cycles start = now_cycles();
   conv_.run(conv_job(m.conv_channels()));
   op("conv1d+silu+quantize", "conv_unit", start);
   tensor("y", l * d * 2);
-  start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  start = now_cycles();
   ssm_.run(ssm_job(1.0 / m.headdim, 1.0 / m.headdim));  // dt, exp(dt*A) per head
   op("ssd_scan+norm", "ssm_core", start);
   events_.add("fp32_mul", 4 * l * d);  // gated RMSNorm: z gate, square, scale, weight
@@ -164,15 +164,13 @@ void Accelerator::out_proj(int weight_bits, int plain_in_bytes) {
     gemm("out_proj", {l, d, m.d_model, weight_bits, 1, plain_in_bytes}, "y", "out");
     return;
   }
-  const std::optional<HadamardSize> s = hadamard_size(m.d_inner);
-  if (!s) throw std::invalid_argument("out_proj Hadamard: unsupported d_inner " + std::to_string(m.d_inner));
   HadamardJob j;
   j.len = len_;
   j.n = m.d_inner;
-  j.adds_per_token = hadamard_adds(*s);
+  j.adds_per_token = hadamard_adds(require_hadamard_size(m.d_inner));
   j.y = map_.base("y");
   j.out = tensor("y_h", l * d);
-  const Cycles start = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  const Cycles start = now_cycles();
   hadamard_.run(j);
   op("hadamard+quantize", "hadamard_unit", start);
   gemm("out_proj", {l, d, m.d_model, weight_bits, 1, 1}, "y_h", "out");
@@ -192,7 +190,7 @@ void Accelerator::finish() {
   r.hardware = hw_.name;
   r.seq_len = len_;
   r.clock_mhz = hw_.clock_mhz;
-  r.cycles = static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5);
+  r.cycles = now_cycles();
   r.latency_ns = static_cast<double>(r.cycles) * hw_.cycle_ns();
   r.gemms = gemm_.runs();
   auto unit = [&](const std::string& name, const UnitStats& s) {

@@ -177,17 +177,8 @@ TEST(Mamba1Scan, MatchesDoubleReferenceWithinFp16Rounding) {
 
 TEST(Mamba2Ssm, MatchesDoubleReference) {
   Rng rng(9);
-  Mamba2Ssm s;
-  s.nheads = 4; s.headdim = 3; s.ngroups = 2; s.d_state = 8;
   const std::size_t L = 150, H = 4, P = 3, N = 8, G = 2;
-  s.dt = random_qtensor(H, L, 0.02f, rng);
-  for (std::size_t h = 0; h < H; ++h) s.dt_bias.push_back(fp16_to_fp32(fp32_to_fp16(static_cast<float>(-4.0 + rng.uniform()))));
-  s.a_log = random_qtensor(H, 1, 2.77f / 127, rng, 0, 127);
-  s.b = random_qtensor(G * N, L, 1, rng).q;
-  s.c = random_qtensor(G * N, L, 1, rng).q;
-  s.b_scale = {0.01f, 0.02f};
-  s.c_scale = {0.015f, 0.01f};
-  s.d_skip = random_qtensor(H, 1, 1.0f / 127, rng);
+  const Mamba2Ssm s = random_mamba2_ssm(4, 3, 2, 8, L, -4.0, rng);
   FloatTensor x({H * P, L});
   for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
   const FloatTensor y = mamba2_ssm(x, s, {false});
@@ -241,17 +232,8 @@ TEST(Mamba1Scan, FastPathBitIdenticalToGeneralPath) {
 // bit for bit. headdim 11 leaves a remainder after 8-wide vectors.
 TEST(Mamba2Ssm, LanePathBitIdenticalToGeneralPath) {
   Rng rng(23);
-  Mamba2Ssm s;
-  s.nheads = 4; s.headdim = 11; s.ngroups = 2; s.d_state = 16;
-  const std::size_t L = 200, H = 4, P = 11, N = 16, G = 2;
-  s.dt = random_qtensor(H, L, 0.02f, rng);
-  for (std::size_t h = 0; h < H; ++h) s.dt_bias.push_back(fp16_to_fp32(fp32_to_fp16(static_cast<float>(-3.0 + rng.uniform()))));
-  s.a_log = random_qtensor(H, 1, 2.77f / 127, rng, 0, 127);
-  s.b = random_qtensor(G * N, L, 1, rng).q;
-  s.c = random_qtensor(G * N, L, 1, rng).q;
-  s.b_scale = {0.01f, 0.02f};
-  s.c_scale = {0.015f, 0.01f};
-  s.d_skip = random_qtensor(H, 1, 1.0f / 127, rng);
+  const std::size_t L = 200, H = 4, P = 11;
+  const Mamba2Ssm s = random_mamba2_ssm(4, 11, 2, 16, L, -3.0, rng);
   FloatTensor x({H * P, L});
   for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
   for (bool threshold : {true, false}) {

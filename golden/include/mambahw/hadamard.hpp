@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "mambahw/numerics.hpp"
@@ -24,6 +25,14 @@ struct HadamardSize {
   friend bool operator==(const HadamardSize&, const HadamardSize&) = default;
 };
 std::optional<HadamardSize> hadamard_size(int n);
+
+// "" when n has a transform, else why not: "<n> is not 12*2^k, 40*2^k or 2^k
+// (the online Hadamard's sizes)". The one wording for configs and errors.
+std::string hadamard_size_problem(int n);
+
+// The transform of out_proj's input, d_inner wide; std::invalid_argument
+// naming d_inner when there is none.
+HadamardSize require_hadamard_size(int d_inner);
 
 // The base matrix, row-major, entries ±1 (base 1: {+1}).
 //   12: Paley construction I over GF(11) in normalised form,

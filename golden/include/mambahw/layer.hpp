@@ -69,7 +69,7 @@ struct LayerPolicy {
   int weight_group = 0;          // 0: per output channel; INT4 Quamba2: 128
   RequantPolicy gemm;
   SsmPolicy ssm;
-  Rounding act_rounding = Rounding::kHalfAwayFromZero;  // layer input and out_proj input quantizers (roundf)
+  Rounding act_rounding = Rounding::kHalfAwayFromZero;  // layer input quantizer, and out_proj input without the Hadamard (roundf)
   float rms_eps = 1e-5f;
   ConvOrder conv_order = ConvOrder::kPrefill;
   std::optional<HadamardQuantPolicy> out_proj_hadamard;  // set: the online Hadamard quantizes out_proj's input

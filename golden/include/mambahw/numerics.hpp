@@ -82,6 +82,10 @@ float scaled_value(float x, float scale, float inv_scale, const NumericsPolicy& 
 // NaN -> 0; round under p.rounding; then saturate (+-Inf -> qmax/qmin) or wrap.
 std::int32_t code_of_scaled(float v, const NumericsPolicy& p, CodeRange r);
 
+// Whether an already scaled value rounds, under `mode`, to an integer outside
+// r: the codes a saturating quantizer clips and a wrapping one wraps (NaN: no).
+bool rounds_out_of_range(float v, Rounding mode, CodeRange r = kInt8Range);
+
 // The full quantizer: code_of_scaled(scaled_value(x, scale, inv_scale)).
 // `inv_scale` must be reciprocal(scale) (the value the hardware's scale
 // register holds); `scale` is only read by QuantizeOp::kDivide.

@@ -52,6 +52,14 @@ float quantize_absmax_int8(std::span<const float> w, std::span<std::int8_t> q);
 // scale (SSM-core stimulus for tests and benchmarks).
 QTensor random_qtensor(std::size_t rows, std::size_t cols, float scale, Rng& rng, int lo = -128, int hi = 127);
 
+// A Mamba2 SSM's quantized operands for tests and benchmarks, drawn in this
+// order: Δ codes (scale 0.02), dt_bias as FP16 values uniform in
+// [dt_bias_low, dt_bias_low + 1), A_log codes in [0, 127] (scale 2.77/127),
+// B and C codes (group scales 0.01, 0.02, ... and 0.015, 0.01, ...), D codes
+// (scale 1/127). The SSM input x is the caller's.
+Mamba2Ssm random_mamba2_ssm(int nheads, int headdim, int ngroups, int d_state, std::size_t len, double dt_bias_low,
+                            Rng& rng);
+
 // INT8 quantization of an FP32 tensor per segment of rows (the in_proj output
 // quantizer), half to even, saturating. If `scales` holds one scale per
 // segment they are used; otherwise min-max scales are computed and stored.

@@ -71,6 +71,7 @@ class Accelerator : public sc_core::sc_module {
   void out_proj(int weight_bits, int plain_in_bytes);
   std::uint64_t tensor(const std::string& name, std::int64_t bytes);
   void op(const std::string& name, const std::string& unit, Cycles start);
+  Cycles now_cycles() const;  // the simulation time in this clock's cycles
   void finish();
 
   const Config& cfg_;
