@@ -167,6 +167,8 @@ LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape
       one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
   d.hadamard.overflow = *parse_overflow(l.optional<std::string>(
       "hadamard_overflow", std::string(to_string(d.hadamard.overflow)), one_of({"wrap", "saturate"})));
+  d.hadamard.denormals = *parse_denormals(l.optional<std::string>(
+      "hadamard_denormals", std::string(to_string(d.hadamard.denormals)), one_of({"preserve", "flush_to_zero"})));
   l.finish();
   return d;
 }
@@ -177,6 +179,7 @@ QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
   const std::string base = s.required<std::string>("base", one_of({"quamba1", "quamba2"}));
   q.base = base == "quamba2" ? SchemeBase::kQuamba2 : SchemeBase::kQuamba1;
   if (auto n = s.maybe_section("numerics")) q.numerics = parse_numerics(*n);
+  q.layer.hadamard.denormals = q.numerics.denormals;  // unless layer.hadamard_denormals says otherwise
   if (auto conv = s.maybe_section("conv")) {
     q.conv_order = *parse_conv_order(conv->optional<std::string>("order", "prefill", one_of({"prefill", "decode"})));
     conv->finish();

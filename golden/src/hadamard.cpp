@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace mambahw {
 
@@ -12,39 +13,102 @@ namespace {
 
 bool is_pow2(int n) { return n > 0 && (n & (n - 1)) == 0; }
 
-// Legendre symbol of a mod p (p an odd prime): +1 for a nonzero square, -1 otherwise, 0 for 0.
-int legendre(int a, int p) {
-  a = ((a % p) + p) % p;
-  if (a == 0) return 0;
-  for (int x = 1; x < p; ++x)
-    if (x * x % p == a) return 1;
-  return -1;
-}
+// The base matrices, row by row ('+' = +1, '-' = -1), exactly as the kernel
+// applies them: the tables of csrc/hadamard/code_gen.py in Quamba (commit
+// c474646) and Dao-AILab/fast-hadamard-transform (commit d1a56ee), from which
+// fast_hadamard_transform_special.h's hadamard_mult_thread_{12,28,40} are
+// generated. tb/data/hadamard_kernel holds the same kernels' outputs.
+//   12: had_12_paley (Paley construction II, q = 5; first row +-++++++++++)
+//   28: had_28_will  (Williamson)
+//   40: had_40_tpal  (two-circulant Paley)
+constexpr std::string_view kHad12 =
+      "+-++++++++++"
+      "--+-+-+-+-+-"
+      "+++-++----++"
+      "+---+--+-++-"
+      "+++++-++----"
+      "+-+---+--+-+"
+      "++--+++-++--"
+      "+--++---+--+"
+      "++----+++-++"
+      "+--+-++---+-"
+      "++++----+++-"
+      "+-+--+-++---";
+constexpr std::string_view kHad28 =
+      "+------++----++-+--+-+--++--"
+      "-+-----+++-----+-+--+-+--++-"
+      "--+-----+++---+-+-+----+--++"
+      "---+-----+++---+-+-+-+--+--+"
+      "----+-----+++---+-+-+++--+--"
+      "-----+-----++++--+-+--++--+-"
+      "------++----++-+--+-+--++--+"
+      "--++++-+-------++--+++-+--+-"
+      "---++++-+-----+-++--+-+-+--+"
+      "+---+++--+----++-++--+-+-+--"
+      "++---++---+----++-++--+-+-+-"
+      "+++---+----+----++-++--+-+-+"
+      "++++--------+-+--++-++--+-+-"
+      "-++++--------+++--++--+--+-+"
+      "-+-++-++--++--+--------++++-"
+      "+-+-++--+--++--+--------++++"
+      "-+-+-++--+--++--+----+---+++"
+      "+-+-+-++--+--+---+---++---++"
+      "++-+-+-++--+------+--+++---+"
+      "-++-+-+-++--+------+-++++---"
+      "+-++-+---++--+------+-++++--"
+      "-++--++-+-++-+++----++------"
+      "+-++--++-+-++-+++-----+-----"
+      "++-++---+-+-++-+++-----+----"
+      "-++-++-+-+-+-+--+++-----+---"
+      "--++-++++-+-+----+++-----+--"
+      "+--++-+-++-+-+----+++-----+-"
+      "++--++-+-++-+-+----++------+";
+constexpr std::string_view kHad40 =
+      "+-------------------+-------------------"
+      "++-++----+-+-++++--+++-++----+-+-++++--+"
+      "+++-++----+-+-++++--+++-++----+-+-++++--"
+      "+-++-++----+-+-++++-+-++-++----+-+-++++-"
+      "+--++-++----+-+-+++++--++-++----+-+-++++"
+      "++--++-++----+-+-+++++--++-++----+-+-+++"
+      "+++--++-++----+-+-+++++--++-++----+-+-++"
+      "++++--++-++----+-+-+++++--++-++----+-+-+"
+      "+++++--++-++----+-+-+++++--++-++----+-+-"
+      "+-++++--++-++----+-++-++++--++-++----+-+"
+      "++-++++--++-++----+-++-++++--++-++----+-"
+      "+-+-++++--++-++----++-+-++++--++-++----+"
+      "++-+-++++--++-++----++-+-++++--++-++----"
+      "+-+-+-++++--++-++---+-+-+-++++--++-++---"
+      "+--+-+-++++--++-++--+--+-+-++++--++-++--"
+      "+---+-+-++++--++-++-+---+-+-++++--++-++-"
+      "+----+-+-++++--++-+++----+-+-++++--++-++"
+      "++----+-+-++++--++-+++----+-+-++++--++-+"
+      "+++----+-+-++++--++-+++----+-+-++++--++-"
+      "+-++----+-+-++++--+++-++----+-+-++++--++"
+      "+--------------------+++++++++++++++++++"
+      "++-++----+-+-++++--+--+--++++-+-+----++-"
+      "+++-++----+-+-++++-----+--++++-+-+----++"
+      "+-++-++----+-+-++++--+--+--++++-+-+----+"
+      "+--++-++----+-+-++++-++--+--++++-+-+----"
+      "++--++-++----+-+-+++--++--+--++++-+-+---"
+      "+++--++-++----+-+-++---++--+--++++-+-+--"
+      "++++--++-++----+-+-+----++--+--++++-+-+-"
+      "+++++--++-++----+-+------++--+--++++-+-+"
+      "+-++++--++-++----+-+-+----++--+--++++-+-"
+      "++-++++--++-++----+---+----++--+--++++-+"
+      "+-+-++++--++-++----+-+-+----++--+--++++-"
+      "++-+-++++--++-++------+-+----++--+--++++"
+      "+-+-+-++++--++-++----+-+-+----++--+--+++"
+      "+--+-+-++++--++-++---++-+-+----++--+--++"
+      "+---+-+-++++--++-++--+++-+-+----++--+--+"
+      "+----+-+-++++--++-++-++++-+-+----++--+--"
+      "++----+-+-++++--++-+--++++-+-+----++--+-"
+      "+++----+-+-++++--++----++++-+-+----++--+"
+      "+-++----+-+-++++--++-+--++++-+-+----++--";
 
-// Paley construction I for a prime p ≡ 3 (mod 4), normalised so that the
-// first column is all +1 and the first row is +1 then -1.
-std::vector<std::int8_t> paley(int p) {
-  const int n = p + 1;
-  std::vector<std::int8_t> h(static_cast<std::size_t>(n * n));
-  auto at = [&](int r, int c) -> std::int8_t& { return h[static_cast<std::size_t>(r * n + c)]; };
-  at(0, 0) = 1;
-  for (int c = 1; c < n; ++c) at(0, c) = -1;
-  for (int i = 0; i < p; ++i) {
-    at(i + 1, 0) = 1;
-    for (int j = 0; j < p; ++j) at(i + 1, j + 1) = static_cast<std::int8_t>(i == j ? 1 : -legendre(j - i, p));
-  }
-  return h;
-}
-
-std::vector<std::int8_t> kron_h2(const std::vector<std::int8_t>& a, int m) {
-  const int n = 2 * m;
-  std::vector<std::int8_t> h(static_cast<std::size_t>(n * n));
-  for (int r = 0; r < n; ++r)
-    for (int c = 0; c < n; ++c) {
-      const int sign = (r >= m && c >= m) ? -1 : 1;
-      h[static_cast<std::size_t>(r * n + c)] =
-          static_cast<std::int8_t>(sign * a[static_cast<std::size_t>((r % m) * m + c % m)]);
-    }
+std::vector<std::int8_t> parse_base(std::string_view rows, int n) {
+  assert(rows.size() == static_cast<std::size_t>(n * n));
+  std::vector<std::int8_t> h(rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) h[i] = rows[i] == '+' ? 1 : -1;
   return h;
 }
 
@@ -52,7 +116,7 @@ std::vector<std::int8_t> kron_h2(const std::vector<std::int8_t>& a, int m) {
 
 std::optional<HadamardSize> hadamard_size(int n) {
   if (n <= 0) return std::nullopt;
-  for (int base : {12, 40}) {
+  for (int base : {12, 40, 28}) {  // Quamba's get_qhad_fn order; 28 only where neither 12 nor 40 divides
     if (n % base != 0) continue;
     if (!is_pow2(n / base)) return std::nullopt;
     return HadamardSize{base, n / base};
@@ -63,7 +127,7 @@ std::optional<HadamardSize> hadamard_size(int n) {
 
 std::string hadamard_size_problem(int n) {
   if (hadamard_size(n)) return {};
-  return std::to_string(n) + " is not 12*2^k, 40*2^k or 2^k (the online Hadamard's sizes)";
+  return std::to_string(n) + " is not 12*2^k, 40*2^k, 28*2^k or 2^k (the online Hadamard's sizes)";
 }
 
 HadamardSize require_hadamard_size(int d_inner) {
@@ -73,13 +137,15 @@ HadamardSize require_hadamard_size(int d_inner) {
 
 const std::vector<std::int8_t>& hadamard_base(int base) {
   static const std::vector<std::int8_t> h1{1};
-  static const std::vector<std::int8_t> h12 = paley(11);
-  static const std::vector<std::int8_t> h40 = kron_h2(paley(19), 20);
+  static const std::vector<std::int8_t> h12 = parse_base(kHad12, 12);
+  static const std::vector<std::int8_t> h28 = parse_base(kHad28, 28);
+  static const std::vector<std::int8_t> h40 = parse_base(kHad40, 40);
   switch (base) {
     case 1: return h1;
     case 12: return h12;
+    case 28: return h28;
     case 40: return h40;
-    default: throw std::invalid_argument("hadamard_base: base must be 1, 12 or 40");
+    default: throw std::invalid_argument("hadamard_base: base must be 1, 12, 28 or 40");
   }
 }
 

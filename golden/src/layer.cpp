@@ -199,10 +199,7 @@ LayerPolicy layer_policy(const QuantScheme& s) {
   p.ssm = {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division};
   p.act_rounding = s.numerics.rounding;
   p.conv_order = s.conv_order;
-  if (s.layer.out_proj_hadamard) {
-    p.out_proj_hadamard = s.layer.hadamard;
-    p.out_proj_hadamard->denormals = s.numerics.denormals;
-  }
+  if (s.layer.out_proj_hadamard) p.out_proj_hadamard = s.layer.hadamard;
   return p;
 }
 

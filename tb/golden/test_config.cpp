@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <unistd.h>
 
 #include "mambahw/config.hpp"
+#include "mambahw/layer.hpp"
 
 namespace mambahw {
 namespace {
@@ -95,6 +97,16 @@ TEST_F(ConfigTest, OutProjHadamardSettingsAndSizes) {
   const Config c = load_config(write("top_h2.yaml", "model: m1.yaml\nscheme: qh.yaml\n"));
   EXPECT_EQ(c.scheme.layer.hadamard.rounding, Rounding::kHalfToEven);
   EXPECT_EQ(c.scheme.layer.hadamard.overflow, Overflow::kSaturate);
+  // The scale multiply's denormals follow numerics.denormals unless set.
+  EXPECT_EQ(c.scheme.layer.hadamard.denormals, Denormals::kPreserve);
+  write("qh_ftz.yaml", "name: q\nbase: quamba1\nnumerics:\n  denormals: flush_to_zero\n");
+  EXPECT_EQ(load_config(write("top_h4.yaml", "model: m1.yaml\nscheme: qh_ftz.yaml\n")).scheme.layer.hadamard.denormals,
+            Denormals::kFlushToZero);
+  write("qh_ftz2.yaml", "name: q\nbase: quamba1\nlayer:\n  hadamard_denormals: flush_to_zero\n");
+  const Config f = load_config(write("top_h5.yaml", "model: m1.yaml\nscheme: qh_ftz2.yaml\n"));
+  EXPECT_EQ(f.scheme.layer.hadamard.denormals, Denormals::kFlushToZero);
+  EXPECT_EQ(f.scheme.numerics.denormals, Denormals::kPreserve);
+  EXPECT_EQ(layer_policy(f.scheme).out_proj_hadamard->denormals, Denormals::kFlushToZero);
   write("qh_bad.yaml", "name: q\nbase: quamba1\nlayer:\n  hadamard_overflow: clamp\n");
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: qh_bad.yaml\n"),
               HasSubstr("qh_bad.yaml:4:22: scheme.layer.hadamard_overflow"));
@@ -103,8 +115,8 @@ TEST_F(ConfigTest, OutProjHadamardSettingsAndSizes) {
   write("m_odd.yaml", "name: odd\narch: mamba1\nd_model: 500\nd_inner: 1000\nd_state: 16\nn_layer: 1\n");
   write("qh_on.yaml", "name: q\nbase: quamba1\nlayer:\n  out_proj_hadamard: true\n");
   EXPECT_THAT(error_of("model: m_odd.yaml\nscheme: qh_on.yaml\n"),
-              HasSubstr("qh_on.yaml:4:22: scheme.layer.out_proj_hadamard: d_inner = 1000 is not 12*2^k, 40*2^k or "
-                        "2^k (the online Hadamard's sizes); set layer.out_proj_hadamard: false"));
+              HasSubstr("qh_on.yaml:4:22: scheme.layer.out_proj_hadamard: d_inner = 1000 is not 12*2^k, 40*2^k, 28*2^k "
+                        "or 2^k (the online Hadamard's sizes); set layer.out_proj_hadamard: false"));
   EXPECT_THAT(error_of("model: m_odd.yaml\nscheme: q1.yaml\n"),
               HasSubstr("scheme.layer: out_proj_hadamard is on by default, but d_inner = 1000"));
   write("qh_off.yaml", "name: q\nbase: quamba1\nlayer:\n  out_proj_hadamard: false\n");
@@ -261,6 +273,15 @@ TEST(ShippedConfigs, LoadAndMatchPublishedShapes) {
   const Config b27 = load_config(root / "configs/mamba2-2.7b.yaml");
   EXPECT_EQ(b27.model.nheads, 80);
   EXPECT_EQ(b27.model.n_layer, 64);
+  // The CUDA-faithful scheme flushes the Hadamard's subnormal products and
+  // scans in the kernel's association.
+  const fs::path top = fs::temp_directory_path() / ("mambahw_qcuda_" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(top) << "model: " << (root / "configs/models/mamba-130m.yaml").string()
+                     << "\nscheme: " << (root / "configs/schemes/quamba1-cuda.yaml").string() << "\n";
+  const Config cuda = load_config(top);
+  fs::remove(top);
+  EXPECT_EQ(cuda.scheme.layer.hadamard.denormals, Denormals::kFlushToZero);
+  EXPECT_EQ(cuda.scheme.layer.scan_order, ScanOrder::kBlockScan);
   for (const auto& entry : fs::directory_iterator(root / "configs"))
     if (entry.path().extension() == ".yaml") {
       EXPECT_NO_THROW(load_config(entry.path())) << entry.path();

@@ -1,5 +1,6 @@
-// The online Hadamard before out_proj: the base matrices against rows derived
-// by hand from quadratic residues, the FP32 transform against an int64
+// The online Hadamard before out_proj: the base matrices against rows copied
+// by hand from the kernel's source (test_hadamard_kernel.cpp checks them
+// against the kernel's outputs), the FP32 transform against an int64
 // matrix-vector product, the summation order pinned on hand-derived ties,
 // orthonormality of the double form, and the INT8 conversion that wraps as
 // the GPU kernel's byte store does (quamba-arithmetic.md §8).
@@ -33,7 +34,12 @@ TEST(Hadamard, SizesQuambaSupports) {
   EXPECT_EQ(hadamard_size(40), (HadamardSize{40, 1}));
   EXPECT_EQ(hadamard_size(80), (HadamardSize{40, 2}));
   EXPECT_EQ(hadamard_size(1), (HadamardSize{1, 1}));
-  for (int n : {0, -4, 3, 20, 36, 100, 120, 1000, 12 * 3, 40 * 5}) EXPECT_FALSE(hadamard_size(n)) << n;
+  // 28 * 2^k: the kernel's 28N transform, where neither 12 nor 40 divides.
+  EXPECT_EQ(hadamard_size(28), (HadamardSize{28, 1}));
+  EXPECT_EQ(hadamard_size(3584), (HadamardSize{28, 128}));
+  // 12 and 40 are tried first, as Quamba's get_qhad_fn does: 84 = 12 * 7 and
+  // 280 = 40 * 7 are refused there, even though 28 divides them.
+  for (int n : {0, -4, 3, 20, 36, 84, 100, 120, 280, 1000, 12 * 3, 40 * 5, 28 * 3}) EXPECT_FALSE(hadamard_size(n)) << n;
 }
 
 TEST(Hadamard, AdditionCountByHand) {
@@ -45,8 +51,8 @@ TEST(Hadamard, AdditionCountByHand) {
   EXPECT_EQ(hadamard_adds(*hadamard_size(1)), 0);
 }
 
-TEST(Hadamard, BaseMatricesAreHadamardAndNormalised) {
-  for (int n : {12, 40}) {
+TEST(Hadamard, BaseMatricesAreHadamard) {
+  for (int n : {12, 28, 40}) {
     const std::vector<std::int8_t>& h = hadamard_base(n);
     ASSERT_EQ(h.size(), static_cast<std::size_t>(n * n));
     for (int r = 0; r < n; ++r)
@@ -56,23 +62,45 @@ TEST(Hadamard, BaseMatricesAreHadamardAndNormalised) {
           dot += h[static_cast<std::size_t>(r * n + c)] * h[static_cast<std::size_t>(r2 * n + c)];
         ASSERT_EQ(dot, r == r2 ? n : 0) << "H" << n << " rows " << r << ", " << r2;
       }
-    for (int r = 0; r < n; ++r) EXPECT_EQ(h[static_cast<std::size_t>(r * n)], 1) << "first column, row " << r;
   }
 }
 
-// Paley I over GF(11): squares mod 11 are {1, 3, 4, 5, 9}. Row i+1 is
-// [+1, then +1 on the diagonal and -legendre(j - i) elsewhere].
-// Row 1 (i = 0): j = 1..10 -> -(+,-,+,+,+,-,-,-,+,-) = - + - - - + + + - +.
-// Row 11 (i = 10): j = 0..9 -> -legendre(j + 1) = - + - - - + + + - +, then +1.
-// Over GF(19) the squares are {1, 4, 5, 6, 7, 9, 11, 16, 17}.
-TEST(Hadamard, RowsDerivedByHandFromQuadraticResidues) {
-  EXPECT_EQ(row_string(12, 0), "+-----------");
-  EXPECT_EQ(row_string(12, 1), "++-+---+++-+");
-  EXPECT_EQ(row_string(12, 11), "+-+---+++-++");
-  // H40 = [[H20, H20], [H20, -H20]]; H20 row 1 from the residues mod 19.
+// Rows typed by hand from the generated kernel, fast_hadamard_transform_special.h
+// (Quamba c474646): out[1] of hadamard_mult_thread_12 is
+// "- x[0] - x[1] + x[2] - x[3] + ..." and so on.
+TEST(Hadamard, RowsAreTheKernels) {
+  EXPECT_EQ(row_string(12, 0), "+-++++++++++");
+  EXPECT_EQ(row_string(12, 1), "--+-+-+-+-+-");
+  EXPECT_EQ(row_string(12, 11), "+-+--+-++---");
+  EXPECT_EQ(row_string(28, 0), "+------++----++-+--+-+--++--");
   EXPECT_EQ(row_string(40, 1), "++-++----+-+-++++--+" "++-++----+-+-++++--+");
   EXPECT_EQ(row_string(40, 20), "+-------------------" "-+++++++++++++++++++");
   EXPECT_EQ(row_string(40, 21), "++-++----+-+-++++--+" "--+--++++-+-+----++-");
+}
+
+// H40 is also H2 ⊗ H20 with H20 from Paley construction I over GF(19)
+// (squares {1, 4, 5, 6, 7, 9, 11, 16, 17}), normalised: a second derivation.
+TEST(Hadamard, Base40IsPaleyOverGf19TimesH2) {
+  auto legendre = [](int a) {
+    a = ((a % 19) + 19) % 19;
+    if (a == 0) return 0;
+    for (int x = 1; x < 19; ++x)
+      if (x * x % 19 == a) return 1;
+    return -1;
+  };
+  std::vector<int> h20(400);
+  for (int c = 0; c < 20; ++c) h20[static_cast<std::size_t>(c)] = c == 0 ? 1 : -1;
+  for (int i = 0; i < 19; ++i) {
+    h20[static_cast<std::size_t>((i + 1) * 20)] = 1;
+    for (int j = 0; j < 19; ++j) h20[static_cast<std::size_t>((i + 1) * 20 + j + 1)] = i == j ? 1 : -legendre(j - i);
+  }
+  const std::vector<std::int8_t>& h40 = hadamard_base(40);
+  for (int r = 0; r < 40; ++r)
+    for (int c = 0; c < 40; ++c) {
+      const int sign = (r >= 20 && c >= 20) ? -1 : 1;
+      ASSERT_EQ(h40[static_cast<std::size_t>(r * 40 + c)], sign * h20[static_cast<std::size_t>((r % 20) * 20 + c % 20)])
+          << r << ", " << c;
+    }
 }
 
 // A second implementation: the Kronecker product written out entry by entry
@@ -95,7 +123,7 @@ TEST(Hadamard, Fp32TransformEqualsTheMatrixOnSmallIntegers) {
   // FP32 transform is exact and must equal the int64 product exactly.
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> dist(-1023, 1023);
-  for (int n : {1, 2, 8, 12, 24, 96, 40, 80, 64, 1536, 5120}) {
+  for (int n : {1, 2, 8, 12, 24, 28, 96, 40, 80, 64, 1536, 3584, 5120}) {
     const HadamardSize s = *hadamard_size(n);
     std::vector<std::int64_t> xi(static_cast<std::size_t>(n));
     std::vector<float> v(static_cast<std::size_t>(n));
@@ -108,7 +136,7 @@ TEST(Hadamard, Fp32TransformEqualsTheMatrixOnSmallIntegers) {
 }
 
 TEST(Hadamard, EntryMatchesTheKroneckerProduct) {
-  for (int n : {12, 24, 40, 80, 16}) {
+  for (int n : {12, 24, 28, 40, 80, 16}) {
     const HadamardSize s = *hadamard_size(n);
     for (int c = 0; c < n; ++c) {
       std::vector<std::int64_t> e(static_cast<std::size_t>(n), 0);
@@ -120,12 +148,13 @@ TEST(Hadamard, EntryMatchesTheKroneckerProduct) {
 }
 
 TEST(Hadamard, Base12SumIsLeftToRight) {
-  // Row 0 of H12 is + - - ... : out[0] = x0 - x1 - x2 - ...
-  // x = [1, -2^-24, -2^-24, 0...]: 1 + 2^-24 is a tie and rounds to even (1),
+  // Row 0 of H12 is + - + + ... : out[0] = x0 - x1 + x2 + ...
+  // x = [1, -2^-24, 2^-24, 0...]: 1 + 2^-24 is a tie and rounds to even (1),
   // twice; the exact sum 1 + 2^-23 is what another order would give.
   std::vector<float> v(12, 0.0f);
   v[0] = 1.0f;
-  v[1] = v[2] = -0x1p-24f;
+  v[1] = -0x1p-24f;
+  v[2] = 0x1p-24f;
   hadamard_fp32(v, *hadamard_size(12));
   EXPECT_EQ(std::bit_cast<std::uint32_t>(v[0]), std::bit_cast<std::uint32_t>(1.0f));
 }
@@ -180,7 +209,7 @@ TEST(Hadamard, Fp32BitIdenticalToThePlainDocumentedOrder) {
   // Every finite FP16 magnitude is possible (subnormal halves included), and
   // some FP32 subnormals, so the flush-to-zero path is exercised too.
   std::mt19937 rng(17);
-  for (int n : {8, 12, 96, 1536, 5120, 8192}) {
+  for (int n : {8, 12, 28, 96, 1536, 3584, 5120, 8192}) {
     const HadamardSize s = *hadamard_size(n);
     std::vector<float> x(static_cast<std::size_t>(n));
     for (float& v : x) v = fp16_to_fp32(static_cast<std::uint16_t>((rng() % 0x7C00u) | ((rng() & 1u) << 15)));
@@ -201,7 +230,7 @@ TEST(Hadamard, OrthonormalFormPreservesInnerProducts) {
   // mis-scaled matrix breaks it (H12 is not symmetric).
   std::mt19937 rng(3);
   std::normal_distribution<double> g;
-  for (int n : {12, 40, 64, 1536}) {
+  for (int n : {12, 28, 40, 64, 1536}) {
     const HadamardSize s = *hadamard_size(n);
     std::vector<double> w(static_cast<std::size_t>(n)), y(w.size());
     for (std::size_t i = 0; i < w.size(); ++i) {
@@ -285,14 +314,15 @@ TEST(HadamardQuantize, WrapsAsTheGpuByteStore) {
 }
 
 TEST(HadamardQuantize, Base12OneHotAndNan) {
-  // Column 0 of H12 is all +1 as well; a NaN input converts to 0 everywhere.
+  // Column 0 of the kernel's H12 is + - + + ... + (only row 1 starts with -);
+  // a NaN input converts to 0 everywhere.
   const HadamardSize s = *hadamard_size(12);
   const float m = 0.5f;
   std::vector<float> x(12, 0.0f);
-  x[0] = 7.0f;  // 3.5 -> 4 (half away)
+  x[0] = 7.0f;  // +-3.5 -> +-4 (half away)
   std::vector<std::int8_t> q(12);
   hadamard_quantize(x, q, s, m, {});
-  for (std::int8_t v : q) EXPECT_EQ(v, 4);
+  for (std::size_t c = 0; c < q.size(); ++c) EXPECT_EQ(q[c], c == 1 ? -4 : 4) << c;
   x[0] = std::nanf("");
   hadamard_quantize(x, q, s, m, {});
   for (std::int8_t v : q) EXPECT_EQ(v, 0);

@@ -17,28 +17,30 @@
 namespace mambahw {
 
 // n = base · 2^k, the sizes Quamba's transform supports: base 12 when
-// 12 divides n, else base 40 when 40 divides n, else a power of two (base 1).
+// 12 divides n, else base 40 when 40 divides n (QHadamard's get_qhad_fn),
+// else base 28 when 28 divides n (the kernel's fast_hadamard_transform_28N,
+// which QHadamard never dispatches), else a power of two (base 1).
 struct HadamardSize {
-  int base = 1;  // 1, 12 or 40
+  int base = 1;  // 1, 12, 28 or 40
   int pow2 = 1;  // 2^k
   int n() const { return base * pow2; }
   friend bool operator==(const HadamardSize&, const HadamardSize&) = default;
 };
 std::optional<HadamardSize> hadamard_size(int n);
 
-// "" when n has a transform, else why not: "<n> is not 12*2^k, 40*2^k or 2^k
-// (the online Hadamard's sizes)". The one wording for configs and errors.
+// "" when n has a transform, else why not: "<n> is not 12*2^k, 40*2^k, 28*2^k
+// or 2^k (the online Hadamard's sizes)". The one wording for configs and errors.
 std::string hadamard_size_problem(int n);
 
 // The transform of out_proj's input, d_inner wide; std::invalid_argument
 // naming d_inner when there is none.
 HadamardSize require_hadamard_size(int d_inner);
 
-// The base matrix, row-major, entries ±1 (base 1: {+1}).
-//   12: Paley construction I over GF(11) in normalised form,
-//       H = [[1, -1ᵀ], [1, I - Q]], Q[i][j] = legendre(j - i mod 11);
-//   40: H2 ⊗ H20 = [[H20, H20], [H20, -H20]], H20 the same construction over GF(19).
-// These are the matrices of QuaRot/Quamba's hadamard_utils (Sloane's library).
+// The base matrix, row-major, entries ±1 (base 1: {+1}): exactly the matrices
+// the CUDA kernel applies (Quamba's csrc/hadamard/code_gen.py, generated into
+// hadamard_mult_thread_{12,28,40}): 12 had_12_paley (Paley II, q = 5; first
+// row +-++++++++++), 28 had_28_will, 40 had_40_tpal. tb/data/hadamard_kernel
+// pins them against the kernels' own outputs.
 const std::vector<std::int8_t>& hadamard_base(int base);
 
 // The full transform's entry (row, col) in {+1, -1}: H_base[c][c'] · (-1)^popcount(j & j')
@@ -60,11 +62,14 @@ std::int64_t hadamard_adds(HadamardSize s);
 void hadamard_orthonormal(std::span<double> v, HadamardSize s);
 
 // How the transformed value becomes INT8. Quamba: q = roundf(v · m) through
-// cvt.rzi.s32 and a byte store, which wraps (127.5 -> -128).
+// cvt.rzi.s32 and a byte store, which wraps (127.5 -> -128). Its kernel is
+// built with --use_fast_math, so v · m flushes a subnormal product to zero
+// (kFlushToZero); the transform's own additions never meet a subnormal (FP16
+// inputs are multiples of 2^-24), and a flushed product changes no INT8 code.
 struct HadamardQuantPolicy {
   Rounding rounding = Rounding::kHalfAwayFromZero;
   Overflow overflow = Overflow::kWrap;
-  Denormals denormals = Denormals::kPreserve;
+  Denormals denormals = Denormals::kPreserve;  // of the transform and the multiply
   friend bool operator==(const HadamardQuantPolicy&, const HadamardQuantPolicy&) = default;
 };
 

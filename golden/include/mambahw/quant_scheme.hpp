@@ -58,7 +58,7 @@ struct LayerNumerics {
   bool softplus_threshold = true;
   ScanOrder scan_order = ScanOrder::kSequential;
   bool out_proj_hadamard = true;  // Quamba's online QHadamard before out_proj (off: plain quantizer)
-  HadamardQuantPolicy hadamard;   // its INT8 conversion: roundf, wrap (denormals from numerics)
+  HadamardQuantPolicy hadamard;   // its INT8 conversion: roundf, wrap; denormals as numerics unless set
 };
 
 struct QuantScheme {
