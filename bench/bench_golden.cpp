@@ -4,10 +4,10 @@
 
 #include "bench_shapes.hpp"
 
-#include "mambahw/conv.hpp"
-#include "mambahw/dual_scale.hpp"
-#include "mambahw/exp_unit.hpp"
-#include "mambahw/synthetic.hpp"
+#include "mambahw/golden/conv.hpp"
+#include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/studies/synthetic.hpp"
 
 namespace mambahw {
 namespace {

@@ -5,12 +5,17 @@
 
 #include "bench_shapes.hpp"
 
-#include "mambahw/layer.hpp"
-#include "mambahw/ssm.hpp"
-#include "mambahw/synthetic.hpp"
+#include "mambahw/golden/layer.hpp"
+#include "mambahw/studies/layer_accuracy.hpp"
+#include "mambahw/golden/ssm.hpp"
+#include "mambahw/studies/synthetic.hpp"
+#include "mambahw/tb/random.hpp"
 
 namespace mambahw {
 namespace {
+
+using tb::random_qtensor;
+using tb::random_mamba2_ssm;
 
 
 void BM_SelectiveScanMamba130m(benchmark::State& st) {

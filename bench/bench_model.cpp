@@ -7,15 +7,20 @@
 
 #include <systemc>
 
+#include "mambahw/config/config.hpp"
 #include "mambahw/model/cosim.hpp"
+#include "mambahw/studies/layer_accuracy.hpp"
 
 namespace {
 
 void run(benchmark::State& st, const char* config) {
   const mambahw::Config c = mambahw::load_config(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs" / config);
-  const int len = static_cast<int>(st.range(0));
+  mambahw::RunSettings run = c.run;
+  run.seq_len = static_cast<int>(st.range(0));
+  const int len = run.seq_len;
   for (auto _ : st) {
-    const auto r = mambahw::model::run_cosim(c, len);
+    const mambahw::LayerCase lc = make_layer_case(c.model, c.scheme, mambahw::SyntheticWeights(run.seed), run, 0);
+    const auto r = mambahw::model::run_cosim({c.model, c.scheme, c.hardware}, lc.q, lc.input);
     if (!r.bit_exact()) st.SkipWithError("not bit-exact");
     st.counters["model_cycles"] = static_cast<double>(r.timing.cycles);
     st.counters["rtl_elements"] = static_cast<double>(r.quantizer_rtl_elements + r.dequant_rtl_elements);

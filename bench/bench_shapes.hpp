@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "mambahw/config.hpp"
+#include "mambahw/config/parse.hpp"
 
 namespace mambahw::bench {
 

@@ -1,4 +1,4 @@
-#include "mambahw/calibration.hpp"
+#include "mambahw/golden/calibration.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -172,6 +172,16 @@ ConvOutQuantizer calibrate_conv_out(const QuantScheme& s, const ModelShape& m,
   else calibrate_quamba2(s, m, batches, q);
   if (s.ssm_input == SsmInputFormat::kDualScale) calibrate_dual(s.dual, m, batches, q);
   return q;
+}
+
+float quantize_absmax_int8(std::span<const float> w, std::span<std::int8_t> q) {
+  double absmax = 0.0;
+  for (float v : w) absmax = std::max(absmax, static_cast<double>(std::fabs(v)));
+  const auto scale = static_cast<float>(std::max(absmax, 1e-5) / 127.0);
+  const NumericsPolicy half_even{Rounding::kHalfToEven, QuantizeOp::kDivide};
+  for (std::size_t i = 0; i < w.size(); ++i)
+    q[i] = static_cast<std::int8_t>(quantize(w[i], scale, reciprocal(scale), half_even));
+  return scale;
 }
 
 }  // namespace mambahw

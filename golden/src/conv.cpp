@@ -1,11 +1,11 @@
-#include "mambahw/conv.hpp"
+#include "mambahw/golden/conv.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cassert>
 #include <cmath>
 
-#include "mambahw/exp_unit.hpp"
+#include "mambahw/golden/exp_unit.hpp"
 #include "vector_clones.hpp"
 
 namespace mambahw {

@@ -1,8 +1,8 @@
-#include "mambahw/dual_scale.hpp"
+#include "mambahw/golden/dual_scale.hpp"
 
 #include <cmath>
 
-#include "mambahw/dequant.hpp"
+#include "mambahw/golden/dequant.hpp"
 
 namespace mambahw {
 

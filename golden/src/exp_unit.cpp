@@ -1,4 +1,4 @@
-#include "mambahw/exp_unit.hpp"
+#include "mambahw/golden/exp_unit.hpp"
 
 #include <algorithm>
 #include <bit>

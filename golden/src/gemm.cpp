@@ -1,4 +1,4 @@
-#include "mambahw/gemm.hpp"
+#include "mambahw/golden/gemm.hpp"
 
 #include <algorithm>
 #include <cmath>

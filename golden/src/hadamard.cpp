@@ -1,4 +1,4 @@
-#include "mambahw/hadamard.hpp"
+#include "mambahw/golden/hadamard.hpp"
 
 #include <bit>
 #include <cassert>

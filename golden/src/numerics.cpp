@@ -1,4 +1,4 @@
-#include "mambahw/numerics.hpp"
+#include "mambahw/golden/numerics.hpp"
 
 #include <array>
 #include <cmath>

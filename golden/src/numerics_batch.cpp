@@ -7,7 +7,7 @@
 #include <cassert>
 #include <cmath>
 
-#include "mambahw/numerics.hpp"
+#include "mambahw/golden/numerics.hpp"
 #include "vector_clones.hpp"
 
 namespace mambahw {

@@ -1,4 +1,4 @@
-#include "mambahw/quant_scheme.hpp"
+#include "mambahw/golden/quant_scheme.hpp"
 
 namespace mambahw {
 

@@ -1,4 +1,4 @@
-#include "mambahw/scale_table.hpp"
+#include "mambahw/golden/scale_table.hpp"
 
 #include <cmath>
 #include <sstream>
@@ -59,18 +59,6 @@ ScaleIndex lookup_scale_index(const Quamba2ScaleTable& t, int channel) {
     }
     h_start = h_end;
   }
-  return ix;
-}
-
-ScaleIndex lookup_scale_index_counting(const Quamba2ScaleTable& t, int channel) {
-  ScaleIndex ix = decode_channel(t, channel);
-  int hg = 0;
-  for (int k = 0; k < t.shape.head_groups; ++k) hg += ix.head >= t.head_range[t.hr_index(ix.g, k)];
-  if (hg >= t.shape.head_groups) return ix;
-  int dg = 0;
-  for (int k = 0; k < t.shape.dim_groups; ++k) dg += ix.dim >= t.dim_range[t.cell_index(ix.g, hg, k)];
-  ix.hg = hg;
-  ix.dg = dg < t.shape.dim_groups ? dg : -1;
   return ix;
 }
 

@@ -1,4 +1,4 @@
-#include "mambahw/ssm.hpp"
+#include "mambahw/golden/ssm.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -6,7 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "mambahw/exp_unit.hpp"
+#include "mambahw/golden/exp_unit.hpp"
 #include "vector_clones.hpp"
 
 namespace mambahw {

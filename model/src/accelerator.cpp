@@ -2,13 +2,13 @@
 
 #include <cmath>
 
-#include "mambahw/hadamard.hpp"
+#include "mambahw/golden/hadamard.hpp"
 
 namespace mambahw::model {
 
 using sc_core::sc_time;
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const Config& cfg, int seq_len,
+Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, int seq_len,
                          std::optional<Quamba2ScaleTable> table, int dual_word_bits, LayerHooks hooks)
     : sc_module(name),
       cfg_(cfg),
@@ -211,7 +211,7 @@ void Accelerator::finish() {
   r.events = events_;
 }
 
-LayerReport simulate_layer(const Config& cfg, int seq_len, std::optional<Quamba2ScaleTable> table,
+LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table,
                            int dual_word_bits, LayerHooks hooks) {
   Accelerator acc("accelerator", cfg, seq_len, std::move(table), dual_word_bits, std::move(hooks));
   sc_core::sc_start();

@@ -5,7 +5,7 @@
 #include <memory>
 #include <optional>
 
-#include "mambahw/dual_scale.hpp"
+#include "mambahw/golden/dual_scale.hpp"
 #include "mambahw/model/rtl_blocks.hpp"
 
 namespace mambahw::model {
@@ -42,18 +42,12 @@ TensorCheck compare(const std::string& name, const std::string& source, const Fl
 
 }  // namespace
 
-CosimReport run_cosim(const Config& c, int seq_len, const CosimOptions& opt) {
+CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTensor& input, const CosimOptions& opt) {
   CosimReport rep;
   const ModelShape& m = c.model;
-  AccuracyInputs in;
-  in.seq_len = seq_len;
-  in.seed = c.run.seed;
-  in.calib_batches = c.run.calib_batches;
-  in.calib_seq_len = c.run.calib_seq_len;
-  const LayerCase lc = make_layer_case(m, c.scheme, SyntheticWeights(c.run.seed), in, 0);
-  const QuantizedLayer& q = lc.q;
+  const int seq_len = static_cast<int>(input.dim(0));
   rep.mode = accelerator_mode(c.scheme);
-  const LayerTrace golden = run_layer(q, lc.input, rep.mode);
+  const LayerTrace golden = run_layer(q, input, rep.mode);
   const DualScaleFormat& dual = *q.conv_out.dual;
   const NumericsPolicy& np = q.conv_out.numerics;
   const int D = m.d_inner;
@@ -145,7 +139,7 @@ CosimReport run_cosim(const Config& c, int seq_len, const CosimOptions& opt) {
   rep.timing = simulate_layer(c, seq_len, table, dual_bits, hooks);
 
   // The rest of the layer from the RTL's SSM input.
-  const LayerTrace model = run_layer(q, lc.input, rep.mode, &rtl_u);
+  const LayerTrace model = run_layer(q, input, rep.mode, &rtl_u);
   if (rep.rtl_in_loop) {
     rep.checks.push_back(codes);
     rep.checks.push_back(words);

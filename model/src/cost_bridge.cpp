@@ -6,7 +6,7 @@ namespace mambahw::model {
 // unit (per element: FMA, add, divide, SiLU's exp), of the quantizer (one or,
 // with dual-scale words, three multiplies) and of the SSM core share names and
 // are split here by their known per-element counts.
-cost::EventCounts to_cost_events(const LayerReport& r, const Config& c) {
+cost::EventCounts to_cost_events(const LayerReport& r, const System& c) {
   using cost::Unit;
   const Events& ev = r.events;
   cost::EventCounts e;

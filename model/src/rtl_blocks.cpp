@@ -7,7 +7,7 @@
 #include "Vsc_q_away.h"
 #include "Vsc_q_even.h"
 #include "Vsc_q_se8.h"
-#include "mambahw/fp32.hpp"
+#include "mambahw/golden/fp32.hpp"
 
 namespace mambahw::model {
 

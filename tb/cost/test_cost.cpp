@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "mambahw/cost_index.hpp"
-#include "mambahw/cost_memory.hpp"
-#include "mambahw/cost_model.hpp"
-#include "mambahw/tech_config.hpp"
+#include "mambahw/cost/index_study.hpp"
+#include "mambahw/cost/memory.hpp"
+#include "mambahw/cost/model.hpp"
+#include "mambahw/config/tech.hpp"
 
 namespace mambahw::cost {
 namespace {

@@ -3,9 +3,9 @@
 
 #include <numeric>
 
-#include "mambahw/calibration.hpp"
-#include "mambahw/synthetic.hpp"
-#include "test_shapes.hpp"
+#include "mambahw/golden/calibration.hpp"
+#include "mambahw/studies/synthetic.hpp"
+#include "mambahw/tb/test_shapes.hpp"
 
 namespace mambahw {
 namespace {

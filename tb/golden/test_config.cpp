@@ -7,8 +7,8 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "mambahw/config.hpp"
-#include "mambahw/layer.hpp"
+#include "mambahw/config/config.hpp"
+#include "mambahw/golden/layer.hpp"
 
 namespace mambahw {
 namespace {
@@ -79,7 +79,7 @@ TEST_F(ConfigTest, LayerNumericsAndModes) {
   EXPECT_EQ(c.scheme.layer.gemm_requant, RequantOrder::kAlpha);
   EXPECT_FALSE(c.scheme.layer.softplus_threshold);
   EXPECT_EQ(c.scheme.layer.scan_order, ScanOrder::kBlockScan);
-  EXPECT_EQ(c.run.modes, (std::vector<int>{0, 2}));
+  EXPECT_EQ(c.run.modes, (std::vector<SsmInputMode>{SsmInputMode::kInt8, SsmInputMode::kFp32OnGrid}));
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  modes: [0, 4]\n"),
               HasSubstr(":4:14: run.modes[1]: must be in [0, 3]"));
   write("q2bad.yaml", "name: q\nbase: quamba1\nlayer:\n  scan_order: tree\n");

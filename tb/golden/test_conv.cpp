@@ -4,13 +4,16 @@
 
 #include <cmath>
 
-#include "mambahw/conv.hpp"
-#include "mambahw/exp_unit.hpp"
-#include "mambahw/synthetic.hpp"
-#include "test_shapes.hpp"
+#include "mambahw/golden/conv.hpp"
+#include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/studies/synthetic.hpp"
+#include "mambahw/tb/test_shapes.hpp"
+#include "mambahw/tb/ulp.hpp"
 
 namespace mambahw {
 namespace {
+
+using tb::ulp_distance;
 
 ConvLayer one_channel(std::vector<std::int8_t> w, std::int8_t bias, ConvSegmentScales s) {
   ConvLayer l;

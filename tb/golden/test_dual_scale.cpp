@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "mambahw/dual_scale.hpp"
+#include "mambahw/golden/dual_scale.hpp"
 
 namespace mambahw {
 namespace {

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "mambahw/exp_unit.hpp"
-#include "mambahw/numerics.hpp"
-#include "mambahw/ssm.hpp"
+#include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/ssm.hpp"
 
 namespace mambahw {
 namespace {

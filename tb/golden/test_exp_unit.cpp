@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-#include "mambahw/exp_unit.hpp"
+#include "mambahw/golden/exp_unit.hpp"
 
 namespace mambahw {
 namespace {

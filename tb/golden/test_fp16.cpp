@@ -8,7 +8,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "mambahw/numerics.hpp"
+#include "mambahw/golden/numerics.hpp"
 
 namespace mambahw {
 namespace {

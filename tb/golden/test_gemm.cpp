@@ -7,8 +7,8 @@
 #include <limits>
 #include <vector>
 
-#include "mambahw/gemm.hpp"
-#include "mambahw/synthetic.hpp"
+#include "mambahw/golden/gemm.hpp"
+#include "mambahw/studies/synthetic.hpp"
 
 namespace mambahw {
 namespace {

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "mambahw/hadamard.hpp"
+#include "mambahw/golden/hadamard.hpp"
 
 namespace mambahw {
 namespace {

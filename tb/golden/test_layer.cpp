@@ -5,13 +5,17 @@
 
 #include <vector>
 
-#include "mambahw/dequant.hpp"
-#include "mambahw/layer.hpp"
-#include "mambahw/synthetic.hpp"
-#include "test_shapes.hpp"
+#include "mambahw/golden/dequant.hpp"
+#include "mambahw/golden/layer.hpp"
+#include "mambahw/studies/layer_accuracy.hpp"
+#include "mambahw/studies/synthetic.hpp"
+#include "mambahw/tb/test_shapes.hpp"
+#include "mambahw/tb/random.hpp"
 
 namespace mambahw {
 namespace {
+
+using tb::random_qtensor;
 
 ModelShape small_mamba1() {
   ModelShape m = test::mamba1_shape(128);

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <vector>
 
-#include "mambahw/numerics.hpp"
-#include "mambahw/synthetic.hpp"
+#include "mambahw/golden/numerics.hpp"
+#include "mambahw/studies/synthetic.hpp"
 
 namespace mambahw {
 namespace {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "mambahw/numerics.hpp"
+#include "mambahw/golden/numerics.hpp"
 
 namespace mambahw {
 namespace {

@@ -1,11 +1,14 @@
 // Quamba2 scale-index lookup on hand-built tables with uneven groups.
 #include <gtest/gtest.h>
 
-#include "mambahw/scale_table.hpp"
-#include "test_shapes.hpp"
+#include "mambahw/golden/scale_table.hpp"
+#include "mambahw/tb/test_shapes.hpp"
+#include "mambahw/tb/scale_index_counting.hpp"
 
 namespace mambahw {
 namespace {
+
+using tb::lookup_scale_index_counting;
 
 // G = 2 SSD groups of 6 heads, headdim 8, 3 head groups, 2 dim groups.
 //   g0: heads [0,1) [1,4) [4,6);  dims: hg0 [0,3)[3,8)  hg1 [0,4)[4,8)  hg2 [0,7)[7,8)

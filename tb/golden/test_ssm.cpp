@@ -7,12 +7,18 @@
 #include <limits>
 #include <vector>
 
-#include "mambahw/exp_unit.hpp"
-#include "mambahw/ssm.hpp"
-#include "mambahw/synthetic.hpp"
+#include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/ssm.hpp"
+#include "mambahw/studies/synthetic.hpp"
+#include "mambahw/tb/random.hpp"
+#include "mambahw/tb/ulp.hpp"
 
 namespace mambahw {
 namespace {
+
+using tb::random_qtensor;
+using tb::random_mamba2_ssm;
+using tb::ulp_distance;
 
 std::int64_t ulps_from(float x, double ref) { return ulp_distance(x, static_cast<float>(ref)); }
 

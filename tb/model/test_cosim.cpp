@@ -5,12 +5,21 @@
 
 #include <filesystem>
 
+#include "mambahw/config/config.hpp"
 #include "mambahw/model/cosim.hpp"
+#include "mambahw/studies/layer_accuracy.hpp"
 
 namespace mambahw::model {
 namespace {
 
 Config config(const char* name) { return load_config(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs" / name); }
+
+CosimReport cosim(const Config& c, int len, const CosimOptions& opt = {}) {
+  RunSettings run = c.run;
+  run.seq_len = len;
+  const LayerCase lc = make_layer_case(c.model, c.scheme, SyntheticWeights(run.seed), run, 0);
+  return run_cosim({c.model, c.scheme, c.hardware}, lc.q, lc.input, opt);
+}
 
 const TensorCheck& check(const CosimReport& r, const std::string& tensor) {
   for (const auto& c : r.checks)
@@ -20,7 +29,7 @@ const TensorCheck& check(const CosimReport& r, const std::string& tensor) {
 
 TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
   const Config c = config("default.yaml");
-  const CosimReport r = run_cosim(c, 32);
+  const CosimReport r = cosim(c, 32);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
   EXPECT_EQ(r.quantizer_variant, "sc_q_away");
   EXPECT_TRUE(r.bit_exact());
@@ -36,7 +45,7 @@ TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
 
 TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
   const Config c = config("mamba2-130m-w4a5-se.yaml");
-  const CosimReport r = run_cosim(c, 24);
+  const CosimReport r = cosim(c, 24);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
   EXPECT_EQ(r.mode, SsmInputMode::kDualScale);
   EXPECT_EQ(r.dequant_variant, "sc_dq4");
@@ -49,7 +58,7 @@ TEST(Cosim, WrongRtlVariantIsCaughtAtTheFirstDifference) {
   // The scheme stores 4-bit dual-scale codes; the forced RTL variant produces
   // 8-bit ones (scale enhancement). The INT8 codes still agree.
   const Config c = config("default.yaml");
-  const CosimReport r = run_cosim(c, 16, {"sc_q_se8"});
+  const CosimReport r = cosim(c, 16, {"sc_q_se8"});
   EXPECT_FALSE(r.bit_exact());
   EXPECT_EQ(check(r, "conv_out_codes").mismatches, 0);
   const TensorCheck& words = check(r, "conv_out_dual_words");

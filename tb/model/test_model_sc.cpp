@@ -124,8 +124,8 @@ TEST(HadamardUnitSc, TilesByHand) {
 namespace mambahw::model {
 namespace {
 
-Config small_mamba1() {
-  Config c;
+System small_mamba1() {
+  System c;
   c.model.name = "small";
   c.model.arch = Arch::kMamba1;
   c.model.d_model = 64;
@@ -142,7 +142,7 @@ Config small_mamba1() {
 // each way; 5-bit W4A5-SE words are 8192*5/8 = 5120 bytes. Mamba1 still
 // writes the INT8 copy for x_proj (which reads it once: it fits on chip).
 TEST(AcceleratorSc, ConvToSsmTrafficInt8VersusDualScale) {
-  static Config c = small_mamba1();
+  static System c = small_mamba1();
   const LayerReport r = simulate_layer(c, 64, std::nullopt, 5, {});
   EXPECT_EQ(r.dram.at("u_dual").write_bytes, 5120);
   EXPECT_EQ(r.dram.at("u_dual").read_bytes, 5120);
@@ -176,7 +176,7 @@ TEST(AcceleratorSc, ConvToSsmTrafficInt8VersusDualScale) {
 }
 
 TEST(AcceleratorSc, Int8SsmInputReadsInt8) {
-  static Config c = small_mamba1();
+  static System c = small_mamba1();
   const LayerReport r = simulate_layer(c, 64, std::nullopt, 0, {});
   EXPECT_EQ(r.dram.count("u_dual"), 0u);
   EXPECT_EQ(r.dram.at("u_int8").read_bytes, 2 * 8192);  // x_proj and the SSM

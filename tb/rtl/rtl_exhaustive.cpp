@@ -14,8 +14,8 @@
 
 #include "Vqf_away.h"
 #include "Vqf_even.h"
-#include "mambahw/dual_scale.hpp"
-#include "mambahw/numerics.hpp"
+#include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/golden/numerics.hpp"
 
 namespace {
 

@@ -13,7 +13,7 @@ VerilatedContext& context() {
   return *ctx;
 }
 
-std::string describe(const vectors::VectorBlock& b, const Mismatch& m) {
+std::string describe(const verif::VectorBlock& b, const Mismatch& m) {
   std::string s = fmt::format("transaction {}:", m.index);
   const auto& ports = b.ports();
   const std::size_t ns = b.stimulus_ports();

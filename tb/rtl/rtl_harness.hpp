@@ -16,8 +16,8 @@
 #include <verilated.h>
 #include <verilated_fst_c.h>
 
-#include "mambahw/synthetic.hpp"
-#include "vectors/blocks.hpp"
+#include "mambahw/studies/synthetic.hpp"
+#include "mambahw/verif/blocks.hpp"
 
 namespace mambahw::rtl_tb {
 
@@ -34,7 +34,7 @@ struct StreamResult {
   std::vector<Mismatch> first;  // up to 5
 };
 
-std::string describe(const vectors::VectorBlock& b, const Mismatch& m);
+std::string describe(const verif::VectorBlock& b, const Mismatch& m);
 
 // Adapter requirements (A):
 //   static void drive(V&, std::span<const std::uint64_t> stim);   // data inputs
@@ -43,7 +43,7 @@ std::string describe(const vectors::VectorBlock& b, const Mismatch& m);
 template <class V, class A>
 class Stream {
  public:
-  Stream(const vectors::VectorBlock& block, std::function<void(V&)> init = {},
+  Stream(const verif::VectorBlock& block, std::function<void(V&)> init = {},
          double stall_probability = 0.0, std::uint64_t seed = 1)
       : block_(block), init_(std::move(init)), stall_p_(stall_probability), rng_(seed) {
     model_ = std::make_unique<V>(&context(), "dut");
@@ -136,7 +136,7 @@ class Stream {
     if (result_.first.size() < 5) result_.first.push_back({p.index, p.stim, p.want, got});
   }
 
-  const vectors::VectorBlock& block_;
+  const verif::VectorBlock& block_;
   std::function<void(V&)> init_;
   double stall_p_;
   Rng rng_;
@@ -149,7 +149,7 @@ class Stream {
 
 // Runs every stimulus a generator emits through a fresh stream.
 template <class V, class A>
-StreamResult run_block(const vectors::VectorBlock& b, const std::function<void(const vectors::Emit&)>& gen,
+StreamResult run_block(const verif::VectorBlock& b, const std::function<void(const verif::Emit&)>& gen,
                        std::function<void(V&)> init = {}, double stall = 0.0, std::uint64_t seed = 1) {
   Stream<V, A> s(b, init, stall, seed);
   if (const char* fst = std::getenv("MAMBAHW_FST_ALL")) s.trace(fst);

@@ -28,7 +28,7 @@ struct Ports {
 template <class V>
 int replay(const NumericsPolicy& p, std::uint32_t x, std::uint32_t reg, const std::string& fst) {
   const DualScaleFormat se = DualScaleFormat::make(4, true, 0.1689f, 12.6f);
-  const auto block = vectors::conv_out_quantizer_block(p, se, {});
+  const auto block = verif::conv_out_quantizer_block(p, se, {});
   rtl_tb::Stream<V, Ports> s(*block, [&](V& m) {
     m.se_scale1_i = bits_of(se.inv_scale1);
     m.se_scale12_i = bits_of(se.inv_scale12);

@@ -20,7 +20,7 @@
 namespace mambahw::rtl_tb {
 namespace {
 
-using vectors::Corner;
+using verif::Corner;
 
 // ---- adapters: stimulus/response words <-> ports (docs/vectors.md layouts) -------------
 
@@ -81,11 +81,11 @@ std::function<void(V&)> se_registers(const DualScaleFormat& f) {
 
 template <class V>
 void check_quantizer(const NumericsPolicy& p, const DualScaleFormat& f, std::uint64_t random_count) {
-  const auto block = vectors::conv_out_quantizer_block(p, f, kScales);
+  const auto block = verif::conv_out_quantizer_block(p, f, kScales);
   for (Corner c : block->corners()) {
     const std::uint64_t seed = c == Corner::kRandom ? test_seed(11) : 0;
     const StreamResult r = run_block<V, QuantizerPorts>(
-        *block, [&](const vectors::Emit& e) { block->generate(c, seed, random_count, e); }, se_registers<V>(f));
+        *block, [&](const verif::Emit& e) { block->generate(c, seed, random_count, e); }, se_registers<V>(f));
     EXPECT_EQ(r.mismatches, 0u) << to_string(c) << ": " << (r.first.empty() ? "" : describe(*block, r.first[0]));
     EXPECT_GT(r.transactions, 0u);
     // Full throughput: one element per cycle plus the 2-cycle latency (+ reset edge).
@@ -122,9 +122,9 @@ TEST(ConvOutQuantizerRtl, SubnormalOperandsAndProducts) {
     const DualScaleFormat f = DualScaleFormat::make(4, ftz == 0, 0x1p-125f, 2.0f);
     const NumericsPolicy p = policy(Rounding::kHalfAwayFromZero, ftz ? Denormals::kFlushToZero : Denormals::kPreserve,
                                     ftz ? Overflow::kWrap : Overflow::kSaturate);
-    const auto block = vectors::conv_out_quantizer_block(p, f, tiny);
+    const auto block = verif::conv_out_quantizer_block(p, f, tiny);
     Rng rng(5);
-    auto gen = [&](const vectors::Emit& e) {
+    auto gen = [&](const verif::Emit& e) {
       for (int i = 0; i < 200000; ++i) {
         // Inputs and registers around the subnormal boundary.
         const auto x = static_cast<std::uint32_t>(rng.next() & 0x83FF'FFFFu);
@@ -141,9 +141,9 @@ TEST(ConvOutQuantizerRtl, SubnormalOperandsAndProducts) {
 
 TEST(ConvOutQuantizerRtl, BackPressureKeepsOrderAndValues) {
   const DualScaleFormat f = DualScaleFormat::make(4, true, 0.1f, 5.0f);
-  const auto block = vectors::conv_out_quantizer_block(policy(Rounding::kHalfToEven), f, kScales);
+  const auto block = verif::conv_out_quantizer_block(policy(Rounding::kHalfToEven), f, kScales);
   const StreamResult r = run_block<Vq_even, QuantizerPorts>(
-      *block, [&](const vectors::Emit& e) { block->generate(Corner::kRandom, 3, 100000, e); }, se_registers<Vq_even>(f),
+      *block, [&](const verif::Emit& e) { block->generate(Corner::kRandom, 3, 100000, e); }, se_registers<Vq_even>(f),
       0.4, 9);
   EXPECT_EQ(r.mismatches, 0u) << (r.first.empty() ? "" : describe(*block, r.first[0]));
   EXPECT_GT(r.cycles, r.transactions * 3 / 2);  // the stalls really happened
@@ -181,9 +181,9 @@ TEST(ConvOutQuantizerRtl, LatencyIsTwoCycles) {
 // deliberately wrong rounding mode disagrees with the half-away RTL on ties.
 TEST(ConvOutQuantizerRtl, NegativeControlCatchesWrongExpectation) {
   const DualScaleFormat f = DualScaleFormat::make(4, true, 0.1f, 5.0f);
-  const auto wrong = vectors::conv_out_quantizer_block(policy(Rounding::kHalfToEven), f, kScales);
+  const auto wrong = verif::conv_out_quantizer_block(policy(Rounding::kHalfToEven), f, kScales);
   const StreamResult r = run_block<Vq_away, QuantizerPorts>(
-      *wrong, [&](const vectors::Emit& e) { wrong->generate(Corner::kTies, 0, 0, e); }, se_registers<Vq_away>(f));
+      *wrong, [&](const verif::Emit& e) { wrong->generate(Corner::kTies, 0, 0, e); }, se_registers<Vq_away>(f));
   EXPECT_GT(r.mismatches, 100u);
   ASSERT_FALSE(r.first.empty());
   std::printf("negative control (expected to mismatch): %s\n", describe(*wrong, r.first[0]).c_str());
@@ -193,7 +193,7 @@ TEST(ConvOutQuantizerRtl, NegativeControlCatchesWrongExpectation) {
 
 template <class V>
 void check_dequant(Denormals d, const DualScaleFormat& f) {
-  const auto block = vectors::ssm_dequant_block(d, f, kScales);
+  const auto block = verif::ssm_dequant_block(d, f, kScales);
   auto init = [f](V& m) {
     m.scale1_i = bits_of(f.scale1);
     m.scale12_i = bits_of(f.scale12);
@@ -201,7 +201,7 @@ void check_dequant(Denormals d, const DualScaleFormat& f) {
   for (Corner c : block->corners()) {
     const double stall = c == Corner::kRandom ? 0.3 : 0.0;  // back-pressure on the random stream
     const StreamResult r = run_block<V, DequantPorts>(
-        *block, [&](const vectors::Emit& e) { block->generate(c, test_seed(21), 500000, e); }, init, stall, 4);
+        *block, [&](const verif::Emit& e) { block->generate(c, test_seed(21), 500000, e); }, init, stall, 4);
     EXPECT_EQ(r.mismatches, 0u) << to_string(c) << ": " << (r.first.empty() ? "" : describe(*block, r.first[0]));
   }
 }
@@ -253,12 +253,12 @@ std::function<void(V&)> load_table(const Quamba2ScaleTable& t) {
 
 template <class V>
 void check_lookup(const Quamba2ScaleTable& t, std::uint64_t* cycles = nullptr) {
-  const auto block = vectors::scale_index_lookup_block(t);
+  const auto block = verif::scale_index_lookup_block(t);
   std::uint64_t total_cycles = 0;
   for (Corner c : block->corners()) {
     const double stall = c == Corner::kRandom ? 0.3 : 0.0;
     const StreamResult r = run_block<V, LookupPorts>(
-        *block, [&](const vectors::Emit& e) { block->generate(c, test_seed(31), 20000, e); }, load_table<V>(t),
+        *block, [&](const verif::Emit& e) { block->generate(c, test_seed(31), 20000, e); }, load_table<V>(t),
         stall, 6);
     EXPECT_EQ(r.mismatches, 0u) << to_string(c) << ": " << (r.first.empty() ? "" : describe(*block, r.first[0]));
     if (c == Corner::kEveryCode) total_cycles = r.cycles;

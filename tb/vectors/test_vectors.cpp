@@ -14,11 +14,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mambahw/config.hpp"
-#include "vectors/hex_file.hpp"
-#include "vectors/vector_dir.hpp"
+#include "mambahw/config/config.hpp"
+#include "mambahw/verif/hex_file.hpp"
+#include "mambahw/verif/vector_dir.hpp"
 
-namespace mambahw::vectors {
+namespace mambahw::verif {
 namespace {
 
 using ::testing::HasSubstr;
@@ -271,4 +271,4 @@ TEST(HexReader, RejectsWhatReadmemhWouldMisread) {
 }
 
 }  // namespace
-}  // namespace mambahw::vectors
+}  // namespace mambahw::verif

@@ -11,14 +11,24 @@
 #include <string>
 #include <vector>
 
-#include "mambahw/config.hpp"
+#include "mambahw/cost/hardware_config.hpp"
+#include "mambahw/golden/model_shape.hpp"
+#include "mambahw/golden/quant_scheme.hpp"
 #include "mambahw/model/dram.hpp"
 #include "mambahw/model/events.hpp"
 #include "mambahw/model/gemm_array.hpp"
 #include "mambahw/model/units.hpp"
-#include "mambahw/scale_table.hpp"
+#include "mambahw/golden/scale_table.hpp"
 
 namespace mambahw::model {
+
+// What the accelerator runs: a model's layer under a scheme on a hardware
+// configuration.
+struct System {
+  ModelShape model;
+  QuantScheme scheme;
+  HardwareConfig hardware;
+};
 
 // The functional side of a run: the datapath callbacks the units invoke per
 // tile (RTL in the loop, golden checks). All optional: without them the
@@ -57,7 +67,7 @@ struct LayerReport {
 
 class Accelerator : public sc_core::sc_module {
  public:
-  Accelerator(sc_core::sc_module_name name, const Config& cfg, int seq_len,
+  Accelerator(sc_core::sc_module_name name, const System& cfg, int seq_len,
               std::optional<Quamba2ScaleTable> table, int dual_word_bits, LayerHooks hooks);
   const LayerReport& report() const { return report_; }
 
@@ -74,7 +84,7 @@ class Accelerator : public sc_core::sc_module {
   Cycles now_cycles() const;  // the simulation time in this clock's cycles
   void finish();
 
-  const Config& cfg_;
+  const System& cfg_;
   const HardwareConfig& hw_;
   int len_;
   std::optional<Quamba2ScaleTable> table_;
@@ -94,7 +104,7 @@ class Accelerator : public sc_core::sc_module {
 
 // Elaborates an Accelerator, runs it to completion and returns its report.
 // SystemC allows this once per process.
-LayerReport simulate_layer(const Config& cfg, int seq_len, std::optional<Quamba2ScaleTable> table,
+LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table,
                            int dual_word_bits, LayerHooks hooks);
 
 }  // namespace mambahw::model

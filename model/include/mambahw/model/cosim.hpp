@@ -10,8 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "mambahw/config.hpp"
-#include "mambahw/layer.hpp"
+#include "mambahw/golden/layer.hpp"
 #include "mambahw/model/accelerator.hpp"
 
 namespace mambahw::model {
@@ -42,8 +41,9 @@ struct CosimOptions {
   std::string force_quantizer_variant;
 };
 
-// Runs layer 0 of the config's model under its scheme at `seq_len` tokens.
+// Runs the calibrated layer `q` on `input` ([L][d_model]) on the system.
 // SystemC elaborates once per process: call this once.
-CosimReport run_cosim(const Config& c, int seq_len, const CosimOptions& opt = {});
+CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTensor& input,
+                      const CosimOptions& opt = {});
 
 }  // namespace mambahw::model

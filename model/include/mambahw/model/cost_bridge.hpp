@@ -2,11 +2,11 @@
 // to the unit that performed it (docs/architecture.md lists the event names).
 #pragma once
 
-#include "mambahw/cost_events.hpp"
+#include "mambahw/cost/events.hpp"
 #include "mambahw/model/accelerator.hpp"
 
 namespace mambahw::model {
 
-cost::EventCounts to_cost_events(const LayerReport& r, const Config& c);
+cost::EventCounts to_cost_events(const LayerReport& r, const System& c);
 
 }  // namespace mambahw::model

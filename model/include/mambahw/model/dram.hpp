@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "mambahw/hardware_config.hpp"
+#include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/model/sc.hpp"
 #include "mambahw/model/timing.hpp"
 

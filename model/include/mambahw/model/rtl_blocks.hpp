@@ -15,7 +15,7 @@
 #include <systemc>
 
 #include "mambahw/model/stats.hpp"
-#include "mambahw/numerics.hpp"
+#include "mambahw/golden/numerics.hpp"
 
 namespace mambahw::model {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "mambahw/hardware_config.hpp"
+#include "mambahw/cost/hardware_config.hpp"
 
 namespace mambahw::model {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "mambahw/hardware_config.hpp"
+#include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/model/dram.hpp"
 #include "mambahw/model/events.hpp"
 #include "mambahw/model/stats.hpp"

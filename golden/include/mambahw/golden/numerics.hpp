@@ -1,0 +1,135 @@
+// The numerics contract of the accelerator: every float->int conversion and
+// every FP32 operation whose rounding the hardware designer may choose is
+// named here and selected by a NumericsPolicy. docs/arithmetic.md is the prose
+// form of this file; keep the two in step.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "mambahw/golden/fp32.hpp"
+
+namespace mambahw {
+
+// How a real value that is not an integer becomes one.
+enum class Rounding : std::uint8_t {
+  kHalfAwayFromZero,  // CUDA roundf: 2.5 -> 3, -2.5 -> -3
+  kHalfToEven,        // rint, torch.round, PTX cvt.rni: 2.5 -> 2, 3.5 -> 4
+  kTowardZero,        // C cast / PTX cvt.rzi, Quamba QAct: 2.7 -> 2, -2.7 -> -2
+};
+
+// How x is divided by a scale before rounding.
+enum class QuantizeOp : std::uint8_t {
+  kMultiplyReciprocal,  // fp32(x * inv), inv = fp32(1/scale) precomputed once
+  kDivide,              // fp32(x / scale), one correctly rounded IEEE division
+};
+
+// What happens to an integer outside the code range.
+enum class Overflow : std::uint8_t {
+  kSaturate,  // clamp to [qmin, qmax]
+  kWrap,      // PTX cvt.s32 (saturating to int32, NaN -> 0), keep the low bits
+};
+
+// Treatment of FP32 subnormal operands and results.
+enum class Denormals : std::uint8_t {
+  kPreserve,     // full IEEE-754 gradual underflow
+  kFlushToZero,  // subnormal inputs read as, and subnormal rounded results become, signed zero
+};
+
+struct NumericsPolicy {
+  Rounding rounding = Rounding::kHalfAwayFromZero;
+  QuantizeOp quantize_op = QuantizeOp::kMultiplyReciprocal;
+  Overflow overflow = Overflow::kSaturate;
+  Denormals denormals = Denormals::kPreserve;
+  // SiLU's y / (1 + e): a divider, or a reciprocal unit followed by a multiply.
+  QuantizeOp silu_division = QuantizeOp::kDivide;
+
+  friend bool operator==(const NumericsPolicy&, const NumericsPolicy&) = default;
+};
+
+// A signed two's-complement code range, e.g. INT8 [-128, 127] or INT4 [-7, 7].
+struct CodeRange {
+  int bits = 8;
+  std::int32_t qmin = -128;
+  std::int32_t qmax = 127;
+
+  static constexpr CodeRange signed_bits(int bits) {
+    return {bits, -(1 << (bits - 1)), (1 << (bits - 1)) - 1};
+  }
+  static constexpr CodeRange symmetric_bits(int bits) {
+    return {bits, -((1 << (bits - 1)) - 1), (1 << (bits - 1)) - 1};
+  }
+  friend constexpr bool operator==(const CodeRange&, const CodeRange&) = default;
+};
+inline constexpr CodeRange kInt8Range = CodeRange::signed_bits(8);
+
+// ---- rounding ---------------------------------------------------------------
+
+// Rounds x to an integral float under `mode`. Exact and independent of the
+// host's floating-point environment (no nearbyint/rint: those obey fesetround).
+// NaN and +-Inf are returned unchanged; the sign of a zero result follows x.
+float round_to_integral(float x, Rounding mode);
+
+// ---- the quantizer ----------------------------------------------------------
+
+// The value a quantizer rounds: fp32(x * inv_scale) or fp32(x / scale),
+// with subnormal inputs and results flushed under Denormals::kFlushToZero.
+float scaled_value(float x, float scale, float inv_scale, const NumericsPolicy& p);
+
+// Integer code of an already scaled value (the second half of quantize()):
+// NaN -> 0; round under p.rounding; then saturate (+-Inf -> qmax/qmin) or wrap.
+std::int32_t code_of_scaled(float v, const NumericsPolicy& p, CodeRange r);
+
+// Whether an already scaled value rounds, under `mode`, to an integer outside
+// r: the codes a saturating quantizer clips and a wrapping one wraps (NaN: no).
+bool rounds_out_of_range(float v, Rounding mode, CodeRange r = kInt8Range);
+
+// The full quantizer: code_of_scaled(scaled_value(x, scale, inv_scale)).
+// `inv_scale` must be reciprocal(scale) (the value the hardware's scale
+// register holds); `scale` is only read by QuantizeOp::kDivide.
+std::int32_t quantize(float x, float scale, float inv_scale, const NumericsPolicy& p,
+                      CodeRange r = kInt8Range);
+
+// out[i] = quantize(x[i], scale, inv_scale, p, r) for n elements, bit for bit
+// (tested against the scalar quantizer), for codes of at most 8 bits.
+// Vectorised for saturating, subnormal-preserving policies; the wrap and
+// flush-to-zero policies take the scalar path.
+void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* out, std::size_t n,
+                    const NumericsPolicy& p, CodeRange r = kInt8Range);
+
+// The correctly rounded FP32 reciprocal 1/scale, computed once per scale.
+float reciprocal(float scale);
+
+// ---- FP32 arithmetic under the denormal policy ----------------------------
+
+float fmul(float a, float b, Denormals d);
+float fadd(float a, float b, Denormals d);
+float fdiv(float a, float b, Denormals d);
+float ffma(float a, float b, float c, Denormals d);  // one rounding
+float ftz_if(float x, Denormals d);
+
+// ---- FP16 -------------------------------------------------------------------
+
+// IEEE binary16 from binary32, round to nearest even; overflow -> +-Inf,
+// NaN -> 0x7E00 (canonical quiet NaN, sign dropped). Exact bit manipulation.
+std::uint16_t fp32_to_fp16(float x);
+float fp16_to_fp32(std::uint16_t h);  // exact
+
+// y[i] = fp16_to_fp32(fp32_to_fp16(x[i])) for n elements, bit for bit (tested
+// exhaustively): the FP16 rounding of an FP32 datapath, vectorised.
+void fp16_round_batch(const float* x, float* y, std::size_t n);
+
+// ---- names, for configs and reports ------------------------------------------
+
+std::string_view to_string(Rounding);
+std::string_view to_string(QuantizeOp);
+std::string_view to_string(Overflow);
+std::string_view to_string(Denormals);
+std::optional<Rounding> parse_rounding(std::string_view);
+std::optional<QuantizeOp> parse_quantize_op(std::string_view);
+std::optional<Overflow> parse_overflow(std::string_view);
+std::optional<Denormals> parse_denormals(std::string_view);
+
+}  // namespace mambahw

@@ -1,0 +1,113 @@
+// The FP32 SSM core: softplus and log1p units, the selective-scan recurrence
+// in the sequential order an ASIC scan unit implements or in the association
+// order of Quamba's CUDA kernel (cub::BlockScan), and the Mamba1 and Mamba2
+// SSMs built on them. docs/layer.md §SSM is the prose form of this file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/tensor.hpp"
+
+namespace mambahw {
+
+// log(1 + v) with FP32 operations only (project-owned, libm-free):
+//   u = fp32(1 + v); u = 2^k * m, m in [sqrt(1/2), sqrt(2)); f = m - 1 (exact)
+//   c = (k != 0) ? fp32((v - fp32(u - 1)) / u) : 0      the rounding lost in 1 + v
+//   s = f / (2 + f);  z = s*s
+//   log(m) = 2s + s*z*(2/3 + z*(2/5 + z*(2/7 + z*(2/9))))   (atanh series, Horner with fma)
+//   log1p(v) = fma(k, ln2_hi, fma(k, ln2_lo, c) + log(m))
+// |v| < 2^-24 returns v; v = -1 gives -Inf, v < -1 NaN, +Inf gives +Inf.
+float log1p_unit(float v, Denormals d = Denormals::kPreserve);
+
+// y[i] = log1p_unit(v[i], Denormals::kPreserve) for n elements, bit for bit
+// (tested exhaustively), vectorised for throughput.
+void log1p_unit_batch(const float* v, float* y, std::size_t n);
+
+// softplus(x) = log1p_unit(exp_unit(x)); with `threshold`, x > 20 passes
+// through unchanged (Quamba1 prefill and upstream Mamba; NaN passes too, as
+// the kernel's setp.gtu does). Quamba2 and the decode paths have no threshold.
+float softplus(float x, bool threshold, Denormals d = Denormals::kPreserve);
+
+enum class ScanOrder : std::uint8_t {
+  kSequential,  // h_t = fma(a_t, h_{t-1}, b_t): the ASIC scan unit
+  kBlockScan,   // Quamba's cub::BlockScan WARP_SCANS association (quamba-arithmetic.md §3)
+};
+std::string_view to_string(ScanOrder);
+std::optional<ScanOrder> parse_scan_order(std::string_view);
+
+// The scan element (a, b) and the combine operator of the recurrence:
+// (a_l, b_l) (+) (a_r, b_r) = (a_r * a_l, fma(a_r, b_l, b_r)).
+struct ScanElem {
+  float a = 1.0f, b = 0.0f;
+};
+ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d);
+
+// h_t for t in [0, L) from h_{-1} = 0.
+void scan_sequential(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d);
+
+// Quamba's block shape (threads x items) by sequence length; L > 1024 runs in
+// chunks of 2048 tokens with the prefix carried in FP32.
+struct BlockShape {
+  int threads = 32, items = 4;
+};
+BlockShape quamba_block_shape(int len);
+void scan_block(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d);
+
+struct SsmPolicy {
+  bool softplus_threshold = true;
+  ScanOrder scan_order = ScanOrder::kSequential;
+  Denormals denormals = Denormals::kPreserve;
+  QuantizeOp gate_division = QuantizeOp::kDivide;  // SiLU(z)'s 1/(1+e): divider or reciprocal-multiply
+  friend bool operator==(const SsmPolicy&, const SsmPolicy&) = default;
+};
+
+// A per-tensor-scaled INT8 tensor as the SSM core reads it.
+struct QTensor {
+  Int8Tensor q;
+  float scale = 1.0f;
+};
+
+// Mamba1 (Quamba1) selective scan over one sequence (quamba-arithmetic.md §3):
+//   Dv = fp32(sD*qD[d]); db = fp32(sdb*qdb[d]); dl = softplus(fma(sdelta, qdelta, db))
+//   du = fp32(dl*u);  out = fp32(Dv*u)
+//   for n: E = exp_unit(fp32(sA*qA[d][n])); a_t = exp_unit(-fp32(dl*E));
+//          b_t = fp32(fp32(sB*qB[n][t]) * du); h = scan(a, b); out = fma(h, fp32(sC*qC[n][t]), out)
+//   gate: zf = fp32(sz*qz); y = fp32(out*zf) / fp32(1 + exp_unit(-zf))   (division per policy)
+//   y16 = fp16(y) (round to nearest even)
+// u is the SSM input in FP32 [d_inner][L] (what the dequant stage delivers).
+struct Mamba1Ssm {
+  QTensor delta;       // [d_inner][L] (dt_proj output)
+  QTensor delta_bias;  // [d_inner]
+  QTensor a_log;       // [d_inner][d_state], A = -exp(A_log)
+  QTensor b, c;        // [d_state][L] (x_proj output)
+  QTensor d_skip;      // [d_inner]
+  QTensor z;           // [d_inner][L] (in_proj output)
+};
+// Returns y [d_inner][L]: FP16 values widened (exactly) to FP32.
+FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p);
+
+// Mamba2 (Quamba2) SSM as a recurrence per head (the chunked SSD computes the
+// same sums in another order):
+//   dt = softplus(fp32(sdt*qdt[h]) + dt_bias[h]);  A = -exp_unit(fp32(sA*qA[h]))
+//   dA = exp_unit(fp32(dt*A));  for p, n: b = fp32(fp32(fp32(sB_g*qB[g][n])*dt) * x[p])
+//   h = fma(dA, h, b);  y[p] = fma(h, fp32(sC_g*qC[g][n]), y) from y = fp32(Dv*x[p])
+// x is the SSM input [d_inner][L] in FP32; B/C are [ngroups*d_state][L] INT8
+// with one scale per group; dt codes [nheads][L]; dt_bias FP16 values [nheads].
+struct Mamba2Ssm {
+  int nheads = 0, headdim = 0, ngroups = 1, d_state = 0;
+  QTensor dt;                     // [nheads][L]
+  std::vector<float> dt_bias;     // [nheads], FP16-representable
+  QTensor a_log;                  // [nheads]
+  Int8Tensor b, c;                // [ngroups*d_state][L]
+  std::vector<float> b_scale, c_scale;  // [ngroups]
+  QTensor d_skip;                 // [nheads]
+};
+// Returns y [d_inner][L] in FP32 (before the gated RMSNorm).
+FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p);
+
+}  // namespace mambahw

@@ -1,0 +1,82 @@
+// The accelerator's hardware parameters (the `hardware:` section of a run
+// configuration, configs/hw/*.yaml; mambahw/config/hardware.hpp parses it).
+// Read by the SystemC model for timing and by the cost model for areas;
+// documented in docs/architecture.md.
+#pragma once
+
+#include <string>
+
+#include <string_view>
+
+namespace mambahw {
+
+// Weight-stationary systolic array of INT8 x INT8 MACs with INT32 accumulators.
+struct GemmArrayConfig {
+  int rows = 32;               // R: PE rows, along the reduction dimension K
+  int cols = 32;               // C: PE columns, along the output dimension N
+  int int4_macs_per_pe = 2;    // INT4 x INT8 MACs a PE does per cycle (two nibbles per weight byte)
+  bool weight_double_buffer = true;  // next fold's weights load while the current one streams
+};
+
+struct ConvUnitConfig {
+  int lanes = 16;           // channels processed in parallel, one token per cycle each
+  int pipeline_depth = 12;  // cycles from a window to its SiLU output
+};
+
+enum class LookupImpl : std::uint8_t { kSequential, kParallel };
+
+struct ScaleIndexConfig {
+  LookupImpl impl = LookupImpl::kSequential;
+  int read_cycles = 1;      // scale SRAM read after the index is known
+};
+
+struct SsmCoreConfig {
+  int lanes = 16;           // (channel, state) recurrence steps per cycle
+  int fma_latency = 4;
+  int exp_units = 16;       // exp evaluations per cycle (fully pipelined units)
+  int exp_latency = 10;
+  int softplus_units = 4;
+  int softplus_latency = 16;
+  int dequant_lanes = 16;   // SSM dequant stage elements per cycle
+};
+
+// The online Hadamard before out_proj (arithmetic.md §13): FP32 add/subtract
+// lanes working on tiles of tokens. The multiply and INT8 conversion behind
+// them is a pipelined stage of the same width; it needs 1/(k + base - 1) of
+// the adders' cycles, so it never sets the rate.
+struct HadamardUnitConfig {
+  int adders = 64;            // FP32 additions or subtractions per cycle
+  int pipeline_depth = 16;    // cycles from the last input of a tile to its last code
+  int tokens_per_tile = 16;   // tokens held on chip at once (d_inner FP16 values each)
+};
+
+struct BufferConfig {
+  int weight_kib = 512;     // on-chip weight buffer
+  int activation_kib = 1024;
+  int banks = 8;
+};
+
+struct DramConfig {
+  double bandwidth_gbs = 25.6;  // GB/s (10^9 bytes per second)
+  double latency_ns = 100.0;    // first-byte latency of a request
+};
+
+struct HardwareConfig {
+  std::string name = "default";
+  double clock_mhz = 1000.0;
+  GemmArrayConfig gemm;
+  ConvUnitConfig conv;
+  ScaleIndexConfig scale_index;
+  SsmCoreConfig ssm;
+  HadamardUnitConfig hadamard;
+  BufferConfig buffers;
+  DramConfig dram;
+
+  double cycle_ns() const { return 1000.0 / clock_mhz; }
+  double dram_bytes_per_cycle() const { return dram.bandwidth_gbs * cycle_ns(); }
+  int dram_latency_cycles() const;
+};
+
+std::string_view to_string(LookupImpl);
+
+}  // namespace mambahw

@@ -1,0 +1,54 @@
+// On-chip memory cost: a compiled SRAM macro (from a technology table's SRAM
+// model) or a flop/latch register file, for a given capacity and access width.
+// docs/cost-model.md ("Memories") gives the formulas:
+//
+//  linear SRAM model:  area = capacity_KiB * area_mm2_per_kib,
+//                      read = width * read_pj_per_bit, write likewise, access constant.
+//  table SRAM model, per quantity (read, write, area, access time), over the
+//  points that state that quantity:
+//   1. banking: above the largest tabulated capacity Cmax, n = ceil(C / Cmax)
+//      equal banks of C/n; area = n * area(C/n), energy and time of one bank;
+//   2. per width family (points of one width), power-law (log-log) interpolation
+//      between the two neighbouring capacities; below the smallest capacity the
+//      smallest macro's value (a compiled macro does not get smaller); above a
+//      family's largest capacity, its last segment's power law; a family of one
+//      macro is tiled above its capacity (area x ceil(C / capacity), energy and
+//      time of one macro);
+//   3. across widths: linear in width between the two neighbouring families;
+//      outside them, the nearest family with read/write energy scaled by
+//      width / family width (area and access time unchanged).
+//  flops:  area = bits * area_um2_per_bit, read/write = width * energy_pj_per_bit,
+//          access = register access_ns.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mambahw/cost/tech_table.hpp"
+
+namespace mambahw::cost {
+
+enum class MemImpl : std::uint8_t { kSram, kFlops };
+std::string_view to_string(MemImpl);
+
+struct MemoryCost {
+  MemImpl impl = MemImpl::kSram;
+  double capacity_bytes = 0;
+  int width_bits = 0;
+  double area_mm2 = 0;
+  double read_pj = 0;   // per access of width_bits
+  double write_pj = 0;  // per access of width_bits
+  double access_ns = 0;
+  int banks = 1;
+  std::vector<std::string> notes;  // where the model extrapolated, clamped or banked
+};
+
+// Cost of an SRAM of `capacity_bytes` accessed `width_bits` at a time.
+MemoryCost sram_cost(const TechTable& t, double capacity_bytes, int width_bits);
+// Cost of the same storage built from flops (a register file).
+MemoryCost flop_cost(const TechTable& t, double capacity_bytes, int width_bits);
+MemoryCost memory_cost(const TechTable& t, MemImpl impl, double capacity_bytes, int width_bits);
+
+}  // namespace mambahw::cost

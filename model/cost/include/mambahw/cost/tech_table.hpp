@@ -1,0 +1,132 @@
+// Technology tables for the cost model (configs/tech/*.yaml): energy and area
+// per operation, register (flop) storage, SRAM macros, DRAM energy per bit and
+// the lookup logic's delays. Every entry carries a `source:` saying where the
+// number comes from (a publication, a tool run, or how it was derived).
+//
+// A table may name a `base:` table (a path relative to itself); then every
+// section and every operation is optional and replaces the base's entry as a
+// whole (all its fields, including its source). That is how a user drops in
+// their own memory-compiler numbers:
+//
+//   name: my-28nm-compiler
+//   base: cacti-28nm.yaml
+//   sram: {kind: table, source: "...", points: [...]}
+//
+// Format and semantics: docs/cost-model.md. Plain data: mambahw/config/tech.hpp
+// loads it with the same strict rules as run configurations.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace mambahw {
+
+// Operations with a per-evaluation energy and a per-unit area.
+enum class TechOp : std::uint8_t {
+  kMacInt8,   // INT8 x INT8 multiply-accumulate (32-bit accumulator)
+  kMacInt4,   // INT4 x INT8 multiply-accumulate
+  kAddInt32,  // 32-bit integer add
+  kFp32Add,
+  kFp32Mul,
+  kFp32Fma,
+  kFp32Div,   // FP32 division (or reciprocal + multiply)
+  kExp,       // one exp evaluation (the exp unit)
+  kSoftplus,  // one softplus evaluation
+  kCompare,   // one 32-bit magnitude comparison (scaled by width for narrower ranges)
+  kGate,      // one NAND2-equivalent gate evaluation (MUX, pack/unpack logic)
+};
+inline constexpr int kNumTechOps = 11;
+// The YAML key of an operation (ops.<key>).
+std::string_view tech_op_key(TechOp op);
+
+struct OpCost {
+  double energy_pj = 0;  // per evaluation
+  double area_um2 = 0;   // per unit (one evaluation per cycle)
+  std::string source;
+};
+
+// A flop / latch register file: cost per bit.
+struct RegisterCost {
+  double energy_pj_per_bit = 0;  // per bit read or written
+  double area_um2_per_bit = 0;
+  double access_ns = 0;          // clock-to-output plus read mux of a small table
+  std::string source;
+};
+
+// One tabulated SRAM macro: capacity x width, with its read energy per access
+// and area; write energy and access time may be missing at some points (the
+// interpolation of that quantity then uses the points that have it).
+struct SramPoint {
+  double capacity_bytes = 0;
+  int width_bits = 0;
+  double read_pj = 0;                 // per access of width_bits
+  std::optional<double> write_pj;     // per access of width_bits
+  double area_mm2 = 0;
+  std::optional<double> access_ns;
+  std::string source;                 // the point's own, else the model's
+};
+
+enum class SramKind : std::uint8_t {
+  kLinear,  // area and energy proportional to bits (the research notes' model)
+  kTable,   // interpolation over tabulated macros (CACTI, a memory compiler)
+};
+
+struct SramModel {
+  SramKind kind = SramKind::kTable;
+  std::string source;
+  // kLinear
+  double area_mm2_per_kib = 0;  // per 1024 bytes
+  double read_pj_per_bit = 0;
+  double write_pj_per_bit = 0;
+  double access_ns = 0;
+  // kTable
+  std::vector<SramPoint> points;
+};
+
+struct DramCost {
+  double energy_pj_per_bit = 0;
+  std::string source;
+};
+
+// Delays of the scale-index lookup logic.
+struct LookupTiming {
+  double compare_ns = 0;  // one range comparison (magnitude comparator)
+  double select_ns = 0;   // parallel lookup: priority select of the matching cell
+  // Time to read one range word; when absent, the access time of the memory
+  // holding the ranges (SRAM macro or flops) is used.
+  std::optional<double> range_read_ns;
+  std::string source;
+};
+
+struct SourcedValue {
+  double value = 0;
+  std::string source;
+};
+
+struct TechTable {
+  std::string name;
+  std::string description;
+  std::string file;       // where it was loaded from
+  std::string base;       // name of the base table, if any
+  int node_nm = 0;        // 0 if not stated
+  std::array<OpCost, kNumTechOps> ops{};
+  RegisterCost reg;
+  SramModel sram;
+  DramCost dram;
+  LookupTiming lookup;
+  std::optional<SourcedValue> clock_mhz;     // the clock this assumption set implies
+  std::optional<SourcedValue> die_area_mm2;  // a reference die area for percentages
+
+  const OpCost& op(TechOp o) const { return ops[static_cast<std::size_t>(o)]; }
+  // "name" or "name (base: base)".
+  std::string label() const { return base.empty() ? name : name + " (base " + base + ")"; }
+};
+
+std::string_view to_string(SramKind);
+
+}  // namespace mambahw

@@ -1,0 +1,42 @@
+// Subcommands of the mambahw CLI. Each add_*_command registers a subcommand
+// (options and callback) on the app; the callback stores the exit code.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "mambahw/config/config.hpp"
+
+namespace mambahw::cli {
+
+// A config path given relative to the working directory that does not exist
+// there is looked up in the source tree (so `mambahw run configs/x.yaml`
+// works from any directory).
+std::filesystem::path resolve_config(const std::string& path);
+
+// Runs a command body: a ConfigError prints "mambahw: config error: ..." and
+// gives exit status 2, any other exception "mambahw COMMAND: error: ..." and 1.
+int guarded(const char* command, const std::function<int()>& body);
+
+void add_run_command(CLI::App& app, int& exit_code);
+void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors
+void add_compare_command(CLI::App& app, int& exit_code);
+
+// The SystemC model part of `mambahw run`. SystemC needs an sc_main, so it is
+// linked only into the mambahw executable, which registers it; without it
+// (tests of the CLI library) `run` reports the golden model only.
+struct ModelOutcome {
+  nlohmann::json json;  // merged into the run's JSON report (bit_exact, cycles, latency_ns, events, model)
+  bool bit_exact = true;
+  std::string failure;  // the first mismatch, if any
+};
+using ModelRunner = std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files)>;
+void set_model_runner(ModelRunner runner);
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files);  // model_report.cpp
+
+}  // namespace mambahw::cli

@@ -1,0 +1,145 @@
+// `mambahw export` and `mambahw verify-vectors`.
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "commands.hpp"
+#include "mambahw/config/config.hpp"
+#include "mambahw/verif/vector_dir.hpp"
+
+namespace mambahw::cli {
+
+namespace {
+
+struct ExportArgs {
+  std::string block;
+  std::string config = "configs/default.yaml";
+  std::uint64_t seed = 1;
+  std::uint64_t count = 100000;
+  std::vector<std::string> corners{"all"};
+  std::string out;
+  bool force = false;
+  std::string rounding, quantize_op, denormals;
+};
+
+nlohmann::json config_embed(const Config& c, const std::string& path) {
+  const ModelShape& m = c.model;
+  const QuantScheme& s = c.scheme;
+  return {{"path", path},
+          {"model", {{"name", m.name}, {"arch", to_string(m.arch)}, {"d_model", m.d_model},
+                     {"d_inner", m.d_inner}, {"d_state", m.d_state}, {"d_conv", m.d_conv},
+                     {"headdim", m.headdim}, {"nheads", m.nheads}, {"ngroups", m.ngroups}}},
+          {"scheme", {{"name", s.name}, {"base", to_string(s.base)}, {"ssm_input", to_string(s.ssm_input)},
+                      {"conv_order", to_string(s.conv_order)}}},
+          {"run", {{"seed", c.run.seed}, {"calib_batches", c.run.calib_batches},
+                   {"calib_seq_len", c.run.calib_seq_len}}}};
+}
+
+int run_export(const ExportArgs& a) {
+  return guarded("export", [&a] {
+    const std::filesystem::path cfg_path = resolve_config(a.config);
+    const Config cfg = load_config(cfg_path);
+    verif::NumericsOverrides ov;
+    if (!a.rounding.empty()) ov.rounding = parse_rounding(a.rounding);
+    if (!a.quantize_op.empty()) ov.quantize_op = parse_quantize_op(a.quantize_op);
+    if (!a.denormals.empty()) ov.denormals = parse_denormals(a.denormals);
+    verif::ExportOptions o;
+    o.seed = a.seed;
+    o.count = a.count;
+    o.force = a.force;
+    o.progress = true;
+    o.config_embed = config_embed(cfg, a.config);
+    for (const std::string& c : a.corners) {
+      if (c == "all") continue;
+      if (c == "none") {
+        o.corners = {verif::Corner::kRandom};
+        continue;
+      }
+      o.corners.push_back(*verif::parse_corner(c));
+    }
+    std::vector<std::string> blocks = a.block == "all" ? verif::kBlockNames : std::vector{a.block};
+    for (const std::string& name : blocks) {
+      std::unique_ptr<verif::VectorBlock> b;
+      try {
+        b = verif::make_block(name, cfg, ov);
+      } catch (const std::invalid_argument& e) {
+        if (a.block != "all") throw;
+        fmt::print("{}: skipped: {}\n", name, e.what());
+        continue;
+      }
+      o.out = a.block == "all" ? std::filesystem::path(a.out) / name : std::filesystem::path(a.out);
+      const auto t0 = std::chrono::steady_clock::now();
+      const verif::ExportSummary s = verif::export_block(*b, o);
+      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      fmt::print("{}: {} vectors, {:.1f} MB of hex in {:.2f} s ({:.1f} MB/s) -> {}\n", name, s.vectors,
+                 static_cast<double>(s.bytes) / 1e6, sec, static_cast<double>(s.bytes) / 1e6 / sec, o.out.string());
+      fmt::print("  corner classes: {}\n", s.per_class.dump());
+    }
+    return 0;
+  });
+}
+
+int run_verify(const std::string& dir) {
+  std::vector<std::filesystem::path> dirs;
+  if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.json") ||
+      !std::filesystem::is_directory(dir)) {
+    dirs.push_back(dir);
+  } else {  // an `export --block all` directory: one subdirectory per block
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.is_directory()) dirs.push_back(e.path());
+    std::sort(dirs.begin(), dirs.end());
+    if (dirs.empty()) dirs.push_back(dir);
+  }
+  int failed = 0;
+  for (const auto& d : dirs) {
+    const verif::VerifyReport r = verif::verify_directory(d);
+    if (r.problems.empty()) {
+      fmt::print("{}: OK ({} vectors replayed through the golden model, all files match the manifest; made by {})\n",
+                 d.string(), r.vectors, r.producer);
+      for (const std::string& w : r.warnings) fmt::print("  warning: {}\n", w);
+      continue;
+    }
+    ++failed;
+    fmt::print("{}: FAILED\n", d.string());
+    for (const std::string& p : r.problems) fmt::print("  {}\n", p);
+  }
+  return failed ? 1 : 0;
+}
+
+}  // namespace
+
+void add_export_command(CLI::App& app, int& exit_code) {
+  auto a = std::make_shared<ExportArgs>();
+  CLI::App* e = app.add_subcommand("export", "Export test vectors for an RTL block ($readmemh hex + manifest)");
+  std::vector<std::string> blocks = {"conv_out_quantizer", "ssm_dequant", "scale_index_lookup", "all"};
+  e->add_option("--block", a->block, "Block to export")->required()->check(CLI::IsMember(blocks));
+  e->add_option("--config", a->config, "Run configuration (YAML)")->capture_default_str();
+  e->add_option("--seed", a->seed, "Seed of the random vectors")->capture_default_str();
+  e->add_option("--count", a->count, "Number of random vectors")->capture_default_str();
+  e->add_option("--corners", a->corners,
+                "Directed corner classes: all, none, ties, saturation, specials, every_code, range_boundaries")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"all", "none", "ties", "saturation", "specials", "every_code", "range_boundaries"}))
+      ->capture_default_str();
+  e->add_option("--out", a->out, "Output directory (must be empty or absent)")->required();
+  e->add_flag("--force", a->force, "Replace an earlier export in --out");
+  e->add_option("--rounding", a->rounding, "Override the scheme's rounding")
+      ->check(CLI::IsMember({"half_away_from_zero", "half_to_even", "toward_zero"}));
+  e->add_option("--quantize-op", a->quantize_op, "Override the scheme's quantize_op")
+      ->check(CLI::IsMember({"multiply_reciprocal", "divide"}));
+  e->add_option("--denormals", a->denormals, "Override the scheme's denormal policy")
+      ->check(CLI::IsMember({"preserve", "flush_to_zero"}));
+  e->callback([a, &exit_code] { exit_code = run_export(*a); });
+
+  auto dir = std::make_shared<std::string>();
+  CLI::App* v = app.add_subcommand("verify-vectors",
+                                   "Check an exported vector directory against its manifest and the golden model");
+  v->add_option("dir", *dir, "Vector directory")->required();
+  v->callback([dir, &exit_code] { exit_code = run_verify(*dir); });
+}
+
+}  // namespace mambahw::cli

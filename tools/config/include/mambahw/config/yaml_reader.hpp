@@ -1,0 +1,163 @@
+// Strict reading of YAML configuration: every error names the file, line,
+// column and dotted field path; every key that is not read is rejected as
+// unknown (with the closest known key suggested); duplicate keys are refused.
+//
+//   YamlMap map = YamlMap::load_file("configs/default.yaml");
+//   int len = map.required<int>("seq_len", positive<int>());
+//   map.finish();   // throws on keys nobody asked for
+//
+// A section may be given inline or as a string naming another YAML file,
+// relative to the including file (YamlMap::section).
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "mambahw/config/error.hpp"
+
+namespace mambahw {
+
+// file:line:col: field: message   (line and column 1-based)
+std::string config_location(const std::string& file, const YAML::Mark& mark);
+
+template <class T>
+using Check = std::function<std::string(const T&)>;  // "" if fine, else what is wrong
+
+class YamlMap {
+ public:
+  YamlMap(YAML::Node node, std::string file, std::string path);
+  static YamlMap load_file(const std::filesystem::path& file);
+
+  const std::string& file() const { return file_; }
+  const std::string& path() const { return path_; }
+  std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
+  const YAML::Node& node() const { return node_; }
+
+  bool has(const std::string& key) const;
+  // The raw node of `key` (marks it read); a null node if absent.
+  YAML::Node raw(const std::string& key);
+
+  template <class T>
+  T required(const std::string& key, const Check<T>& check = {});
+  template <class T>
+  T optional(const std::string& key, T fallback, const Check<T>& check = {});
+  template <class T>
+  std::optional<T> maybe(const std::string& key, const Check<T>& check = {});
+  // A list of scalars, or of lists (nested std::vector).
+  template <class T>
+  std::vector<T> list(const std::string& key, const Check<T>& check = {});
+
+  // A nested mapping: inline, or a string naming a YAML file to load.
+  YamlMap section(const std::string& key);
+  std::optional<YamlMap> maybe_section(const std::string& key);
+  // Entries of a list that are sections (inline maps or file names).
+  std::vector<YamlMap> section_list(const std::string& key);
+
+  // Throws for every key present but never read.
+  void finish() const;
+
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  [[noreturn]] void fail_at(const YAML::Node& at, const std::string& field,
+                            const std::string& message) const;
+
+ private:
+  YamlMap load_include(const YAML::Node& at, const std::string& key, const std::string& rel) const;
+
+  YAML::Node node_;
+  std::string file_;
+  std::string path_;
+  mutable std::set<std::string> read_;
+};
+
+// Scalar conversion with strict typing: "1.5" is not an int, "yes" is not a
+// number, ".nan"/".inf" are doubles (checks then refuse them where needed).
+template <class T>
+T scalar_as(const YAML::Node& n, const YamlMap& where, const std::string& field);
+
+// Common checks.
+template <class T>
+Check<T> positive() {
+  return [](const T& v) { return v > T{} ? std::string{} : std::string("must be positive"); };
+}
+template <class T>
+Check<T> in_range(T lo, T hi) {
+  return [lo, hi](const T& v) {
+    return (v >= lo && v <= hi) ? std::string{}
+                                : "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  };
+}
+Check<double> finite_positive_fp32();  // a positive, finite, normal FP32 scale
+Check<std::string> one_of(std::vector<std::string> names);
+
+// ---- template definitions ------------------------------------------------------
+
+template <class T>
+T YamlMap::required(const std::string& key, const Check<T>& check) {
+  if (!has(key)) fail(key, "is required but missing");
+  auto v = maybe<T>(key, check);
+  return *v;
+}
+
+template <class T>
+T YamlMap::optional(const std::string& key, T fallback, const Check<T>& check) {
+  auto v = maybe<T>(key, check);
+  return v ? *v : fallback;
+}
+
+template <class T>
+std::optional<T> YamlMap::maybe(const std::string& key, const Check<T>& check) {
+  YAML::Node n = raw(key);
+  if (!n) return std::nullopt;
+  T v = scalar_as<T>(n, *this, field(key));
+  if (check) {
+    if (std::string why = check(v); !why.empty()) fail_at(n, field(key), why);
+  }
+  return v;
+}
+
+namespace detail {
+template <class T>
+struct is_vector : std::false_type {};
+template <class T>
+struct is_vector<std::vector<T>> : std::true_type {};
+}  // namespace detail
+
+template <class T>
+std::vector<T> list_of(const YAML::Node& n, const YamlMap& where, const std::string& field,
+                       const Check<T>& check);
+
+template <class T>
+std::vector<T> YamlMap::list(const std::string& key, const Check<T>& check) {
+  YAML::Node n = raw(key);
+  if (!n) fail(key, "is required but missing");
+  return list_of<T>(n, *this, field(key), check);
+}
+
+template <class T>
+std::vector<T> list_of(const YAML::Node& n, const YamlMap& where, const std::string& field,
+                       const Check<T>& check) {
+  if (!n.IsSequence()) where.fail_at(n, field, "must be a list");
+  std::vector<T> out;
+  for (std::size_t i = 0; i < n.size(); ++i) {
+    const std::string f = field + "[" + std::to_string(i) + "]";
+    if constexpr (detail::is_vector<T>::value) {
+      out.push_back(list_of<typename T::value_type>(n[i], where, f, {}));
+    } else {
+      T v = scalar_as<T>(n[i], where, f);
+      if (check) {
+        if (std::string why = check(v); !why.empty()) where.fail_at(n[i], f, why);
+      }
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
+}  // namespace mambahw

@@ -1,0 +1,281 @@
+#include "mambahw/config/parse.hpp"
+
+#include "mambahw/config/hardware.hpp"
+
+#include <cmath>
+
+namespace mambahw {
+
+namespace {
+Check<int> at_least(int lo) {
+  return [lo](const int& v) {
+    return v >= lo ? std::string{} : "must be at least " + std::to_string(lo) + ", got " + std::to_string(v);
+  };
+}
+Check<double> open_unit_interval() {
+  return [](const double& v) -> std::string {
+    if (std::isnan(v)) return "must be a number, got NaN";
+    return (v > 0.0 && v <= 1.0) ? std::string{} : "must be in (0, 1]";
+  };
+}
+}  // namespace
+
+ModelShape parse_model(YamlMap& m) {
+  ModelShape s;
+  s.name = m.required<std::string>("name");
+  const std::string arch = m.required<std::string>("arch", one_of({"mamba1", "mamba2"}));
+  s.arch = arch == "mamba2" ? Arch::kMamba2 : Arch::kMamba1;
+  s.d_model = m.required<int>("d_model", at_least(1));
+  s.d_inner = m.required<int>("d_inner", at_least(1));
+  s.d_state = m.required<int>("d_state", at_least(1));
+  s.d_conv = m.optional<int>("d_conv", 4, in_range(2, 4));
+  s.n_layer = m.required<int>("n_layer", at_least(1));
+  s.vocab = m.optional<int>("vocab", 50277, at_least(1));
+  if (s.is_mamba2()) {
+    s.headdim = m.required<int>("headdim", at_least(1));
+    s.nheads = m.required<int>("nheads", at_least(1));
+    s.ngroups = m.optional<int>("ngroups", 1, at_least(1));
+    s.chunk_size = m.optional<int>("chunk_size", 256, at_least(1));
+    if (s.headdim * s.nheads != s.d_inner)
+      m.fail("nheads", "nheads * headdim = " + std::to_string(s.nheads * s.headdim) +
+                           " must equal d_inner = " + std::to_string(s.d_inner));
+    if (s.nheads % s.ngroups != 0)
+      m.fail("ngroups", "must divide nheads = " + std::to_string(s.nheads));
+    if (m.has("dt_rank")) m.fail("dt_rank", "only valid for arch: mamba1 (Mamba2 has no x_proj)");
+  } else {
+    s.dt_rank = m.optional<int>("dt_rank", (s.d_model + 15) / 16, at_least(1));
+    for (const char* k : {"headdim", "nheads", "ngroups", "chunk_size"})
+      if (m.has(k)) m.fail(k, "only valid for arch: mamba2");
+  }
+  m.finish();
+  return s;
+}
+
+namespace {
+
+NumericsPolicy parse_numerics(YamlMap& n) {
+  NumericsPolicy p;
+  auto pick = [&](const char* key, auto parse, auto fallback, std::vector<std::string> names) {
+    const std::string v = n.optional<std::string>(key, std::string(to_string(fallback)), one_of(names));
+    return *parse(v);
+  };
+  p.rounding = pick("rounding", parse_rounding, p.rounding,
+                    {"half_away_from_zero", "half_to_even", "toward_zero"});
+  p.quantize_op = pick("quantize_op", parse_quantize_op, p.quantize_op, {"multiply_reciprocal", "divide"});
+  p.overflow = pick("overflow", parse_overflow, p.overflow, {"saturate", "wrap"});
+  p.denormals = pick("denormals", parse_denormals, p.denormals, {"preserve", "flush_to_zero"});
+  p.silu_division = pick("silu_division", parse_quantize_op, p.silu_division,
+                         {"multiply_reciprocal", "divide"});
+  n.finish();
+  return p;
+}
+
+ObserverConfig parse_observer(YamlMap& c) {
+  ObserverConfig o;
+  const std::string kind = c.optional<std::string>("observer", "percentile", one_of({"minmax", "percentile"}));
+  o.kind = kind == "minmax" ? ObserverKind::kMinMax : ObserverKind::kPercentile;
+  o.percentile = c.optional<double>("percentile", o.percentile, open_unit_interval());
+  o.ema_weight = c.optional<double>("ema_weight", o.ema_weight, open_unit_interval());
+  return o;
+}
+
+// Explicit Quamba2 tables: ranges [G][nHG], [G][nHG][nDG], scales likewise.
+Quamba2ScaleTable parse_scale_table(YamlMap& c, const ModelShape& model) {
+  const YAML::Node hr_node = c.node()["x_head_group_range"];
+  const auto hr = c.list<std::vector<int>>("x_head_group_range");
+  const auto dr = c.list<std::vector<std::vector<int>>>("x_dim_group_range");
+  const auto xs = c.list<std::vector<std::vector<double>>>("x_out_scales");
+  const auto bs = c.list<double>("b_scales", finite_positive_fp32());
+  const auto cs = c.list<double>("c_scales", finite_positive_fp32());
+  if (static_cast<int>(hr.size()) != model.ngroups)
+    c.fail("x_head_group_range", "must have one row per SSD group (ngroups = " +
+                                     std::to_string(model.ngroups) + "), got " + std::to_string(hr.size()));
+  const int nhg = static_cast<int>(hr[0].size());
+  const int ndg = dr.empty() || dr[0].empty() ? 0 : static_cast<int>(dr[0][0].size());
+  Quamba2ScaleTable t;
+  t.shape = ScaleTableShape::of(model, nhg, ndg);
+  auto shape_error = [&](const char* key) {
+    c.fail(key, "must have shape [ngroups=" + std::to_string(model.ngroups) + "][" +
+                    std::to_string(nhg) + " head groups]" +
+                    (std::string(key) == "x_head_group_range" ? "" : "[" + std::to_string(ndg) + " dim groups]"));
+  };
+  for (const auto& row : hr) {
+    if (static_cast<int>(row.size()) != nhg) shape_error("x_head_group_range");
+    t.head_range.insert(t.head_range.end(), row.begin(), row.end());
+  }
+  auto flatten3 = [&](const auto& v, auto& out, const char* key) {
+    if (static_cast<int>(v.size()) != model.ngroups) shape_error(key);
+    for (const auto& g : v) {
+      if (static_cast<int>(g.size()) != nhg) shape_error(key);
+      for (const auto& h : g) {
+        if (static_cast<int>(h.size()) != ndg) shape_error(key);
+        for (auto x : h) out.push_back(static_cast<typename std::decay_t<decltype(out)>::value_type>(x));
+      }
+    }
+  };
+  flatten3(dr, t.dim_range, "x_dim_group_range");
+  flatten3(xs, t.x_scales, "x_out_scales");
+  for (double v : bs) t.b_scales.push_back(static_cast<float>(v));
+  for (double v : cs) t.c_scales.push_back(static_cast<float>(v));
+  if (const std::string why = validate(t); !why.empty()) {
+    for (const char* key : {"x_head_group_range", "x_dim_group_range", "x_out_scales"})
+      if (why.rfind(key, 0) == 0) c.fail(key, why);
+    c.fail_at(hr_node, c.field("x_out_scales"), why);
+  }
+  return t;
+}
+
+DualScaleSpec parse_dual(YamlMap& s) {
+  DualScaleSpec d;
+  d.code_bits = s.optional<int>("code_bits", d.code_bits, in_range(2, 8));
+  d.symmetric = s.optional<bool>("symmetric", d.symmetric);
+  d.threshold_percentile = s.optional<double>("threshold_percentile", d.threshold_percentile,
+                                              open_unit_interval());
+  if (auto v = s.maybe<double>("scale1", finite_positive_fp32())) d.scale1 = static_cast<float>(*v);
+  const YAML::Node k = s.node()["scale2"];
+  if (k && k.IsScalar() && k.Scalar() == "calibrate") {
+    (void)s.raw("scale2");
+  } else if (auto v = s.maybe<double>("scale2", finite_positive_fp32())) {
+    if (*v < 1.0) s.fail("scale2", "the outlier multiplier must be at least 1");
+    d.scale2 = static_cast<float>(*v);
+  }
+  d.scale2_pow2 = s.optional<bool>("scale2_pow2", d.scale2_pow2);
+  return d;
+}
+
+}  // namespace
+
+std::string hadamard_unsupported(const ModelShape& model) {
+  const std::string problem = hadamard_size_problem(model.d_inner);
+  return problem.empty() ? problem : "d_inner = " + problem + "; set layer.out_proj_hadamard: false";
+}
+
+LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape& model) {
+  const std::string w = l.optional<std::string>("weights", std::string(to_string(d.weights)), one_of({"int8", "int4"}));
+  d.weights = w == "int4" ? WeightPrecision::kInt4 : WeightPrecision::kInt8;
+  d.weight_group = l.optional<int>("weight_group", d.weight_group, in_range(0, 1 << 20));
+  d.gemm_requant = *parse_requant_order(l.optional<std::string>(
+      "gemm_requant", std::string(to_string(d.gemm_requant)), one_of({"act_then_weight", "weight_then_act", "alpha"})));
+  d.gemm_rounding = *parse_rounding(l.optional<std::string>(
+      "gemm_rounding", std::string(to_string(d.gemm_rounding)), one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
+  d.softplus_threshold = l.optional<bool>("softplus_threshold", d.softplus_threshold);
+  d.scan_order = *parse_scan_order(
+      l.optional<std::string>("scan_order", std::string(to_string(d.scan_order)), one_of({"sequential", "block_scan"})));
+  d.out_proj_hadamard = l.optional<bool>("out_proj_hadamard", d.out_proj_hadamard);
+  if (d.out_proj_hadamard)
+    if (const std::string why = hadamard_unsupported(model); !why.empty()) l.fail("out_proj_hadamard", why);
+  d.hadamard.rounding = *parse_rounding(l.optional<std::string>(
+      "hadamard_rounding", std::string(to_string(d.hadamard.rounding)),
+      one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
+  d.hadamard.overflow = *parse_overflow(l.optional<std::string>(
+      "hadamard_overflow", std::string(to_string(d.hadamard.overflow)), one_of({"wrap", "saturate"})));
+  d.hadamard.denormals = *parse_denormals(l.optional<std::string>(
+      "hadamard_denormals", std::string(to_string(d.hadamard.denormals)), one_of({"preserve", "flush_to_zero"})));
+  l.finish();
+  return d;
+}
+
+QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
+  QuantScheme q;
+  q.name = s.required<std::string>("name");
+  const std::string base = s.required<std::string>("base", one_of({"quamba1", "quamba2"}));
+  q.base = base == "quamba2" ? SchemeBase::kQuamba2 : SchemeBase::kQuamba1;
+  if (auto n = s.maybe_section("numerics")) q.numerics = parse_numerics(*n);
+  q.layer.hadamard.denormals = q.numerics.denormals;  // unless layer.hadamard_denormals says otherwise
+  if (auto conv = s.maybe_section("conv")) {
+    q.conv_order = *parse_conv_order(conv->optional<std::string>("order", "prefill", one_of({"prefill", "decode"})));
+    conv->finish();
+  }
+  if (auto c = s.maybe_section("conv_out")) {
+    q.conv_out_observer = parse_observer(*c);
+    if (q.base == SchemeBase::kQuamba1) {
+      if (auto v = c->maybe<double>("scale", finite_positive_fp32())) q.conv_out_scale = static_cast<float>(*v);
+    } else {
+      q.head_groups = c->optional<int>("head_groups", q.head_groups, at_least(1));
+      q.dim_groups = c->optional<int>("dim_groups", q.dim_groups, at_least(1));
+      if (model.is_mamba2()) {
+        if (q.head_groups > model.heads_per_group())
+          c->fail("head_groups", "cannot exceed the heads per SSD group (" +
+                                     std::to_string(model.heads_per_group()) + ")");
+        if (q.dim_groups > model.headdim)
+          c->fail("dim_groups", "cannot exceed headdim (" + std::to_string(model.headdim) + ")");
+        if (c->has("x_head_group_range")) q.scale_table = parse_scale_table(*c, model);
+      } else {
+        // Not applicable to a Mamba1 model (reported by scheme_applicability);
+        // accept the table keys so that the error is that, not "unknown key".
+        for (const char* k : {"x_head_group_range", "x_dim_group_range", "x_out_scales", "b_scales", "c_scales"})
+          (void)c->raw(k);
+      }
+    }
+    c->finish();
+  }
+  if (q.base == SchemeBase::kQuamba2) {
+    q.layer.weights = WeightPrecision::kInt4;
+    q.layer.weight_group = 128;
+    q.layer.gemm_requant = RequantOrder::kWeightThenAct;
+    q.layer.softplus_threshold = false;
+  }
+  if (auto l = s.maybe_section("layer")) {
+    q.layer = parse_layer_numerics(*l, q.layer, model);
+  } else if (q.layer.out_proj_hadamard) {
+    if (const std::string why = hadamard_unsupported(model); !why.empty())
+      s.fail("layer", "out_proj_hadamard is on by default, but " + why);
+  }
+  if (auto in = s.maybe_section("ssm_input")) {
+    const std::string f = in->optional<std::string>("format", "int8", one_of({"int8", "dual_scale"}));
+    q.ssm_input = f == "dual_scale" ? SsmInputFormat::kDualScale : SsmInputFormat::kInt8;
+    if (q.ssm_input == SsmInputFormat::kDualScale) q.dual = parse_dual(*in);
+    in->finish();
+  }
+  s.finish();
+  return q;
+}
+
+RunSettings parse_run(YamlMap& r) {
+  RunSettings s;
+  s.seq_len = r.optional<int>("seq_len", s.seq_len, in_range(1, 1 << 20));
+  s.batch = r.optional<int>("batch", s.batch, in_range(1, 1024));
+  s.seed = r.optional<std::uint64_t>("seed", s.seed);
+  s.calib_batches = r.optional<int>("calib_batches", s.calib_batches, in_range(1, 4096));
+  s.calib_seq_len = r.optional<int>("calib_seq_len", s.calib_seq_len, in_range(1, 1 << 20));
+  s.layers = r.optional<int>("layers", s.layers, in_range(1, 1024));
+  if (r.has("modes")) {
+    s.modes.clear();
+    for (int m : r.list<int>("modes", in_range(0, 3)))  // 0 int8, 1 fp32, 2 fp32 on the int8 grid, 3 dual scale
+      s.modes.push_back(static_cast<SsmInputMode>(m));
+    if (s.modes.empty()) r.fail("modes", "must list at least one SSM-input mode");
+  } else {
+    (void)r.raw("modes");  // known key, default modes
+  }
+  r.finish();
+  return s;
+}
+
+Config load_config(const std::filesystem::path& file) {
+  YamlMap top = YamlMap::load_file(file);
+  Config c;
+  c.file = file.string();
+  {
+    YamlMap m = top.section("model");
+    c.model = parse_model(m);
+  }
+  auto checked_scheme = [&](YamlMap& sm, bool must_apply) {
+    QuantScheme q = parse_scheme(sm, c.model);
+    if (must_apply) {
+      if (const std::string why = scheme_applicability(q, c.model); !why.empty())
+        sm.fail_at(sm.node(), sm.path(), why);
+    }
+    return q;
+  };
+  {
+    YamlMap s = top.section("scheme");
+    c.scheme = checked_scheme(s, true);
+  }
+  for (YamlMap& s : top.section_list("study")) c.study.push_back(checked_scheme(s, false));
+  if (auto r = top.maybe_section("run")) c.run = parse_run(*r);
+  if (auto h = top.maybe_section("hardware")) c.hardware = parse_hardware(*h);
+  top.finish();
+  return c;
+}
+
+}  // namespace mambahw

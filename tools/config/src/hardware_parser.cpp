@@ -1,0 +1,77 @@
+#include "mambahw/config/hardware.hpp"
+
+#include <cmath>
+
+namespace mambahw {
+
+
+namespace {
+Check<int> at_least(int lo) {
+  return [lo](const int& v) {
+    return v >= lo ? std::string{} : "must be at least " + std::to_string(lo) + ", got " + std::to_string(v);
+  };
+}
+Check<double> positive_finite() {
+  return [](const double& v) -> std::string {
+    if (!std::isfinite(v)) return "must be a finite number";
+    return v > 0 ? std::string{} : "must be positive";
+  };
+}
+}  // namespace
+
+HardwareConfig parse_hardware(YamlMap& h) {
+  HardwareConfig c;
+  c.name = h.optional<std::string>("name", c.name);
+  c.clock_mhz = h.optional<double>("clock_mhz", c.clock_mhz, positive_finite());
+  if (auto g = h.maybe_section("gemm")) {
+    c.gemm.rows = g->optional<int>("rows", c.gemm.rows, in_range(1, 4096));
+    c.gemm.cols = g->optional<int>("cols", c.gemm.cols, in_range(1, 4096));
+    c.gemm.int4_macs_per_pe = g->optional<int>("int4_macs_per_pe", c.gemm.int4_macs_per_pe, in_range(1, 2));
+    c.gemm.weight_double_buffer = g->optional<bool>("weight_double_buffer", c.gemm.weight_double_buffer);
+    g->finish();
+  }
+  if (auto v = h.maybe_section("conv")) {
+    c.conv.lanes = v->optional<int>("lanes", c.conv.lanes, in_range(1, 4096));
+    c.conv.pipeline_depth = v->optional<int>("pipeline_depth", c.conv.pipeline_depth, in_range(0, 1000));
+    v->finish();
+  }
+  if (auto s = h.maybe_section("scale_index")) {
+    const std::string impl = s->optional<std::string>("impl", "sequential", one_of({"sequential", "parallel"}));
+    c.scale_index.impl = impl == "parallel" ? LookupImpl::kParallel : LookupImpl::kSequential;
+    c.scale_index.read_cycles = s->optional<int>("read_cycles", c.scale_index.read_cycles, in_range(0, 100));
+    s->finish();
+  }
+  if (auto s = h.maybe_section("ssm")) {
+    c.ssm.lanes = s->optional<int>("lanes", c.ssm.lanes, in_range(1, 65536));
+    c.ssm.fma_latency = s->optional<int>("fma_latency", c.ssm.fma_latency, in_range(1, 100));
+    c.ssm.exp_units = s->optional<int>("exp_units", c.ssm.exp_units, in_range(1, 65536));
+    c.ssm.exp_latency = s->optional<int>("exp_latency", c.ssm.exp_latency, in_range(1, 1000));
+    c.ssm.softplus_units = s->optional<int>("softplus_units", c.ssm.softplus_units, in_range(1, 65536));
+    c.ssm.softplus_latency = s->optional<int>("softplus_latency", c.ssm.softplus_latency, in_range(1, 1000));
+    c.ssm.dequant_lanes = s->optional<int>("dequant_lanes", c.ssm.dequant_lanes, in_range(1, 65536));
+    s->finish();
+  }
+  if (auto s = h.maybe_section("hadamard")) {
+    c.hadamard.adders = s->optional<int>("adders", c.hadamard.adders, in_range(1, 65536));
+    c.hadamard.pipeline_depth = s->optional<int>("pipeline_depth", c.hadamard.pipeline_depth, in_range(0, 10000));
+    c.hadamard.tokens_per_tile = s->optional<int>("tokens_per_tile", c.hadamard.tokens_per_tile, in_range(1, 65536));
+    s->finish();
+  }
+  if (auto b = h.maybe_section("buffers")) {
+    c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, at_least(1));
+    c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, at_least(1));
+    c.buffers.banks = b->optional<int>("banks", c.buffers.banks, in_range(1, 1024));
+    b->finish();
+  }
+  if (auto d = h.maybe_section("dram")) {
+    c.dram.bandwidth_gbs = d->optional<double>("bandwidth_gbs", c.dram.bandwidth_gbs, positive_finite());
+    c.dram.latency_ns = d->optional<double>("latency_ns", c.dram.latency_ns, [](const double& v) {
+      return std::isfinite(v) && v >= 0 ? std::string{} : std::string("must be a finite number >= 0");
+    });
+    d->finish();
+  }
+  h.finish();
+  return c;
+}
+
+}  // namespace mambahw

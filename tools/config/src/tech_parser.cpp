@@ -1,0 +1,191 @@
+#include "mambahw/config/tech.hpp"
+
+#include <cmath>
+#include <set>
+#include <utility>
+
+namespace mambahw {
+
+
+namespace {
+
+Check<double> non_negative() {
+  return [](const double& v) -> std::string {
+    if (std::isnan(v)) return "must be a number, got NaN";
+    if (!std::isfinite(v)) return "must be finite";
+    return v >= 0 ? std::string{} : "must not be negative";
+  };
+}
+Check<double> strictly_positive() {
+  return [](const double& v) -> std::string {
+    if (std::isnan(v)) return "must be a number, got NaN";
+    if (!std::isfinite(v)) return "must be finite";
+    return v > 0 ? std::string{} : "must be positive";
+  };
+}
+Check<std::string> non_empty() {
+  return [](const std::string& s) {
+    return s.find_first_not_of(" \t") == std::string::npos ? std::string("must not be empty") : std::string{};
+  };
+}
+
+std::string source_of(YamlMap& m) { return m.required<std::string>("source", non_empty()); }
+
+// An entry that must be written as a mapping (not a file name, not a number).
+std::optional<YamlMap> entry(YamlMap& parent, const std::string& key, const std::string& fields) {
+  const YAML::Node& cn = parent.node();
+  const YAML::Node n = cn[key];
+  if (!n) {
+    (void)parent.raw(key);
+    return std::nullopt;
+  }
+  if (!n.IsMap()) parent.fail_at(n, parent.field(key), "must be a mapping with " + fields);
+  return parent.maybe_section(key);
+}
+
+OpCost parse_op(YamlMap& m) {
+  OpCost c;
+  c.energy_pj = m.required<double>("energy_pj", non_negative());
+  c.area_um2 = m.required<double>("area_um2", non_negative());
+  c.source = source_of(m);
+  m.finish();
+  return c;
+}
+
+RegisterCost parse_register(YamlMap& m) {
+  RegisterCost r;
+  r.energy_pj_per_bit = m.required<double>("energy_pj_per_bit", non_negative());
+  r.area_um2_per_bit = m.required<double>("area_um2_per_bit", strictly_positive());
+  r.access_ns = m.required<double>("access_ns", strictly_positive());
+  r.source = source_of(m);
+  m.finish();
+  return r;
+}
+
+SramModel parse_sram(YamlMap& m) {
+  SramModel s;
+  const std::string kind = m.required<std::string>("kind", one_of({"linear", "table"}));
+  s.kind = kind == "linear" ? SramKind::kLinear : SramKind::kTable;
+  s.source = source_of(m);
+  if (s.kind == SramKind::kLinear) {
+    s.area_mm2_per_kib = m.required<double>("area_mm2_per_kib", strictly_positive());
+    s.read_pj_per_bit = m.required<double>("read_pj_per_bit", non_negative());
+    s.write_pj_per_bit = m.required<double>("write_pj_per_bit", non_negative());
+    s.access_ns = m.required<double>("access_ns", strictly_positive());
+    if (m.has("points")) m.fail("points", "only valid for kind: table");
+  } else {
+    for (const char* k : {"area_mm2_per_kib", "read_pj_per_bit", "write_pj_per_bit", "access_ns"})
+      if (m.has(k)) m.fail(k, "only valid for kind: linear (a table gives these per point)");
+    if (!m.has("points")) m.fail("points", "is required but missing (kind: table)");
+    std::set<std::pair<double, int>> seen;
+    std::vector<YamlMap> points = m.section_list("points");
+    if (points.empty()) m.fail("points", "must list at least one macro");
+    for (YamlMap& p : points) {
+      SramPoint q;
+      q.capacity_bytes = p.required<double>("capacity_bytes", strictly_positive());
+      q.width_bits = p.required<int>("width_bits", in_range(1, 4096));
+      q.read_pj = p.required<double>("read_pj", strictly_positive());
+      q.write_pj = p.maybe<double>("write_pj", strictly_positive());
+      q.area_mm2 = p.required<double>("area_mm2", strictly_positive());
+      q.access_ns = p.maybe<double>("access_ns", strictly_positive());
+      q.source = p.optional<std::string>("source", s.source, non_empty());
+      if (!seen.insert({q.capacity_bytes, q.width_bits}).second)
+        p.fail("capacity_bytes", "a macro of this capacity and width is already listed");
+      p.finish();
+      s.points.push_back(std::move(q));
+    }
+  }
+  m.finish();
+  return s;
+}
+
+DramCost parse_dram(YamlMap& m) {
+  DramCost d;
+  d.energy_pj_per_bit = m.required<double>("energy_pj_per_bit", non_negative());
+  d.source = source_of(m);
+  m.finish();
+  return d;
+}
+
+LookupTiming parse_lookup(YamlMap& m) {
+  LookupTiming l;
+  l.compare_ns = m.required<double>("compare_ns", strictly_positive());
+  l.select_ns = m.required<double>("select_ns", non_negative());
+  l.range_read_ns = m.maybe<double>("range_read_ns", strictly_positive());
+  l.source = source_of(m);
+  m.finish();
+  return l;
+}
+
+SourcedValue parse_value(YamlMap& m) {
+  SourcedValue v;
+  v.value = m.required<double>("value", strictly_positive());
+  v.source = source_of(m);
+  m.finish();
+  return v;
+}
+
+template <class T, class Parse>
+void section_into(YamlMap& t, const char* key, bool required, T& out, Parse parse) {
+  auto s = t.maybe_section(key);
+  if (!s) {
+    if (required) t.fail(key, "is required but missing");
+    return;
+  }
+  out = parse(*s);
+}
+
+}  // namespace
+
+TechTable parse_tech(YamlMap& t, const TechTable* base) {
+  TechTable tt;
+  if (base) tt = *base;
+  const bool req = base == nullptr;
+  tt.name = t.required<std::string>("name", non_empty());
+  tt.base = base ? base->name : std::string{};
+  (void)t.raw("base");  // resolved by load_tech
+  tt.description = t.optional<std::string>("description", base ? base->description : std::string{});
+  tt.node_nm = t.optional<int>("node_nm", base ? base->node_nm : 0, in_range(1, 1000));
+  tt.file = t.file();
+
+  if (auto ops = t.maybe_section("ops")) {
+    for (int i = 0; i < kNumTechOps; ++i) {
+      const std::string key(tech_op_key(static_cast<TechOp>(i)));
+      if (auto e = entry(*ops, key, "energy_pj, area_um2 and source")) {
+        tt.ops[static_cast<std::size_t>(i)] = parse_op(*e);
+      } else if (req) {
+        ops->fail(key, "is required but missing");
+      }
+    }
+    ops->finish();
+  } else if (req) {
+    t.fail("ops", "is required but missing");
+  }
+  section_into(t, "register", req, tt.reg, parse_register);
+  section_into(t, "sram", req, tt.sram, parse_sram);
+  section_into(t, "dram", req, tt.dram, parse_dram);
+  section_into(t, "lookup", req, tt.lookup, parse_lookup);
+  if (auto e = entry(t, "clock_mhz", "value and source")) tt.clock_mhz = parse_value(*e);
+  if (auto e = entry(t, "die_area_mm2", "value and source")) tt.die_area_mm2 = parse_value(*e);
+  t.finish();
+  return tt;
+}
+
+namespace {
+TechTable load_tech_depth(const std::filesystem::path& file, int depth) {
+  YamlMap top = YamlMap::load_file(file);
+  if (!top.has("base")) return parse_tech(top, nullptr);
+  const YAML::Node& cn = top.node();
+  const YAML::Node b = cn["base"];
+  const std::string rel = scalar_as<std::string>(b, top, "base");
+  if (depth >= 8) top.fail_at(b, "base", "base tables nest more than 8 deep (a cycle?)");
+  const std::filesystem::path p = file.parent_path() / rel;
+  if (!std::filesystem::exists(p)) top.fail_at(b, "base", "base table '" + p.string() + "' does not exist");
+  const TechTable base = load_tech_depth(p, depth + 1);
+  return parse_tech(top, &base);
+}
+}  // namespace
+
+TechTable load_tech(const std::filesystem::path& file) { return load_tech_depth(file, 0); }
+
+}  // namespace mambahw

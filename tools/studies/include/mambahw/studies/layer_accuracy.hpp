@@ -1,0 +1,72 @@
+// The golden layer's accuracy report (`mambahw run`): synthetic weights and
+// inputs, the four SSM-input modes against the FP32 reference, and the
+// bit-level comparisons between modes. A study built on the golden model,
+// not part of the specification.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "mambahw/golden/layer.hpp"
+#include "mambahw/studies/run_settings.hpp"
+#include "mambahw/studies/stats.hpp"
+
+namespace mambahw {
+
+// SyntheticWeights draws seeded tensors with realistic scales.
+class SyntheticWeights final : public WeightSource {
+ public:
+  explicit SyntheticWeights(std::uint64_t seed) : seed_(seed) {}
+  LayerWeights layer(const ModelShape& m, int index) const override;
+
+ private:
+  std::uint64_t seed_;
+};
+
+// The layer's input hidden states [L][d_model] in FP32 (synthetic, seeded).
+FloatTensor synthetic_layer_input(const ModelShape& m, int len, std::uint64_t seed);
+
+// ---- accuracy report ------------------------------------------------------------
+
+struct DifferingPosition {
+  int token = 0, channel = 0;
+  float a = 0, b = 0;
+};
+struct ModeComparison {
+  SsmInputMode a{}, b{};
+  std::int64_t exact = 0, count = 0;
+  std::vector<DifferingPosition> top;  // largest |a - b| first
+};
+ModeComparison compare_outputs(SsmInputMode a, const FloatTensor& xa, SsmInputMode b, const FloatTensor& xb,
+                               int top = 5);
+
+struct ModeAccuracy {
+  SsmInputMode mode{};
+  ErrorStats out_error;        // layer output vs the FP32 reference
+  ErrorStats ssm_input_error;  // SSM input vs the reference's FP32 conv output
+  double saturated_fraction = 0, flagged_fraction = 0;
+  double out_proj_in_overflow_fraction = 0;  // out_proj input codes that wrapped or saturated
+};
+struct LayerAccuracy {
+  int layer = 0;
+  std::vector<ModeAccuracy> modes;
+  std::vector<ModeComparison> comparisons;
+  std::optional<bool> mode2_bit_identical_to_mode0;  // when both ran
+  float dual_scale1 = 0, dual_scale2 = 0;
+};
+
+// One evaluated layer: its weights, calibrated quantized form and input, all
+// derived from the seed (the accuracy report and the SystemC model share it).
+struct LayerCase {
+  LayerWeights weights;
+  QuantizedLayer q;
+  FloatTensor input;  // [seq_len][d_model]
+};
+LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const WeightSource& w, const RunSettings& in,
+                          int layer);
+
+std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const WeightSource& w,
+                                          const RunSettings& in);
+
+}  // namespace mambahw

@@ -1,0 +1,91 @@
+// Test-vector definitions of the three RTL blocks: their ports (one hex file
+// each), the memory images they need, the golden response to each stimulus,
+// and the directed-corner and random stimulus generators. Word layouts are
+// documented in docs/vectors.md.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mambahw/config/config.hpp"
+#include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/golden/scale_table.hpp"
+
+namespace mambahw::verif {
+
+enum class Corner { kTies, kSaturation, kSpecials, kEveryCode, kRangeBoundaries, kRandom };
+std::string_view to_string(Corner);
+std::optional<Corner> parse_corner(std::string_view);
+
+struct Port {
+  std::string name;  // file is name + ".hex"
+  int width_bits;
+  bool stimulus;     // false: expected response
+  std::string description;
+};
+
+struct MemoryImage {
+  std::string name;  // file is name + ".hex"
+  int width_bits;
+  std::vector<std::uint64_t> words;
+  std::string description;
+};
+
+using Emit = std::function<void(std::span<const std::uint64_t>)>;
+
+class VectorBlock {
+ public:
+  virtual ~VectorBlock() = default;
+  virtual std::string name() const = 0;
+  virtual const std::vector<Port>& ports() const = 0;  // stimulus ports first
+  virtual std::vector<MemoryImage> memories() const = 0;
+  virtual nlohmann::json parameters() const = 0;
+  virtual std::vector<Corner> corners() const = 0;
+  // Directed classes emit their fixed set; kRandom emits `count` vectors from `seed`.
+  virtual void generate(Corner c, std::uint64_t seed, std::uint64_t count, const Emit& emit) const = 0;
+  // RTL parameters of a matching configuration, as SystemVerilog localparams
+  // (written to tb_params.svh for the self-checking testbenches).
+  virtual std::string sv_params() const = 0;
+  // The golden model's response to one stimulus tuple.
+  virtual void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const = 0;
+
+  std::size_t stimulus_ports() const;
+  std::size_t response_ports() const { return ports().size() - stimulus_ports(); }
+};
+
+inline const std::vector<std::string> kBlockNames = {"conv_out_quantizer", "ssm_dequant",
+                                                      "scale_index_lookup"};
+
+// Overrides of the scheme's numerics for an export (e.g. another rounding mode).
+struct NumericsOverrides {
+  std::optional<Rounding> rounding;
+  std::optional<QuantizeOp> quantize_op;
+  std::optional<Denormals> denormals;
+};
+
+// A block parameterised from a run configuration (calibrated on its synthetic
+// data). Throws std::invalid_argument if the block does not apply (the
+// lookup needs a Quamba2 scheme).
+std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c,
+                                        const NumericsOverrides& o);
+
+// Blocks from explicit parameters (testbenches). `scales` are INT8 scale
+// values (not registers) used by the generators; the dual format carries the
+// registers. Under multiply_reciprocal the quantizer's registers are reciprocals.
+std::unique_ptr<VectorBlock> conv_out_quantizer_block(const NumericsPolicy& p, const DualScaleFormat& f,
+                                                      std::vector<float> scales);
+std::unique_ptr<VectorBlock> ssm_dequant_block(Denormals d, const DualScaleFormat& f, std::vector<float> scales);
+std::unique_ptr<VectorBlock> scale_index_lookup_block(const Quamba2ScaleTable& t);
+
+// The same block reconstructed from an exported manifest's parameters and
+// memory images (what verify-vectors replays through).
+std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const nlohmann::json& params,
+                                                 const std::vector<MemoryImage>& memories);
+
+}  // namespace mambahw::verif

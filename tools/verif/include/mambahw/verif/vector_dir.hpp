@@ -1,0 +1,53 @@
+// Exporting a vector directory and verifying one (docs/vectors.md).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "mambahw/config/config.hpp"
+#include "mambahw/verif/blocks.hpp"
+
+namespace mambahw::verif {
+
+struct ExportOptions {
+  std::string block;                 // one of kBlockNames
+  std::uint64_t seed = 1;
+  std::uint64_t count = 100000;      // random vectors
+  std::vector<Corner> corners;       // directed classes; empty = all the block supports
+  bool random = true;                // include `count` random vectors
+  std::filesystem::path out;
+  bool force = false;
+  bool progress = false;             // print progress to stderr
+  nlohmann::json config_embed;       // config files (name, text), embedded in the manifest
+  std::string config_path;
+};
+
+struct ExportSummary {
+  std::uint64_t vectors = 0;
+  std::uint64_t bytes = 0;
+  nlohmann::json per_class;
+};
+
+// Writes the directory: data files via temporary names, README.md, then
+// manifest.json last. Refuses a non-empty directory unless force (which only
+// clears files an export writes and refuses directories holding anything else).
+ExportSummary export_block(const VectorBlock& b, const ExportOptions& o);
+
+struct VerifyReport {
+  std::vector<std::string> problems;  // empty: the directory verifies
+  std::uint64_t vectors = 0;
+  std::uint64_t mismatches = 0;
+  std::string producer;               // "mambahw <version> (git <commit>)" from the manifest
+  std::vector<std::string> warnings;  // worth knowing, not a failure
+};
+// Checks every file against the manifest (presence, size, SHA-256, word
+// count, width, well-formed hex, no extra files), then replays the stimulus
+// through the golden model and compares every expected word.
+VerifyReport verify_directory(const std::filesystem::path& dir);
+
+}  // namespace mambahw::verif

@@ -1,0 +1,532 @@
+#include "mambahw/verif/blocks.hpp"
+
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/core.h>
+
+#include "mambahw/studies/conv_out_study.hpp"
+#include "mambahw/golden/dequant.hpp"
+#include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/golden/scale_table.hpp"
+#include "mambahw/studies/synthetic.hpp"
+
+namespace mambahw::verif {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, Corner>, 6> kCornerNames{{
+    {"ties", Corner::kTies},
+    {"saturation", Corner::kSaturation},
+    {"specials", Corner::kSpecials},
+    {"every_code", Corner::kEveryCode},
+    {"range_boundaries", Corner::kRangeBoundaries},
+    {"random", Corner::kRandom},
+}};
+
+std::string hex32(float f) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", bits_of(f));
+  return b;
+}
+float float_of_hex(const json& j) { return float_of(static_cast<std::uint32_t>(std::stoul(j.get<std::string>(), nullptr, 16))); }
+
+json numerics_json(const NumericsPolicy& p) {
+  return {{"rounding", to_string(p.rounding)},
+          {"quantize_op", to_string(p.quantize_op)},
+          {"overflow", to_string(p.overflow)},
+          {"denormals", to_string(p.denormals)}};
+}
+NumericsPolicy numerics_from(const json& j) {
+  NumericsPolicy p;
+  auto need = [](auto opt, const std::string& what) {
+    if (!opt) throw std::invalid_argument("manifest parameter " + what + " is not a known name");
+    return *opt;
+  };
+  p.rounding = need(parse_rounding(j.at("rounding").get<std::string>()), "rounding");
+  p.quantize_op = need(parse_quantize_op(j.at("quantize_op").get<std::string>()), "quantize_op");
+  p.overflow = need(parse_overflow(j.at("overflow").get<std::string>()), "overflow");
+  p.denormals = need(parse_denormals(j.at("denormals").get<std::string>()), "denormals");
+  return p;
+}
+
+// x values within +-`ulps` of fp32(target / reg): inputs whose scaled value
+// x*reg (or x/reg) lands on or next to `target`.
+template <class F>
+void around(double target, float reg, QuantizeOp op, int ulps, F&& f) {
+  const double x = op == QuantizeOp::kMultiplyReciprocal ? target / reg : target * reg;
+  const float x0 = static_cast<float>(x);
+  if (!std::isfinite(x0)) return;
+  for (int d = -ulps; d <= ulps; ++d) {
+    float v = x0;
+    for (int i = 0; i < std::abs(d); ++i) v = std::nextafter(v, d < 0 ? -INFINITY : INFINITY);
+    f(v);
+  }
+}
+
+const std::vector<float>& special_values() {
+  static const std::vector<float> v = {
+      0.0f, -0.0f, float_of(0x0000'0001u), float_of(0x8000'0001u), float_of(0x007F'FFFFu),
+      float_of(0x807F'FFFFu), float_of(0x0080'0000u), float_of(0x8080'0000u), INFINITY, -INFINITY,
+      float_of(0x7FC0'0000u), float_of(0xFFC0'0000u), float_of(0x7F80'0001u), float_of(0x7FBF'FFFFu),
+      float_of(0xFFD5'5555u), std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(),
+      1.0f, -1.0f, 0.5f, -0.5f};
+  return v;
+}
+
+// ---- conv_out_quantizer ---------------------------------------------------------
+
+class ConvOutQuantizerBlock final : public VectorBlock {
+ public:
+  ConvOutQuantizerBlock(NumericsPolicy p, DualScaleFormat dual, std::vector<float> scales)
+      : p_(p), dual_(dual), scales_(std::move(scales)) {
+    ports_ = {{"x", 32, true, "FP32 input (conv+SiLU result), IEEE-754 bits"},
+              {"scale", 32, true, "INT8 scale register: fp32(1/scale) for multiply_reciprocal, scale for divide"},
+              {"code", 8, false, "expected INT8 code, two's complement"},
+              {"se", dual_.word_bits(), false, "expected dual-scale word: [code_bits] flag, [code_bits-1:0] code"}};
+  }
+  std::string name() const override { return "conv_out_quantizer"; }
+  const std::vector<Port>& ports() const override { return ports_; }
+  std::vector<MemoryImage> memories() const override {
+    return {{"se_scales", 32, {bits_of(reg1()), bits_of(reg12())},
+             "dual-scale registers: [0] scale1 register, [1] scale12 register (reciprocals under multiply_reciprocal)"}};
+  }
+  json parameters() const override {
+    json s = json::array();
+    for (float v : scales_) s.push_back(hex32(v));
+    return {{"numerics", numerics_json(p_)},
+            {"code_bits", dual_.code_bits()},
+            {"symmetric", dual_.range.qmin == -dual_.range.qmax},
+            {"qmin", dual_.range.qmin},
+            {"qmax", dual_.range.qmax},
+            {"scale1", hex32(dual_.scale1)},
+            {"scale2", hex32(dual_.scale2)},
+            {"scale12", hex32(dual_.scale12)},
+            {"int8_scales", s}};
+  }
+  std::vector<Corner> corners() const override {
+    return {Corner::kTies, Corner::kSaturation, Corner::kSpecials, Corner::kEveryCode, Corner::kRandom};
+  }
+  std::string sv_params() const override {
+    return fmt::format(
+        "localparam int ROUNDING = {};  // 0 half-away, 1 half-even, 2 toward zero\n"
+        "localparam bit FTZ = 1'b{};\nlocalparam bit WRAP = 1'b{};\nlocalparam int CODE_BITS = {};\n"
+        "localparam bit SYMMETRIC = 1'b{};\nlocalparam bit QUANTIZE_DIVIDE = 1'b{};  // the RTL implements multiply only\n",
+        static_cast<int>(p_.rounding), p_.denormals == Denormals::kFlushToZero ? 1 : 0,
+        p_.overflow == Overflow::kWrap ? 1 : 0, dual_.code_bits(), dual_.range.qmin == -dual_.range.qmax ? 1 : 0,
+        p_.quantize_op == QuantizeOp::kDivide ? 1 : 0);
+  }
+
+  void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const override {
+    const float x = float_of(static_cast<std::uint32_t>(stim[0]));
+    const float reg = float_of(static_cast<std::uint32_t>(stim[1]));
+    resp[0] = static_cast<std::uint8_t>(quantize(x, reg, reg, p_));
+    resp[1] = pack_dual(quantize_dual(x, dual_, p_), dual_.code_bits());
+  }
+
+  void generate(Corner c, std::uint64_t seed, std::uint64_t count, const Emit& emit) const override {
+    const QuantizeOp op = p_.quantize_op;
+    auto put = [&](float x, float reg) {
+      const std::uint64_t w[2] = {bits_of(x), bits_of(reg)};
+      emit(w);
+    };
+    const float se_reg = register_of(dual_.scale1);  // INT8 port value paired with SE corners
+    switch (c) {
+      case Corner::kTies:
+        for (float s : scales_) {
+          const float r = register_of(s);
+          for (int k = -130; k <= 130; ++k) around(k + 0.5, r, op, 2, [&](float x) { put(x, r); });
+        }
+        for (float s : {dual_.scale1, dual_.scale12})
+          for (int k = -16; k <= 16; ++k)
+            around(k + 0.5, register_of(s), op, 2, [&](float x) { put(x, se_reg); });
+        break;
+      case Corner::kSaturation:
+        for (float s : scales_) {
+          const float r = register_of(s);
+          for (double t : {127.0, 127.5, 128.0, 128.5, 129.0, 255.5, 256.0, 1e6})
+            for (double sg : {1.0, -1.0}) around(sg * t, r, op, 2, [&](float x) { put(x, r); });
+          for (float x : {1e30f, -1e30f, 1e10f, -1e10f}) put(x, r);
+        }
+        for (float s : {dual_.scale1, dual_.scale12}) {
+          const double q = dual_.range.qmax;
+          for (double t : {q, q + 0.5, q + 1.0, -q, -q - 0.5, -q - 1.0, -q - 1.5})
+            around(t, register_of(s), op, 2, [&](float x) { put(x, se_reg); });
+        }
+        break;
+      case Corner::kSpecials:
+        for (float s : scales_)
+          for (float x : special_values()) put(x, register_of(s));
+        break;
+      case Corner::kEveryCode:
+        for (float s : scales_) {
+          const float r = register_of(s);
+          for (int k = -128; k <= 127; ++k) around(k, r, op, 0, [&](float x) { put(x, r); });
+        }
+        for (int k = dual_.range.qmin; k <= dual_.range.qmax; ++k) {
+          put(static_cast<float>(k * static_cast<double>(dual_.scale1)), se_reg);
+          put(static_cast<float>(k * static_cast<double>(dual_.scale12)), se_reg);
+        }
+        break;
+      case Corner::kRandom: {
+        Rng rng(seed);
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const float r = register_of(scales_[rng.below(scales_.size())]);
+          const std::uint64_t kind = rng.below(8);
+          float x;
+          if (kind < 2) {
+            x = float_of(static_cast<std::uint32_t>(rng.next()));
+          } else if (kind < 7) {
+            const double t = (rng.uniform() * 2.0 - 1.0) * 140.0;
+            x = static_cast<float>(op == QuantizeOp::kMultiplyReciprocal ? t / r : t * r);
+          } else {
+            x = static_cast<float>((rng.uniform() * 2.0 - 1.0) * 9.0 * dual_.scale12);
+          }
+          put(x, r);
+        }
+        break;
+      }
+      case Corner::kRangeBoundaries:
+        break;
+    }
+  }
+
+ private:
+  float register_of(float scale) const {
+    return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? reciprocal(scale) : scale;
+  }
+  float reg1() const { return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? dual_.inv_scale1 : dual_.scale1; }
+  float reg12() const { return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? dual_.inv_scale12 : dual_.scale12; }
+
+  NumericsPolicy p_;
+  DualScaleFormat dual_;
+  std::vector<float> scales_;
+  std::vector<Port> ports_;
+};
+
+// ---- ssm_dequant --------------------------------------------------------------------
+
+class SsmDequantBlock final : public VectorBlock {
+ public:
+  SsmDequantBlock(Denormals d, DualScaleFormat dual, std::vector<float> scales)
+      : d_(d), dual_(dual), scales_(std::move(scales)) {
+    ports_ = {{"mode", 1, true, "0: INT8 code with the scale port; 1: dual-scale word with the se_scales registers"},
+              {"code", std::max(8, dual_.word_bits()), true, "INT8 code (mode 0) or dual-scale word (mode 1)"},
+              {"scale", 32, true, "FP32 scale for mode 0 (0 in mode 1)"},
+              {"value", 32, false, "expected FP32 value, IEEE-754 bits (NaN canonical 0x7fc00000)"}};
+  }
+  std::string name() const override { return "ssm_dequant"; }
+  const std::vector<Port>& ports() const override { return ports_; }
+  std::vector<MemoryImage> memories() const override {
+    return {{"se_scales", 32, {bits_of(dual_.scale1), bits_of(dual_.scale12)},
+             "dual-scale MUX inputs: [0] scale1, [1] scale12 = fp32(scale1*scale2)"}};
+  }
+  json parameters() const override {
+    return {{"denormals", to_string(d_)},
+            {"code_bits", dual_.code_bits()},
+            {"symmetric", dual_.range.qmin == -dual_.range.qmax},
+            {"scale1", hex32(dual_.scale1)},
+            {"scale12", hex32(dual_.scale12)}};
+  }
+  std::vector<Corner> corners() const override {
+    return {Corner::kSaturation, Corner::kSpecials, Corner::kEveryCode, Corner::kRandom};
+  }
+  std::string sv_params() const override {
+    return fmt::format("localparam bit FTZ = 1'b{};\nlocalparam int CODE_BITS = {};\n",
+                       d_ == Denormals::kFlushToZero ? 1 : 0, dual_.code_bits());
+  }
+  void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const override {
+    float v;
+    if (stim[0] == 0) {
+      v = dequant(static_cast<std::int8_t>(stim[1] & 0xFF), float_of(static_cast<std::uint32_t>(stim[2])), d_);
+    } else {
+      v = dequant_dual(unpack_dual(static_cast<std::uint16_t>(stim[1]), dual_.code_bits()), dual_, d_);
+    }
+    resp[0] = bits_of(v);
+  }
+  void generate(Corner c, std::uint64_t seed, std::uint64_t count, const Emit& emit) const override {
+    auto int8 = [&](int code, float scale) {
+      const std::uint64_t w[3] = {0, static_cast<std::uint8_t>(code), bits_of(scale)};
+      emit(w);
+    };
+    auto dual = [&](std::uint32_t word) {
+      const std::uint64_t w[3] = {1, word, 0};
+      emit(w);
+    };
+    const std::uint32_t words = 1u << dual_.word_bits();
+    switch (c) {
+      case Corner::kEveryCode:
+        for (float s : scales_)
+          for (int k = -128; k <= 127; ++k) int8(k, s);
+        for (std::uint32_t w = 0; w < words; ++w) dual(w);
+        break;
+      case Corner::kSpecials:  // subnormal and huge scales, NaN/Inf registers
+        for (float s : {float_of(1u), float_of(0x007F'FFFFu), 0x1p-126f, 0x1p-130f, 0x1.8p-127f,
+                        std::numeric_limits<float>::max(), 0x1p127f, INFINITY, float_of(0x7FC0'0000u), 0.0f})
+          for (int k : {-128, -2, -1, 0, 1, 2, 127}) int8(k, s);
+        break;
+      case Corner::kSaturation:  // products that overflow to +-Inf
+        for (float s : {0x1p121f, 0x1.fffffep121f, 0x1p125f, 0x1.5p126f})
+          for (int k : {-128, -127, -64, 63, 64, 127}) int8(k, s);
+        break;
+      case Corner::kRandom: {
+        Rng rng(seed);
+        for (std::uint64_t i = 0; i < count; ++i) {
+          if (rng.below(4) == 0) {
+            dual(static_cast<std::uint32_t>(rng.below(words)));
+          } else {
+            // Positive normal scales spanning 2^-60 .. 2^60.
+            const auto exp = static_cast<std::uint32_t>(67 + rng.below(121));
+            const float s = float_of((exp << 23) | static_cast<std::uint32_t>(rng.next() & 0x7F'FFFF));
+            int8(static_cast<int>(rng.below(256)) - 128, s);
+          }
+        }
+        break;
+      }
+      case Corner::kTies:
+      case Corner::kRangeBoundaries:
+        break;
+    }
+  }
+
+ private:
+  Denormals d_;
+  DualScaleFormat dual_;
+  std::vector<float> scales_;
+  std::vector<Port> ports_;
+};
+
+// ---- scale_index_lookup -------------------------------------------------------------
+
+// index word: [15] found, [14:8] g, [7:4] hg (0xf: none), [3:0] dg (0xf: none)
+std::uint64_t pack_index(const ScaleIndex& ix) {
+  const std::uint64_t hg = ix.hg < 0 ? 0xF : static_cast<std::uint64_t>(ix.hg);
+  const std::uint64_t dg = ix.dg < 0 ? 0xF : static_cast<std::uint64_t>(ix.dg);
+  return (ix.found() ? 1ull << 15 : 0) | (static_cast<std::uint64_t>(ix.g) << 8) | (hg << 4) | dg;
+}
+
+class ScaleIndexLookupBlock final : public VectorBlock {
+ public:
+  explicit ScaleIndexLookupBlock(Quamba2ScaleTable t) : t_(std::move(t)) {
+    const auto& s = t_.shape;
+    if (s.ngroups > 127 || s.head_groups > 15 || s.dim_groups > 15 || x_dim() > 65535)
+      throw std::invalid_argument("scale table too large for the vector word layout");
+    ports_ = {{"channel", 16, true, "x-segment channel index"},
+              {"index", 16, false, "expected [15] found, [14:8] g, [7:4] hg (0xf none), [3:0] dg (0xf none)"},
+              {"scale", 32, false, "expected FP32 scale (0 when not found)"}};
+  }
+  std::string name() const override { return "scale_index_lookup"; }
+  const std::vector<Port>& ports() const override { return ports_; }
+  std::vector<MemoryImage> memories() const override {
+    MemoryImage hr{"head_range", 16, {}, "x_head_group_range, [g][hg] row-major, cumulative end head"};
+    MemoryImage dr{"dim_range", 16, {}, "x_dim_group_range, [g][hg][dg] row-major, cumulative end dim"};
+    MemoryImage xs{"x_scales", 32, {}, "x_out_scales, [g][hg][dg] row-major, FP32"};
+    for (int v : t_.head_range) hr.words.push_back(static_cast<std::uint64_t>(v));
+    for (int v : t_.dim_range) dr.words.push_back(static_cast<std::uint64_t>(v));
+    for (float v : t_.x_scales) xs.words.push_back(bits_of(v));
+    return {hr, dr, xs};
+  }
+  json parameters() const override {
+    const auto& s = t_.shape;
+    return {{"ngroups", s.ngroups},       {"head_groups", s.head_groups}, {"dim_groups", s.dim_groups},
+            {"heads_per_group", s.heads_per_group}, {"headdim", s.headdim}, {"x_dim", x_dim()}};
+  }
+  std::vector<Corner> corners() const override {
+    return {Corner::kRangeBoundaries, Corner::kEveryCode, Corner::kRandom};
+  }
+  std::string sv_params() const override {
+    const auto& s = t_.shape;
+    return fmt::format(
+        "localparam int GROUPS = {};\nlocalparam int HEAD_GROUPS = {};\n"
+        "localparam int DIM_GROUPS = {};\nlocalparam int HEADS_PER_GROUP = {};\n"
+        "localparam int HEAD_DIM = {};\n",
+        s.ngroups, s.head_groups, s.dim_groups, s.heads_per_group, s.headdim);
+  }
+  void respond(std::span<const std::uint64_t> stim, std::span<std::uint64_t> resp) const override {
+    const int c = static_cast<int>(stim[0]);
+    if (c >= x_dim()) {  // outside the x segment: nothing matches
+      resp[0] = 0;
+      resp[1] = 0;
+      return;
+    }
+    const ScaleIndex ix = lookup_scale_index(t_, c);
+    resp[0] = pack_index(ix);
+    resp[1] = bits_of(ix.found() ? t_.x_scales[t_.cell_index(ix.g, ix.hg, ix.dg)] : 0.0f);
+  }
+  void generate(Corner c, std::uint64_t seed, std::uint64_t count, const Emit& emit) const override {
+    auto put = [&](int ch) {
+      const std::uint64_t w[1] = {static_cast<std::uint64_t>(ch)};
+      emit(w);
+    };
+    const auto& s = t_.shape;
+    switch (c) {
+      case Corner::kRangeBoundaries:
+        for (int g = 0; g < s.ngroups; ++g) {
+          int h0 = 0;
+          for (int hg = 0; hg < s.head_groups; ++hg) {
+            const int h1 = t_.head_range[t_.hr_index(g, hg)];
+            int d0 = 0;
+            for (int dg = 0; dg < s.dim_groups; ++dg) {
+              const int d1 = t_.dim_range[t_.cell_index(g, hg, dg)];
+              for (int h : {h0, h1 - 1})
+                for (int d : {d0, d1 - 1}) put((g * s.heads_per_group + h) * s.headdim + d);
+              d0 = d1;
+            }
+            h0 = h1;
+          }
+        }
+        break;
+      case Corner::kEveryCode:
+        for (int ch = 0; ch < x_dim(); ++ch) put(ch);
+        break;
+      case Corner::kRandom: {
+        Rng rng(seed);
+        for (std::uint64_t i = 0; i < count; ++i) put(static_cast<int>(rng.below(static_cast<std::uint64_t>(x_dim()))));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+ private:
+  int x_dim() const { return t_.shape.ngroups * t_.shape.heads_per_group * t_.shape.headdim; }
+  Quamba2ScaleTable t_;
+  std::vector<Port> ports_;
+};
+
+
+// The scheme's calibrated conv-output quantizer; if the scheme has no dual
+// format, a W4A5-SE format calibrated with the default rule on the same data.
+ConvOutQuantizer calibrated(const Config& c, QuantScheme s) {
+  if (s.ssm_input != SsmInputFormat::kDualScale) {
+    s.ssm_input = SsmInputFormat::kDualScale;
+    s.dual = DualScaleSpec{};
+  }
+  return calibrate_on_synthetic(c.model, s, c.run);
+}
+
+std::vector<float> scale_set(const ConvOutQuantizer& q) {
+  std::vector<float> s;
+  for (float v : q.int8_scales)
+    if (v > 0 && std::find(s.begin(), s.end(), v) == s.end()) s.push_back(v);
+  for (float v : {0x1p-126f, 0x1p-20f, 1.0f / 3.0f, 1.0f, 0x1p20f, 0x1p126f}) s.push_back(v);
+  return s;
+}
+
+DualScaleFormat dual_from(const json& p, float s1, float s12) {
+  DualScaleFormat f;
+  const int bits = p.at("code_bits").get<int>();
+  f.range = p.at("symmetric").get<bool>() ? CodeRange::symmetric_bits(bits) : CodeRange::signed_bits(bits);
+  f.scale1 = s1;
+  f.scale12 = s12;
+  return f;
+}
+
+const MemoryImage& image(const std::vector<MemoryImage>& m, const std::string& name) {
+  for (const auto& i : m)
+    if (i.name == name) return i;
+  throw std::invalid_argument("memory image " + name + ".hex missing");
+}
+
+}  // namespace
+
+std::string_view to_string(Corner c) {
+  for (const auto& [n, v] : kCornerNames)
+    if (v == c) return n;
+  return "?";
+}
+std::optional<Corner> parse_corner(std::string_view s) {
+  for (const auto& [n, v] : kCornerNames)
+    if (n == s) return v;
+  return std::nullopt;
+}
+
+std::size_t VectorBlock::stimulus_ports() const {
+  std::size_t n = 0;
+  for (const Port& p : ports()) n += p.stimulus;
+  return n;
+}
+
+std::unique_ptr<VectorBlock> conv_out_quantizer_block(const NumericsPolicy& p, const DualScaleFormat& f,
+                                                      std::vector<float> scales) {
+  return std::make_unique<ConvOutQuantizerBlock>(p, f, std::move(scales));
+}
+std::unique_ptr<VectorBlock> ssm_dequant_block(Denormals d, const DualScaleFormat& f, std::vector<float> scales) {
+  return std::make_unique<SsmDequantBlock>(d, f, std::move(scales));
+}
+std::unique_ptr<VectorBlock> scale_index_lookup_block(const Quamba2ScaleTable& t) {
+  return std::make_unique<ScaleIndexLookupBlock>(t);
+}
+
+std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c,
+                                        const NumericsOverrides& o) {
+  QuantScheme s = c.scheme;
+  if (o.rounding) s.numerics.rounding = *o.rounding;
+  if (o.quantize_op) s.numerics.quantize_op = *o.quantize_op;
+  if (o.denormals) s.numerics.denormals = *o.denormals;
+  if (name == "conv_out_quantizer" || name == "ssm_dequant") {
+    const ConvOutQuantizer q = calibrated(c, s);
+    if (name == "conv_out_quantizer")
+      return std::make_unique<ConvOutQuantizerBlock>(s.numerics, *q.dual, scale_set(q));
+    return std::make_unique<SsmDequantBlock>(s.numerics.denormals, *q.dual, scale_set(q));
+  }
+  if (name == "scale_index_lookup") {
+    if (s.base != SchemeBase::kQuamba2)
+      throw std::invalid_argument("block scale_index_lookup needs a Quamba2 scheme; scheme '" + s.name +
+                                  "' is " + std::string(to_string(s.base)) +
+                                  " (try configs/mamba2-130m.yaml)");
+    const ConvOutQuantizer q = calibrate_on_synthetic(c.model, s, c.run);
+    return std::make_unique<ScaleIndexLookupBlock>(*q.table);
+  }
+  throw std::invalid_argument("unknown block '" + name + "'");
+}
+
+std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const json& p,
+                                                 const std::vector<MemoryImage>& m) {
+  if (name == "conv_out_quantizer") {
+    const NumericsPolicy np = numerics_from(p.at("numerics"));
+    const auto& regs = image(m, "se_scales").words;
+    if (regs.size() != 2) throw std::invalid_argument("se_scales.hex must hold 2 words");
+    DualScaleFormat f = dual_from(p, float_of_hex(p.at("scale1")), float_of_hex(p.at("scale12")));
+    const float r1 = float_of(static_cast<std::uint32_t>(regs[0])), r12 = float_of(static_cast<std::uint32_t>(regs[1]));
+    if (np.quantize_op == QuantizeOp::kMultiplyReciprocal) {
+      f.inv_scale1 = r1;
+      f.inv_scale12 = r12;
+    } else {
+      f.scale1 = r1;
+      f.scale12 = r12;
+    }
+    return std::make_unique<ConvOutQuantizerBlock>(np, f, std::vector<float>{});
+  }
+  if (name == "ssm_dequant") {
+    const auto d = parse_denormals(p.at("denormals").get<std::string>());
+    if (!d) throw std::invalid_argument("manifest parameter denormals is not a known name");
+    const auto& regs = image(m, "se_scales").words;
+    if (regs.size() != 2) throw std::invalid_argument("se_scales.hex must hold 2 words");
+    const DualScaleFormat f = dual_from(p, float_of(static_cast<std::uint32_t>(regs[0])),
+                                        float_of(static_cast<std::uint32_t>(regs[1])));
+    return std::make_unique<SsmDequantBlock>(*d, f, std::vector<float>{});
+  }
+  if (name == "scale_index_lookup") {
+    Quamba2ScaleTable t;
+    t.shape.ngroups = p.at("ngroups").get<int>();
+    t.shape.head_groups = p.at("head_groups").get<int>();
+    t.shape.dim_groups = p.at("dim_groups").get<int>();
+    t.shape.heads_per_group = p.at("heads_per_group").get<int>();
+    t.shape.headdim = p.at("headdim").get<int>();
+    for (auto w : image(m, "head_range").words) t.head_range.push_back(static_cast<std::int32_t>(w));
+    for (auto w : image(m, "dim_range").words) t.dim_range.push_back(static_cast<std::int32_t>(w));
+    for (auto w : image(m, "x_scales").words) t.x_scales.push_back(float_of(static_cast<std::uint32_t>(w)));
+    if (t.head_range.size() != static_cast<std::size_t>(t.shape.ngroups) * t.shape.head_groups ||
+        t.dim_range.size() != t.cells() || t.x_scales.size() != t.cells())
+      throw std::invalid_argument("range/scale memory images do not match the table shape in the manifest");
+    return std::make_unique<ScaleIndexLookupBlock>(std::move(t));
+  }
+  throw std::invalid_argument("unknown block '" + name + "' in manifest");
+}
+
+}  // namespace mambahw::verif
