@@ -10,13 +10,6 @@
 
 namespace mambahw {
 
-std::string_view to_string(ConvOrder o) { return o == ConvOrder::kPrefill ? "prefill" : "decode"; }
-std::optional<ConvOrder> parse_conv_order(std::string_view s) {
-  if (s == "prefill") return ConvOrder::kPrefill;
-  if (s == "decode") return ConvOrder::kDecode;
-  return std::nullopt;
-}
-
 int ConvLayer::segment_of(int channel) const {
   const auto it = std::upper_bound(segment_end.begin(), segment_end.end(), channel);
   return static_cast<int>(it - segment_end.begin());

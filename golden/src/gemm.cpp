@@ -7,23 +7,6 @@
 
 namespace mambahw {
 
-std::string_view to_string(WeightPrecision p) { return p == WeightPrecision::kInt8 ? "int8" : "int4"; }
-
-std::string_view to_string(RequantOrder o) {
-  switch (o) {
-    case RequantOrder::kActThenWeight: return "act_then_weight";
-    case RequantOrder::kWeightThenAct: return "weight_then_act";
-    case RequantOrder::kAlpha: return "alpha";
-  }
-  return "?";
-}
-
-std::optional<RequantOrder> parse_requant_order(std::string_view s) {
-  for (RequantOrder o : {RequantOrder::kActThenWeight, RequantOrder::kWeightThenAct, RequantOrder::kAlpha})
-    if (to_string(o) == s) return o;
-  return std::nullopt;
-}
-
 std::vector<std::uint8_t> pack_int4(std::span<const std::int8_t> codes) {
   std::vector<std::uint8_t> out((codes.size() + 1) / 2, 0);
   for (std::size_t k = 0; k < codes.size(); ++k) {

@@ -15,16 +15,6 @@
 
 namespace mambahw {
 
-std::string_view to_string(SsmInputMode m) {
-  switch (m) {
-    case SsmInputMode::kInt8: return "int8";
-    case SsmInputMode::kFp32: return "fp32";
-    case SsmInputMode::kFp32OnGrid: return "fp32_on_int8_grid";
-    case SsmInputMode::kDualScale: return "dual_scale";
-  }
-  return "?";
-}
-
 namespace {
 
 using std::size_t;

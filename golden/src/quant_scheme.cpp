@@ -2,15 +2,6 @@
 
 namespace mambahw {
 
-std::string_view to_string(Arch a) { return a == Arch::kMamba1 ? "mamba1" : "mamba2"; }
-std::string_view to_string(SchemeBase b) { return b == SchemeBase::kQuamba1 ? "quamba1" : "quamba2"; }
-std::string_view to_string(ObserverKind k) {
-  return k == ObserverKind::kMinMax ? "minmax" : "percentile";
-}
-std::string_view to_string(SsmInputFormat f) {
-  return f == SsmInputFormat::kInt8 ? "int8" : "dual_scale";
-}
-
 std::string scheme_applicability(const QuantScheme& s, const ModelShape& m) {
   if (s.base == SchemeBase::kQuamba2 && !m.is_mamba2())
     return "scheme '" + s.name + "' (base quamba2) groups scales by SSD head; model '" + m.name +

@@ -89,13 +89,6 @@ float softplus(float x, bool threshold, Denormals d) {
   return log1p_unit(exp_unit(x, d), d);
 }
 
-std::string_view to_string(ScanOrder o) { return o == ScanOrder::kSequential ? "sequential" : "block_scan"; }
-std::optional<ScanOrder> parse_scan_order(std::string_view s) {
-  if (s == "sequential") return ScanOrder::kSequential;
-  if (s == "block_scan") return ScanOrder::kBlockScan;
-  return std::nullopt;
-}
-
 ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d) {
   return {fmul(r.a, l.a, d), ffma(r.a, l.b, r.b, d)};
 }

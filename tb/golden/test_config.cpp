@@ -172,6 +172,12 @@ TEST_F(ConfigTest, ModelConsistency) {
               HasSubstr("model.nheads: nheads * headdim = 112 must equal d_inner = 128"));
   write("m.yaml", std::string(kMamba1) + "nheads: 4\n");
   EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"), HasSubstr("model.nheads: only valid for arch: mamba2"));
+  // Fields nothing models are refused with the reason, not silently ignored.
+  write("m.yaml", std::string(kMamba1) + "vocab: 50277\n");
+  EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"),
+              HasSubstr("model.vocab: is not modelled (no embedding or LM head); remove it"));
+  write("m.yaml", std::string(kMamba2) + "chunk_size: 256\n");
+  EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"), HasSubstr("model.chunk_size: is not modelled"));
 }
 
 // m2: 2 SSD groups of 4 heads, headdim 16.
@@ -226,6 +232,8 @@ TEST_F(ConfigTest, HardwareSection) {
   EXPECT_DOUBLE_EQ(c.hardware.cycle_ns(), 2.0);
   EXPECT_DOUBLE_EQ(c.hardware.dram_bytes_per_cycle(), 51.2);  // 25.6 GB/s * 2 ns
   EXPECT_EQ(c.hardware.dram_latency_cycles(), 50);            // 100 ns / 2 ns
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  buffers: {banks: 8}\n"),
+              HasSubstr("hardware.buffers.banks: is not modelled"));
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  gemm: {rows: 0}\n"),
               HasSubstr(":4:16: hardware.gemm.rows: must be in [1, 4096]"));
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  ssm: {exp_unit: 2}\n"),

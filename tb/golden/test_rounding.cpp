@@ -167,10 +167,10 @@ TEST(Rounding, AgreesWithLibmOnEveryHalfInteger) {
 }
 
 TEST(Names, RoundTrip) {
-  for (Rounding r : {kAway, kEven, kZero}) EXPECT_EQ(parse_rounding(to_string(r)), r);
-  EXPECT_EQ(parse_rounding("half_up"), std::nullopt);
+  for (Rounding r : {kAway, kEven, kZero}) EXPECT_EQ(parse_enum<Rounding>(to_string(r)), r);
+  EXPECT_EQ(parse_enum<Rounding>("half_up"), std::nullopt);
   EXPECT_EQ(to_string(QuantizeOp::kMultiplyReciprocal), "multiply_reciprocal");
-  EXPECT_EQ(parse_denormals("flush_to_zero"), Denormals::kFlushToZero);
+  EXPECT_EQ(parse_enum<Denormals>("flush_to_zero"), Denormals::kFlushToZero);
 }
 
 }  // namespace

@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
   app.add_option("--limit", limit, "Sweep only the first N bit patterns of the shard");
   CLI11_PARSE(app, argc, argv);
   NumericsPolicy p;
-  p.rounding = *parse_rounding(rounding);
+  p.rounding = *parse_enum<Rounding>(rounding);
   const std::uint64_t span = (1ull << 32) / shards;
   const std::uint64_t begin = shard * span;
   const std::uint64_t stop = shard + 1 == shards ? std::uint64_t{1} << 32 : begin + span;

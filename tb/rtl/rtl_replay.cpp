@@ -53,6 +53,6 @@ int main(int argc, char** argv) {
   app.add_option("--fst", fst);
   CLI11_PARSE(app, argc, argv);
   NumericsPolicy p;
-  p.rounding = *parse_rounding(rounding);
+  p.rounding = *parse_enum<Rounding>(rounding);
   return p.rounding == Rounding::kHalfToEven ? replay<Vq_even>(p, x, reg, fst) : replay<Vq_away>(p, x, reg, fst);
 }

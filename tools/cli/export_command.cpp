@@ -44,9 +44,9 @@ int run_export(const ExportArgs& a) {
     const std::filesystem::path cfg_path = resolve_config(a.config);
     const Config cfg = load_config(cfg_path);
     verif::NumericsOverrides ov;
-    if (!a.rounding.empty()) ov.rounding = parse_rounding(a.rounding);
-    if (!a.quantize_op.empty()) ov.quantize_op = parse_quantize_op(a.quantize_op);
-    if (!a.denormals.empty()) ov.denormals = parse_denormals(a.denormals);
+    if (!a.rounding.empty()) ov.rounding = parse_enum<Rounding>(a.rounding);
+    if (!a.quantize_op.empty()) ov.quantize_op = parse_enum<QuantizeOp>(a.quantize_op);
+    if (!a.denormals.empty()) ov.denormals = parse_enum<Denormals>(a.denormals);
     verif::ExportOptions o;
     o.seed = a.seed;
     o.count = a.count;
@@ -59,7 +59,7 @@ int run_export(const ExportArgs& a) {
         o.corners = {verif::Corner::kRandom};
         continue;
       }
-      o.corners.push_back(*verif::parse_corner(c));
+      o.corners.push_back(*parse_enum<verif::Corner>(c));
     }
     std::vector<std::string> blocks = a.block == "all" ? verif::kBlockNames : std::vector{a.block};
     for (const std::string& name : blocks) {
@@ -115,24 +115,27 @@ int run_verify(const std::string& dir) {
 void add_export_command(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<ExportArgs>();
   CLI::App* e = app.add_subcommand("export", "Export test vectors for an RTL block ($readmemh hex + manifest)");
-  std::vector<std::string> blocks = {"conv_out_quantizer", "ssm_dequant", "scale_index_lookup", "all"};
+  std::vector<std::string> blocks = verif::kBlockNames;
+  blocks.push_back("all");
   e->add_option("--block", a->block, "Block to export")->required()->check(CLI::IsMember(blocks));
   e->add_option("--config", a->config, "Run configuration (YAML)")->capture_default_str();
   e->add_option("--seed", a->seed, "Seed of the random vectors")->capture_default_str();
   e->add_option("--count", a->count, "Number of random vectors")->capture_default_str();
-  e->add_option("--corners", a->corners,
-                "Directed corner classes: all, none, ties, saturation, specials, every_code, range_boundaries")
+  std::vector<std::string> corners{"all", "none"};
+  for (const std::string& c : enum_names<verif::Corner>())
+    if (c != to_string(verif::Corner::kRandom)) corners.push_back(c);  // random vectors: --count
+  e->add_option("--corners", a->corners, "Directed corner classes")
       ->delimiter(',')
-      ->check(CLI::IsMember({"all", "none", "ties", "saturation", "specials", "every_code", "range_boundaries"}))
+      ->check(CLI::IsMember(corners))
       ->capture_default_str();
   e->add_option("--out", a->out, "Output directory (must be empty or absent)")->required();
   e->add_flag("--force", a->force, "Replace an earlier export in --out");
   e->add_option("--rounding", a->rounding, "Override the scheme's rounding")
-      ->check(CLI::IsMember({"half_away_from_zero", "half_to_even", "toward_zero"}));
+      ->check(CLI::IsMember(enum_names<Rounding>()));
   e->add_option("--quantize-op", a->quantize_op, "Override the scheme's quantize_op")
-      ->check(CLI::IsMember({"multiply_reciprocal", "divide"}));
+      ->check(CLI::IsMember(enum_names<QuantizeOp>()));
   e->add_option("--denormals", a->denormals, "Override the scheme's denormal policy")
-      ->check(CLI::IsMember({"preserve", "flush_to_zero"}));
+      ->check(CLI::IsMember(enum_names<Denormals>()));
   e->callback([a, &exit_code] { exit_code = run_export(*a); });
 
   auto dir = std::make_shared<std::string>();

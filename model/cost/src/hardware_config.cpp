@@ -4,8 +4,6 @@
 
 namespace mambahw {
 
-std::string_view to_string(LookupImpl i) { return i == LookupImpl::kSequential ? "sequential" : "parallel"; }
-
 int HardwareConfig::dram_latency_cycles() const {
   return static_cast<int>(std::ceil(dram.latency_ns / cycle_ns() - 1e-9));
 }

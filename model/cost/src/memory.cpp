@@ -11,8 +11,6 @@
 
 namespace mambahw::cost {
 
-std::string_view to_string(MemImpl i) { return i == MemImpl::kSram ? "sram" : "flops"; }
-
 namespace {
 
 enum class Quantity { kRead, kWrite, kArea, kAccess };

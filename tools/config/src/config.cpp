@@ -23,19 +23,20 @@ Check<double> open_unit_interval() {
 ModelShape parse_model(YamlMap& m) {
   ModelShape s;
   s.name = m.required<std::string>("name");
-  const std::string arch = m.required<std::string>("arch", one_of({"mamba1", "mamba2"}));
-  s.arch = arch == "mamba2" ? Arch::kMamba2 : Arch::kMamba1;
+  s.arch = m.required_enum<Arch>("arch");
   s.d_model = m.required<int>("d_model", at_least(1));
   s.d_inner = m.required<int>("d_inner", at_least(1));
   s.d_state = m.required<int>("d_state", at_least(1));
   s.d_conv = m.optional<int>("d_conv", 4, in_range(2, 4));
   s.n_layer = m.required<int>("n_layer", at_least(1));
-  s.vocab = m.optional<int>("vocab", 50277, at_least(1));
+  // Parsed once by earlier versions and used by nothing: refused, with the reason.
+  if (m.has("vocab")) m.fail("vocab", "is not modelled (no embedding or LM head); remove it");
+  if (m.has("chunk_size"))
+    m.fail("chunk_size", "is not modelled (the Mamba2 SSM is the per-head recurrence, docs/layer.md); remove it");
   if (s.is_mamba2()) {
     s.headdim = m.required<int>("headdim", at_least(1));
     s.nheads = m.required<int>("nheads", at_least(1));
     s.ngroups = m.optional<int>("ngroups", 1, at_least(1));
-    s.chunk_size = m.optional<int>("chunk_size", 256, at_least(1));
     if (s.headdim * s.nheads != s.d_inner)
       m.fail("nheads", "nheads * headdim = " + std::to_string(s.nheads * s.headdim) +
                            " must equal d_inner = " + std::to_string(s.d_inner));
@@ -44,7 +45,7 @@ ModelShape parse_model(YamlMap& m) {
     if (m.has("dt_rank")) m.fail("dt_rank", "only valid for arch: mamba1 (Mamba2 has no x_proj)");
   } else {
     s.dt_rank = m.optional<int>("dt_rank", (s.d_model + 15) / 16, at_least(1));
-    for (const char* k : {"headdim", "nheads", "ngroups", "chunk_size"})
+    for (const char* k : {"headdim", "nheads", "ngroups"})
       if (m.has(k)) m.fail(k, "only valid for arch: mamba2");
   }
   m.finish();
@@ -55,25 +56,18 @@ namespace {
 
 NumericsPolicy parse_numerics(YamlMap& n) {
   NumericsPolicy p;
-  auto pick = [&](const char* key, auto parse, auto fallback, std::vector<std::string> names) {
-    const std::string v = n.optional<std::string>(key, std::string(to_string(fallback)), one_of(names));
-    return *parse(v);
-  };
-  p.rounding = pick("rounding", parse_rounding, p.rounding,
-                    {"half_away_from_zero", "half_to_even", "toward_zero"});
-  p.quantize_op = pick("quantize_op", parse_quantize_op, p.quantize_op, {"multiply_reciprocal", "divide"});
-  p.overflow = pick("overflow", parse_overflow, p.overflow, {"saturate", "wrap"});
-  p.denormals = pick("denormals", parse_denormals, p.denormals, {"preserve", "flush_to_zero"});
-  p.silu_division = pick("silu_division", parse_quantize_op, p.silu_division,
-                         {"multiply_reciprocal", "divide"});
+  p.rounding = n.enumerated("rounding", p.rounding);
+  p.quantize_op = n.enumerated("quantize_op", p.quantize_op);
+  p.overflow = n.enumerated("overflow", p.overflow);
+  p.denormals = n.enumerated("denormals", p.denormals);
+  p.silu_division = n.enumerated("silu_division", p.silu_division);
   n.finish();
   return p;
 }
 
 ObserverConfig parse_observer(YamlMap& c) {
   ObserverConfig o;
-  const std::string kind = c.optional<std::string>("observer", "percentile", one_of({"minmax", "percentile"}));
-  o.kind = kind == "minmax" ? ObserverKind::kMinMax : ObserverKind::kPercentile;
+  o.kind = c.enumerated("observer", o.kind);
   o.percentile = c.optional<double>("percentile", o.percentile, open_unit_interval());
   o.ema_weight = c.optional<double>("ema_weight", o.ema_weight, open_unit_interval());
   return o;
@@ -151,26 +145,18 @@ std::string hadamard_unsupported(const ModelShape& model) {
 }
 
 LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape& model) {
-  const std::string w = l.optional<std::string>("weights", std::string(to_string(d.weights)), one_of({"int8", "int4"}));
-  d.weights = w == "int4" ? WeightPrecision::kInt4 : WeightPrecision::kInt8;
+  d.weights = l.enumerated("weights", d.weights);
   d.weight_group = l.optional<int>("weight_group", d.weight_group, in_range(0, 1 << 20));
-  d.gemm_requant = *parse_requant_order(l.optional<std::string>(
-      "gemm_requant", std::string(to_string(d.gemm_requant)), one_of({"act_then_weight", "weight_then_act", "alpha"})));
-  d.gemm_rounding = *parse_rounding(l.optional<std::string>(
-      "gemm_rounding", std::string(to_string(d.gemm_rounding)), one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
+  d.gemm_requant = l.enumerated("gemm_requant", d.gemm_requant);
+  d.gemm_rounding = l.enumerated("gemm_rounding", d.gemm_rounding);
   d.softplus_threshold = l.optional<bool>("softplus_threshold", d.softplus_threshold);
-  d.scan_order = *parse_scan_order(
-      l.optional<std::string>("scan_order", std::string(to_string(d.scan_order)), one_of({"sequential", "block_scan"})));
+  d.scan_order = l.enumerated("scan_order", d.scan_order);
   d.out_proj_hadamard = l.optional<bool>("out_proj_hadamard", d.out_proj_hadamard);
   if (d.out_proj_hadamard)
     if (const std::string why = hadamard_unsupported(model); !why.empty()) l.fail("out_proj_hadamard", why);
-  d.hadamard.rounding = *parse_rounding(l.optional<std::string>(
-      "hadamard_rounding", std::string(to_string(d.hadamard.rounding)),
-      one_of({"half_away_from_zero", "half_to_even", "toward_zero"})));
-  d.hadamard.overflow = *parse_overflow(l.optional<std::string>(
-      "hadamard_overflow", std::string(to_string(d.hadamard.overflow)), one_of({"wrap", "saturate"})));
-  d.hadamard.denormals = *parse_denormals(l.optional<std::string>(
-      "hadamard_denormals", std::string(to_string(d.hadamard.denormals)), one_of({"preserve", "flush_to_zero"})));
+  d.hadamard.rounding = l.enumerated("hadamard_rounding", d.hadamard.rounding);
+  d.hadamard.overflow = l.enumerated("hadamard_overflow", d.hadamard.overflow);
+  d.hadamard.denormals = l.enumerated("hadamard_denormals", d.hadamard.denormals);
   l.finish();
   return d;
 }
@@ -178,12 +164,11 @@ LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape
 QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
   QuantScheme q;
   q.name = s.required<std::string>("name");
-  const std::string base = s.required<std::string>("base", one_of({"quamba1", "quamba2"}));
-  q.base = base == "quamba2" ? SchemeBase::kQuamba2 : SchemeBase::kQuamba1;
+  q.base = s.required_enum<SchemeBase>("base");
   if (auto n = s.maybe_section("numerics")) q.numerics = parse_numerics(*n);
   q.layer.hadamard.denormals = q.numerics.denormals;  // unless layer.hadamard_denormals says otherwise
   if (auto conv = s.maybe_section("conv")) {
-    q.conv_order = *parse_conv_order(conv->optional<std::string>("order", "prefill", one_of({"prefill", "decode"})));
+    q.conv_order = conv->enumerated("order", q.conv_order);
     conv->finish();
   }
   if (auto c = s.maybe_section("conv_out")) {
@@ -222,8 +207,7 @@ QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
       s.fail("layer", "out_proj_hadamard is on by default, but " + why);
   }
   if (auto in = s.maybe_section("ssm_input")) {
-    const std::string f = in->optional<std::string>("format", "int8", one_of({"int8", "dual_scale"}));
-    q.ssm_input = f == "dual_scale" ? SsmInputFormat::kDualScale : SsmInputFormat::kInt8;
+    q.ssm_input = in->enumerated("format", q.ssm_input);
     if (q.ssm_input == SsmInputFormat::kDualScale) q.dual = parse_dual(*in);
     in->finish();
   }

@@ -36,8 +36,7 @@ HardwareConfig parse_hardware(YamlMap& h) {
     v->finish();
   }
   if (auto s = h.maybe_section("scale_index")) {
-    const std::string impl = s->optional<std::string>("impl", "sequential", one_of({"sequential", "parallel"}));
-    c.scale_index.impl = impl == "parallel" ? LookupImpl::kParallel : LookupImpl::kSequential;
+    c.scale_index.impl = s->enumerated("impl", c.scale_index.impl);
     c.scale_index.read_cycles = s->optional<int>("read_cycles", c.scale_index.read_cycles, in_range(0, 100));
     s->finish();
   }
@@ -60,7 +59,8 @@ HardwareConfig parse_hardware(YamlMap& h) {
   if (auto b = h.maybe_section("buffers")) {
     c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, at_least(1));
     c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, at_least(1));
-    c.buffers.banks = b->optional<int>("banks", c.buffers.banks, in_range(1, 1024));
+    if (b->has("banks"))
+      b->fail("banks", "is not modelled (SRAM banking follows from the technology table's macros); remove it");
     b->finish();
   }
   if (auto d = h.maybe_section("dram")) {

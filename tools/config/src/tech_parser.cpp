@@ -64,8 +64,7 @@ RegisterCost parse_register(YamlMap& m) {
 
 SramModel parse_sram(YamlMap& m) {
   SramModel s;
-  const std::string kind = m.required<std::string>("kind", one_of({"linear", "table"}));
-  s.kind = kind == "linear" ? SramKind::kLinear : SramKind::kTable;
+  s.kind = m.required_enum<SramKind>("kind");
   s.source = source_of(m);
   if (s.kind == SramKind::kLinear) {
     s.area_mm2_per_kib = m.required<double>("area_mm2_per_kib", strictly_positive());
@@ -150,7 +149,7 @@ TechTable parse_tech(YamlMap& t, const TechTable* base) {
 
   if (auto ops = t.maybe_section("ops")) {
     for (int i = 0; i < kNumTechOps; ++i) {
-      const std::string key(tech_op_key(static_cast<TechOp>(i)));
+      const std::string key(to_string(static_cast<TechOp>(i)));
       if (auto e = entry(*ops, key, "energy_pj, area_um2 and source")) {
         tt.ops[static_cast<std::size_t>(i)] = parse_op(*e);
       } else if (req) {

@@ -18,15 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, Corner>, 6> kCornerNames{{
-    {"ties", Corner::kTies},
-    {"saturation", Corner::kSaturation},
-    {"specials", Corner::kSpecials},
-    {"every_code", Corner::kEveryCode},
-    {"range_boundaries", Corner::kRangeBoundaries},
-    {"random", Corner::kRandom},
-}};
-
 std::string hex32(float f) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%08x", bits_of(f));
@@ -46,10 +37,10 @@ NumericsPolicy numerics_from(const json& j) {
     if (!opt) throw std::invalid_argument("manifest parameter " + what + " is not a known name");
     return *opt;
   };
-  p.rounding = need(parse_rounding(j.at("rounding").get<std::string>()), "rounding");
-  p.quantize_op = need(parse_quantize_op(j.at("quantize_op").get<std::string>()), "quantize_op");
-  p.overflow = need(parse_overflow(j.at("overflow").get<std::string>()), "overflow");
-  p.denormals = need(parse_denormals(j.at("denormals").get<std::string>()), "denormals");
+  p.rounding = need(parse_enum<Rounding>(j.at("rounding").get<std::string>()), "rounding");
+  p.quantize_op = need(parse_enum<QuantizeOp>(j.at("quantize_op").get<std::string>()), "quantize_op");
+  p.overflow = need(parse_enum<Overflow>(j.at("overflow").get<std::string>()), "overflow");
+  p.denormals = need(parse_enum<Denormals>(j.at("denormals").get<std::string>()), "denormals");
   return p;
 }
 
@@ -434,17 +425,6 @@ const MemoryImage& image(const std::vector<MemoryImage>& m, const std::string& n
 
 }  // namespace
 
-std::string_view to_string(Corner c) {
-  for (const auto& [n, v] : kCornerNames)
-    if (v == c) return n;
-  return "?";
-}
-std::optional<Corner> parse_corner(std::string_view s) {
-  for (const auto& [n, v] : kCornerNames)
-    if (n == s) return v;
-  return std::nullopt;
-}
-
 std::size_t VectorBlock::stimulus_ports() const {
   std::size_t n = 0;
   for (const Port& p : ports()) n += p.stimulus;
@@ -503,7 +483,7 @@ std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const 
     return std::make_unique<ConvOutQuantizerBlock>(np, f, std::vector<float>{});
   }
   if (name == "ssm_dequant") {
-    const auto d = parse_denormals(p.at("denormals").get<std::string>());
+    const auto d = parse_enum<Denormals>(p.at("denormals").get<std::string>());
     if (!d) throw std::invalid_argument("manifest parameter denormals is not a known name");
     const auto& regs = image(m, "se_scales").words;
     if (regs.size() != 2) throw std::invalid_argument("se_scales.hex must hold 2 words");

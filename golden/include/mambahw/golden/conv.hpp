@@ -18,8 +18,13 @@
 namespace mambahw {
 
 enum class ConvOrder : std::uint8_t { kPrefill, kDecode };
-std::string_view to_string(ConvOrder);
-std::optional<ConvOrder> parse_conv_order(std::string_view);
+template <>
+struct EnumNames<ConvOrder> {
+  static constexpr std::array<EnumName<ConvOrder>, 2> table{{
+      {ConvOrder::kPrefill, "prefill", "exact INT32 tap sum, one FMA with the combined scale"},
+      {ConvOrder::kDecode, "decode", "one FMA per tap with fp32(scale_in * w[k])"},
+  }};
+};
 
 // Scales of one channel segment (Mamba1: one segment; Mamba2: x, B, C).
 struct ConvSegmentScales {

@@ -24,6 +24,13 @@
 namespace mambahw {
 
 enum class WeightPrecision : std::uint8_t { kInt8, kInt4 };
+template <>
+struct EnumNames<WeightPrecision> {
+  static constexpr std::array<EnumName<WeightPrecision>, 2> table{{
+      {WeightPrecision::kInt8, "int8", "one byte per weight"},
+      {WeightPrecision::kInt4, "int4", "two signed nibbles per byte, low nibble first"},
+  }};
+};
 
 // Order of the two scale multiplies of the requantization unit, for
 // per-channel weights with activation scale s_x, weight scale s_w[n] and
@@ -33,8 +40,14 @@ enum class RequantOrder : std::uint8_t {
   kWeightThenAct,  // Marlin epilogue:     b = fp32(s_w[n]/s_out), v = fp32(fp32(acc * b[n]) * s_x)
   kAlpha,          // GEMV alpha:          alpha = fp32(fp32(s_w[n]*s_x)/s_out), v = fp32(alpha * acc)
 };
-
-enum class GemmOutput : std::uint8_t { kInt8, kFp16, kFp32 };
+template <>
+struct EnumNames<RequantOrder> {
+  static constexpr std::array<EnumName<RequantOrder>, 3> table{{
+      {RequantOrder::kActThenWeight, "act_then_weight", "CUTLASS EVT: fp32(fp32(s_x/s_out) * fp32(s_w * acc))"},
+      {RequantOrder::kWeightThenAct, "weight_then_act", "Marlin: fp32(fp32(acc * fp32(s_w/s_out)) * s_x)"},
+      {RequantOrder::kAlpha, "alpha", "GEMV: fp32(fp32(fp32(s_w*s_x)/s_out) * acc)"},
+  }};
+};
 
 struct RequantPolicy {
   RequantOrder order = RequantOrder::kActThenWeight;
@@ -94,8 +107,5 @@ FloatTensor gemm_fp16_out(const Int8Tensor& x, const QuantWeights& w, float act_
 FloatTensor gemm_fp32_out(const Int8Tensor& x, const QuantWeights& w, float act_scale,
                           const RequantPolicy& p);
 
-std::string_view to_string(WeightPrecision);
-std::string_view to_string(RequantOrder);
-std::optional<RequantOrder> parse_requant_order(std::string_view);
 
 }  // namespace mambahw

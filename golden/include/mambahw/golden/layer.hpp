@@ -28,7 +28,15 @@ enum class SsmInputMode : std::uint8_t {
   kFp32OnGrid = 2,  // FP32 fake-quant: float(quantize(y)) * scale, as a float simulator computes it
   kDualScale = 3,   // (code, flag) words through the dual-scale MUX (W4A5-SE or scale enhancement)
 };
-std::string_view to_string(SsmInputMode);
+template <>
+struct EnumNames<SsmInputMode> {
+  static constexpr std::array<EnumName<SsmInputMode>, 4> table{{
+      {SsmInputMode::kInt8, "int8", "INT8 codes through the dequant stage"},
+      {SsmInputMode::kFp32, "fp32", "the FP32 conv output, unquantized"},
+      {SsmInputMode::kFp32OnGrid, "fp32_on_int8_grid", "FP32 fake-quant on the INT8 grid"},
+      {SsmInputMode::kDualScale, "dual_scale", "(code, flag) words through the dual-scale MUX"},
+  }};
+};
 
 // FP32 master weights of one layer. A loader of real checkpoints implements
 // WeightSource; the studies library's SyntheticWeights draws seeded tensors.

@@ -7,9 +7,18 @@
 #include <string>
 #include <string_view>
 
+#include "mambahw/golden/enum_names.hpp"
+
 namespace mambahw {
 
 enum class Arch : std::uint8_t { kMamba1, kMamba2 };
+template <>
+struct EnumNames<Arch> {
+  static constexpr std::array<EnumName<Arch>, 2> table{{
+      {Arch::kMamba1, "mamba1", "selective scan (Mamba1)"},
+      {Arch::kMamba2, "mamba2", "SSD heads (Mamba2)"},
+  }};
+};
 
 struct ModelShape {
   std::string name;
@@ -19,14 +28,12 @@ struct ModelShape {
   int d_state = 0;  // N
   int d_conv = 4;   // conv width
   int n_layer = 0;
-  int vocab = 0;
   // Mamba1
   int dt_rank = 0;
   // Mamba2
   int headdim = 0;
   int nheads = 0;
   int ngroups = 0;  // SSD (B/C) groups, G
-  int chunk_size = 0;
 
   bool is_mamba2() const { return arch == Arch::kMamba2; }
   // Channels through the depthwise conv: x for Mamba1; x, B, C for Mamba2.
@@ -42,7 +49,5 @@ struct ModelShape {
   // x_proj output width (Mamba1 only): [dt, B, C].
   int x_proj_out() const { return is_mamba2() ? 0 : dt_rank + 2 * d_state; }
 };
-
-std::string_view to_string(Arch);
 
 }  // namespace mambahw

@@ -9,15 +9,26 @@
 #include <string>
 #include <string_view>
 
+#include "mambahw/golden/enum_names.hpp"
 #include "mambahw/golden/fp32.hpp"
 
 namespace mambahw {
 
-// How a real value that is not an integer becomes one.
+// How a real value that is not an integer becomes one. The values are the
+// RTL's encoding (rtl/mambahw_pkg.sv, the quantizer's Rounding parameter and
+// the exported tb_params.svh); tb/rtl checks the two agree.
 enum class Rounding : std::uint8_t {
-  kHalfAwayFromZero,  // CUDA roundf: 2.5 -> 3, -2.5 -> -3
-  kHalfToEven,        // rint, torch.round, PTX cvt.rni: 2.5 -> 2, 3.5 -> 4
-  kTowardZero,        // C cast / PTX cvt.rzi, Quamba QAct: 2.7 -> 2, -2.7 -> -2
+  kHalfAwayFromZero = 0,  // CUDA roundf: 2.5 -> 3, -2.5 -> -3
+  kHalfToEven = 1,        // rint, torch.round, PTX cvt.rni: 2.5 -> 2, 3.5 -> 4
+  kTowardZero = 2,        // C cast / PTX cvt.rzi, Quamba QAct: 2.7 -> 2, -2.7 -> -2
+};
+template <>
+struct EnumNames<Rounding> {
+  static constexpr std::array<EnumName<Rounding>, 3> table{{
+      {Rounding::kHalfAwayFromZero, "half_away_from_zero", "CUDA roundf: 2.5 -> 3, -2.5 -> -3"},
+      {Rounding::kHalfToEven, "half_to_even", "rint, torch.round, cvt.rni: 2.5 -> 2, 3.5 -> 4"},
+      {Rounding::kTowardZero, "toward_zero", "C cast, cvt.rzi: 2.7 -> 2, -2.7 -> -2"},
+  }};
 };
 
 // How x is divided by a scale before rounding.
@@ -25,17 +36,38 @@ enum class QuantizeOp : std::uint8_t {
   kMultiplyReciprocal,  // fp32(x * inv), inv = fp32(1/scale) precomputed once
   kDivide,              // fp32(x / scale), one correctly rounded IEEE division
 };
+template <>
+struct EnumNames<QuantizeOp> {
+  static constexpr std::array<EnumName<QuantizeOp>, 2> table{{
+      {QuantizeOp::kMultiplyReciprocal, "multiply_reciprocal", "fp32(x * fp32(1/d)), the reciprocal precomputed"},
+      {QuantizeOp::kDivide, "divide", "fp32(x / d), one correctly rounded IEEE division"},
+  }};
+};
 
 // What happens to an integer outside the code range.
 enum class Overflow : std::uint8_t {
   kSaturate,  // clamp to [qmin, qmax]
   kWrap,      // PTX cvt.s32 (saturating to int32, NaN -> 0), keep the low bits
 };
+template <>
+struct EnumNames<Overflow> {
+  static constexpr std::array<EnumName<Overflow>, 2> table{{
+      {Overflow::kSaturate, "saturate", "clamp to [qmin, qmax]"},
+      {Overflow::kWrap, "wrap", "cvt.s32 (saturating to INT32), keep the low bits"},
+  }};
+};
 
 // Treatment of FP32 subnormal operands and results.
 enum class Denormals : std::uint8_t {
   kPreserve,     // full IEEE-754 gradual underflow
   kFlushToZero,  // subnormal inputs read as, and subnormal rounded results become, signed zero
+};
+template <>
+struct EnumNames<Denormals> {
+  static constexpr std::array<EnumName<Denormals>, 2> table{{
+      {Denormals::kPreserve, "preserve", "IEEE-754 gradual underflow"},
+      {Denormals::kFlushToZero, "flush_to_zero", "subnormal inputs and results become signed zero"},
+  }};
 };
 
 struct NumericsPolicy {
@@ -120,16 +152,5 @@ float fp16_to_fp32(std::uint16_t h);  // exact
 // y[i] = fp16_to_fp32(fp32_to_fp16(x[i])) for n elements, bit for bit (tested
 // exhaustively): the FP16 rounding of an FP32 datapath, vectorised.
 void fp16_round_batch(const float* x, float* y, std::size_t n);
-
-// ---- names, for configs and reports ------------------------------------------
-
-std::string_view to_string(Rounding);
-std::string_view to_string(QuantizeOp);
-std::string_view to_string(Overflow);
-std::string_view to_string(Denormals);
-std::optional<Rounding> parse_rounding(std::string_view);
-std::optional<QuantizeOp> parse_quantize_op(std::string_view);
-std::optional<Overflow> parse_overflow(std::string_view);
-std::optional<Denormals> parse_denormals(std::string_view);
 
 }  // namespace mambahw

@@ -20,8 +20,22 @@ enum class SchemeBase : std::uint8_t {
   kQuamba1,  // one static scale per tensor
   kQuamba2,  // (SSD group, head group, dim group) scales for x; per-group B/C (Mamba2 only)
 };
+template <>
+struct EnumNames<SchemeBase> {
+  static constexpr std::array<EnumName<SchemeBase>, 2> table{{
+      {SchemeBase::kQuamba1, "quamba1", "one static scale per tensor"},
+      {SchemeBase::kQuamba2, "quamba2", "grouped scales per (SSD group, head group, dim group); Mamba2 only"},
+  }};
+};
 
 enum class ObserverKind : std::uint8_t { kMinMax, kPercentile };
+template <>
+struct EnumNames<ObserverKind> {
+  static constexpr std::array<EnumName<ObserverKind>, 2> table{{
+      {ObserverKind::kMinMax, "minmax", "running max of |x|"},
+      {ObserverKind::kPercentile, "percentile", "EMA of a quantile of |x| per batch"},
+  }};
+};
 
 struct ObserverConfig {
   ObserverKind kind = ObserverKind::kPercentile;
@@ -32,6 +46,13 @@ struct ObserverConfig {
 enum class SsmInputFormat : std::uint8_t {
   kInt8,       // the SSM reads the INT8 conv-output codes
   kDualScale,  // the SSM reads (code, flag) words: W4A5-SE or scale enhancement
+};
+template <>
+struct EnumNames<SsmInputFormat> {
+  static constexpr std::array<EnumName<SsmInputFormat>, 2> table{{
+      {SsmInputFormat::kInt8, "int8", "INT8 conv-output codes"},
+      {SsmInputFormat::kDualScale, "dual_scale", "(code, flag) words: W4A5-SE or scale enhancement"},
+  }};
 };
 
 struct DualScaleSpec {
@@ -76,9 +97,6 @@ struct QuantScheme {
   LayerNumerics layer;
 };
 
-std::string_view to_string(SchemeBase);
-std::string_view to_string(ObserverKind);
-std::string_view to_string(SsmInputFormat);
 
 // Empty if `s` can run on `m`, else the reason (e.g. Quamba2 needs heads).
 std::string scheme_applicability(const QuantScheme& s, const ModelShape& m);

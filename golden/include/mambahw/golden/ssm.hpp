@@ -37,8 +37,13 @@ enum class ScanOrder : std::uint8_t {
   kSequential,  // h_t = fma(a_t, h_{t-1}, b_t): the ASIC scan unit
   kBlockScan,   // Quamba's cub::BlockScan WARP_SCANS association (quamba-arithmetic.md §3)
 };
-std::string_view to_string(ScanOrder);
-std::optional<ScanOrder> parse_scan_order(std::string_view);
+template <>
+struct EnumNames<ScanOrder> {
+  static constexpr std::array<EnumName<ScanOrder>, 2> table{{
+      {ScanOrder::kSequential, "sequential", "h = fma(a, h, b) token by token (the ASIC scan unit)"},
+      {ScanOrder::kBlockScan, "block_scan", "Quamba's cub::BlockScan association"},
+  }};
+};
 
 // The scan element (a, b) and the combine operator of the recurrence:
 // (a_l, b_l) (+) (a_r, b_r) = (a_r * a_l, fma(a_r, b_l, b_r)).

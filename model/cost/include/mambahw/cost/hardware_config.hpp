@@ -8,6 +8,8 @@
 
 #include <string_view>
 
+#include "mambahw/golden/enum_names.hpp"
+
 namespace mambahw {
 
 // Weight-stationary systolic array of INT8 x INT8 MACs with INT32 accumulators.
@@ -24,6 +26,13 @@ struct ConvUnitConfig {
 };
 
 enum class LookupImpl : std::uint8_t { kSequential, kParallel };
+template <>
+struct EnumNames<LookupImpl> {
+  static constexpr std::array<EnumName<LookupImpl>, 2> table{{
+      {LookupImpl::kSequential, "sequential", "one range comparison per cycle, early exit (the CUDA loop)"},
+      {LookupImpl::kParallel, "parallel", "all head-group comparators, then all dim-group ones"},
+  }};
+};
 
 struct ScaleIndexConfig {
   LookupImpl impl = LookupImpl::kSequential;
@@ -53,7 +62,6 @@ struct HadamardUnitConfig {
 struct BufferConfig {
   int weight_kib = 512;     // on-chip weight buffer
   int activation_kib = 1024;
-  int banks = 8;
 };
 
 struct DramConfig {
@@ -77,6 +85,5 @@ struct HardwareConfig {
   int dram_latency_cycles() const;
 };
 
-std::string_view to_string(LookupImpl);
 
 }  // namespace mambahw

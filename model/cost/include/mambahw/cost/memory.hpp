@@ -27,11 +27,23 @@
 #include <vector>
 
 #include "mambahw/cost/tech_table.hpp"
+#include "mambahw/golden/enum_names.hpp"
 
 namespace mambahw::cost {
 
 enum class MemImpl : std::uint8_t { kSram, kFlops };
-std::string_view to_string(MemImpl);
+}  // namespace mambahw::cost
+
+template <>
+struct mambahw::EnumNames<mambahw::cost::MemImpl> {
+  static constexpr std::array<EnumName<cost::MemImpl>, 2> table{{
+      {cost::MemImpl::kSram, "sram", "a compiled SRAM macro"},
+      {cost::MemImpl::kFlops, "flops", "a flop/latch register file"},
+  }};
+};
+
+namespace mambahw::cost {
+using mambahw::to_string;
 
 struct MemoryCost {
   MemImpl impl = MemImpl::kSram;

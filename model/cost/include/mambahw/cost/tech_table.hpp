@@ -23,6 +23,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mambahw/golden/enum_names.hpp"
 
 namespace mambahw {
 
@@ -41,8 +42,23 @@ enum class TechOp : std::uint8_t {
   kGate,      // one NAND2-equivalent gate evaluation (MUX, pack/unpack logic)
 };
 inline constexpr int kNumTechOps = 11;
-// The YAML key of an operation (ops.<key>).
-std::string_view tech_op_key(TechOp op);
+// The YAML keys of the operations (ops.<key>).
+template <>
+struct EnumNames<TechOp> {
+  static constexpr std::array<EnumName<TechOp>, 11> table{{
+      {TechOp::kMacInt8, "mac_int8", "INT8 x INT8 MAC"},
+      {TechOp::kMacInt4, "mac_int4", "INT4 x INT8 MAC"},
+      {TechOp::kAddInt32, "add_int32", "32-bit integer add"},
+      {TechOp::kFp32Add, "fp32_add", "FP32 add"},
+      {TechOp::kFp32Mul, "fp32_mul", "FP32 multiply"},
+      {TechOp::kFp32Fma, "fp32_fma", "FP32 fused multiply-add"},
+      {TechOp::kFp32Div, "fp32_div", "FP32 division"},
+      {TechOp::kExp, "exp", "one exp evaluation"},
+      {TechOp::kSoftplus, "softplus", "one softplus evaluation"},
+      {TechOp::kCompare, "compare", "32-bit magnitude comparison"},
+      {TechOp::kGate, "gate", "NAND2-equivalent gate evaluation"},
+  }};
+};
 
 struct OpCost {
   double energy_pj = 0;  // per evaluation
@@ -74,6 +90,13 @@ struct SramPoint {
 enum class SramKind : std::uint8_t {
   kLinear,  // area and energy proportional to bits (the research notes' model)
   kTable,   // interpolation over tabulated macros (CACTI, a memory compiler)
+};
+template <>
+struct EnumNames<SramKind> {
+  static constexpr std::array<EnumName<SramKind>, 2> table{{
+      {SramKind::kLinear, "linear", "area and energy proportional to bits"},
+      {SramKind::kTable, "table", "interpolation over tabulated macros"},
+  }};
 };
 
 struct SramModel {
@@ -127,6 +150,5 @@ struct TechTable {
   std::string label() const { return base.empty() ? name : name + " (base " + base + ")"; }
 };
 
-std::string_view to_string(SramKind);
 
 }  // namespace mambahw

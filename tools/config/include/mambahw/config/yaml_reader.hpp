@@ -21,6 +21,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "mambahw/config/error.hpp"
+#include "mambahw/golden/enum_names.hpp"
 
 namespace mambahw {
 
@@ -50,6 +51,12 @@ class YamlMap {
   T optional(const std::string& key, T fallback, const Check<T>& check = {});
   template <class T>
   std::optional<T> maybe(const std::string& key, const Check<T>& check = {});
+  // A named enum (mambahw/golden/enum_names.hpp): the value must be one of
+  // E's names; the error lists them.
+  template <NamedEnum E>
+  E enumerated(const std::string& key, E fallback);
+  template <NamedEnum E>
+  E required_enum(const std::string& key);
   // A list of scalars, or of lists (nested std::vector).
   template <class T>
   std::vector<T> list(const std::string& key, const Check<T>& check = {});
@@ -120,6 +127,16 @@ std::optional<T> YamlMap::maybe(const std::string& key, const Check<T>& check) {
     if (std::string why = check(v); !why.empty()) fail_at(n, field(key), why);
   }
   return v;
+}
+
+template <NamedEnum E>
+E YamlMap::enumerated(const std::string& key, E fallback) {
+  return *parse_enum<E>(optional<std::string>(key, std::string(to_string(fallback)), one_of(enum_names<E>())));
+}
+
+template <NamedEnum E>
+E YamlMap::required_enum(const std::string& key) {
+  return *parse_enum<E>(required<std::string>(key, one_of(enum_names<E>())));
 }
 
 namespace detail {

@@ -20,8 +20,22 @@
 namespace mambahw::verif {
 
 enum class Corner { kTies, kSaturation, kSpecials, kEveryCode, kRangeBoundaries, kRandom };
-std::string_view to_string(Corner);
-std::optional<Corner> parse_corner(std::string_view);
+}  // namespace mambahw::verif
+
+template <>
+struct mambahw::EnumNames<mambahw::verif::Corner> {
+  using Corner = mambahw::verif::Corner;
+  static constexpr std::array<EnumName<Corner>, 6> table{{
+      {Corner::kTies, "ties", "values on a rounding tie"},
+      {Corner::kSaturation, "saturation", "values at and past the code range"},
+      {Corner::kSpecials, "specials", "NaN, Inf, signed zeros, subnormals"},
+      {Corner::kEveryCode, "every_code", "every code of the format"},
+      {Corner::kRangeBoundaries, "range_boundaries", "channels at scale-range boundaries"},
+      {Corner::kRandom, "random", "seeded random vectors"},
+  }};
+};
+
+namespace mambahw::verif {
 
 struct Port {
   std::string name;  // file is name + ".hex"
