@@ -16,8 +16,9 @@ int ConvLayer::segment_of(int channel) const {
 }
 
 std::vector<int> conv_segment_ends(const ModelShape& m) {
-  if (!m.is_mamba2()) return {m.d_inner};
-  return {m.d_inner, m.d_inner + m.bc_channels(), m.d_inner + 2 * m.bc_channels()};
+  std::vector<int> ends;
+  for (const Segment& s : m.conv_segments()) ends.push_back(s.end);
+  return ends;
 }
 
 ConvChannelConsts channel_consts(const ConvLayer& layer, int channel, Denormals d) {
@@ -100,6 +101,11 @@ Int8Tensor quantize_per_channel(const FloatTensor& y, std::span<const float> sca
     quantize_batch(&y(c, 0), scale[c], reciprocal(scale[c]), &q(c, 0), y.dim(1), p, r);
   }
   return q;
+}
+
+OpMix conv_output_ops(ConvOrder order, int width) {
+  const int k = order == ConvOrder::kPrefill ? 1 : width;
+  return OpMix::of(DatapathOp::kFp32Convert, k) + OpMix::of(DatapathOp::kFp32Fma, k);
 }
 
 }  // namespace mambahw

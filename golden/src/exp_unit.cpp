@@ -19,19 +19,32 @@ constexpr float kPoly[] = {float(1.0 / 5040), float(1.0 / 720), float(1.0 / 120)
                            float(1.0 / 6),    0.5f,              1.0f,              1.0f};
 }  // namespace
 
-float exp_unit(float x, Denormals d) {
+namespace {
+// The definition, tallying its datapath operations (unit_ops.hpp). The
+// scaling by 2^k is an exponent add in hardware (a multiply by an exact power
+// of two here), plus a rounding shift when the result is subnormal.
+template <class Tally>
+float exp_unit_impl(float x, Denormals d, Tally& tally) {
   x = ftz_if(x, d);
+  tally(DatapathOp::kCompare, 2);  // the range checks (x > 89, x < -104; NaN fails both)
   if (std::isnan(x)) return float_of(kFp32CanonicalNan);
   if (x > 89.0f) return INFINITY;
   if (x < -104.0f) return 0.0f;
 
+  tally(DatapathOp::kFp32Mul);
+  tally(DatapathOp::kFp32Convert);
   const float kf = round_to_integral(x * kLog2e, Rounding::kHalfToEven);
   const int k = static_cast<int>(kf);
+  tally(DatapathOp::kFp32Fma, 2);
   float r = std::fma(-kf, kLn2Hi, x);
   r = std::fma(-kf, kLn2Lo, r);
 
   float p = kPoly[0];
-  for (int i = 1; i < 8; ++i) p = std::fma(p, r, kPoly[i]);
+  for (int i = 1; i < 8; ++i) {
+    tally(DatapathOp::kFp32Fma);
+    p = std::fma(p, r, kPoly[i]);
+  }
+  tally(DatapathOp::kIntAdd);
 
   float result;
   if (k > 127) {
@@ -42,6 +55,46 @@ float exp_unit(float x, Denormals d) {
     result = (p * exp2_normal(k + 64)) * exp2_normal(-64);  // first exact, second rounds once
   }
   return ftz_if(result, d);
+}
+
+template <class Tally>
+float silu_impl(float y, const NumericsPolicy& p, Tally& tally) {
+  const Denormals d = p.denormals;
+  y = ftz_if(y, d);
+  const float e = exp_unit_impl(-y, d, tally);
+  tally(DatapathOp::kFp32Add);
+  const float den = fadd(1.0f, e, d);
+  tally(DatapathOp::kFp32Div);  // the divider, or the reciprocal unit
+  if (p.silu_division != QuantizeOp::kDivide) tally(DatapathOp::kFp32Mul);
+  const float s = p.silu_division == QuantizeOp::kDivide
+                      ? fdiv(y, den, d)
+                      : fmul(y, ftz_if(reciprocal(den), d), d);
+  return canonicalize_nan(s);
+}
+}  // namespace
+
+float exp_unit(float x, Denormals d) {
+  NoTally t;
+  return exp_unit_impl(x, d, t);
+}
+
+OpMix exp_unit_ops() {
+  OpMix m;
+  (void)exp_unit_impl(0.5f, Denormals::kPreserve, m);
+  return m;
+}
+
+float silu(float y, const NumericsPolicy& p) {
+  NoTally t;
+  return silu_impl(y, p, t);
+}
+
+OpMix silu_ops(QuantizeOp division) {
+  OpMix m;
+  NumericsPolicy p;
+  p.silu_division = division;
+  (void)silu_impl(0.5f, p, m);
+  return m;
 }
 
 // Vectorisable form of exp_unit for the common range: the same operations in
@@ -75,17 +128,6 @@ void exp_unit_batch(const float* x, float* y, std::size_t n) {
   }
   for (std::size_t i = 0; i < n; ++i)
     if (!in_range(std::bit_cast<std::uint32_t>(x[i]))) y[i] = exp_unit(x[i]);
-}
-
-float silu(float y, const NumericsPolicy& p) {
-  const Denormals d = p.denormals;
-  y = ftz_if(y, d);
-  const float e = exp_unit(-y, d);
-  const float den = fadd(1.0f, e, d);
-  const float s = p.silu_division == QuantizeOp::kDivide
-                      ? fdiv(y, den, d)
-                      : fmul(y, ftz_if(reciprocal(den), d), d);
-  return canonicalize_nan(s);
 }
 
 namespace {

@@ -201,4 +201,18 @@ FloatTensor gemm_fp32_out(const Int8Tensor& x, const QuantWeights& w, float act_
   return y;
 }
 
+OpMix requant_ops(RequantOrder /*order*/, int weight_groups, bool int8_out) {
+  // Every order is two multiplies per channel (the third factor a constant).
+  OpMix m = OpMix::of(DatapathOp::kFp32Convert, weight_groups);
+  if (weight_groups > 1) {
+    m(DatapathOp::kFp32Fma, weight_groups);
+    m(DatapathOp::kFp32Mul);
+  } else {
+    m(DatapathOp::kFp32Mul, 2);
+  }
+  m(DatapathOp::kFp32Convert);  // round to INT8, or convert to FP16
+  if (int8_out) m(DatapathOp::kCompare, 2);
+  return m;
+}
+
 }  // namespace mambahw

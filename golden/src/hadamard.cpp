@@ -106,7 +106,7 @@ constexpr std::string_view kHad40 =
       "+-++----+-+-++++--++-+--++++-+-+----++--";
 
 std::vector<std::int8_t> parse_base(std::string_view rows, int n) {
-  assert(rows.size() == static_cast<std::size_t>(n * n));
+  if (rows.size() != static_cast<std::size_t>(n * n)) throw std::logic_error("hadamard base table has the wrong size");
   std::vector<std::int8_t> h(rows.size());
   for (std::size_t i = 0; i < rows.size(); ++i) h[i] = rows[i] == '+' ? 1 : -1;
   return h;
@@ -235,6 +235,12 @@ std::int64_t hadamard_quantize(std::span<const float> x, std::span<std::int8_t> 
     q[i] = static_cast<std::int8_t>(code_of_scaled(scaled, np, kInt8Range));
   }
   return overflow;
+}
+
+OpMix hadamard_quantize_ops(HadamardSize s) {
+  const std::int64_t n = s.n();
+  return OpMix::of(DatapathOp::kFp32Convert, n) + OpMix::of(DatapathOp::kFp32Add, hadamard_adds(s)) +
+         OpMix::of(DatapathOp::kFp32Mul, n);
 }
 
 }  // namespace mambahw

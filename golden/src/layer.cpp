@@ -3,6 +3,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <span>
 #include <stdexcept>
@@ -76,17 +77,6 @@ QTensor quantize_param(std::span<const float> v, size_t rows_, size_t cols) {
 double silu_d(double v) { return v / (1.0 + std::exp(-v)); }
 double softplus_d(double v, bool threshold) { return threshold && v > 20 ? v : std::log1p(std::exp(v)); }
 
-std::vector<int> in_proj_segments(const ModelShape& m) {
-  const int D = m.d_inner;
-  if (!m.is_mamba2()) return {D, 2 * D};
-  const int gn = m.ngroups * m.d_state;
-  return {D, 2 * D, 2 * D + gn, 2 * D + 2 * gn, 2 * D + 2 * gn + m.nheads};  // z, x, B, C, dt
-}
-
-// In_proj segment holding the conv's input: Mamba1 x is segment 0; Mamba2 x, B, C are 1..3.
-int conv_input_begin(const ModelShape& m) { return m.is_mamba2() ? m.d_inner : 0; }
-int z_begin(const ModelShape& m) { return m.is_mamba2() ? 0 : m.d_inner; }
-
 // Reference causal depthwise conv + SiLU in double on FP32 input [C][L].
 FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
   FloatTensor y({x.dim(0), x.dim(1)});
@@ -108,7 +98,7 @@ FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
 
 // The transform's size for d_inner when the scheme turns the Hadamard on.
 std::optional<HadamardSize> out_proj_hadamard_size(const QuantizedLayer& q) {
-  if (!q.policy.out_proj_hadamard) return std::nullopt;
+  if (!q.scheme.layer.out_proj_hadamard) return std::nullopt;
   return require_hadamard_size(q.shape.d_inner);
 }
 
@@ -131,22 +121,32 @@ Int8Tensor hadamard_quantize_rows(const FloatTensor& yt, const QuantizedLayer& q
   const size_t n = yt.dim(1);
   for (size_t t = 0; t < yt.dim(0); ++t)
     overflow += hadamard_quantize(std::span<const float>(yt.data() + t * n, n), std::span<std::int8_t>(out.data() + t * n, n), s,
-                      q.hadamard_multiplier, *q.policy.out_proj_hadamard);
+                      q.hadamard_multiplier, *hadamard_policy(q.scheme));
   return out;
 }
 
 }  // namespace
 
-LayerPolicy layer_policy(const QuantScheme& s) {
-  LayerPolicy p;
-  p.weights = s.layer.weights;
-  p.weight_group = s.layer.weight_group;
-  p.gemm = {s.layer.gemm_requant, s.layer.gemm_rounding, s.numerics.denormals};
-  p.ssm = {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division};
-  p.act_rounding = s.numerics.rounding;
-  p.conv_order = s.conv_order;
-  if (s.layer.out_proj_hadamard) p.out_proj_hadamard = s.layer.hadamard;
-  return p;
+RequantPolicy requant_policy(const QuantScheme& s) {
+  return {s.layer.gemm_requant, s.layer.gemm_rounding, s.numerics.denormals};
+}
+
+SsmPolicy ssm_policy(const QuantScheme& s) {
+  return {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division};
+}
+
+std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s) {
+  if (!s.layer.out_proj_hadamard) return std::nullopt;
+  return s.layer.hadamard;
+}
+
+OpMix gated_rmsnorm_ops(const ModelShape& m, const QuantScheme& s) {
+  using Op = DatapathOp;
+  OpMix per_c = OpMix::of(Op::kFp32Mul, 4) + OpMix::of(Op::kFp32Add) + OpMix::of(Op::kFp32Div) +
+                OpMix::of(Op::kFp32Fma) + OpMix::of(Op::kFp32Convert);
+  if (s.numerics.silu_division != QuantizeOp::kDivide) per_c(Op::kFp32Mul);  // reciprocal, then multiply
+  const OpMix per_g = OpMix::of(Op::kFp32Div, 2) + OpMix::of(Op::kFp32Add) + OpMix::of(Op::kFp32Sqrt);
+  return per_c * m.d_inner + per_g * m.ngroups;
 }
 
 // ---- reference ----------------------------------------------------------------------
@@ -156,8 +156,11 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
   const int D = m.d_inner, N = m.d_state;
   const size_t L = input.dim(0);
   tr.in_proj_out = matmul_ref(input, w.in_proj);
-  const FloatTensor conv_in = transpose(columns(tr.in_proj_out, conv_input_begin(m), conv_input_begin(m) + m.conv_channels()));
-  const FloatTensor z = transpose(columns(tr.in_proj_out, z_begin(m), z_begin(m) + D));
+  const std::vector<Segment> segs = m.in_proj_segments();
+  const Segment& zs = segment(segs, "z");
+  const int conv0 = segment(segs, "x").begin;  // x (and B, C for Mamba2) in conv order
+  const FloatTensor conv_in = transpose(columns(tr.in_proj_out, conv0, conv0 + m.conv_channels()));
+  const FloatTensor z = transpose(columns(tr.in_proj_out, zs.begin, zs.end));
   tr.conv_y = conv_silu_ref(conv_in, w.conv);
   tr.ssm_input = rows(tr.conv_y, 0, D);
   FloatTensor y({sz(D), L});
@@ -181,7 +184,7 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
     }
   } else {
     const int H = m.nheads, P = m.headdim, G = m.ngroups, hpg = H / G;
-    const int dt0 = 2 * D + 2 * G * N;
+    const int dt0 = segment(segs, "dt").begin;
     for (int h = 0; h < H; ++h) {
       const int g = h / hpg;
       const double A = -std::exp(static_cast<double>(w.a_log(sz(h), 0)));
@@ -221,21 +224,18 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
                               const std::vector<FloatTensor>& calib) {
   QuantizedLayer q;
   q.shape = m;
-  q.policy = layer_policy(s);
+  q.scheme = s;
+  q.program = layer_program(m, s);
   const std::optional<HadamardSize> hadamard = out_proj_hadamard_size(q);
-  q.in_proj_segment_end = in_proj_segments(m);
+  const std::vector<Segment> segs = m.in_proj_segments();
   MinMaxObserver in_obs, xo_obs, dt_obs, y_obs;
-  std::vector<MinMaxObserver> seg_obs(q.in_proj_segment_end.size());
+  std::vector<MinMaxObserver> seg_obs(segs.size());
   std::vector<FloatTensor> conv_batches;
   for (const FloatTensor& x : calib) {
     const LayerTrace r = reference_layer(m, w, x);
     in_obs.observe(x.vec());
-    int begin = 0;
-    for (size_t sgi = 0; sgi < seg_obs.size(); ++sgi) {
-      const FloatTensor seg = columns(r.in_proj_out, begin, q.in_proj_segment_end[sgi]);
-      seg_obs[sgi].observe(seg.vec());
-      begin = q.in_proj_segment_end[sgi];
-    }
+    for (size_t sgi = 0; sgi < seg_obs.size(); ++sgi)
+      seg_obs[sgi].observe(columns(r.in_proj_out, segs[sgi].begin, segs[sgi].end).vec());
     if (!m.is_mamba2()) {
       xo_obs.observe(r.x_proj_out.vec());
       dt_obs.observe(r.dt_proj_out.vec());
@@ -258,21 +258,23 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
   q.conv_out = calibrate_conv_out(sd, m, conv_batches);
   q.conv_out.numerics = s.numerics;
 
-  const LayerPolicy& p = q.policy;
-  q.in_proj = quantize_weights(w.in_proj, p.weights, p.weight_group);
+  const WeightPrecision wp = weight_precision(s);
+  const int wg = s.layer.weight_group;
+  q.in_proj = quantize_weights(w.in_proj, wp, wg);
   // Offline rotation W·Tᵀ: row r of out_proj becomes T·w_r, so that
   // (W·Tᵀ)·(T·y) = W·y for the orthonormal T.
-  q.out_proj = quantize_weights(hadamard ? hadamard_rows(w.out_proj, *hadamard) : w.out_proj, p.weights,
-                                p.weight_group);
+  q.out_proj = quantize_weights(hadamard ? hadamard_rows(w.out_proj, *hadamard) : w.out_proj, wp, wg);
   q.conv = w.conv;
-  const int first_conv_seg = m.is_mamba2() ? 1 : 0;
+  // Each conv segment (x, and B, C for Mamba2) reads its in_proj segment's scale.
+  const std::vector<Segment> conv_segs = m.conv_segments();
   for (size_t sgi = 0; sgi < q.conv.segment_scales.size(); ++sgi)
-    q.conv.segment_scales[sgi].x = q.in_proj_out_scales[sgi + sz(first_conv_seg)];
+    for (size_t k = 0; k < segs.size(); ++k)
+      if (segs[k].name == conv_segs[sgi].name) q.conv.segment_scales[sgi].x = q.in_proj_out_scales[k];
   q.a_log = quantize_param(w.a_log.vec(), w.a_log.dim(0), w.a_log.dim(1));
   q.d_skip = quantize_param(w.d_skip, w.d_skip.size(), 1);
   if (!m.is_mamba2()) {
-    q.x_proj = quantize_weights(w.x_proj, p.weights, p.weight_group);
-    q.dt_proj = quantize_weights(w.dt_proj, p.weights, p.weight_group);
+    q.x_proj = quantize_weights(w.x_proj, wp, wg);
+    q.dt_proj = quantize_weights(w.dt_proj, wp, wg);
     q.x_proj_out_scale = xo_obs.scale();
     q.dt_proj_out_scale = dt_obs.scale();
     q.delta_bias = quantize_param(w.dt_bias, w.dt_bias.size(), 1);
@@ -340,9 +342,10 @@ std::int64_t count_saturated(const FloatTensor& y, std::span<const float> scales
 
 FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const Int8Tensor& z_codes, float z_scale) {
   const ModelShape& m = q.shape;
-  const Denormals dn = q.policy.ssm.denormals;
+  const SsmPolicy sp = ssm_policy(q.scheme);
+  const Denormals dn = sp.denormals;
   const NumericsPolicy silu_p{q.conv_out.numerics.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, dn,
-                              q.policy.ssm.gate_division};
+                              sp.gate_division};
   const int D = m.d_inner, gs = D / m.ngroups;
   FloatTensor g({y.dim(0), y.dim(1)});
   for (size_t i = 0; i < y.size(); ++i) g(i) = fmul(y(i), silu(fmul(z_scale, static_cast<float>(z_codes(i)), dn), silu_p), dn);
@@ -352,7 +355,7 @@ FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const I
       float ms = 0.0f;
       for (int c = grp * gs; c < (grp + 1) * gs; ++c) ms = ffma(g(sz(c), t), g(sz(c), t), ms, dn);
       const float mean = fdiv(ms, static_cast<float>(gs), dn);
-      const float r = fdiv(1.0f, std::sqrt(fadd(mean, q.policy.rms_eps, dn)), dn);  // IEEE sqrt: correctly rounded
+      const float r = fdiv(1.0f, std::sqrt(fadd(mean, kRmsNormEps, dn)), dn);  // IEEE sqrt: correctly rounded
       for (int c = grp * gs; c < (grp + 1) * gs; ++c)
         out(sz(c), t) = fmul(fmul(g(sz(c), t), r, dn), q.norm_w[sz(c)], dn);
     }
@@ -361,30 +364,120 @@ FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const I
 
 }  // namespace
 
-LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, const FloatTensor* ssm_input_override) {
-  const ModelShape& m = q.shape;
-  const LayerPolicy& p = q.policy;
-  const int D = m.d_inner, N = m.d_state;
-  if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
-    throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
-  LayerTrace tr;
-  const Int8Tensor x_in = quantize_tensor(input, q.in_scale, p.act_rounding);
+namespace {
 
-  std::vector<float> out_scales;  // in_proj: one output scale per channel, from its segment
+// The program's tensors as the golden layer holds them, each in its layout.
+struct Store {
+  std::map<std::string, Int8Tensor> i8;
+  std::map<std::string, Tensor<std::uint16_t>> words;  // dual-scale words
+  std::map<std::string, FloatTensor> f;                // FP16 values (widened exactly) and FP32
+};
+
+// A GEMM's [L][K] input from its tensor's layout.
+Int8Tensor gemm_input(const Store& st, const TensorSpec& t) {
+  const Int8Tensor& x = st.i8.at(t.name);
+  return t.layout == Layout::kChannelMajor ? transpose(x) : x;
+}
+
+// A GEMM's [L][N] output split into its output tensors, consecutive column
+// ranges of their per-token widths, each stored in its layout.
+template <class T>
+void put_outputs(std::map<std::string, Tensor<T>>& to, const LayerProgram& prog, const OpSpec& op, const Tensor<T>& y) {
   int begin = 0;
-  for (size_t sgi = 0; sgi < q.in_proj_segment_end.size(); ++sgi) {
-    out_scales.insert(out_scales.end(), sz(q.in_proj_segment_end[sgi] - begin), q.in_proj_out_scales[sgi]);
-    begin = q.in_proj_segment_end[sgi];
+  for (const std::string& name : op.outputs) {
+    const TensorSpec& t = prog.tensor(name);
+    const int end = begin + static_cast<int>(t.per_token);
+    const Tensor<T> seg = columns(y, begin, end);
+    to[name] = t.layout == Layout::kChannelMajor ? transpose(seg) : seg;
+    begin = end;
   }
-  const Int8Tensor proj = gemm_int8_out(x_in, q.in_proj, {q.in_scale, out_scales}, p.gemm, &tr.gemm_saturated);
-  const Int8Tensor conv_in = transpose(columns(proj, conv_input_begin(m), conv_input_begin(m) + m.conv_channels()));
-  const Int8Tensor z = transpose(columns(proj, z_begin(m), z_begin(m) + D));
-  const float z_scale = q.in_proj_out_scales[m.is_mamba2() ? 0 : 1];
+}
 
-  tr.conv_y = conv1d_silu(conv_in, q.conv, p.conv_order, q.conv_out.numerics);
+// Index of an in_proj segment (its output scale).
+std::size_t in_proj_index(const ModelShape& m, std::string_view name) {
+  const std::vector<Segment> segs = m.in_proj_segments();
+  for (std::size_t i = 0; i < segs.size(); ++i)
+    if (segs[i].name == name) return i;
+  throw std::out_of_range("no in_proj segment " + std::string(name));
+}
+
+const QuantWeights& gemm_weights(const QuantizedLayer& q, GemmId id) {
+  switch (id) {
+    case GemmId::kInProj: return q.in_proj;
+    case GemmId::kXProj: return q.x_proj;
+    case GemmId::kDtProj: return q.dt_proj;
+    case GemmId::kOutProj: return q.out_proj;
+  }
+  throw std::logic_error("unknown GEMM");
+}
+
+// Activation scale and per-channel output scales of a GEMM.
+GemmScales gemm_scales(const QuantizedLayer& q, GemmId id) {
+  switch (id) {
+    case GemmId::kInProj: {
+      GemmScales s{q.in_scale, {}};
+      const std::vector<Segment> segs = q.shape.in_proj_segments();
+      for (std::size_t i = 0; i < segs.size(); ++i) s.out.insert(s.out.end(), sz(segs[i].width()), q.in_proj_out_scales[i]);
+      return s;
+    }
+    case GemmId::kXProj: return {q.conv_out.int8_scales[0], {q.x_proj_out_scale}};
+    case GemmId::kDtProj: return {q.x_proj_out_scale, {q.dt_proj_out_scale}};
+    case GemmId::kOutProj: return {q.out_proj_in_scale, {}};
+  }
+  throw std::logic_error("unknown GEMM");
+}
+
+void run_gemm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& tr) {
+  const GemmSpec& g = *op.gemm;
+  const TensorSpec& in = q.program.tensor(op.inputs.at(0));
+  const QuantWeights& w = gemm_weights(q, g.id);
+  const GemmScales sc = gemm_scales(q, g.id);
+  const RequantPolicy rp = requant_policy(q.scheme);
+  Int8Tensor x;
+  if (g.in == ElementFormat::kInt8) {
+    x = gemm_input(st, in);
+  } else {  // an FP16 tensor, requantized on the way in (out_proj without the Hadamard)
+    const FloatTensor& y = st.f.at(in.name);
+    x = quantize_tensor(in.layout == Layout::kChannelMajor ? transpose(y) : y, sc.act, q.scheme.numerics.rounding,
+                        &tr.out_proj_in_overflow);
+  }
+  if (g.out == ElementFormat::kInt8) {
+    put_outputs(st.i8, q.program, op, gemm_int8_out(x, w, sc, rp, &tr.gemm_saturated));
+  } else {
+    put_outputs(st.f, q.program, op, gemm_fp16_out(x, w, sc.act, rp));
+  }
+}
+
+void run_conv(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& tr) {
+  const ModelShape& m = q.shape;
+  const int D = m.d_inner;
+  const Int8Tensor& x = st.i8.at(op.inputs.at(0));  // [conv channels][L]
+  tr.conv_y = conv1d_silu(x, q.conv, q.scheme.conv_order, q.conv_out.numerics);
   tr.conv_codes = quantize_per_channel(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics);
   tr.conv_elements = static_cast<std::int64_t>(sz(D) * tr.conv_y.dim(1));
-  tr.ssm_input = ssm_input(q, tr.conv_y, tr.conv_codes, mode, tr);
+  const size_t L = tr.conv_y.dim(1);
+  for (const std::string& name : op.outputs) {
+    if (name == "u_int8") {
+      st.i8[name] = rows(tr.conv_codes, 0, D);
+    } else if (name == "bc") {
+      st.i8[name] = rows(tr.conv_codes, D, m.conv_channels());
+    } else if (name == "u_dual") {
+      const DualScaleFormat& f = *q.conv_out.dual;
+      Tensor<std::uint16_t> wds({sz(D), L});
+      for (size_t i = 0; i < wds.size(); ++i)
+        wds(i) = pack_dual(quantize_dual(tr.conv_y(i), f, q.conv_out.numerics), f.code_bits());
+      st.words[name] = std::move(wds);
+    } else {
+      throw std::logic_error("conv op: unknown output " + name);
+    }
+  }
+}
+
+void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& tr, SsmInputMode mode,
+             const FloatTensor* ssm_input_override) {
+  const ModelShape& m = q.shape;
+  const int D = m.d_inner, N = m.d_state;
+  tr.ssm_input = ssm_input(q, tr.conv_y, st.i8.count("u_int8") ? st.i8.at("u_int8") : rows(tr.conv_codes, 0, D), mode, tr);
   if (ssm_input_override) {
     if (ssm_input_override->dim(0) != tr.ssm_input.dim(0) || ssm_input_override->dim(1) != tr.ssm_input.dim(1))
       throw std::invalid_argument("run_layer: the SSM-input override has the wrong shape");
@@ -392,23 +485,21 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
   }
   if (mode == SsmInputMode::kInt8 || mode == SsmInputMode::kFp32OnGrid)
     tr.conv_saturated = count_saturated(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics, D);
-
+  const SsmPolicy sp = ssm_policy(q.scheme);
+  const Int8Tensor& z = st.i8.at("z");
+  const float z_scale = q.in_proj_out_scales[in_proj_index(m, "z")];
+  const Int8Tensor& bc = st.i8.at("bc");
   FloatTensor y;
-  if (!m.is_mamba2()) {
-    const Int8Tensor u_codes = transpose(rows(tr.conv_codes, 0, D));  // x_proj reads the INT8 copy in every mode
-    const Int8Tensor xo = gemm_int8_out(u_codes, q.x_proj, {q.conv_out.int8_scales[0], {q.x_proj_out_scale}}, p.gemm,
-                                        &tr.gemm_saturated);
-    const Int8Tensor delta = gemm_int8_out(columns(xo, 0, m.dt_rank), q.dt_proj,
-                                           {q.x_proj_out_scale, {q.dt_proj_out_scale}}, p.gemm, &tr.gemm_saturated);
+  if (op.kind == OpKind::kSelectiveScan) {
     Mamba1Ssm s;
-    s.delta = {transpose(delta), q.dt_proj_out_scale};
+    s.delta = {st.i8.at("delta"), q.dt_proj_out_scale};
     s.delta_bias = q.delta_bias;
     s.a_log = q.a_log;
-    s.b = {transpose(columns(xo, m.dt_rank, m.dt_rank + N)), q.x_proj_out_scale};
-    s.c = {transpose(columns(xo, m.dt_rank + N, m.dt_rank + 2 * N)), q.x_proj_out_scale};
+    s.b = {rows(bc, 0, N), q.x_proj_out_scale};
+    s.c = {rows(bc, N, 2 * N), q.x_proj_out_scale};
     s.d_skip = q.d_skip;
     s.z = {z, z_scale};
-    y = mamba1_selective_scan(tr.ssm_input, s, p.ssm);
+    y = mamba1_selective_scan(tr.ssm_input, s, sp);
   } else {
     const int G = m.ngroups, gn = G * N;
     Mamba2Ssm s;
@@ -416,26 +507,54 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
     s.headdim = m.headdim;
     s.ngroups = G;
     s.d_state = N;
-    s.dt = {transpose(columns(proj, 2 * D + 2 * gn, 2 * D + 2 * gn + m.nheads)), q.in_proj_out_scales[4]};
+    s.dt = {st.i8.at("dt"), q.in_proj_out_scales[in_proj_index(m, "dt")]};
     s.dt_bias = q.dt_bias;
     s.a_log = q.a_log;
-    s.b = rows(tr.conv_codes, D, D + gn);
-    s.c = rows(tr.conv_codes, D + gn, D + 2 * gn);
+    s.b = rows(bc, 0, gn);
+    s.c = rows(bc, gn, 2 * gn);
     for (int g = 0; g < G; ++g) {
       s.b_scale.push_back(q.conv_out.int8_scales[sz(D + g * N)]);
       s.c_scale.push_back(q.conv_out.int8_scales[sz(D + gn + g * N)]);
     }
     s.d_skip = q.d_skip;
-    y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, p.ssm), z, z_scale);
+    y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp), z, z_scale);
+    fp16_round_batch(y.data(), y.data(), y.size());  // y is stored as FP16 (the program's format)
   }
   tr.ssm_out = y;
-  const Int8Tensor yq = p.out_proj_hadamard
-                            ? hadamard_quantize_rows(transpose(y), q, tr.out_proj_in_overflow)
-                            : quantize_tensor(transpose(y), q.out_proj_in_scale, p.act_rounding, &tr.out_proj_in_overflow);
-  tr.out = gemm_fp16_out(yq, q.out_proj, q.out_proj_in_scale, p.gemm);
-  return tr;
+  st.f[op.outputs.at(0)] = std::move(y);
 }
 
+void run_hadamard(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& tr) {
+  const TensorSpec& in = q.program.tensor(op.inputs.at(0));
+  const FloatTensor& y = st.f.at(in.name);
+  st.i8[op.outputs.at(0)] =
+      hadamard_quantize_rows(in.layout == Layout::kChannelMajor ? transpose(y) : y, q, tr.out_proj_in_overflow);
+}
+
+}  // namespace
+
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, const FloatTensor* ssm_input_override) {
+  if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
+    throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
+  LayerTrace tr;
+  Store st;
+  // The layer's input quantizer: outside the program (the host, or the previous layer, writes INT8 hidden).
+  st.i8[q.program.input] = quantize_tensor(input, q.in_scale, q.scheme.numerics.rounding);
+  for (const OpSpec& op : q.program.ops) {
+    switch (op.kind) {
+      case OpKind::kGemm: run_gemm(q, op, st, tr); break;
+      case OpKind::kConvSiluQuantize: run_conv(q, op, st, tr); break;
+      case OpKind::kSelectiveScan:
+      case OpKind::kSsdScanNorm: run_ssm(q, op, st, tr, mode, ssm_input_override); break;
+      case OpKind::kHadamardQuantize: run_hadamard(q, op, st, tr); break;
+    }
+  }
+  tr.out = st.f.at("out");
+  tr.int8 = std::move(st.i8);
+  tr.words = std::move(st.words);
+  tr.fp = std::move(st.f);
+  return tr;
+}
 
 SsmInputMode accelerator_mode(const QuantScheme& s) {
   return s.ssm_input == SsmInputFormat::kDualScale ? SsmInputMode::kDualScale : SsmInputMode::kInt8;

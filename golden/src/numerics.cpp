@@ -115,4 +115,11 @@ float fp16_to_fp32(std::uint16_t h) {
   return float_of(sign | bits_of(mag));
 }
 
+OpMix quantize_ops(QuantizeOp op) {
+  OpMix m = OpMix::of(op == QuantizeOp::kDivide ? DatapathOp::kFp32Div : DatapathOp::kFp32Mul);
+  m(DatapathOp::kFp32Convert);
+  m(DatapathOp::kCompare, 2);
+  return m;
+}
+
 }  // namespace mambahw

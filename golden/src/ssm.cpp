@@ -17,16 +17,23 @@ constexpr float kLn2Lo = 0x1.2fefa4p-17f;  // ln2 - kLn2Hi
 constexpr float kSqrt2 = 0x1.6a09e6p+0f;
 }  // namespace
 
-float log1p_unit(float v, Denormals d) {
+namespace {
+// The definition, tallying its datapath operations (unit_ops.hpp): the
+// halving of m and the doubling of s are exponent adjustments.
+template <class Tally>
+float log1p_unit_impl(float v, Denormals d, Tally& tally) {
   v = ftz_if(v, d);
+  tally(DatapathOp::kCompare, 3);  // v < -1 (NaN), v == -1, |v| < 2^-24; Inf by its exponent
   if (std::isnan(v) || v < -1.0f) return canonicalize_nan(std::numeric_limits<float>::quiet_NaN());
   if (v == -1.0f) return -std::numeric_limits<float>::infinity();
   if (std::isinf(v)) return v;
   if (std::fabs(v) < 0x1p-24f) return v;  // log1p(v) = v - v^2/2 rounds to v
+  tally(DatapathOp::kFp32Add);
   const float u = fadd(1.0f, v, d);
   // u >= 2^-24 is normal: split exponent and significand exactly from the bits.
   int k = static_cast<int>(bits_of(u) >> 23) - 127;
   float m = float_of((bits_of(u) & 0x007F'FFFFu) | 0x3F80'0000u);
+  tally(DatapathOp::kCompare);
   if (m >= kSqrt2) {
     m = m * 0.5f;  // exact
     ++k;
@@ -36,20 +43,43 @@ float log1p_unit(float v, Denormals d) {
     f = v;  // 1 + v was not needed: no rounding to correct
     c = 0.0f;
   } else {
+    tally(DatapathOp::kFp32Add, 3);
+    tally(DatapathOp::kFp32Div);
     f = m - 1.0f;  // exact (Sterbenz)
     c = fdiv(fadd(v, -fadd(u, -1.0f, d), d), u, d);
   }
+  tally(DatapathOp::kFp32Add);
+  tally(DatapathOp::kFp32Div);
   const float s = fdiv(f, fadd(2.0f, f, d), d);
+  tally(DatapathOp::kFp32Mul);
   const float z = fmul(s, s, d);
   float r = 0x1.c71c72p-3f;  // 2/9
+  tally(DatapathOp::kFp32Fma, 3);
   r = ffma(r, z, 0x1.24924ap-2f, d);  // 2/7
   r = ffma(r, z, 0x1.99999ap-2f, d);  // 2/5
   r = ffma(r, z, 0x1.555556p-1f, d);  // 2/3
+  tally(DatapathOp::kFp32Mul);
   r = fmul(r, z, d);
+  tally(DatapathOp::kFp32Fma);
   const float logm = ffma(s, r, 2.0f * s, d);
+  tally(DatapathOp::kFp32Convert);
   const auto kf = static_cast<float>(k);
+  tally(DatapathOp::kFp32Fma, 2);
+  tally(DatapathOp::kFp32Add);
   const float low = fadd(ffma(kf, kLn2Lo, c, d), logm, d);
   return ffma(kf, kLn2Hi, low, d);
+}
+}  // namespace
+
+float log1p_unit(float v, Denormals d) {
+  NoTally t;
+  return log1p_unit_impl(v, d, t);
+}
+
+OpMix log1p_unit_ops() {
+  OpMix m;
+  (void)log1p_unit_impl(3.0f, Denormals::kPreserve, m);  // u = 4: the k != 0 path
+  return m;
 }
 
 // The main path of log1p_unit as selects instead of branches; inputs it does
@@ -87,6 +117,12 @@ void log1p_unit_batch(const float* v, float* y, std::size_t n) {
 float softplus(float x, bool threshold, Denormals d) {
   if (threshold && !(x <= 20.0f)) return canonicalize_nan(x);  // setp.gtu: NaN takes this branch
   return log1p_unit(exp_unit(x, d), d);
+}
+
+OpMix softplus_ops(bool threshold) {
+  OpMix m = exp_unit_ops() + log1p_unit_ops();
+  if (threshold) m(DatapathOp::kCompare);
+  return m;
 }
 
 ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d) {
@@ -436,6 +472,51 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
     }
   }
   return y;
+}
+
+namespace {
+using Op = DatapathOp;
+}  // namespace
+
+SsmWork mamba1_ssm_work(int d_inner, int d_state, const SsmPolicy& p) {
+  const std::int64_t D = d_inner, N = d_state;
+  SsmWork w;
+  OpMix per_dt;  // per (channel, token)
+  per_dt(Op::kFp32Fma);      // dl's argument: fma(sdelta, qdelta, db)
+  per_dt(Op::kFp32Mul, 2);   // du = dl*u, out = Dv*u
+  per_dt(Op::kFp32Mul, 2);   // gate: zf = sz*qz, out*zf
+  per_dt(Op::kFp32Add);      // 1 + exp(-zf)
+  per_dt(Op::kFp32Div);      // the divide, or the reciprocal ...
+  if (p.gate_division != QuantizeOp::kDivide) per_dt(Op::kFp32Mul);  // ... and its multiply
+  per_dt(Op::kFp32Convert);  // y to FP16
+  OpMix per_dnt;             // per (channel, state, token)
+  per_dnt(Op::kFp32Mul, 2);  // dl*E, fp32(sB*qB) * du
+  per_dnt(Op::kFp32Fma, 2);  // h = fma(a, h, b), out = fma(h, C, out)
+  OpMix per_nt = OpMix::of(Op::kFp32Mul, 2);  // B and C dequantized, shared by the channels
+  w.ops_per_token = per_dt * D + per_dnt * (D * N) + per_nt * N;
+  w.exp_per_token = D * N + D;  // exp(-dl*E) per step, the gate's exp(-zf) per channel
+  w.softplus_per_token = D;
+  w.steps_per_token = D * N;
+  w.ops_per_pass = OpMix::of(Op::kFp32Mul, D * N + 2 * D);  // A, D and delta_bias dequantized
+  w.exp_per_pass = D * N;                                   // E = exp(A)
+  return w;
+}
+
+SsmWork mamba2_ssm_work(int nheads, int headdim, int ngroups, int d_state, const SsmPolicy& /*p*/) {
+  const std::int64_t H = nheads, P = headdim, G = ngroups, N = d_state, C = H * P;
+  SsmWork w;
+  OpMix per_ht = OpMix::of(Op::kFp32Mul, 2) + OpMix::of(Op::kFp32Add);  // sdt*qdt + dt_bias; dt*A
+  OpMix per_gnt = OpMix::of(Op::kFp32Mul, 2);                           // B and C dequantized
+  OpMix per_hnt = OpMix::of(Op::kFp32Mul);                              // fp32(B) * dt
+  OpMix per_cnt = OpMix::of(Op::kFp32Mul) + OpMix::of(Op::kFp32Fma, 2); // * x; h; y
+  OpMix per_ct = OpMix::of(Op::kFp32Mul);                               // Dv * x
+  w.ops_per_token = per_ht * H + per_gnt * (G * N) + per_hnt * (H * N) + per_cnt * (C * N) + per_ct * C;
+  w.exp_per_token = H;       // dA = exp(dt*A) per head
+  w.softplus_per_token = H;  // dt per head
+  w.steps_per_token = C * N;
+  w.ops_per_pass = OpMix::of(Op::kFp32Mul, 2 * H);  // A and D dequantized
+  w.exp_per_pass = H;                               // A = -exp(A_log)
+  return w;
 }
 
 }  // namespace mambahw

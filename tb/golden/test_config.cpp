@@ -106,7 +106,7 @@ TEST_F(ConfigTest, OutProjHadamardSettingsAndSizes) {
   const Config f = load_config(write("top_h5.yaml", "model: m1.yaml\nscheme: qh_ftz2.yaml\n"));
   EXPECT_EQ(f.scheme.layer.hadamard.denormals, Denormals::kFlushToZero);
   EXPECT_EQ(f.scheme.numerics.denormals, Denormals::kPreserve);
-  EXPECT_EQ(layer_policy(f.scheme).out_proj_hadamard->denormals, Denormals::kFlushToZero);
+  EXPECT_EQ(hadamard_policy(f.scheme)->denormals, Denormals::kFlushToZero);
   write("qh_bad.yaml", "name: q\nbase: quamba1\nlayer:\n  hadamard_overflow: clamp\n");
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: qh_bad.yaml\n"),
               HasSubstr("qh_bad.yaml:4:22: scheme.layer.hadamard_overflow"));

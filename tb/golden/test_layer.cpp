@@ -37,10 +37,8 @@ QuantScheme scheme_for(const ModelShape& m) {
     s.base = SchemeBase::kQuamba2;
     s.head_groups = 2;
     s.dim_groups = 2;
-    s.layer.weights = WeightPrecision::kInt4;
-    s.layer.weight_group = 32;
-    s.layer.gemm_requant = RequantOrder::kWeightThenAct;
-    s.layer.softplus_threshold = false;
+    s.layer = default_layer_numerics(SchemeBase::kQuamba2);
+    s.layer.weight_group = 32;  // the test shape's K is small
   }
   return s;
 }
@@ -169,7 +167,7 @@ TEST_P(LayerHadamard, RotatedOutProjTracksTheReference) {
   QuantScheme s = scheme_for(m);
   ASSERT_TRUE(s.layer.out_proj_hadamard);  // Quamba's default
   const QuantizedLayer qh = quantize_layer(m, s, w, calib);
-  ASSERT_TRUE(qh.policy.out_proj_hadamard);
+  ASSERT_TRUE(hadamard_policy(qh.scheme));
   EXPECT_EQ(qh.hadamard_multiplier, hadamard_quant_multiplier(96, qh.out_proj_in_scale));
   s.layer.out_proj_hadamard = false;
   const QuantizedLayer qp = quantize_layer(m, s, w, calib);

@@ -132,22 +132,22 @@ std::string hadamard_shape(const ModelShape& m) {
   return s->base == 1 ? fmt::format("H{}", s->pow2) : fmt::format("H{} x H{}", s->base, s->pow2);
 }
 
-std::string hadamard_text(const ModelShape& m, const LayerPolicy& p) {
-  if (!p.out_proj_hadamard) return "out_proj Hadamard off";
-  return fmt::format("out_proj Hadamard {} {} {}", hadamard_shape(m), to_string(p.out_proj_hadamard->rounding),
-                     to_string(p.out_proj_hadamard->overflow));
+std::string hadamard_text(const ModelShape& m, const QuantScheme& s) {
+  const std::optional<HadamardQuantPolicy> h = hadamard_policy(s);
+  if (!h) return "out_proj Hadamard off";
+  return fmt::format("out_proj Hadamard {} {} {}", hadamard_shape(m), to_string(h->rounding), to_string(h->overflow));
 }
 
 std::string mode_label(SsmInputMode m) { return fmt::format("{} {}", static_cast<int>(m), to_string(m)); }
 
 void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers) {
-  const LayerPolicy p = layer_policy(c.scheme);
+  const LayerNumerics& p = c.scheme.layer;
   fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}, {}); "
              "{} tokens, calibration {} x {}\n",
-             c.model.name, c.scheme.name, to_string(p.weights),
+             c.model.name, c.scheme.name, to_string(weight_precision(c.scheme)),
              p.weight_group ? fmt::format(" groups of {}", p.weight_group) : std::string(" per channel"),
-             to_string(p.gemm.order), to_string(p.gemm.rounding), p.ssm.softplus_threshold ? "on" : "off",
-             to_string(p.ssm.scan_order), hadamard_text(c.model, p), c.run.seq_len, c.run.calib_batches,
+             to_string(p.gemm_requant), to_string(p.gemm_rounding), p.softplus_threshold ? "on" : "off",
+             to_string(p.scan_order), hadamard_text(c.model, c.scheme), c.run.seq_len, c.run.calib_batches,
              c.run.calib_seq_len);
   for (const LayerAccuracy& a : layers) {
     fmt::print("layer {}  (dual-scale format for mode 3: scale1 {:.4g}, scale2 {:.4g})\n", a.layer, a.dual_scale1,
@@ -216,12 +216,11 @@ int run_command(const RunOptions& o) {
                           {"config", c.file},
                           {"scheme", c.scheme.name},
                           {"conv_out_study", to_json(st)}};
-      const LayerPolicy lp = layer_policy(c.scheme);
-      j["out_proj_hadamard"] =
-          lp.out_proj_hadamard ? nlohmann::json{{"transform", hadamard_shape(c.model)},
-                                                {"rounding", to_string(lp.out_proj_hadamard->rounding)},
-                                                {"overflow", to_string(lp.out_proj_hadamard->overflow)}}
-                               : nlohmann::json(nullptr);
+      const std::optional<HadamardQuantPolicy> hp = hadamard_policy(c.scheme);
+      j["out_proj_hadamard"] = hp ? nlohmann::json{{"transform", hadamard_shape(c.model)},
+                                                   {"rounding", to_string(hp->rounding)},
+                                                   {"overflow", to_string(hp->overflow)}}
+                                  : nlohmann::json(nullptr);
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
       j["roofline"] = roof_json;

@@ -194,11 +194,10 @@ QuantScheme parse_scheme(YamlMap& s, const ModelShape& model) {
     }
     c->finish();
   }
-  if (q.base == SchemeBase::kQuamba2) {
-    q.layer.weights = WeightPrecision::kInt4;
-    q.layer.weight_group = 128;
-    q.layer.gemm_requant = RequantOrder::kWeightThenAct;
-    q.layer.softplus_threshold = false;
+  {
+    const Denormals hadamard_denormals = q.layer.hadamard.denormals;  // numerics.denormals, set above
+    q.layer = default_layer_numerics(q.base);
+    q.layer.hadamard.denormals = hadamard_denormals;
   }
   if (auto l = s.maybe_section("layer")) {
     q.layer = parse_layer_numerics(*l, q.layer, model);

@@ -68,6 +68,11 @@ float conv_pre_activation(const std::int8_t* w, const std::int8_t* x_window, int
 FloatTensor conv1d_silu(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order,
                         const NumericsPolicy& p);
 
+// Datapath operations per output element besides the width INT8 MACs of the
+// taps (and SiLU, exp_unit.hpp's silu_ops): prefill one conversion of the tap
+// sum and one FMA; decode one conversion and one FMA per tap.
+OpMix conv_output_ops(ConvOrder order, int width);
+
 // INT8 codes with one output scale per channel ([channels][L] -> same shape).
 // A scale of 0 (a channel no Quamba2 range covers) gives inv = +Inf, so the
 // codes saturate by sign, and 0 for a zero input (0 * Inf = NaN -> 0).

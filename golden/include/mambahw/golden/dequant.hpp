@@ -18,4 +18,7 @@ inline float dequant(std::int32_t code, float scale, Denormals d) {
   return canonicalize_nan(fmul(static_cast<float>(code), scale, d));
 }
 
+// One dequant: the code's conversion to FP32 and the multiply.
+inline OpMix dequant_ops() { return OpMix::of(DatapathOp::kFp32Convert) + OpMix::of(DatapathOp::kFp32Mul); }
+
 }  // namespace mambahw

@@ -49,6 +49,10 @@ DualScaleCode quantize_dual(float x, const DualScaleFormat& f, const NumericsPol
 float dequant_dual(DualScaleCode c, const DualScaleFormat& f, Denormals d);
 
 std::uint16_t pack_dual(DualScaleCode c, int code_bits);
+
+// One dual-scale quantization: the inlier code and the outlier code, each a
+// quantize() (the flag then selects one: a MUX, priced by the cost model).
+inline OpMix dual_quantize_ops(QuantizeOp op) { return quantize_ops(op) * 2; }
 DualScaleCode unpack_dual(std::uint16_t word, int code_bits);
 
 }  // namespace mambahw

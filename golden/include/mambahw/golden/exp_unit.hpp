@@ -15,10 +15,16 @@
 #include <cstddef>
 
 #include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/unit_ops.hpp"
 
 namespace mambahw {
 
 float exp_unit(float x, Denormals d = Denormals::kPreserve);
+
+// Datapath operations of one exp evaluation, tallied by the definition on its
+// main path: 1 multiply, 1 round-to-integer, 9 FMAs (2 reduction + 7 Horner),
+// 1 exponent add, 2 range comparisons.
+OpMix exp_unit_ops();
 
 // y[i] = exp_unit(x[i], Denormals::kPreserve) for n elements, bit for bit
 // (tested exhaustively), vectorised for throughput.
@@ -30,6 +36,9 @@ void exp_unit_batch(const float* x, float* y, std::size_t n);
 // NaN results are canonical. SiLU(-Inf) is NaN (-Inf/Inf): the formula is not
 // special-cased, and a NaN quantizes to code 0 anyway.
 float silu(float y, const NumericsPolicy& p);
+
+// One SiLU evaluation: an exp, an add, and a divide (or a reciprocal and a multiply).
+OpMix silu_ops(QuantizeOp division);
 
 // out[i] = silu(y[i], p) for n elements, bit for bit (out may alias y).
 // Vectorised when p.denormals preserves subnormals; the flush-to-zero policy

@@ -99,6 +99,13 @@ struct GemmScales {
 float requant_value(std::span<const std::int32_t> acc_groups, const QuantWeights& w, int n,
                     const GemmScales& s, const RequantPolicy& p);
 
+// Datapath operations of the requantization unit per output element: each
+// group's accumulator converted to FP32, then the two scale multiplies of
+// `order` (per channel) or one FMA per group and the activation-scale
+// multiply (per group); an INT8 output adds its rounding and saturation, an
+// FP16 one its conversion. The scale ratios are per-channel constants.
+OpMix requant_ops(RequantOrder order, int weight_groups, bool int8_out);
+
 // Full GEMMs: x [M][in] -> [M][out].
 Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmScales& s,
                          const RequantPolicy& p, std::int64_t* saturated_codes = nullptr);

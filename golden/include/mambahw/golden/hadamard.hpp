@@ -57,6 +57,12 @@ void hadamard_fp32(std::span<float> v, HadamardSize s, Denormals d = Denormals::
 // n operations each, then base - 1 per output: n·(k + base - 1).
 std::int64_t hadamard_adds(HadamardSize s);
 
+// Datapath operations of one token through hadamard_quantize: the
+// transform's additions, and per output one multiply and one INT8
+// conversion. (Its FP16 input is what the SSM core wrote: the rounding to
+// FP16 is counted there.)
+OpMix hadamard_quantize_ops(HadamardSize s);
+
 // The orthonormal transform T·v in double precision, T = H / sqrt(n): the
 // offline weight rotation and the calibration observer use it.
 void hadamard_orthonormal(std::span<double> v, HadamardSize s);

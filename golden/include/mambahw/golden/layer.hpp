@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -13,6 +15,7 @@
 #include "mambahw/golden/conv.hpp"
 #include "mambahw/golden/gemm.hpp"
 #include "mambahw/golden/hadamard.hpp"
+#include "mambahw/golden/layer_program.hpp"
 #include "mambahw/golden/model_shape.hpp"
 #include "mambahw/golden/quant_scheme.hpp"
 #include "mambahw/golden/ssm.hpp"
@@ -58,28 +61,32 @@ class WeightSource {
   virtual LayerWeights layer(const ModelShape& m, int index) const = 0;
 };
 
-// Arithmetic choices of the layer outside the conv-output quantizer.
-struct LayerPolicy {
-  WeightPrecision weights = WeightPrecision::kInt8;
-  int weight_group = 0;          // 0: per output channel; INT4 Quamba2: 128
-  RequantPolicy gemm;
-  SsmPolicy ssm;
-  Rounding act_rounding = Rounding::kHalfAwayFromZero;  // layer input quantizer, and out_proj input without the Hadamard (roundf)
-  float rms_eps = 1e-5f;
-  ConvOrder conv_order = ConvOrder::kPrefill;
-  std::optional<HadamardQuantPolicy> out_proj_hadamard;  // set: the online Hadamard quantizes out_proj's input
-};
-LayerPolicy layer_policy(const QuantScheme& s);
+// The layer's arithmetic choices, read off the scheme (one function each).
+// The activation quantizers outside the conv output (the layer input, and
+// out_proj's input without the Hadamard) round with numerics.rounding.
+RequantPolicy requant_policy(const QuantScheme& s);
+SsmPolicy ssm_policy(const QuantScheme& s);
+// Set when the online Hadamard quantizes out_proj's input.
+std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s);
+// Mamba2's gated RMSNorm epsilon.
+inline constexpr float kRmsNormEps = 1e-5f;
+
+// Datapath operations of Mamba2's gated RMSNorm per token, besides the
+// d_inner exp evaluations of its SiLU gate: per channel the z dequant, SiLU's
+// add and divide, the gate multiply, the squared-sum FMA, the two output
+// multiplies and the FP16 conversion; per norm group the mean's divide, the
+// epsilon add, the square root and the reciprocal's divide.
+OpMix gated_rmsnorm_ops(const ModelShape& m, const QuantScheme& s);
 
 // Every static scale and quantized weight of the layer: what the accelerator's
 // weight memories, scale registers and scale-index SRAM hold.
 struct QuantizedLayer {
   ModelShape shape;
-  LayerPolicy policy;
+  QuantScheme scheme;
+  LayerProgram program;                 // what run_layer executes (layer_program(shape, scheme))
   ConvOutQuantizer conv_out;            // conv-output scales (+ dual format when calibrated)
   float in_scale = 1.0f;                // layer input quantizer
-  std::vector<float> in_proj_out_scales;  // per in_proj output segment
-  std::vector<int> in_proj_segment_end;
+  std::vector<float> in_proj_out_scales;  // per in_proj output segment (ModelShape::in_proj_segments)
   QuantWeights in_proj, x_proj, dt_proj, out_proj;
   ConvLayer conv;
   float x_proj_out_scale = 1.0f, dt_proj_out_scale = 1.0f;  // Mamba1
@@ -111,6 +118,10 @@ struct LayerTrace {
   std::int64_t flagged = 0, ssm_elements = 0;          // dual-scale outliers (mode 3)
   std::int64_t gemm_saturated = 0;                     // INT8 GEMM outputs that clipped
   std::int64_t out_proj_in_overflow = 0;  // out_proj input codes outside INT8 (wrapped or saturated)
+  // Every tensor of the layer program by name, in its layout (quantized layer only).
+  std::map<std::string, Int8Tensor> int8;
+  std::map<std::string, Tensor<std::uint16_t>> words;  // dual-scale words
+  std::map<std::string, FloatTensor> fp;               // FP16 values widened exactly, FP32
 };
 
 // `ssm_input`, if given, replaces what the SSM reads ([d_inner][L]): the

@@ -11,6 +11,7 @@
 
 #include "mambahw/golden/enum_names.hpp"
 #include "mambahw/golden/fp32.hpp"
+#include "mambahw/golden/unit_ops.hpp"
 
 namespace mambahw {
 
@@ -130,6 +131,10 @@ std::int32_t quantize(float x, float scale, float inv_scale, const NumericsPolic
 // flush-to-zero policies take the scalar path.
 void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* out, std::size_t n,
                     const NumericsPolicy& p, CodeRange r = kInt8Range);
+
+// Datapath operations of one quantize(): the scale (a multiply, or a divide),
+// the rounding to an integer, and the two range comparisons.
+OpMix quantize_ops(QuantizeOp op);
 
 // The correctly rounded FP32 reciprocal 1/scale, computed once per scale.
 float reciprocal(float scale);

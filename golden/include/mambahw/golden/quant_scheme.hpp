@@ -98,6 +98,11 @@ struct QuantScheme {
 };
 
 
+// The layer numerics a scheme base starts from: Quamba1's defaults above, or
+// Quamba2's INT4 weights in groups of 128, the Marlin epilogue order and no
+// softplus threshold. A config's `layer:` section overrides them.
+LayerNumerics default_layer_numerics(SchemeBase b);
+
 // Empty if `s` can run on `m`, else the reason (e.g. Quamba2 needs heads).
 std::string scheme_applicability(const QuantScheme& s, const ModelShape& m);
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/unit_ops.hpp"
 #include "mambahw/golden/tensor.hpp"
 
 namespace mambahw {
@@ -24,6 +25,11 @@ namespace mambahw {
 // |v| < 2^-24 returns v; v = -1 gives -Inf, v < -1 NaN, +Inf gives +Inf.
 float log1p_unit(float v, Denormals d = Denormals::kPreserve);
 
+// Datapath operations of one log1p evaluation, tallied by the definition on
+// its main path (k != 0): 6 adds, 2 divides, 2 multiplies, 6 FMAs, 1
+// int-to-float conversion, 4 comparisons.
+OpMix log1p_unit_ops();
+
 // y[i] = log1p_unit(v[i], Denormals::kPreserve) for n elements, bit for bit
 // (tested exhaustively), vectorised for throughput.
 void log1p_unit_batch(const float* v, float* y, std::size_t n);
@@ -32,6 +38,9 @@ void log1p_unit_batch(const float* v, float* y, std::size_t n);
 // through unchanged (Quamba1 prefill and upstream Mamba; NaN passes too, as
 // the kernel's setp.gtu does). Quamba2 and the decode paths have no threshold.
 float softplus(float x, bool threshold, Denormals d = Denormals::kPreserve);
+
+// One softplus evaluation: exp + log1p, and the threshold's comparison.
+OpMix softplus_ops(bool threshold);
 
 enum class ScanOrder : std::uint8_t {
   kSequential,  // h_t = fma(a_t, h_{t-1}, b_t): the ASIC scan unit
@@ -94,6 +103,21 @@ struct Mamba1Ssm {
   QTensor z;           // [d_inner][L] (in_proj output)
 };
 // Returns y [d_inner][L]: FP16 values widened (exactly) to FP32.
+//
+// Work of the SSM core (docs/layer.md), read off the formulas above for the
+// sequential order (the block-scan association is a GPU order; it is not
+// counted): the datapath operations and the exp/softplus unit evaluations
+// per token (all channels and states) and per pass (constants of the
+// weights: exp(A), the dequantized D and biases, computed once per sequence).
+// The dequant of u is the SSM dequant stage's, not counted here.
+struct SsmWork {
+  OpMix ops_per_token;
+  std::int64_t exp_per_token = 0, softplus_per_token = 0;
+  std::int64_t steps_per_token = 0;  // (channel, state) recurrence steps
+  OpMix ops_per_pass;
+  std::int64_t exp_per_pass = 0;
+};
+SsmWork mamba1_ssm_work(int d_inner, int d_state, const SsmPolicy& p);
 FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p);
 
 // Mamba2 (Quamba2) SSM as a recurrence per head (the chunked SSD computes the
@@ -113,6 +137,8 @@ struct Mamba2Ssm {
   QTensor d_skip;                 // [nheads]
 };
 // Returns y [d_inner][L] in FP32 (before the gated RMSNorm).
+// Work (as for Mamba1; the gated RMSNorm is layer.hpp's):
+SsmWork mamba2_ssm_work(int nheads, int headdim, int ngroups, int d_state, const SsmPolicy& p);
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p);
 
 }  // namespace mambahw
