@@ -20,6 +20,7 @@
 #include "mambahw/interop/checkpoint.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/studies/stats.hpp"
+#include "mambahw/tb/shell.hpp"
 #include "mambahw/tb/test_shapes.hpp"
 #include "mambahw/tensors/tensor_file.hpp"
 
@@ -41,18 +42,9 @@ std::string error_of(F f) {
   return "(no error)";
 }
 
-ModelShape small_mamba1(int d_inner = 96) {
-  ModelShape m = test::mamba1_shape(d_inner);
-  m.d_model = 48;
-  m.dt_rank = 4;
-  return m;
-}
-
-ModelShape small_mamba2() {
-  ModelShape m = test::mamba2_shape(128, 8, 16, 2, 16);
-  m.d_model = 64;
-  return m;
-}
+// d_inner 96 = 12 * 8: the online Hadamard with the H12 base matrix.
+ModelShape small_mamba1() { return test::small_mamba1(96, 48); }
+using test::small_mamba2;
 
 void expect_same(const FloatTensor& a, const FloatTensor& b, const char* what) {
   ASSERT_EQ(a.size(), b.size()) << what;
@@ -272,20 +264,9 @@ TEST(Activations, ShapesPerLayerNamesAndTruncation) {
 
 // ---- the CLI: dump, replay from the dump, diff ---------------------------------------------
 
-struct Result {
-  int exit_code;
-  std::string output;
-};
+using Result = mambahw::tb::ShellResult;  // exit code, stdout and stderr
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(MAMBAHW_BIN) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+Result run(const std::string& args) { return mambahw::tb::run_shell(std::string(MAMBAHW_BIN) + " " + args + " 2>&1"); }
 
 TEST(DumpAndDiff, ARunReplayedFromItsOwnDumpGivesTheSameBits) {
   const fs::path dir = fs::temp_directory_path() / ("mambahw_dump_" + std::to_string(::getpid()));

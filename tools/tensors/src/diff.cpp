@@ -142,30 +142,25 @@ TensorDiff diff_tensor(const std::string& name, const StoredTensor& a, const Sto
   return r;
 }
 
+namespace {
+TensorDiff one_sided(const std::string& name, const StoredTensor& t, bool in_a) {
+  TensorDiff d;
+  d.name = name;
+  d.status = in_a ? DiffStatus::kOnlyInA : DiffStatus::kOnlyInB;
+  (in_a ? d.dtype_a : d.dtype_b) = to_string(t.dtype);
+  (in_a ? d.shape_a : d.shape_b) = t.shape;
+  return d;
+}
+}  // namespace
+
 DiffReport diff_tensor_maps(const TensorMap& a, const TensorMap& b, const DiffOptions& o) {
   DiffReport rep;
   for (const auto& [name, ta] : a) {
     const auto it = b.find(name);
-    if (it == b.end()) {
-      TensorDiff d;
-      d.name = name;
-      d.status = DiffStatus::kOnlyInA;
-      d.dtype_a = to_string(ta.dtype);
-      d.shape_a = ta.shape;
-      rep.tensors.push_back(std::move(d));
-      continue;
-    }
-    rep.tensors.push_back(diff_tensor(name, ta, it->second, o));
+    rep.tensors.push_back(it == b.end() ? one_sided(name, ta, true) : diff_tensor(name, ta, it->second, o));
   }
   for (const auto& [name, tb] : b)
-    if (!a.count(name)) {
-      TensorDiff d;
-      d.name = name;
-      d.status = DiffStatus::kOnlyInB;
-      d.dtype_b = to_string(tb.dtype);
-      d.shape_b = tb.shape;
-      rep.tensors.push_back(std::move(d));
-    }
+    if (!a.count(name)) rep.tensors.push_back(one_sided(name, tb, false));
   return rep;
 }
 
