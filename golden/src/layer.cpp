@@ -379,6 +379,7 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
     throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
   LayerTrace tr;
   const Int8Tensor x_in = quantize_tensor(input, q.in_scale, p.act_rounding);
+  tr.in_codes = x_in;
 
   std::vector<float> out_scales;  // in_proj: one output scale per channel, from its segment
   int begin = 0;
@@ -387,6 +388,7 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
     begin = q.in_proj_segment_end[sgi];
   }
   const Int8Tensor proj = gemm_int8_out(x_in, q.in_proj, {q.in_scale, out_scales}, p.gemm, &tr.gemm_saturated);
+  tr.in_proj_codes = proj;
   const Int8Tensor conv_in = transpose(columns(proj, conv_input_begin(m), conv_input_begin(m) + m.conv_channels()));
   const Int8Tensor z = transpose(columns(proj, z_begin(m), z_begin(m) + D));
   const float z_scale = q.in_proj_out_scales[m.is_mamba2() ? 0 : 1];
@@ -410,6 +412,8 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
                                         &tr.gemm_saturated);
     const Int8Tensor delta = gemm_int8_out(columns(xo, 0, m.dt_rank), q.dt_proj,
                                            {q.x_proj_out_scale, {q.dt_proj_out_scale}}, p.gemm, &tr.gemm_saturated);
+    tr.x_proj_codes = xo;
+    tr.dt_codes = delta;
     Mamba1Ssm s;
     s.delta = {transpose(delta), q.dt_proj_out_scale};
     s.delta_bias = q.delta_bias;
@@ -442,6 +446,7 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
   const Int8Tensor yq = p.out_proj_hadamard
                             ? hadamard_quantize_rows(transpose(y), q, tr.out_proj_in_overflow)
                             : quantize_tensor(transpose(y), q.out_proj_in_scale, p.act_rounding, &tr.out_proj_in_overflow);
+  tr.out_proj_in_codes = yq;
   tr.out = gemm_fp16_out(yq, q.out_proj, q.out_proj_in_scale, p.gemm);
   return tr;
 }

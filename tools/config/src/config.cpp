@@ -275,6 +275,7 @@ Config load_config(const std::filesystem::path& file) {
   if (auto r = top.maybe_section("run")) c.run = parse_run(*r);
   if (auto h = top.maybe_section("hardware")) c.hardware = parse_hardware(*h);
   top.finish();
+  c.files = top.files();
   return c;
 }
 

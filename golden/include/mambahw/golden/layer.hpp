@@ -99,6 +99,12 @@ struct LayerTrace {
   FloatTensor ssm_input;    // what the SSM read [d_inner][L]
   FloatTensor ssm_out;      // Mamba1: gated FP16 y; Mamba2: normed output; [d_inner][L]
   FloatTensor out;          // [L][d_model]
+  // The INT8 tensors between the units (the layer-level vectors export them):
+  Int8Tensor in_codes;           // layer input quantized [L][d_model]
+  Int8Tensor in_proj_codes;      // in_proj output [L][in_proj_out]
+  Int8Tensor x_proj_codes;       // Mamba1 x_proj output [L][dt_rank + 2N]
+  Int8Tensor dt_codes;           // Mamba1 dt_proj output [L][d_inner]
+  Int8Tensor out_proj_in_codes;  // out_proj input (after the Hadamard when on) [L][d_inner]
   std::int64_t conv_saturated = 0, conv_elements = 0;  // INT8 conv-output codes that clipped
   std::int64_t flagged = 0, ssm_elements = 0;          // dual-scale outliers (mode 3)
   std::int64_t gemm_saturated = 0;                     // INT8 GEMM outputs that clipped
