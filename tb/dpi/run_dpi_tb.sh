@@ -8,7 +8,7 @@ shift 2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 libdir=$(cd "$(dirname "$lib")" && pwd)
 mkdir -p "$work"
-verilator --binary --timing --assert -O1 -Wno-fatal -Wno-lint -Wno-style -I"$root/rtl" "$root/rtl/lint.vlt" \
+verilator --binary --timing --assert -O1 -Wno-fatal -Wno-lint -Wno-style -I"$root/rtl" -I"$root/rtl/sva" "$root/rtl/lint.vlt" \
   -F "$root/rtl/mambahw.f" -F "$root/rtl/sva/mambahw_sva.f" "$root/tools/dpi/sv/mambahw_dpi_pkg.sv" \
   "$root/tb/dpi/tb_dpi_scoreboard.sv" --top-module tb_dpi_scoreboard -Mdir "$work/obj" \
   -LDFLAGS "-Wl,-rpath,$libdir" "$libdir/$(basename "$lib")" > "$work/build.log" 2>&1 ||

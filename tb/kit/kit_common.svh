@@ -3,6 +3,7 @@
 //   localparam KitBlock = "name", localparam int KitMaxLatency (the contract's bound)
 //   logic valid_i, ready_o, valid_o;           the two handshakes (kit_ready is ready_i)
 //   localparam int OutW; wire [OutW-1:0] out_bus;   every output data bit
+//   `define KIT_IDLE_INPUTS <statement>        drives its data inputs X between transfers
 // It provides the clock and reset, the plusarg knobs, the seeded random
 // back-pressure (kit_ready) and input gaps (kit_gap()), the vector classes
 // (classes.txt of the export), mismatch reporting with a limit, a protocol
@@ -150,7 +151,78 @@ task automatic kit_accepted();
   n_in = n_in + 1;
 endtask
 
+// ---- the steps of the testbenches' driver and monitor loops ---------------------------
+task automatic kit_reset();
+  `KIT_IDLE_INPUTS;
+  repeat (3) @(posedge clk);
+  @(negedge clk) rst_n = 1'b1;
+endtask
+
+// At the falling edge before the next input: 0-4 cycles with valid_i low
+// and the data inputs X.
+task automatic kit_before_input();
+  integer g;
+  g = kit_gap();
+  @(negedge clk);
+  if (g > 0) begin
+    valid_i = 1'b0;
+    `KIT_IDLE_INPUTS;
+    repeat (g) @(negedge clk);
+  end
+endtask
+
+// Raises valid_i with the inputs the caller set, and waits for the transfer.
+task automatic kit_transfer();
+  valid_i = 1'b1;
+  @(posedge clk);
+  while (ready_o !== 1'b1) @(posedge clk);
+  kit_accepted();
+endtask
+
+task automatic kit_inputs_done();
+  @(negedge clk);
+  valid_i = 1'b0;
+  `KIT_IDLE_INPUTS;
+  inputs_done = 1'b1;
+endtask
+
+// Waits for the next output transfer: a rising edge with valid_o and ready_i.
+task automatic kit_next_output();
+  @(posedge clk);
+  while (!(rst_n && valid_o === 1'b1 && kit_ready)) @(posedge clk);
+endtask
+
+task automatic kit_beyond_vectors();
+  $display("FAIL: an output transfer beyond the %0d vectors (cycle %0d)", n_out, cycle);
+  $finish;
+endtask
+
+// ---- the golden model over DPI-C (+define+KIT_DPI) --------------------------------------
+`ifdef KIT_DPI
+import mambahw_dpi_pkg::*;
+chandle golden;
+integer dpi_checked = 0;
+task automatic kit_dpi_open();
+  golden = mh_block_open(dir);
+  if (golden == null) begin
+    $display("FAIL: the golden model over DPI-C cannot read %s: %0s", dir, mh_last_error());
+    $finish;
+  end
+endtask
+// The golden model's words must equal the exported ones.
+task automatic kit_dpi_agrees(input logic [63:0] golden_words, input logic [63:0] exported_words);
+  if (golden_words !== exported_words) begin
+    $display("FAIL: vector %0d: the golden model over DPI-C gives %h, the export holds %h", n_out, golden_words,
+             exported_words);
+    $finish;
+  end
+  dpi_checked = dpi_checked + 1;
+endtask
+`endif
+
 // One output transfer checked: latency and the per-class count.
+// One output transfer checked: latency and the per-class count; the summary
+// after the last one.
 task automatic kit_checked(input integer cls);
   integer lat;
   lat = cycle - accept_cycle[n_out % 1024];
@@ -159,6 +231,7 @@ task automatic kit_checked(input integer cls);
   last_out_cycle = cycle;
   class_checked[cls] = class_checked[cls] + 1;
   n_out = n_out + 1;
+  if (inputs_done && n_out == n_in) kit_finish();
 endtask
 
 task automatic kit_mismatch(input integer index, input integer cls, input string stim, input string want,
@@ -248,6 +321,9 @@ task automatic kit_finish();
   $display("  protocol violations: %0d", violations);
   if (first_fail_cycle >= 0) $display("KIT FIRST FAILURE cycle %0d, last shown cycle %0d", first_fail_cycle,
                                       last_shown_fail_cycle);
+`ifdef KIT_DPI
+  $display("KIT: %0d expected words computed by the golden model over DPI-C, all equal to the export's", dpi_checked);
+`endif
   if (errors == 0 && violations == 0 && n_out > 0 && n_out == n_in && lat_min <= KitMaxLatency)
     $display("PASS: %0s, %0d vectors", KitBlock, n_out);
   else if (n_out != n_in)

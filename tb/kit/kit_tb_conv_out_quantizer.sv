@@ -6,7 +6,7 @@
 // fail too) and reports each mismatch with its stimulus, the expected and
 // the observed fields, then a summary by vector class (kit_common.svh).
 // With +define+KIT_DPI the expected words come from the golden model over
-// DPI-C (tools/dpi) and are also checked against the exported ones.
+// DPI-C (tools/dpi) and must also equal the exported ones.
 `timescale 1ns/1ps
 module kit_tb_conv_out_quantizer;
   `include "tb_params.svh"
@@ -21,12 +21,8 @@ module kit_tb_conv_out_quantizer;
   logic [CODE_BITS:0] se_o;
   wire [OutW-1:0] out_bus = {code_o, se_o};
 
+`define KIT_IDLE_INPUTS begin x_i = 'x; scale_i = 'x; end
   `include "kit_common.svh"
-`ifdef KIT_DPI
-  import mambahw_dpi_pkg::*;
-  chandle golden;
-  integer dpi_checked = 0;
-`endif
 
   kit_conv_out_quantizer_adapter #(.Rounding(ROUNDING), .Ftz(FTZ), .Wrap(WRAP), .CodeBits(CODE_BITS),
                                    .Symmetric(SYMMETRIC)) dut (
@@ -39,7 +35,7 @@ module kit_tb_conv_out_quantizer;
   endfunction
 
   initial begin : driver
-    integer f_x, f_scale, g;
+    integer f_x, f_scale;
     logic [31:0] w_x, w_scale;
     #1;
     if (QUANTIZE_DIVIDE) begin
@@ -49,39 +45,18 @@ module kit_tb_conv_out_quantizer;
     kit_load_classes();
     $readmemh({dir, "/se_scales.hex"}, se_regs);
 `ifdef KIT_DPI
-    golden = mh_block_open(dir);
-    if (golden == null) begin
-      $display("FAIL: the golden model over DPI-C cannot read %s: %0s", dir, mh_last_error());
-      $finish;
-    end
+    kit_dpi_open();
 `endif
     f_x = kit_open("x.hex");
     f_scale = kit_open("scale.hex");
-    x_i = 'x;
-    scale_i = 'x;
-    repeat (3) @(posedge clk);
-    @(negedge clk) rst_n = 1'b1;
+    kit_reset();
     while ($fscanf(f_x, "%h\n", w_x) == 1 && $fscanf(f_scale, "%h\n", w_scale) == 1) begin
-      g = kit_gap();
-      @(negedge clk);
-      if (g > 0) begin
-        valid_i = 1'b0;
-        x_i = 'x;
-        scale_i = 'x;
-        repeat (g) @(negedge clk);
-      end
+      kit_before_input();
       x_i = w_x;
       scale_i = w_scale;
-      valid_i = 1'b1;
-      @(posedge clk);
-      while (ready_o !== 1'b1) @(posedge clk);
-      kit_accepted();
+      kit_transfer();
     end
-    @(negedge clk);
-    valid_i = 1'b0;
-    x_i = 'x;
-    scale_i = 'x;
-    inputs_done = 1'b1;
+    kit_inputs_done();
   end
 
   initial begin : monitor
@@ -94,45 +69,27 @@ module kit_tb_conv_out_quantizer;
     f_code = kit_open("code.hex");
     f_se = kit_open("se.hex");
     forever begin
-      @(posedge clk);
-      if (rst_n && valid_o === 1'b1 && kit_ready) begin
-        if ($fscanf(f_x, "%h\n", s_x) != 1 || $fscanf(f_scale, "%h\n", s_scale) != 1 ||
-            $fscanf(f_code, "%h\n", want_code) != 1 || $fscanf(f_se, "%h\n", want_se) != 1) begin
-          $display("FAIL: an output transfer beyond the %0d vectors (cycle %0d)", n_out, cycle);
-          $finish;
-        end
+      kit_next_output();
+      if ($fscanf(f_x, "%h\n", s_x) != 1 || $fscanf(f_scale, "%h\n", s_scale) != 1 ||
+          $fscanf(f_code, "%h\n", want_code) != 1 || $fscanf(f_se, "%h\n", want_se) != 1)
+        kit_beyond_vectors();
 `ifdef KIT_DPI
-        begin : dpi_expected
-          logic [31:0] g_code, g_se;
-          mh_quantizer_respond(golden, s_x, s_scale, g_code, g_se);
-          if (g_code[7:0] !== want_code[7:0] || g_se[CODE_BITS:0] !== want_se[CODE_BITS:0]) begin
-            $display("FAIL: vector %0d: the golden model over DPI-C (code %h se %h) disagrees with the exported words (code %h se %h)",
-                     n_out, g_code[7:0], g_se[CODE_BITS:0], want_code[7:0], want_se[CODE_BITS:0]);
-            $finish;
-          end
-          want_code = g_code;
-          want_se = g_se;
-          dpi_checked = dpi_checked + 1;
-        end
-`endif
-        cls = kit_class_of(n_out);
-        fields = "";
-        if (code_o !== want_code[7:0]) fields = "code";
-        if (se_o !== want_se[CODE_BITS:0]) fields = (fields == "") ? "se" : "code, se";
-        if (fields != "")
-          kit_mismatch(n_out, cls, $sformatf("x=0x%08h scale_reg=0x%08h", s_x, s_scale),
-                       $sformatf("code=0x%02h (%0d) %0s", want_code[7:0], $signed(want_code[7:0]),
-                                 se_text(want_se[CODE_BITS:0])),
-                       $sformatf("code=0x%02h (%0d) %0s", code_o, $signed(code_o), se_text(se_o)), fields);
-        kit_checked(cls);
-        if (inputs_done && n_out == n_in) begin
-`ifdef KIT_DPI
-          $display("KIT: %0d expected words computed by the golden model over DPI-C, all equal to the export's",
-                   dpi_checked);
-`endif
-          kit_finish();
-        end
+      begin : dpi_expected
+        logic [31:0] g_code, g_se;
+        mh_quantizer_respond(golden, s_x, s_scale, g_code, g_se);
+        kit_dpi_agrees({g_code, g_se}, {want_code, want_se});
       end
+`endif
+      cls = kit_class_of(n_out);
+      fields = "";
+      if (code_o !== want_code[7:0]) fields = "code";
+      if (se_o !== want_se[CODE_BITS:0]) fields = (fields == "") ? "se" : "code, se";
+      if (fields != "")
+        kit_mismatch(n_out, cls, $sformatf("x=0x%08h scale_reg=0x%08h", s_x, s_scale),
+                     $sformatf("code=0x%02h (%0d) %0s", want_code[7:0], $signed(want_code[7:0]),
+                               se_text(want_se[CODE_BITS:0])),
+                     $sformatf("code=0x%02h (%0d) %0s", code_o, $signed(code_o), se_text(se_o)), fields);
+      kit_checked(cls);
     end
   end
 endmodule

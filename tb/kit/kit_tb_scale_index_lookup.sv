@@ -28,12 +28,8 @@ module kit_tb_scale_index_lookup #(parameter bit PARALLEL = 1'b0);
   wire [15:0] index_o = {found_o, g_o, hg_o, dg_o};
   wire [OutW-1:0] out_bus = {index_o, scale_o};
 
+`define KIT_IDLE_INPUTS begin channel_i = 'x; end
   `include "kit_common.svh"
-`ifdef KIT_DPI
-  import mambahw_dpi_pkg::*;
-  chandle golden;
-  integer dpi_checked = 0;
-`endif
 
   kit_scale_index_lookup_adapter #(.Groups(GROUPS), .HeadGroups(HEAD_GROUPS), .DimGroups(DIM_GROUPS),
                                    .HeadsPerGroup(HEADS_PER_GROUP), .HeadDim(HEAD_DIM), .Parallel(PARALLEL)) dut (
@@ -52,7 +48,7 @@ module kit_tb_scale_index_lookup #(parameter bit PARALLEL = 1'b0);
   endtask
 
   initial begin : driver
-    integer f_channel, g;
+    integer f_channel;
     logic [31:0] w_channel;
     #1;
     kit_load_classes();
@@ -60,37 +56,19 @@ module kit_tb_scale_index_lookup #(parameter bit PARALLEL = 1'b0);
     $readmemh({dir, "/dim_range.hex"}, dim_range);
     $readmemh({dir, "/x_scales.hex"}, x_scales);
 `ifdef KIT_DPI
-    golden = mh_block_open(dir);
-    if (golden == null) begin
-      $display("FAIL: the golden model over DPI-C cannot read %s: %0s", dir, mh_last_error());
-      $finish;
-    end
+    kit_dpi_open();
 `endif
     f_channel = kit_open("channel.hex");
-    channel_i = 'x;
-    repeat (3) @(posedge clk);
-    @(negedge clk) rst_n = 1'b1;
+    kit_reset();
     for (int i = 0; i < NHr; i++) write_word(2'd0, i, {16'h0, head_range[i]});
     for (int i = 0; i < NCell; i++) write_word(2'd1, i, {16'h0, dim_range[i]});
     for (int i = 0; i < NCell; i++) write_word(2'd2, i, x_scales[i]);
     while ($fscanf(f_channel, "%h\n", w_channel) == 1) begin
-      g = kit_gap();
-      @(negedge clk);
-      if (g > 0) begin
-        valid_i = 1'b0;
-        channel_i = 'x;
-        repeat (g) @(negedge clk);
-      end
+      kit_before_input();
       channel_i = w_channel[15:0];
-      valid_i = 1'b1;
-      @(posedge clk);
-      while (ready_o !== 1'b1) @(posedge clk);
-      kit_accepted();
+      kit_transfer();
     end
-    @(negedge clk);
-    valid_i = 1'b0;
-    channel_i = 'x;
-    inputs_done = 1'b1;
+    kit_inputs_done();
   end
 
   initial begin : monitor
@@ -102,44 +80,28 @@ module kit_tb_scale_index_lookup #(parameter bit PARALLEL = 1'b0);
     f_index = kit_open("index.hex");
     f_scale = kit_open("scale.hex");
     forever begin
-      @(posedge clk);
-      if (rst_n && valid_o === 1'b1 && kit_ready) begin
-        if ($fscanf(f_channel, "%h\n", s_channel) != 1 || $fscanf(f_index, "%h\n", want_index) != 1 ||
-            $fscanf(f_scale, "%h\n", want_scale) != 1) begin
-          $display("FAIL: an output transfer beyond the %0d vectors (cycle %0d)", n_out, cycle);
-          $finish;
-        end
+      kit_next_output();
+      if ($fscanf(f_channel, "%h\n", s_channel) != 1 || $fscanf(f_index, "%h\n", want_index) != 1 ||
+          $fscanf(f_scale, "%h\n", want_scale) != 1)
+        kit_beyond_vectors();
 `ifdef KIT_DPI
-        begin : dpi_expected
-          logic [31:0] g_index, g_scale;
-          mh_lookup_respond(golden, s_channel, g_index, g_scale);
-          if (g_index !== want_index || g_scale !== want_scale) begin
-            $display("FAIL: vector %0d: the golden model over DPI-C (index %h scale %h) disagrees with the export (%h %h)",
-                     n_out, g_index, g_scale, want_index, want_scale);
-            $finish;
-          end
-          dpi_checked = dpi_checked + 1;
-        end
-`endif
-        cls = kit_class_of(n_out);
-        fields = "";
-        if (index_o !== want_index[15:0]) fields = "index";
-        if (scale_o !== want_scale) fields = (fields == "") ? "scale" : "index, scale";
-        if (fields != "")
-          kit_mismatch(n_out, cls, $sformatf("channel=%0d", s_channel[15:0]),
-                       $sformatf("found=%b g=%0d hg=%0d dg=%0d scale=0x%08h", want_index[15], want_index[14:8],
-                                 want_index[7:4], want_index[3:0], want_scale),
-                       $sformatf("found=%b g=%0d hg=%0d dg=%0d scale=0x%08h", found_o, g_o, hg_o, dg_o, scale_o),
-                       fields);
-        kit_checked(cls);
-        if (inputs_done && n_out == n_in) begin
-`ifdef KIT_DPI
-          $display("KIT: %0d expected words computed by the golden model over DPI-C, all equal to the export's",
-                   dpi_checked);
-`endif
-          kit_finish();
-        end
+      begin : dpi_expected
+        logic [31:0] g_index, g_scale;
+        mh_lookup_respond(golden, s_channel, g_index, g_scale);
+        kit_dpi_agrees({g_index, g_scale}, {want_index, want_scale});
       end
+`endif
+      cls = kit_class_of(n_out);
+      fields = "";
+      if (index_o !== want_index[15:0]) fields = "index";
+      if (scale_o !== want_scale) fields = (fields == "") ? "scale" : "index, scale";
+      if (fields != "")
+        kit_mismatch(n_out, cls, $sformatf("channel=%0d", s_channel[15:0]),
+                     $sformatf("found=%b g=%0d hg=%0d dg=%0d scale=0x%08h", want_index[15], want_index[14:8],
+                               want_index[7:4], want_index[3:0], want_scale),
+                     $sformatf("found=%b g=%0d hg=%0d dg=%0d scale=0x%08h", found_o, g_o, hg_o, dg_o, scale_o),
+                     fields);
+      kit_checked(cls);
     end
   end
 endmodule

@@ -103,7 +103,7 @@ tb="kit_tb_$block"
 for p in $params; do
   case $sim in icarus) defs="$defs -P$tb.$p" ;; verilator) defs="$defs -G$p" ;; esac
 done
-incs="-I$vec -I$kit -I$root/rtl"
+incs="-I$vec -I$kit -I$root/rtl -I$root/rtl/sva"
 
 now() { date +%s.%N; }
 t0=$(now)
