@@ -39,6 +39,22 @@ package mambahw_contract_pkg;
   localparam int LkDimGroupsMax   = 15;
   localparam int LkMaxLatency     = 64;  // covers the sequential search: compares + 2 <= 32
 
+  // ---- the other datapath units (§5: vector contracts, no RTL in mambahw) -----
+  // gemm_requant: order, acc, reg_a, reg_b -> value, code, fp16
+  localparam int RqOrderWidth     = 2;   // 0 act_then_weight, 1 weight_then_act, 2 alpha
+  localparam int RqAccWidth       = 32;  // INT32 accumulator
+  localparam int RqOrderActThenWeight = 0;
+  localparam int RqOrderWeightThenAct = 1;
+  localparam int RqOrderAlpha         = 2;
+  // conv_unit: x, w (4 INT8 taps, byte k = tap k), scale_in, bias, q_reg -> pre, silu, code
+  localparam int ConvMaxWidth     = 4;
+  // hadamard: one token is N consecutive transfers; sizes base * 2^k, base 1, 12, 28, 40
+  localparam int HadamardBase12 = 12, HadamardBase28 = 28, HadamardBase40 = 40;
+  // exp_unit (x -> y), softplus (x -> log1p, softplus), ssm_step (h, dl, e, b, du, c, y -> a, h_out, y_out):
+  // every port is one FP32 word.
+  localparam int Fp32Width        = 32;
+  localparam int Fp16Width        = 16;
+
   // Width of the dual-scale word and of the dequant stage's code port.
   function automatic int se_word_bits(int code_bits);
     return code_bits + 1;
