@@ -1,7 +1,7 @@
 // The `mambahw` Python module: the golden units and kernels on NumPy arrays,
 // the config loader, the golden layer, and the tensor files. Every function
 // calls the C++ golden model; nothing here computes. Policies are named with
-// the configs' own spellings (parse_rounding & co.). README "From Python".
+// the configs' own spellings (the enum tables). README "From Python".
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>

@@ -307,6 +307,7 @@ Config load_config(const std::filesystem::path& file) {
   if (auto w = top.maybe_section("weights")) c.weights = parse_weights(*w);
   if (auto a = top.maybe_section("activations")) c.activations = parse_activations(*a);
   top.finish();
+  c.files = top.files();
   return c;
 }
 

@@ -44,7 +44,8 @@ YAML::Node parse_file(const std::filesystem::path& file) {
 }  // namespace
 
 YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)),
+      files_(std::make_shared<std::vector<std::string>>(1, file_)) {
   if (!node_.IsMap()) {
     const std::string what = path_.empty() ? "the file" : path_;
     throw ConfigError(config_location(file_, node_.Mark()) + ": " + what +
@@ -94,7 +95,10 @@ YamlMap YamlMap::load_include(const YAML::Node& at, const std::string& key,
     fail_at(at, field(key), "included file '" + p.string() + "' is a directory");
   YAML::Node n = parse_file(p);
   if (!n || n.IsNull()) throw ConfigError(p.string() + ": the file is empty");
-  return YamlMap(n, p.string(), field(key));
+  YamlMap m(n, p.string(), field(key));
+  files_->push_back(p.string());
+  m.files_ = files_;
+  return m;
 }
 
 YamlMap YamlMap::section(const std::string& key) {

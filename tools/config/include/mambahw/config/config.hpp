@@ -35,6 +35,7 @@ struct ActivationsConfig {
 
 struct Config {
   std::string file;
+  std::vector<std::string> files;   // file, then every file it includes (what the config's contents are)
   ModelShape model;
   QuantScheme scheme;               // the scheme the accelerator runs
   std::vector<QuantScheme> study;   // schemes the conv-output study compares
