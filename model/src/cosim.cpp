@@ -135,8 +135,7 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
     };
   }
   const std::optional<Quamba2ScaleTable> table = q.conv_out.table;
-  const int dual_bits = rep.mode == SsmInputMode::kDualScale ? dual.word_bits() : 0;
-  rep.timing = simulate_layer(c, seq_len, table, dual_bits, hooks);
+  rep.timing = simulate_layer(c, q.program, seq_len, table, hooks);
 
   // The rest of the layer from the RTL's SSM input.
   const LayerTrace model = run_layer(q, input, rep.mode, &rtl_u);

@@ -32,16 +32,17 @@ std::string kib(double bytes) { return fmt::format("{:.2f}", bytes / 1024.0); }
 
 void print_table(const std::vector<cost::IndexStudyRow>& rows, const TechTable& t) {
   fmt::print("\ntechnology {}: {}\n", t.name, t.description);
-  fmt::print("  {:<13} {:>7} {:>10} {:>9} {:>9} {:>10} {:>14} {:>10} {:>9} {:>10} {:>7} {:>6} {:>11}\n", "scheme", "GxHxD",
-             "bits/layer", "min bits", "all KiB", "mm2 (GPU)", "mm2 (min)", "pJ/lookup", "lookups", "nJ/token", "ns",
-             "cycles", "stream pJ/L");
+  fmt::print("  {:<13} {:>7} {:>10} {:>9} {:>9} {:>10} {:>14} {:>10} {:>9} {:>10} {:>10} {:>7} {:>6} {:>11}\n", "scheme",
+             "GxHxD", "bits/layer", "min bits", "all KiB", "mm2 (GPU)", "mm2 (min)", "pJ/lookup", "lookups/T",
+             "nJ/token", "decode nJ", "ns", "cycles", "stream pJ/L");
   for (const auto& r : rows) {
     const bool grouped = r.scheme.rfind("quamba2", 0) == 0 || r.scheme == "hybrid";
-    fmt::print("  {:<13} {:>7} {:>10.0f} {:>9.0f} {:>9} {:>10.4g} {:>8.4g} {:<5} {:>10.4g} {:>9.4g} {:>10.4g} {:>7.3g} {:>6} {:>11.4g}\n",
+    fmt::print("  {:<13} {:>7} {:>10.0f} {:>9.0f} {:>9} {:>10.4g} {:>8.4g} {:<5} {:>10.4g} {:>9.4g} {:>10.4g} {:>10.4g} "
+               "{:>7.3g} {:>6} {:>11.4g}\n",
                r.scheme, grouped ? fmt::format("{}x{}x{}", r.ssm_groups, r.head_groups, r.dim_groups) : "-",
                r.bits_per_layer, r.bits_per_layer_minimal, kib(r.bytes_all_layers), r.sram_gpu_layout.area_mm2,
-               r.area_mm2, r.area_impl, r.energy_pj_per_lookup,
-               r.lookups_per_token, r.energy_pj_per_token / 1000, r.lookup_latency_ns, r.lookup_latency_cycles,
+               r.area_mm2, r.area_impl, r.energy_pj_per_lookup, r.lookups_per_token, r.energy_pj_per_token / 1000,
+               r.energy_pj_per_decode_token / 1000, r.lookup_latency_ns, r.lookup_latency_cycles,
                r.stream_dram_pj_per_layer);
   }
   if (t.clock_mhz) fmt::print("  clock {} MHz ({})\n", t.clock_mhz->value, t.clock_mhz->source);
@@ -64,8 +65,11 @@ nlohmann::json row_json(const cost::IndexStudyRow& r) {
           {"sram_area_mm2", r.sram.area_mm2},
           {"flops_area_mm2", r.flops.area_mm2},
           {"energy_pj_per_lookup", r.energy_pj_per_lookup},
+          {"lookups_per_pass", r.lookups_per_pass},
+          {"tokens_per_pass", r.tokens_per_pass},
           {"lookups_per_token", r.lookups_per_token},
           {"energy_pj_per_token", r.energy_pj_per_token},
+          {"energy_pj_per_decode_token", r.energy_pj_per_decode_token},
           {"lookup_latency_ns", r.lookup_latency_ns},
           {"lookup_latency_cycles", r.lookup_latency_cycles},
           {"clock_mhz", r.clock_mhz},
@@ -77,13 +81,14 @@ nlohmann::json row_json(const cost::IndexStudyRow& r) {
 std::string csv_of(const std::vector<cost::IndexStudyRow>& rows) {
   std::string out =
       "scheme,tech,ssm_groups,head_groups,dim_groups,bits_per_layer,bits_per_layer_minimal,bytes_all_layers,"
-      "area_mm2,area_impl,energy_pj_per_lookup,lookups_per_token,energy_pj_per_token,lookup_latency_ns,"
-      "lookup_latency_cycles,stream_dram_pj_per_layer\n";
+      "area_mm2,area_impl,energy_pj_per_lookup,lookups_per_pass,lookups_per_token,energy_pj_per_token,"
+      "energy_pj_per_decode_token,lookup_latency_ns,lookup_latency_cycles,stream_dram_pj_per_layer\n";
   for (const auto& r : rows)
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.scheme, r.tech, r.ssm_groups,
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.scheme, r.tech, r.ssm_groups,
                        r.head_groups, r.dim_groups, r.bits_per_layer, r.bits_per_layer_minimal, r.bytes_all_layers,
-                       r.area_mm2, r.area_impl, r.energy_pj_per_lookup, r.lookups_per_token, r.energy_pj_per_token,
-                       r.lookup_latency_ns, r.lookup_latency_cycles, r.stream_dram_pj_per_layer);
+                       r.area_mm2, r.area_impl, r.energy_pj_per_lookup, r.lookups_per_pass, r.lookups_per_token,
+                       r.energy_pj_per_token, r.energy_pj_per_decode_token, r.lookup_latency_ns,
+                       r.lookup_latency_cycles, r.stream_dram_pj_per_layer);
   return out;
 }
 
@@ -107,20 +112,24 @@ int compare_command(const CompareOptions& o) {
   fmt::print("Index-SRAM study: {} ({} SSD group(s), {} heads, headdim {}, {} layers, {} SSM-input channels)\n", m.name,
              m.ngroups, m.nheads, m.headdim, m.n_layer, m.ssm_input_channels());
   fmt::print("bits/layer: as the GPU stores the tables (int32 ranges, FP32 scales); min bits: minimal range widths. "
-             "Area, energy and latency use the minimal widths, tables resident for all layers.\n");
+             "Area, energy and latency use the minimal widths, tables resident for all layers. Lookups: one per "
+             "SSM-input channel per layer pass; lookups/T and nJ/token for a prefill of L = {} tokens, decode nJ for a "
+             "one-token pass.\n", o.seq_len);
   std::vector<cost::IndexStudyRow> all;
   std::vector<TechTable> techs;
   for (const auto& tf : o.tech) techs.push_back(load_tech(resolve_config(tf)));
   for (const TechTable& t : techs) {
     std::vector<cost::IndexStudyRow> rows;
-    for (const auto& s : schemes) rows.push_back(cost::index_study(m, s, t, c.hardware.clock_mhz));
+    for (const auto& s : schemes) rows.push_back(cost::index_study(m, s, t, c.hardware.clock_mhz, o.seq_len));
     print_table(rows, t);
     all.insert(all.end(), rows.begin(), rows.end());
   }
   fmt::print("\nW4A5-SE bandwidth: conv-output / SSM-input traffic per layer, L = {} tokens, one direction\n", o.seq_len);
   nlohmann::json bw = nlohmann::json::array();
   for (const TechTable& t : techs) {
-    const cost::BandwidthRow b = cost::bandwidth_study(m, o.seq_len, 4, t);
+    QuantScheme se = c.scheme;
+    se.ssm_input = SsmInputFormat::kDualScale;
+    const cost::BandwidthRow b = cost::bandwidth_study(m, se, o.seq_len, t);
     fmt::print("  {:<14} INT8 {:.3f} MB -> 5-bit {:.3f} MB per layer ({:.1f}% less); DRAM write+read saved "
                "{:.3g} uJ per layer at {} pJ/bit\n",
                t.name, b.int8_bytes_per_layer / 1e6, b.packed_bytes_per_layer / 1e6, 100 * b.saving_fraction,
@@ -162,7 +171,7 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--json", o.json_file, "Also write the results as JSON to FILE");
   cmd->add_option("--csv", o.csv_file, "Also write the scheme table as CSV to FILE");
   cmd->add_flag("--notes-shape", o.notes_shape, "Use the research notes' assumed shape (8 groups, 64 layers)");
-  cmd->add_option("--seq-len", o.seq_len, "Tokens per layer for the bandwidth study")->capture_default_str()
+  cmd->add_option("--seq-len", o.seq_len, "Tokens per layer pass (prefill) for the lookup and bandwidth figures")->capture_default_str()
       ->check(CLI::Range(1, 1 << 24));
   cmd->callback([opts, &exit_code] { exit_code = guarded("compare", [opts] { return compare_command(*opts); }); });
 }

@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 #include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
+#include "mambahw/golden/layer_program.hpp"
 #include "mambahw/interop/dump.hpp"
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
@@ -181,6 +183,47 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
 }
 
 
+// Per tensor, the DRAM bytes of one layer pass under the scheme's INT8 and
+// W4A5-SE twins (the same scheme with ssm_input int8 / dual_scale), as the
+// layer program moves them: where the packed SSM input saves traffic and
+// where it adds some (Mamba1 keeps the INT8 codes for x_proj).
+nlohmann::json print_traffic_delta(const Config& c) {
+  QuantScheme int8 = c.scheme, se = c.scheme;
+  int8.ssm_input = SsmInputFormat::kInt8;
+  se.ssm_input = SsmInputFormat::kDualScale;
+  const std::int64_t L = c.run.seq_len;
+  const auto a = cost::program_traffic(layer_program(c.model, int8), L);
+  const auto b = cost::program_traffic(layer_program(c.model, se), L);
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // tensor -> (INT8, W4A5-SE) bytes
+  std::vector<std::string> order;
+  auto add = [&](const std::vector<cost::TensorTraffic>& v, bool second) {
+    for (const auto& t : v) {
+      if (!by.count(t.tensor)) order.push_back(t.tensor);
+      (second ? by[t.tensor].second : by[t.tensor].first) += t.read_bytes + t.write_bytes;
+    }
+  };
+  add(a, false);
+  add(b, true);
+  std::int64_t ta = 0, tb = 0;
+  for (const auto& [name, v] : by) {
+    ta += v.first;
+    tb += v.second;
+  }
+  fmt::print("\nW4A5-SE ({}-bit words) vs its INT8 twin, DRAM bytes per layer pass of {} tokens as the layer program "
+             "moves them (reads + writes):\n",
+             ssm_input_bits(se), L);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const std::string& name : order) {
+    const auto [x, y] = by[name];
+    if (x == y) continue;
+    fmt::print("    {:<10} INT8 {:>12}  W4A5-SE {:>12}  {:>+12} ({})\n", name, x, y, y - x, y < x ? "saves" : "adds");
+    rows.push_back({{"tensor", name}, {"int8_bytes", x}, {"w4a5se_bytes", y}, {"delta_bytes", y - x}});
+  }
+  fmt::print("    {:<10} INT8 {:>12}  W4A5-SE {:>12}  {:>+12} ({:+.2f}% of the layer's traffic)\n", "total", ta, tb,
+             tb - ta, ta ? 100.0 * static_cast<double>(tb - ta) / static_cast<double>(ta) : 0.0);
+  return {{"tensors", rows}, {"int8_total_bytes", ta}, {"w4a5se_total_bytes", tb}};
+}
+
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
@@ -212,18 +255,19 @@ int run_command(const RunOptions& o) {
         fmt::print("wrote {} tensors and manifest.json to {}\n", dump->count(), o.dump_dir);
       }
     }
-    const bool int4 = c.scheme.layer.weights == WeightPrecision::kInt4;
-    const int u_bits = c.scheme.ssm_input == SsmInputFormat::kDualScale ? c.scheme.dual.code_bits + 1 : 8;
-    const cost::Roofline roof = cost::roofline(c.model, c.hardware, c.run.seq_len, int4, u_bits,
-                                                    c.scheme.layer.out_proj_hadamard);
-    fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per op): {:.0f} cycles = {:.1f} us at {} MHz\n",
+    const LayerProgram program = layer_program(c.model, c.scheme);
+    const cost::Roofline roof = cost::roofline(program, c.hardware, c.run.seq_len);
+    fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per layer-program op): {:.0f} cycles = {:.1f} us at "
+               "{} MHz\n",
                roof.cycles, roof.latency_ns / 1000, c.hardware.clock_mhz);
     nlohmann::json roof_json = {{"cycles", roof.cycles}, {"latency_ns", roof.latency_ns}, {"ops", nlohmann::json::array()}};
     for (const auto& op : roof.ops) {
-      fmt::print("    {:<22} {:<13} compute {:>10.0f} DRAM {:>10.0f}\n", op.op, op.unit, op.compute_cycles, op.memory_cycles);
-      roof_json["ops"].push_back({{"op", op.op}, {"unit", op.unit}, {"compute_cycles", op.compute_cycles},
-                                  {"memory_cycles", op.memory_cycles}});
+      fmt::print("    {:<22} {:<18} compute {:>10.0f} DRAM {:>10.0f}  ({} bytes)\n", op.op, to_string(op.unit),
+                 op.compute_cycles, op.memory_cycles, op.bytes);
+      roof_json["ops"].push_back({{"op", op.op}, {"unit", to_string(op.unit)}, {"compute_cycles", op.compute_cycles},
+                                  {"memory_cycles", op.memory_cycles}, {"bytes", op.bytes}});
     }
+    const nlohmann::json traffic_json = print_traffic_delta(c);
     std::optional<ModelOutcome> model;
     if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
     if (!o.json_file.empty()) {
@@ -241,6 +285,7 @@ int run_command(const RunOptions& o) {
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
       j["roofline"] = roof_json;
+      j["w4a5se_traffic"] = traffic_json;
       if (model) j.update(model->json);
       write_json_file(o.json_file, j);
       fmt::print("wrote {}\n", o.json_file);
