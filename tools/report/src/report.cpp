@@ -1,0 +1,119 @@
+#include "mambahw/report/report.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <stdexcept>
+
+namespace mambahw::report {
+
+void Table::add(std::vector<Cell> row) {
+  if (row.size() != columns.size())
+    throw std::logic_error("report table row of " + std::to_string(row.size()) + " cells for " +
+                           std::to_string(columns.size()) + " columns");
+  rows.push_back(std::move(row));
+}
+
+std::size_t Table::column(const std::string& key) const {
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    if (columns[i].key == key) return i;
+  throw std::out_of_range("report table has no column '" + key + "'");
+}
+
+Node& Node::add(std::string key, Node child) {
+  auto* o = std::get_if<Object>(&value);
+  if (!o) throw std::logic_error("report node '" + key + "' added to a node that is not an object");
+  o->emplace_back(std::move(key), std::move(child));
+  return o->back().second;
+}
+
+nlohmann::json to_json(const Cell& c) {
+  return std::visit(
+      [](const auto& v) -> nlohmann::json {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return nullptr;
+        else if constexpr (std::is_same_v<T, double>) return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+        else return v;
+      },
+      c);
+}
+
+nlohmann::json to_json(const Node& n) {
+  if (const auto* c = std::get_if<Cell>(&n.value)) return to_json(*c);
+  if (const auto* o = std::get_if<Object>(&n.value)) {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& [k, child] : *o) j[k] = to_json(child);
+    return j;
+  }
+  const Table& t = std::get<Table>(n.value);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& r : t.rows) {
+    nlohmann::json row = nlohmann::json::object();
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      if (t.columns[i].json) row[t.columns[i].key] = to_json(r[i]);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string cell_text(const Cell& c, const std::string& format) {
+  return std::visit(
+      [&](const auto& v) -> std::string {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::monostate>) return "-";
+        else if constexpr (std::is_same_v<T, bool>) return v ? "yes" : "no";
+        else if constexpr (std::is_same_v<T, TextList>) return fmt::format("{}", fmt::join(v, "; "));
+        else return fmt::format(fmt::runtime(format), v);
+      },
+      c);
+}
+
+namespace {
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+std::string csv_field(std::string s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+}  // namespace
+
+std::string to_csv(const Table& t) {
+  std::string out;
+  auto line = [&](auto cell_of) {
+    bool first = true;
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      if (!t.columns[i].csv) continue;
+      if (!first) out += ',';
+      out += csv_field(cell_of(i));
+      first = false;
+    }
+    out += '\n';
+  };
+  line([&](std::size_t i) { return t.columns[i].key; });
+  for (const auto& r : t.rows)
+    line([&](std::size_t i) {
+      return std::holds_alternative<std::monostate>(r[i]) ? std::string() : cell_text(r[i], "{}");
+    });
+  return out;
+}
+
+std::string text_row(const Table& t, const std::vector<Cell>* row, int indent) {
+  std::string out(static_cast<std::size_t>(indent), ' ');
+  bool first = true;
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const Column& c = t.columns[i];
+    if (c.heading.empty()) continue;
+    const std::string s = row ? cell_text((*row)[i], c.format) : c.heading;
+    if (!first) out += ' ';
+    out += c.width < 0 ? fmt::format("{:<{}}", s, -c.width) : fmt::format("{:>{}}", s, c.width);
+    first = false;
+  }
+  return out + '\n';
+}
+
+std::string to_text(const Table& t, int indent) {
+  return to_text(t, indent, [](const std::vector<Cell>&) { return true; });
+}
+
+}  // namespace mambahw::report
