@@ -17,6 +17,7 @@
 #include "mambahw/interop/dump.hpp"
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
+#include "mambahw/report/report.hpp"
 #include "mambahw/version.hpp"
 
 namespace mambahw::cli {
@@ -187,13 +188,11 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
 // W4A5-SE twins (the same scheme with ssm_input int8 / dual_scale), as the
 // layer program moves them: where the packed SSM input saves traffic and
 // where it adds some (Mamba1 keeps the INT8 codes for x_proj).
-nlohmann::json print_traffic_delta(const Config& c) {
+report::Node traffic_delta(const Config& c) {
   QuantScheme int8 = c.scheme, se = c.scheme;
   int8.ssm_input = SsmInputFormat::kInt8;
   se.ssm_input = SsmInputFormat::kDualScale;
   const std::int64_t L = c.run.seq_len;
-  const auto a = cost::program_traffic(layer_program(c.model, int8), L);
-  const auto b = cost::program_traffic(layer_program(c.model, se), L);
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // tensor -> (INT8, W4A5-SE) bytes
   std::vector<std::string> order;
   auto add = [&](const std::vector<cost::TensorTraffic>& v, bool second) {
@@ -202,26 +201,51 @@ nlohmann::json print_traffic_delta(const Config& c) {
       (second ? by[t.tensor].second : by[t.tensor].first) += t.read_bytes + t.write_bytes;
     }
   };
-  add(a, false);
-  add(b, true);
+  add(cost::program_traffic(layer_program(c.model, int8), L), false);
+  add(cost::program_traffic(layer_program(c.model, se), L), true);
+  using report::Column;
+  report::Table t;
+  t.columns = {Column{"tensor", "tensor", "{}", -10}, Column{"int8_bytes", "INT8", "{}", 12},
+               Column{"w4a5se_bytes", "W4A5-SE", "{}", 12}, Column{"delta_bytes", "delta", "{:+}", 12},
+               Column{"effect", "", "{}", 0}};
   std::int64_t ta = 0, tb = 0;
-  for (const auto& [name, v] : by) {
-    ta += v.first;
-    tb += v.second;
-  }
-  fmt::print("\nW4A5-SE ({}-bit words) vs its INT8 twin, DRAM bytes per layer pass of {} tokens as the layer program "
-             "moves them (reads + writes):\n",
-             ssm_input_bits(se), L);
-  nlohmann::json rows = nlohmann::json::array();
   for (const std::string& name : order) {
     const auto [x, y] = by[name];
-    if (x == y) continue;
-    fmt::print("    {:<10} INT8 {:>12}  W4A5-SE {:>12}  {:>+12} ({})\n", name, x, y, y - x, y < x ? "saves" : "adds");
-    rows.push_back({{"tensor", name}, {"int8_bytes", x}, {"w4a5se_bytes", y}, {"delta_bytes", y - x}});
+    ta += x;
+    tb += y;
+    if (x != y) t.add({name, x, y, y - x, std::string(y < x ? "saves" : "adds")});
   }
-  fmt::print("    {:<10} INT8 {:>12}  W4A5-SE {:>12}  {:>+12} ({:+.2f}% of the layer's traffic)\n", "total", ta, tb,
-             tb - ta, ta ? 100.0 * static_cast<double>(tb - ta) / static_cast<double>(ta) : 0.0);
-  return {{"tensors", rows}, {"int8_total_bytes", ta}, {"w4a5se_total_bytes", tb}};
+  t.add({std::string("total"), ta, tb, tb - ta, std::string()});
+  report::Node n = report::Node::object();
+  n.add("ssm_input_bits", report::Cell{std::int64_t{ssm_input_bits(se)}});
+  n.add("tokens", report::Cell{L});
+  n.add("tensors", std::move(t));
+  n.add("delta_fraction", report::Cell{ta ? static_cast<double>(tb - ta) / static_cast<double>(ta) : 0.0});
+  return n;
+}
+
+void print_traffic_delta(const report::Node& n) {
+  fmt::print("\nW4A5-SE ({}-bit words) vs its INT8 twin, DRAM bytes per layer pass of {} tokens as the layer program "
+             "moves them (reads + writes; delta {:+.2f}% of the layer's traffic):\n",
+             std::get<std::int64_t>(n.at("ssm_input_bits").cell()), std::get<std::int64_t>(n.at("tokens").cell()),
+             100 * std::get<double>(n.at("delta_fraction").cell()));
+  fmt::print("{}", report::to_text(n.at("tensors").table(), 4));
+}
+
+// The roofline of the layer program: one row per op.
+report::Node roofline_report(const cost::Roofline& roof) {
+  using report::Column;
+  report::Table t;
+  t.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18},
+               Column{"compute_cycles", "compute", "{:.0f}", 10}, Column{"memory_cycles", "DRAM", "{:.0f}", 10},
+               Column{"bytes", "bytes", "{:.0f}", 10}};
+  for (const auto& op : roof.ops)
+    t.add({op.op, std::string(to_string(op.unit)), op.compute_cycles, op.memory_cycles, op.bytes});
+  report::Node n = report::Node::object();
+  n.add("cycles", report::Cell{roof.cycles});
+  n.add("latency_ns", report::Cell{roof.latency_ns});
+  n.add("ops", std::move(t));
+  return n;
 }
 
 int run_command(const RunOptions& o) {
@@ -260,14 +284,10 @@ int run_command(const RunOptions& o) {
     fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per layer-program op): {:.0f} cycles = {:.1f} us at "
                "{} MHz\n",
                roof.cycles, roof.latency_ns / 1000, c.hardware.clock_mhz);
-    nlohmann::json roof_json = {{"cycles", roof.cycles}, {"latency_ns", roof.latency_ns}, {"ops", nlohmann::json::array()}};
-    for (const auto& op : roof.ops) {
-      fmt::print("    {:<22} {:<18} compute {:>10.0f} DRAM {:>10.0f}  ({} bytes)\n", op.op, to_string(op.unit),
-                 op.compute_cycles, op.memory_cycles, op.bytes);
-      roof_json["ops"].push_back({{"op", op.op}, {"unit", to_string(op.unit)}, {"compute_cycles", op.compute_cycles},
-                                  {"memory_cycles", op.memory_cycles}, {"bytes", op.bytes}});
-    }
-    const nlohmann::json traffic_json = print_traffic_delta(c);
+    const report::Node roof_report = roofline_report(roof);
+    fmt::print("{}", report::to_text(roof_report.at("ops").table(), 4));
+    const report::Node traffic = traffic_delta(c);
+    print_traffic_delta(traffic);
     std::optional<ModelOutcome> model;
     if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
     if (!o.json_file.empty()) {
@@ -284,8 +304,8 @@ int run_command(const RunOptions& o) {
                                   : nlohmann::json(nullptr);
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
-      j["roofline"] = roof_json;
-      j["w4a5se_traffic"] = traffic_json;
+      j["roofline"] = report::to_json(roof_report);
+      j["w4a5se_traffic"] = report::to_json(traffic);
       if (model) j.update(model->json);
       write_json_file(o.json_file, j);
       fmt::print("wrote {}\n", o.json_file);

@@ -27,6 +27,23 @@ Node& Node::add(std::string key, Node child) {
   return o->back().second;
 }
 
+const Node& Node::at(const std::string& key) const {
+  if (const auto* o = std::get_if<Object>(&value))
+    for (const auto& [k, child] : *o)
+      if (k == key) return child;
+  throw std::out_of_range("report node has no child '" + key + "'");
+}
+
+const Table& Node::table() const {
+  if (const auto* t = std::get_if<Table>(&value)) return *t;
+  throw std::logic_error("report node is not a table");
+}
+
+const Cell& Node::cell() const {
+  if (const auto* c = std::get_if<Cell>(&value)) return *c;
+  throw std::logic_error("report node is not a cell");
+}
+
 nlohmann::json to_json(const Cell& c) {
   return std::visit(
       [](const auto& v) -> nlohmann::json {
@@ -109,6 +126,7 @@ std::string text_row(const Table& t, const std::vector<Cell>* row, int indent) {
     out += c.width < 0 ? fmt::format("{:<{}}", s, -c.width) : fmt::format("{:>{}}", s, c.width);
     first = false;
   }
+  out.erase(out.find_last_not_of(' ') + 1);  // no trailing blanks from an empty last column
   return out + '\n';
 }
 

@@ -52,6 +52,11 @@ struct Node {
   static Node object() { Node n; n.value = Object{}; return n; }
   // Appends a child to an object node and returns it.
   Node& add(std::string key, Node child);
+  // The child `key` of an object node (std::out_of_range naming it), and the
+  // node as a table or a cell (std::logic_error if it is not one).
+  const Node& at(const std::string& key) const;
+  const Table& table() const;
+  const Cell& cell() const;
 };
 
 // +-Inf and NaN are not JSON numbers: they become null.
