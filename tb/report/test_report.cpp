@@ -42,6 +42,16 @@ TEST(Report, JsonHasEveryJsonColumnAndNullForNan) {
             R"({"count":null,"name":"q\"","notes":[],"value":null}],"total":9})");
 }
 
+TEST(Report, DottedKeysNestAndListsAreArrays) {
+  Table t;
+  t.columns = {Column{"error.sqnr_db", ""}, Column{"error.count", ""}, Column{"name", ""}};
+  t.add({2.5, std::int64_t{4}, std::string("x")});
+  Node l = Node::list();
+  l.push(Cell{std::int64_t{1}});
+  l.push(t);
+  EXPECT_EQ(to_json(l).dump(), R"([1,[{"error":{"count":4,"sqnr_db":2.5},"name":"x"}]])");
+}
+
 TEST(Report, RowOfTheWrongWidthIsRefused) {
   Table t = two_rows();
   EXPECT_THROW(t.add({Cell{}}), std::logic_error);

@@ -75,19 +75,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
 
 namespace {
 
-std::string pct(std::int64_t a, std::int64_t b) {
-  return b ? fmt::format("{:.3f}%", 100.0 * static_cast<double>(a) / static_cast<double>(b)) : "-";
-}
-std::string db(double v) { return std::isfinite(v) ? fmt::format("{:.2f} dB", v) : "exact"; }
-
-std::string scales_text(const SchemeStudy& r) {
-  if (r.quantizer.dual)
-    return fmt::format("s1 {:.4g} K {:.4g}", r.quantizer.dual->scale1, r.quantizer.dual->scale2);
-  if (r.scale_min == r.scale_max) return fmt::format("{:.4g}", r.scale_min);
-  return fmt::format("{:.4g}..{:.4g}", r.scale_min, r.scale_max);
-}
-
-void print_study(const Config& c, const ConvOutStudy& st) {
+void print_study(const Config& c, const ConvOutStudy& st, const report::Node& study) {
   const ModelShape& m = c.model;
   fmt::print("mambahw {} (git {}): {}\n", kVersion, kGitCommit, c.file);
   fmt::print("model   {} ({}; d_model {}, d_inner {}, d_state {}, conv width {}, {} layers)\n", m.name,
@@ -113,21 +101,17 @@ void print_study(const Config& c, const ConvOutStudy& st) {
   }
 
   fmt::print("Conv-output quantization study ({})\n", m.name);
-  fmt::print("{:<15} {:<8} {:<10} {:>4}  {:<22} {:>16} {:>9} {:>10} {:>12}\n", "scheme", "base",
-             "SSM input", "bits", "scales", "INT8 saturated", "flagged", "SQNR INT8",
-             "SQNR SSM-in");
-  for (const SchemeStudy& r : st.schemes) {
-    if (!r.skipped.empty()) {
-      fmt::print("{:<15} skipped: {}\n", r.scheme.name, r.skipped);
+  const report::Table& t = study.at("schemes").table();
+  fmt::print("{}", report::text_row(t, nullptr, 0));
+  const std::size_t skipped = t.column("skipped_reason"), uncovered = t.column("uncovered_channels");
+  for (const auto& row : t.rows) {
+    if (const auto* why = std::get_if<std::string>(&row[skipped])) {
+      fmt::print("{:<15} skipped: {}\n", std::get<std::string>(row[0]), *why);
       continue;
     }
-    fmt::print("{:<15} {:<8} {:<10} {:>4}  {:<22} {:>16} {:>9} {:>10} {:>12}\n", r.scheme.name,
-               to_string(r.scheme.base), to_string(r.scheme.ssm_input), r.ssm_input_bits,
-               scales_text(r), fmt::format("{} ({})", r.int8_saturated, pct(r.int8_saturated, r.int8_elements)),
-               r.quantizer.dual ? pct(r.flagged, r.elements) : "-", db(r.int8_error.sqnr_db),
-               db(r.ssm_input_error.sqnr_db));
-    if (r.uncovered_channels)
-      fmt::print("{:<15} warning: {} channels not covered by any scale range\n", "", r.uncovered_channels);
+    fmt::print("{}", report::text_row(t, &row, 0));
+    if (const std::int64_t n = std::get<std::int64_t>(row[uncovered]))
+      fmt::print("{:<15} warning: {} channels not covered by any scale range\n", "", n);
   }
   fmt::print("\nSQNR: 10 log10(sum y^2 / sum (y - dequant(q))^2) over the SSM-input channels, "
              "y = the golden FP32 conv+SiLU output.\n");
@@ -145,9 +129,9 @@ std::string hadamard_text(const ModelShape& m, const QuantScheme& s) {
   return fmt::format("out_proj Hadamard {} {} {}", hadamard_shape(m), to_string(h->rounding), to_string(h->overflow));
 }
 
-std::string mode_label(SsmInputMode m) { return fmt::format("{} {}", static_cast<int>(m), to_string(m)); }
 
-void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers) {
+void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers,
+                          const std::vector<report::Node>& reports) {
   const LayerNumerics& p = c.scheme.layer;
   fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}, {}); "
              "{} tokens, calibration {} x {}\n",
@@ -156,16 +140,12 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
              to_string(p.gemm_requant), to_string(p.gemm_rounding), p.softplus_threshold ? "on" : "off",
              to_string(p.scan_order), hadamard_text(c.model, c.scheme), c.run.seq_len, c.run.calib_batches,
              c.run.calib_seq_len);
-  for (const LayerAccuracy& a : layers) {
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const LayerAccuracy& a = layers[i];
+    const report::Node& n = reports[i];
     fmt::print("layer {}  (dual-scale format for mode 3: scale1 {:.4g}, scale2 {:.4g})\n", a.layer, a.dual_scale1,
                a.dual_scale2);
-    fmt::print("  {:<22} {:>10} {:>11} {:>11} {:>12} {:>10} {:>9} {:>13}\n", "SSM input (mode)", "SQNR out",
-               "max|err|", "mean|err|", "SQNR SSM-in", "saturated", "flagged", "out_proj ovf");
-    for (const ModeAccuracy& m : a.modes)
-      fmt::print("  {:<22} {:>10} {:>11.4g} {:>11.4g} {:>12} {:>9.3f}% {:>8.3f}% {:>12.4f}%\n", mode_label(m.mode),
-                 db(m.out_error.sqnr_db), m.out_error.max_abs_err, m.out_error.mean_abs_err,
-                 db(m.ssm_input_error.sqnr_db), 100 * m.saturated_fraction, 100 * m.flagged_fraction,
-                 100 * m.out_proj_in_overflow_fraction);
+    fmt::print("{}", report::to_text(n.at("modes").table(), 2));
     for (const ModeComparison& cmp : a.comparisons) {
       fmt::print("  mode {} vs mode {}: {} of {} output elements bit-identical", static_cast<int>(cmp.b),
                  static_cast<int>(cmp.a), cmp.exact, cmp.count);
@@ -263,8 +243,10 @@ int run_command(const RunOptions& o) {
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
     const ConvOutStudy st = run_conv_out_study(c.model, schemes, c.run);
-    print_study(c, st);
+    const report::Node study = study_report(st);
+    print_study(c, st, study);
     std::vector<LayerAccuracy> layers;
+    std::vector<report::Node> layer_reports;
     if (!o.no_layer) {
       std::optional<interop::DumpWriter> dump;
       if (!o.dump_dir.empty()) dump.emplace(o.dump_dir, dump_header(c));
@@ -272,7 +254,8 @@ int run_command(const RunOptions& o) {
                               dump ? TraceObserver([&](const LayerCase& lc, int li, std::optional<SsmInputMode> md,
                                                        const LayerTrace& tr) { dump->observe(c.model, lc, li, md, tr); })
                                    : TraceObserver{});
-      print_layer_accuracy(c, layers);
+      for (const LayerAccuracy& a : layers) layer_reports.push_back(layer_report(a));
+      print_layer_accuracy(c, layers, layer_reports);
       if (c.weights.tensors || c.activations.tensors) fmt::print("Layer data: {}\n", sources.describe(c));
       if (dump) {
         dump->finish();
@@ -296,14 +279,14 @@ int run_command(const RunOptions& o) {
                           {"git_commit", kGitCommit},
                           {"config", c.file},
                           {"scheme", c.scheme.name},
-                          {"conv_out_study", to_json(st)}};
+                          {"conv_out_study", report::to_json(study)}};
       const std::optional<HadamardQuantPolicy> hp = hadamard_policy(c.scheme);
       j["out_proj_hadamard"] = hp ? nlohmann::json{{"transform", hadamard_shape(c.model)},
                                                    {"rounding", to_string(hp->rounding)},
                                                    {"overflow", to_string(hp->overflow)}}
                                   : nlohmann::json(nullptr);
       j["layers"] = nlohmann::json::array();
-      for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
+      for (const report::Node& n : layer_reports) j["layers"].push_back(report::to_json(n));
       j["roofline"] = report::to_json(roof_report);
       j["w4a5se_traffic"] = report::to_json(traffic);
       if (model) j.update(model->json);

@@ -27,6 +27,13 @@ Node& Node::add(std::string key, Node child) {
   return o->back().second;
 }
 
+Node& Node::push(Node child) {
+  auto* l = std::get_if<List>(&value);
+  if (!l) throw std::logic_error("report element pushed to a node that is not a list");
+  l->push_back(std::move(child));
+  return l->back();
+}
+
 const Node& Node::at(const std::string& key) const {
   if (const auto* o = std::get_if<Object>(&value))
     for (const auto& [k, child] : *o)
@@ -55,6 +62,20 @@ nlohmann::json to_json(const Cell& c) {
       c);
 }
 
+namespace {
+// "a.b" -> "a/b" (a JSON pointer below the row; '~' and '/' escaped).
+std::string dotted_pointer(const std::string& key) {
+  std::string p;
+  for (char ch : key) {
+    if (ch == '.') p += '/';
+    else if (ch == '~') p += "~0";
+    else if (ch == '/') p += "~1";
+    else p += ch;
+  }
+  return p;
+}
+}  // namespace
+
 nlohmann::json to_json(const Node& n) {
   if (const auto* c = std::get_if<Cell>(&n.value)) return to_json(*c);
   if (const auto* o = std::get_if<Object>(&n.value)) {
@@ -62,12 +83,17 @@ nlohmann::json to_json(const Node& n) {
     for (const auto& [k, child] : *o) j[k] = to_json(child);
     return j;
   }
+  if (const auto* l = std::get_if<List>(&n.value)) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const Node& e : *l) a.push_back(to_json(e));
+    return a;
+  }
   const Table& t = std::get<Table>(n.value);
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& r : t.rows) {
     nlohmann::json row = nlohmann::json::object();
     for (std::size_t i = 0; i < t.columns.size(); ++i)
-      if (t.columns[i].json) row[t.columns[i].key] = to_json(r[i]);
+      if (t.columns[i].json) row[nlohmann::json::json_pointer("/" + dotted_pointer(t.columns[i].key))] = to_json(r[i]);
     rows.push_back(row);
   }
   return rows;

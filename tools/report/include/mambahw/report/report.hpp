@@ -3,7 +3,7 @@
 // same cells, so the printed table, the JSON object and the CSV row of a
 // result cannot disagree.
 //
-//   Node: an ordered object of named children, a Table, or a Cell
+//   Node: an ordered object of named children, a list of nodes, a Table, or a Cell
 //   Table: columns (JSON/CSV key, text heading, text format and width) and rows of cells
 //   Cell: nothing, an integer, a double, text, a flag, or a list of text
 #pragma once
@@ -42,16 +42,20 @@ struct Table {
 
 struct Node;
 using Object = std::vector<std::pair<std::string, Node>>;
+using List = std::vector<Node>;
 
 struct Node {
-  std::variant<Cell, Object, Table> value;
+  std::variant<Cell, Object, Table, List> value;
 
   Node() = default;
   Node(Cell c) : value(std::move(c)) {}    // NOLINT: a cell is a node
   Node(Table t) : value(std::move(t)) {}   // NOLINT
   static Node object() { Node n; n.value = Object{}; return n; }
+  static Node list() { Node n; n.value = List{}; return n; }
   // Appends a child to an object node and returns it.
   Node& add(std::string key, Node child);
+  // Appends an element to a list node and returns it.
+  Node& push(Node child);
   // The child `key` of an object node (std::out_of_range naming it), and the
   // node as a table or a cell (std::logic_error if it is not one).
   const Node& at(const std::string& key) const;
@@ -59,7 +63,8 @@ struct Node {
   const Cell& cell() const;
 };
 
-// +-Inf and NaN are not JSON numbers: they become null.
+// +-Inf and NaN are not JSON numbers: they become null. A table is an array
+// of row objects; a column key with dots ("int8_error.sqnr_db") nests.
 nlohmann::json to_json(const Node& n);
 nlohmann::json to_json(const Cell& c);
 // The table's csv columns: a header line of keys, then one line per row.
