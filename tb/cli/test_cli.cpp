@@ -57,8 +57,19 @@ TEST(Cli, VersionNamesTheCommitBuiltFrom) {
 
 TEST(Cli, RunDefaultConfigWritesValidJson) {
   const fs::path json = temp_file("default.json");
-  const Result r = run("run --seq-len 128 --json " + json.string());
+  const fs::path csv = temp_file("default_csv");
+  const Result r = run("run --seq-len 128 --json " + json.string() + " --csv " + csv.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The CSV tables are the same tree as the JSON: the roofline's rows, one per program op.
+  std::ifstream roof_csv(csv / "roofline.ops.csv");
+  std::string header, line;
+  ASSERT_TRUE(std::getline(roof_csv, header));
+  EXPECT_EQ(header, "op,unit,compute_cycles,memory_cycles,bytes");
+  int roof_rows = 0;
+  while (std::getline(roof_csv, line)) ++roof_rows;
+  EXPECT_EQ(roof_rows, 7);  // in_proj, conv, x_proj, dt_proj, scan, Hadamard, out_proj
+  EXPECT_TRUE(fs::exists(csv / "model.units.csv"));
+  fs::remove_all(csv);
   EXPECT_THAT(r.output, HasSubstr("mamba-130m"));
   const nlohmann::json j = read_json(json);
   fs::remove(json);

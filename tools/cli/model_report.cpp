@@ -172,17 +172,13 @@ void print_cost(const Node& n) {
   fmt::print("{}", report::to_text(n.at("index_bases").table(), 19));
 }
 
-nlohmann::json cost_section(const Config& c, const LayerProgram& program, const model::CosimReport& r,
-                            const std::vector<std::string>& tech_files) {
-  nlohmann::json arr = nlohmann::json::array();
+Node cost_section(const Config& c, const LayerProgram& program, const model::CosimReport& r,
+                  const std::vector<std::string>& tech_files) {
+  Node list = Node::list();
   fmt::print("  energy and area (event counts x technology table; docs/cost-model.md); the scale index under both "
              "bases, * = this scheme's:\n");
-  for (const std::string& f : tech_files) {
-    const Node n = cost_report(c, program, r, load_tech(resolve_config(f)));
-    print_cost(n);
-    arr.push_back(report::to_json(n));
-  }
-  return arr;
+  for (const std::string& f : tech_files) print_cost(list.push(cost_report(c, program, r, load_tech(resolve_config(f)))));
+  return list;
 }
 
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files) {
@@ -194,14 +190,14 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
   ModelOutcome out;
-  const nlohmann::json cost = cost_section(c, lc.q.program, r, tech_files);
   out.bit_exact = r.bit_exact();
-  out.json = {{"bit_exact", r.bit_exact()},
-              {"cycles", r.timing.cycles},
-              {"latency_ns", r.timing.latency_ns},
-              {"events", report::to_json(events)},
-              {"model", report::to_json(cosim)},
-              {"cost", cost}};
+  out.tree = Node::object();
+  out.tree.add("bit_exact", Cell{r.bit_exact()});
+  out.tree.add("cycles", Cell{r.timing.cycles});
+  out.tree.add("latency_ns", Cell{r.timing.latency_ns});
+  out.tree.add("events", events);
+  out.tree.add("model", cosim);
+  out.tree.add("cost", cost_section(c, lc.q.program, r, tech_files));
   for (const auto& ch : r.checks)
     if (ch.mismatches) {
       out.failure = fmt::format("{} differs from the golden model ({} mismatches); first at {}", ch.tensor,

@@ -42,6 +42,7 @@ namespace {
 struct RunOptions {
   std::string config = "configs/default.yaml";
   std::string json_file;
+  std::string csv_dir;
   std::string dump_dir;
   std::optional<int> seq_len;
   std::optional<std::uint64_t> seed;
@@ -61,6 +62,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "run", "Run the golden model on a config and print the report (conv-output study)");
   run->add_option("config", o.config, "Run configuration (YAML)")->capture_default_str();
   run->add_option("--json", o.json_file, "Also write the report as JSON to FILE");
+  run->add_option("--csv", o.csv_dir, "Also write every table of the report as CSV into DIR (one file per table)");
   run->add_option("--dump", o.dump_dir, "Write every tensor of the golden layers as .npy, with manifest.json, to DIR");
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
@@ -273,25 +275,35 @@ int run_command(const RunOptions& o) {
     print_traffic_delta(traffic);
     std::optional<ModelOutcome> model;
     if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
+    // The whole run as one tree: the JSON file and the CSV tables are renderings of it.
+    report::Node root = report::Node::object();
+    for (const auto& [k, v] : std::vector<std::pair<const char*, std::string>>{
+             {"tool", "mambahw"}, {"version", std::string(kVersion)}, {"git_commit", std::string(kGitCommit)}, {"config", c.file},
+             {"scheme", c.scheme.name}})
+      root.add(k, report::Cell{v});
+    root.add("conv_out_study", study);
+    const std::optional<HadamardQuantPolicy> hp = hadamard_policy(c.scheme);
+    report::Node& had = root.add("out_proj_hadamard", hp ? report::Node::object() : report::Node(report::Cell{}));
+    if (hp) {
+      had.add("transform", report::Cell{hadamard_shape(c.model)});
+      had.add("rounding", report::Cell{std::string(to_string(hp->rounding))});
+      had.add("overflow", report::Cell{std::string(to_string(hp->overflow))});
+    }
+    report::Node& layer_list = root.add("layers", report::Node::list());
+    for (const report::Node& n : layer_reports) layer_list.push(n);
+    root.add("roofline", roof_report);
+    root.add("w4a5se_traffic", traffic);
+    if (model)
+      for (const auto& [k, v] : std::get<report::Object>(model->tree.value)) root.add(k, v);
     if (!o.json_file.empty()) {
-      nlohmann::json j = {{"tool", "mambahw"},
-                          {"version", kVersion},
-                          {"git_commit", kGitCommit},
-                          {"config", c.file},
-                          {"scheme", c.scheme.name},
-                          {"conv_out_study", report::to_json(study)}};
-      const std::optional<HadamardQuantPolicy> hp = hadamard_policy(c.scheme);
-      j["out_proj_hadamard"] = hp ? nlohmann::json{{"transform", hadamard_shape(c.model)},
-                                                   {"rounding", to_string(hp->rounding)},
-                                                   {"overflow", to_string(hp->overflow)}}
-                                  : nlohmann::json(nullptr);
-      j["layers"] = nlohmann::json::array();
-      for (const report::Node& n : layer_reports) j["layers"].push_back(report::to_json(n));
-      j["roofline"] = report::to_json(roof_report);
-      j["w4a5se_traffic"] = report::to_json(traffic);
-      if (model) j.update(model->json);
-      write_json_file(o.json_file, j);
+      write_json_file(o.json_file, report::to_json(root));
       fmt::print("wrote {}\n", o.json_file);
+    }
+    if (!o.csv_dir.empty()) {
+      std::filesystem::create_directories(o.csv_dir);
+      const auto tables = report::csv_tables(root);
+      for (const auto& [name, csv] : tables) write_text_file((std::filesystem::path(o.csv_dir) / (name + ".csv")).string(), csv);
+      fmt::print("wrote {} CSV tables to {}\n", tables.size(), o.csv_dir);
     }
     if (model && !model->bit_exact) {
       fmt::print(stderr, "mambahw run: {}\n", model->failure);

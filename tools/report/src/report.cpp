@@ -141,6 +141,21 @@ std::string to_csv(const Table& t) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> csv_tables(const Node& n, const std::string& path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto child = [&](const std::string& key, const Node& c) {
+    auto v = csv_tables(c, path.empty() ? key : path + "." + key);
+    out.insert(out.end(), v.begin(), v.end());
+  };
+  if (const auto* o = std::get_if<Object>(&n.value))
+    for (const auto& [k, c] : *o) child(k, c);
+  else if (const auto* l = std::get_if<List>(&n.value))
+    for (std::size_t i = 0; i < l->size(); ++i) child(std::to_string(i), (*l)[i]);
+  else if (const auto* t = std::get_if<Table>(&n.value))
+    out.emplace_back(path, to_csv(*t));
+  return out;
+}
+
 std::string text_row(const Table& t, const std::vector<Cell>* row, int indent) {
   std::string out(static_cast<std::size_t>(indent), ' ');
   bool first = true;

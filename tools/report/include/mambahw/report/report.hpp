@@ -74,6 +74,9 @@ std::string to_csv(const Table& t);
 template <class Keep>
 std::string to_text(const Table& t, int indent, Keep keep);
 std::string to_text(const Table& t, int indent);
+// Every table under `n` as CSV, named by its path of keys and list indices
+// joined with '.', e.g. "layers.0.modes".
+std::vector<std::pair<std::string, std::string>> csv_tables(const Node& n, const std::string& path = "");
 // One cell as text with the column's format.
 std::string cell_text(const Cell& c, const std::string& format);
 
