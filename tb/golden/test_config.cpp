@@ -290,6 +290,11 @@ TEST(ShippedConfigs, LoadAndMatchPublishedShapes) {
   fs::remove(top);
   EXPECT_EQ(cuda.scheme.layer.hadamard.denormals, Denormals::kFlushToZero);
   EXPECT_EQ(cuda.scheme.layer.scan_order, ScanOrder::kBlockScan);
+  EXPECT_EQ(cuda.scheme.numerics.denormals, Denormals::kFlushToZero);
+  EXPECT_EQ(cuda.scheme.numerics.silu_division, QuantizeOp::kMultiplyReciprocal);
+  EXPECT_EQ(cuda.scheme.numerics.units.exp, (ExpUnit{ExpKind::kSm90, 0}));
+  EXPECT_EQ(cuda.scheme.numerics.units.log1p, (Log1pUnit{Log1pKind::kSm90, 0}));
+  EXPECT_EQ(cuda.scheme.numerics.units.reciprocal, (RecipUnit{RecipKind::kSm90, 0}));
   for (const auto& entry : fs::directory_iterator(root / "configs"))
     if (entry.path().extension() == ".yaml") {
       EXPECT_NO_THROW(load_config(entry.path())) << entry.path();

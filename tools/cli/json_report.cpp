@@ -17,7 +17,10 @@ json to_json(const NumericsPolicy& p) {
           {"quantize_op", to_string(p.quantize_op)},
           {"overflow", to_string(p.overflow)},
           {"denormals", to_string(p.denormals)},
-          {"silu_division", to_string(p.silu_division)}};
+          {"silu_division", to_string(p.silu_division)},
+          {"exp_unit", to_string(p.units.exp)},
+          {"log1p_unit", to_string(p.units.log1p)},
+          {"reciprocal_unit", to_string(p.units.reciprocal)}};
 }
 
 namespace {
