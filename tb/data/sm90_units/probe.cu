@@ -1,11 +1,19 @@
-// sm_90 fast-math unit probe (issue 19, call 1): characterises ex2.approx.ftz.f32
-// and rcp.approx.ftz.f32 over all 2^32 inputs, checks the CPU emulation of
-// libdevice log1pf (fast math) over all 2^32 inputs, checks div.approx.ftz =
-// mul(a, rcp(b)), and writes the GPU tables and a sampled reference.
-// Not part of the project: the device-side half of the proof, kept with the
-// reference's README.
+// sm_90 fast-math unit probe (issue 19): the device-side half of the proof of
+// golden/src/sm90.cpp. On an H100/H200 it
+//   1. writes ex2.approx.ftz.f32 and rcp.approx.ftz.f32 on their fraction grids
+//      (the tables golden/data/sm90_tables.tar.xz ships) and their FNV-1a hashes;
+//   2. checks on the GPU, over all 2^32 inputs, table models of ex2 and rcp
+//      (which reduction rule reproduces the instruction), expf =
+//      ex2(mul(x, log2e)) and div.approx.ftz(a, b) = mul(a, rcp(b));
+//   3. compares the CPU emulation itself (golden/src/sm90.cpp, linked in)
+//      with the GPU over all 2^32 inputs for ex2, rcp, expf and log1pf, and
+//      for division over 2^32 pseudo-random bit pairs and all 2^32 divisors of 1;
+//   4. writes the sampled reference files of tb/data/sm90_units.
+// Build and run: tb/data/sm90_units/README.md. Not part of the project build.
 #include <cuda_runtime.h>
 #include <omp.h>
+
+#include <chrono>
 
 #include <cmath>
 #include <cstdint>
@@ -25,13 +33,6 @@
       std::exit(2);                                                                            \
     }                                                                                          \
   } while (0)
-
-#ifdef PROBE_STUBS
-namespace mambahw {
-float sm90_ex2(float x) { return std::exp2(x); }
-float sm90_rcp(float x) { return 1.0f / x; }
-}  // namespace mambahw
-#endif
 
 __device__ __forceinline__ float ex2a(float x) { float y; asm volatile("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x)); return y; }
 __device__ __forceinline__ float rcpa(float x) { float y; asm volatile("rcp.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x)); return y; }
@@ -193,6 +194,18 @@ __global__ void k_div_pairs(uint64_t base, uint64_t n, Counters* c) {
   }
 }
 
+// div.approx.ftz over one chunk: pairs = splitmix bit pairs, else 1 / x for x = base + i.
+__global__ void k_div_range(bool pairs, uint64_t base, uint32_t* out, uint64_t n) {
+  for (uint64_t i = blockIdx.x * (uint64_t)blockDim.x + threadIdx.x; i < n; i += (uint64_t)gridDim.x * blockDim.x) {
+    uint32_t ab = 0x3F800000u, bb = (uint32_t)(base + i);
+    if (pairs) {
+      const uint64_t r = splitmix(base + i);
+      ab = (uint32_t)r, bb = (uint32_t)(r >> 32);
+    }
+    out[i] = __float_as_uint(diva(__uint_as_float(ab), __uint_as_float(bb)));
+  }
+}
+
 // Correctly rounded references on the grids: rcp vs IEEE 1/m, ex2 vs exp2 in double.
 __global__ void k_grid_stats(const uint32_t* tpos, const uint32_t* tneg, const uint32_t* trcp, unsigned long long* h) {
   for (uint32_t j = blockIdx.x * blockDim.x + threadIdx.x; j < (1u << 23); j += gridDim.x * blockDim.x) {
@@ -209,6 +222,18 @@ __global__ void k_grid_stats(const uint32_t* tpos, const uint32_t* tneg, const u
 
 // ---- host ---------------------------------------------------------------------------
 
+static uint64_t splitmix_host(uint64_t z) {
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+static uint64_t fnv1a(const std::vector<uint32_t>& t) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint32_t v : t)
+    for (int k = 0; k < 4; ++k) h = (h ^ ((v >> (8 * k)) & 0xFFu)) * 0x100000001b3ull;
+  return h;
+}
 static uint64_t g_rng = 0x5EED0019ull;
 static uint64_t next_rand() {
   uint64_t z = (g_rng += 0x9E3779B97F4A7C15ull);
@@ -310,7 +335,6 @@ static void print_counters(const Counters& c, const char* const* names, int ntes
 
 int main(int argc, char** argv) {
   const std::string out = argc > 1 ? argv[1] : ".";
-  const bool full_host = argc > 2 ? std::atoi(argv[2]) != 0 : true;
   cudaDeviceProp prop;
   CK(cudaGetDeviceProperties(&prop, 0));
   std::printf("device %s, sm_%d%d, %d SMs\n", prop.name, prop.major, prop.minor, prop.multiProcessorCount);
@@ -331,6 +355,8 @@ int main(int argc, char** argv) {
   write_delta(out + "/ex2_pos.d8", hpos);
   write_delta(out + "/ex2_neg.d8", hneg);
   write_delta(out + "/rcp.d8", hrcp);
+  std::printf("tables: FNV-1a ex2_pos %016llx ex2_neg %016llx rcp %016llx (golden/src/sm90.cpp checks these)\n",
+              (unsigned long long)fnv1a(hpos), (unsigned long long)fnv1a(hneg), (unsigned long long)fnv1a(hrcp));
   {
     unsigned long long* h;
     CK(cudaMalloc(&h, 27 * 8));
@@ -361,45 +387,60 @@ int main(int argc, char** argv) {
                            "div random pairs (2^32)"};
   print_counters(hc, names, 14);
 
-  // 3. log1pf and expf (with the host's ex2 model when built without stubs): GPU vs the CPU emulation
+  // 3. the CPU emulation (golden/src/sm90.cpp) against the GPU, every input
   {
     const uint64_t chunk = 1ull << 28;
     uint32_t *dout, *hout;
     CK(cudaMalloc(&dout, chunk * 4));
     CK(cudaMallocHost(&hout, chunk * 4));
-    const int ops[4] = {kLog1pf, kEx2, kRcp, kExpf};
-    const char* opn[4] = {"log1pf", "ex2", "rcp", "expf"};
-    for (int oi = 0; oi < (full_host ? 4 : 1); ++oi) {
+    // ops 0..3 unary over all bit patterns; 4: div(a, b) on splitmix pairs; 5: div(1, x) for every x
+    const char* opn[6] = {"ex2", "rcp", "log1pf", "expf", "div(random pairs)", "div(1, x)"};
+    const int unary[4] = {kEx2, kRcp, kLog1pf, kExpf};
+    for (int oi = 0; oi < 6; ++oi) {
+      const auto t0 = std::chrono::steady_clock::now();
       unsigned long long mism = 0;
-      uint32_t ex[8][3];
+      uint32_t ex[8][4];
       int nex = 0;
       for (uint64_t base = 0; base < (1ull << 32); base += chunk) {
-        k_range<<<grid, block>>>(ops[oi], base, dout, chunk);
+        if (oi < 4) k_range<<<grid, block>>>(unary[oi], base, dout, chunk);
+        else k_div_range<<<grid, block>>>(oi == 4, base, dout, chunk);
         CK(cudaMemcpy(hout, dout, chunk * 4, cudaMemcpyDeviceToHost));
 #pragma omp parallel for reduction(+ : mism) schedule(static)
         for (int64_t i = 0; i < (int64_t)chunk; ++i) {
-          const uint32_t xb = (uint32_t)(base + i);
-          float x;
-          std::memcpy(&x, &xb, 4);
-          float y = 0;
-          switch (ops[oi]) {
-            case kLog1pf: y = mambahw::sm90_log1pf(x); break;
-            case kEx2: y = mambahw::sm90_ex2(x); break;
-            case kRcp: y = mambahw::sm90_rcp(x); break;
-            case kExpf: y = mambahw::sm90_expf(x); break;
+          uint32_t ab = (uint32_t)(base + i), bb = 0;
+          if (oi == 4) {
+            const uint64_t r = splitmix_host(base + i);
+            ab = (uint32_t)r, bb = (uint32_t)(r >> 32);
+          } else if (oi == 5) {
+            bb = ab, ab = 0x3F800000u;
+          }
+          float x, y = 0;
+          std::memcpy(&x, &ab, 4);
+          switch (oi) {
+            case 0: y = mambahw::sm90_ex2(x); break;
+            case 1: y = mambahw::sm90_rcp(x); break;
+            case 2: y = mambahw::sm90_log1pf(x); break;
+            case 3: y = mambahw::sm90_expf(x); break;
+            default: {
+              float d;
+              std::memcpy(&d, &bb, 4);
+              y = mambahw::sm90_div(x, d);
+            }
           }
           const uint32_t yb = fbits(y);
           if (yb != hout[i]) {
             ++mism;
             if (nex < 8) {
 #pragma omp critical
-              if (nex < 8) { ex[nex][0] = xb; ex[nex][1] = hout[i]; ex[nex][2] = yb; ++nex; }
+              if (nex < 8) { ex[nex][0] = ab; ex[nex][1] = bb; ex[nex][2] = hout[i]; ex[nex][3] = yb; ++nex; }
             }
           }
         }
       }
-      std::printf("host emulation %-8s vs GPU over 2^32 inputs: %llu mismatches\n", opn[oi], mism);
-      for (int k = 0; k < nex; ++k) std::printf("   e.g. x %08x gpu %08x emu %08x\n", ex[k][0], ex[k][1], ex[k][2]);
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::printf("CPU emulation %-18s vs GPU over 2^32 inputs: %llu mismatches (%.1f s)\n", opn[oi], mism, s);
+      for (int k = 0; k < nex; ++k)
+        std::printf("   e.g. a %08x b %08x gpu %08x emu %08x\n", ex[k][0], ex[k][1], ex[k][2], ex[k][3]);
     }
   }
 
