@@ -102,8 +102,8 @@ class FixedApprox {
     return c0_[seg] + ((c1_[seg] * dx) >> sh) + ((c2_[seg] * sq) >> sh);
   }
 
-  std::int64_t table_bits() const {
-    return static_cast<std::int64_t>(c0_.size()) * (w0_ + w1_ + w2_);
+  TableShape shape() const {
+    return {static_cast<int>(c0_.size()), index_bits_, frac_bits_, frac_bits_ - index_bits_, w0_, w1_, w2_};
   }
 
  private:
@@ -114,7 +114,7 @@ class FixedApprox {
 };
 
 enum class Fn { kExp, kLog1p, kRecip };
-constexpr int kExpFracBits = 24, kLog1pFracBits = 30, kRecipFracBits = 23;
+constexpr int kExpFracBits = 30, kLog1pFracBits = 30, kRecipFracBits = 23;
 
 // The tables of one function, built once per variant on first use.
 const FixedApprox& approx(Fn fn, bool quadratic, int param) {
@@ -190,40 +190,42 @@ void split(float x, std::uint64_t& m, int& e) {
   }
 }
 
-// floor(y * 2^F) for a finite y with |y| < 2^8.
-std::int64_t floor_scaled(float y, int F) {
-  if (y == 0.0f) return 0;
+// log2(e) to 32 bits, rounded: 1.0111000101010100011101100101001 (error 0.36 2^-31).
+constexpr std::uint64_t kLog2eQ31 = 3098164009;
+
+// floor(x log2(e) 2^F) for a nonzero finite x with |x| < 128: one 24 x 32-bit
+// integer product of the significand and kLog2eQ31, then a right shift that
+// truncates toward -Inf (the bits shifted out of a negative product round its
+// magnitude up).
+std::int64_t scaled_log2e(float x, int F) {
   std::uint64_t m;
   int e;
-  split(y, m, e);
-  const int s = e - 23 + F;
-  const bool neg = std::signbit(y);
-  if (s >= 0) {
-    const auto v = static_cast<std::int64_t>(m << s);
-    return neg ? -v : v;
-  }
-  const int r = -s;
-  if (r >= 40) return neg ? -1 : 0;
-  const auto v = static_cast<std::int64_t>(m >> r);
-  const bool lost = (m & ((std::uint64_t{1} << r) - 1)) != 0;
-  return neg ? -(v + (lost ? 1 : 0)) : v;
+  split(x, m, e);
+  const std::uint64_t P = m * kLog2eQ31;  // |x| log2(e) = P 2^(e - 23 - 31), P < 2^56
+  const int s = 23 + 31 - F - e;          // > 0 for |x| < 128 and F <= 30
+  const std::uint64_t q = s >= 64 ? 0 : P >> s;
+  const bool lost = s >= 64 ? P != 0 : (P & ((std::uint64_t{1} << s) - 1)) != 0;
+  const auto v = static_cast<std::int64_t>(q);
+  return std::signbit(x) ? -(v + (lost ? 1 : 0)) : v;
 }
 
-constexpr float kLog2e = 0x1.715476p+0f;
-
+// e^x = 2^y, y = x log2(e) in fixed point with F = 30 fraction bits (formed
+// exactly from the integer product above), y = i + f: 2^f from the table
+// approximation, 2^i an exponent add, one rounding to FP32 at the end.
 template <class Tally>
 float exp_fixed(const FixedApprox& a, float x, Denormals d, Tally& tally) {
   x = ftz_if(x, d);
   tally(Op::kCompare, 2);
   if (std::isnan(x)) return float_of(kFp32CanonicalNan);
-  tally(Op::kFp32Mul);
-  const float y = fmul(x, kLog2e, d);
-  if (y >= 128.0f) return std::numeric_limits<float>::infinity();
-  if (y < -152.0f) return 0.0f;
-  tally(Op::kShift);  // align y to the fixed-point grid
-  const std::int64_t Y = floor_scaled(y, kExpFracBits);
-  const int i = static_cast<int>(Y >> kExpFracBits);
+  if (std::fabs(x) >= 128.0f) return std::signbit(x) ? 0.0f : std::numeric_limits<float>::infinity();
+  if (x == 0.0f) return 1.0f;
+  tally(Op::kIntMul);  // significand x log2(e)
+  tally(Op::kShift);   // align the product to the fixed-point grid
+  const std::int64_t Y = scaled_log2e(x, kExpFracBits);
+  const auto i = static_cast<int>(Y >> kExpFracBits);  // floor (arithmetic shift)
   const auto f = static_cast<std::uint64_t>(Y) & ((std::uint64_t{1} << kExpFracBits) - 1);
+  if (i >= 128) return std::numeric_limits<float>::infinity();
+  if (i < -160) return 0.0f;  // below 2^-159: rounds to zero
   const std::int64_t M = a.eval(f, tally);
   tally(Op::kIntAdd);        // exponent add
   tally(Op::kFp32Convert);   // round to FP32
@@ -338,7 +340,8 @@ void exp_unit_batch(const ExpUnit& u, const float* x, float* y, std::size_t n, D
 OpMix exp_ops(const ExpUnit& u) {
   switch (u.kind) {
     case ExpKind::kPoly: return exp_unit_ops();
-    case ExpKind::kSm90: return exp_ops(ExpUnit{ExpKind::kTableQuad, 6});  // MUFU.EX2 priced as tquad6 (§3.5)
+    case ExpKind::kSm90:  // mul.ftz by log2(e), then MUFU.EX2 priced as tquad6's datapath (§3.5)
+      return exp_ops(ExpUnit{ExpKind::kTableQuad, 6}) - OpMix::of(Op::kIntMul) + OpMix::of(Op::kFp32Mul);
     default: return tally_of([&](OpMix& m) { (void)exp_fixed(approx_of(Fn::kExp, u), 0.3f, Denormals::kPreserve, m); });
   }
 }
@@ -407,20 +410,23 @@ OpMix reciprocal_ops(const RecipUnit& u) {
 
 // ---- tables ------------------------------------------------------------------
 
-std::int64_t table_bits(const ExpUnit& u) {
-  if (u.kind == ExpKind::kPoly) return 0;
-  if (u.kind == ExpKind::kSm90) return table_bits(ExpUnit{ExpKind::kTableQuad, 6});
-  return approx_of(Fn::kExp, u).table_bits();
+TableShape table_shape(const ExpUnit& u) {
+  if (u.kind == ExpKind::kPoly) return {};
+  if (u.kind == ExpKind::kSm90) return table_shape(ExpUnit{ExpKind::kTableQuad, 6});
+  return approx_of(Fn::kExp, u).shape();
 }
-std::int64_t table_bits(const Log1pUnit& u) {
-  if (u.kind == Log1pKind::kPoly || u.kind == Log1pKind::kSm90) return 0;
-  return approx_of(Fn::kLog1p, u).table_bits();
+TableShape table_shape(const Log1pUnit& u) {
+  if (u.kind == Log1pKind::kPoly || u.kind == Log1pKind::kSm90) return {};
+  return approx_of(Fn::kLog1p, u).shape();
 }
-std::int64_t table_bits(const RecipUnit& u) {
-  if (u.kind == RecipKind::kIeee) return 0;
-  if (u.kind == RecipKind::kSm90) return table_bits(RecipUnit{RecipKind::kTableQuad, 7});
-  return approx_of(Fn::kRecip, u).table_bits();
+TableShape table_shape(const RecipUnit& u) {
+  if (u.kind == RecipKind::kIeee) return {};
+  if (u.kind == RecipKind::kSm90) return table_shape(RecipUnit{RecipKind::kTableQuad, 7});
+  return approx_of(Fn::kRecip, u).shape();
 }
+std::int64_t table_bits(const ExpUnit& u) { return table_shape(u).bits(); }
+std::int64_t table_bits(const Log1pUnit& u) { return table_shape(u).bits(); }
+std::int64_t table_bits(const RecipUnit& u) { return table_shape(u).bits(); }
 
 // ---- composites ----------------------------------------------------------------
 

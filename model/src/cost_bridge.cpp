@@ -1,5 +1,7 @@
 #include "mambahw/model/cost_bridge.hpp"
 
+#include "mambahw/golden/layer.hpp"
+
 namespace mambahw::model {
 
 // The model keeps one flat count per name; the FP32 operations of the conv
@@ -11,6 +13,7 @@ cost::EventCounts to_cost_events(const LayerReport& r, const System& c) {
   const Events& ev = r.events;
   cost::EventCounts e;
   e.tokens = r.seq_len;
+  e.nonlinear = cost::nonlinear_units(c.scheme.numerics.units, ssm_policy(c.scheme).softplus_threshold);
   auto g = [&](const char* name) { return ev.get(name); };
   // GEMM array
   cost::OpCounts& gemm = e.at(Unit::kGemm);

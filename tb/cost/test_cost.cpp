@@ -165,18 +165,46 @@ TEST(EnergyModel, CountsTimesEnergiesByCategory) {
   EventCounts e;
   e.tokens = 4;
   e.at(Unit::kGemm).mac_int8 = 10;         // 10 x 0.3 pJ
-  e.at(Unit::kSsmCore).exp = 3;            // 3 x 8.4 pJ -> exp_softplus
+  e.at(Unit::kSsmCore).exp = 3;            // 3 x 45.5 pJ (the polynomial exp, below) -> exp_softplus
   e.at(Unit::kSsmCore).fp32_fma = 2;       // 2 x 4.6 pJ
   e.at(Unit::kSsmCore).dram_read_bytes = 100;  // 800 bits x 20 pJ -> dram
   e.add_sram({"buf", Unit::kGemm, MemImpl::kSram, 16384, 64, 5, 0});  // 5 x 9.99 pJ (CACTI 45 nm 16 KB)
   const EnergyReport r = energy_report(e, t);
   EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kGemm)], 3.0);
-  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kExpSoftplus)], 25.2);
+  // The polynomial exp by hand: 1 FP32 multiply (3.7) + 9 FMAs (4.6) + the
+  // conversion and exponent add (32-bit adds, 0.1 each) + 2 compares (0.1).
+  const double poly_exp = 3.7 + 9 * 4.6 + 2 * 0.1 + 2 * 0.1;
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kExpSoftplus)], 3 * poly_exp, 1e-9);
   EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kSsmCore)], 9.2);
   EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kDram)], 16000.0);
   EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 49.95, 1e-9);
-  EXPECT_NEAR(r.total_pj, 3.0 + 25.2 + 9.2 + 16000.0 + 49.95, 1e-9);
+  EXPECT_NEAR(r.total_pj, 3.0 + 3 * poly_exp + 9.2 + 16000.0 + 49.95, 1e-9);
   EXPECT_NEAR(r.pj_per_token, r.total_pj / 4, 1e-9);
+}
+
+// The exp and softplus evaluations are priced with the scheme's units: pwl16's
+// exp by hand is 2 integer multiplies (priced as the FP32 multiplier, 3.7),
+// 3 integer adds, a shift and a conversion (32-bit adds, 0.1), 2 compares
+// (0.1) and two 32-bit table points read (64 register bits, 0.009 pJ each).
+TEST(EnergyModel, ExpPricedByTheSchemesUnit) {
+  const TechTable t = tech("horowitz-45nm.yaml");
+  EventCounts e;
+  e.at(Unit::kSsmCore).exp = 10;
+  UnitSelection u;
+  u.exp = {ExpKind::kPwl, 16};
+  e.nonlinear = nonlinear_units(u, true);
+  const double pwl16 = 2 * 3.7 + 5 * 0.1 + 2 * 0.1 + 64 * 0.009;
+  EXPECT_NEAR(energy_report(e, t).pj[static_cast<std::size_t>(Category::kExpSoftplus)], 10 * pwl16, 1e-9);
+  // area: the same units once each (2 x 3850 + 5 x 278 + 2 x 71 um2) and the 17 x 32 table bits (5.98 um2)
+  HardwareConfig hw;
+  const AreaReport a = area_report(hw, t, false, e.nonlinear);
+  int found = 0;
+  for (const AreaItem& i : a.items) {
+    if (i.unit != "exp_units") continue;
+    ++found;
+    EXPECT_NEAR(i.mm2, hw.ssm.exp_units * (2 * 3850 + 5 * 278 + 2 * 71 + 17 * 32 * 5.98) * 1e-6, 1e-12);
+  }
+  EXPECT_EQ(found, 1);
 }
 
 TEST(AreaModel, SumOfUnits) {
@@ -184,9 +212,9 @@ TEST(AreaModel, SumOfUnits) {
   HardwareConfig hw;
   hw.gemm.rows = 2;
   hw.gemm.cols = 3;
-  const AreaReport a = area_report(hw, t, false);
+  const AreaReport a = area_report(hw, t, false, nonlinear_units({}, true));
   EXPECT_DOUBLE_EQ(a.items[0].mm2, 6 * 675e-6);  // 6 INT8 PEs x 675 um2
-  const AreaReport a4 = area_report(hw, t, true);
+  const AreaReport a4 = area_report(hw, t, true, nonlinear_units({}, true));
   EXPECT_DOUBLE_EQ(a4.items[0].mm2, 6 * 2 * 476e-6);  // 2 INT4 MACs per PE
   double sum = 0;
   for (const auto& i : a.items) sum += i.mm2;

@@ -72,14 +72,15 @@ double max_rel_error(F unit, R reference, double lo, double hi, bool log_uniform
 
 TEST(FixedUnits, ExpWithinItsInterpolationBound) {
   // 2^f on [0, 1): g'' <= 2 ln2^2, g''' <= 2 ln2^3; relative to g >= 1. The range
-  // reduction y = fp32(x log2e) adds |y| 2^-24 ln2 (|y| < 15 here), the
-  // fixed point 4 units of 2^-30, the final rounding 2^-24.
+  // reduction y = x log2e in fixed point adds ln2 (|x| 0.36 2^-31 + 2^-30) (the
+  // 32-bit log2e, |x| < 10 here, and the truncation to 30 fraction bits), the
+  // interpolation arithmetic 4 units of 2^-30, the final rounding 2^-24.
   const double ln2 = std::log(2.0);
   for (const ExpUnit u : {ExpUnit{ExpKind::kPwl, 16}, ExpUnit{ExpKind::kPwl, 256}, ExpUnit{ExpKind::kTableQuad, 4},
                           ExpUnit{ExpKind::kTableQuad, 6}, ExpUnit{ExpKind::kTableQuad, 9}}) {
     const bool q = u.kind == ExpKind::kTableQuad;
-    const double bound = interp_bound(q, u.param, 2 * ln2 * ln2, 2 * ln2 * ln2 * ln2) + 15 * ln2 * 0x1p-24 +
-                         4 * 0x1p-30 + 0x1p-24;
+    const double bound = interp_bound(q, u.param, 2 * ln2 * ln2, 2 * ln2 * ln2 * ln2) +
+                         ln2 * (10 * 0.36 * 0x1p-31 + 0x1p-30) + 4 * 0x1p-30 + 0x1p-24;
     const double err = max_rel_error([&](float x) { return exp_unit(u, x); }, [](double x) { return std::exp(x); },
                                      -10, 10, false);
     EXPECT_LE(err, bound) << to_string(u);
@@ -214,11 +215,13 @@ TEST(UnitFamily, Sm90SiluIsTheKernelsSequence) {
 TEST(UnitFamily, OperationCountsComeFromTheDefinitions) {
   // pwl: two table points, a difference and an add, one multiplier; tquad: three
   // coefficients, a squarer and two multipliers, two adds; plus each function's
-  // own range checks, alignment and final rounding.
+  // own range checks, range reduction (exp: one integer multiply by log2e and an
+  // alignment shift) and final rounding.
   const OpMix pwl = exp_ops(ExpUnit{ExpKind::kPwl, 16}), tq = exp_ops(ExpUnit{ExpKind::kTableQuad, 6});
-  EXPECT_EQ(pwl[DatapathOp::kIntMul], 1);
-  EXPECT_EQ(tq[DatapathOp::kIntMul], 3);
-  EXPECT_EQ(pwl[DatapathOp::kFp32Mul], 1);  // x * log2e
+  EXPECT_EQ(pwl[DatapathOp::kIntMul], 2);  // x log2e, and the interpolation
+  EXPECT_EQ(tq[DatapathOp::kIntMul], 4);   // x log2e, squarer, two coefficient products
+  EXPECT_EQ(pwl[DatapathOp::kFp32Mul], 0);
+  EXPECT_EQ(pwl[DatapathOp::kShift], 1);   // the product aligned to the fixed-point grid
   EXPECT_EQ(pwl[DatapathOp::kFp32Fma], 0);
   EXPECT_EQ(pwl[DatapathOp::kIntAdd], 3);   // difference, add, exponent add
   EXPECT_EQ(pwl[DatapathOp::kFp32Convert], 1);
@@ -226,6 +229,21 @@ TEST(UnitFamily, OperationCountsComeFromTheDefinitions) {
   EXPECT_EQ(table_bits(ExpUnit{ExpKind::kPwl, 16}), 17 * 32);
   EXPECT_EQ(pwl[DatapathOp::kTableBit], 2 * 32);
   EXPECT_GT(table_bits(ExpUnit{ExpKind::kTableQuad, 6}), 64 * 32);
+  // The datapath widths: pwl16 indexes by the top 4 of the 30 fraction bits and
+  // interpolates over the other 26; its points 2^(k/16) 2^30 lie in [2^30, 2^31]
+  // (32 bits unsigned). tquad6's c0 = 2^f at a segment's start, in [2^30, 2^31): 31 bits.
+  const TableShape ps = table_shape(ExpUnit{ExpKind::kPwl, 16}), qs = table_shape(ExpUnit{ExpKind::kTableQuad, 6});
+  EXPECT_EQ(ps.entries, 17);
+  EXPECT_EQ(ps.index_bits, 4);
+  EXPECT_EQ(ps.frac_bits, 30);
+  EXPECT_EQ(ps.offset_bits, 26);
+  EXPECT_EQ(ps.c0_bits, 32);
+  EXPECT_EQ(ps.c1_bits + ps.c2_bits, 0);
+  EXPECT_EQ(qs.entries, 64);
+  EXPECT_EQ(qs.offset_bits, 24);
+  EXPECT_EQ(qs.c0_bits, 31);
+  EXPECT_EQ(qs.bits(), table_bits(ExpUnit{ExpKind::kTableQuad, 6}));
+  EXPECT_EQ(table_shape(RecipUnit{RecipKind::kTableQuad, 6}).frac_bits, 23);  // the significand's fraction
   EXPECT_EQ(table_bits(ExpUnit{ExpKind::kPoly, 0}), 0);
   EXPECT_EQ(reciprocal_ops(RecipUnit{RecipKind::kIeee, 0}), OpMix::of(DatapathOp::kFp32Div));
   // libdevice log1pf: add.rz, 11 FMAs (one to form m - 1, eight Horner, two at the end), 2 multiplies

@@ -74,7 +74,7 @@ nlohmann::json cost_section(const Config& c, const model::CosimReport& r, const 
   for (const std::string& f : tech_files) {
     const TechTable t = load_tech(resolve_config(f));
     const cost::EnergyReport e = cost::energy_report(ev, t);
-    const cost::AreaReport a = cost::area_report(c.hardware, t, c.scheme.layer.weights == WeightPrecision::kInt4);
+    const cost::AreaReport a = cost::area_report(c.hardware, t, c.scheme.layer.weights == WeightPrecision::kInt4, ev.nonlinear);
     std::string by;
     nlohmann::json cat = nlohmann::json::object();
     for (int i = 0; i < cost::kNumCategories; ++i) {

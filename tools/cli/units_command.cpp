@@ -17,6 +17,7 @@
 #include "json_report.hpp"
 #include "mambahw/config/config.hpp"
 #include "mambahw/config/tech.hpp"
+#include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/golden/units.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/studies/unit_accuracy.hpp"
@@ -43,40 +44,11 @@ const std::vector<std::string> kExpDefaults{"poly", "pwl16", "pwl64", "pwl256", 
 const std::vector<std::string> kLog1pDefaults{"poly", "pwl16", "pwl256", "tquad6", "tquad8", "sm90"};
 const std::vector<std::string> kRecipDefaults{"ieee", "pwl16", "pwl256", "tquad6", "tquad8", "sm90"};
 
-// Energy per evaluation and area of one unit that evaluates once per cycle
-// (one hardware instance per operation of the definition), priced with the
-// table's per-operation costs. Datapath operations without an entry of their
-// own take the nearest one (docs/arithmetic.md §3.5 states the mapping):
-// fixed-point multiply = the FP32 multiplier (its 24 x 24 array dominates),
-// conversion, shift and integer add = the 32-bit adder, square root = the
-// divider; table bits = flop register bits (read energy per bit read, area per
-// bit stored).
-struct UnitCost {
-  double energy_pj = 0, area_um2 = 0;
-};
-UnitCost price(const OpMix& ops, std::int64_t table_bits, const TechTable& t) {
-  UnitCost c;
-  for (std::size_t i = 0; i < kNumDatapathOps; ++i) {
-    const auto op = static_cast<DatapathOp>(i);
-    const double n = static_cast<double>(ops[op]);
-    if (op == DatapathOp::kTableBit) {
-      c.energy_pj += n * t.reg.energy_pj_per_bit;
-      continue;
-    }
-    TechOp to = TechOp::kAddInt32;
-    switch (op) {
-      case DatapathOp::kFp32Add: to = TechOp::kFp32Add; break;
-      case DatapathOp::kFp32Mul: case DatapathOp::kIntMul: to = TechOp::kFp32Mul; break;
-      case DatapathOp::kFp32Fma: to = TechOp::kFp32Fma; break;
-      case DatapathOp::kFp32Div: case DatapathOp::kFp32Sqrt: to = TechOp::kFp32Div; break;
-      case DatapathOp::kCompare: to = TechOp::kCompare; break;
-      default: to = TechOp::kAddInt32; break;  // convert, int add, shift
-    }
-    c.energy_pj += n * t.op(to).energy_pj;
-    c.area_um2 += n * t.op(to).area_um2;
-  }
-  c.area_um2 += static_cast<double>(table_bits) * t.reg.area_um2_per_bit;
-  return c;
+// "17 x 32" (pwl), "64 x 32+29+20" (tquad), "-" (no table).
+std::string table_text(const TableShape& t) {
+  if (t.entries == 0) return "-";
+  if (t.c1_bits == 0) return fmt::format("{} x {}", t.entries, t.c0_bits);
+  return fmt::format("{} x {}+{}+{}", t.entries, t.c0_bits, t.c1_bits, t.c2_bits);
 }
 
 std::string ops_text(const OpMix& m) {
@@ -93,9 +65,9 @@ struct Row {
   std::string variant;
   UnitSelection units;  // the config scheme's, with this variant for fn
   OpMix ops;
-  std::int64_t table_bits = 0;
+  TableShape table;
   UnitAccuracy acc;
-  std::vector<UnitCost> cost;  // one per tech table
+  std::vector<cost::UnitCost> cost;  // one per tech table
   std::optional<ModeAccuracy> layer;
 };
 
@@ -119,19 +91,19 @@ int units_command(const UnitsOptions& o) {
   std::vector<Row> rows;
   auto add = [&](UnitFunction fn, const std::vector<std::string>& names, const std::vector<std::string>& defaults) {
     for (const std::string& v : names.empty() ? defaults : names) {
-      Row r{fn, v, c.scheme.numerics.units, {}, 0, {}, {}, {}};
+      Row r{fn, v, c.scheme.numerics.units, {}, {}, {}, {}, {}};
       switch (fn) {
         case UnitFunction::kExp:
           r.units.exp = parse_or_throw<ExpKind>(v);
-          r.ops = exp_ops(r.units.exp), r.table_bits = table_bits(r.units.exp);
+          r.ops = exp_ops(r.units.exp), r.table = table_shape(r.units.exp);
           break;
         case UnitFunction::kLog1p:
           r.units.log1p = parse_or_throw<Log1pKind>(v);
-          r.ops = log1p_ops(r.units.log1p), r.table_bits = table_bits(r.units.log1p);
+          r.ops = log1p_ops(r.units.log1p), r.table = table_shape(r.units.log1p);
           break;
         case UnitFunction::kReciprocal:
           r.units.reciprocal = parse_or_throw<RecipKind>(v);
-          r.ops = reciprocal_ops(r.units.reciprocal), r.table_bits = table_bits(r.units.reciprocal);
+          r.ops = reciprocal_ops(r.units.reciprocal), r.table = table_shape(r.units.reciprocal);
           break;
       }
       rows.push_back(std::move(r));
@@ -159,18 +131,19 @@ int units_command(const UnitsOptions& o) {
                c.model.name, c.scheme.name, c.file, c.run.seq_len, c.run.calib_batches, c.run.calib_seq_len,
                base->out_error.sqnr_db, base->out_error.max_abs_err);
   }
-  fmt::print("\n{:<10} {:<8} {:>12} {:>10} {:>7} {:>10} {:>9} {:>10}  {:>9} {:>9}  {}\n", "function", "variant", "inputs",
-             "max ulp", "CR %", "table b", "pJ", "um2", "layer dB", "max|err|", "operations");
+  fmt::print("\n{:<10} {:<8} {:>12} {:>10} {:>7} {:>17} {:>7} {:>9} {:>10}  {:>9} {:>9}  {}\n", "function", "variant",
+             "inputs", "max ulp", "CR %", "table", "bits", "pJ", "um2", "layer dB", "max|err|", "operations");
   for (Row& r : rows) {
     r.acc = unit_accuracy(r.fn, r.units, stride, o.threads);
-    for (const TechTable& t : techs) r.cost.push_back(price(r.ops, r.table_bits, t));
+    for (const TechTable& t : techs) r.cost.push_back(cost::unit_cost(r.ops, r.table.bits(), t));
     if (!o.no_layer) {
       QuantScheme s = c.scheme;
       s.numerics.units = r.units;
       r.layer = layer_accuracy(c.model, s, SyntheticWeights(c.run.seed), c.run).front().modes.front();
     }
-    fmt::print("{:<10} {:<8} {:>12} {:>10.4g} {:>7.2f} {:>10} {:>9.3g} {:>10.4g}  {:>9} {:>9}  {}\n", to_string(r.fn),
-               r.variant, r.acc.inputs, r.acc.max_ulp, 100 * r.acc.correctly_rounded, r.table_bits,
+    fmt::print("{:<10} {:<8} {:>12} {:>10.4g} {:>7.2f} {:>17} {:>7} {:>9.3g} {:>10.4g}  {:>9} {:>9}  {}\n",
+               to_string(r.fn), r.variant, r.acc.inputs, r.acc.max_ulp, 100 * r.acc.correctly_rounded,
+               table_text(r.table), r.table.bits(),
                r.cost.front().energy_pj, r.cost.front().area_um2,
                r.layer ? fmt::format("{:.2f}", r.layer->out_error.sqnr_db) : "-",
                r.layer ? fmt::format("{:.4g}", r.layer->out_error.max_abs_err) : "-", ops_text(r.ops));
@@ -182,8 +155,8 @@ int units_command(const UnitsOptions& o) {
       fmt::print("  {:<10} {:<8} {:>9.3g} {:>10.4g}\n", to_string(r.fn), r.variant, r.cost[k].energy_pj, r.cost[k].area_um2);
   }
   fmt::print("\nmax ulp: error of the worst input in units in the last place of the exact result; CR: correctly "
-             "rounded.\ntable b: coefficient-table bits stored; pJ / um2: per evaluation / per unit. sm90 MUFU units "
-             "are priced as tquad6 (ex2) and tquad7 (rcp): an estimate.\n");
+             "rounded.\ntable: entries x field bits (c0, or c0+c1+c2), bits stored; pJ / um2: per evaluation / per unit. sm90: MUFU.EX2 and "
+             "MUFU.RCP are priced as the tquad6 and tquad7 datapaths (an estimate: NVIDIA publishes no figures).\n");
 
   if (!o.json_file.empty()) {
     nlohmann::json j = {{"tool", "mambahw"}, {"version", kVersion}, {"git_commit", kGitCommit}, {"config", c.file},
@@ -197,7 +170,11 @@ int units_command(const UnitsOptions& o) {
                           {"max_ulp", std::isfinite(r.acc.max_ulp) ? nlohmann::json(r.acc.max_ulp) : nlohmann::json(nullptr)},
                           {"worst_input", r.acc.worst_input},
                           {"correctly_rounded", r.acc.correctly_rounded},
-                          {"table_bits", r.table_bits},
+                          {"table_bits", r.table.bits()},
+                          {"table", {{"entries", r.table.entries}, {"index_bits", r.table.index_bits},
+                                     {"frac_bits", r.table.frac_bits}, {"offset_bits", r.table.offset_bits},
+                                     {"c0_bits", r.table.c0_bits}, {"c1_bits", r.table.c1_bits},
+                                     {"c2_bits", r.table.c2_bits}}},
                           {"ops", nlohmann::json::object()},
                           {"cost", nlohmann::json::array()}};
       for (const auto& e : EnumNames<DatapathOp>::table)

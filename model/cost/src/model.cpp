@@ -12,9 +12,11 @@ namespace {
 
 Category category_of(Unit u) { return static_cast<Category>(static_cast<int>(u)); }
 
-double op_energy(const OpCounts& c, const TechTable& t, double& exp_softplus, double& dram) {
+// `exp_pj`, `softplus_pj`: one evaluation of the scheme's units.
+double op_energy(const OpCounts& c, const TechTable& t, double exp_pj, double softplus_pj, double& exp_softplus,
+                 double& dram) {
   auto e = [&](TechOp op) { return t.op(op).energy_pj; };
-  exp_softplus += static_cast<double>(c.exp) * e(TechOp::kExp) + static_cast<double>(c.softplus) * e(TechOp::kSoftplus);
+  exp_softplus += static_cast<double>(c.exp) * exp_pj + static_cast<double>(c.softplus) * softplus_pj;
   dram += static_cast<double>(c.dram_read_bytes + c.dram_write_bytes) * 8.0 * t.dram.energy_pj_per_bit;
   return static_cast<double>(c.mac_int8) * e(TechOp::kMacInt8) + static_cast<double>(c.mac_int4) * e(TechOp::kMacInt4) +
          static_cast<double>(c.add_int32) * e(TechOp::kAddInt32) + static_cast<double>(c.fp32_add) * e(TechOp::kFp32Add) +
@@ -29,9 +31,11 @@ EnergyReport energy_report(const EventCounts& e, const TechTable& t) {
   EnergyReport r;
   r.tech = t.name;
   double exp_softplus = 0, dram = 0;
+  const double exp_pj = unit_cost(e.nonlinear.exp_eval, 0, t).energy_pj;
+  const double softplus_pj = unit_cost(e.nonlinear.softplus_eval, 0, t).energy_pj;
   for (int u = 0; u < kNumUnits; ++u) {
     const Unit unit = static_cast<Unit>(u);
-    r.pj[static_cast<std::size_t>(category_of(unit))] += op_energy(e.at(unit), t, exp_softplus, dram);
+    r.pj[static_cast<std::size_t>(category_of(unit))] += op_energy(e.at(unit), t, exp_pj, softplus_pj, exp_softplus, dram);
   }
   r.pj[static_cast<std::size_t>(Category::kExpSoftplus)] += exp_softplus;
   r.pj[static_cast<std::size_t>(Category::kDram)] += dram;
@@ -46,7 +50,7 @@ EnergyReport energy_report(const EventCounts& e, const TechTable& t) {
   return r;
 }
 
-AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights) {
+AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights, const NonlinearUnits& nl) {
   AreaReport r;
   r.tech = t.name;
   auto add = [&](const std::string& unit, double um2, const std::string& how) {
@@ -68,10 +72,12 @@ AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_w
   add("hadamard_unit", hw.hadamard.adders * (t.op(TechOp::kFp32Add).area_um2 + mul),
       fmt::format("{} lanes x (FP32 add + FP32 multiply)", hw.hadamard.adders));
   add("ssm_dequant", hw.ssm.dequant_lanes * mul, fmt::format("{} lanes x FP32 multiply {} um2", hw.ssm.dequant_lanes, mul));
-  add("exp_units", hw.ssm.exp_units * t.op(TechOp::kExp).area_um2,
-      fmt::format("{} x {} um2", hw.ssm.exp_units, t.op(TechOp::kExp).area_um2));
-  add("softplus_units", hw.ssm.softplus_units * t.op(TechOp::kSoftplus).area_um2,
-      fmt::format("{} x {} um2", hw.ssm.softplus_units, t.op(TechOp::kSoftplus).area_um2));
+  const double exp_um2 = unit_cost(nl.exp_eval, nl.exp_table_bits, t).area_um2;
+  const double softplus_um2 = unit_cost(nl.softplus_eval, nl.softplus_table_bits, t).area_um2;
+  add("exp_units", hw.ssm.exp_units * exp_um2,
+      fmt::format("{} x {:.4g} um2 (the scheme's exp unit)", hw.ssm.exp_units, exp_um2));
+  add("softplus_units", hw.ssm.softplus_units * softplus_um2,
+      fmt::format("{} x {:.4g} um2 (the scheme's exp and log1p units)", hw.ssm.softplus_units, softplus_um2));
   const MemoryCost wb = sram_cost(t, hw.buffers.weight_kib * 1024.0, 64);
   const MemoryCost ab = sram_cost(t, hw.buffers.activation_kib * 1024.0, 64);
   r.items.push_back({"weight_buffer", wb.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.weight_kib, wb.banks)});

@@ -12,7 +12,7 @@
 //          table, linearly (pwl) or quadratically (tquad) interpolated in
 //          integer arithmetic with 30 fraction bits; the result is rounded
 //          once to FP32 (round to nearest even). g and F per function:
-//            exp:   g = 2^f,          F = 24 (after y = fp32(x * log2e))
+//            exp:   g = 2^f,          F = 30 (y = x log2e from a 24 x 32-bit integer product)
 //            log1p: g = ln(1+f)/f,    F = 30 (1 + v = 2^k (1 + f), formed exactly)
 //            recip: g = 1/(1+f),      F = 23 (the significand's fraction)
 //   sm90   the NVIDIA Hopper fast-math units of sm90.hpp, bit for bit (always
@@ -53,8 +53,22 @@ void reciprocal_unit_batch(const RecipUnit& u, const float* x, float* y, std::si
                            Denormals d = Denormals::kPreserve);
 OpMix reciprocal_ops(const RecipUnit& u);
 
-// Bits of coefficient table a variant stores (0 for the FP32 and IEEE units;
-// the sm90 units are costed as the tquad datapath named in docs/arithmetic.md §3.5).
+// The fixed-point datapath of a table-based variant (docs/arithmetic.md §3.3):
+// the argument's fraction has frac_bits bits, its top index_bits select a
+// table entry, the remaining offset_bits = frac_bits - index_bits interpolate;
+// an entry holds c0 (pwl: the point; tquad also c1, c2) in two's complement
+// fields of the widths given (unsigned where no value is negative), in units
+// of 2^-30. The FP32 and IEEE units have no table (entries 0); the sm90 units
+// are costed as the tquad datapath named in §3.5 and report its shape.
+struct TableShape {
+  int entries = 0, index_bits = 0, frac_bits = 0, offset_bits = 0;
+  int c0_bits = 0, c1_bits = 0, c2_bits = 0;
+  std::int64_t bits() const { return static_cast<std::int64_t>(entries) * (c0_bits + c1_bits + c2_bits); }
+};
+TableShape table_shape(const ExpUnit& u);
+TableShape table_shape(const Log1pUnit& u);
+TableShape table_shape(const RecipUnit& u);
+// Coefficient-table bits a variant stores: table_shape(u).bits().
 std::int64_t table_bits(const ExpUnit& u);
 std::int64_t table_bits(const Log1pUnit& u);
 std::int64_t table_bits(const RecipUnit& u);

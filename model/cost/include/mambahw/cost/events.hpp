@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "mambahw/cost/memory.hpp"
+#include "mambahw/cost/unit_cost.hpp"
 
 namespace mambahw::cost {
 
@@ -87,6 +88,9 @@ struct EventCounts {
   int compare_bits = 32;         // width of the range comparators
   std::int64_t tokens = 0;       // tokens these counts cover
   int layers = 1;                // layers these counts cover
+  // The exp and softplus units the counts' evaluations ran on (the scheme's;
+  // unit_cost.hpp prices one evaluation from its definition).
+  NonlinearUnits nonlinear = nonlinear_units(UnitSelection{}, true);
 
   OpCounts& at(Unit u) { return units[static_cast<std::size_t>(u)]; }
   const OpCounts& at(Unit u) const { return units[static_cast<std::size_t>(u)]; }

@@ -39,8 +39,10 @@ struct AreaReport {
 };
 // Area of the configured accelerator: the MAC array (INT8 PEs, or INT4
 // PEs when `int4_weights`), the FP32 SSM lanes and dequant lanes, the exp and
-// softplus units, the conv lanes, and the weight/activation SRAM buffers.
-AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights);
+// softplus units (one instance of each tallied operation of the scheme's
+// units, `nl`, and their tables), the conv lanes, and the weight/activation
+// SRAM buffers.
+AreaReport area_report(const HardwareConfig& hw, const TechTable& t, bool int4_weights, const NonlinearUnits& nl);
 
 // Analytic roofline latency of one layer (no SystemC): each op takes the
 // larger of its compute cycles (work / parallel units) and its DRAM cycles

@@ -36,16 +36,14 @@ enum class TechOp : std::uint8_t {
   kFp32Mul,
   kFp32Fma,
   kFp32Div,   // FP32 division (or reciprocal + multiply)
-  kExp,       // one exp evaluation (the exp unit)
-  kSoftplus,  // one softplus evaluation
   kCompare,   // one 32-bit magnitude comparison (scaled by width for narrower ranges)
   kGate,      // one NAND2-equivalent gate evaluation (MUX, pack/unpack logic)
 };
-inline constexpr int kNumTechOps = 11;
+inline constexpr int kNumTechOps = 9;
 // The YAML keys of the operations (ops.<key>).
 template <>
 struct EnumNames<TechOp> {
-  static constexpr std::array<EnumName<TechOp>, 11> table{{
+  static constexpr std::array<EnumName<TechOp>, 9> table{{
       {TechOp::kMacInt8, "mac_int8", "INT8 x INT8 MAC"},
       {TechOp::kMacInt4, "mac_int4", "INT4 x INT8 MAC"},
       {TechOp::kAddInt32, "add_int32", "32-bit integer add"},
@@ -53,8 +51,6 @@ struct EnumNames<TechOp> {
       {TechOp::kFp32Mul, "fp32_mul", "FP32 multiply"},
       {TechOp::kFp32Fma, "fp32_fma", "FP32 fused multiply-add"},
       {TechOp::kFp32Div, "fp32_div", "FP32 division"},
-      {TechOp::kExp, "exp", "one exp evaluation"},
-      {TechOp::kSoftplus, "softplus", "one softplus evaluation"},
       {TechOp::kCompare, "compare", "32-bit magnitude comparison"},
       {TechOp::kGate, "gate", "NAND2-equivalent gate evaluation"},
   }};
