@@ -304,6 +304,12 @@ float recip_fixed(const FixedApprox& a, float x, Denormals d, Tally& tally) {
   return round_to_fp32(static_cast<std::uint64_t>(R), -30 - e, sign != 0, d);
 }
 
+// y[i] = unit(x[i]): the array form of the variants without a vector form of their own.
+template <class Unit>
+void each_element(Unit&& unit, const float* x, float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = unit(x[i]);
+}
+
 // A counting tally over the definition's main path (unit_ops.hpp).
 template <class F>
 OpMix tally_of(F&& run) {
@@ -328,13 +334,7 @@ float exp_unit(const ExpUnit& u, float x, Denormals d) {
 void exp_unit_batch(const ExpUnit& u, const float* x, float* y, std::size_t n, Denormals d) {
   if (u.kind == ExpKind::kPoly && d == Denormals::kPreserve) return exp_unit_batch(x, y, n);
   if (u.kind == ExpKind::kSm90) return sm90_expf_batch(x, y, n);
-  if (u.kind == ExpKind::kPoly) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = exp_unit(x[i], d);
-    return;
-  }
-  const FixedApprox& a = approx_of(Fn::kExp, u);
-  NoTally t;
-  for (std::size_t i = 0; i < n; ++i) y[i] = exp_fixed(a, x[i], d, t);
+  each_element([&](float v) { return exp_unit(u, v, d); }, x, y, n);
 }
 
 OpMix exp_ops(const ExpUnit& u) {
@@ -360,13 +360,7 @@ float log1p_unit(const Log1pUnit& u, float v, Denormals d) {
 void log1p_unit_batch(const Log1pUnit& u, const float* v, float* y, std::size_t n, Denormals d) {
   if (u.kind == Log1pKind::kPoly && d == Denormals::kPreserve) return log1p_unit_batch(v, y, n);
   if (u.kind == Log1pKind::kSm90) return sm90_log1pf_batch(v, y, n);
-  if (u.kind == Log1pKind::kPoly) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = log1p_unit(v[i], d);
-    return;
-  }
-  const FixedApprox& a = approx_of(Fn::kLog1p, u);
-  NoTally t;
-  for (std::size_t i = 0; i < n; ++i) y[i] = log1p_fixed(a, v[i], d, t);
+  each_element([&](float a) { return log1p_unit(u, a, d); }, v, y, n);
 }
 
 OpMix log1p_ops(const Log1pUnit& u) {
@@ -391,13 +385,7 @@ float reciprocal_unit(const RecipUnit& u, float x, Denormals d) {
 
 void reciprocal_unit_batch(const RecipUnit& u, const float* x, float* y, std::size_t n, Denormals d) {
   if (u.kind == RecipKind::kSm90) return sm90_rcp_batch(x, y, n);
-  if (u.kind == RecipKind::kIeee) {
-    for (std::size_t i = 0; i < n; ++i) y[i] = ftz_if(reciprocal(ftz_if(x[i], d)), d);
-    return;
-  }
-  const FixedApprox& a = approx_of(Fn::kRecip, u);
-  NoTally t;
-  for (std::size_t i = 0; i < n; ++i) y[i] = recip_fixed(a, x[i], d, t);
+  each_element([&](float v) { return reciprocal_unit(u, v, d); }, x, y, n);
 }
 
 OpMix reciprocal_ops(const RecipUnit& u) {

@@ -7,7 +7,6 @@
 // first part's final state equals the unsplit prefill.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -24,30 +23,13 @@
 #include "mambahw/golden/dequant.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/ssm.hpp"
+#include "mambahw/tb/reference_files.hpp"
 
 namespace mambahw {
 namespace {
 
 namespace fs = std::filesystem;
 const std::string kDir = std::string(MAMBAHW_SOURCE_DIR) + "/tb/data/quamba_kernel/";
-
-std::vector<std::uint8_t> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string sha256_hex(const std::vector<std::uint8_t>& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < len; ++i) {
-    s += hex[md[i] >> 4];
-    s += hex[md[i] & 15];
-  }
-  return s;
-}
 
 // A case (inputs) and the kernels' output, as README.md lays them out.
 struct KernelCase {
@@ -63,13 +45,13 @@ KernelCase load_case(const std::string& name) {
   KernelCase k;
   std::ifstream mf(kDir + "manifest.json");
   const nlohmann::json manifest = nlohmann::json::parse(mf);
-  const std::vector<std::uint8_t> in = read_all(kDir + name + ".bin"), out = read_all(kDir + name + ".out");
+  const std::vector<std::uint8_t> in = tb::read_file_bytes(kDir + name + ".bin"), out = tb::read_file_bytes(kDir + name + ".out");
   bool listed = false;
   for (const auto& c : manifest["cases"])
     if (c["name"] == name) {
       listed = true;
-      EXPECT_EQ(sha256_hex(in), c["case"]["sha256"].get<std::string>()) << name << ".bin";
-      EXPECT_EQ(sha256_hex(out), c["output"]["sha256"].get<std::string>()) << name << ".out";
+      EXPECT_EQ(tb::sha256_hex(in), c["case"]["sha256"].get<std::string>()) << name << ".bin";
+      EXPECT_EQ(tb::sha256_hex(out), c["output"]["sha256"].get<std::string>()) << name << ".out";
     }
   EXPECT_TRUE(listed) << name;
   if (in.size() < 76 || std::memcmp(in.data(), "mhwqk01", 8) != 0 || out.size() < 12 ||

@@ -9,7 +9,6 @@
 // truncation, flushing, specials) rather than a stored value.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <cmath>
 #include <cstdint>
@@ -22,29 +21,12 @@
 #include "mambahw/golden/fp32.hpp"
 #include "mambahw/golden/sm90.hpp"
 #include "mambahw/golden/units.hpp"
+#include "mambahw/tb/reference_files.hpp"
 
 namespace mambahw {
 namespace {
 
 const std::string kDir = std::string(MAMBAHW_SOURCE_DIR) + "/tb/data/sm90_units/";
-
-std::vector<std::uint8_t> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string sha256_hex(const std::vector<std::uint8_t>& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < len; ++i) {
-    s += hex[md[i] >> 4];
-    s += hex[md[i] & 15];
-  }
-  return s;
-}
 
 struct RefFile {
   std::uint32_t op = 0, arity = 0;
@@ -56,14 +38,14 @@ struct RefFile {
 RefFile load(const std::string& name) {
   std::ifstream m(kDir + "manifest.json");
   const nlohmann::json manifest = nlohmann::json::parse(m);
-  const std::vector<std::uint8_t> b = read_all(kDir + name);
+  const std::vector<std::uint8_t> b = tb::read_file_bytes(kDir + name);
   RefFile r;
   bool listed = false;
   for (const auto& f : manifest["files"])
     if (f["file"] == name) {
       listed = true;
       EXPECT_EQ(b.size(), f["bytes"].get<std::size_t>()) << name;
-      EXPECT_EQ(sha256_hex(b), f["sha256"].get<std::string>()) << name;
+      EXPECT_EQ(tb::sha256_hex(b), f["sha256"].get<std::string>()) << name;
     }
   EXPECT_TRUE(listed) << name << " is not in the manifest";
   if (b.size() < 24 || std::memcmp(b.data(), "mhwsm90\1", 8) != 0) {
