@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "json_report.hpp"
 #include "mambahw/cost/model.hpp"
+#include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/model/cosim.hpp"
 #include "mambahw/model/cost_bridge.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
@@ -92,8 +93,17 @@ nlohmann::json cost_section(const Config& c, const model::CosimReport& r, const 
       area_items.push_back({{"unit", i.unit}, {"mm2", i.mm2}, {"how", i.how}});
     }
     fmt::print("    {:<14} area {:.3g} mm2:{}\n", "", a.total_mm2, items);
+    // The scheme's exp and softplus units as priced (docs/cost-model.md; `mambahw units` compares variants).
+    const UnitSelection& un = c.scheme.numerics.units;
+    const cost::UnitCost ec = cost::unit_cost(ev.nonlinear.exp_eval, ev.nonlinear.exp_table_bits, t);
+    const cost::UnitCost sc = cost::unit_cost(ev.nonlinear.softplus_eval, ev.nonlinear.softplus_table_bits, t);
+    fmt::print("    {:<14} exp unit {}: {:.3g} pJ, {:.4g} um2; softplus (exp {} + log1p {}): {:.3g} pJ, {:.4g} um2\n", "",
+               to_string(un.exp), ec.energy_pj, ec.area_um2, to_string(un.exp), to_string(un.log1p), sc.energy_pj,
+               sc.area_um2);
     arr.push_back({{"tech", t.name}, {"energy_pj_per_layer", e.total_pj}, {"energy_pj_per_token", e.pj_per_token},
                    {"energy_pj_by_category", cat}, {"area_mm2", a.total_mm2}, {"area_items", area_items},
+                   {"exp_unit", {{"variant", to_string(un.exp)}, {"energy_pj", ec.energy_pj}, {"area_um2", ec.area_um2}}},
+                   {"softplus_unit", {{"energy_pj", sc.energy_pj}, {"area_um2", sc.area_um2}}},
                    {"notes", e.notes}});
   }
   return arr;
