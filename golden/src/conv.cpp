@@ -98,7 +98,7 @@ Int8Tensor quantize_per_channel(const FloatTensor& y, std::span<const float> sca
   assert(scale.size() == y.dim(0));
   Int8Tensor q({y.dim(0), y.dim(1)});
   for (std::size_t c = 0; c < y.dim(0); ++c) {
-    quantize_batch(&y(c, 0), scale[c], reciprocal(scale[c]), &q(c, 0), y.dim(1), p, r);
+    quantize_batch(&y(c, 0), scale[c], inv_scale_register(scale[c], p), &q(c, 0), y.dim(1), p, r);
   }
   return q;
 }

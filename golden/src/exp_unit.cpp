@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "mambahw/golden/units.hpp"
 #include "vector_clones.hpp"
 
 namespace mambahw {
@@ -85,8 +86,18 @@ OpMix exp_unit_ops() {
 }
 
 float silu(float y, const NumericsPolicy& p) {
+  if (p.units != UnitSelection{}) {  // another exp or reciprocal unit (units.hpp)
+    const Denormals d = p.denormals;
+    y = ftz_if(y, d);
+    const float den = fadd(1.0f, exp_unit(p.units.exp, -y, d), d);
+    return canonicalize_nan(divide_as(y, den, p.silu_division, p.units.reciprocal, d));
+  }
   NoTally t;
   return silu_impl(y, p, t);
+}
+
+OpMix silu_ops(const NumericsPolicy& p) {
+  return exp_ops(p.units.exp) + OpMix::of(DatapathOp::kFp32Add) + divide_ops(p.silu_division, p.units.reciprocal);
 }
 
 OpMix silu_ops(QuantizeOp division) {
@@ -151,7 +162,7 @@ void silu_tail(const float* y, const float* e, float* out, std::size_t n, bool d
 }  // namespace
 
 void silu_batch(const float* y, float* out, std::size_t n, const NumericsPolicy& p) {
-  if (p.denormals == Denormals::kFlushToZero) {
+  if (p.denormals == Denormals::kFlushToZero || p.units != UnitSelection{}) {
     for (std::size_t i = 0; i < n; ++i) out[i] = silu(y[i], p);
     return;
   }

@@ -1,4 +1,5 @@
 #include "mambahw/golden/layer.hpp"
+#include "mambahw/golden/units.hpp"
 
 #include <Eigen/Core>
 
@@ -132,7 +133,8 @@ RequantPolicy requant_policy(const QuantScheme& s) {
 }
 
 SsmPolicy ssm_policy(const QuantScheme& s) {
-  return {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division};
+  return {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division,
+          s.numerics.units};
 }
 
 std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s) {
@@ -142,9 +144,9 @@ std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s) {
 
 OpMix gated_rmsnorm_ops(const ModelShape& m, const QuantScheme& s) {
   using Op = DatapathOp;
-  OpMix per_c = OpMix::of(Op::kFp32Mul, 4) + OpMix::of(Op::kFp32Add) + OpMix::of(Op::kFp32Div) +
+  OpMix per_c = OpMix::of(Op::kFp32Mul, 4) + OpMix::of(Op::kFp32Add) +
+                divide_ops(s.numerics.silu_division, s.numerics.units.reciprocal) +  // divide, or reciprocal and multiply
                 OpMix::of(Op::kFp32Fma) + OpMix::of(Op::kFp32Convert);
-  if (s.numerics.silu_division != QuantizeOp::kDivide) per_c(Op::kFp32Mul);  // reciprocal, then multiply
   const OpMix per_g = OpMix::of(Op::kFp32Div, 2) + OpMix::of(Op::kFp32Add) + OpMix::of(Op::kFp32Sqrt);
   return per_c * m.d_inner + per_g * m.ngroups;
 }
@@ -302,7 +304,7 @@ FloatTensor ssm_input(const QuantizedLayer& q, const FloatTensor& y, const Int8T
   tr.ssm_elements = static_cast<std::int64_t>(sz(D) * L);
   for (int c = 0; c < D; ++c) {
     const float s = q.conv_out.int8_scales[sz(c)];
-    const float inv = reciprocal(s);
+    const float inv = inv_scale_register(s, np);
     for (size_t t = 0; t < L; ++t) {
       const float v = y(sz(c), t);
       float out = v;
@@ -334,7 +336,7 @@ FloatTensor ssm_input(const QuantizedLayer& q, const FloatTensor& y, const Int8T
 std::int64_t count_saturated(const FloatTensor& y, std::span<const float> scales, const NumericsPolicy& np, int rows_) {
   std::int64_t n = 0;
   for (int c = 0; c < rows_; ++c) {
-    const float s = scales[sz(c)], inv = reciprocal(s);
+    const float s = scales[sz(c)], inv = inv_scale_register(s, np);
     for (size_t t = 0; t < y.dim(1); ++t) n += rounds_out_of_range(scaled_value(y(sz(c), t), s, inv, np), np.rounding);
   }
   return n;
@@ -345,7 +347,7 @@ FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const I
   const SsmPolicy sp = ssm_policy(q.scheme);
   const Denormals dn = sp.denormals;
   const NumericsPolicy silu_p{q.conv_out.numerics.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, dn,
-                              sp.gate_division};
+                              sp.gate_division, sp.units};
   const int D = m.d_inner, gs = D / m.ngroups;
   FloatTensor g({y.dim(0), y.dim(1)});
   for (size_t i = 0; i < y.size(); ++i) g(i) = fmul(y(i), silu(fmul(z_scale, static_cast<float>(z_codes(i)), dn), silu_p), dn);

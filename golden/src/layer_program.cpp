@@ -1,4 +1,5 @@
 #include "mambahw/golden/layer_program.hpp"
+#include "mambahw/golden/units.hpp"
 
 #include <stdexcept>
 
@@ -155,7 +156,7 @@ struct Builder {
     o.weights = {"w_conv"};
     Work conv;
     conv.mac_int8 = cc * m.d_conv;
-    conv.ops = (conv_output_ops(s.conv_order, m.d_conv) + silu_ops(s.numerics.silu_division) - exp_unit_ops()) * cc;
+    conv.ops = (conv_output_ops(s.conv_order, m.d_conv) + silu_ops(s.numerics) - exp_ops(s.numerics.units.exp)) * cc;
     conv.exp = cc;  // SiLU's exp
     Work quant;
     quant.ops = quantize_ops(s.numerics.quantize_op) * int8_channels +
@@ -289,8 +290,6 @@ struct Builder {
 LayerProgram layer_program(const ModelShape& m, const QuantScheme& s) {
   Builder b{m, s, {}};
   b.p.shape = m;
-  b.p.exp_eval = exp_unit_ops();
-  b.p.softplus_eval = softplus_ops(ssm_policy(s).softplus_threshold);
   if (m.is_mamba2()) b.mamba2();
   else b.mamba1();
   return std::move(b.p);

@@ -1,4 +1,5 @@
 #include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/units.hpp"
 
 #include <array>
 #include <cmath>
@@ -34,6 +35,11 @@ float ffma(float a, float b, float c, Denormals d) {
 }
 
 float reciprocal(float scale) { return 1.0f / scale; }
+
+float inv_scale_register(float scale, const NumericsPolicy& p) {
+  return p.units.reciprocal == RecipUnit{RecipKind::kIeee, 0} ? reciprocal(scale)
+                                                             : reciprocal_unit(p.units.reciprocal, scale, p.denormals);
+}
 
 float scaled_value(float x, float scale, float inv_scale, const NumericsPolicy& p) {
   return p.quantize_op == QuantizeOp::kMultiplyReciprocal ? fmul(x, inv_scale, p.denormals)

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/units.hpp"
 #include "vector_clones.hpp"
 
 namespace mambahw {
@@ -137,8 +138,9 @@ Mamba1StepOut mamba1_scan_step(const Mamba1StepIn& in, Denormals d) {
   return o;
 }
 
-void scan_sequential(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d) {
-  float s = 0.0f;
+void scan_sequential(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d,
+                     float h0) {
+  float s = h0;
   for (std::size_t t = 0; t < a.size(); ++t) h[t] = s = ffma(a[t], s, b[t], d);
 }
 
@@ -152,7 +154,8 @@ BlockShape quamba_block_shape(int len) {
 
 // cub::BlockScan<WARP_SCANS> exclusive scan with a running block prefix, then
 // each thread's sequential inclusive fold, as quamba-arithmetic.md §3 lists.
-void scan_block(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d) {
+void scan_block(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d, float h0,
+                std::span<float> chunk_state) {
   const int len = static_cast<int>(a.size());
   const BlockShape bs = quamba_block_shape(len);
   const int T = bs.threads, I = bs.items, W = T / 32, chunk = T * I;
@@ -160,7 +163,7 @@ void scan_block(std::span<const float> a, std::span<const float> b, std::span<fl
   std::vector<ScanElem> item(static_cast<std::size_t>(chunk)), agg(static_cast<std::size_t>(T)),
       incl(static_cast<std::size_t>(T)), prev(static_cast<std::size_t>(T)), excl(static_cast<std::size_t>(T));
   std::vector<ScanElem> warp_prefix(static_cast<std::size_t>(W));
-  ScanElem P{1.0f, 0.0f};
+  ScanElem P{1.0f, h0};
   for (int c0 = 0; c0 < len; c0 += chunk) {
     for (int i = 0; i < chunk; ++i) {
       const int t = c0 + i;
@@ -196,6 +199,7 @@ void scan_block(std::span<const float> a, std::span<const float> b, std::span<fl
     for (int j = 0; j < T; ++j)
       excl[static_cast<std::size_t>(j)] = j == 0 ? P : op(P, excl[static_cast<std::size_t>(j)]);
     P = op(P, block_agg);
+    if (!chunk_state.empty()) chunk_state[static_cast<std::size_t>(c0 / chunk)] = P.b;
     // 5. each thread's sequential inclusive fold
     for (int j = 0; j < T; ++j) {
       ScanElem run = excl[static_cast<std::size_t>(j)];
@@ -211,13 +215,30 @@ void scan_block(std::span<const float> a, std::span<const float> b, std::span<fl
 namespace {
 
 float gate_divide(float num, float den, const SsmPolicy& p) {
-  return p.gate_division == QuantizeOp::kDivide ? fdiv(num, den, p.denormals)
-                                                : fmul(num, reciprocal(den), p.denormals);
+  return divide_as(num, den, p.gate_division, p.units.reciprocal, p.denormals);
 }
 
 void check_len(const Int8Tensor& t, std::size_t rows, std::size_t len, const char* what) {
   if (t.rank() != 2 || t.dim(0) != rows || t.dim(1) != len)
     throw std::invalid_argument(std::string("SSM input has the wrong shape: ") + what);
+}
+
+// The states of channel d, state n after each chunk, and the INT8 copies the
+// kernel stores: int(roundf(s / scale_ssm_state)) clamped, its division being
+// the scheme's multiply by the reciprocal unit's 1/scale.
+void keep_chunk_states(Mamba1ScanState& st, std::size_t d, std::size_t n, std::span<const float> chunk,
+                       std::optional<float> scale, const SsmPolicy& p) {
+  const std::size_t C = chunk.size();
+  NumericsPolicy q;
+  q.rounding = Rounding::kHalfAwayFromZero;
+  q.quantize_op = QuantizeOp::kMultiplyReciprocal;
+  q.denormals = p.denormals;
+  q.units = p.units;
+  for (std::size_t c = 0; c < C; ++c) {
+    st.chunk_states(d, c, n) = chunk[c];
+    if (scale) st.chunk_states_q(d, c, n) = static_cast<std::int8_t>(quantize(chunk[c], *scale, inv_scale_register(*scale, q), q));
+  }
+  st.final_state(d, n) = chunk[C - 1];
 }
 
 }  // namespace
@@ -328,7 +349,13 @@ void mamba1_channel_gate(std::size_t lane, std::size_t L, const std::int8_t* qz,
 }  // namespace
 
 FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p) {
+  return mamba1_selective_scan(u, s, p, Mamba1ScanIo{});
+}
+
+FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p,
+                                  const Mamba1ScanIo& io) {
   const Denormals dn = p.denormals;
+  const UnitSelection& un = p.units;
   const std::size_t D = u.dim(0), L = u.dim(1), N = s.a_log.q.dim(1);
   check_len(s.delta.q, D, L, "delta");
   check_len(s.z.q, D, L, "z");
@@ -341,7 +368,8 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     bf[i] = fmul(s.b.scale, static_cast<float>(s.b.q(i)), dn);
     cf[i] = fmul(s.c.scale, static_cast<float>(s.c.q(i)), dn);
   }
-  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential) {
+  const bool keep_state = io.state != nullptr || io.initial_state != nullptr;
+  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && p.units == UnitSelection{} && !keep_state) {
     Mamba1Scratch w(L, N);
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
     for (std::size_t n = 0; n < N; ++n)
@@ -376,37 +404,44 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     }
     return y;
   }
+  const std::size_t C = (L + kStateChunk - 1) / kStateChunk;
+  if (io.initial_state && (io.initial_state->rank() != 2 || io.initial_state->dim(0) != D || io.initial_state->dim(1) != N))
+    throw std::invalid_argument("SSM initial state has the wrong shape (want [d_inner][d_state])");
+  if (io.state) {
+    io.state->final_state = FloatTensor({D, N});
+    io.state->chunk_states = FloatTensor({D, C, N});
+    io.state->chunk_states_q = io.state_scale ? Int8Tensor({D, C, N}) : Int8Tensor();
+  }
+  std::vector<float> chunk(C);
   std::vector<float> dl(L), du(L), out(L), a(L), b(L), h(L);
   for (std::size_t d = 0; d < D; ++d) {
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn);
     const float db = fmul(s.delta_bias.scale, static_cast<float>(s.delta_bias.q(d)), dn);
     for (std::size_t t = 0; t < L; ++t) {
       const float x = ftz_if(u(d, t), dn);
-      dl[t] = softplus(ffma(s.delta.scale, static_cast<float>(s.delta.q(d, t)), db, dn), p.softplus_threshold, dn);
+      dl[t] = softplus(ffma(s.delta.scale, static_cast<float>(s.delta.q(d, t)), db, dn), p.softplus_threshold, dn, un);
       du[t] = fmul(dl[t], x, dn);
       out[t] = fmul(dv, x, dn);
     }
     for (std::size_t n = 0; n < N; ++n) {
-      const float e = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
-      if (p.scan_order == ScanOrder::kSequential) {  // the scan unit, one step per token
-        float state = 0.0f;
-        for (std::size_t t = 0; t < L; ++t) {
-          const Mamba1StepOut st = mamba1_scan_step({state, dl[t], e, bf[n * L + t], du[t], cf[n * L + t], out[t]}, dn);
-          state = st.h;
-          out[t] = st.y;
-        }
-        continue;
-      }
+      const float e = exp_unit(un.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
       for (std::size_t t = 0; t < L; ++t) {
-        a[t] = exp_unit(-fmul(dl[t], e, dn), dn);
+        a[t] = exp_unit(un.exp, -fmul(dl[t], e, dn), dn);
         b[t] = fmul(bf[n * L + t], du[t], dn);
       }
-      scan_block(a, b, h, dn);
+      const float h0 = io.initial_state ? ftz_if((*io.initial_state)(d, n), dn) : 0.0f;
+      if (p.scan_order == ScanOrder::kSequential) {
+        scan_sequential(a, b, h, dn, h0);
+        for (std::size_t c = 0; c < C; ++c) chunk[c] = h[std::min(L, (c + 1) * kStateChunk) - 1];
+      } else {
+        scan_block(a, b, h, dn, h0, chunk);  // one block chunk per 2048 tokens (or one in all)
+      }
+      if (io.state) keep_chunk_states(*io.state, d, n, chunk, io.state_scale, p);
       for (std::size_t t = 0; t < L; ++t) out[t] = ffma(h[t], cf[n * L + t], out[t], dn);
     }
     for (std::size_t t = 0; t < L; ++t) {
       const float zf = fmul(s.z.scale, static_cast<float>(s.z.q(d, t)), dn);
-      const float g = gate_divide(fmul(out[t], zf, dn), fadd(1.0f, exp_unit(-zf, dn), dn), p);
+      const float g = gate_divide(fmul(out[t], zf, dn), fadd(1.0f, exp_unit(un.exp, -zf, dn), dn), p);
       y(d, t) = fp16_to_fp32(fp32_to_fp16(g));
     }
   }
@@ -452,12 +487,12 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   std::vector<float> dt(L), dA(L), bdt(L * N), cf(L * N), hstate(N * P), acc(P), xt(L * P), yt(L * P);
   for (std::size_t hd = 0; hd < H; ++hd) {
     const std::size_t g = hd / (H / G);
-    const float A = -exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
+    const float A = -exp_unit(p.units.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(hd)), dn);
     for (std::size_t t = 0; t < L; ++t) {
       dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
-                       p.softplus_threshold, dn);
-      dA[t] = exp_unit(fmul(dt[t], A, dn), dn);
+                       p.softplus_threshold, dn, p.units);
+      dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
     }
     for (std::size_t n = 0; n < N; ++n)
       for (std::size_t t = 0; t < L; ++t) {
@@ -502,8 +537,7 @@ SsmWork mamba1_ssm_work(int d_inner, int d_state, const SsmPolicy& p) {
   per_dt(Op::kFp32Mul, 2);   // du = dl*u, out = Dv*u
   per_dt(Op::kFp32Mul, 2);   // gate: zf = sz*qz, out*zf
   per_dt(Op::kFp32Add);      // 1 + exp(-zf)
-  per_dt(Op::kFp32Div);      // the divide, or the reciprocal ...
-  if (p.gate_division != QuantizeOp::kDivide) per_dt(Op::kFp32Mul);  // ... and its multiply
+  per_dt += divide_ops(p.gate_division, p.units.reciprocal);  // the divide, or the reciprocal unit and a multiply
   per_dt(Op::kFp32Convert);  // y to FP16
   OpMix per_dnt;             // per (channel, state, token)
   per_dnt(Op::kFp32Mul, 2);  // dl*E, fp32(sB*qB) * du

@@ -91,7 +91,7 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
       std::vector<std::uint16_t> se(n);
       for (int ch = 0; ch < t.c_len; ++ch) {
         const auto cc = static_cast<std::size_t>(t.c0 + ch);
-        const float inv_scale = reciprocal(q.conv_out.int8_scales[cc]);  // the channel's scale register
+        const float inv_scale = inv_scale_register(q.conv_out.int8_scales[cc], q.conv_out.numerics);  // the channel's scale register
         for (std::size_t k = 0; k < L; ++k) {
           x[static_cast<std::size_t>(ch) * L + k] = golden.conv_y(cc, k);
           inv[static_cast<std::size_t>(ch) * L + k] = inv_scale;

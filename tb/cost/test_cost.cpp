@@ -172,8 +172,8 @@ TEST(TechTables, UserTableOverridesABaseAndErrorsNamePositions) {
 UnitPricing pricing_of(const ModelShape& m, OpMix exp_eval, OpMix softplus_eval) {
   UnitPricing p;
   p.shape = m;
-  p.exp_eval = exp_eval;
-  p.softplus_eval = softplus_eval;
+  p.nonlinear.exp_eval = exp_eval;
+  p.nonlinear.softplus_eval = softplus_eval;
   p.index = {"q1", IndexKind::kPerTensor, 0, 1, 1, false, 0.0};
   p.clock_mhz = 1000;
   return p;
@@ -220,8 +220,34 @@ TEST(EnergyModel, ExpUnitPricedFromItsGoldenOperations) {
   by_hand += static_cast<double>(exp[DatapathOp::kFp32Add]) * 0.9 + static_cast<double>(exp[DatapathOp::kFp32Convert]) * 0.9;
   by_hand += static_cast<double>(exp[DatapathOp::kIntAdd]) * 0.1 + static_cast<double>(exp[DatapathOp::kCompare]) * 0.1;
   by_hand += static_cast<double>(exp[DatapathOp::kFp32Div]) * 22.1 + static_cast<double>(exp[DatapathOp::kFp32Sqrt]) * 22.1;
-  EXPECT_NEAR(mix_energy_pj(exp, t), by_hand, 1e-9);
+  EXPECT_NEAR(unit_cost(exp, 0, t).energy_pj, by_hand, 1e-9);
   EXPECT_GE(exp[DatapathOp::kFp32Fma], 7);  // the Horner chain, not a 1-FMA piecewise-linear unit
+}
+
+// The exp and softplus evaluations are priced with the scheme's units: pwl16's
+// exp by hand is 2 integer multiplies (priced as the FP32 multiplier, 3.7),
+// 3 integer adds and a shift (32-bit adds, 0.1), a conversion (0.9), 2
+// compares (0.1) and two 32-bit table points read (64 register bits, 0.009 pJ).
+TEST(EnergyModel, ExpPricedByTheSchemesUnit) {
+  const TechTable t = tech("horowitz-45nm.yaml");
+  UnitSelection u;
+  u.exp = {ExpKind::kPwl, 16};
+  UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix{}, OpMix{});
+  p.nonlinear = nonlinear_units(u, true);
+  EventCounts e;
+  e.at(Unit::kSsmCore)[Counter::kExp] = 10;
+  const double pwl16 = 2 * 3.7 + 4 * 0.1 + 0.9 + 2 * 0.1 + 64 * 0.009;
+  EXPECT_NEAR(energy_report(e, t, p).pj[static_cast<std::size_t>(Category::kExpSoftplus)], 10 * pwl16, 1e-9);
+  // area: the same operators once each (2 x 3850 + 4 x 278 + 1390 + 2 x 71 um2) and the 17 x 32 table bits (5.98 um2)
+  HardwareConfig hw;
+  const AreaReport a = area_report(hw, t, p);
+  int found = 0;
+  for (const AreaItem& i : a.items) {
+    if (i.unit != "exp_units") continue;
+    ++found;
+    EXPECT_NEAR(i.mm2, hw.ssm.exp_units * (2 * 3850 + 4 * 278 + 1390 + 2 * 71 + 17 * 32 * 5.98) * 1e-6, 1e-12);
+  }
+  EXPECT_EQ(found, 1);
 }
 
 TEST(AreaModel, SumOfUnits) {

@@ -242,6 +242,24 @@ TEST_F(ConfigTest, HardwareSection) {
               HasSubstr("hardware.dram.bandwidth_gbs: must be positive"));
 }
 
+// The unit variants of the numerics section: parsed with their number, and a
+// bad spelling named with its position and what a valid one looks like.
+TEST_F(ConfigTest, UnitVariants) {
+  const std::string head = "model: m1.yaml\nscheme:\n  name: u\n  base: quamba1\n  numerics:\n";
+  EXPECT_EQ(error_of(head + "    exp_unit: pwl64\n    log1p_unit: tquad7\n    reciprocal_unit: sm90\n"), "");
+  const Config c = load_config(dir_ / "top.yaml");
+  EXPECT_EQ(c.scheme.numerics.units.exp, (ExpUnit{ExpKind::kPwl, 64}));
+  EXPECT_EQ(c.scheme.numerics.units.log1p, (Log1pUnit{Log1pKind::kTableQuad, 7}));
+  EXPECT_EQ(c.scheme.numerics.units.reciprocal, (RecipUnit{RecipKind::kSm90, 0}));
+  EXPECT_THAT(error_of(head + "    exp_unit: pwl12\n"),
+              HasSubstr(":6:15: scheme.numerics.exp_unit: pwl needs a segment count that is a power of two in [2, 4096]"));
+  EXPECT_THAT(error_of(head + "    log1p_unit: tquad\n"),
+              HasSubstr("scheme.numerics.log1p_unit: tquad needs a number, e.g. tquad6"));
+  EXPECT_THAT(error_of(head + "    exp_unit: ieee\n"),
+              HasSubstr("scheme.numerics.exp_unit: 'ieee' is not one of poly, pwl<n>, tquad<n>, sm90"));
+  EXPECT_THAT(error_of(head + "    reciprocal_unit: sm90x\n"), HasSubstr("is not one of ieee, pwl<n>, tquad<n>, sm90"));
+}
+
 TEST_F(ConfigTest, SyntaxDuplicatesAndFiles) {
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: [q1.yaml\n"), HasSubstr("YAML syntax error"));
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nmodel: m2.yaml\n"),
@@ -290,6 +308,11 @@ TEST(ShippedConfigs, LoadAndMatchPublishedShapes) {
   fs::remove(top);
   EXPECT_EQ(cuda.scheme.layer.hadamard.denormals, Denormals::kFlushToZero);
   EXPECT_EQ(cuda.scheme.layer.scan_order, ScanOrder::kBlockScan);
+  EXPECT_EQ(cuda.scheme.numerics.denormals, Denormals::kFlushToZero);
+  EXPECT_EQ(cuda.scheme.numerics.silu_division, QuantizeOp::kMultiplyReciprocal);
+  EXPECT_EQ(cuda.scheme.numerics.units.exp, (ExpUnit{ExpKind::kSm90, 0}));
+  EXPECT_EQ(cuda.scheme.numerics.units.log1p, (Log1pUnit{Log1pKind::kSm90, 0}));
+  EXPECT_EQ(cuda.scheme.numerics.units.reciprocal, (RecipUnit{RecipKind::kSm90, 0}));
   for (const auto& entry : fs::directory_iterator(root / "configs"))
     if (entry.path().extension() == ".yaml") {
       EXPECT_NO_THROW(load_config(entry.path())) << entry.path();

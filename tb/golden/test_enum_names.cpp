@@ -60,6 +60,10 @@ TEST(EnumNames, EveryTableRoundTrips) {
   round_trips<cost::MemImpl>();
   round_trips<SramKind>();
   round_trips<TechOp>();
+  round_trips<ExpKind>();
+  round_trips<Log1pKind>();
+  round_trips<RecipKind>();
+  round_trips<DatapathOp>();
 }
 
 // The backticked names in the second cell of the documentation table row of
@@ -105,6 +109,9 @@ TEST(EnumNames, DocumentationListsExactlyTheNames) {
   documented_as_table<Overflow>(ar, "overflow");
   documented_as_table<Denormals>(ar, "denormals");
   documented_as_table<QuantizeOp>(ar, "silu_division");
+  documented_as_table<ExpKind>(ar, "exp_unit");
+  documented_as_table<Log1pKind>(ar, "log1p_unit");
+  documented_as_table<RecipKind>(ar, "reciprocal_unit");
 }
 
 // rtl/mambahw_pkg.sv's localparams are the quantizer's Rounding encoding

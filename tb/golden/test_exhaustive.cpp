@@ -8,7 +8,9 @@
 
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/sm90.hpp"
 #include "mambahw/golden/ssm.hpp"
+#include "mambahw/golden/units.hpp"
 
 namespace mambahw {
 namespace {
@@ -101,7 +103,8 @@ std::uint64_t unary_batch_mismatches(BatchFn batch, ScalarFn scalar) {
 }
 
 TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
-  EXPECT_EQ(unary_batch_mismatches(exp_unit_batch, [](float x) { return exp_unit(x); }), 0u);
+  EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { exp_unit_batch(x, y, n); },
+                                   [](float x) { return exp_unit(x); }), 0u);
 }
 
 TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
@@ -109,7 +112,8 @@ TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
 }
 
 TEST(Exhaustive, Log1pUnitBatchEqualsScalar) {
-  EXPECT_EQ(unary_batch_mismatches(log1p_unit_batch, [](float x) { return log1p_unit(x); }), 0u);
+  EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { log1p_unit_batch(x, y, n); },
+                                   [](float x) { return log1p_unit(x); }), 0u);
 }
 
 TEST(Exhaustive, SiluBatchEqualsScalar) {
@@ -121,6 +125,29 @@ TEST(Exhaustive, SiluBatchEqualsScalar) {
               0u)
         << to_string(div);
   }
+}
+
+// Every table-based and sm90 unit variant's array form against its scalar form.
+TEST(Exhaustive, UnitFamilyBatchEqualsScalar) {
+  for (const ExpUnit u : {ExpUnit{ExpKind::kPwl, 16}, ExpUnit{ExpKind::kTableQuad, 6}, ExpUnit{ExpKind::kSm90, 0}})
+    EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { exp_unit_batch(u, x, y, n); },
+                                     [&](float x) { return exp_unit(u, x); }),
+              0u)
+        << to_string(u);
+  for (const Log1pUnit u :
+       {Log1pUnit{Log1pKind::kPwl, 16}, Log1pUnit{Log1pKind::kTableQuad, 6}, Log1pUnit{Log1pKind::kSm90, 0}})
+    EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { log1p_unit_batch(u, x, y, n); },
+                                     [&](float x) { return log1p_unit(u, x); }),
+              0u)
+        << to_string(u);
+  for (const RecipUnit u :
+       {RecipUnit{RecipKind::kPwl, 16}, RecipUnit{RecipKind::kTableQuad, 6}, RecipUnit{RecipKind::kSm90, 0}})
+    EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { reciprocal_unit_batch(u, x, y, n); },
+                                     [&](float x) { return reciprocal_unit(u, x); }),
+              0u)
+        << to_string(u);
+  EXPECT_EQ(unary_batch_mismatches(sm90_ex2_batch, sm90_ex2), 0u);
+  EXPECT_EQ(unary_batch_mismatches(sm90_rcp_batch, sm90_rcp), 0u);
 }
 }  // namespace
 }  // namespace mambahw

@@ -10,7 +10,6 @@
 // The last one ties the two kernels together without the golden model.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <bit>
@@ -24,29 +23,12 @@
 #include <vector>
 
 #include "mambahw/golden/hadamard.hpp"
+#include "mambahw/tb/reference_files.hpp"
 
 namespace mambahw {
 namespace {
 
 const std::string kDir = std::string(MAMBAHW_SOURCE_DIR) + "/tb/data/hadamard_kernel/";
-
-std::vector<std::uint8_t> read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string sha256_hex(const std::vector<std::uint8_t>& data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string s;
-  for (unsigned i = 0; i < len; ++i) {
-    s += hex[md[i] >> 4];
-    s += hex[md[i] & 15];
-  }
-  return s;
-}
 
 struct Reference {
   nlohmann::json manifest;
@@ -58,7 +40,7 @@ const Reference& reference() {
     Reference x;
     std::ifstream m(kDir + "manifest.json");
     x.manifest = nlohmann::json::parse(m);
-    x.bin = read_all(kDir + x.manifest["bin"]["file"].get<std::string>());
+    x.bin = tb::read_file_bytes(kDir + x.manifest["bin"]["file"].get<std::string>());
     return x;
   }();
   return r;
@@ -89,7 +71,7 @@ std::int8_t kernel_store(float v) {
 TEST(HadamardKernel, ReferenceFileIsIntact) {
   const Reference& r = reference();
   EXPECT_EQ(r.bin.size(), r.manifest["bin"]["bytes"].get<std::size_t>());
-  EXPECT_EQ(sha256_hex(r.bin), r.manifest["bin"]["sha256"].get<std::string>());
+  EXPECT_EQ(tb::sha256_hex(r.bin), r.manifest["bin"]["sha256"].get<std::string>());
 }
 
 TEST(HadamardKernel, CoversEveryBaseTheGoldenDefines) {

@@ -31,6 +31,7 @@ void add_compare_command(CLI::App& app, int& exit_code);
 void add_diff_command(CLI::App& app, int& exit_code);  // diff_command.cpp
 // The manifest header of `mambahw run --dump` (tool, version, config, model, scheme, sources).
 nlohmann::json dump_header(const Config& c);  // diff_command.cpp
+void add_units_command(CLI::App& app, int& exit_code);
 
 // The SystemC model part of `mambahw run`. SystemC needs an sc_main, so it is
 // linked only into the mambahw executable, which registers it; without it

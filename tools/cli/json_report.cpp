@@ -37,7 +37,8 @@ void error_cells(std::vector<Cell>& row, const ErrorStats& e) {
 }
 constexpr const char* kDistributionKeys[] = {"min", "max", "mean", "std", "absmax", "p99", "p99_9", "p99_95",
                                              "p99_99", "max_over_p99_99", "outlier_fraction_6sigma"};
-constexpr const char* kNumericsKeys[] = {"rounding", "quantize_op", "overflow", "denormals", "silu_division"};
+constexpr const char* kNumericsKeys[] = {"rounding",      "quantize_op", "overflow",  "denormals",
+                                         "silu_division", "exp_unit",    "log1p_unit", "reciprocal_unit"};
 constexpr const char* kDualKeys[] = {"code_bits", "qmin",  "qmax",    "scale1",           "scale2",
                                      "scale12",   "threshold", "flagged", "flagged_fraction", "outlier_saturated"};
 
@@ -83,6 +84,8 @@ report::Table scheme_table(const ConvOutStudy& s) {
                 db(r.ssm_input_error.sqnr_db), true, Cell{}, std::string(to_string(n.rounding)),
                 std::string(to_string(n.quantize_op)), std::string(to_string(n.overflow)),
                 std::string(to_string(n.denormals)), std::string(to_string(n.silu_division)),
+                std::string(to_string(n.units.exp)), std::string(to_string(n.units.log1p)),
+                std::string(to_string(n.units.reciprocal)),
                 std::string(to_string(r.scheme.conv_order)), std::string(to_string(r.scheme.conv_out_observer.kind)),
                 double{r.scale_min}, double{r.scale_max}, std::int64_t{r.uncovered_channels}, r.int8_elements,
                 r.int8_saturated, frac(r.int8_saturated, r.int8_elements)});

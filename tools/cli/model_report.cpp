@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "json_report.hpp"
 #include "mambahw/cost/model.hpp"
+#include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/model/cosim.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/interop/sources.hpp"
@@ -157,8 +158,16 @@ Node cost_report(const Config& c, const LayerProgram& program, const model::Cosi
   for (std::size_t i = 0; i < cost::kNumCategories; ++i)
     cat.add(std::string(to_string(static_cast<cost::Category>(i))), Cell{e.pj[i]});
   n.add("pj_per_lookup", Cell{e.pj_per_lookup});
-  n.add("exp_pj_per_evaluation", Cell{cost::mix_energy_pj(pricing.exp_eval, t)});
-  n.add("softplus_pj_per_evaluation", Cell{cost::mix_energy_pj(pricing.softplus_eval, t)});
+  // The scheme's exp and softplus units as priced (`mambahw units` compares the variants).
+  const cost::UnitCost ec = cost::unit_cost(pricing.nonlinear.exp_eval, pricing.nonlinear.exp_table_bits, t);
+  const cost::UnitCost sc = cost::unit_cost(pricing.nonlinear.softplus_eval, pricing.nonlinear.softplus_table_bits, t);
+  const UnitSelection& un = c.scheme.numerics.units;
+  n.add("exp_unit", Cell{std::string(to_string(un.exp))});
+  n.add("log1p_unit", Cell{std::string(to_string(un.log1p))});
+  n.add("exp_pj_per_evaluation", Cell{ec.energy_pj});
+  n.add("exp_unit_area_um2", Cell{ec.area_um2});
+  n.add("softplus_pj_per_evaluation", Cell{sc.energy_pj});
+  n.add("softplus_unit_area_um2", Cell{sc.area_um2});
   n.add("area_mm2", Cell{a.total_mm2});
   report::Table items;
   items.columns = {Column{"unit", "unit", "{}", -1}, Column{"mm2", "mm2", "{:.3g}", 1}, Column{"how", ""}};
@@ -180,6 +189,12 @@ void print_cost(const Node& n) {
   for (const auto& row : n.at("area_items").table().rows)
     items += fmt::format(" {} {:.3g}", std::get<std::string>(row[0]), std::get<double>(row[1]));
   fmt::print("    {:<14} area {:.3g} mm2:{}\n", "", std::get<double>(n.at("area_mm2").cell()), items);
+  fmt::print("    {:<14} exp unit {}: {:.3g} pJ, {:.4g} um2; softplus (exp {} + log1p {}): {:.3g} pJ, {:.4g} um2\n", "",
+             std::get<std::string>(n.at("exp_unit").cell()), std::get<double>(n.at("exp_pj_per_evaluation").cell()),
+             std::get<double>(n.at("exp_unit_area_um2").cell()), std::get<std::string>(n.at("exp_unit").cell()),
+             std::get<std::string>(n.at("log1p_unit").cell()),
+             std::get<double>(n.at("softplus_pj_per_evaluation").cell()),
+             std::get<double>(n.at("softplus_unit_area_um2").cell()));
   fmt::print("{}", report::to_text(n.at("index_bases").table(), 19));
 }
 

@@ -82,10 +82,14 @@ void print_study(const Config& c, const ConvOutStudy& st, const report::Node& st
   fmt::print("mambahw {} (git {}): {}\n", kVersion, kGitCommit, c.file);
   fmt::print("model   {} ({}; d_model {}, d_inner {}, d_state {}, conv width {}, {} layers)\n", m.name,
              to_string(m.arch), m.d_model, m.d_inner, m.d_state, m.d_conv, m.n_layer);
-  fmt::print("scheme  {} (the accelerator's scheme; numerics: {}, {}, {}, denormals {})\n",
+  const UnitSelection& un = c.scheme.numerics.units;
+  fmt::print("scheme  {} (the accelerator's scheme; numerics: {}, {}, {}, denormals {}{})\n",
              c.scheme.name, to_string(c.scheme.numerics.rounding),
              to_string(c.scheme.numerics.quantize_op), to_string(c.scheme.numerics.overflow),
-             to_string(c.scheme.numerics.denormals));
+             to_string(c.scheme.numerics.denormals),
+             un == UnitSelection{} ? std::string()
+                                   : fmt::format("; units exp {}, log1p {}, reciprocal {}", to_string(un.exp),
+                                                 to_string(un.log1p), to_string(un.reciprocal)));
   fmt::print("inputs  synthetic, seed {}: {} x {} tokens evaluated; calibration {} x {} tokens "
              "(separate stream)\n\n",
              st.inputs.seed, st.inputs.batch, st.inputs.seq_len, st.inputs.calib_batches,

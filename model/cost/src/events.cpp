@@ -7,14 +7,14 @@ namespace mambahw::cost {
 namespace {
 // Order of the counters' measures, by Counter value.
 constexpr std::array<std::string_view, kNumCounters> kMeasure{
-    "MAC", "MAC", "op", "op", "op", "op", "op", "op", "op", "op",
+    "MAC", "MAC", "op", "op", "op", "op", "op", "op", "op", "op", "op", "op", "bit",
     "evaluation", "evaluation", "lookup", "selection", "step", "bit", "byte", "byte"};
 
 // DatapathOp and the op counters share an order; this fails to compile if
 // either enum is reordered without the other.
-static_assert(static_cast<int>(Counter::kFp32Add) + static_cast<int>(DatapathOp::kFp32Sqrt) ==
-              static_cast<int>(Counter::kFp32Sqrt));
-static_assert(kNumDatapathOps == 8);
+static_assert(static_cast<int>(Counter::kFp32Add) + static_cast<int>(DatapathOp::kTableBit) ==
+              static_cast<int>(Counter::kTableBit));
+static_assert(kNumDatapathOps == 11);
 }  // namespace
 
 std::string_view measure_of(Counter c) { return kMeasure[static_cast<std::size_t>(c)]; }

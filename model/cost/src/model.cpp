@@ -5,37 +5,9 @@
 #include <algorithm>
 #include <map>
 
+#include "mambahw/golden/layer.hpp"
+
 namespace mambahw::cost {
-
-TechOp tech_op_of(DatapathOp op) {
-  switch (op) {
-    case DatapathOp::kFp32Add: return TechOp::kFp32Add;
-    case DatapathOp::kFp32Mul: return TechOp::kFp32Mul;
-    case DatapathOp::kFp32Fma: return TechOp::kFp32Fma;
-    case DatapathOp::kFp32Div: return TechOp::kFp32Div;
-    case DatapathOp::kFp32Convert: return TechOp::kFp32Convert;
-    case DatapathOp::kIntAdd: return TechOp::kAddInt32;
-    case DatapathOp::kCompare: return TechOp::kCompare;
-    case DatapathOp::kFp32Sqrt: return TechOp::kFp32Sqrt;
-  }
-  return TechOp::kFp32Add;
-}
-
-namespace {
-// Σ over the mix's operations of count × the table entry's `field`.
-double mix_sum(const OpMix& m, const TechTable& t, double OpCost::*field) {
-  double sum = 0;
-  for (std::size_t i = 0; i < kNumDatapathOps; ++i) {
-    const auto op = static_cast<DatapathOp>(i);
-    sum += static_cast<double>(m[op]) * (t.op(tech_op_of(op)).*field);
-  }
-  return sum;
-}
-}  // namespace
-
-double mix_energy_pj(const OpMix& m, const TechTable& t) { return mix_sum(m, t, &OpCost::energy_pj); }
-
-double mix_area_um2(const OpMix& m, const TechTable& t) { return mix_sum(m, t, &OpCost::area_um2); }
 
 IndexScheme index_scheme_of(const QuantScheme& s, const HardwareConfig& hw) {
   if (s.base == SchemeBase::kQuamba1) return {"quamba1", IndexKind::kPerTensor, 0, 1, 1, false, 0.0};
@@ -48,8 +20,7 @@ IndexScheme index_scheme_of(const QuantScheme& s, const HardwareConfig& hw) {
 UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw) {
   UnitPricing u;
   u.shape = p.shape;
-  u.exp_eval = p.exp_eval;
-  u.softplus_eval = p.softplus_eval;
+  u.nonlinear = nonlinear_units(s.numerics.units, ssm_policy(s).softplus_threshold);
   u.index = index_scheme_of(s, hw);
   u.clock_mhz = hw.clock_mhz;
   for (const OpSpec& op : p.ops)
@@ -72,13 +43,14 @@ UnitEnergy unit_energy(Unit u, const UnitCounters& c, const TechTable& t, const 
   e.own += n(Counter::kMacInt4) * t.op(TechOp::kMacInt4).energy_pj;
   for (std::size_t i = 0; i < kNumDatapathOps; ++i) {
     const auto op = static_cast<DatapathOp>(i);
-    e.own += n(counter_of(op)) * t.op(tech_op_of(op)).energy_pj;
+    e.own += n(counter_of(op)) * op_energy_pj(op, t);
   }
   e.own += n(Counter::kLookup) * lookup_pj;
   const int gates = u == Unit::kSsmDequant ? kDualScaleMuxGates : kDualScalePackGates;
   e.own += n(Counter::kMuxSelect) * gates * t.op(TechOp::kGate).energy_pj;
   e.own += n(Counter::kRegisterBits) * t.reg.energy_pj_per_bit;
-  e.exp_softplus = n(Counter::kExp) * mix_energy_pj(p.exp_eval, t) + n(Counter::kSoftplus) * mix_energy_pj(p.softplus_eval, t);
+  e.exp_softplus = n(Counter::kExp) * unit_cost(p.nonlinear.exp_eval, 0, t).energy_pj +
+                   n(Counter::kSoftplus) * unit_cost(p.nonlinear.softplus_eval, 0, t).energy_pj;
   e.dram = (n(Counter::kDramReadBytes) + n(Counter::kDramWriteBytes)) * 8.0 * t.dram.energy_pj_per_bit;
   return e;
 }
@@ -131,11 +103,13 @@ AreaReport area_report(const HardwareConfig& hw, const TechTable& t, const UnitP
   add("hadamard_unit", hw.hadamard.adders * (t.op(TechOp::kFp32Add).area_um2 + mul),
       fmt::format("{} lanes x (FP32 add + FP32 multiply)", hw.hadamard.adders));
   add("ssm_dequant", hw.ssm.dequant_lanes * mul, fmt::format("{} lanes x FP32 multiply {} um2", hw.ssm.dequant_lanes, mul));
-  const double exp_um2 = mix_area_um2(p.exp_eval, t), sp_um2 = mix_area_um2(p.softplus_eval, t);
+  const double exp_um2 = unit_cost(p.nonlinear.exp_eval, p.nonlinear.exp_table_bits, t).area_um2;
+  const double sp_um2 = unit_cost(p.nonlinear.softplus_eval, p.nonlinear.softplus_table_bits, t).area_um2;
   add("exp_units", hw.ssm.exp_units * exp_um2,
-      fmt::format("{} x {:.0f} um2 (the exp unit's operations, one operator each)", hw.ssm.exp_units, exp_um2));
+      fmt::format("{} x {:.0f} um2 (the exp unit's operations, one operator each, and its table)", hw.ssm.exp_units,
+                  exp_um2));
   add("softplus_units", hw.ssm.softplus_units * sp_um2,
-      fmt::format("{} x {:.0f} um2 (the softplus unit's operations)", hw.ssm.softplus_units, sp_um2));
+      fmt::format("{} x {:.0f} um2 (the softplus unit's operations and tables)", hw.ssm.softplus_units, sp_um2));
   const MemoryCost wb = sram_cost(t, hw.buffers.weight_kib * 1024.0, 64);
   const MemoryCost ab = sram_cost(t, hw.buffers.activation_kib * 1024.0, 64);
   r.items.push_back({"weight_buffer", wb.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.weight_kib, wb.banks)});

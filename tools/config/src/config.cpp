@@ -54,6 +54,16 @@ ModelShape parse_model(YamlMap& m) {
 
 namespace {
 
+// A unit variant key ("pwl16", "tquad6", "sm90", ...; unit_variants.hpp).
+template <class Kind>
+UnitVariant<Kind> unit_variant(YamlMap& n, const std::string& key, UnitVariant<Kind> fallback) {
+  const auto text = n.maybe<std::string>(key, [](const std::string& v) {
+    std::string why;
+    return parse_unit_variant<Kind>(v, &why) ? std::string{} : why;
+  });
+  return text ? *parse_unit_variant<Kind>(*text) : fallback;
+}
+
 NumericsPolicy parse_numerics(YamlMap& n) {
   NumericsPolicy p;
   p.rounding = n.enumerated("rounding", p.rounding);
@@ -61,6 +71,9 @@ NumericsPolicy parse_numerics(YamlMap& n) {
   p.overflow = n.enumerated("overflow", p.overflow);
   p.denormals = n.enumerated("denormals", p.denormals);
   p.silu_division = n.enumerated("silu_division", p.silu_division);
+  p.units.exp = unit_variant(n, "exp_unit", p.units.exp);
+  p.units.log1p = unit_variant(n, "log1p_unit", p.units.log1p);
+  p.units.reciprocal = unit_variant(n, "reciprocal_unit", p.units.reciprocal);
   n.finish();
   return p;
 }

@@ -69,7 +69,7 @@ SchemeStudy study_one(const QuantScheme& s, const ModelShape& m, const Synthetic
     const Int8Tensor codes = quantize_per_channel(y, q.int8_scales, p);
     for (std::size_t c = 0; c < y.dim(0); ++c) {
       const float sc = q.int8_scales[c];
-      const float inv = reciprocal(sc);
+      const float inv = inv_scale_register(sc, p);
       for (std::size_t t = 0; t < y.dim(1); ++t) {
         const float v = round_to_integral(scaled_value(y(c, t), sc, inv, p), p.rounding);
         r.int8_saturated += v > 127.0f || v < -128.0f;

@@ -141,7 +141,7 @@ class ConvOutQuantizerBlock final : public VectorBlock {
 
  private:
   float register_of(float scale) const {
-    return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? reciprocal(scale) : scale;
+    return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? inv_scale_register(scale, p_) : scale;
   }
   float reg1() const { return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? dual_.inv_scale1 : dual_.scale1; }
   float reg12() const { return p_.quantize_op == QuantizeOp::kMultiplyReciprocal ? dual_.inv_scale12 : dual_.scale12; }

@@ -30,15 +30,17 @@ OpMix exp_unit_ops();
 // (tested exhaustively), vectorised for throughput.
 void exp_unit_batch(const float* x, float* y, std::size_t n);
 
-// SiLU(y) = y / (1 + exp_unit(-y)), the division done as p.silu_division says
-// (IEEE divide, or multiply by the correctly rounded reciprocal of 1 + e).
+// SiLU(y) = y / (1 + exp(-y)) with p.units' exp unit, the division done as
+// p.silu_division says (IEEE divide, or multiply by the reciprocal unit's 1/(1 + e)).
 // Subnormals are flushed at every operation under Denormals::kFlushToZero.
 // NaN results are canonical. SiLU(-Inf) is NaN (-Inf/Inf): the formula is not
 // special-cased, and a NaN quantizes to code 0 anyway.
 float silu(float y, const NumericsPolicy& p);
 
-// One SiLU evaluation: an exp, an add, and a divide (or a reciprocal and a multiply).
+// One SiLU evaluation: an exp, an add, and a divide (or a reciprocal and a multiply),
+// with the default units (silu_ops(division)) or the policy's (units.hpp).
 OpMix silu_ops(QuantizeOp division);
+OpMix silu_ops(const NumericsPolicy& p);
 
 // out[i] = silu(y[i], p) for n elements, bit for bit (out may alias y).
 // Vectorised when p.denormals preserves subnormals; the flush-to-zero policy

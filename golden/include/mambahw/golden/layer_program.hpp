@@ -162,10 +162,6 @@ struct LayerProgram {
   std::vector<TensorSpec> tensors;
   std::vector<OpSpec> ops;
   std::string input = "hidden";  // written by the host (or the previous layer)
-  // Datapath operations of one evaluation of the scheme's exp and softplus
-  // units (the golden units' own tallies): what Work::exp and Work::softplus
-  // cost.
-  OpMix exp_eval, softplus_eval;
 
   const TensorSpec& tensor(std::string_view name) const;  // std::out_of_range naming it
   const OpSpec& op(std::string_view name) const;

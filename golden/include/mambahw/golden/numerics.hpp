@@ -12,6 +12,7 @@
 #include "mambahw/golden/enum_names.hpp"
 #include "mambahw/golden/fp32.hpp"
 #include "mambahw/golden/unit_ops.hpp"
+#include "mambahw/golden/unit_variants.hpp"
 
 namespace mambahw {
 
@@ -78,6 +79,10 @@ struct NumericsPolicy {
   Denormals denormals = Denormals::kPreserve;
   // SiLU's y / (1 + e): a divider, or a reciprocal unit followed by a multiply.
   QuantizeOp silu_division = QuantizeOp::kDivide;
+  // The exp, log1p and reciprocal units (unit_variants.hpp): SiLU's and the
+  // gate's exp, softplus's log1p, and the reciprocal behind every
+  // multiply_reciprocal (SiLU's 1/(1+e), the gate's, the scale registers).
+  UnitSelection units{};
 
   friend bool operator==(const NumericsPolicy&, const NumericsPolicy&) = default;
 };
@@ -138,6 +143,10 @@ OpMix quantize_ops(QuantizeOp op);
 
 // The correctly rounded FP32 reciprocal 1/scale, computed once per scale.
 float reciprocal(float scale);
+
+// What a quantizer's inverse-scale register holds under `p`: the reciprocal
+// unit's 1/scale (p.units.reciprocal; the correctly rounded one by default).
+float inv_scale_register(float scale, const NumericsPolicy& p);
 
 // ---- FP32 arithmetic under the denormal policy ----------------------------
 

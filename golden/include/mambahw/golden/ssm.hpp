@@ -61,8 +61,9 @@ struct ScanElem {
 };
 ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d);
 
-// h_t for t in [0, L) from h_{-1} = 0.
-void scan_sequential(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d);
+// h_t for t in [0, L) from h_{-1} = h0 (0: a fresh sequence).
+void scan_sequential(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d,
+                     float h0 = 0.0f);
 
 // Quamba's block shape (threads x items) by sequence length; L > 1024 runs in
 // chunks of 2048 tokens with the prefix carried in FP32.
@@ -70,13 +71,23 @@ struct BlockShape {
   int threads = 32, items = 4;
 };
 BlockShape quamba_block_shape(int len);
-void scan_block(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d);
+// The block scan from the running prefix (1, h0), the kernel's (1, 0) when
+// h0 = 0. With `chunk_state` (one entry per chunk of the block, T x I tokens),
+// the state the kernel keeps after each chunk: the b half of its running
+// prefix P' = P (+) block aggregate, padded positions included as (1, 0).
+void scan_block(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d,
+                float h0 = 0.0f, std::span<float> chunk_state = {});
+
+// The chunk length of Quamba's state output: the kernel writes one INT8 state
+// per 2048 tokens (n_chunks = ceil(L / 2048)).
+inline constexpr int kStateChunk = 2048;
 
 struct SsmPolicy {
   bool softplus_threshold = true;
   ScanOrder scan_order = ScanOrder::kSequential;
   Denormals denormals = Denormals::kPreserve;
   QuantizeOp gate_division = QuantizeOp::kDivide;  // SiLU(z)'s 1/(1+e): divider or reciprocal-multiply
+  UnitSelection units{};  // the exp / log1p / reciprocal units (units.hpp); the defaults take the vector paths
   friend bool operator==(const SsmPolicy&, const SsmPolicy&) = default;
 };
 
@@ -139,6 +150,25 @@ struct SsmWork {
 };
 SsmWork mamba1_ssm_work(int d_inner, int d_state, const SsmPolicy& p);
 FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p);
+
+// The scan's state, as a kernel comparison and a prefill-then-decode handoff need it
+// (docs/layer.md, "Scan state"). chunk c covers tokens [2048 c, min(2048 (c+1), L)).
+struct Mamba1ScanState {
+  FloatTensor final_state;      // [d_inner][d_state]: the state after the last token (the last chunk's)
+  FloatTensor chunk_states;     // [d_inner][n_chunks][d_state]: after each chunk. Block scan: the b half
+                                // of the kernel's running prefix P'; sequential: h at the chunk's last token
+  Int8Tensor chunk_states_q;    // same shape, what the kernel stores: saturate(round_half_away(s * inv)),
+                                // inv = the reciprocal unit's 1/scale_ssm_state (empty without a scale)
+};
+struct Mamba1ScanIo {
+  const FloatTensor* initial_state = nullptr;  // [d_inner][d_state]: h_{-1} (null: zeros), e.g. a prefill's final state
+  std::optional<float> state_scale;            // scale_ssm_state for chunk_states_q
+  Mamba1ScanState* state = nullptr;            // where to leave the state (null: not kept)
+};
+// The same y bits as above (with initial_state null); the vector path is
+// taken only when no state is asked for and the default units are selected.
+FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p,
+                                  const Mamba1ScanIo& io);
 
 // Mamba2 (Quamba2) SSM as a recurrence per head (the chunked SSD computes the
 // same sums in another order):

@@ -24,8 +24,11 @@ enum class DatapathOp : std::uint8_t {
   kIntAdd,       // integer add (exponent arithmetic)
   kCompare,      // a magnitude comparison (range checks, thresholds)
   kFp32Sqrt,     // FP32 square root (IEEE, correctly rounded)
+  kIntMul,       // fixed-point multiply (up to 32 x 32 bits) or squarer
+  kShift,        // barrel shift, normalisation or leading-zero count
+  kTableBit,     // one bit read from a coefficient table (ROM)
 };
-inline constexpr std::size_t kNumDatapathOps = 8;
+inline constexpr std::size_t kNumDatapathOps = 11;
 template <>
 struct EnumNames<DatapathOp> {
   static constexpr std::array<EnumName<DatapathOp>, kNumDatapathOps> table{{
@@ -37,6 +40,9 @@ struct EnumNames<DatapathOp> {
       {DatapathOp::kIntAdd, "int_add", "integer add (exponent arithmetic)"},
       {DatapathOp::kCompare, "compare", "magnitude comparison"},
       {DatapathOp::kFp32Sqrt, "fp32_sqrt", "FP32 square root"},
+      {DatapathOp::kIntMul, "int_mul", "fixed-point multiply or squarer (up to 32 x 32 bits)"},
+      {DatapathOp::kShift, "shift", "barrel shift, normalisation or leading-zero count"},
+      {DatapathOp::kTableBit, "table_bit", "one bit read from a coefficient table"},
   }};
 };
 

@@ -38,6 +38,9 @@ enum class Counter : std::uint8_t {
   kIntAdd,
   kCompare,
   kFp32Sqrt,
+  kIntMul,
+  kShift,
+  kTableBit,
   kExp,            // exp unit evaluations (priced by the scheme's exp unit's operations)
   kSoftplus,       // softplus unit evaluations
   kLookup,         // scale fetches of the conv-output quantizer (register or index SRAM)
@@ -47,7 +50,7 @@ enum class Counter : std::uint8_t {
   kDramReadBytes,
   kDramWriteBytes,
 };
-inline constexpr std::size_t kNumCounters = 18;
+inline constexpr std::size_t kNumCounters = 21;
 }  // namespace mambahw::cost
 namespace mambahw {
 template <>
@@ -64,6 +67,9 @@ struct EnumNames<cost::Counter> {
       {Counter::kIntAdd, "int_add", "integer adds (exponent arithmetic)"},
       {Counter::kCompare, "compare", "magnitude comparisons"},
       {Counter::kFp32Sqrt, "fp32_sqrt", "FP32 square roots"},
+      {Counter::kIntMul, "int_mul", "fixed-point multiplies"},
+      {Counter::kShift, "shift", "shifts and normalisations"},
+      {Counter::kTableBit, "table_bit", "coefficient-table bits read"},
       {Counter::kExp, "exp", "exp unit evaluations"},
       {Counter::kSoftplus, "softplus", "softplus unit evaluations"},
       {Counter::kLookup, "lookup", "scale fetches (register or index SRAM)"},

@@ -4,7 +4,7 @@
 //          + sum over memories of reads x read_pj + writes x write_pj
 // A datapath operation or MAC is priced by the technology table's entry; an
 // exp or softplus evaluation by the operations of the golden unit the scheme
-// selects (LayerProgram::exp_eval / softplus_eval); a scale lookup by the
+// selects (unit_cost.hpp: its tallied operations and table); a scale lookup by the
 // index study's energy per lookup for the scheme's index organisation; a
 // dual-scale selection by its gate count; DRAM bytes at the table's pJ/bit.
 // Exp/softplus, SRAM and DRAM are reported as their own categories whichever
@@ -19,22 +19,16 @@
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/cost/tech_table.hpp"
+#include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/golden/layer_program.hpp"
 #include "mambahw/golden/quant_scheme.hpp"
 
 namespace mambahw::cost {
 
-// The technology table's entry for a datapath operation.
-TechOp tech_op_of(DatapathOp op);
-// Energy of one evaluation of a mix, and the area of a unit that evaluates
-// one per cycle (one operator per operation of the mix, fully pipelined).
-double mix_energy_pj(const OpMix& m, const TechTable& t);
-double mix_area_um2(const OpMix& m, const TechTable& t);
-
 // What prices the events beyond the table's per-operation entries.
 struct UnitPricing {
   ModelShape shape;
-  OpMix exp_eval, softplus_eval;  // one evaluation of the scheme's exp / softplus unit
+  NonlinearUnits nonlinear;       // the scheme's exp and softplus units (operations, tables)
   IndexScheme index;              // the scheme's scale-index organisation
   double clock_mhz = 0;
   bool int4_weights = false;      // the GEMM array holds INT4 PEs
