@@ -1,3 +1,4 @@
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
+#include "mambahw/studies/unit_accuracy.hpp"
 #include "mambahw/version.hpp"
 
 namespace mambahw::cli {
@@ -181,6 +183,30 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
 }
 
 
+// The scheme's exp, log1p and reciprocal units' accuracy on a sample of their
+// domains (`mambahw units --exhaustive` measures every input).
+constexpr std::uint64_t kRunUnitStride = 9973;
+
+nlohmann::json print_unit_accuracy(const UnitSelection& u) {
+  nlohmann::json arr = nlohmann::json::array();
+  std::string line;
+  for (UnitFunction f : {UnitFunction::kExp, UnitFunction::kLog1p, UnitFunction::kReciprocal}) {
+    const UnitAccuracy a = unit_accuracy(f, u, kRunUnitStride);
+    const std::string v = f == UnitFunction::kExp     ? to_string(u.exp)
+                          : f == UnitFunction::kLog1p ? to_string(u.log1p)
+                                                      : to_string(u.reciprocal);
+    line += fmt::format("{}{} {} {:.4g} ulp, {:.2f}% correctly rounded", line.empty() ? "" : "; ", to_string(f), v,
+                        a.max_ulp, 100 * a.correctly_rounded);
+    arr.push_back({{"function", to_string(f)}, {"variant", v}, {"stride", kRunUnitStride}, {"inputs", a.inputs},
+                   {"max_ulp", std::isfinite(a.max_ulp) ? nlohmann::json(a.max_ulp) : nlohmann::json(nullptr)},
+                   {"correctly_rounded", a.correctly_rounded}});
+  }
+  fmt::print("Units (numerics.*_unit; max error vs libm over one FP32 input in {} of each domain, mambahw units "
+             "--exhaustive for all): {}\n",
+             kRunUnitStride, line);
+  return arr;
+}
+
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
@@ -195,9 +221,11 @@ int run_command(const RunOptions& o) {
     const ConvOutStudy st = run_conv_out_study(c.model, schemes, c.run);
     print_study(c, st);
     std::vector<LayerAccuracy> layers;
+    nlohmann::json unit_json;
     if (!o.no_layer) {
       layers = layer_accuracy(c.model, c.scheme, SyntheticWeights(c.run.seed), c.run);
       print_layer_accuracy(c, layers);
+      unit_json = print_unit_accuracy(c.scheme.numerics.units);
     }
     const bool int4 = c.scheme.layer.weights == WeightPrecision::kInt4;
     const int u_bits = c.scheme.ssm_input == SsmInputFormat::kDualScale ? c.scheme.dual.code_bits + 1 : 8;
@@ -227,6 +255,7 @@ int run_command(const RunOptions& o) {
                                   : nlohmann::json(nullptr);
       j["layers"] = nlohmann::json::array();
       for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
+      j["units"] = unit_json;
       j["roofline"] = roof_json;
       if (model) j.update(model->json);
       write_json_file(o.json_file, j);
