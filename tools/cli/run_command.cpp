@@ -1,3 +1,4 @@
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/report/report.hpp"
+#include "mambahw/studies/unit_accuracy.hpp"
 #include "mambahw/version.hpp"
 
 namespace mambahw::cli {
@@ -234,6 +236,32 @@ report::Node roofline_report(const cost::Roofline& roof) {
   return n;
 }
 
+// The scheme's exp, log1p and reciprocal units' accuracy on a sample of their
+// domains (`mambahw units --exhaustive` measures every input).
+constexpr std::uint64_t kRunUnitStride = 9973;
+
+report::Node unit_accuracy_report(const UnitSelection& u) {
+  using report::Column;
+  report::Table t;
+  t.columns = {Column{"function", ""}, Column{"variant", ""}, Column{"stride", ""}, Column{"inputs", ""},
+               Column{"max_ulp", ""}, Column{"correctly_rounded", ""}};
+  std::string line;
+  for (UnitFunction f : {UnitFunction::kExp, UnitFunction::kLog1p, UnitFunction::kReciprocal}) {
+    const UnitAccuracy a = unit_accuracy(f, u, kRunUnitStride);
+    const std::string v = f == UnitFunction::kExp     ? to_string(u.exp)
+                          : f == UnitFunction::kLog1p ? to_string(u.log1p)
+                                                      : to_string(u.reciprocal);
+    line += fmt::format("{}{} {} {:.4g} ulp, {:.2f}% correctly rounded", line.empty() ? "" : "; ", to_string(f), v,
+                        a.max_ulp, 100 * a.correctly_rounded);
+    t.add({std::string(to_string(f)), v, static_cast<std::int64_t>(kRunUnitStride), static_cast<std::int64_t>(a.inputs),
+           a.max_ulp, a.correctly_rounded});
+  }
+  fmt::print("Units (numerics.*_unit; max error vs libm over one FP32 input in {} of each domain, mambahw units "
+             "--exhaustive for all): {}\n",
+             kRunUnitStride, line);
+  return report::Node(std::move(t));
+}
+
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
@@ -253,6 +281,7 @@ int run_command(const RunOptions& o) {
     print_study(c, st, study);
     std::vector<LayerAccuracy> layers;
     std::vector<report::Node> layer_reports;
+    report::Node unit_report;
     if (!o.no_layer) {
       std::optional<interop::DumpWriter> dump;
       if (!o.dump_dir.empty()) dump.emplace(o.dump_dir, dump_header(c));
@@ -267,6 +296,7 @@ int run_command(const RunOptions& o) {
         dump->finish();
         fmt::print("wrote {} tensors and manifest.json to {}\n", dump->count(), o.dump_dir);
       }
+      unit_report = unit_accuracy_report(c.scheme.numerics.units);
     }
     const LayerProgram program = layer_program(c.model, c.scheme);
     const cost::Roofline roof = cost::roofline(program, c.hardware, c.run.seq_len);
@@ -295,6 +325,7 @@ int run_command(const RunOptions& o) {
     }
     report::Node& layer_list = root.add("layers", report::Node::list());
     for (const report::Node& n : layer_reports) layer_list.push(n);
+    if (!o.no_layer) root.add("units", unit_report);
     root.add("roofline", roof_report);
     root.add("w4a5se_traffic", traffic);
     if (model)
