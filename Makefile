@@ -37,6 +37,7 @@ bench: build
 	./$(BUILD)/bench/bench_model --benchmark_filter=Mamba1  # SystemC elaborates once per process
 	./$(BUILD)/bench/bench_model --benchmark_filter=Mamba2
 	./$(BUILD)/bench/bench_rtl
+	./$(BUILD)/bench/bench_tensors
 
 clean:
 	rm -rf $(BUILD)

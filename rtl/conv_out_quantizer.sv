@@ -9,6 +9,8 @@
 // Latency 2 cycles; valid/ready handshake with back-pressure at every stage.
 // scale_i travels with each element (per-tensor or per-channel scale);
 // se_scale1_i / se_scale12_i are quasi-static configuration registers.
+`include "mambahw_assert.svh"
+
 module conv_out_quantizer #(
   parameter int Rounding  = mambahw_pkg::RoundHalfAway,
   parameter bit          Ftz       = 1'b0,   // flush subnormals (Denormals::kFlushToZero)
@@ -34,6 +36,21 @@ module conv_out_quantizer #(
   localparam logic signed [8:0] SeQmax = 9'sd1 <<< (CodeBits - 1);
   localparam logic signed [8:0] SeMax  = SeQmax - 9'sd1;
   localparam logic signed [8:0] SeMin  = Symmetric ? -SeMax : -SeQmax;
+
+  // ---- parameter legality and the block's invariants (docs/rtl.md) -------------
+  `MH_ASSERT_INIT(RoundingLegal_A, Rounding >= 0 && Rounding <= 2)
+  `MH_ASSERT_INIT(CodeBitsLegal_A, CodeBits >= 2 && CodeBits <= 8)
+  `MH_ASSERT_KNOWN(ValidOKnown_A, valid_o)
+  `MH_ASSERT_KNOWN(ReadyOKnown_A, ready_o)
+  `MH_ASSERT_KNOWN(CodesKnown_A, valid_o ? {code_o, se_o} : '0)
+  // A dual-scale code is inside [SeMin, SeMax] on both sides of the flag.
+  logic signed [8:0] se_code;
+  assign se_code = 9'($signed(se_o[CodeBits-1:0]));
+  `MH_ASSERT(SeCodeInRange_A, valid_o |-> se_code >= SeMin && se_code <= SeMax)
+  // An empty stage 1 always accepts; a stalled stage holds its element.
+  `MH_ASSERT(ReadyWhenEmpty_A, !s1_valid_q |-> ready_o)
+  `MH_ASSERT(Stage1Holds_A, s1_valid_q && !s1_ready |=> s1_valid_q && $stable({v_q, v1_q, v12_q}))
+  `MH_ASSERT(OutputHolds_A, valid_o && !ready_i |=> valid_o && $stable({code_o, se_o}))
 
   // ---- stage 1: products --------------------------------------------------------
   logic        s1_valid_q, s1_ready;
@@ -100,9 +117,7 @@ module conv_out_quantizer #(
 
   assign valid_o = s2_valid_q;
 
-  /* verilator lint_off UNUSEDSIGNAL */
   logic unused;
   assign unused = unused_in8 ^ unused_in12;
-  /* verilator lint_on UNUSEDSIGNAL */
 
 endmodule

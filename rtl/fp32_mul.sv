@@ -3,6 +3,8 @@
 // zero, and a result that is subnormal after rounding becomes signed zero
 // (the golden model's Denormals::kFlushToZero). Any NaN result is the
 // canonical 0x7fc00000.
+`include "mambahw_assert.svh"
+
 module fp32_mul #(
   parameter bit Ftz = 1'b0
 ) (
@@ -10,7 +12,7 @@ module fp32_mul #(
   input  logic [31:0] b_i,
   output logic [31:0] p_o
 );
-  import mambahw_pkg::*;
+  `MH_ASSERT_INIT(FtzLegal_A, Ftz == 1'b0 || Ftz == 1'b1)
 
   logic        sa, sb, sp;
   logic [7:0]  ea, eb;
@@ -61,10 +63,8 @@ module fp32_mul #(
   assign z0 = z1 ? ~t4[0] : ~t4[2];
   assign lz = {z5, z4, z3, z2, z1, z0};
 
-  /* verilator lint_off UNUSEDSIGNAL */
   logic unused_t3;
   assign unused_t3 = ^t3[40:0];  // the last two stages only look at the top bits
-  /* verilator lint_on UNUSEDSIGNAL */
 
   // value = prod * 2^(ea' + eb' - 254 - 46), ea' = max(ea, 1); with the
   // leading one moved to bit 47 the biased exponent is ea' + eb' - 126 - lz.
@@ -92,10 +92,8 @@ module fp32_mul #(
   assign shifted = norm >> rshift;
   assign shift_sticky = (norm & out_mask[47:0]) != '0;
 
-  /* verilator lint_off UNUSEDSIGNAL */
   logic unused_mask;
   assign unused_mask = out_mask[48];
-  /* verilator lint_on UNUSEDSIGNAL */
 
   assign exp_field = (e_norm >= 11'sd1) ? e_norm[7:0] : 8'h00;
   assign mant = shifted[46:24];
@@ -105,16 +103,14 @@ module fp32_mul #(
   assign rounded = {exp_field, mant} + 31'(round_up);
 
   // shifted[47] is the hidden bit of a normal result; the fields above carry it.
-  /* verilator lint_off UNUSEDSIGNAL */
   logic unused_hidden;
   assign unused_hidden = shifted[47];
-  /* verilator lint_on UNUSEDSIGNAL */
 
   logic [7:0] rounded_exp;
   assign rounded_exp = rounded[30:23];
   always_comb begin
     if (a_nan || b_nan || (a_inf && b_zero) || (b_inf && a_zero)) begin
-      p_o = Fp32CanonicalNan;
+      p_o = mambahw_pkg::Fp32CanonicalNan;
     end else if (a_inf || b_inf) begin
       p_o = {sp, 8'hff, 23'h0};
     end else if (a_zero || b_zero || (prod == '0)) begin

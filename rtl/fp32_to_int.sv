@@ -4,6 +4,8 @@
 // saturating (PTX cvt.s32) and keep the low CodeBits bits.
 // Also reports whether the rounded value lies inside [qmin_i, qmax_i]
 // (the dual-scale flag rule). Matches golden code_of_scaled().
+`include "mambahw_assert.svh"
+
 module fp32_to_int #(
   parameter int Rounding = mambahw_pkg::RoundHalfAway,
   parameter int CodeBits = 8
@@ -15,7 +17,8 @@ module fp32_to_int #(
   output logic [CodeBits-1:0] code_o,
   output logic                in_range_o   // round(v) in [qmin, qmax] (false for NaN)
 );
-  import mambahw_pkg::*;
+  `MH_ASSERT_INIT(RoundingLegal_A, Rounding >= 0 && Rounding <= 2)
+  `MH_ASSERT_INIT(CodeBitsLegal_A, CodeBits >= 2 && CodeBits <= 8)  // qmin_i/qmax_i are 9 bits
 
   logic        s;
   logic [7:0]  e;
@@ -59,8 +62,8 @@ module fp32_to_int #(
   assign int_lsb = int_part[0];
   always_comb begin
     case (Rounding)
-      RoundHalfAway: inc = guard;
-      RoundHalfEven: inc = guard && (sticky || int_lsb);
+      mambahw_pkg::RoundHalfAway: inc = guard;
+      mambahw_pkg::RoundHalfEven: inc = guard && (sticky || int_lsb);
       default:       inc = 1'b0;
     endcase
   end
@@ -93,9 +96,7 @@ module fp32_to_int #(
     end
   end
 
-  /* verilator lint_off UNUSEDSIGNAL */
   logic unused_i32;
   assign unused_i32 = ^i32;  // only the low CodeBits bits leave the block
-  /* verilator lint_on UNUSEDSIGNAL */
 
 endmodule

@@ -1,7 +1,6 @@
 // Shared constants of the mambahw RTL blocks. Encodings match the golden
 // model's enums (golden/include/mambahw/numerics.hpp).
 package mambahw_pkg;
-  /* verilator lint_off UNUSEDPARAM */
 
   // Float -> integer rounding (parameter Rounding of the quantizer).
   localparam int RoundHalfAway = 0;  // CUDA roundf
@@ -9,6 +8,5 @@ package mambahw_pkg;
   localparam int RoundToZero   = 2;  // C cast / cvt.rzi
 
   localparam logic [31:0] Fp32CanonicalNan = 32'h7fc0_0000;
-  /* verilator lint_on UNUSEDPARAM */
 
 endpackage

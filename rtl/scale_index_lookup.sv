@@ -15,6 +15,8 @@
 //   third; fully pipelined (one lookup per cycle), latency 3 cycles.
 // Outputs: found_o, g_o, hg_o (all ones: no head group matched), dg_o (all
 // ones: none), scale_o (0.0 when not found). Channels >= XDim give all zeros.
+`include "mambahw_assert.svh"
+
 module scale_index_lookup #(
   parameter int Groups        = 1,   // G
   parameter int HeadGroups    = 4,   // nHG (<= 15)
@@ -52,6 +54,25 @@ module scale_index_lookup #(
   logic [15:0] dim_range_q  [NCell];
   logic [31:0] scales_q     [NCell];
 
+  // ---- parameter legality and the block's invariants (docs/rtl.md) -------------
+  // The output fields are g 7 bits, hg/dg 4 bits (0xf: none), channel 16 bits;
+  // decode() keeps head 8 bits and dim 7 bits.
+  `MH_ASSERT_INIT(GroupsLegal_A, Groups >= 1 && Groups <= 127)
+  `MH_ASSERT_INIT(HeadGroupsLegal_A, HeadGroups >= 1 && HeadGroups <= 15)
+  `MH_ASSERT_INIT(DimGroupsLegal_A, DimGroups >= 1 && DimGroups <= 15)
+  `MH_ASSERT_INIT(HeadsPerGroupLegal_A, HeadsPerGroup >= 1 && HeadsPerGroup <= 256)
+  `MH_ASSERT_INIT(HeadDimLegal_A, HeadDim >= 1 && HeadDim <= 128)
+  `MH_ASSERT_INIT(XDimLegal_A, XDim <= 65536)
+  `MH_ASSERT_KNOWN(ValidOKnown_A, valid_o)
+  `MH_ASSERT_KNOWN(ReadyOKnown_A, ready_o)
+  `MH_ASSERT_KNOWN(ResultKnown_A, valid_o ? {found_o, g_o, hg_o, dg_o, scale_o} : '0)
+  // found names a real cell; not found gives the scale 0 (docs/arithmetic.md §9.1).
+  `MH_ASSERT(FoundNamesACell_A, valid_o && found_o |-> 32'(hg_o) < HeadGroups && 32'(dg_o) < DimGroups &&
+                                                       32'(g_o) < Groups)
+  `MH_ASSERT(NotFoundScaleZero_A, valid_o && !found_o |-> scale_o == '0)
+  `MH_ASSERT(OutputHolds_A, valid_o && !ready_i |=> valid_o &&
+                              $stable({found_o, g_o, hg_o, dg_o, scale_o}))
+
   always_ff @(posedge clk_i) begin
     if (we_i) begin
       case (wsel_i)
@@ -64,22 +85,20 @@ module scale_index_lookup #(
   end
 
   // Channel decode (constant divisors).
-  /* verilator lint_off UNUSEDSIGNAL */
   function automatic logic [22:0] decode(logic [15:0] c);  // {in_x, g[6:0], head[7:0], dim[6:0]}
     logic [31:0] gs, gi, hi, di;
     gs = HeadsPerGroup * HeadDim;
     gi = 32'(c) / gs;
     hi = (32'(c) % gs) / HeadDim;
     di = 32'(c) % HeadDim;
-    return {32'(c) < XDim, gi[6:0], hi[7:0], di[6:0]};
+    decode = {32'(c) < XDim, gi[6:0], hi[7:0], di[6:0]};
   endfunction
-  /* verilator lint_on UNUSEDSIGNAL */
 
   function automatic logic [CellAW-1:0] cell_addr(logic [6:0] g, logic [3:0] hg, logic [3:0] dg);
-    return CellAW'((32'(g) * HeadGroups + 32'(hg)) * DimGroups + 32'(dg));
+    cell_addr = CellAW'((32'(g) * HeadGroups + 32'(hg)) * DimGroups + 32'(dg));
   endfunction
   function automatic logic [HrAW-1:0] hr_addr(logic [6:0] g, logic [3:0] hg);
-    return HrAW'(32'(g) * HeadGroups + 32'(hg));
+    hr_addr = HrAW'(32'(g) * HeadGroups + 32'(hg));
   endfunction
 
   if (!Parallel) begin : gen_sequential
@@ -101,6 +120,9 @@ module scale_index_lookup #(
     assign hit = (state_q == HeadSearch) ? (16'(head_q) >= start_q && 16'(head_q) < end_val)
                                          : (16'(dim_q) >= start_q && 16'(dim_q) < end_val);
     assign ready_o = (state_q == Idle);
+    // The search index never passes the table it walks.
+    `MH_ASSERT(HeadSearchInTable_A, state_q == HeadSearch |-> 32'(k_q) < HeadGroups)
+    `MH_ASSERT(DimSearchInTable_A, state_q == DimSearch |-> 32'(k_q) < DimGroups && 32'(hg_q) < HeadGroups)
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
       if (!rst_ni) begin

@@ -4,6 +4,8 @@
 //   stage 1: sign-extend the code, convert it to FP32 (exact), select the scale
 //   stage 2: fp32 multiply (RNE, optional FTZ)
 // Latency 2 cycles; valid/ready handshake.
+`include "mambahw_assert.svh"
+
 module ssm_dequant #(
   parameter bit          Ftz      = 1'b0,
   parameter int CodeBits = 4,                                  // dual-scale code width
@@ -22,6 +24,18 @@ module ssm_dequant #(
   input  logic              ready_i,
   output logic [31:0]       value_o
 );
+  // ---- parameter legality and the block's invariants (docs/rtl.md) -------------
+  `MH_ASSERT_INIT(CodeBitsLegal_A, CodeBits >= 2 && CodeBits <= 8)
+  `MH_ASSERT_INIT(InBitsLegal_A, InBits == ((CodeBits + 1 > 8) ? CodeBits + 1 : 8))
+  `MH_ASSERT_KNOWN(ValidOKnown_A, valid_o)
+  `MH_ASSERT_KNOWN(ReadyOKnown_A, ready_o)
+  `MH_ASSERT_KNOWN(ValueKnown_A, valid_o ? value_o : '0)
+  // Every NaN leaving the stage is the canonical 0x7fc00000 (docs/arithmetic.md §6).
+  `MH_ASSERT(NanCanonical_A, valid_o && value_o[30:23] == 8'hff && value_o[22:0] != '0 |->
+                                 value_o == mambahw_pkg::Fp32CanonicalNan)
+  `MH_ASSERT(ReadyWhenEmpty_A, !s1_valid_q |-> ready_o)
+  `MH_ASSERT(OutputHolds_A, valid_o && !ready_i |=> valid_o && $stable(value_o))
+
   // ---- stage 1: code -> FP32, scale select --------------------------------------------
   logic signed [8:0] code;
   logic [7:0]        mag;
@@ -75,9 +89,7 @@ module ssm_dequant #(
   end
   assign valid_o = s2_valid_q;
 
-  /* verilator lint_off UNUSEDSIGNAL */
   logic unused;
   assign unused = ^code_i;  // upper bits unused in one of the two modes
-  /* verilator lint_on UNUSEDSIGNAL */
 
 endmodule

@@ -7,9 +7,10 @@ set -eu
 
 PACKAGES="
 cmake ninja-build g++ pkg-config ccache
-verilator iverilog
+verilator iverilog yosys
 libsystemc-dev libeigen3-dev libfmt-dev libyaml-cpp-dev libcli11-dev
-nlohmann-json3-dev libssl-dev
+nlohmann-json3-dev libssl-dev libzip-dev
+python3-dev pybind11-dev python3-numpy python3-torch
 libgtest-dev libgmock-dev libbenchmark-dev
 gcovr lcov
 "

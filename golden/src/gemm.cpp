@@ -144,16 +144,37 @@ float requant_value(std::span<const std::int32_t> acc, const QuantWeights& w, in
       y = ffma(w.scale(n, g), static_cast<float>(acc[static_cast<std::size_t>(g)]), y, d);
     return fmul(ratio_fp32(s.act, s_out), y, d);
   }
-  const float a = static_cast<float>(acc[0]);  // cvt.rn.f32.s32
-  switch (p.order) {
+  return requant_apply(p.order, acc[0], requant_registers(p.order, s.act, w.scale(n), s_out), d);
+}
+
+RequantRegisters requant_registers(RequantOrder order, float s_x, float s_w, float s_out) {
+  switch (order) {
     case RequantOrder::kActThenWeight:
-      return fmul(ratio_fp32(s.act, s_out), fmul(w.scale(n), a, d), d);
+      return {ratio_fp32(s_x, s_out), s_w};
     case RequantOrder::kWeightThenAct:
-      return fmul(fmul(a, ratio_fp32(w.scale(n), s_out), d), s.act, d);
+      return {ratio_fp32(s_w, s_out), s_x};
     case RequantOrder::kAlpha:
-      return fmul(ratio_fp32(fmul(w.scale(n), s.act, Denormals::kPreserve), s_out), a, d);
+      return {ratio_fp32(fmul(s_w, s_x, Denormals::kPreserve), s_out), 0.0f};
+  }
+  return {};
+}
+
+float requant_apply(RequantOrder order, std::int32_t acc, RequantRegisters r, Denormals d) {
+  const float a = static_cast<float>(acc);  // cvt.rn.f32.s32
+  switch (order) {
+    case RequantOrder::kActThenWeight:
+      return fmul(r.a, fmul(r.b, a, d), d);
+    case RequantOrder::kWeightThenAct:
+      return fmul(fmul(a, r.a, d), r.b, d);
+    case RequantOrder::kAlpha:
+      return fmul(r.a, a, d);
   }
   return a;
+}
+
+std::int8_t requant_int8(float v, const RequantPolicy& p) {
+  const NumericsPolicy np{p.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, p.denormals};
+  return static_cast<std::int8_t>(code_of_scaled(v, np, kInt8Range));
 }
 
 namespace {
@@ -170,10 +191,9 @@ void for_each_output(const Int8Tensor& x, const QuantWeights& w, F&& f) {
 Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmScales& s, const RequantPolicy& p,
                          std::int64_t* saturated_codes) {
   Int8Tensor y({x.dim(0), static_cast<std::size_t>(w.out)});
-  const NumericsPolicy np{p.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, p.denormals};
   for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
     const float v = requant_value(acc, w, n, s, p);
-    const std::int32_t q = code_of_scaled(v, np, kInt8Range);
+    const std::int8_t q = requant_int8(v, p);
     if (saturated_codes) {
       const float r = round_to_integral(v, p.rounding);
       if (r > 127.0f || r < -128.0f) ++*saturated_codes;

@@ -221,12 +221,17 @@ float hadamard_quant_multiplier(int n, float out_scale) {
   return static_cast<float>(had_scale / static_cast<double>(out_scale));
 }
 
+void hadamard_transform_fp16(std::span<const float> x, std::span<float> v, HadamardSize s, Denormals d) {
+  assert(x.size() == v.size() && x.size() == static_cast<std::size_t>(s.n()));
+  fp16_round_batch(x.data(), v.data(), v.size());
+  hadamard_fp32(v, s, d);
+}
+
 std::int64_t hadamard_quantize(std::span<const float> x, std::span<std::int8_t> q, HadamardSize s, float multiplier,
                                const HadamardQuantPolicy& p) {
   assert(x.size() == q.size() && x.size() == static_cast<std::size_t>(s.n()));
   std::vector<float> v(x.size());
-  fp16_round_batch(x.data(), v.data(), v.size());
-  hadamard_fp32(v, s, p.denormals);
+  hadamard_transform_fp16(x, v, s, p.denormals);
   const NumericsPolicy np{p.rounding, QuantizeOp::kMultiplyReciprocal, p.overflow, p.denormals};
   std::int64_t overflow = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {

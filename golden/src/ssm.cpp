@@ -129,6 +129,14 @@ ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d) {
   return {fmul(r.a, l.a, d), ffma(r.a, l.b, r.b, d)};
 }
 
+Mamba1StepOut mamba1_scan_step(const Mamba1StepIn& in, Denormals d) {
+  Mamba1StepOut o;
+  o.a = exp_unit(-fmul(in.dl, in.e, d), d);
+  o.h = ffma(o.a, in.h, fmul(in.b, in.du, d), d);
+  o.y = ffma(o.h, in.c, in.y, d);
+  return o;
+}
+
 void scan_sequential(std::span<const float> a, std::span<const float> b, std::span<float> h, Denormals d) {
   float s = 0.0f;
   for (std::size_t t = 0; t < a.size(); ++t) h[t] = s = ffma(a[t], s, b[t], d);
@@ -380,12 +388,20 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     }
     for (std::size_t n = 0; n < N; ++n) {
       const float e = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
+      if (p.scan_order == ScanOrder::kSequential) {  // the scan unit, one step per token
+        float state = 0.0f;
+        for (std::size_t t = 0; t < L; ++t) {
+          const Mamba1StepOut st = mamba1_scan_step({state, dl[t], e, bf[n * L + t], du[t], cf[n * L + t], out[t]}, dn);
+          state = st.h;
+          out[t] = st.y;
+        }
+        continue;
+      }
       for (std::size_t t = 0; t < L; ++t) {
         a[t] = exp_unit(-fmul(dl[t], e, dn), dn);
         b[t] = fmul(bf[n * L + t], du[t], dn);
       }
-      if (p.scan_order == ScanOrder::kSequential) scan_sequential(a, b, h, dn);
-      else scan_block(a, b, h, dn);
+      scan_block(a, b, h, dn);
       for (std::size_t t = 0; t < L; ++t) out[t] = ffma(h[t], cf[n * L + t], out[t], dn);
     }
     for (std::size_t t = 0; t < L; ++t) {

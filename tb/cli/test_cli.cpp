@@ -12,25 +12,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mambahw/tb/shell.hpp"
+
 namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
+using Result = mambahw::tb::ShellResult;  // exit code, stdout and stderr
 
-Result run(const std::string& args) {
-  const std::string cmd = std::string(MAMBAHW_BIN) + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  while (std::size_t n = std::fread(buf.data(), 1, buf.size(), pipe)) out.append(buf.data(), n);
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+Result run(const std::string& args) { return mambahw::tb::run_shell(std::string(MAMBAHW_BIN) + " " + args + " 2>&1"); }
 
 fs::path temp_file(const std::string& name) {
   return fs::temp_directory_path() / ("mambahw_cli_" + std::to_string(::getpid()) + "_" + name);

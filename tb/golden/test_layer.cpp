@@ -17,18 +17,8 @@ namespace {
 
 using tb::random_qtensor;
 
-ModelShape small_mamba1() {
-  ModelShape m = test::mamba1_shape(128);
-  m.d_model = 64;
-  m.dt_rank = 4;
-  return m;
-}
-
-ModelShape small_mamba2() {
-  ModelShape m = test::mamba2_shape(128, 8, 16, 2, 16);
-  m.d_model = 64;
-  return m;
-}
+using test::small_mamba1;
+using test::small_mamba2;
 
 QuantScheme scheme_for(const ModelShape& m) {
   QuantScheme s;

@@ -13,6 +13,17 @@ VerilatedContext& context() {
   return *ctx;
 }
 
+void retire(std::shared_ptr<void> model) {
+  static std::vector<std::shared_ptr<void>>* retired = new std::vector<std::shared_ptr<void>>;
+  retired->push_back(std::move(model));
+}
+
+bool assertions_failed() {
+  const bool failed = context().gotError();
+  context().gotError(false);
+  return failed;
+}
+
 std::string describe(const verif::VectorBlock& b, const Mismatch& m) {
   std::string s = fmt::format("transaction {}:", m.index);
   const auto& ports = b.ports();

@@ -24,6 +24,15 @@ namespace mambahw::rtl_tb {
 // One context for every model of the process, so coverage accumulates.
 VerilatedContext& context();
 
+// Keeps a finished model alive until the process exits: its coverage
+// counters stay registered in the context until main writes them.
+void retire(std::shared_ptr<void> model);
+
+// Whether an assertion of the models (--assert, the bound protocol checker)
+// failed since the last call; clears the flag. Assertion failures print
+// their name, file and line and do not abort (fatalOnError is off).
+bool assertions_failed();
+
 struct Mismatch {
   std::uint64_t index = 0;
   std::vector<std::uint64_t> stim, want, got;
@@ -49,6 +58,9 @@ class Stream {
     model_ = std::make_unique<V>(&context(), "dut");
     reset(*model_);
   }
+  ~Stream() { retire(std::shared_ptr<V>(std::move(model_))); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
 
   // Optional FST trace of this stream (all cycles).
   void trace(const std::string& path) {
@@ -82,6 +94,10 @@ class Stream {
       }
     }
     if (fst_) fst_->close();
+    if (assertions_failed()) {
+      std::fprintf(stderr, "rtl_tb: an RTL assertion failed during this stream (the %%Error lines above)\n");
+      ++result_.mismatches;
+    }
     return result_;
   }
 

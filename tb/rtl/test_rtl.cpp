@@ -151,7 +151,9 @@ TEST(ConvOutQuantizerRtl, BackPressureKeepsOrderAndValues) {
 
 TEST(ConvOutQuantizerRtl, LatencyIsTwoCycles) {
   const DualScaleFormat f = DualScaleFormat::make(4, true, 0.1f, 5.0f);
-  Vq_away m(&context(), "lat");
+  const auto model = std::make_shared<Vq_away>(&context(), "lat");
+  retire(model);  // its coverage counters outlive the test
+  Vq_away& m = *model;
   m.rst_ni = 0;
   m.clk_i = 0;
   m.eval();
@@ -175,6 +177,38 @@ TEST(ConvOutQuantizerRtl, LatencyIsTwoCycles) {
   }
   EXPECT_EQ(seen_at, 2);  // accepted at edge 0, stage 1 at edge 0, output register at edge 1
   EXPECT_EQ(m.code_o, 3);  // 2.5 half away from zero
+}
+
+// The assertions are live and can fail: withdrawing valid_i while the
+// quantizer holds ready_o low breaks the handshake, and the protocol
+// checker bound to the input stream reports it.
+TEST(ConvOutQuantizerRtl, BoundProtocolCheckerCatchesAWithdrawnValid) {
+  const auto model = std::make_shared<Vq_away>(&context(), "protocol");
+  retire(model);
+  Vq_away& m = *model;
+  auto edge = [&] {
+    m.clk_i = 0;
+    m.eval();
+    m.clk_i = 1;
+    m.eval();
+  };
+  m.rst_ni = 0;
+  edge();
+  m.rst_ni = 1;
+  m.ready_i = 0;  // the output stalls, so both stages fill and ready_o falls
+  m.x_i = bits_of(1.0f);
+  m.scale_i = bits_of(1.0f);
+  m.valid_i = 1;
+  for (int i = 0; i < 3; ++i) edge();
+  ASSERT_FALSE(assertions_failed());
+  m.clk_i = 0;
+  m.eval();
+  ASSERT_EQ(m.ready_o, 0);
+  edge();
+  m.valid_i = 0;  // withdrawn before the transfer
+  edge();
+  edge();
+  EXPECT_TRUE(assertions_failed());
 }
 
 // The comparison itself must be able to fail: a golden model with one

@@ -99,7 +99,7 @@ TEST_F(VectorsTest, ExportIsByteIdenticalAcrossRuns) {
   const fs::path a = export_to("a"), b = export_to("b");
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(a)) names.push_back(e.path().filename());
-  EXPECT_EQ(names.size(), 8u);  // 4 ports + se_scales + README + tb_params.svh + manifest
+  EXPECT_EQ(names.size(), 9u);  // 4 ports + se_scales + README + tb_params.svh + classes.txt + manifest
   for (const auto& n : names) EXPECT_EQ(read(a / n), read(b / n)) << n;
 }
 

@@ -26,6 +26,9 @@ int guarded(const char* command, const std::function<int()>& body);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors
 void add_compare_command(CLI::App& app, int& exit_code);
+void add_diff_command(CLI::App& app, int& exit_code);  // diff_command.cpp
+// The manifest header of `mambahw run --dump` (tool, version, config, model, scheme, sources).
+nlohmann::json dump_header(const Config& c);  // diff_command.cpp
 
 // The SystemC model part of `mambahw run`. SystemC needs an sc_main, so it is
 // linked only into the mambahw executable, which registers it; without it

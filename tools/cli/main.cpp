@@ -21,6 +21,7 @@ int run_cli(int argc, char** argv) {
   mambahw::cli::add_run_command(app, exit_code);
   mambahw::cli::add_export_command(app, exit_code);
   mambahw::cli::add_compare_command(app, exit_code);
+  mambahw::cli::add_diff_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,6 +9,7 @@
 #include "mambahw/cost/model.hpp"
 #include "mambahw/model/cosim.hpp"
 #include "mambahw/model/cost_bridge.hpp"
+#include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/config/tech.hpp"
 
@@ -100,7 +101,8 @@ nlohmann::json cost_section(const Config& c, const model::CosimReport& r, const 
 }
 
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files) {
-  const LayerCase lc = make_layer_case(c.model, c.scheme, SyntheticWeights(c.run.seed), c.run, 0);
+  const interop::RunSources sources(c);  // the config's weights: and activations:
+  const LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), c.run, 0);
   const model::System sys{c.model, c.scheme, c.hardware};
   const model::CosimReport r = model::run_cosim(sys, lc.q, lc.input);
   print_cosim(c, r);

@@ -12,6 +12,8 @@
 #include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
+#include "mambahw/interop/dump.hpp"
+#include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/version.hpp"
 
@@ -37,6 +39,7 @@ namespace {
 struct RunOptions {
   std::string config = "configs/default.yaml";
   std::string json_file;
+  std::string dump_dir;
   std::optional<int> seq_len;
   std::optional<std::uint64_t> seed;
   std::optional<int> layers;
@@ -55,6 +58,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "run", "Run the golden model on a config and print the report (conv-output study)");
   run->add_option("config", o.config, "Run configuration (YAML)")->capture_default_str();
   run->add_option("--json", o.json_file, "Also write the report as JSON to FILE");
+  run->add_option("--dump", o.dump_dir, "Write every tensor of the golden layers as .npy, with manifest.json, to DIR");
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
   run->add_option("--layers", o.layers, "Override run.layers (golden layers evaluated)")->check(CLI::Range(1, 1024));
@@ -187,13 +191,26 @@ int run_command(const RunOptions& o) {
       c.run.modes.clear();
       for (int md : o.modes) c.run.modes.push_back(static_cast<SsmInputMode>(md));
     }
+    if (!o.dump_dir.empty() && o.no_layer) throw ConfigError("--dump writes the golden layers' tensors; it cannot go with --no-layer");
+    const interop::RunSources sources(c);  // weights: and activations: (synthetic by default)
+    if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
     const ConvOutStudy st = run_conv_out_study(c.model, schemes, c.run);
     print_study(c, st);
     std::vector<LayerAccuracy> layers;
     if (!o.no_layer) {
-      layers = layer_accuracy(c.model, c.scheme, SyntheticWeights(c.run.seed), c.run);
+      std::optional<interop::DumpWriter> dump;
+      if (!o.dump_dir.empty()) dump.emplace(o.dump_dir, dump_header(c));
+      layers = layer_accuracy(c.model, c.scheme, sources.layer_sources(), c.run,
+                              dump ? TraceObserver([&](const LayerCase& lc, int li, std::optional<SsmInputMode> md,
+                                                       const LayerTrace& tr) { dump->observe(c.model, lc, li, md, tr); })
+                                   : TraceObserver{});
       print_layer_accuracy(c, layers);
+      if (c.weights.tensors || c.activations.tensors) fmt::print("Layer data: {}\n", sources.describe(c));
+      if (dump) {
+        dump->finish();
+        fmt::print("wrote {} tensors and manifest.json to {}\n", dump->count(), o.dump_dir);
+      }
     }
     const bool int4 = c.scheme.layer.weights == WeightPrecision::kInt4;
     const int u_bits = c.scheme.ssm_input == SsmInputFormat::kDualScale ? c.scheme.dual.code_bits + 1 : 8;

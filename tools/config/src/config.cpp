@@ -263,6 +263,53 @@ RunSettings parse_run(YamlMap& r) {
   return s;
 }
 
+namespace {
+
+// `path:` of a tensor source: relative to the file that names it; must exist.
+std::string tensor_path(YamlMap& m) {
+  const YAML::Node at = m.node()["path"];
+  const std::filesystem::path rel = m.required<std::string>("path");
+  const std::filesystem::path p = rel.is_absolute() ? rel : std::filesystem::path(m.file()).parent_path() / rel;
+  if (!std::filesystem::exists(p)) m.fail_at(at, m.field("path"), "no such tensor file or folder '" + p.string() + "'");
+  return p.string();
+}
+
+bool tensor_source(YamlMap& m) {
+  return m.optional<std::string>("source", "synthetic", one_of({"synthetic", "tensors"})) == "tensors";
+}
+
+WeightsConfig parse_weights(YamlMap& w) {
+  WeightsConfig c;
+  c.tensors = tensor_source(w);
+  if (c.tensors) {
+    c.path = tensor_path(w);
+    c.layer_prefix = w.optional<std::string>("layer_prefix", "");
+    c.static_scales = w.optional<std::string>("scales", "checkpoint", one_of({"checkpoint", "calibrate"})) == "checkpoint";
+  } else {
+    for (const char* k : {"path", "layer_prefix", "scales"})
+      if (w.has(k)) w.fail(k, "only valid with source: tensors");
+  }
+  w.finish();
+  return c;
+}
+
+ActivationsConfig parse_activations(YamlMap& a) {
+  ActivationsConfig c;
+  c.tensors = tensor_source(a);
+  if (c.tensors) {
+    c.path = tensor_path(a);
+    c.input = a.optional<std::string>("input", c.input);
+    c.calibration = a.optional<std::string>("calibration", c.calibration);
+  } else {
+    for (const char* k : {"path", "input", "calibration"})
+      if (a.has(k)) a.fail(k, "only valid with source: tensors");
+  }
+  a.finish();
+  return c;
+}
+
+}  // namespace
+
 Config load_config(const std::filesystem::path& file) {
   YamlMap top = YamlMap::load_file(file);
   Config c;
@@ -286,7 +333,10 @@ Config load_config(const std::filesystem::path& file) {
   for (YamlMap& s : top.section_list("study")) c.study.push_back(checked_scheme(s, false));
   if (auto r = top.maybe_section("run")) c.run = parse_run(*r);
   if (auto h = top.maybe_section("hardware")) c.hardware = parse_hardware(*h);
+  if (auto w = top.maybe_section("weights")) c.weights = parse_weights(*w);
+  if (auto a = top.maybe_section("activations")) c.activations = parse_activations(*a);
   top.finish();
+  c.files = top.files();
   check_memory_budget(c);
   return c;
 }

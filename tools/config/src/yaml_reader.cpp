@@ -158,7 +158,8 @@ std::filesystem::path canonical_or_same(const std::filesystem::path& p) {
 }  // namespace
 
 YamlMap::YamlMap(YAML::Node node, std::string file, std::string path, IncludeChain chain)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)), chain_(std::move(chain)) {
+    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)), chain_(std::move(chain)),
+      files_(std::make_shared<std::vector<std::string>>(1, file_)) {
   if (!node_.IsMap()) {
     const std::string what = path_.empty() ? "the file" : path_;
     throw ConfigError(config_location(file_, node_.Mark()) + ": " + what +
@@ -227,7 +228,10 @@ YamlMap YamlMap::load_include(const YAML::Node& at, const std::string& key, cons
     fail_at(at, field(key), "includes nest more than " + std::to_string(kMaxIncludeDepth) + " files deep");
   IncludeChain chain = chain_;
   chain.push_back(canon);
-  return YamlMap(parse_file(p), p.string(), path, std::move(chain));
+  YamlMap m(parse_file(p), p.string(), path, std::move(chain));
+  files_->push_back(p.string());
+  m.files_ = files_;
+  return m;
 }
 
 YamlMap YamlMap::section(const std::string& key) {
@@ -241,7 +245,9 @@ std::optional<YamlMap> YamlMap::maybe_section(const std::string& key) {
   if (!n) return std::nullopt;
   if (n.IsScalar()) return load_include(n, key, n.Scalar(), field(key));
   if (!n.IsMap()) fail_at(n, field(key), "must be a mapping or the name of a YAML file");
-  return YamlMap(n, file_, field(key), chain_);
+  YamlMap m(n, file_, field(key), chain_);
+  m.files_ = files_;  // an include inside an inline section is one of this document's files too
+  return m;
 }
 
 std::vector<YamlMap> YamlMap::section_list(const std::string& key) {
@@ -252,7 +258,10 @@ std::vector<YamlMap> YamlMap::section_list(const std::string& key) {
   for (std::size_t i = 0; i < n.size(); ++i) {
     const std::string f = key + "[" + std::to_string(i) + "]";
     if (n[i].IsScalar()) out.push_back(load_include(n[i], f, n[i].Scalar(), field(f)));
-    else if (n[i].IsMap()) out.emplace_back(n[i], file_, field(f), chain_);
+    else if (n[i].IsMap()) {
+      out.emplace_back(n[i], file_, field(f), chain_);
+      out.back().files_ = files_;
+    }
     else fail_at(n[i], field(f), "must be a mapping or the name of a YAML file");
   }
   return out;

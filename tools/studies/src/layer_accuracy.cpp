@@ -85,27 +85,50 @@ ModeComparison compare_outputs(SsmInputMode a, const FloatTensor& xa, SsmInputMo
   return c;
 }
 
-LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const WeightSource& ws, const RunSettings& in,
-                          int li) {
-  LayerCase lc;
-  lc.weights = ws.layer(m, li);
+std::vector<FloatTensor> SyntheticActivations::calibration(const ModelShape& m, const RunSettings& in, int li) const {
   std::vector<FloatTensor> calib;
   for (int b = 0; b < in.calib_batches; ++b)
     calib.push_back(synthetic_layer_input(
         m, in.calib_seq_len, stream_seed(in.seed, Stream::kCalibration, static_cast<std::uint64_t>(li * 1000 + b))));
-  lc.q = quantize_layer(m, s, lc.weights, calib);
-  lc.input = synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
+  return calib;
+}
+
+FloatTensor SyntheticActivations::input(const ModelShape& m, const RunSettings& in, int li) const {
+  return synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
+}
+
+LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const LayerSources& src, const RunSettings& in,
+                          int li) {
+  LayerCase lc;
+  lc.weights = src.weights.layer(m, li);
+  lc.calibration = src.activations.calibration(m, in, li);
+  lc.q = quantize_layer(m, s, lc.weights, lc.calibration);
+  if (src.static_scales) src.static_scales(m, s, li, lc.q);
+  lc.input = src.activations.input(m, in, li);
   return lc;
+}
+
+LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const WeightSource& ws, const RunSettings& in,
+                          int li) {
+  const SyntheticActivations acts;
+  return make_layer_case(m, s, LayerSources{ws, acts, {}}, in, li);
 }
 
 std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const WeightSource& ws,
                                           const RunSettings& in) {
+  const SyntheticActivations acts;
+  return layer_accuracy(m, s, LayerSources{ws, acts, {}}, in);
+}
+
+std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const LayerSources& src,
+                                          const RunSettings& in, const TraceObserver& observe) {
   std::vector<LayerAccuracy> result;
   for (int li = 0; li < in.layers; ++li) {
-    const LayerCase lc = make_layer_case(m, s, ws, in, li);
+    const LayerCase lc = make_layer_case(m, s, src, in, li);
     const QuantizedLayer& q = lc.q;
     const FloatTensor& x = lc.input;
     const LayerTrace ref = reference_layer(m, lc.weights, x);
+    if (observe) observe(lc, li, std::nullopt, ref);
     LayerAccuracy acc;
     acc.layer = li;
     if (q.conv_out.dual) {
@@ -115,6 +138,7 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
     std::vector<std::pair<SsmInputMode, FloatTensor>> outs;
     for (SsmInputMode mode : in.modes) {
       const LayerTrace tr = run_layer(q, x, mode);
+      if (observe) observe(lc, li, mode, tr);
       ModeAccuracy ma;
       ma.mode = mode;
       ma.out_error = error_stats(ref.out.vec(), tr.out.vec());

@@ -11,62 +11,15 @@
 #include "mambahw/golden/dual_scale.hpp"
 #include "mambahw/golden/scale_table.hpp"
 #include "mambahw/studies/synthetic.hpp"
+#include "block_util.hpp"
 
 namespace mambahw::verif {
 
 using nlohmann::json;
+using namespace detail;
 
 namespace {
 
-std::string hex32(float f) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%08x", bits_of(f));
-  return b;
-}
-float float_of_hex(const json& j) { return float_of(static_cast<std::uint32_t>(std::stoul(j.get<std::string>(), nullptr, 16))); }
-
-json numerics_json(const NumericsPolicy& p) {
-  return {{"rounding", to_string(p.rounding)},
-          {"quantize_op", to_string(p.quantize_op)},
-          {"overflow", to_string(p.overflow)},
-          {"denormals", to_string(p.denormals)}};
-}
-NumericsPolicy numerics_from(const json& j) {
-  NumericsPolicy p;
-  auto need = [](auto opt, const std::string& what) {
-    if (!opt) throw std::invalid_argument("manifest parameter " + what + " is not a known name");
-    return *opt;
-  };
-  p.rounding = need(parse_enum<Rounding>(j.at("rounding").get<std::string>()), "rounding");
-  p.quantize_op = need(parse_enum<QuantizeOp>(j.at("quantize_op").get<std::string>()), "quantize_op");
-  p.overflow = need(parse_enum<Overflow>(j.at("overflow").get<std::string>()), "overflow");
-  p.denormals = need(parse_enum<Denormals>(j.at("denormals").get<std::string>()), "denormals");
-  return p;
-}
-
-// x values within +-`ulps` of fp32(target / reg): inputs whose scaled value
-// x*reg (or x/reg) lands on or next to `target`.
-template <class F>
-void around(double target, float reg, QuantizeOp op, int ulps, F&& f) {
-  const double x = op == QuantizeOp::kMultiplyReciprocal ? target / reg : target * reg;
-  const float x0 = static_cast<float>(x);
-  if (!std::isfinite(x0)) return;
-  for (int d = -ulps; d <= ulps; ++d) {
-    float v = x0;
-    for (int i = 0; i < std::abs(d); ++i) v = std::nextafter(v, d < 0 ? -INFINITY : INFINITY);
-    f(v);
-  }
-}
-
-const std::vector<float>& special_values() {
-  static const std::vector<float> v = {
-      0.0f, -0.0f, float_of(0x0000'0001u), float_of(0x8000'0001u), float_of(0x007F'FFFFu),
-      float_of(0x807F'FFFFu), float_of(0x0080'0000u), float_of(0x8080'0000u), INFINITY, -INFINITY,
-      float_of(0x7FC0'0000u), float_of(0xFFC0'0000u), float_of(0x7F80'0001u), float_of(0x7FBF'FFFFu),
-      float_of(0xFFD5'5555u), std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(),
-      1.0f, -1.0f, 0.5f, -0.5f};
-  return v;
-}
 
 // ---- conv_out_quantizer ---------------------------------------------------------
 
@@ -180,6 +133,7 @@ class ConvOutQuantizerBlock final : public VectorBlock {
         }
         break;
       }
+      case Corner::kSubnormals:  // part of specials (subnormal inputs) for this block
       case Corner::kRangeBoundaries:
         break;
     }
@@ -278,6 +232,7 @@ class SsmDequantBlock final : public VectorBlock {
         break;
       }
       case Corner::kTies:
+      case Corner::kSubnormals:  // subnormal scales are in specials
       case Corner::kRangeBoundaries:
         break;
     }
@@ -417,11 +372,6 @@ DualScaleFormat dual_from(const json& p, float s1, float s12) {
   return f;
 }
 
-const MemoryImage& image(const std::vector<MemoryImage>& m, const std::string& name) {
-  for (const auto& i : m)
-    if (i.name == name) return i;
-  throw std::invalid_argument("memory image " + name + ".hex missing");
-}
 
 }  // namespace
 
@@ -454,6 +404,7 @@ std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c
       return std::make_unique<ConvOutQuantizerBlock>(s.numerics, *q.dual, scale_set(q));
     return std::make_unique<SsmDequantBlock>(s.numerics.denormals, *q.dual, scale_set(q));
   }
+  if (auto unit = make_unit_block(name, c, o)) return unit;
   if (name == "scale_index_lookup") {
     if (s.base != SchemeBase::kQuamba2)
       throw std::invalid_argument("block scale_index_lookup needs a Quamba2 scheme; scheme '" + s.name +
@@ -506,6 +457,7 @@ std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const 
       throw std::invalid_argument("range/scale memory images do not match the table shape in the manifest");
     return std::make_unique<ScaleIndexLookupBlock>(std::move(t));
   }
+  if (auto unit = unit_block_from_manifest(name, p, m)) return unit;
   throw std::invalid_argument("unknown block '" + name + "' in manifest");
 }
 

@@ -95,6 +95,26 @@ struct GemmScales {
   std::vector<float> out;           // INT8 output: per output channel, or one for all; else empty
 };
 
+// The requantization unit's two constant registers for one output channel,
+// computed on the host (each ratio in double, rounded to FP32 once):
+//   kActThenWeight  a = fp32(s_x/s_out), b = s_w[n]
+//   kWeightThenAct  a = fp32(s_w[n]/s_out), b = s_x
+//   kAlpha          a = fp32(fp32(s_w[n]*s_x)/s_out), b = 0 (unused)
+struct RequantRegisters {
+  float a = 1.0f, b = 1.0f;
+};
+RequantRegisters requant_registers(RequantOrder order, float s_x, float s_w, float s_out);
+
+// The unit's datapath on one accumulator (cvt.rn.f32.s32, then the order's
+// one or two RNE multiplies, subnormals per `d`):
+//   kActThenWeight  v = fp32(a * fp32(b * float(acc)))
+//   kWeightThenAct  v = fp32(fp32(float(acc) * a) * b)
+//   kAlpha          v = fp32(a * float(acc))
+float requant_apply(RequantOrder order, std::int32_t acc, RequantRegisters r, Denormals d);
+
+// The INT8 output code of a requantized value v: rounding per p, saturated.
+std::int8_t requant_int8(float v, const RequantPolicy& p);
+
 // The requantization unit's per-channel value v (before the INT8/FP16 cast).
 float requant_value(std::span<const std::int32_t> acc_groups, const QuantWeights& w, int n,
                     const GemmScales& s, const RequantPolicy& p);

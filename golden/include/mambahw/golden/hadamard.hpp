@@ -83,8 +83,13 @@ struct HadamardQuantPolicy {
 // folded into the quantizer's one multiplier, the ratio formed in double.
 float hadamard_quant_multiplier(int n, float out_scale);
 
+// The transform unit's FP32 output for one token: x (n values) rounded to
+// FP16 (widened exactly), then hadamard_fp32 under `d`.
+void hadamard_transform_fp16(std::span<const float> x, std::span<float> v, HadamardSize s, Denormals d);
+
 // One token's out_proj input: x (n values) is rounded to FP16, transformed by
-// hadamard_fp32, multiplied by `multiplier` and converted to INT8 under `p`.
+// hadamard_fp32 (hadamard_transform_fp16), multiplied by `multiplier` and
+// converted to INT8 under `p`.
 // Returns how many values rounded outside [-128, 127] (wrapped or saturated).
 std::int64_t hadamard_quantize(std::span<const float> x, std::span<std::int8_t> q, HadamardSize s, float multiplier,
                        const HadamardQuantPolicy& p);

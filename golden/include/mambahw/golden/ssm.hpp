@@ -80,6 +80,26 @@ struct SsmPolicy {
   friend bool operator==(const SsmPolicy&, const SsmPolicy&) = default;
 };
 
+// One step of the Mamba1 recurrence for one (channel d, state n) pair at
+// token t: the scan unit's datapath, in the order of mamba1_selective_scan
+// (which calls it for the sequential scan order):
+//   a = exp_unit(-fp32(dl * e));  h' = fma(a, h, fp32(b * du));  y' = fma(h', c, y)
+struct Mamba1StepIn {
+  float h = 0.0f;   // state h_{t-1} (0 before the first token)
+  float dl = 0.0f;  // softplus(delta) of channel d at t
+  float e = 0.0f;   // exp_unit(fp32(sA * qA[d][n])), so A = -e
+  float b = 0.0f;   // fp32(sB * qB[n][t])
+  float du = 0.0f;  // fp32(dl * u[d][t])
+  float c = 0.0f;   // fp32(sC * qC[n][t])
+  float y = 0.0f;   // output accumulator so far: fp32(Dv * u) before state 0
+};
+struct Mamba1StepOut {
+  float a = 0.0f;   // the decay exp_unit(-dl*e)
+  float h = 0.0f;   // state h_t
+  float y = 0.0f;   // accumulator after this state
+};
+Mamba1StepOut mamba1_scan_step(const Mamba1StepIn& in, Denormals d);
+
 // A per-tensor-scaled INT8 tensor as the SSM core reads it.
 struct QTensor {
   Int8Tensor q;

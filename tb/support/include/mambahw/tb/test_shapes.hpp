@@ -28,4 +28,19 @@ inline ModelShape mamba1_shape(int d_inner, int d_state = 16) {
   return m;
 }
 
+// The small layers of the layer and interop tests (dt_rank 4; Mamba2: 8 heads
+// of 16 in 2 groups, d_state 16).
+inline ModelShape small_mamba1(int d_inner = 128, int d_model = 64) {
+  ModelShape m = mamba1_shape(d_inner);
+  m.d_model = d_model;
+  m.dt_rank = 4;
+  return m;
+}
+
+inline ModelShape small_mamba2() {
+  ModelShape m = mamba2_shape(128, 8, 16, 2, 16);
+  m.d_model = 64;
+  return m;
+}
+
 }  // namespace mambahw::test

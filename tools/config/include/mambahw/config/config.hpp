@@ -16,13 +16,33 @@
 
 namespace mambahw {
 
+// Where the golden layer report's weights come from (`weights:`).
+struct WeightsConfig {
+  bool tensors = false;       // source: synthetic (default) | tensors
+  std::string path;           // a tensor file or folder, resolved against the config file's folder
+  std::string layer_prefix;   // tensor-name prefix of layer i, "{layer}" standing for i; empty: detect
+  bool static_scales = true;  // use a quantized checkpoint's own static scales (else calibrate)
+};
+
+// Where its activations come from (`activations:`): the mixer's input hidden
+// states of the evaluated run and of the calibration batches.
+struct ActivationsConfig {
+  bool tensors = false;                  // source: synthetic (default) | tensors
+  std::string path;
+  std::string input = "input";           // tensor [L][d_model] or [1][L][d_model]
+  std::string calibration = "calibration";  // tensor [batches][L][d_model] or [L][d_model]
+};
+
 struct Config {
   std::string file;
+  std::vector<std::string> files;   // file, then every file it includes (what the config's contents are)
   ModelShape model;
   QuantScheme scheme;               // the scheme the accelerator runs
   std::vector<QuantScheme> study;   // schemes the conv-output study compares
   RunSettings run;
   HardwareConfig hardware;          // defaults unless a `hardware:` section is given
+  WeightsConfig weights;
+  ActivationsConfig activations;
 };
 
 // Loads and validates a run configuration (and checks its memory budget).

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -51,6 +52,9 @@ class YamlMap {
   static YamlMap load_file(const std::filesystem::path& file);
 
   const std::string& file() const { return file_; }
+  // Every file read so far for this document: the top file, then each
+  // include in the order it was loaded (shared by all its sections).
+  const std::vector<std::string>& files() const { return *files_; }
   const std::string& path() const { return path_; }
   std::string field(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   const YAML::Node& node() const { return node_; }
@@ -101,6 +105,7 @@ class YamlMap {
   std::string path_;
   IncludeChain chain_;
   mutable std::set<std::string> read_;
+  std::shared_ptr<std::vector<std::string>> files_;
 };
 
 // Scalar conversion with strict typing: "1.5" is not an int, "yes" is not a

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -26,6 +27,34 @@ class SyntheticWeights final : public WeightSource {
 
 // The layer's input hidden states [L][d_model] in FP32 (synthetic, seeded).
 FloatTensor synthetic_layer_input(const ModelShape& m, int len, std::uint64_t seed);
+
+// Where a layer's activations come from: the calibration batches and the
+// evaluated input, each [L][d_model] FP32 (the mixer's input hidden states).
+class ActivationSource {
+ public:
+  virtual ~ActivationSource() = default;
+  virtual std::vector<FloatTensor> calibration(const ModelShape& m, const RunSettings& in, int layer) const = 0;
+  virtual FloatTensor input(const ModelShape& m, const RunSettings& in, int layer) const = 0;
+};
+
+// Seeded synthetic activations: run.calib_batches x run.calib_seq_len tokens
+// from the calibration stream, run.seq_len tokens from the activation stream.
+class SyntheticActivations final : public ActivationSource {
+ public:
+  std::vector<FloatTensor> calibration(const ModelShape& m, const RunSettings& in, int layer) const override;
+  FloatTensor input(const ModelShape& m, const RunSettings& in, int layer) const override;
+};
+
+// Replaces calibrated scales and codes of a layer by ones given from outside
+// (a quantized checkpoint's static scales); empty: keep the calibration.
+using StaticScales = std::function<void(const ModelShape& m, const QuantScheme& s, int layer, QuantizedLayer& q)>;
+
+// Everything a run's layers are made from.
+struct LayerSources {
+  const WeightSource& weights;
+  const ActivationSource& activations;
+  StaticScales static_scales;
+};
 
 // ---- accuracy report ------------------------------------------------------------
 
@@ -62,10 +91,21 @@ struct LayerCase {
   LayerWeights weights;
   QuantizedLayer q;
   FloatTensor input;  // [seq_len][d_model]
+  std::vector<FloatTensor> calibration;  // the batches q was calibrated on
 };
+LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const LayerSources& src, const RunSettings& in,
+                          int layer);
+// Synthetic activations.
 LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const WeightSource& w, const RunSettings& in,
                           int layer);
 
+// Sees every trace the report computes: the FP32 reference (mode empty) and
+// each SSM-input mode's quantized layer (a dump writes them out).
+using TraceObserver =
+    std::function<void(const LayerCase& lc, int layer, std::optional<SsmInputMode> mode, const LayerTrace& trace)>;
+
+std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const LayerSources& src,
+                                          const RunSettings& in, const TraceObserver& observe = {});
 std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme& s, const WeightSource& w,
                                           const RunSettings& in);
 
