@@ -318,7 +318,7 @@ TEST_F(ConfigTest, MalformedFilesAreConfigErrors) {
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  ? [a]\n  : 1\n"),
             file("top.yaml") + ":4:5: run: a key must be a plain name, not a list, mapping or null");
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\n---\nrun: {seq_len: 0}\n"),
-              HasSubstr(":4:1: a second YAML document ('---'); a config file holds exactly one"));
+              HasSubstr(":3:1: a second YAML document ('---'); a config file holds exactly one"));
   const std::string long_name(300, 'a');
   EXPECT_THAT(error_of("model: " + long_name + ".yaml\nscheme: q1.yaml\n"),
               HasSubstr(":1:8: model: included file '" + file(long_name + ".yaml") + "' cannot be read (File name too long)"));
@@ -335,6 +335,17 @@ TEST_F(ConfigTest, MalformedFilesAreConfigErrors) {
   EXPECT_THAT(error_of("\n\n# only a comment\n"), HasSubstr("the file is empty"));
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: \"q1.yaml\\0x\"\n"),
               HasSubstr("scheme: an included file's name may not contain control characters"));
+}
+
+// Found by fuzz_config (tb/fuzz/regressions/config/stray-comma-oom): yaml-cpp
+// 0.7 never advances past a ',' after a top-level flow collection, and
+// YAML::LoadAll returned empty documents until memory ran out (24 GB from an
+// 895-byte scheme file). Documents are counted first, building nothing.
+TEST_F(ConfigTest, AStrayCommaAfterTheDocumentIsAnErrorNotAnEndlessLoop) {
+  EXPECT_EQ(error_of("[],\n"), file("top.yaml") + ":1:3: unexpected ',' after the end of the YAML document");
+  EXPECT_EQ(error_of("{a: 1}, b\n"), file("top.yaml") + ":1:7: unexpected ',' after the end of the YAML document");
+  write("q.yaml", "name: q\n  base: quamba1\n [x],\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q.yaml\n"), HasSubstr("q.yaml:"));
 }
 
 // A scheme file that names itself as a section: reported as a cycle, not as

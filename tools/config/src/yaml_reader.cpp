@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 
 #include <fmt/core.h>
 
@@ -128,23 +131,51 @@ void count_nodes(const YAML::Node& n, const std::string& file, std::uint64_t& co
 }
 
 // One YAML document from a file, within the limits above.
+// Where each document of a text starts, at most two (a first pass over the
+// parser's events, building nothing). yaml-cpp 0.7 never advances past a
+// stray ',' after a top-level flow collection ("[],"): LoadAll then returns
+// empty documents until memory runs out, so documents are never loaded in a
+// loop; a second start is an error instead.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+  void OnDocumentStart(const YAML::Mark& m) override { starts.push_back(m); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 YAML::Node parse_file(const std::filesystem::path& file) {
   const std::string text = read_config_text(file);
-  std::vector<YAML::Node> docs;
+  YAML::Node doc;
   try {
-    docs = YAML::LoadAll(text);
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    for (int i = 0; i < 2 && parser.HandleNextDocument(starts); ++i) {}
+    if (starts.starts.size() > 1) {
+      const YAML::Mark& m = starts.starts[1];
+      const bool marker = text.compare(static_cast<std::size_t>(std::max(m.pos, 0)), 3, "---") == 0;
+      throw ConfigError(config_location(file.string(), m) +
+                        (marker ? ": a second YAML document ('---'); a config file holds exactly one"
+                                : fmt::format(": unexpected '{}' after the end of the YAML document",
+                                              static_cast<std::size_t>(m.pos) < text.size() ? text.substr(static_cast<std::size_t>(m.pos), 1) : "")));
+    }
+    doc = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     throw ConfigError(config_location(file.string(), e.mark) + ": YAML syntax error: " + e.msg);
   } catch (const YAML::Exception& e) {
     throw ConfigError(config_location(file.string(), e.mark) + ": YAML error: " + e.msg);
   }
-  if (docs.size() > 1)
-    throw ConfigError(config_location(file.string(), docs[1].Mark()) +
-                      ": a second YAML document ('---'); a config file holds exactly one");
-  if (docs.empty() || !docs[0] || docs[0].IsNull()) throw ConfigError(file.string() + ": the file is empty");
+  if (!doc || doc.IsNull()) throw ConfigError(file.string() + ": the file is empty");
   std::uint64_t count = 0;
-  count_nodes(docs[0], file.string(), count, 0);
-  return docs[0];
+  count_nodes(doc, file.string(), count, 0);
+  return doc;
 }
 
 // The canonical form of a path (symlinks resolved where they exist), to
