@@ -98,10 +98,13 @@ std::string read_config_text(const std::filesystem::path& file) {
     throw ConfigError(file.string() + ": is not a regular file (a device, FIFO or socket?)");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw ConfigError(file.string() + ": cannot open the file (" + std::strerror(errno) + ")");
-  std::string text(kMaxConfigFileBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  // Read in blocks up to one byte past the limit: never more than the limit
+  // in memory, and a small file costs only its size.
+  std::string text;
+  char block[1 << 16];
+  while (text.size() <= kMaxConfigFileBytes && in.read(block, sizeof block).gcount() > 0)
+    text.append(block, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw ConfigError(file.string() + ": cannot read the file (" + std::strerror(errno) + ")");
-  text.resize(static_cast<std::size_t>(in.gcount()));
   if (text.size() > kMaxConfigFileBytes)
     throw ConfigError(fmt::format("{}: is larger than {} bytes ({} MiB), the limit for a config file", file.string(),
                                   kMaxConfigFileBytes, kMaxConfigFileBytes >> 20));
