@@ -389,15 +389,17 @@ void replay_layer(const Field& m, const ListedFiles& files, const ConfigResolver
   const std::string given = cfg.at("path").string();
   const fs::path path = resolve ? resolve(given) : fs::path(given);
   std::error_code ec;
-  if (!fs::exists(path, ec)) {
+  if (!fs::is_regular_file(path, ec)) {  // (a FIFO or device is never opened)
     rep.warnings.push_back("config " + path.string() + " not found from here: the tensors were not recomputed");
     return;
   }
-  const Config c = load_config(path);
-  if (sha256_file(c.file) != cfg.at("sha256").string()) {
+  // The recorded hash first: a file the manifest names is loaded only if it
+  // is the config the vectors came from.
+  if (sha256_file(path) != cfg.at("sha256").string()) {
     rep.warnings.push_back("config " + path.string() + " changed since the export: the tensors were not recomputed");
     return;
   }
+  const Config c = load_config(path);
   LayerExportOptions o;
   o.out = fs::temp_directory_path() / fmt::format("mambahw_layer_replay_{}", ::getpid());
   o.force = true;
