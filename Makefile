@@ -1,13 +1,13 @@
 # mambahw: the two commands a fresh Debian 12 machine needs.
 #   make demo   build, then run `mambahw run` on configs/default.yaml
-#   make test   build, then run every default test (ctest -LE exhaustive)
+#   make test   build, then run every default test (ctest -LE "exhaustive|long")
 # Both first install missing Debian packages (as root) or list them (otherwise).
 
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test exhaustive bench clean coverage sanitize fuzz fuzz-long
+.PHONY: all deps configure build demo test test-long exhaustive bench clean coverage sanitize fuzz fuzz-long
 
 all: build
 
@@ -26,7 +26,11 @@ demo: build
 	./$(BUILD)/tools/mambahw run configs/default.yaml
 
 test: build
-	cd $(BUILD) && ctest -LE exhaustive -j $(JOBS) --output-on-failure
+	cd $(BUILD) && ctest -LE "exhaustive|long" -j $(JOBS) --output-on-failure
+
+# Variants of default tests with other blocks, configurations or simulators (docs/testplan.md).
+test-long: build
+	cd $(BUILD) && ctest -L long -j $(JOBS) --output-on-failure
 
 exhaustive: build
 	cd $(BUILD) && ctest -L exhaustive -j $(JOBS) --output-on-failure
@@ -50,7 +54,7 @@ SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks
 sanitize: deps
 	cmake -S . -B $(BUILD)-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMBAHW_SANITIZE=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD)-sanitize -j $(JOBS) --target sanitize_targets
-	cd $(BUILD)-sanitize && $(SANITIZE_ENV) ctest -LE exhaustive -j $(JOBS) --output-on-failure
+	cd $(BUILD)-sanitize && $(SANITIZE_ENV) ctest -LE "exhaustive|long" -j $(JOBS) --output-on-failure
 
 # libFuzzer build (clang, ASan + UBSan) in $(BUILD)-fuzz: every fuzz target
 # for FUZZ_SECONDS (default 60) with coverage feedback. `make fuzz-long`:

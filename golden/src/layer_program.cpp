@@ -19,7 +19,7 @@ WeightPrecision weight_precision(const QuantScheme& s) { return s.layer.weights;
 int weight_bits(WeightPrecision p) { return p == WeightPrecision::kInt4 ? 4 : 8; }
 
 int ssm_input_bits(const QuantScheme& s) {
-  return s.ssm_input == SsmInputFormat::kDualScale ? s.dual.code_bits + 1 : 8;
+  return s.ssm_input == SsmInputFormat::kDualScale ? dual_word_bits(s.dual.code_bits) : 8;
 }
 
 std::int64_t scale_lookups_per_pass(const ModelShape& m) { return m.ssm_input_channels(); }
@@ -114,7 +114,8 @@ struct Builder {
   // A GEMM: its weights tensor (packed codes, then FP32 scales per channel or
   // per group), one INT8/FP16 output per listed segment.
   void gemm(const std::string& name, GemmId id, std::int64_t k, std::int64_t n, std::vector<std::string> in,
-            std::vector<std::string> out, ElementFormat in_fmt, ElementFormat out_fmt) {
+            std::vector<std::string> out, std::vector<Segment> columns, ElementFormat in_fmt,
+            ElementFormat out_fmt) {
     const WeightPrecision wp = weight_precision(s);
     const int group = s.layer.weight_group;
     const std::int64_t groups = group ? (k + group - 1) / group : 1;
@@ -127,6 +128,7 @@ struct Builder {
     o.unit = Unit::kGemmArray;
     o.inputs = std::move(in);
     o.outputs = std::move(out);
+    o.output_columns = std::move(columns);
     o.weights = {"w_" + name};
     o.gemm = GemmSpec{id, k, n, wp, group, in_fmt, out_fmt};
     Work w;
@@ -138,8 +140,8 @@ struct Builder {
   }
 
   // The conv unit, the scale-index lookup and the conv-output quantizer.
-  void conv(const std::string& input, std::vector<std::string> outputs, std::int64_t int8_channels,
-            std::int64_t dual_channels) {
+  void conv(const std::string& input, std::vector<std::string> outputs, std::vector<Segment> columns,
+            std::int64_t int8_channels, std::int64_t dual_channels) {
     const std::int64_t cc = m.conv_channels();
     fixed("w_conv", ElementFormat::kInt8, 8, cc * conv_weight_bytes_per_channel(m.d_conv),
           "conv taps and bias (INT8), scale_in and bias_f (FP32) per channel");
@@ -149,6 +151,7 @@ struct Builder {
     o.unit = Unit::kConvUnit;
     o.inputs = {input};
     o.outputs = std::move(outputs);
+    o.output_columns = std::move(columns);
     o.weights = {"w_conv"};
     Work conv;
     conv.mac_int8 = cc * m.d_conv;
@@ -171,6 +174,7 @@ struct Builder {
     o.unit = Unit::kSsmCore;
     o.inputs = std::move(in);
     o.outputs = {"y"};
+    o.output_columns = {{"y", 0, m.d_inner}};
     o.weights = {"ssm_params"};
     Work dq;
     dq.ops = dequant_ops() * m.d_inner;
@@ -199,13 +203,16 @@ struct Builder {
       h.unit = Unit::kHadamardUnit;
       h.inputs = {y};
       h.outputs = {"y_h"};
+      h.output_columns = {{"y_h", 0, D}};
       Work w;
       w.ops = hadamard_quantize_ops(require_hadamard_size(m.d_inner));
       h.work = {{Unit::kHadamardUnit, w, {}}};
       p.ops.push_back(std::move(h));
-      gemm("out_proj", GemmId::kOutProj, D, m.d_model, {"y_h"}, {"out"}, ElementFormat::kInt8, ElementFormat::kFp16);
+      gemm("out_proj", GemmId::kOutProj, D, m.d_model, {"y_h"}, {"out"}, {{"out", 0, m.d_model}},
+           ElementFormat::kInt8, ElementFormat::kFp16);
     } else {
-      gemm("out_proj", GemmId::kOutProj, D, m.d_model, {y}, {"out"}, ElementFormat::kFp16, ElementFormat::kFp16);
+      gemm("out_proj", GemmId::kOutProj, D, m.d_model, {y}, {"out"}, {{"out", 0, m.d_model}}, ElementFormat::kFp16,
+           ElementFormat::kFp16);
     }
     activation("out", ElementFormat::kFp16, 16, Layout::kTokenMajor, m.d_model, "layer output");
   }
@@ -223,19 +230,23 @@ struct Builder {
     activation("hidden", ElementFormat::kInt8, 8, Layout::kTokenMajor, m.d_model, "layer input");
     activation("x", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "in_proj x: the conv input");
     activation("z", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "in_proj z: the gate");
-    gemm("in_proj", GemmId::kInProj, m.d_model, m.in_proj_out(), {"hidden"}, {"x", "z"}, ElementFormat::kInt8,
-         ElementFormat::kInt8);
+    gemm("in_proj", GemmId::kInProj, m.d_model, m.in_proj_out(), {"hidden"}, {"x", "z"}, m.in_proj_segments(),
+         ElementFormat::kInt8, ElementFormat::kInt8);
     // x_proj reads the INT8 codes in every scheme; W4A5-SE adds the dual words for the SSM.
     activation("u_int8", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "conv-output INT8 codes");
     ssm_input_tensors();
-    conv("x", dual ? std::vector<std::string>{"u_int8", "u_dual"} : std::vector<std::string>{"u_int8"}, D,
-         dual ? D : 0);
+    const Segment xs = segment(m.conv_segments(), "x");
+    conv("x", dual ? std::vector<std::string>{"u_int8", "u_dual"} : std::vector<std::string>{"u_int8"},
+         dual ? std::vector<Segment>{xs, xs} : std::vector<Segment>{xs}, D, dual ? D : 0);
     activation("dt_low", ElementFormat::kInt8, 8, Layout::kTokenMajor, m.dt_rank, "x_proj dt: dt_proj's input");
     activation("bc", ElementFormat::kInt8, 8, Layout::kChannelMajor, 2 * N, "x_proj B and C");
-    gemm("x_proj", GemmId::kXProj, D, m.x_proj_out(), {"u_int8"}, {"dt_low", "bc"}, ElementFormat::kInt8,
+    const auto xp = m.x_proj_segments();
+    gemm("x_proj", GemmId::kXProj, D, m.x_proj_out(), {"u_int8"}, {"dt_low", "bc"},
+         {segment(xp, "dt"), {"bc", segment(xp, "B").begin, segment(xp, "C").end}}, ElementFormat::kInt8,
          ElementFormat::kInt8);
     activation("delta", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "dt_proj output");
-    gemm("dt_proj", GemmId::kDtProj, m.dt_rank, D, {"dt_low"}, {"delta"}, ElementFormat::kInt8, ElementFormat::kInt8);
+    gemm("dt_proj", GemmId::kDtProj, m.dt_rank, D, {"dt_low"}, {"delta"}, {{"delta", 0, D}}, ElementFormat::kInt8,
+         ElementFormat::kInt8);
     fixed("ssm_params", ElementFormat::kInt8, 8, D * N + 2 * D + 3 * 4, "A_log, D, delta_bias codes and 3 FP32 scales");
     activation("y", ElementFormat::kFp16, 16, Layout::kChannelMajor, D, "SSM output");
     ssm("selective_scan", OpKind::kSelectiveScan, {dual ? "u_dual" : "u_int8", "delta", "z", "bc"},
@@ -250,13 +261,17 @@ struct Builder {
     activation("z", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "in_proj z: the gate");
     activation("xbc", ElementFormat::kInt8, 8, Layout::kChannelMajor, m.conv_channels(), "in_proj x, B, C: the conv input");
     activation("dt", ElementFormat::kInt8, 8, Layout::kChannelMajor, H, "in_proj dt, one per head");
-    gemm("in_proj", GemmId::kInProj, m.d_model, m.in_proj_out(), {"hidden"}, {"z", "xbc", "dt"}, ElementFormat::kInt8,
-         ElementFormat::kInt8);
+    const auto ip = m.in_proj_segments();
+    gemm("in_proj", GemmId::kInProj, m.d_model, m.in_proj_out(), {"hidden"}, {"z", "xbc", "dt"},
+         {segment(ip, "z"), {"xbc", segment(ip, "x").begin, segment(ip, "C").end}, segment(ip, "dt")},
+         ElementFormat::kInt8, ElementFormat::kInt8);
     const std::string u = dual ? "u_dual" : "u_int8";
     if (!dual) activation("u_int8", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "conv-output INT8 codes of x");
     ssm_input_tensors();
     activation("bc", ElementFormat::kInt8, 8, Layout::kChannelMajor, 2 * GN, "conv-output INT8 codes of B and C");
-    conv("xbc", {u, "bc"}, dual ? 2 * GN : D + 2 * GN, dual ? D : 0);
+    const auto cs = m.conv_segments();
+    conv("xbc", {u, "bc"}, {segment(cs, "x"), {"bc", segment(cs, "B").begin, segment(cs, "C").end}},
+         dual ? 2 * GN : D + 2 * GN, dual ? D : 0);
     fixed("ssm_params", ElementFormat::kInt8, 8, 2 * H + 2 * H + 4 * D + 2 * 4,
           "A_log and D codes, FP16 dt_bias, FP32 norm weights, 2 FP32 scales");
     activation("y", ElementFormat::kFp16, 16, Layout::kChannelMajor, D, "SSM output after the gated RMSNorm");
@@ -274,6 +289,8 @@ struct Builder {
 LayerProgram layer_program(const ModelShape& m, const QuantScheme& s) {
   Builder b{m, s, {}};
   b.p.shape = m;
+  b.p.exp_eval = exp_unit_ops();
+  b.p.softplus_eval = softplus_ops(ssm_policy(s).softplus_threshold);
   if (m.is_mamba2()) b.mamba2();
   else b.mamba1();
   return std::move(b.p);

@@ -26,6 +26,16 @@ const std::string& DramMap::tensor_at(std::uint64_t address) const {
   return it->second;
 }
 
+const std::string& DramMap::tensor_of(std::uint64_t address, std::uint64_t bytes) const {
+  const std::string& name = tensor_at(address);
+  const Region& r = regions_.at(name);
+  if (address + bytes > r.base + r.bytes)
+    throw std::out_of_range("DRAM access of " + std::to_string(bytes) + " bytes at offset " +
+                            std::to_string(address - r.base) + " leaves tensor '" + name + "' (" +
+                            std::to_string(r.bytes) + " bytes)");
+  return name;
+}
+
 DramChannel::DramChannel(sc_core::sc_module_name name, const HardwareConfig& hw, const DramMap& map)
     : sc_module(name),
       socket("socket"),
@@ -43,7 +53,7 @@ void DramChannel::b_transport(int /*initiator*/, tlm::tlm_generic_payload& t, sc
   const sc_time start = issue > busy_until_ ? issue : busy_until_;
   busy_until_ = start + static_cast<double>(transfer) * period_;
   busy_cycles_ += transfer;
-  DramTraffic& tr = traffic_[map_.tensor_at(t.get_address())];
+  DramTraffic& tr = traffic_[map_.tensor_of(t.get_address(), static_cast<std::uint64_t>(bytes))];
   const bool write = t.is_write();
   (write ? tr.write_bytes : tr.read_bytes) += bytes;
   ++tr.requests;

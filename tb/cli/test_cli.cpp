@@ -60,8 +60,19 @@ TEST(Cli, VersionNamesTheCommitBuiltFrom) {
 
 TEST(Cli, RunDefaultConfigWritesValidJson) {
   const fs::path json = temp_file("default.json");
-  const Result r = run("run --seq-len 128 --json " + json.string());
+  const fs::path csv = temp_file("default_csv");
+  const Result r = run("run --seq-len 128 --json " + json.string() + " --csv " + csv.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The CSV tables are the same tree as the JSON: the roofline's rows, one per program op.
+  std::ifstream roof_csv(csv / "roofline.ops.csv");
+  std::string header, line;
+  ASSERT_TRUE(std::getline(roof_csv, header));
+  EXPECT_EQ(header, "op,unit,compute_cycles,memory_cycles,bytes");
+  int roof_rows = 0;
+  while (std::getline(roof_csv, line)) ++roof_rows;
+  EXPECT_EQ(roof_rows, 7);  // in_proj, conv, x_proj, dt_proj, scan, Hadamard, out_proj
+  EXPECT_TRUE(fs::exists(csv / "model.units.csv"));
+  fs::remove_all(csv);
   EXPECT_THAT(r.output, HasSubstr("mamba-130m"));
   const nlohmann::json j = read_json(json);
   fs::remove(json);
@@ -94,6 +105,24 @@ TEST(Cli, RunDefaultConfigWritesValidJson) {
       EXPECT_EQ(s["dual_scale"]["scale2"], 3.0);
     }
   }
+  // The SystemC model's report tree: mamba-130m's four GEMMs, 128 tokens:
+  // in_proj 768 x 3072, x_proj 1536 x (48 + 2 x 16), dt_proj 48 x 1536, out_proj 1536 x 768.
+  EXPECT_EQ(j["events"]["gemm_array"]["mac_int8"], 128LL * (768 * 3072 + 1536 * 80 + 48 * 1536 + 1536 * 768));
+  EXPECT_EQ(j["events"]["scale_index_lookup"]["lookup"], 1536);  // one per SSM-input channel per pass
+  ASSERT_EQ(j["model"]["checks"].size(), 5u);
+  for (const auto& ch : j["model"]["checks"]) EXPECT_EQ(ch["mismatches"], 0) << ch["tensor"];
+  double roof = 0;
+  for (const auto& op : j["roofline"]["ops"])
+    roof += std::max(op["compute_cycles"].get<double>(), op["memory_cycles"].get<double>());
+  EXPECT_DOUBLE_EQ(j["roofline"]["cycles"].get<double>(), roof);
+  const auto& idx = j["cost"][0]["index_bases"];
+  ASSERT_EQ(idx.size(), 2u);
+  EXPECT_EQ(idx[0]["index"], "quamba1");
+  EXPECT_TRUE(idx[0]["selected"]);
+  EXPECT_EQ(idx[1]["index"], "quamba2-seq");
+  EXPECT_EQ(idx[1]["lookups_per_layer_pass"], 1536);
+  // The W4A5-SE traffic table: Mamba1 keeps the INT8 codes for x_proj, so the packed words add traffic.
+  EXPECT_GT(j["w4a5se_traffic"]["delta_fraction"].get<double>(), 0.0);
 }
 
 TEST(Cli, RunMamba2UsesGroupedScales) {

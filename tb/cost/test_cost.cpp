@@ -15,6 +15,8 @@
 #include "mambahw/cost/memory.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/config/tech.hpp"
+#include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/layer_program.hpp"
 
 namespace mambahw::cost {
 namespace {
@@ -44,7 +46,7 @@ TEST(IndexStorage, OneByTwoByTwoTableByHand) {
   // GPU: (2 + 4 + 4) * 32 = 320 bits. Minimal: heads_per_group 8 -> 4 bits,
   // headdim 64 -> 7 bits: 2*4 + 4*7 + 4*32 = 164 bits.
   const IndexScheme s{"t", IndexKind::kGrouped, 0, 2, 2, false, 1.0};
-  const IndexStudyRow r = index_study(mamba2(1, 8, 64, 3), s, tech("notes-7nm.yaml"), 1000);
+  const IndexStudyRow r = index_study(mamba2(1, 8, 64, 3), s, tech("notes-7nm.yaml"), 1000, 1);
   EXPECT_EQ(r.bits_per_layer, 320);
   EXPECT_EQ(r.bits_per_layer_minimal, 164);
   EXPECT_EQ(r.bits_all_layers, 960);
@@ -54,11 +56,11 @@ TEST(IndexStorage, OneByTwoByTwoTableByHand) {
 TEST(IndexStorage, PerTensorLutHybridAndDualScale) {
   const ModelShape m = mamba2(1, 8, 64, 4);  // 512 channels
   const TechTable t = tech("notes-7nm.yaml");
-  EXPECT_EQ(index_study(m, {"q1", IndexKind::kPerTensor}, t, 1000).bits_per_layer, 32);
-  EXPECT_EQ(index_study(m, {"lut", IndexKind::kLut}, t, 1000).bits_per_layer, 512 * 32);
-  EXPECT_EQ(index_study(m, {"se", IndexKind::kDualScale}, t, 1000).bits_per_layer, 64);
+  EXPECT_EQ(index_study(m, {"q1", IndexKind::kPerTensor}, t, 1000, 1).bits_per_layer, 32);
+  EXPECT_EQ(index_study(m, {"lut", IndexKind::kLut}, t, 1000, 1).bits_per_layer, 512 * 32);
+  EXPECT_EQ(index_study(m, {"se", IndexKind::kDualScale}, t, 1000, 1).bits_per_layer, 64);
   // hybrid: half the layers 1x4x4 (4 + 16 + 16 words = 1152 bits), half 32 bits
-  EXPECT_EQ(index_study(m, {"h", IndexKind::kHybrid, 0, 4, 4, false, 0.5}, t, 1000).bits_all_layers,
+  EXPECT_EQ(index_study(m, {"h", IndexKind::kHybrid, 0, 4, 4, false, 0.5}, t, 1000, 1).bits_all_layers,
             2 * 1152 + 2 * 32);
 }
 
@@ -68,7 +70,7 @@ TEST(IndexStorage, PerTensorLutHybridAndDualScale) {
 TEST(NotesRegression, ReproducedExactlyFromTheirAssumptions) {
   const TechTable t = tech("notes-7nm.yaml");
   const ModelShape notes_shape = mamba2(8, 128, 64, 64);
-  const IndexStudyRow seq = index_study(notes_shape, {"q2", IndexKind::kGrouped, 0, 4, 4, false, 1.0}, t, 1000);
+  const IndexStudyRow seq = index_study(notes_shape, {"q2", IndexKind::kGrouped, 0, 4, 4, false, 1.0}, t, 1000, 1);
   EXPECT_EQ(seq.bits_per_layer / 8, 1152);
   EXPECT_EQ(seq.bytes_all_layers, 72 * 1024);
   EXPECT_DOUBLE_EQ(seq.sram_gpu_layout.area_mm2, 2.88);
@@ -77,22 +79,26 @@ TEST(NotesRegression, ReproducedExactlyFromTheirAssumptions) {
   EXPECT_EQ(seq.lookup_latency_cycles, 4);
   EXPECT_EQ(seq.notes_bits_read_per_lookup, 672);
   EXPECT_DOUBLE_EQ(seq.notes_bits_read_per_lookup * t.sram.read_pj_per_bit, 1008);  // "about 1 nJ"
-  const IndexStudyRow par = index_study(notes_shape, {"q2p", IndexKind::kGrouped, 0, 4, 4, true, 1.0}, t, 1000);
+  const IndexStudyRow par = index_study(notes_shape, {"q2p", IndexKind::kGrouped, 0, 4, 4, true, 1.0}, t, 1000, 1);
   EXPECT_DOUBLE_EQ(par.lookup_latency_ns, 2.0);
   // Quamba1: "about 256 bytes in total" = 64 layers x one FP32 scale
-  EXPECT_EQ(index_study(notes_shape, {"q1", IndexKind::kPerTensor}, t, 1000).bytes_all_layers, 256);
+  EXPECT_EQ(index_study(notes_shape, {"q1", IndexKind::kPerTensor}, t, 1000, 1).bytes_all_layers, 256);
 }
 
 TEST(IndexEnergy, LookupsTimesEnergyPerLookup) {
   const TechTable t = tech("notes-7nm.yaml");
   const ModelShape m = mamba2(1, 8, 64, 3);  // 512 channels, 3 layers
-  const IndexStudyRow q1 = index_study(m, {"q1", IndexKind::kPerTensor}, t, 1000);
+  // A pass of 64 tokens: one lookup per SSM-input channel and layer (the
+  // scale is static), 512 x 3 lookups for the 64 tokens.
+  const IndexStudyRow q1 = index_study(m, {"q1", IndexKind::kPerTensor}, t, 1000, 64);
   EXPECT_DOUBLE_EQ(q1.energy_pj_per_lookup, 32 * 0.009);  // a 32-bit register read (Aladdin 0.009 pJ/bit)
-  EXPECT_EQ(q1.lookups_per_token, 512 * 3);
-  EXPECT_DOUBLE_EQ(q1.energy_pj_per_token, 32 * 0.009 * 512 * 3);
+  EXPECT_EQ(q1.lookups_per_pass, 512 * 3);
+  EXPECT_DOUBLE_EQ(q1.lookups_per_token, 512 * 3 / 64.0);
+  EXPECT_DOUBLE_EQ(q1.energy_pj_per_token, 32 * 0.009 * 512 * 3 / 64.0);
+  EXPECT_DOUBLE_EQ(q1.energy_pj_per_decode_token, 32 * 0.009 * 512 * 3);  // a decode step is a pass of one token
   // Sequential 1x2x2 worst case: (2 + 2) range reads of 16 bits and compares + one 32-bit scale read,
   // linear SRAM 1.5 pJ/bit, comparator 0.1 pJ.
-  const IndexStudyRow g = index_study(m, {"g", IndexKind::kGrouped, 0, 2, 2, false, 1.0}, t, 1000);
+  const IndexStudyRow g = index_study(m, {"g", IndexKind::kGrouped, 0, 2, 2, false, 1.0}, t, 1000, 1);
   EXPECT_EQ(g.area_impl, "sram");
   EXPECT_DOUBLE_EQ(g.energy_pj_per_lookup, 4 * (16 * 1.5 + 0.1) + 32 * 1.5);
 }
@@ -124,7 +130,10 @@ TEST(SramModel, LinearModelAndFlops) {
 
 TEST(Bandwidth, FiveBitCodesAgainstInt8) {
   ModelShape m = mamba2(1, 80, 64, 64);  // mamba2-2.7b: d_inner 5120
-  const BandwidthRow b = bandwidth_study(m, 2048, 4, tech("cacti-28nm.yaml"));
+  QuantScheme se;
+  se.ssm_input = SsmInputFormat::kDualScale;
+  se.dual.code_bits = 4;
+  const BandwidthRow b = bandwidth_study(m, se, 2048, tech("cacti-28nm.yaml"));
   EXPECT_EQ(b.int8_bytes_per_layer, 5120.0 * 2048);           // 10.49 MB, the notes' "10 MB"
   EXPECT_EQ(b.packed_bytes_per_layer, 5120.0 * 2048 * 5 / 8);  // 6.55 MB, not "5 MB"
   EXPECT_DOUBLE_EQ(b.saving_fraction, 0.375);
@@ -198,23 +207,59 @@ TEST(TechTables, ValuesThatWouldOverflowCycleCountsAreRefused) {
   }
 }
 
+UnitPricing pricing_of(const ModelShape& m, OpMix exp_eval, OpMix softplus_eval) {
+  UnitPricing p;
+  p.shape = m;
+  p.exp_eval = exp_eval;
+  p.softplus_eval = softplus_eval;
+  p.index = {"q1", IndexKind::kPerTensor, 0, 1, 1, false, 0.0};
+  p.clock_mhz = 1000;
+  return p;
+}
+
 TEST(EnergyModel, CountsTimesEnergiesByCategory) {
   const TechTable t = tech("horowitz-45nm.yaml");
+  // exp: 1 multiply + 2 FMAs = 3.7 + 2 x 4.6 = 12.9 pJ; softplus: 1 divide + 1 add = 22.1 + 0.9 = 23 pJ.
+  const UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix::of(DatapathOp::kFp32Mul) + OpMix::of(DatapathOp::kFp32Fma, 2),
+                                   OpMix::of(DatapathOp::kFp32Div) + OpMix::of(DatapathOp::kFp32Add));
   EventCounts e;
   e.tokens = 4;
-  e.at(Unit::kGemm).mac_int8 = 10;         // 10 x 0.3 pJ
-  e.at(Unit::kSsmCore).exp = 3;            // 3 x 8.4 pJ -> exp_softplus
-  e.at(Unit::kSsmCore).fp32_fma = 2;       // 2 x 4.6 pJ
-  e.at(Unit::kSsmCore).dram_read_bytes = 100;  // 800 bits x 20 pJ -> dram
-  e.add_sram({"buf", Unit::kGemm, MemImpl::kSram, 16384, 64, 5, 0});  // 5 x 9.99 pJ (CACTI 45 nm 16 KB)
-  const EnergyReport r = energy_report(e, t);
-  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kGemm)], 3.0);
-  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kExpSoftplus)], 25.2);
-  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kSsmCore)], 9.2);
-  EXPECT_DOUBLE_EQ(r.pj[static_cast<std::size_t>(Category::kDram)], 16000.0);
-  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 49.95, 1e-9);
-  EXPECT_NEAR(r.total_pj, 3.0 + 25.2 + 9.2 + 16000.0 + 49.95, 1e-9);
+  e.at(Unit::kGemmArray)[Counter::kMacInt8] = 10;        // 10 x 0.3 pJ
+  e.at(Unit::kSsmCore)[Counter::kExp] = 3;               // 3 x 12.9 pJ -> exp_softplus
+  e.at(Unit::kSsmCore)[Counter::kSoftplus] = 1;          // 23 pJ -> exp_softplus
+  e.at(Unit::kSsmCore)[Counter::kFp32Fma] = 2;           // 2 x 4.6 pJ
+  e.at(Unit::kSsmCore)[Counter::kDramReadBytes] = 100;   // 800 bits x 20 pJ -> dram
+  e.at(Unit::kScaleIndexLookup)[Counter::kLookup] = 5;   // 5 register reads of 32 x 0.009 pJ
+  e.at(Unit::kSsmDequant)[Counter::kMuxSelect] = 1000;   // 1000 x 50 gates x 0.00045 pJ
+  e.at(Unit::kConvOutQuantizer)[Counter::kMuxSelect] = 1000;  // 1000 x 20 gates x 0.00045 pJ
+  e.add_sram({"buf", Unit::kGemmArray, MemImpl::kSram, 16384, 64, 5, 0});  // 5 x 9.99 pJ (CACTI 45 nm 16 KB)
+  const EnergyReport r = energy_report(e, t, p);
+  auto cat = [&](Category c) { return r.pj[static_cast<std::size_t>(c)]; };
+  EXPECT_DOUBLE_EQ(cat(Category::kGemmArray), 3.0);
+  EXPECT_NEAR(cat(Category::kExpSoftplus), 3 * 12.9 + 23, 1e-9);
+  EXPECT_DOUBLE_EQ(cat(Category::kSsmCore), 9.2);
+  EXPECT_DOUBLE_EQ(cat(Category::kDram), 16000.0);
+  EXPECT_NEAR(cat(Category::kScaleIndexLookup), 5 * 32 * 0.009, 1e-12);
+  EXPECT_NEAR(cat(Category::kSsmDequant), 1000 * 50 * 0.00045, 1e-9);
+  EXPECT_NEAR(cat(Category::kConvOutQuantizer), 1000 * 20 * 0.00045, 1e-9);
+  EXPECT_NEAR(cat(Category::kSram), 49.95, 1e-9);
+  EXPECT_NEAR(r.total_pj, 3.0 + 3 * 12.9 + 23 + 9.2 + 16000.0 + 5 * 32 * 0.009 + 22.5 + 9 + 49.95, 1e-9);
   EXPECT_NEAR(r.pj_per_token, r.total_pj / 4, 1e-9);
+}
+
+// The exp unit is priced from the golden unit's own operations: today's
+// polynomial exp is 1 multiply, 9 FMAs, 2 conversions, 1 integer add and 2
+// compares (docs/arithmetic.md §3; unit_ops.hpp tallies them as it runs).
+TEST(EnergyModel, ExpUnitPricedFromItsGoldenOperations) {
+  const TechTable t = tech("horowitz-45nm.yaml");
+  const OpMix exp = exp_unit_ops();
+  double by_hand = 0;
+  by_hand += static_cast<double>(exp[DatapathOp::kFp32Mul]) * 3.7 + static_cast<double>(exp[DatapathOp::kFp32Fma]) * 4.6;
+  by_hand += static_cast<double>(exp[DatapathOp::kFp32Add]) * 0.9 + static_cast<double>(exp[DatapathOp::kFp32Convert]) * 0.9;
+  by_hand += static_cast<double>(exp[DatapathOp::kIntAdd]) * 0.1 + static_cast<double>(exp[DatapathOp::kCompare]) * 0.1;
+  by_hand += static_cast<double>(exp[DatapathOp::kFp32Div]) * 22.1 + static_cast<double>(exp[DatapathOp::kFp32Sqrt]) * 22.1;
+  EXPECT_NEAR(mix_energy_pj(exp, t), by_hand, 1e-9);
+  EXPECT_GE(exp[DatapathOp::kFp32Fma], 7);  // the Horner chain, not a 1-FMA piecewise-linear unit
 }
 
 TEST(AreaModel, SumOfUnits) {
@@ -222,9 +267,21 @@ TEST(AreaModel, SumOfUnits) {
   HardwareConfig hw;
   hw.gemm.rows = 2;
   hw.gemm.cols = 3;
-  const AreaReport a = area_report(hw, t, false);
+  hw.ssm.exp_units = 2;
+  UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix::of(DatapathOp::kFp32Mul) + OpMix::of(DatapathOp::kFp32Fma, 2),
+                             OpMix::of(DatapathOp::kFp32Div));
+  const AreaReport a = area_report(hw, t, p);
   EXPECT_DOUBLE_EQ(a.items[0].mm2, 6 * 675e-6);  // 6 INT8 PEs x 675 um2
-  const AreaReport a4 = area_report(hw, t, true);
+  auto item = [&](const AreaReport& r, const std::string& unit) {
+    for (const auto& i : r.items)
+      if (i.unit == unit) return i.mm2;
+    ADD_FAILURE() << "no area item " << unit;
+    return 0.0;
+  };
+  EXPECT_NEAR(item(a, "exp_units"), 2 * (3850 + 2 * 5240) * 1e-6, 1e-12);  // mul 3850 + 2 FMA 5240 um2
+  EXPECT_GT(item(a, "scale_index_memory"), 0);  // 3 layers x one 32-bit register
+  p.int4_weights = true;
+  const AreaReport a4 = area_report(hw, t, p);
   EXPECT_DOUBLE_EQ(a4.items[0].mm2, 6 * 2 * 476e-6);  // 2 INT4 MACs per PE
   double sum = 0;
   for (const auto& i : a.items) sum += i.mm2;
@@ -238,15 +295,22 @@ TEST(Roofline, HandComputedMamba1Layer) {
   m.d_inner = 128;
   m.d_state = 16;
   m.dt_rank = 4;
+  m.d_conv = 4;
+  m.n_layer = 1;
+  QuantScheme s;  // Quamba1, INT8 weights per channel
+  s.layer.out_proj_hadamard = false;
   HardwareConfig hw;  // 32 x 32 PEs, 16 conv lanes, 16 SSM lanes and exp units, 25.6 B/cycle at 1 GHz
-  const Roofline r = roofline(m, hw, 100, false, 8, false);
+  const Roofline r = roofline(layer_program(m, s), hw, 100);
   ASSERT_EQ(r.ops.size(), 6u);
-  // in_proj: 100 x 64 x 256 MACs / 1024 = 1600 cycles; bytes 64*256 + 100*64 + 100*256 = 48384 -> 1890 cycles
+  // in_proj: 100 x 64 x 256 MACs / 1024 = 1600 cycles; bytes: weights 64*256 + 256 FP32 scales, input 100*64,
+  // output 100*256 = 49408 -> 1930 cycles
   EXPECT_DOUBLE_EQ(r.ops[0].compute_cycles, 1600);
-  EXPECT_DOUBLE_EQ(r.ops[0].memory_cycles, 48384 / 25.6);
-  EXPECT_DOUBLE_EQ(r.ops[0].cycles(), 1890);
-  // scan: 128 x 16 x 100 steps / 16 lanes = 12800 cycles (exp units keep up)
-  EXPECT_DOUBLE_EQ(r.ops[4].compute_cycles, 12800);
+  EXPECT_DOUBLE_EQ(r.ops[0].memory_cycles, 49408 / 25.6);
+  EXPECT_DOUBLE_EQ(r.ops[0].cycles(), 1930);
+  // scan: 128 x 16 x 100 steps / 16 lanes = 12800 cycles; the exp units evaluate exp(delta*A) per step and the
+  // gate's SiLU exp per channel, and E = exp(A) once per pass: ((128 x 16 + 128) x 100 + 128 x 16) / 16 = 13728
+  // cycles, which set the rate.
+  EXPECT_DOUBLE_EQ(r.ops[4].compute_cycles, 13728);
   double sum = 0;
   for (const auto& o : r.ops) sum += o.cycles();
   EXPECT_DOUBLE_EQ(r.cycles, sum);
@@ -260,17 +324,20 @@ TEST(Roofline, OnlineHadamardOpBeforeOutProj) {
   m.d_inner = 96;  // 12 * 8: 3 radix-2 stages + 11 additions per output = 96 * 14 = 1344 per token
   m.d_state = 16;
   m.dt_rank = 4;
+  m.d_conv = 4;
+  m.n_layer = 1;
+  QuantScheme s;
   HardwareConfig hw;  // 64 Hadamard adders, 25.6 B/cycle
-  const Roofline r = roofline(m, hw, 100, false, 8, true);
+  const Roofline r = roofline(layer_program(m, s), hw, 100);
   ASSERT_EQ(r.ops.size(), 7u);
   EXPECT_EQ(r.ops[5].op, "hadamard+quantize");
-  EXPECT_EQ(r.ops[5].unit, "hadamard_unit");
+  EXPECT_EQ(r.ops[5].unit, Unit::kHadamardUnit);
   // 100 tokens x 1344 / 64 = 2100 cycles; FP16 y in + INT8 out = 96 x 100 x 3 bytes = 28800 / 25.6 = 1125
   EXPECT_DOUBLE_EQ(r.ops[5].compute_cycles, 2100);
   EXPECT_DOUBLE_EQ(r.ops[5].memory_cycles, 1125);
   EXPECT_EQ(r.ops[6].op, "out_proj");
   m.d_inner = 100;
-  EXPECT_THROW(roofline(m, hw, 100, false, 8, true), std::invalid_argument);
+  EXPECT_THROW(roofline(layer_program(m, s), hw, 100), std::invalid_argument);
 }
 
 }  // namespace

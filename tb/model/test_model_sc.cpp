@@ -20,17 +20,24 @@ HardwareConfig hw(int rows, int cols, double gbs, double latency_ns) {
 
 struct GemmBench : sc_core::sc_module {
   DramMap map;
+  cost::EventCounts events;
   GemmArray array;
   DramChannel dram;
   GemmShape shape;
   GemmRun result;
   SC_HAS_PROCESS(GemmBench);
   GemmBench(const HardwareConfig& h, GemmShape g)
-      : sc_module("bench"), array("array", h), dram("dram", h, (map.allocate("w", 1 << 20), map)), shape(g) {
+      : sc_module("bench"), array("array", h, events), dram("dram", h, (map.allocate("w", 1 << 20), map)), shape(g) {
     array.dram.bind(dram.socket);
     SC_THREAD(run);
   }
-  void run() { result = array.run("gemm", shape, map.base("w"), {}, {}); }
+  void run() {
+    GemmJob j;
+    j.op = "gemm";
+    j.shape = shape;
+    j.weights = map.base("w");
+    result = array.run(j);
+  }
 };
 
 GemmRun simulate(const HardwareConfig& h, GemmShape g, Cycles* dram_busy = nullptr) {
@@ -72,7 +79,7 @@ TEST(GemmArraySc, BandwidthBoundStallsDominate) {
 
 struct HadamardBench : sc_core::sc_module {
   DramMap map;
-  Events events;
+  cost::EventCounts events;
   HadamardUnit unit;
   DramChannel dram;
   HadamardJob job;
@@ -106,20 +113,25 @@ TEST(HadamardUnitSc, TilesByHand) {
   j.len = 64;
   j.n = 128;
   j.adds_per_token = 896;
+  // The program's work of the op: 896 additions and 128 multiplies per token.
+  j.program[static_cast<std::size_t>(Unit::kHadamardUnit)][cost::Counter::kFp32Add] = 64LL * 896;
+  j.program[static_cast<std::size_t>(Unit::kHadamardUnit)][cost::Counter::kFp32Mul] = 64LL * 128;
   HadamardBench b(h, j);
   sc_core::sc_start();
   EXPECT_EQ(b.cycles, 14 + 4 * 224 + 16);
   EXPECT_EQ(b.unit.stats().busy, 4 * 224 + 16);
-  EXPECT_EQ(b.unit.stats().stalls.at("dram_bandwidth"), 14);
-  EXPECT_EQ(b.events.get("hadamard_add"), 64LL * 896);
-  EXPECT_EQ(b.events.get("hadamard_elements"), 64LL * 128);
+  EXPECT_EQ(b.unit.stats().stall(cost::Stall::kDramBandwidth), 14);
+  const cost::UnitCounters& c = b.events.at(Unit::kHadamardUnit);
+  EXPECT_EQ(c[cost::Counter::kFp32Add], 64LL * 896);  // 4 tiles' shares add up to the op's work
+  EXPECT_EQ(c[cost::Counter::kFp32Mul], 64LL * 128);
+  EXPECT_EQ(c[cost::Counter::kDramReadBytes], 64LL * 128 * 2);  // FP16 y, counted by the unit
+  EXPECT_EQ(c[cost::Counter::kDramWriteBytes], 64LL * 128);
 }
 
 }  // namespace
 }  // namespace mambahw::model
 
 #include "mambahw/model/accelerator.hpp"
-#include "mambahw/model/cost_bridge.hpp"
 
 namespace mambahw::model {
 namespace {
@@ -138,18 +150,23 @@ System small_mamba1() {
   return c;
 }
 
+using cost::Counter;
+
+std::int64_t count(const LayerReport& r, Unit u, Counter k) { return r.events.at(u)[k]; }
+
 // Conv -> SSM traffic, L = 64, d_inner = 128: INT8 u is 128*64 = 8192 bytes
 // each way; 5-bit W4A5-SE words are 8192*5/8 = 5120 bytes. Mamba1 still
 // writes the INT8 copy for x_proj (which reads it once: it fits on chip).
 TEST(AcceleratorSc, ConvToSsmTrafficInt8VersusDualScale) {
   static System c = small_mamba1();
-  const LayerReport r = simulate_layer(c, 64, std::nullopt, 5, {});
+  c.scheme.ssm_input = SsmInputFormat::kDualScale;  // 4-bit codes + flag: 5-bit words
+  const LayerReport r = simulate_layer(c, 64);
   EXPECT_EQ(r.dram.at("u_dual").write_bytes, 5120);
   EXPECT_EQ(r.dram.at("u_dual").read_bytes, 5120);
   EXPECT_EQ(r.dram.at("u_int8").write_bytes, 8192);
   EXPECT_EQ(r.dram.at("u_int8").read_bytes, 8192);  // by x_proj only
   EXPECT_EQ(r.dram.at("hidden").write_bytes, 64 * 64);
-  EXPECT_EQ(r.dram.at("w_in_proj").read_bytes, 64 * 256);
+  EXPECT_EQ(r.dram.at("w_in_proj").read_bytes, 64 * 256 + 256 * 4);  // INT8 codes + one FP32 scale per channel
   EXPECT_EQ(r.dram.at("y").write_bytes, 128 * 64 * 2);
   ASSERT_EQ(r.ops.size(), 7u);
   EXPECT_EQ(r.ops[0].name, "in_proj");
@@ -163,23 +180,25 @@ TEST(AcceleratorSc, ConvToSsmTrafficInt8VersusDualScale) {
   Cycles sum = 0;
   for (const OpReport& o : r.ops) sum += o.cycles;
   EXPECT_LE(sum, r.cycles);
-  EXPECT_EQ(r.events.get("mac_int8"), 64LL * (64 * 256 + 128 * 36 + 4 * 128 + 128 * 64));
-  EXPECT_EQ(r.events.get("conv_mac_int8"), 64LL * 128 * 4);
-  EXPECT_EQ(r.events.get("exp"), 64LL * 128 + 64LL * 128 * 16);  // SiLU + exp(delta*A)
-  EXPECT_EQ(r.events.get("quantizer_dual_elements"), 64LL * 128);
+  EXPECT_EQ(count(r, Unit::kGemmArray, Counter::kMacInt8), 64LL * (64 * 256 + 128 * 36 + 4 * 128 + 128 * 64));
+  EXPECT_EQ(count(r, Unit::kConvUnit, Counter::kMacInt8), 64LL * 128 * 4);
+  EXPECT_EQ(count(r, Unit::kConvUnit, Counter::kExp), 64LL * 128);  // SiLU
+  // exp(delta*A) per step and the gate's SiLU per channel, per token; exp(A_log) once per pass.
+  EXPECT_EQ(count(r, Unit::kSsmCore, Counter::kExp), 64LL * (128 * 16 + 128) + 128 * 16);
+  EXPECT_EQ(count(r, Unit::kSsmCore, Counter::kSsmStep), 64LL * 128 * 16);
+  EXPECT_EQ(count(r, Unit::kConvOutQuantizer, Counter::kMuxSelect), 64LL * 128);
+  EXPECT_EQ(count(r, Unit::kSsmDequant, Counter::kMuxSelect), 64LL * 128);
+  EXPECT_EQ(count(r, Unit::kScaleIndexLookup, Counter::kLookup), 128);  // one per channel per pass
   // d_inner 128 = 2^7: 7 radix-2 stages of 128 additions per token.
-  EXPECT_EQ(r.events.get("hadamard_add"), 64LL * 128 * 7);
-  const cost::EventCounts e = to_cost_events(r, c);
-  EXPECT_EQ(e.at(cost::Unit::kHadamard).fp32_add, 64LL * 128 * 7);
-  EXPECT_EQ(e.at(cost::Unit::kHadamard).fp32_mul, 64LL * 128);
-  EXPECT_EQ(e.at(cost::Unit::kConv).fp32_add + e.at(cost::Unit::kSsmCore).fp32_add, r.events.get("fp32_add"));
+  EXPECT_EQ(count(r, Unit::kHadamardUnit, Counter::kFp32Add), 64LL * 128 * 7);
 }
 
 TEST(AcceleratorSc, Int8SsmInputReadsInt8) {
   static System c = small_mamba1();
-  const LayerReport r = simulate_layer(c, 64, std::nullopt, 0, {});
+  const LayerReport r = simulate_layer(c, 64);
   EXPECT_EQ(r.dram.count("u_dual"), 0u);
   EXPECT_EQ(r.dram.at("u_int8").read_bytes, 2 * 8192);  // x_proj and the SSM
+  EXPECT_EQ(count(r, Unit::kSsmDequant, Counter::kMuxSelect), 0);
   EXPECT_NEAR(r.latency_ns, static_cast<double>(r.cycles), 1e-9);  // 1 GHz
 }
 

@@ -259,7 +259,8 @@ TEST_F(VectorsTest, InterruptedExportNeverVerifies) {
     ::_exit(127);
   }
   // Wait until data is being written, then kill without warning.
-  for (int i = 0; i < 200 && !fs::exists(d / "x.hex.tmp"); ++i)
+  // (calibration through the whole layer comes first: allow a loaded machine a minute)
+  for (int i = 0; i < 2400 && !fs::exists(d / "x.hex.tmp"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ::kill(pid, SIGKILL);

@@ -10,6 +10,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "mambahw/report/report.hpp"
+
 #include "mambahw/config/config.hpp"
 
 namespace mambahw::cli {
@@ -34,7 +36,7 @@ nlohmann::json dump_header(const Config& c);  // diff_command.cpp
 // linked only into the mambahw executable, which registers it; without it
 // (tests of the CLI library) `run` reports the golden model only.
 struct ModelOutcome {
-  nlohmann::json json;  // merged into the run's JSON report (bit_exact, cycles, latency_ns, events, model)
+  report::Node tree;    // merged into the run's report (bit_exact, cycles, latency_ns, events, model, cost)
   bool bit_exact = true;
   std::string failure;  // the first mismatch, if any
 };

@@ -13,6 +13,7 @@
 #include "mambahw/config/config.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/config/tech.hpp"
+#include "mambahw/report/report.hpp"
 
 namespace mambahw::cli {
 
@@ -28,63 +29,62 @@ struct CompareOptions {
   int seq_len = 2048;
 };
 
-std::string kib(double bytes) { return fmt::format("{:.2f}", bytes / 1024.0); }
-
-void print_table(const std::vector<cost::IndexStudyRow>& rows, const TechTable& t) {
-  fmt::print("\ntechnology {}: {}\n", t.name, t.description);
-  fmt::print("  {:<13} {:>7} {:>10} {:>9} {:>9} {:>10} {:>14} {:>10} {:>9} {:>10} {:>7} {:>6} {:>11}\n", "scheme", "GxHxD",
-             "bits/layer", "min bits", "all KiB", "mm2 (GPU)", "mm2 (min)", "pJ/lookup", "lookups", "nJ/token", "ns",
-             "cycles", "stream pJ/L");
+// The scheme table: one row per (scheme, technology table), rendered as the
+// text table per technology, the JSON "schemes" array and the CSV file.
+report::Table scheme_table(const std::vector<cost::IndexStudyRow>& rows) {
+  using report::Column;
+  report::Table t;
+  t.columns = {
+      Column{"scheme", "scheme", "{}", -13},
+      Column{"tech", "", "{}", 0},
+      Column{"groups", "GxHxD", "{}", 7, false, false},
+      Column{"ssm_groups", ""}, Column{"head_groups", ""}, Column{"dim_groups", ""},
+      Column{"bits_per_layer", "bits/layer", "{:.0f}", 10},
+      Column{"bits_per_layer_minimal", "min bits", "{:.0f}", 9},
+      Column{"bits_all_layers", ""},
+      Column{"all_kib", "all KiB", "{:.2f}", 9, false, false},
+      Column{"bytes_all_layers", ""},
+      Column{"range_bits_minimal", ""},
+      Column{"area_mm2_gpu_layout", "mm2 (GPU)", "{:.4g}", 10},
+      Column{"area_mm2", "mm2 (min)", "{:.4g}", 9},
+      Column{"area_impl", "impl", "{}", -5},
+      Column{"sram_area_mm2", ""}, Column{"flops_area_mm2", ""},
+      Column{"energy_pj_per_lookup", "pJ/lookup", "{:.4g}", 10},
+      Column{"lookups_per_pass", ""}, Column{"tokens_per_pass", ""},
+      Column{"lookups_per_token", "lookups/T", "{:.4g}", 9},
+      Column{"energy_pj_per_token", ""},
+      Column{"nj_per_token", "nJ/token", "{:.4g}", 10, false, false},
+      Column{"energy_pj_per_decode_token", ""},
+      Column{"decode_nj", "decode nJ", "{:.4g}", 10, false, false},
+      Column{"lookup_latency_ns", "ns", "{:.3g}", 7},
+      Column{"lookup_latency_cycles", "cycles", "{}", 6},
+      Column{"clock_mhz", ""},
+      Column{"stream_dram_pj_per_layer", "stream pJ/L", "{:.4g}", 11},
+      Column{"notes_bits_read_per_lookup", ""},
+      Column{"notes", "", "{}", 0, false},
+  };
   for (const auto& r : rows) {
     const bool grouped = r.scheme.rfind("quamba2", 0) == 0 || r.scheme == "hybrid";
-    fmt::print("  {:<13} {:>7} {:>10.0f} {:>9.0f} {:>9} {:>10.4g} {:>8.4g} {:<5} {:>10.4g} {:>9.4g} {:>10.4g} {:>7.3g} {:>6} {:>11.4g}\n",
-               r.scheme, grouped ? fmt::format("{}x{}x{}", r.ssm_groups, r.head_groups, r.dim_groups) : "-",
-               r.bits_per_layer, r.bits_per_layer_minimal, kib(r.bytes_all_layers), r.sram_gpu_layout.area_mm2,
-               r.area_mm2, r.area_impl, r.energy_pj_per_lookup,
-               r.lookups_per_token, r.energy_pj_per_token / 1000, r.lookup_latency_ns, r.lookup_latency_cycles,
-               r.stream_dram_pj_per_layer);
+    t.add({r.scheme, r.tech, grouped ? fmt::format("{}x{}x{}", r.ssm_groups, r.head_groups, r.dim_groups) : "-",
+           std::int64_t{r.ssm_groups}, std::int64_t{r.head_groups}, std::int64_t{r.dim_groups}, r.bits_per_layer,
+           r.bits_per_layer_minimal, r.bits_all_layers, r.bytes_all_layers / 1024.0, r.bytes_all_layers,
+           std::int64_t{r.range_bits_minimal}, r.sram_gpu_layout.area_mm2, r.area_mm2, r.area_impl,
+           r.sram.area_mm2, r.flops.area_mm2, r.energy_pj_per_lookup, r.lookups_per_pass,
+           std::int64_t{r.tokens_per_pass}, r.lookups_per_token, r.energy_pj_per_token,
+           r.energy_pj_per_token / 1000, r.energy_pj_per_decode_token, r.energy_pj_per_decode_token / 1000,
+           r.lookup_latency_ns, std::int64_t{r.lookup_latency_cycles}, r.clock_mhz, r.stream_dram_pj_per_layer,
+           r.notes_bits_read_per_lookup, report::TextList(r.notes)});
   }
+  return t;
+}
+
+void print_table(const report::Table& table, const TechTable& t) {
+  fmt::print("\ntechnology {}: {}\n", t.name, t.description);
+  const std::size_t tech = table.column("tech");
+  fmt::print("{}", report::to_text(table, 2, [&](const std::vector<report::Cell>& r) {
+               return std::get<std::string>(r[tech]) == t.name;
+             }));
   if (t.clock_mhz) fmt::print("  clock {} MHz ({})\n", t.clock_mhz->value, t.clock_mhz->source);
-}
-
-nlohmann::json row_json(const cost::IndexStudyRow& r) {
-  return {{"scheme", r.scheme},
-          {"tech", r.tech},
-          {"ssm_groups", r.ssm_groups},
-          {"head_groups", r.head_groups},
-          {"dim_groups", r.dim_groups},
-          {"bits_per_layer", r.bits_per_layer},
-          {"bits_per_layer_minimal", r.bits_per_layer_minimal},
-          {"bits_all_layers", r.bits_all_layers},
-          {"bytes_all_layers", r.bytes_all_layers},
-          {"range_bits_minimal", r.range_bits_minimal},
-          {"area_mm2", r.area_mm2},
-          {"area_impl", r.area_impl},
-          {"area_mm2_gpu_layout", r.sram_gpu_layout.area_mm2},
-          {"sram_area_mm2", r.sram.area_mm2},
-          {"flops_area_mm2", r.flops.area_mm2},
-          {"energy_pj_per_lookup", r.energy_pj_per_lookup},
-          {"lookups_per_token", r.lookups_per_token},
-          {"energy_pj_per_token", r.energy_pj_per_token},
-          {"lookup_latency_ns", r.lookup_latency_ns},
-          {"lookup_latency_cycles", r.lookup_latency_cycles},
-          {"clock_mhz", r.clock_mhz},
-          {"stream_dram_pj_per_layer", r.stream_dram_pj_per_layer},
-          {"notes_bits_read_per_lookup", r.notes_bits_read_per_lookup},
-          {"notes", r.notes}};
-}
-
-std::string csv_of(const std::vector<cost::IndexStudyRow>& rows) {
-  std::string out =
-      "scheme,tech,ssm_groups,head_groups,dim_groups,bits_per_layer,bits_per_layer_minimal,bytes_all_layers,"
-      "area_mm2,area_impl,energy_pj_per_lookup,lookups_per_token,energy_pj_per_token,lookup_latency_ns,"
-      "lookup_latency_cycles,stream_dram_pj_per_layer\n";
-  for (const auto& r : rows)
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.scheme, r.tech, r.ssm_groups,
-                       r.head_groups, r.dim_groups, r.bits_per_layer, r.bits_per_layer_minimal, r.bytes_all_layers,
-                       r.area_mm2, r.area_impl, r.energy_pj_per_lookup, r.lookups_per_token, r.energy_pj_per_token,
-                       r.lookup_latency_ns, r.lookup_latency_cycles, r.stream_dram_pj_per_layer);
-  return out;
 }
 
 int compare_command(const CompareOptions& o) {
@@ -107,20 +107,22 @@ int compare_command(const CompareOptions& o) {
   fmt::print("Index-SRAM study: {} ({} SSD group(s), {} heads, headdim {}, {} layers, {} SSM-input channels)\n", m.name,
              m.ngroups, m.nheads, m.headdim, m.n_layer, m.ssm_input_channels());
   fmt::print("bits/layer: as the GPU stores the tables (int32 ranges, FP32 scales); min bits: minimal range widths. "
-             "Area, energy and latency use the minimal widths, tables resident for all layers.\n");
+             "Area, energy and latency use the minimal widths, tables resident for all layers. Lookups: one per "
+             "SSM-input channel per layer pass; lookups/T and nJ/token for a prefill of L = {} tokens, decode nJ for a "
+             "one-token pass.\n", o.seq_len);
   std::vector<cost::IndexStudyRow> all;
   std::vector<TechTable> techs;
   for (const auto& tf : o.tech) techs.push_back(load_tech(resolve_config(tf)));
-  for (const TechTable& t : techs) {
-    std::vector<cost::IndexStudyRow> rows;
-    for (const auto& s : schemes) rows.push_back(cost::index_study(m, s, t, c.hardware.clock_mhz));
-    print_table(rows, t);
-    all.insert(all.end(), rows.begin(), rows.end());
-  }
+  for (const TechTable& t : techs)
+    for (const auto& s : schemes) all.push_back(cost::index_study(m, s, t, c.hardware.clock_mhz, o.seq_len));
+  const report::Table table = scheme_table(all);
+  for (const TechTable& t : techs) print_table(table, t);
   fmt::print("\nW4A5-SE bandwidth: conv-output / SSM-input traffic per layer, L = {} tokens, one direction\n", o.seq_len);
   nlohmann::json bw = nlohmann::json::array();
   for (const TechTable& t : techs) {
-    const cost::BandwidthRow b = cost::bandwidth_study(m, o.seq_len, 4, t);
+    QuantScheme se = c.scheme;
+    se.ssm_input = SsmInputFormat::kDualScale;
+    const cost::BandwidthRow b = cost::bandwidth_study(m, se, o.seq_len, t);
     fmt::print("  {:<14} INT8 {:.3f} MB -> 5-bit {:.3f} MB per layer ({:.1f}% less); DRAM write+read saved "
                "{:.3g} uJ per layer at {} pJ/bit\n",
                t.name, b.int8_bytes_per_layer / 1e6, b.packed_bytes_per_layer / 1e6, 100 * b.saving_fraction,
@@ -134,14 +136,14 @@ int compare_command(const CompareOptions& o) {
     nlohmann::json j = {{"tool", "mambahw"}, {"config", c.file}, {"model", m.name}, {"ssm_groups", m.ngroups},
                         {"n_layer", m.n_layer}, {"notes_shape", o.notes_shape}, {"schemes", nlohmann::json::array()},
                         {"bandwidth", bw}};
-    for (const auto& r : all) j["schemes"].push_back(row_json(r));
+    j["schemes"] = report::to_json(report::Node(table));
     j["tech_tables"] = nlohmann::json::array();
     for (const TechTable& t : techs) j["tech_tables"].push_back({{"name", t.name}, {"file", t.file}, {"description", t.description}});
     write_json_file(o.json_file, j);
     fmt::print("wrote {}\n", o.json_file);
   }
   if (!o.csv_file.empty()) {
-    write_text_file(o.csv_file, csv_of(all));
+    write_text_file(o.csv_file, report::to_csv(table));
     fmt::print("wrote {}\n", o.csv_file);
   }
   return 0;
@@ -162,7 +164,7 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--json", o.json_file, "Also write the results as JSON to FILE");
   cmd->add_option("--csv", o.csv_file, "Also write the scheme table as CSV to FILE");
   cmd->add_flag("--notes-shape", o.notes_shape, "Use the research notes' assumed shape (8 groups, 64 layers)");
-  cmd->add_option("--seq-len", o.seq_len, "Tokens per layer for the bandwidth study")->capture_default_str()
+  cmd->add_option("--seq-len", o.seq_len, "Tokens per layer pass (prefill) for the lookup and bandwidth figures")->capture_default_str()
       ->check(CLI::Range(1, 1 << 24));
   cmd->callback([opts, &exit_code] { exit_code = guarded("compare", [opts] { return compare_command(*opts); }); });
 }

@@ -1,4 +1,4 @@
-// JSON forms of the reports, for scripts (schemas in README.md).
+// The golden reports as report trees, and atomic file writes.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -7,12 +7,14 @@
 #include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
+#include "mambahw/report/report.hpp"
 
 namespace mambahw::cli {
 
-nlohmann::json to_json(const NumericsPolicy& p);
-nlohmann::json to_json(const ConvOutStudy& s);
-nlohmann::json to_json(const LayerAccuracy& a);
+// The conv-output study and one layer's accuracy as report trees: `run`
+// prints them and writes them to JSON ("conv_out_study", "layers").
+report::Node study_report(const ConvOutStudy& s);
+report::Node layer_report(const LayerAccuracy& a);
 // +-Inf and NaN are not JSON: they become null.
 nlohmann::json number(double v);
 // Writes `j` to `path` through a temporary file renamed into place.

@@ -8,16 +8,77 @@
 #include "json_report.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/model/cosim.hpp"
-#include "mambahw/model/cost_bridge.hpp"
+#include "mambahw/cost/index_study.hpp"
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/config/tech.hpp"
+#include "mambahw/report/report.hpp"
 
 namespace mambahw::cli {
 
 namespace {
 
-void print_cosim(const Config& c, const model::CosimReport& r) {
+using report::Cell;
+using report::Column;
+using report::Node;
+
+// The co-simulation's results as one tree: what `run` prints and what its
+// JSON holds under "model" and "events" are both read from it.
+Node cosim_report(const model::CosimReport& r) {
+  const model::LayerReport& t = r.timing;
+  Node n = Node::object();
+  for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
+           {"hardware", t.hardware}, {"clock_mhz", t.clock_mhz}, {"seq_len", std::int64_t{t.seq_len}},
+           {"ssm_input_mode", std::int64_t{static_cast<int>(r.mode)}}, {"rtl_in_loop", r.rtl_in_loop},
+           {"rtl_note", r.rtl_note}, {"quantizer_variant", r.quantizer_variant},
+           {"dequant_variant", r.dequant_variant}, {"quantizer_rtl_cycles", r.quantizer_rtl_cycles},
+           {"quantizer_rtl_elements", r.quantizer_rtl_elements}, {"dequant_rtl_cycles", r.dequant_rtl_cycles},
+           {"dequant_rtl_elements", r.dequant_rtl_elements}, {"cycles", t.cycles}, {"latency_ns", t.latency_ns},
+           {"dram_read_bytes", t.dram_total.read_bytes}, {"dram_write_bytes", t.dram_total.write_bytes},
+           {"host_input", t.host_input},
+           {"host_input_bytes", t.dram.at(t.host_input).write_bytes}})
+    n.add(k, v);
+  report::Table checks;
+  checks.columns = {Column{"tensor", "tensor", "{}", -20}, Column{"compared", "compared", "{}", 10},
+                    Column{"mismatches", "mismatches", "{}", 10}, Column{"source", "producer", "{}", -26},
+                    Column{"independent", "independent", "{}", -11},
+                    Column{"first_mismatch", "first mismatch", "{}", -1}};
+  for (const auto& ch : r.checks)
+    checks.add({ch.tensor, ch.compared, ch.mismatches, ch.source, ch.independent, ch.first_mismatch});
+  n.add("checks", std::move(checks));
+  report::Table ops;
+  ops.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18}, Column{"start", "start", "{}", 10},
+                 Column{"cycles", "cycles", "{}", 10}};
+  for (const auto& op : t.ops) ops.add({op.name, std::string(to_string(op.unit)), op.start, op.cycles});
+  n.add("ops", std::move(ops));
+  report::Table units;
+  units.columns = {Column{"unit", "unit", "{}", -20}, Column{"busy_cycles", "busy", "{}", 10},
+                   Column{"utilization", "util", "{:.3f}", 6}};
+  for (std::size_t i = 0; i < cost::kNumStalls; ++i) {
+    const std::string name(to_string(static_cast<cost::Stall>(i)));
+    units.columns.push_back(Column{name, name, "{}", static_cast<int>(name.size())});
+  }
+  for (const auto& [name, u] : t.units) {
+    std::vector<Cell> row{name, u.busy, u.utilization};
+    for (model::Cycles s : u.stalls) row.emplace_back(s);
+    units.add(std::move(row));
+  }
+  n.add("units", std::move(units));
+  return n;
+}
+
+// The units' counters: an object per unit of its nonzero counters.
+Node events_report(const cost::EventCounts& e) {
+  Node n = Node::object();
+  for (std::size_t u = 0; u < kNumUnits; ++u) {
+    Node& unit = n.add(std::string(to_string(static_cast<Unit>(u))), Node::object());
+    for (std::size_t k = 0; k < cost::kNumCounters; ++k)
+      if (const auto v = e.units[u].n[k]) unit.add(std::string(to_string(static_cast<cost::Counter>(k))), Cell{v});
+  }
+  return n;
+}
+
+void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, const Node& events) {
   const model::LayerReport& t = r.timing;
   fmt::print("\nSystemC accelerator model ({} hardware, {} MHz): layer 0 of {}, {} tokens, SSM input mode {} {}\n",
              t.hardware, t.clock_mhz, c.model.name, t.seq_len, static_cast<int>(r.mode), to_string(r.mode));
@@ -28,76 +89,107 @@ void print_cosim(const Config& c, const model::CosimReport& r) {
                r.dequant_rtl_elements, r.dequant_rtl_cycles);
   else
     fmt::print("  RTL not in the loop: {} (analytic RTL latencies used)\n", r.rtl_note);
-  fmt::print("  bit-exact vs golden: {} ({} mismatches)\n", r.bit_exact() ? "yes" : "NO", r.mismatches());
-  for (const auto& ch : r.checks)
-    fmt::print("    {:<20} {:>10} compared, {:>6} mismatches ({}){}\n", ch.tensor, ch.compared, ch.mismatches, ch.source,
-               ch.mismatches ? "; first: " + ch.first_mismatch : std::string());
+  // Say what was checked against what: only the RTL is a producer independent of the golden model.
+  if (r.independent_checks() > 0)
+    fmt::print("  RTL vs golden: {} ({} checks by the Verilated RTL, {} mismatches in all); the golden layer rerun "
+               "from the RTL's SSM input is compared too, which shows propagation only (the SystemC units compute "
+               "no values of their own yet)\n",
+               r.bit_exact() ? "bit-exact" : "MISMATCH", r.independent_checks(), r.mismatches());
+  else
+    fmt::print("  no independent check ran: the RTL is not in the loop and the SystemC units compute no values of "
+               "their own yet ({} propagation checks, {} mismatches)\n",
+               r.checks.size(), r.mismatches());
+  fmt::print("{}", report::to_text(n.at("checks").table(), 4));
   fmt::print("  cycles {} = {:.1f} us at {} MHz\n", t.cycles, t.latency_ns / 1000, t.clock_mhz);
-  for (const auto& op : t.ops) fmt::print("    {:<22} {:<13} start {:>10} cycles {:>10}\n", op.name, op.unit, op.start, op.cycles);
-  fmt::print("  units (busy cycles, utilisation, stalls):\n");
-  for (const auto& [name, u] : t.units) {
-    std::string stalls;
-    for (const auto& [cause, n] : u.stalls) stalls += fmt::format(" {} {}", cause, n);
-    fmt::print("    {:<20} {:>10} {:>6.1f}%{}\n", name, u.busy, 100 * u.utilization, stalls);
+  fmt::print("{}", report::to_text(n.at("ops").table(), 4));
+  fmt::print("  units (busy cycles, utilisation, stall cycles by cause):\n");
+  fmt::print("{}", report::to_text(n.at("units").table(), 4));
+  fmt::print("  DRAM: {:.3f} MB read, {:.3f} MB written (incl. the host's {:.3f} MB of {}, which the units' counts "
+             "leave out: in a model it is the previous layer's output)\n",
+             static_cast<double>(t.dram_total.read_bytes) / 1e6, static_cast<double>(t.dram_total.write_bytes) / 1e6,
+             static_cast<double>(t.dram.at(t.host_input).write_bytes) / 1e6, t.host_input);
+  fmt::print("  events (per unit, as the units counted them):\n");
+  for (const auto& [unit, counters] : std::get<report::Object>(events.value)) {
+    std::string line;
+    for (const auto& [k, v] : std::get<report::Object>(counters.value))
+      line += fmt::format(" {}={}", k, report::cell_text(v.cell(), "{}"));
+    if (!line.empty()) fmt::print("    {:<20}{}\n", unit, line);
   }
-  fmt::print("  DRAM: {:.3f} MB read, {:.3f} MB written\n", static_cast<double>(t.dram_total.read_bytes) / 1e6,
-             static_cast<double>(t.dram_total.write_bytes) / 1e6);
-  std::string ev;
-  for (const auto& [name, n] : t.events.counts) ev += fmt::format(" {}={}", name, n);
-  fmt::print("  events:{}\n", ev);
-}
-
-nlohmann::json cosim_json(const model::CosimReport& r) {
-  const model::LayerReport& t = r.timing;
-  nlohmann::json checks = nlohmann::json::array();
-  for (const auto& ch : r.checks)
-    checks.push_back({{"tensor", ch.tensor}, {"source", ch.source}, {"compared", ch.compared},
-                      {"mismatches", ch.mismatches}, {"first_mismatch", ch.first_mismatch}});
-  nlohmann::json units = nlohmann::json::object();
-  for (const auto& [name, u] : t.units) units[name] = {{"busy_cycles", u.busy}, {"utilization", u.utilization}, {"stalls", u.stalls}};
-  nlohmann::json ops = nlohmann::json::array();
-  for (const auto& op : t.ops) ops.push_back({{"op", op.name}, {"unit", op.unit}, {"start", op.start}, {"cycles", op.cycles}});
-  return {{"hardware", t.hardware}, {"clock_mhz", t.clock_mhz}, {"seq_len", t.seq_len},
-          {"ssm_input_mode", static_cast<int>(r.mode)}, {"rtl_in_loop", r.rtl_in_loop}, {"rtl_note", r.rtl_note},
-          {"quantizer_variant", r.quantizer_variant}, {"dequant_variant", r.dequant_variant},
-          {"quantizer_rtl_cycles", r.quantizer_rtl_cycles}, {"quantizer_rtl_elements", r.quantizer_rtl_elements},
-          {"dequant_rtl_cycles", r.dequant_rtl_cycles}, {"dequant_rtl_elements", r.dequant_rtl_elements},
-          {"checks", checks}, {"units", units}, {"ops", ops},
-          {"dram_read_bytes", t.dram_total.read_bytes}, {"dram_write_bytes", t.dram_total.write_bytes}};
 }
 
 }  // namespace
 
-nlohmann::json cost_section(const Config& c, const model::CosimReport& r, const std::vector<std::string>& tech_files) {
-  const cost::EventCounts ev = model::to_cost_events(r.timing, {c.model, c.scheme, c.hardware});
-  nlohmann::json arr = nlohmann::json::array();
-  fmt::print("  energy and area (event counts x technology table; docs/cost-model.md):\n");
-  for (const std::string& f : tech_files) {
-    const TechTable t = load_tech(resolve_config(f));
-    const cost::EnergyReport e = cost::energy_report(ev, t);
-    const cost::AreaReport a = cost::area_report(c.hardware, t, c.scheme.layer.weights == WeightPrecision::kInt4);
-    std::string by;
-    nlohmann::json cat = nlohmann::json::object();
-    for (int i = 0; i < cost::kNumCategories; ++i) {
-      const auto k = static_cast<cost::Category>(i);
-      const double pj = e.pj[static_cast<std::size_t>(i)];
-      cat[std::string(cost::to_string(k))] = pj;
-      if (pj > 0) by += fmt::format(" {} {:.1f}%", cost::to_string(k), 100 * pj / e.total_pj);
-    }
-    fmt::print("    {:<14} {:.4g} uJ per layer, {:.4g} nJ per token;{}\n", t.name, e.total_pj / 1e6,
-               e.pj_per_token / 1e3, by);
-    std::string items;
-    nlohmann::json area_items = nlohmann::json::array();
-    for (const auto& i : a.items) {
-      items += fmt::format(" {} {:.3g}", i.unit, i.mm2);
-      area_items.push_back({{"unit", i.unit}, {"mm2", i.mm2}, {"how", i.how}});
-    }
-    fmt::print("    {:<14} area {:.3g} mm2:{}\n", "", a.total_mm2, items);
-    arr.push_back({{"tech", t.name}, {"energy_pj_per_layer", e.total_pj}, {"energy_pj_per_token", e.pj_per_token},
-                   {"energy_pj_by_category", cat}, {"area_mm2", a.total_mm2}, {"area_items", area_items},
-                   {"notes", e.notes}});
+// The index memory of the run's hardware under each base scheme, counted as
+// `mambahw compare` counts it (one lookup per SSM-input channel per pass).
+report::Table index_bases(const Config& c, const TechTable& t) {
+  report::Table tb;
+  tb.columns = {Column{"label", "scale index", "{}", -13, false, false}, Column{"index", ""}, Column{"base", ""},
+                Column{"selected", ""},
+                Column{"area_mm2", "mm2", "{:.4g}", 10}, Column{"area_impl", "impl", "{}", -5},
+                Column{"energy_pj_per_lookup", "pJ/lookup", "{:.4g}", 9},
+                Column{"lookups_per_layer_pass", "lookups", "{}", 8},
+                Column{"energy_pj_per_layer_pass", "pJ/layer pass", "{:.4g}", 13},
+                Column{"energy_pj_per_token_all_layers", "pJ/token (all layers)", "{:.4g}", 21},
+                Column{"lookup_latency_cycles", "cycles", "{}", 6}};
+  for (SchemeBase base : {SchemeBase::kQuamba1, SchemeBase::kQuamba2}) {
+    QuantScheme s = c.scheme;
+    s.base = base;
+    const cost::IndexScheme is = cost::index_scheme_of(s, c.hardware);
+    const cost::IndexStudyRow r = cost::index_study(c.model, is, t, c.hardware.clock_mhz, c.run.seq_len);
+    const std::int64_t lookups = scale_lookups_per_pass(c.model);
+    tb.add({base == c.scheme.base ? is.name + "*" : is.name, is.name, std::string(to_string(base)), base == c.scheme.base,
+            r.area_mm2, r.area_impl, r.energy_pj_per_lookup, lookups,
+            r.energy_pj_per_lookup * static_cast<double>(lookups), r.energy_pj_per_token,
+            std::int64_t{r.lookup_latency_cycles}});
   }
-  return arr;
+  return tb;
+}
+
+Node cost_report(const Config& c, const LayerProgram& program, const model::CosimReport& r, const TechTable& t) {
+  const cost::UnitPricing pricing = cost::unit_pricing(program, c.scheme, c.hardware);
+  const cost::EnergyReport e = cost::energy_report(r.timing.events, t, pricing);
+  const cost::AreaReport a = cost::area_report(c.hardware, t, pricing);
+  Node n = Node::object();
+  n.add("tech", Cell{t.name});
+  n.add("energy_pj_per_layer", Cell{e.total_pj});
+  n.add("energy_pj_per_token", Cell{e.pj_per_token});
+  Node& cat = n.add("energy_pj_by_category", Node::object());
+  for (std::size_t i = 0; i < cost::kNumCategories; ++i)
+    cat.add(std::string(to_string(static_cast<cost::Category>(i))), Cell{e.pj[i]});
+  n.add("pj_per_lookup", Cell{e.pj_per_lookup});
+  n.add("exp_pj_per_evaluation", Cell{cost::mix_energy_pj(pricing.exp_eval, t)});
+  n.add("softplus_pj_per_evaluation", Cell{cost::mix_energy_pj(pricing.softplus_eval, t)});
+  n.add("area_mm2", Cell{a.total_mm2});
+  report::Table items;
+  items.columns = {Column{"unit", "unit", "{}", -1}, Column{"mm2", "mm2", "{:.3g}", 1}, Column{"how", ""}};
+  for (const auto& i : a.items) items.add({i.unit, i.mm2, i.how});
+  n.add("area_items", std::move(items));
+  n.add("index_bases", index_bases(c, t));
+  n.add("notes", Cell{report::TextList(e.notes)});
+  return n;
+}
+
+void print_cost(const Node& n) {
+  const double total = std::get<double>(n.at("energy_pj_per_layer").cell());
+  std::string by;
+  for (const auto& [k, v] : std::get<report::Object>(n.at("energy_pj_by_category").value))
+    if (const double pj = std::get<double>(v.cell()); pj > 0) by += fmt::format(" {} {:.1f}%", k, 100 * pj / total);
+  fmt::print("    {:<14} {:.4g} uJ per layer, {:.4g} nJ per token;{}\n", std::get<std::string>(n.at("tech").cell()),
+             total / 1e6, std::get<double>(n.at("energy_pj_per_token").cell()) / 1e3, by);
+  std::string items;
+  for (const auto& row : n.at("area_items").table().rows)
+    items += fmt::format(" {} {:.3g}", std::get<std::string>(row[0]), std::get<double>(row[1]));
+  fmt::print("    {:<14} area {:.3g} mm2:{}\n", "", std::get<double>(n.at("area_mm2").cell()), items);
+  fmt::print("{}", report::to_text(n.at("index_bases").table(), 19));
+}
+
+Node cost_section(const Config& c, const LayerProgram& program, const model::CosimReport& r,
+                  const std::vector<std::string>& tech_files) {
+  Node list = Node::list();
+  fmt::print("  energy and area (event counts x technology table; docs/cost-model.md); the scale index under both "
+             "bases, * = this scheme's:\n");
+  for (const std::string& f : tech_files) print_cost(list.push(cost_report(c, program, r, load_tech(resolve_config(f)))));
+  return list;
 }
 
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files) {
@@ -105,16 +197,19 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   const LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), c.run, 0);
   const model::System sys{c.model, c.scheme, c.hardware};
   const model::CosimReport r = model::run_cosim(sys, lc.q, lc.input);
-  print_cosim(c, r);
+  const Node cosim = cosim_report(r);
+  const Node events = events_report(r.timing.events);
+  print_cosim(c, r, cosim, events);
   ModelOutcome out;
-  const nlohmann::json cost = cost_section(c, r, tech_files);
   out.bit_exact = r.bit_exact();
-  out.json = {{"bit_exact", r.bit_exact()},
-              {"cycles", r.timing.cycles},
-              {"latency_ns", r.timing.latency_ns},
-              {"events", r.timing.events.counts},
-              {"model", cosim_json(r)},
-              {"cost", cost}};
+  out.tree = Node::object();
+  out.tree.add("bit_exact", Cell{r.bit_exact()});
+  out.tree.add("independent_checks", Cell{std::int64_t{r.independent_checks()}});
+  out.tree.add("cycles", Cell{r.timing.cycles});
+  out.tree.add("latency_ns", Cell{r.timing.latency_ns});
+  out.tree.add("events", events);
+  out.tree.add("model", cosim);
+  out.tree.add("cost", cost_section(c, lc.q.program, r, tech_files));
   for (const auto& ch : r.checks)
     if (ch.mismatches) {
       out.failure = fmt::format("{} differs from the golden model ({} mismatches); first at {}", ch.tensor,

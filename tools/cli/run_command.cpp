@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,9 +14,11 @@
 #include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
+#include "mambahw/golden/layer_program.hpp"
 #include "mambahw/interop/dump.hpp"
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
+#include "mambahw/report/report.hpp"
 #include "mambahw/version.hpp"
 
 namespace mambahw::cli {
@@ -40,6 +43,7 @@ namespace {
 struct RunOptions {
   std::string config = "configs/default.yaml";
   std::string json_file;
+  std::string csv_dir;
   std::string dump_dir;
   std::optional<int> seq_len;
   std::optional<std::uint64_t> seed;
@@ -59,6 +63,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "run", "Run the golden model on a config and print the report (conv-output study)");
   run->add_option("config", o.config, "Run configuration (YAML)")->capture_default_str();
   run->add_option("--json", o.json_file, "Also write the report as JSON to FILE");
+  run->add_option("--csv", o.csv_dir, "Also write every table of the report as CSV into DIR (one file per table)");
   run->add_option("--dump", o.dump_dir, "Write every tensor of the golden layers as .npy, with manifest.json, to DIR");
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
@@ -73,19 +78,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
 
 namespace {
 
-std::string pct(std::int64_t a, std::int64_t b) {
-  return b ? fmt::format("{:.3f}%", 100.0 * static_cast<double>(a) / static_cast<double>(b)) : "-";
-}
-std::string db(double v) { return std::isfinite(v) ? fmt::format("{:.2f} dB", v) : "exact"; }
-
-std::string scales_text(const SchemeStudy& r) {
-  if (r.quantizer.dual)
-    return fmt::format("s1 {:.4g} K {:.4g}", r.quantizer.dual->scale1, r.quantizer.dual->scale2);
-  if (r.scale_min == r.scale_max) return fmt::format("{:.4g}", r.scale_min);
-  return fmt::format("{:.4g}..{:.4g}", r.scale_min, r.scale_max);
-}
-
-void print_study(const Config& c, const ConvOutStudy& st) {
+void print_study(const Config& c, const ConvOutStudy& st, const report::Node& study) {
   const ModelShape& m = c.model;
   fmt::print("mambahw {} (git {}): {}\n", kVersion, kGitCommit, c.file);
   fmt::print("model   {} ({}; d_model {}, d_inner {}, d_state {}, conv width {}, {} layers)\n", m.name,
@@ -111,21 +104,17 @@ void print_study(const Config& c, const ConvOutStudy& st) {
   }
 
   fmt::print("Conv-output quantization study ({})\n", m.name);
-  fmt::print("{:<15} {:<8} {:<10} {:>4}  {:<22} {:>16} {:>9} {:>10} {:>12}\n", "scheme", "base",
-             "SSM input", "bits", "scales", "INT8 saturated", "flagged", "SQNR INT8",
-             "SQNR SSM-in");
-  for (const SchemeStudy& r : st.schemes) {
-    if (!r.skipped.empty()) {
-      fmt::print("{:<15} skipped: {}\n", r.scheme.name, r.skipped);
+  const report::Table& t = study.at("schemes").table();
+  fmt::print("{}", report::text_row(t, nullptr, 0));
+  const std::size_t skipped = t.column("skipped_reason"), uncovered = t.column("uncovered_channels");
+  for (const auto& row : t.rows) {
+    if (const auto* why = std::get_if<std::string>(&row[skipped])) {
+      fmt::print("{:<15} skipped: {}\n", std::get<std::string>(row[0]), *why);
       continue;
     }
-    fmt::print("{:<15} {:<8} {:<10} {:>4}  {:<22} {:>16} {:>9} {:>10} {:>12}\n", r.scheme.name,
-               to_string(r.scheme.base), to_string(r.scheme.ssm_input), r.ssm_input_bits,
-               scales_text(r), fmt::format("{} ({})", r.int8_saturated, pct(r.int8_saturated, r.int8_elements)),
-               r.quantizer.dual ? pct(r.flagged, r.elements) : "-", db(r.int8_error.sqnr_db),
-               db(r.ssm_input_error.sqnr_db));
-    if (r.uncovered_channels)
-      fmt::print("{:<15} warning: {} channels not covered by any scale range\n", "", r.uncovered_channels);
+    fmt::print("{}", report::text_row(t, &row, 0));
+    if (const std::int64_t n = std::get<std::int64_t>(row[uncovered]))
+      fmt::print("{:<15} warning: {} channels not covered by any scale range\n", "", n);
   }
   fmt::print("\nSQNR: 10 log10(sum y^2 / sum (y - dequant(q))^2) over the SSM-input channels, "
              "y = the golden FP32 conv+SiLU output.\n");
@@ -143,9 +132,9 @@ std::string hadamard_text(const ModelShape& m, const QuantScheme& s) {
   return fmt::format("out_proj Hadamard {} {} {}", hadamard_shape(m), to_string(h->rounding), to_string(h->overflow));
 }
 
-std::string mode_label(SsmInputMode m) { return fmt::format("{} {}", static_cast<int>(m), to_string(m)); }
 
-void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers) {
+void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers,
+                          const std::vector<report::Node>& reports) {
   const LayerNumerics& p = c.scheme.layer;
   fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}, {}); "
              "{} tokens, calibration {} x {}\n",
@@ -154,16 +143,12 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
              to_string(p.gemm_requant), to_string(p.gemm_rounding), p.softplus_threshold ? "on" : "off",
              to_string(p.scan_order), hadamard_text(c.model, c.scheme), c.run.seq_len, c.run.calib_batches,
              c.run.calib_seq_len);
-  for (const LayerAccuracy& a : layers) {
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const LayerAccuracy& a = layers[i];
+    const report::Node& n = reports[i];
     fmt::print("layer {}  (dual-scale format for mode 3: scale1 {:.4g}, scale2 {:.4g})\n", a.layer, a.dual_scale1,
                a.dual_scale2);
-    fmt::print("  {:<22} {:>10} {:>11} {:>11} {:>12} {:>10} {:>9} {:>13}\n", "SSM input (mode)", "SQNR out",
-               "max|err|", "mean|err|", "SQNR SSM-in", "saturated", "flagged", "out_proj ovf");
-    for (const ModeAccuracy& m : a.modes)
-      fmt::print("  {:<22} {:>10} {:>11.4g} {:>11.4g} {:>12} {:>9.3f}% {:>8.3f}% {:>12.4f}%\n", mode_label(m.mode),
-                 db(m.out_error.sqnr_db), m.out_error.max_abs_err, m.out_error.mean_abs_err,
-                 db(m.ssm_input_error.sqnr_db), 100 * m.saturated_fraction, 100 * m.flagged_fraction,
-                 100 * m.out_proj_in_overflow_fraction);
+    fmt::print("{}", report::to_text(n.at("modes").table(), 2));
     for (const ModeComparison& cmp : a.comparisons) {
       fmt::print("  mode {} vs mode {}: {} of {} output elements bit-identical", static_cast<int>(cmp.b),
                  static_cast<int>(cmp.a), cmp.exact, cmp.count);
@@ -181,6 +166,70 @@ void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& lay
              "out_proj ovf: out_proj input codes that rounded outside INT8 (wrapped or saturated).\n");
 }
 
+
+// Per tensor, the DRAM bytes of one layer pass under the scheme's INT8 and
+// W4A5-SE twins (the same scheme with ssm_input int8 / dual_scale), as the
+// layer program moves them: where the packed SSM input saves traffic and
+// where it adds some (Mamba1 keeps the INT8 codes for x_proj).
+report::Node traffic_delta(const Config& c) {
+  QuantScheme int8 = c.scheme, se = c.scheme;
+  int8.ssm_input = SsmInputFormat::kInt8;
+  se.ssm_input = SsmInputFormat::kDualScale;
+  const std::int64_t L = c.run.seq_len;
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> by;  // tensor -> (INT8, W4A5-SE) bytes
+  std::vector<std::string> order;
+  auto add = [&](const std::vector<cost::TensorTraffic>& v, bool second) {
+    for (const auto& t : v) {
+      if (!by.count(t.tensor)) order.push_back(t.tensor);
+      (second ? by[t.tensor].second : by[t.tensor].first) += t.read_bytes + t.write_bytes;
+    }
+  };
+  add(cost::program_traffic(layer_program(c.model, int8), L), false);
+  add(cost::program_traffic(layer_program(c.model, se), L), true);
+  using report::Column;
+  report::Table t;
+  t.columns = {Column{"tensor", "tensor", "{}", -10}, Column{"int8_bytes", "INT8", "{}", 12},
+               Column{"w4a5se_bytes", "W4A5-SE", "{}", 12}, Column{"delta_bytes", "delta", "{:+}", 12},
+               Column{"effect", "", "{}", 0}};
+  std::int64_t ta = 0, tb = 0;
+  for (const std::string& name : order) {
+    const auto [x, y] = by[name];
+    ta += x;
+    tb += y;
+    if (x != y) t.add({name, x, y, y - x, std::string(y < x ? "saves" : "adds")});
+  }
+  t.add({std::string("total"), ta, tb, tb - ta, std::string()});
+  report::Node n = report::Node::object();
+  n.add("ssm_input_bits", report::Cell{std::int64_t{ssm_input_bits(se)}});
+  n.add("tokens", report::Cell{L});
+  n.add("tensors", std::move(t));
+  n.add("delta_fraction", report::Cell{ta ? static_cast<double>(tb - ta) / static_cast<double>(ta) : 0.0});
+  return n;
+}
+
+void print_traffic_delta(const report::Node& n) {
+  fmt::print("\nW4A5-SE ({}-bit words) vs its INT8 twin, DRAM bytes per layer pass of {} tokens as the layer program "
+             "moves them (reads + writes; delta {:+.2f}% of the layer's traffic):\n",
+             std::get<std::int64_t>(n.at("ssm_input_bits").cell()), std::get<std::int64_t>(n.at("tokens").cell()),
+             100 * std::get<double>(n.at("delta_fraction").cell()));
+  fmt::print("{}", report::to_text(n.at("tensors").table(), 4));
+}
+
+// The roofline of the layer program: one row per op.
+report::Node roofline_report(const cost::Roofline& roof) {
+  using report::Column;
+  report::Table t;
+  t.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18},
+               Column{"compute_cycles", "compute", "{:.0f}", 10}, Column{"memory_cycles", "DRAM", "{:.0f}", 10},
+               Column{"bytes", "bytes", "{:.0f}", 10}};
+  for (const auto& op : roof.ops)
+    t.add({op.op, std::string(to_string(op.unit)), op.compute_cycles, op.memory_cycles, op.bytes});
+  report::Node n = report::Node::object();
+  n.add("cycles", report::Cell{roof.cycles});
+  n.add("latency_ns", report::Cell{roof.latency_ns});
+  n.add("ops", std::move(t));
+  return n;
+}
 
 int run_command(const RunOptions& o) {
   try {
@@ -201,8 +250,10 @@ int run_command(const RunOptions& o) {
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
     const ConvOutStudy st = run_conv_out_study(c.model, schemes, c.run);
-    print_study(c, st);
+    const report::Node study = study_report(st);
+    print_study(c, st, study);
     std::vector<LayerAccuracy> layers;
+    std::vector<report::Node> layer_reports;
     if (!o.no_layer) {
       std::optional<interop::DumpWriter> dump;
       if (!o.dump_dir.empty()) dump.emplace(o.dump_dir, dump_header(c));
@@ -210,45 +261,54 @@ int run_command(const RunOptions& o) {
                               dump ? TraceObserver([&](const LayerCase& lc, int li, std::optional<SsmInputMode> md,
                                                        const LayerTrace& tr) { dump->observe(c.model, lc, li, md, tr); })
                                    : TraceObserver{});
-      print_layer_accuracy(c, layers);
+      for (const LayerAccuracy& a : layers) layer_reports.push_back(layer_report(a));
+      print_layer_accuracy(c, layers, layer_reports);
       if (c.weights.tensors || c.activations.tensors) fmt::print("Layer data: {}\n", sources.describe(c));
       if (dump) {
         dump->finish();
         fmt::print("wrote {} tensors and manifest.json to {}\n", dump->count(), o.dump_dir);
       }
     }
-    const bool int4 = c.scheme.layer.weights == WeightPrecision::kInt4;
-    const int u_bits = c.scheme.ssm_input == SsmInputFormat::kDualScale ? c.scheme.dual.code_bits + 1 : 8;
-    const cost::Roofline roof = cost::roofline(c.model, c.hardware, c.run.seq_len, int4, u_bits,
-                                                    c.scheme.layer.out_proj_hadamard);
-    fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per op): {:.0f} cycles = {:.1f} us at {} MHz\n",
+    const LayerProgram program = layer_program(c.model, c.scheme);
+    const cost::Roofline roof = cost::roofline(program, c.hardware, c.run.seq_len);
+    fmt::print("\nAnalytic roofline (no SystemC; max(compute, DRAM) per layer-program op): {:.0f} cycles = {:.1f} us at "
+               "{} MHz\n",
                roof.cycles, roof.latency_ns / 1000, c.hardware.clock_mhz);
-    nlohmann::json roof_json = {{"cycles", roof.cycles}, {"latency_ns", roof.latency_ns}, {"ops", nlohmann::json::array()}};
-    for (const auto& op : roof.ops) {
-      fmt::print("    {:<22} {:<13} compute {:>10.0f} DRAM {:>10.0f}\n", op.op, op.unit, op.compute_cycles, op.memory_cycles);
-      roof_json["ops"].push_back({{"op", op.op}, {"unit", op.unit}, {"compute_cycles", op.compute_cycles},
-                                  {"memory_cycles", op.memory_cycles}});
-    }
+    const report::Node roof_report = roofline_report(roof);
+    fmt::print("{}", report::to_text(roof_report.at("ops").table(), 4));
+    const report::Node traffic = traffic_delta(c);
+    print_traffic_delta(traffic);
     std::optional<ModelOutcome> model;
     if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
+    // The whole run as one tree: the JSON file and the CSV tables are renderings of it.
+    report::Node root = report::Node::object();
+    for (const auto& [k, v] : std::vector<std::pair<const char*, std::string>>{
+             {"tool", "mambahw"}, {"version", std::string(kVersion)}, {"git_commit", std::string(kGitCommit)}, {"config", c.file},
+             {"scheme", c.scheme.name}})
+      root.add(k, report::Cell{v});
+    root.add("conv_out_study", study);
+    const std::optional<HadamardQuantPolicy> hp = hadamard_policy(c.scheme);
+    report::Node& had = root.add("out_proj_hadamard", hp ? report::Node::object() : report::Node(report::Cell{}));
+    if (hp) {
+      had.add("transform", report::Cell{hadamard_shape(c.model)});
+      had.add("rounding", report::Cell{std::string(to_string(hp->rounding))});
+      had.add("overflow", report::Cell{std::string(to_string(hp->overflow))});
+    }
+    report::Node& layer_list = root.add("layers", report::Node::list());
+    for (const report::Node& n : layer_reports) layer_list.push(n);
+    root.add("roofline", roof_report);
+    root.add("w4a5se_traffic", traffic);
+    if (model)
+      for (const auto& [k, v] : std::get<report::Object>(model->tree.value)) root.add(k, v);
     if (!o.json_file.empty()) {
-      nlohmann::json j = {{"tool", "mambahw"},
-                          {"version", kVersion},
-                          {"git_commit", kGitCommit},
-                          {"config", c.file},
-                          {"scheme", c.scheme.name},
-                          {"conv_out_study", to_json(st)}};
-      const std::optional<HadamardQuantPolicy> hp = hadamard_policy(c.scheme);
-      j["out_proj_hadamard"] = hp ? nlohmann::json{{"transform", hadamard_shape(c.model)},
-                                                   {"rounding", to_string(hp->rounding)},
-                                                   {"overflow", to_string(hp->overflow)}}
-                                  : nlohmann::json(nullptr);
-      j["layers"] = nlohmann::json::array();
-      for (const LayerAccuracy& a : layers) j["layers"].push_back(to_json(a));
-      j["roofline"] = roof_json;
-      if (model) j.update(model->json);
-      write_json_file(o.json_file, j);
+      write_json_file(o.json_file, report::to_json(root));
       fmt::print("wrote {}\n", o.json_file);
+    }
+    if (!o.csv_dir.empty()) {
+      std::filesystem::create_directories(o.csv_dir);
+      const auto tables = report::csv_tables(root);
+      for (const auto& [name, csv] : tables) write_text_file((std::filesystem::path(o.csv_dir) / (name + ".csv")).string(), csv);
+      fmt::print("wrote {} CSV tables to {}\n", tables.size(), o.csv_dir);
     }
     if (model && !model->bit_exact) {
       fmt::print(stderr, "mambahw run: {}\n", model->failure);

@@ -4,88 +4,69 @@
 
 namespace mambahw::cost {
 
-std::string_view to_string(Unit u) {
-  switch (u) {
-    case Unit::kGemm: return "gemm";
-    case Unit::kConv: return "conv";
-    case Unit::kQuantizer: return "quantizer";
-    case Unit::kLookup: return "lookup";
-    case Unit::kDequant: return "dequant";
-    case Unit::kSsmCore: return "ssm_core";
-    case Unit::kHadamard: return "hadamard";
-  }
-  return "?";
-}
-
-std::string_view to_string(Category c) {
-  switch (c) {
-    case Category::kGemm: return "gemm";
-    case Category::kConv: return "conv";
-    case Category::kQuantizer: return "quantizer";
-    case Category::kLookup: return "lookup";
-    case Category::kDequant: return "dequant";
-    case Category::kSsmCore: return "ssm_core";
-    case Category::kHadamard: return "hadamard";
-    case Category::kExpSoftplus: return "exp_softplus";
-    case Category::kSram: return "sram";
-    case Category::kDram: return "dram";
-  }
-  return "?";
-}
-
 namespace {
-// One table drives names, field access and +=.
-struct Field {
-  std::string_view name;
-  std::int64_t OpCounts::*member;
-};
-constexpr std::array<Field, 14> kFields{{
-    {"mac_int4", &OpCounts::mac_int4},
-    {"mac_int8", &OpCounts::mac_int8},
-    {"add_int32", &OpCounts::add_int32},
-    {"fp32_add", &OpCounts::fp32_add},
-    {"fp32_mul", &OpCounts::fp32_mul},
-    {"fp32_fma", &OpCounts::fp32_fma},
-    {"fp32_div", &OpCounts::fp32_div},
-    {"exp", &OpCounts::exp},
-    {"softplus", &OpCounts::softplus},
-    {"compare", &OpCounts::compare},
-    {"gate", &OpCounts::gate},
-    {"register_bits", &OpCounts::register_bits},
-    {"dram_read_bytes", &OpCounts::dram_read_bytes},
-    {"dram_write_bytes", &OpCounts::dram_write_bytes},
-}};
+// Order of the counters' measures, by Counter value.
+constexpr std::array<std::string_view, kNumCounters> kMeasure{
+    "MAC", "MAC", "op", "op", "op", "op", "op", "op", "op", "op",
+    "evaluation", "evaluation", "lookup", "selection", "step", "bit", "byte", "byte"};
+
+// DatapathOp and the op counters share an order; this fails to compile if
+// either enum is reordered without the other.
+static_assert(static_cast<int>(Counter::kFp32Add) + static_cast<int>(DatapathOp::kFp32Sqrt) ==
+              static_cast<int>(Counter::kFp32Sqrt));
+static_assert(kNumDatapathOps == 8);
 }  // namespace
 
-OpCounts& OpCounts::operator+=(const OpCounts& o) {
-  for (const Field& f : kFields) this->*f.member += o.*f.member;
+std::string_view measure_of(Counter c) { return kMeasure[static_cast<std::size_t>(c)]; }
+
+Counter counter_of(DatapathOp op) {
+  return static_cast<Counter>(static_cast<int>(Counter::kFp32Add) + static_cast<int>(op));
+}
+
+Category category_of(Unit u) { return static_cast<Category>(static_cast<int>(u)); }
+
+UnitCounters& UnitCounters::operator+=(const UnitCounters& o) {
+  for (std::size_t i = 0; i < n.size(); ++i) n[i] += o.n[i];
   return *this;
 }
 
-const std::vector<std::string_view>& op_count_names() {
-  static const std::vector<std::string_view> names = [] {
-    std::vector<std::string_view> v;
-    for (const Field& f : kFields) v.push_back(f.name);
-    return v;
-  }();
-  return names;
+UnitCounters UnitCounters::scaled(std::int64_t k) const {
+  UnitCounters c = *this;
+  for (auto& v : c.n) v *= k;
+  return c;
 }
 
-std::int64_t* op_count_field(OpCounts& c, std::string_view name) {
-  for (const Field& f : kFields)
-    if (f.name == name) return &(c.*f.member);
-  return nullptr;
+std::int64_t UnitCounters::share_of(std::int64_t n, std::int64_t begin, std::int64_t end, std::int64_t total) {
+  if (total <= 0) return 0;
+  const auto v = static_cast<__int128>(n);
+  return static_cast<std::int64_t>(v * end / total - v * begin / total);
 }
 
-std::int64_t op_count_value(const OpCounts& c, std::string_view name) {
-  for (const Field& f : kFields)
-    if (f.name == name) return c.*f.member;
-  return 0;
+UnitCounters UnitCounters::share(std::int64_t begin, std::int64_t end, std::int64_t total) const {
+  UnitCounters c;
+  for (std::size_t i = 0; i < n.size(); ++i) c.n[i] = share_of(n[i], begin, end, total);
+  return c;
 }
 
-OpCounts EventCounts::total() const {
-  OpCounts t;
-  for (const OpCounts& u : units) t += u;
+UnitCounters counters_of(const Work& w) {
+  UnitCounters c;
+  c[Counter::kMacInt8] = w.mac_int8;
+  c[Counter::kMacInt4] = w.mac_int4;
+  for (std::size_t i = 0; i < kNumDatapathOps; ++i) {
+    const auto op = static_cast<DatapathOp>(i);
+    c[counter_of(op)] = w.ops[op];
+  }
+  c[Counter::kExp] = w.exp;
+  c[Counter::kSoftplus] = w.softplus;
+  c[Counter::kLookup] = w.lookups;
+  c[Counter::kMuxSelect] = w.mux_selects;
+  c[Counter::kSsmStep] = w.steps;
+  return c;
+}
+
+UnitCounters EventCounts::total() const {
+  UnitCounters t;
+  for (const UnitCounters& u : units) t += u;
   return t;
 }
 
@@ -100,7 +81,6 @@ void EventCounts::add_sram(const SramTraffic& t) {
 }
 
 EventCounts& EventCounts::operator+=(const EventCounts& o) {
-  if (total().compare == 0) compare_bits = o.compare_bits;
   for (std::size_t i = 0; i < units.size(); ++i) units[i] += o.units[i];
   for (const SramTraffic& s : o.sram) add_sram(s);
   tokens += o.tokens;
@@ -109,8 +89,7 @@ EventCounts& EventCounts::operator+=(const EventCounts& o) {
 
 EventCounts EventCounts::scaled(std::int64_t k) const {
   EventCounts e = *this;
-  for (OpCounts& u : e.units)
-    for (const Field& f : kFields) u.*f.member *= k;
+  for (UnitCounters& u : e.units) u = u.scaled(k);
   for (SramTraffic& s : e.sram) {
     s.reads *= static_cast<double>(k);
     s.writes *= static_cast<double>(k);
@@ -118,13 +97,17 @@ EventCounts EventCounts::scaled(std::int64_t k) const {
   return e;
 }
 
-bool add_named(EventCounts& e, Unit u, std::string_view name, std::int64_t n) {
-  if (name == "conv_mac_int8") name = "mac_int8";
-  if (name == "requant" || name == "dequant") name = "fp32_mul";
-  std::int64_t* f = op_count_field(e.at(u), name);
-  if (!f) return false;
-  *f += n;
-  return true;
+EventCounts program_events(const LayerProgram& p, std::int64_t tokens) {
+  EventCounts e;
+  e.tokens = tokens;
+  for (std::size_t u = 0; u < kNumUnits; ++u) e.units[u] = counters_of(p.unit_work(static_cast<Unit>(u), tokens));
+  for (const OpSpec& op : p.ops) {
+    UnitCounters& c = e.at(op.unit);
+    for (const auto* names : {&op.inputs, &op.weights})
+      for (const std::string& t : *names) c[Counter::kDramReadBytes] += p.tensor(t).bytes(tokens);
+    for (const std::string& t : op.outputs) c[Counter::kDramWriteBytes] += p.tensor(t).bytes(tokens);
+  }
+  return e;
 }
 
 }  // namespace mambahw::cost

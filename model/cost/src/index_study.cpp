@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "mambahw/golden/layer_program.hpp"
+
 namespace mambahw::cost {
 
 std::vector<IndexScheme> default_index_schemes() {
@@ -34,7 +36,8 @@ double range_read_ns(const TechTable& t, const MemoryCost& mem) {
 
 }  // namespace
 
-IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechTable& t, double clock_mhz) {
+IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechTable& t, double clock_mhz,
+                          int tokens_per_pass) {
   IndexStudyRow r;
   r.scheme = s.name;
   r.tech = t.name;
@@ -51,7 +54,7 @@ IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechT
   const double cells = static_cast<double>(G) * H * D;
   const double grouped_bits = static_cast<double>(G) * H * 32 + cells * 32 + cells * 32;
   const double grouped_min = static_cast<double>(G) * H * bits_for(hpg) + cells * bits_for(headdim) + cells * 32;
-  const double ch = m.ssm_input_channels();
+  const double ch = static_cast<double>(scale_lookups_per_pass(m));
   switch (s.kind) {
     case IndexKind::kPerTensor:
       r.bits_per_layer = r.bits_per_layer_minimal = 32;
@@ -86,8 +89,9 @@ IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechT
   const double cmp_pj = t.op(TechOp::kCompare).energy_pj;
   const double scale_read_pj = mem.read_pj * 32.0 / mem.width_bits;
   const double range_read_pj = mem.read_pj * 16.0 / mem.width_bits;
-  // Lookups: one per SSM-input channel per token and layer.
-  r.lookups_per_token = ch * layers;
+  r.lookups_per_pass = ch * layers;
+  r.tokens_per_pass = std::max(1, tokens_per_pass);
+  r.lookups_per_token = r.lookups_per_pass / r.tokens_per_pass;
   switch (s.kind) {
     case IndexKind::kPerTensor:
       r.energy_pj_per_lookup = 32 * t.reg.energy_pj_per_bit;  // a register read
@@ -95,7 +99,8 @@ IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechT
       break;
     case IndexKind::kDualScale:
       // Per element: the MUX (~50 gates) and pack/unpack (~20 gates), the notes' estimate.
-      r.energy_pj_per_lookup = 70 * t.op(TechOp::kGate).energy_pj + 32 * t.reg.energy_pj_per_bit;
+      r.energy_pj_per_lookup =
+          (kDualScaleMuxGates + kDualScalePackGates) * t.op(TechOp::kGate).energy_pj + 32 * t.reg.energy_pj_per_bit;
       r.lookup_latency_ns = 0;
       r.notes.push_back("no lookup: a 2:1 MUX per lane selects scale1 or scale1*scale2");
       break;
@@ -122,20 +127,22 @@ IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechT
     }
   }
   r.energy_pj_per_token = r.energy_pj_per_lookup * r.lookups_per_token;
+  r.energy_pj_per_decode_token = r.energy_pj_per_lookup * r.lookups_per_pass;
   r.lookup_latency_cycles = checked_cycles(r.lookup_latency_ns * r.clock_mhz / 1000.0, "lookup latency (tech table " + t.name + ")");
   r.stream_dram_pj_per_layer = r.bits_per_layer_minimal * t.dram.energy_pj_per_bit;
   r.notes.insert(r.notes.end(), r.sram.notes.begin(), r.sram.notes.end());
   return r;
 }
 
-BandwidthRow bandwidth_study(const ModelShape& m, int seq_len, int code_bits, const TechTable& t) {
+BandwidthRow bandwidth_study(const ModelShape& m, const QuantScheme& dual_scheme, int seq_len, const TechTable& t) {
+  const int word_bits = ssm_input_bits(dual_scheme);
   BandwidthRow b;
   b.model = m.name;
   b.d_inner = m.ssm_input_channels();
   b.seq_len = seq_len;
-  b.code_bits = code_bits;
+  b.code_bits = word_bits - 1;
   b.int8_bytes_per_token = b.d_inner;
-  b.packed_bytes_per_token = b.d_inner * (code_bits + 1) / 8.0;
+  b.packed_bytes_per_token = b.d_inner * word_bits / 8.0;
   b.int8_bytes_per_layer = b.int8_bytes_per_token * seq_len;
   b.packed_bytes_per_layer = b.packed_bytes_per_token * seq_len;
   b.saving_fraction = 1.0 - b.packed_bytes_per_layer / b.int8_bytes_per_layer;

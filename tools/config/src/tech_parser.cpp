@@ -159,6 +159,10 @@ TechTable parse_tech(YamlMap& t, const TechTable* base) {
   tt.file = t.file();
 
   if (auto ops = t.maybe_section("ops")) {
+    for (const char* unit : {"exp", "softplus"})
+      if (ops->has(unit))
+        ops->fail(unit, "is not a table entry: the exp and softplus units are priced from the operations of the "
+                        "golden unit the scheme selects (docs/cost-model.md); remove it");
     for (int i = 0; i < kNumTechOps; ++i) {
       const std::string key(to_string(static_cast<TechOp>(i)));
       if (auto e = entry(*ops, key, "energy_pj, area_um2 and source")) {

@@ -6,7 +6,7 @@
 
 #include <fmt/core.h>
 
-#include "mambahw/studies/conv_out_study.hpp"
+#include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/golden/dequant.hpp"
 #include "mambahw/golden/dual_scale.hpp"
 #include "mambahw/golden/scale_table.hpp"
@@ -361,14 +361,21 @@ class ScaleIndexLookupBlock final : public VectorBlock {
 };
 
 
-// The scheme's calibrated conv-output quantizer; if the scheme has no dual
-// format, a W4A5-SE format calibrated with the default rule on the same data.
+// The conv-output quantizer of the config's layer 0, calibrated through the
+// whole layer as `mambahw run` and the SystemC co-simulation calibrate it
+// (make_layer_case), so exported vectors carry the scales the layer run uses.
+ConvOutQuantizer layer_conv_out(const Config& c, const QuantScheme& s) {
+  return make_layer_case(c.model, s, SyntheticWeights(c.run.seed), c.run, 0).q.conv_out;
+}
+
+// The same; if the scheme has no dual format, a W4A5-SE format calibrated
+// with the default rule on the same data.
 ConvOutQuantizer calibrated(const Config& c, QuantScheme s) {
   if (s.ssm_input != SsmInputFormat::kDualScale) {
     s.ssm_input = SsmInputFormat::kDualScale;
     s.dual = DualScaleSpec{};
   }
-  return calibrate_on_synthetic(c.model, s, c.run);
+  return layer_conv_out(c, s);
 }
 
 std::vector<float> scale_set(const ConvOutQuantizer& q) {
@@ -418,7 +425,7 @@ std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c
       throw std::invalid_argument("block scale_index_lookup needs a Quamba2 scheme; scheme '" + s.name +
                                   "' is " + std::string(to_string(s.base)) +
                                   " (try configs/mamba2-130m.yaml)");
-    const ConvOutQuantizer q = calibrate_on_synthetic(c.model, s, c.run);
+    const ConvOutQuantizer q = layer_conv_out(c, s);
     return std::make_unique<ScaleIndexLookupBlock>(*q.table);
   }
   throw std::invalid_argument("unknown block '" + name + "'");

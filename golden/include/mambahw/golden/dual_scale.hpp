@@ -25,6 +25,9 @@
 
 namespace mambahw {
 
+// Bits of one packed dual-scale word: the code and its flag.
+constexpr int dual_word_bits(int code_bits) { return code_bits + 1; }
+
 struct DualScaleFormat {
   CodeRange range = CodeRange::symmetric_bits(4);
   float scale1 = 1.0f;    // inlier step
@@ -36,7 +39,7 @@ struct DualScaleFormat {
   // `symmetric` gives [-(2^(b-1)-1), 2^(b-1)-1]; otherwise full two's complement.
   static DualScaleFormat make(int code_bits, bool symmetric, float scale1, float scale2);
   int code_bits() const { return range.bits; }
-  int word_bits() const { return range.bits + 1; }
+  int word_bits() const { return dual_word_bits(range.bits); }
 };
 
 struct DualScaleCode {

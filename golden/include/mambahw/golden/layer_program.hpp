@@ -146,6 +146,10 @@ struct OpSpec {
   Unit unit = Unit::kGemmArray;      // the unit that runs the op (its sub-units are in `work`)
   std::vector<std::string> inputs;   // activations read
   std::vector<std::string> outputs;  // activations written
+  // Per output, the op's columns it holds: a GEMM's output features, the conv
+  // unit's channels (ModelShape's segments; dual-scale words and INT8 codes
+  // of the same channels share a range).
+  std::vector<Segment> output_columns;
   std::vector<std::string> weights;  // weights and constants read
   std::optional<GemmSpec> gemm;
   std::vector<UnitWork> work;
@@ -158,6 +162,10 @@ struct LayerProgram {
   std::vector<TensorSpec> tensors;
   std::vector<OpSpec> ops;
   std::string input = "hidden";  // written by the host (or the previous layer)
+  // Datapath operations of one evaluation of the scheme's exp and softplus
+  // units (the golden units' own tallies): what Work::exp and Work::softplus
+  // cost.
+  OpMix exp_eval, softplus_eval;
 
   const TensorSpec& tensor(std::string_view name) const;  // std::out_of_range naming it
   const OpSpec& op(std::string_view name) const;

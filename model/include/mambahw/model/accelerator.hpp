@@ -1,10 +1,12 @@
 // The accelerator: GEMM array, conv unit (+ scale-index lookup + conv-output
-// quantizer), SSM core (+ SSM dequant stage), all on one DRAM channel, and a
-// controller that runs one quantized Mamba layer op by op
-// (docs/architecture.md). Timing is transaction-level: one SystemC wait per
+// quantizer), SSM core (+ SSM dequant stage), online Hadamard unit, all on one
+// DRAM channel, and a controller that walks the layer program op by op
+// (golden/layer_program.hpp; docs/architecture.md): every program tensor has
+// a DRAM region of the program's bytes, and each op goes to its unit. Timing is transaction-level: one SystemC wait per
 // GEMM fold or channel tile, not per element.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,7 +17,8 @@
 #include "mambahw/golden/model_shape.hpp"
 #include "mambahw/golden/quant_scheme.hpp"
 #include "mambahw/model/dram.hpp"
-#include "mambahw/model/events.hpp"
+#include "mambahw/cost/events.hpp"
+#include "mambahw/golden/layer_program.hpp"
 #include "mambahw/model/gemm_array.hpp"
 #include "mambahw/model/units.hpp"
 #include "mambahw/golden/scale_table.hpp"
@@ -31,24 +34,23 @@ struct System {
 };
 
 // The functional side of a run: the datapath callbacks the units invoke per
-// tile (RTL in the loop, golden checks). All optional: without them the
-// model is timing-only with analytic RTL latencies.
+// tile (RTL in the loop). Optional: without them the model is timing-only
+// with analytic RTL latencies.
 struct LayerHooks {
   TileHook quantize;  // conv-output quantizer over a conv channel tile
   TileHook dequant;   // SSM dequant stage over an SSM channel tile
-  TileHook scan;      // functional scan of an SSM channel tile
-  std::function<void()> gemms;  // functional GEMMs/remaining ops, once per layer
 };
 
 struct OpReport {
-  std::string name, unit;
+  std::string name;
+  Unit unit = Unit::kGemmArray;
   Cycles start = 0, cycles = 0;
 };
 
 struct UnitReport {
   Cycles busy = 0;
   double utilization = 0;  // busy / total cycles
-  std::map<std::string, Cycles> stalls;
+  std::array<Cycles, cost::kNumStalls> stalls{};
 };
 
 struct LayerReport {
@@ -59,40 +61,41 @@ struct LayerReport {
   double latency_ns = 0;
   std::vector<OpReport> ops;
   std::vector<GemmRun> gemms;
-  std::map<std::string, UnitReport> units;
+  std::map<std::string, UnitReport> units;  // by to_string(Unit), and "dram"
   std::map<std::string, DramTraffic> dram;  // per tensor
   DramTraffic dram_total;
-  Events events;
+  std::string host_input;                   // the tensor the host wrote (not a unit's traffic)
+  cost::EventCounts events;                 // per unit, as the units counted them
 };
 
 class Accelerator : public sc_core::sc_module {
  public:
-  Accelerator(sc_core::sc_module_name name, const System& cfg, int seq_len,
-              std::optional<Quamba2ScaleTable> table, int dual_word_bits, LayerHooks hooks);
+  // Runs `program` (the layer program of cfg.model under cfg.scheme) op by op.
+  Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
+              std::optional<Quamba2ScaleTable> table, LayerHooks hooks);
   const LayerReport& report() const { return report_; }
 
  private:
   void controller();
-  void run_mamba1();
-  void run_mamba2();
-  GemmRun gemm(const std::string& op, GemmShape g, const std::string& in, const std::string& out);
-  ConvJob conv_job(int channels) const;
-  SsmJob ssm_job(double exps_per_channel, double softplus_per_channel) const;
-  void out_proj(int weight_bits, int plain_in_bytes);
-  std::uint64_t tensor(const std::string& name, std::int64_t bytes);
-  void op(const std::string& name, const std::string& unit, Cycles start);
+  void run_gemm(const OpSpec& op);
+  void run_conv(const OpSpec& op);
+  void run_ssm(const OpSpec& op);
+  void run_hadamard(const OpSpec& op);
+  OpCounters program_counters(const OpSpec& op) const;
+  std::vector<OutputRegion> output_regions(const OpSpec& op) const;
+  std::uint64_t address(const std::string& tensor) const { return map_.base(tensor); }
   Cycles now_cycles() const;  // the simulation time in this clock's cycles
   void finish();
 
   const System& cfg_;
   const HardwareConfig& hw_;
+  const LayerProgram& prog_;
   int len_;
   std::optional<Quamba2ScaleTable> table_;
-  int dual_bits_;  // 0: the SSM reads INT8
   LayerHooks hooks_;
   sc_core::sc_time period_;
   DramMap map_;
-  Events events_;
+  cost::EventCounts events_;
   GemmArray gemm_;
   ConvUnit conv_;
   SsmCore ssm_;
@@ -102,9 +105,12 @@ class Accelerator : public sc_core::sc_module {
   LayerReport report_;
 };
 
-// Elaborates an Accelerator, runs it to completion and returns its report.
-// SystemC allows this once per process.
-LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table,
-                           int dual_word_bits, LayerHooks hooks);
+// Elaborates an Accelerator for the system's layer program, runs it to
+// completion and returns its report. SystemC allows this once per process.
+LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
+                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks);
+// The same for layer_program(cfg.model, cfg.scheme).
+LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table = std::nullopt,
+                           LayerHooks hooks = {});
 
 }  // namespace mambahw::model

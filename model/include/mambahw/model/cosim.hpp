@@ -17,10 +17,17 @@ namespace mambahw::model {
 
 struct TensorCheck {
   std::string tensor;          // conv_out_codes, conv_out_dual_words, ssm_input, ssm_output, layer_output
-  std::string source;          // what produced the model's copy (RTL variant or "model")
+  std::string source;          // what produced the compared copy: the RTL variant, or kGoldenFromRtl
   std::int64_t compared = 0, mismatches = 0;
   std::string first_mismatch;  // "channel c, token t: golden 0x... model 0x..."
+  // True when that producer is independent of the golden model (the RTL);
+  // false for the golden layer rerun from the RTL's SSM input, which shows
+  // only that the RTL's values propagate (the SystemC units compute no
+  // values of their own yet).
+  bool independent = true;
 };
+
+inline constexpr const char* kGoldenFromRtl = "golden_from_rtl_ssm_input";
 
 struct CosimReport {
   LayerReport timing;
@@ -33,6 +40,7 @@ struct CosimReport {
   std::vector<TensorCheck> checks;
   bool bit_exact() const;
   std::int64_t mismatches() const;
+  int independent_checks() const;  // checks whose producer is not the golden model
 };
 
 struct CosimOptions {

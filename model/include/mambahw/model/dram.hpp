@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/model/sc.hpp"
 #include "mambahw/model/timing.hpp"
@@ -18,6 +19,11 @@ class DramMap {
  public:
   std::uint64_t allocate(const std::string& tensor, std::uint64_t bytes);
   const std::string& tensor_at(std::uint64_t address) const;
+  // The tensor [address, address + bytes) lies in; std::out_of_range if the
+  // access leaves the tensor's region (a layout bug, never silently spread
+  // over two tensors).
+  const std::string& tensor_of(std::uint64_t address, std::uint64_t bytes) const;
+  std::uint64_t bytes(const std::string& tensor) const { return regions_.at(tensor).bytes; }
   std::uint64_t base(const std::string& tensor) const { return regions_.at(tensor).base; }
 
  private:
@@ -70,6 +76,16 @@ sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   s->b_transport(t, delay);
   return delay;
+}
+
+// The same, counted into a unit's DRAM byte counters. A zero-byte access
+// moves nothing and takes no time.
+template <class Socket>
+sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes,
+                             cost::UnitCounters& counters) {
+  if (bytes <= 0) return sc_core::SC_ZERO_TIME;
+  counters[write ? cost::Counter::kDramWriteBytes : cost::Counter::kDramReadBytes] += bytes;
+  return dram_access(s, write, address, bytes);
 }
 
 }  // namespace mambahw::model

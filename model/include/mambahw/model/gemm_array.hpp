@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/model/dram.hpp"
 #include "mambahw/model/stats.hpp"
+#include "mambahw/model/units.hpp"
 
 namespace mambahw::model {
 
@@ -17,6 +19,17 @@ namespace mambahw::model {
 struct Placement {
   bool in_dram = false;
   std::uint64_t address = 0;
+};
+
+// What one GEMM of the program reads and writes.
+struct GemmJob {
+  std::string op;
+  GemmShape shape;
+  std::uint64_t weights = 0;        // packed codes, then the FP32 scales
+  std::int64_t scale_bytes = 0;     // read once, before the first output leaves
+  Placement in;
+  std::vector<OutputRegion> out;    // output features [begin, end) per tensor
+  cost::UnitCounters program;       // the op's gemm_array work (requantization ops)
 };
 
 struct GemmRun {
@@ -31,10 +44,12 @@ class GemmArray : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<GemmArray> dram;
 
-  GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw);
+  GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events);
 
-  // Runs one GEMM; weights at `weights` in DRAM. Call from an SC_THREAD.
-  GemmRun run(const std::string& op, const GemmShape& g, std::uint64_t weights, Placement in, Placement out);
+  // Runs one GEMM. Call from an SC_THREAD. Counts its MACs per fold, its
+  // accumulator traffic and buffer reads, its DRAM bytes; the program's
+  // requantization work by output columns as they complete.
+  GemmRun run(const GemmJob& job);
 
   const UnitStats& stats() const { return stats_; }
   const std::vector<GemmRun>& runs() const { return runs_; }
@@ -43,6 +58,7 @@ class GemmArray : public sc_core::sc_module {
 
  private:
   const HardwareConfig& hw_;
+  cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_;
   std::vector<GemmRun> runs_;

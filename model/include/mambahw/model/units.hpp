@@ -1,17 +1,25 @@
-// The conv unit (with the scale-index lookup and the conv-output quantizer)
-// and the FP32 SSM core (with the SSM dequant stage). Each runs one layer op
-// tile by tile; inputs and outputs stream through the DRAM channel, prefetched
-// one tile ahead. The RTL blocks are reached through hooks that process a
-// whole tile and return the cycles the Verilated RTL took.
+// The conv unit (with the scale-index lookup and the conv-output quantizer),
+// the FP32 SSM core (with the SSM dequant stage) and the online Hadamard
+// unit. Each runs one layer-program op tile by tile; inputs and outputs stream
+// through the DRAM channel, prefetched one tile ahead. The RTL blocks are
+// reached through hooks that process a whole tile and return the cycles the
+// Verilated RTL took.
+//
+// Counters (cost::EventCounts, per golden Unit): what a unit can count
+// itself, it counts from its tiles (MACs, recurrence steps, lookups,
+// dual-scale selections, DRAM bytes); the datapath operations and the
+// exp/softplus evaluations of an op are the program's, and each tile adds
+// its share (UnitCounters::share), so that the exp and softplus rate the
+// timing uses is the program's.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/model/dram.hpp"
-#include "mambahw/model/events.hpp"
 #include "mambahw/model/stats.hpp"
 
 namespace mambahw::model {
@@ -32,34 +40,48 @@ struct RtlTile {
 };
 using TileHook = std::function<RtlTile(const ChannelTile&)>;
 
+// One tensor an op writes: its DRAM region and the op's columns (GEMM output
+// features, conv channels) it holds, [begin, end), with its bits per element.
+// Channel-major tensors hold column c at (c - begin) * L elements.
+struct OutputRegion {
+  std::uint64_t address = 0;
+  std::int64_t begin = 0, end = 0;
+  int element_bits = 8;
+};
+// Bytes of the first `columns` columns of a region over `len` tokens,
+// rounded up: a tile [a, b) moves bytes(b) - bytes(a), so tiles add up to the
+// tensor's bytes exactly (no byte counted twice where words straddle tiles).
+std::int64_t region_bytes(const OutputRegion& r, std::int64_t columns, std::int64_t len);
+
+// The counters the program gives an op, per unit, for the whole op.
+using OpCounters = std::array<cost::UnitCounters, kNumUnits>;
+
 struct ConvJob {
   int channels = 0;            // conv channels
   int len = 0;                 // tokens
   int width = 4;
+  int ssm_channels = 0;        // channels [0, ssm_channels) are the SSM input (scale-index lookups)
   std::uint64_t input = 0;     // INT8 [channels][L] in DRAM
   std::uint64_t weights = 0;   // INT8 taps + bias + per-channel constants
   std::int64_t weight_bytes = 0;
-  std::uint64_t out_int8 = 0;  // INT8 codes in DRAM, for channels >= int8_begin
-  int int8_begin = 0;          // Mamba2 W4A5-SE: only B and C are written as INT8
-  std::uint64_t out_dual = 0;  // packed dual-scale words (channels < dual_channels)
-  int dual_channels = 0;       // x-segment channels also written as dual-scale words
-  int dual_word_bits = 5;
+  std::vector<OutputRegion> outputs;  // INT8 codes and dual-scale words
   // Per channel: scale-index lookup cycles (0 for a Quamba1 scale register).
   std::function<Cycles(int channel)> lookup_cycles;
+  OpCounters program;          // the op's work (conv_unit, conv_out_quantizer, scale_index_lookup)
   TileHook quantize;           // conv-output quantizer over the tile
 };
 
 class ConvUnit : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<ConvUnit> dram;
-  ConvUnit(sc_core::sc_module_name name, const HardwareConfig& hw, Events& events);
+  ConvUnit(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events);
   Cycles run(const ConvJob& job);  // call from an SC_THREAD
   const UnitStats& stats() const { return stats_; }
   const UnitStats& lookup_stats() const { return lookup_; }
 
  private:
   const HardwareConfig& hw_;
-  Events& ev_;
+  cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_, lookup_;
 };
@@ -68,27 +90,30 @@ struct SsmJob {
   int channels = 0;          // SSM input channels (d_inner)
   int len = 0;
   int d_state = 0;
-  double exps_per_channel = 16;     // per token: Mamba1 d_state (exp(delta*A[n])), Mamba2 1/headdim
-  double softplus_per_channel = 1;  // per token: Mamba1 1, Mamba2 1/headdim (dt per head)
-  double u_bits = 8;         // bits per SSM-input element in DRAM (8 or dual-scale word bits)
-  std::uint64_t u = 0, delta = 0, z = 0, bc = 0, y = 0;  // DRAM tensors
-  std::int64_t bc_bytes = 0;  // B and C of the whole sequence (shared by all channels)
+  int u_bits = 8;            // bits per SSM-input element in DRAM (8 or the dual-scale word)
+  bool dual_scale = false;   // the dequant stage selects one of two scales per element
+  std::uint64_t u = 0, delta = 0, z = 0, bc = 0, y = 0, params = 0;  // DRAM tensors
+  std::int64_t bc_bytes = 0;      // B and C of the whole sequence (shared by all channels)
+  std::int64_t params_bytes = 0;  // A, D, biases, scales
   int delta_group = 1;        // channels sharing one delta row: Mamba1 1, Mamba2 headdim (dt per head)
-  TileHook dequant;          // SSM dequant stage over the tile's u
-  TileHook scan;             // the functional scan of the tile (no cycles of its own)
+  OpCounters program;         // the op's work (ssm_dequant, ssm_core)
+  // The SSM core's exp and softplus evaluations: per token (the rate the
+  // units must sustain) and per pass (work on constants, e.g. exp(A_log)).
+  std::int64_t exp_per_token = 0, softplus_per_token = 0, exp_per_pass = 0;
+  TileHook dequant;           // SSM dequant stage over the tile's u
 };
 
 class SsmCore : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<SsmCore> dram;
-  SsmCore(sc_core::sc_module_name name, const HardwareConfig& hw, Events& events);
+  SsmCore(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events);
   Cycles run(const SsmJob& job);
   const UnitStats& stats() const { return stats_; }
   const UnitStats& dequant_stats() const { return dequant_; }
 
  private:
   const HardwareConfig& hw_;
-  Events& ev_;
+  cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_, dequant_;
 };
@@ -98,20 +123,21 @@ class SsmCore : public sc_core::sc_module {
 struct HadamardJob {
   int len = 0;
   int n = 0;                         // d_inner
-  std::int64_t adds_per_token = 0;   // hadamard_adds()
+  std::int64_t adds_per_token = 0;   // the program's additions per token
   std::uint64_t y = 0, out = 0;      // FP16 y in, INT8 codes out (DRAM)
+  OpCounters program;                // the op's work (hadamard_unit)
 };
 
 class HadamardUnit : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<HadamardUnit> dram;
-  HadamardUnit(sc_core::sc_module_name name, const HardwareConfig& hw, Events& events);
+  HadamardUnit(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events);
   Cycles run(const HadamardJob& job);
   const UnitStats& stats() const { return stats_; }
 
  private:
   const HardwareConfig& hw_;
-  Events& ev_;
+  cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_;
 };

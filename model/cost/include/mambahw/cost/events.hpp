@@ -1,13 +1,15 @@
-// Event counts: what the cost model multiplies by per-event energies.
-// This is the interface between "what happened" and "what it costs":
-//  - cost_model.hpp derives counts analytically from a ModelShape, a scheme
-//    and a sequence length (layer_events);
-//  - the SystemC model fills the same struct from its simulation (per unit,
-//    at the places where it now calls Events::add; add_named() takes the same
-//    stable names).
-// Counts are attributed to the hardware unit that performs them; the energy
-// breakdown then groups them into categories (exp/softplus, SRAM and DRAM are
-// categories of their own, whichever unit caused them).
+// Typed statistics: what the cost model multiplies by per-event energies.
+// Each counter and each stall cause is registered once, with its name, the
+// measure it counts in and a description (EnumNames tables, the way gem5's
+// ADD_STAT or Ramulator 2's register_stat declare statistics); reports, JSON
+// keys and docs/architecture.md take the names from here.
+//
+// Two producers fill the same EventCounts:
+//  - program_events(): analytically, from the layer program's work per unit;
+//  - the SystemC model: each unit adds its share of the same work tile by
+//    tile (UnitCounters::share), plus what only a simulation knows (DRAM
+//    bytes as moved, buffer accesses, accumulator traffic).
+// tb/model checks that the compute counters of the two agree exactly.
 #pragma once
 
 #include <array>
@@ -17,63 +19,141 @@
 #include <vector>
 
 #include "mambahw/cost/memory.hpp"
+#include "mambahw/golden/enum_names.hpp"
+#include "mambahw/golden/layer_program.hpp"
+#include "mambahw/golden/unit_ops.hpp"
 
 namespace mambahw::cost {
 
-// Hardware units.
-enum class Unit : std::uint8_t {
-  kGemm,       // in_proj / x_proj / dt_proj / out_proj on the MAC array, incl. output requantization
-  kConv,       // depthwise conv, bias, SiLU
-  kQuantizer,  // conv-output quantizer (INT8 or dual-scale codes, packing)
-  kLookup,     // scale-index lookup (comparators and the index memory)
-  kDequant,    // SSM-input dequantization (incl. the dual-scale MUX)
-  kSsmCore,    // scan recurrence, gating, norm
-  kHadamard,   // online Hadamard before out_proj: its additions, multiply and INT8 conversion
+// Event kinds. The datapath operations come in DatapathOp's order (one
+// vocabulary: counter_of maps them).
+enum class Counter : std::uint8_t {
+  kMacInt8,        // INT8 x INT8 MACs (GEMM and conv taps)
+  kMacInt4,        // INT4 weight x INT8 activation MACs
+  kFp32Add,
+  kFp32Mul,
+  kFp32Fma,
+  kFp32Div,
+  kFp32Convert,
+  kIntAdd,
+  kCompare,
+  kFp32Sqrt,
+  kExp,            // exp unit evaluations (priced by the scheme's exp unit's operations)
+  kSoftplus,       // softplus unit evaluations
+  kLookup,         // scale fetches of the conv-output quantizer (register or index SRAM)
+  kMuxSelect,      // dual-scale selections: the quantizer's flag/pack, the dequant's scale MUX
+  kSsmStep,        // SSM recurrence steps (channel x state x token); their operations are counted above
+  kRegisterBits,   // accumulator / register bits read or written
+  kDramReadBytes,
+  kDramWriteBytes,
 };
-inline constexpr int kNumUnits = 7;
-std::string_view to_string(Unit);
+inline constexpr std::size_t kNumCounters = 18;
+}  // namespace mambahw::cost
+namespace mambahw {
+template <>
+struct EnumNames<cost::Counter> {
+  using Counter = cost::Counter;
+  static constexpr std::array<EnumName<Counter>, cost::kNumCounters> table{{
+      {Counter::kMacInt8, "mac_int8", "INT8 x INT8 multiply-accumulates"},
+      {Counter::kMacInt4, "mac_int4", "INT4 x INT8 multiply-accumulates"},
+      {Counter::kFp32Add, "fp32_add", "FP32 adds and subtracts"},
+      {Counter::kFp32Mul, "fp32_mul", "FP32 multiplies"},
+      {Counter::kFp32Fma, "fp32_fma", "FP32 fused multiply-adds"},
+      {Counter::kFp32Div, "fp32_div", "FP32 divides"},
+      {Counter::kFp32Convert, "fp32_convert", "float <-> integer conversions"},
+      {Counter::kIntAdd, "int_add", "integer adds (exponent arithmetic)"},
+      {Counter::kCompare, "compare", "magnitude comparisons"},
+      {Counter::kFp32Sqrt, "fp32_sqrt", "FP32 square roots"},
+      {Counter::kExp, "exp", "exp unit evaluations"},
+      {Counter::kSoftplus, "softplus", "softplus unit evaluations"},
+      {Counter::kLookup, "lookup", "scale fetches (register or index SRAM)"},
+      {Counter::kMuxSelect, "mux_select", "dual-scale flag packs and scale selections"},
+      {Counter::kSsmStep, "ssm_step", "SSM recurrence steps"},
+      {Counter::kRegisterBits, "register_bits", "accumulator and register bits read or written"},
+      {Counter::kDramReadBytes, "dram_read_bytes", "bytes read from DRAM"},
+      {Counter::kDramWriteBytes, "dram_write_bytes", "bytes written to DRAM"},
+  }};
+};
+}  // namespace mambahw
+namespace mambahw::cost {
+// The measure a counter counts in ("MAC", "op", "evaluation", "byte", ...).
+std::string_view measure_of(Counter c);
+Counter counter_of(DatapathOp op);
 
-// Categories of the energy breakdown.
+// Why a unit waited.
+enum class Stall : std::uint8_t {
+  kDramBandwidth,       // operands not yet in from DRAM
+  kLookupLatency,       // the scale-index lookup of the next tile not done
+  kExpThroughput,       // the exp units, not the lanes, set the rate
+  kSoftplusThroughput,  // the softplus units set the rate
+};
+inline constexpr std::size_t kNumStalls = 4;
+}  // namespace mambahw::cost
+namespace mambahw {
+template <>
+struct EnumNames<cost::Stall> {
+  using Stall = cost::Stall;
+  static constexpr std::array<EnumName<Stall>, cost::kNumStalls> table{{
+      {Stall::kDramBandwidth, "dram_bandwidth", "cycles waiting for DRAM data"},
+      {Stall::kLookupLatency, "lookup_latency", "cycles waiting for scale-index lookups"},
+      {Stall::kExpThroughput, "exp_throughput", "cycles the exp units added over the lanes' rate"},
+      {Stall::kSoftplusThroughput, "softplus_throughput", "cycles the softplus units added over the lanes' rate"},
+  }};
+};
+}  // namespace mambahw
+namespace mambahw::cost {
+
+// The counters of one unit.
+struct UnitCounters {
+  std::array<std::int64_t, kNumCounters> n{};
+
+  std::int64_t& operator[](Counter c) { return n[static_cast<std::size_t>(c)]; }
+  std::int64_t operator[](Counter c) const { return n[static_cast<std::size_t>(c)]; }
+  UnitCounters& operator+=(const UnitCounters& o);
+  UnitCounters scaled(std::int64_t k) const;
+  // The part [begin, end) of `total` equal parts (channels, tokens, output
+  // columns): floor(n*end/total) - floor(n*begin/total) per counter, so the
+  // parts of a partition add up to the whole exactly.
+  UnitCounters share(std::int64_t begin, std::int64_t end, std::int64_t total) const;
+  static std::int64_t share_of(std::int64_t n, std::int64_t begin, std::int64_t end, std::int64_t total);
+  friend bool operator==(const UnitCounters&, const UnitCounters&) = default;
+};
+// A program Work as counters.
+UnitCounters counters_of(const Work& w);
+
+// Categories of the energy breakdown: one per unit, then exp/softplus, SRAM
+// and DRAM, which are reported apart whichever unit caused them.
 enum class Category : std::uint8_t {
-  kGemm, kConv, kQuantizer, kLookup, kDequant, kSsmCore, kHadamard,  // one per Unit, same order
-  kExpSoftplus,  // every exp and softplus evaluation (SiLU in the conv, exp(dt*A), softplus(dt))
-  kSram,         // weight and activation buffer accesses (the index memory counts as lookup)
-  kDram,
+  kGemmArray, kConvUnit, kScaleIndexLookup, kConvOutQuantizer, kSsmDequant, kSsmCore, kHadamardUnit,
+  kExpSoftplus, kSram, kDram,
 };
-inline constexpr int kNumCategories = 10;
-std::string_view to_string(Category);
-
-// Operation counts of one unit.
-struct OpCounts {
-  std::int64_t mac_int4 = 0;       // INT4 weight x INT8 activation MACs
-  std::int64_t mac_int8 = 0;       // INT8 x INT8 MACs (GEMM and conv taps)
-  std::int64_t add_int32 = 0;
-  std::int64_t fp32_add = 0;
-  std::int64_t fp32_mul = 0;
-  std::int64_t fp32_fma = 0;
-  std::int64_t fp32_div = 0;
-  std::int64_t exp = 0;            // exp evaluations
-  std::int64_t softplus = 0;       // softplus evaluations
-  std::int64_t compare = 0;        // range comparisons, EventCounts::compare_bits wide
-  std::int64_t gate = 0;           // NAND2-equivalent gate evaluations (MUX, pack/unpack)
-  std::int64_t register_bits = 0;  // register bits read or written
-  std::int64_t dram_read_bytes = 0;
-  std::int64_t dram_write_bytes = 0;
-
-  OpCounts& operator+=(const OpCounts& o);
-  friend bool operator==(const OpCounts&, const OpCounts&) = default;
+inline constexpr std::size_t kNumCategories = 10;
+}  // namespace mambahw::cost
+namespace mambahw {
+template <>
+struct EnumNames<cost::Category> {
+  using Category = cost::Category;
+  static constexpr std::array<EnumName<Category>, cost::kNumCategories> table{{
+      {Category::kGemmArray, "gemm_array", "MACs, requantization, accumulator registers"},
+      {Category::kConvUnit, "conv_unit", "conv taps, bias, SiLU (without its exp)"},
+      {Category::kScaleIndexLookup, "scale_index_lookup", "scale registers or the index SRAM and comparators"},
+      {Category::kConvOutQuantizer, "conv_out_quantizer", "INT8 and dual-scale quantization"},
+      {Category::kSsmDequant, "ssm_dequant", "SSM-input dequant and the dual-scale MUX"},
+      {Category::kSsmCore, "ssm_core", "recurrence, gating, norm (without exp/softplus)"},
+      {Category::kHadamardUnit, "hadamard_unit", "online Hadamard and INT8 conversion"},
+      {Category::kExpSoftplus, "exp_softplus", "every exp and softplus evaluation"},
+      {Category::kSram, "sram", "weight and activation buffer accesses"},
+      {Category::kDram, "dram", "DRAM traffic"},
+  }};
 };
-
-// The stable names of OpCounts' fields (JSON keys, add_named()).
-const std::vector<std::string_view>& op_count_names();
-// The field named `name` (nullptr if there is none).
-std::int64_t* op_count_field(OpCounts& c, std::string_view name);
-std::int64_t op_count_value(const OpCounts& c, std::string_view name);
+}  // namespace mambahw
+namespace mambahw::cost {
+Category category_of(Unit u);
 
 // Accesses of one on-chip memory.
 struct SramTraffic {
-  std::string memory;            // e.g. "weight_buffer", "index.dim_range"
-  Unit unit = Unit::kGemm;       // the unit that owns it
+  std::string memory;            // e.g. "weight_buffer"
+  Unit unit = Unit::kGemmArray;  // the unit that owns it
   MemImpl impl = MemImpl::kSram;
   double capacity_bytes = 0;
   int width_bits = 64;           // bits per access
@@ -82,27 +162,23 @@ struct SramTraffic {
 };
 
 struct EventCounts {
-  std::array<OpCounts, kNumUnits> units{};
+  std::array<UnitCounters, kNumUnits> units{};
   std::vector<SramTraffic> sram;
-  int compare_bits = 32;         // width of the range comparators
   std::int64_t tokens = 0;       // tokens these counts cover
   int layers = 1;                // layers these counts cover
 
-  OpCounts& at(Unit u) { return units[static_cast<std::size_t>(u)]; }
-  const OpCounts& at(Unit u) const { return units[static_cast<std::size_t>(u)]; }
-  OpCounts total() const;
+  UnitCounters& at(Unit u) { return units[static_cast<std::size_t>(u)]; }
+  const UnitCounters& at(Unit u) const { return units[static_cast<std::size_t>(u)]; }
+  UnitCounters total() const;
   // Adds traffic to the memory of that name (created on first use).
   void add_sram(const SramTraffic& t);
-  // Sums counts; memories of the same name add their accesses; tokens add;
-  // compare_bits is taken from `o` if this has no comparisons yet.
   EventCounts& operator+=(const EventCounts& o);
-  // Multiplies every count (e.g. one layer -> all layers).
-  EventCounts scaled(std::int64_t k) const;
+  EventCounts scaled(std::int64_t k) const;  // e.g. one layer -> all layers
 };
 
-// Adds `n` to the count named `name` of unit `u` (names of op_count_names(),
-// plus the SystemC model's aliases: conv_mac_int8 -> mac_int8, requant and
-// dequant -> fp32_mul). False if the name is unknown.
-bool add_named(EventCounts& e, Unit u, std::string_view name, std::int64_t n);
+// The analytic counts of one layer pass of `tokens` tokens: every unit's
+// program work, and the DRAM bytes of a schedule that moves each tensor once
+// per op that reads or writes it (the roofline's traffic). No SRAM traffic.
+EventCounts program_events(const LayerProgram& p, std::int64_t tokens);
 
 }  // namespace mambahw::cost

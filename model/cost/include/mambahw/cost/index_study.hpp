@@ -20,6 +20,7 @@
 
 #include "mambahw/cost/memory.hpp"
 #include "mambahw/golden/model_shape.hpp"
+#include "mambahw/golden/quant_scheme.hpp"
 #include "mambahw/cost/tech_table.hpp"
 
 namespace mambahw::cost {
@@ -31,6 +32,12 @@ enum class IndexKind : std::uint8_t {
   kHybrid,     // half the layers per-tensor, half grouped
   kDualScale,  // W4A5-SE: two scale registers per layer and a MUX per lane
 };
+
+// Gates of the dual-scale logic per element (the research notes' estimate):
+// the dequant's 2:1 MUX between scale1 and scale1*scale2 and the quantizer's
+// flag/pack logic.
+inline constexpr int kDualScaleMuxGates = 50;
+inline constexpr int kDualScalePackGates = 20;
 
 struct IndexScheme {
   std::string name;
@@ -60,8 +67,13 @@ struct IndexStudyRow {
   double area_mm2 = 0;                // the smaller of SRAM and flops
   std::string area_impl;
   double energy_pj_per_lookup = 0;    // worst-case reads + comparisons (+ MUX for dual scale)
-  double lookups_per_token = 0;       // all layers
-  double energy_pj_per_token = 0;
+  // Lookups: one per SSM-input channel per layer pass (scale_lookups_per_pass;
+  // the scale is static, so a channel's fetch serves every token of the pass).
+  double lookups_per_pass = 0;        // all layers
+  int tokens_per_pass = 1;            // prefill: L; decode: 1
+  double lookups_per_token = 0;       // lookups_per_pass / tokens_per_pass
+  double energy_pj_per_token = 0;     // prefill of tokens_per_pass tokens
+  double energy_pj_per_decode_token = 0;  // a pass of one token
   double lookup_latency_ns = 0;
   int lookup_latency_cycles = 0;      // ceil(ns * clock)
   double clock_mhz = 0;
@@ -70,8 +82,10 @@ struct IndexStudyRow {
   std::vector<std::string> notes;
 };
 
-// One row per scheme; `clock_mhz` is used when the table states none.
-IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechTable& t, double clock_mhz);
+// One row per scheme; `clock_mhz` is used when the table states none;
+// `tokens_per_pass` the prefill length the per-token figures divide by.
+IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechTable& t, double clock_mhz,
+                          int tokens_per_pass);
 
 // Conv-output (SSM-input) traffic per layer: INT8 vs packed dual-scale words.
 struct BandwidthRow {
@@ -82,6 +96,8 @@ struct BandwidthRow {
   double saving_fraction = 0;
   double dram_pj_saved_per_layer = 0;  // write + read, at the table's DRAM pJ/bit
 };
-BandwidthRow bandwidth_study(const ModelShape& m, int seq_len, int code_bits, const TechTable& t);
+// `dual_scheme`: a scheme whose SSM input is dual-scale (its word width is
+// ssm_input_bits()).
+BandwidthRow bandwidth_study(const ModelShape& m, const QuantScheme& dual_scheme, int seq_len, const TechTable& t);
 
 }  // namespace mambahw::cost
