@@ -7,7 +7,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test test-long exhaustive bench clean coverage
+.PHONY: all deps configure build demo test test-long exhaustive bench clean coverage sanitize fuzz fuzz-long
 
 all: build
 
@@ -44,7 +44,29 @@ bench: build
 	./$(BUILD)/bench/bench_tensors
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz
+
+# AddressSanitizer + UBSan (+ LeakSanitizer) build of golden, config, cost,
+# verif, tensors, the CLI and their tests, in $(BUILD)-sanitize; runs the
+# default tests of those areas (docs/fuzzing.md gives the last result).
+SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+               UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+sanitize: deps
+	cmake -S . -B $(BUILD)-sanitize -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMBAHW_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-sanitize -j $(JOBS) --target sanitize_targets
+	cd $(BUILD)-sanitize && $(SANITIZE_ENV) ctest -LE "exhaustive|long" -j $(JOBS) --output-on-failure
+
+# libFuzzer build (clang, ASan + UBSan) in $(BUILD)-fuzz: every fuzz target
+# for FUZZ_SECONDS (default 60) with coverage feedback. `make fuzz-long`:
+# FUZZ_SECONDS=1800 per target, the run docs/fuzzing.md reports.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DMAMBAHW_FUZZ=ON -DMAMBAHW_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_targets
+	cd $(BUILD)-fuzz && ctest -L fuzz --output-on-failure
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=1800
 
 # Verilator line + toggle coverage of the RTL from the default RTL suite:
 # prints the total and writes build/rtl_coverage/ (annotated sources, lcov

@@ -204,7 +204,7 @@ struct Builder {
       h.unit = Unit::kHadamardUnit;
       h.inputs = {y};
       h.outputs = {"y_h"};
-      h.output_columns = {{"y_h", 0, D}};
+      h.output_columns = {{"y_h", 0, m.d_inner}};
       Work w;
       w.ops = hadamard_quantize_ops(require_hadamard_size(m.d_inner));
       h.work = {{Unit::kHadamardUnit, w, {}}};
@@ -246,7 +246,7 @@ struct Builder {
          {segment(xp, "dt"), {"bc", segment(xp, "B").begin, segment(xp, "C").end}}, ElementFormat::kInt8,
          ElementFormat::kInt8);
     activation("delta", ElementFormat::kInt8, 8, Layout::kChannelMajor, D, "dt_proj output");
-    gemm("dt_proj", GemmId::kDtProj, m.dt_rank, D, {"dt_low"}, {"delta"}, {{"delta", 0, D}}, ElementFormat::kInt8,
+    gemm("dt_proj", GemmId::kDtProj, m.dt_rank, D, {"dt_low"}, {"delta"}, {{"delta", 0, m.d_inner}}, ElementFormat::kInt8,
          ElementFormat::kInt8);
     fixed("ssm_params", ElementFormat::kInt8, 8, D * N + 2 * D + 3 * 4, "A_log, D, delta_bias codes and 3 FP32 scales");
     activation("y", ElementFormat::kFp16, 16, Layout::kChannelMajor, D, "SSM output");

@@ -8,7 +8,10 @@
 #include <fstream>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -153,6 +156,100 @@ TEST(Cli, ConfigErrorsExitTwoWithLocation) {
   const Result missing = run("run /no/such/config.yaml");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.output, HasSubstr("/no/such/config.yaml: cannot open the file"));
+}
+
+// CLI usage errors exited 105/106/109 (CLI11's codes), which the README did
+// not document: every usage error is exit 2, like a bad config.
+TEST(Cli, UsageErrorsExitTwo) {
+  for (const std::string args : {"run --no-such-option", "run --seq-len 2147483648", "run --seq-len 0",
+                                 "run --seq-len abc", "export --block gpu --out /tmp/x", "export --out /tmp/x",
+                                 "frobnicate", "run --modes 7"}) {
+    const Result r = run(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_FALSE(r.output.empty()) << args;
+  }
+  EXPECT_EQ(run("run --help").exit_code, 0);
+}
+
+// --tech missing.yaml was ignored with --no-model, and reported only after
+// 30 s of work otherwise: every table is loaded before any work.
+TEST(Cli, TechTablesAreLoadedBeforeAnyWork) {
+  for (const std::string extra : {" --no-model", ""}) {
+    const Result r = run("run --tech /no/such/tech.yaml --no-layer" + extra);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("config error: /no/such/tech.yaml: cannot open the file (No such file or directory)"));
+    EXPECT_THAT(r.output, ::testing::Not(HasSubstr("Conv-output quantization study")));  // nothing ran
+  }
+  const fs::path bad = temp_file("tech.yaml");
+  std::ofstream(bad) << "name: t\nbase: " << MAMBAHW_SOURCE_DIR << "/configs/tech/horowitz-45nm.yaml\n"
+                     << "lookup: {compare_ns: 1e300, select_ns: 0.01, source: x}\n";
+  const Result r = run("run --no-layer --no-model --tech " + bad.string());
+  fs::remove(bad);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("lookup.compare_ns: must be at most 10000, got 1e+300"));
+}
+
+// --seq-len raises the memory estimate after the config was loaded: checked again.
+TEST(Cli, MemoryBudgetAppliesAfterCommandLineOverrides) {
+  const fs::path cfg = temp_file("budget.yaml");
+  std::ofstream(cfg) << "model: " << MAMBAHW_SOURCE_DIR << "/configs/models/mamba-130m.yaml\n"
+                     << "scheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba1.yaml\n"
+                     << "run: {memory_budget_mib: 200}\n";
+  const Result r = run("run " + cfg.string() + " --seq-len 1048576 --no-model");
+  fs::remove(cfg);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("run.memory_budget_mib: the run would need about "));
+  EXPECT_THAT(r.output, HasSubstr("more than the budget of 200 MiB"));
+}
+
+// Bad configs are refused in bounded memory: the child's peak RSS, as the
+// kernel counts it, stays under 100 MB for each (an alias bomb, a 100 MB
+// file, a huge dimension, a deep include chain).
+TEST(Cli, BadConfigsAreRefusedInBoundedMemory) {
+  const fs::path dir = temp_file("bounded");
+  fs::create_directories(dir);
+  std::string bomb = "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i < 12; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb.append("a").append(std::to_string(i)).append(": &a").append(std::to_string(i)).append(" [");
+    bomb.append(prev).append(", ").append(prev).append(", ").append(prev).append(", ").append(prev).append("]\n");
+  }
+  std::ofstream(dir / "bomb.yaml") << bomb;
+  std::ofstream(dir / "big.yaml") << "model: m.yaml\n";
+  fs::resize_file(dir / "big.yaml", 100u << 20);
+  std::ofstream(dir / "wide.yaml") << "model: {name: w, arch: mamba1, d_model: 768, d_inner: 1099511627776, d_state: 16, "
+                                      "n_layer: 1}\nscheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba1.yaml\n";
+  std::ofstream(dir / "long.yaml") << "model: {name: w, arch: mamba1, d_model: 768, d_inner: 16777216, d_state: 16, "
+                                      "n_layer: 1}\nscheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba1.yaml\n"
+                                   << "run: {seq_len: 1048576}\n";
+  for (const std::string f : {"bomb.yaml", "big.yaml", "wide.yaml", "long.yaml"}) {
+    const std::string file = (dir / f).string();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const int null = ::open("/dev/null", O_WRONLY);
+      ::dup2(null, 1);
+      ::dup2(null, 2);
+      ::execl(MAMBAHW_BIN, MAMBAHW_BIN, "run", file.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    int status = 0;
+    struct rusage use {};
+    ASSERT_EQ(::wait4(pid, &status, 0, &use), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << f;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << f;
+    EXPECT_LT(use.ru_maxrss, 100 * 1024) << f << ": peak RSS " << use.ru_maxrss << " KiB";  // ru_maxrss is in KiB
+  }
+  fs::remove_all(dir);
+}
+
+// verify-vectors on a path it cannot read: a message, exit 1, never
+// SystemC's "E549 uncaught exception".
+TEST(Cli, VerifyVectorsReportsUnreadablePaths) {
+  const Result r = run("verify-vectors /tmp/" + std::string(300, 'a'));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("FAILED"));
+  EXPECT_THAT(r.output, HasSubstr("cannot be read (File name too long)"));
+  EXPECT_THAT(r.output, ::testing::Not(HasSubstr("E549")));
 }
 
 }  // namespace

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
+#include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/cost/memory.hpp"
 #include "mambahw/cost/model.hpp"
@@ -167,6 +170,41 @@ TEST(TechTables, UserTableOverridesABaseAndErrorsNamePositions) {
     EXPECT_THAT(e.what(), HasSubstr("bad.yaml:4:3: sram.area_mm2_per_kib: is required but missing"));
   }
   std::filesystem::remove_all(dir);
+}
+
+// A tech table's lookup.compare_ns of 1e300 gave lookup_latency_cycles
+// -2147483648 (a float->int conversion out of range): tables bound their
+// times, and every cycle count is converted through checked_cycles.
+TEST(TechTables, ValuesThatWouldOverflowCycleCountsAreRefused) {
+  const auto dir = std::filesystem::temp_directory_path() / ("mambahw_tech_bounds_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "t.yaml") << "name: t\nbase: " << MAMBAHW_SOURCE_DIR << "/configs/tech/horowitz-45nm.yaml\n"
+                                << "lookup: {compare_ns: 1e300, select_ns: 0.01, source: x}\n";
+  try {
+    load_tech(dir / "t.yaml");
+    ADD_FAILURE() << "expected a config error";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("t.yaml:3:"));
+    EXPECT_THAT(e.what(), HasSubstr("lookup.compare_ns: must be at most 10000, got 1e+300"));
+  }
+  std::ofstream(dir / "c.yaml") << "name: c\nbase: " << MAMBAHW_SOURCE_DIR << "/configs/tech/horowitz-45nm.yaml\n"
+                                << "clock_mhz: {value: 1e-300, source: x}\n";
+  EXPECT_THROW(load_tech(dir / "c.yaml"), ConfigError);
+  std::filesystem::remove_all(dir);
+  // The conversion itself: exact in range (ceil with a 1e-9 guard), named out of it.
+  EXPECT_EQ(checked_cycles(0.0, "x"), 0);
+  EXPECT_EQ(checked_cycles(2.0000000001, "x"), 2);  // within the guard: 2, not 3
+  EXPECT_EQ(checked_cycles(2.5, "x"), 3);
+  EXPECT_EQ(checked_cycles(2147483647.0, "x"), 2147483647);
+  for (double bad : {2147483648.5, 1e300, -1.0, std::nan(""), HUGE_VAL}) {
+    try {
+      (void)checked_cycles(bad, "lookup latency");
+      ADD_FAILURE() << bad;
+    } catch (const std::range_error& e) {
+      EXPECT_THAT(e.what(), HasSubstr("lookup latency = ")) << bad;
+      EXPECT_THAT(e.what(), HasSubstr("cycles is out of range [0, 2^31)")) << bad;
+    }
+  }
 }
 
 UnitPricing pricing_of(const ModelShape& m, OpMix exp_eval, OpMix softplus_eval) {

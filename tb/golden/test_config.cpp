@@ -16,11 +16,21 @@ namespace {
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
 
+#define EXPECT_THROW_WITH(expr, text)                                   \
+  try {                                                                 \
+    (void)(expr);                                                       \
+    ADD_FAILURE() << #expr " did not throw";                            \
+  } catch (const ConfigError& e) {                                      \
+    EXPECT_THAT(std::string(e.what()), HasSubstr(text));                \
+  }
+
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Unique per process: other checkouts run the same tests at the same time.
     dir_ = fs::temp_directory_path() /
-           ("mambahw_cfg_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("mambahw_cfg_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     write("m1.yaml", kMamba1);
@@ -65,7 +75,7 @@ TEST_F(ConfigTest, MinimalConfigLoadsWithDefaults) {
 TEST_F(ConfigTest, UnknownKeyIsRejectedWithSuggestionAndPosition) {
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  seq_lne: 5\n"),
             file("top.yaml") + ":4:3: run.seq_lne: unknown key (did you mean 'seq_len'?); known keys "
-            "here: batch, calib_batches, calib_seq_len, layers, modes, seed, seq_len");
+            "here: batch, calib_batches, calib_seq_len, layers, memory_budget_mib, modes, seed, seq_len");
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardwre: {}\n"),
               HasSubstr(":3:1: hardwre: unknown key (did you mean 'hardware'?)"));
 }
@@ -239,7 +249,175 @@ TEST_F(ConfigTest, HardwareSection) {
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  ssm: {exp_unit: 2}\n"),
               HasSubstr("hardware.ssm.exp_unit: unknown key (did you mean 'exp_units'?)"));
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardware:\n  dram: {bandwidth_gbs: -1}\n"),
-              HasSubstr("hardware.dram.bandwidth_gbs: must be positive"));
+              HasSubstr("hardware.dram.bandwidth_gbs: must be in [0.001, 100000] GB/s, got -1"));
+}
+
+// Values that made cycle counts overflow (a float->int conversion out of
+// range: "cycles -9223372036854775808", or "cycles 1 = inf us") are refused
+// with the field and its range.
+TEST_F(ConfigTest, HardwareValuesThatOverflowCycleCountsAreRefused) {
+  auto hw = [&](const std::string& section) {
+    return error_of("model: m1.yaml\nscheme: q1.yaml\nhardware: " + section + "\n");
+  };
+  EXPECT_THAT(hw("{clock_mhz: 1e300}"), HasSubstr(":3:23: hardware.clock_mhz: must be in [0.001, 100000] MHz, got 1e+300"));
+  EXPECT_THAT(hw("{clock_mhz: 1e-300}"), HasSubstr("hardware.clock_mhz: must be in [0.001, 100000] MHz, got 1e-300"));
+  EXPECT_THAT(hw("{clock_mhz: .nan}"), HasSubstr("hardware.clock_mhz: must be a number, got NaN"));
+  EXPECT_THAT(hw("{dram: {latency_ns: 1e300}}"), HasSubstr("hardware.dram.latency_ns: must be in [0, 1e+06] ns"));
+  EXPECT_THAT(hw("{dram: {bandwidth_gbs: 5e-324}}"), HasSubstr("hardware.dram.bandwidth_gbs: must be in [0.001, 100000]"));
+  EXPECT_THAT(hw("{buffers: {weight_kib: 2147483647}}"), HasSubstr("hardware.buffers.weight_kib: must be in [1, 1048576]"));
+  // The extremes of the ranges give exact, in-range cycle counts.
+  EXPECT_EQ(hw("{clock_mhz: 100000, dram: {latency_ns: 1e6, bandwidth_gbs: 0.001}}"), "");
+  const Config c = load_config(dir_ / "top.yaml");
+  EXPECT_EQ(c.hardware.dram_latency_cycles(), 100000000);  // 1 ms at 100 GHz
+  EXPECT_DOUBLE_EQ(c.hardware.dram_bytes_per_cycle(), 1e-5);
+}
+
+// Integer overflow inside validation let invalid shapes through (a wrapped
+// nheads * headdim equal to d_inner; (d_model + 15) / 16 of INT_MAX; 2 * d_state).
+TEST_F(ConfigTest, ShapeArithmeticCannotOverflow) {
+  auto model = [&](const std::string& text) {
+    write("m.yaml", text);
+    return error_of("model: m.yaml\nscheme: q1.yaml\n");
+  };
+  const std::string head = "name: m\narch: mamba2\nd_model: 768\nd_inner: 1536\nd_state: 16\nn_layer: 1\n";
+  EXPECT_THAT(model(head + "headdim: 512\nnheads: 8388611\n"),  // 512 * 8388611 = 2^32 + 1536
+              HasSubstr("model.nheads: nheads * headdim = 4294968832 must equal d_inner = 1536"));
+  EXPECT_THAT(model(head + "headdim: 65536\nnheads: 65536\n"),
+              HasSubstr("model.nheads: nheads * headdim = 4294967296 must equal d_inner = 1536"));
+  EXPECT_THAT(model("name: m\narch: mamba1\nd_model: 2147483647\nd_inner: 1536\nd_state: 16\nn_layer: 1\n"),
+              HasSubstr(":3:10: model.d_model: must be in [1, 16777216]"));
+  EXPECT_THAT(model("name: m\narch: mamba1\nd_model: 768\nd_inner: 1536\nd_state: 1073741824\nn_layer: 1\n"),
+              HasSubstr("model.d_state: must be in [1, 65536]"));
+  EXPECT_THAT(model("name: m\narch: mamba1\nd_model: 768\nd_inner: 1099511627776\nd_state: 16\nn_layer: 1\n"),
+              HasSubstr("model.d_inner: integer '1099511627776' is out of range"));
+  EXPECT_THAT(model("name: m\narch: mamba1\nd_model: 768\nd_inner: -5\nd_state: 16\nn_layer: 1\n"),
+              HasSubstr("model.d_inner: must be in [1, 16777216]"));
+  EXPECT_THAT(model("name: m\narch: mamba2\nd_model: 768\nd_inner: 16777216\nd_state: 65536\nn_layer: 1\n"
+                    "headdim: 1\nnheads: 16777216\nngroups: 16777216\n"),
+              HasSubstr("model.d_state: ngroups * d_state = 1099511627776 exceeds 16777216"));
+}
+
+// fp32(scale1 * scale2) is the outlier grid's register: +Inf gave SQNR 0 dB
+// with exit 0.
+TEST_F(ConfigTest, DualScaleProductMustBeFinite) {
+  write("q.yaml", "name: q\nbase: quamba1\nssm_input:\n  format: dual_scale\n  scale1: 1e38\n  scale2: 1e10\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q.yaml\n"),
+              HasSubstr("q.yaml:6:11: scheme.ssm_input.scale2: scale1 * scale2 = 1e+48 overflows FP32"));
+  // code_bits 4: qmax 7, calibration caps scale2 at 15; 3e37 * 15 = 4.5e38 > FLT_MAX = 3.4e38.
+  write("q.yaml", "name: q\nbase: quamba1\nssm_input:\n  format: dual_scale\n  scale1: 3e37\n  scale2: calibrate\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q.yaml\n"),
+              HasSubstr("scheme.ssm_input.scale1: scale1 times the largest calibrated scale2"));
+  write("q.yaml", "name: q\nbase: quamba1\nssm_input:\n  format: dual_scale\n  scale1: 1e30\n  scale2: 1e8\n");
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q.yaml\n"), "");  // 1e38 < FLT_MAX
+}
+
+// What yaml-cpp or the file system used to report raw ("bad conversion",
+// "filesystem error: ... File name too long") or accept silently (a second
+// document, non-UTF-8 bytes) is a config error naming file, line and column.
+TEST_F(ConfigTest, MalformedFilesAreConfigErrors) {
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  ? [a]\n  : 1\n"),
+            file("top.yaml") + ":4:5: run: a key must be a plain name, not a list, mapping or null");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\n---\nrun: {seq_len: 0}\n"),
+              HasSubstr(":3:1: a second YAML document ('---'); a config file holds exactly one"));
+  const std::string long_name(300, 'a');
+  EXPECT_THAT(error_of("model: " + long_name + ".yaml\nscheme: q1.yaml\n"),
+              HasSubstr(":1:8: model: included file '" + file(long_name + ".yaml") + "' cannot be read (File name too long)"));
+  write("m_bad.yaml", std::string("name: \"m\xff\"\n") + (kMamba1 + 9));
+  EXPECT_EQ(error_of("model: m_bad.yaml\nscheme: q1.yaml\n"),
+            file("m_bad.yaml") + ":1:9: byte 0xff is not valid UTF-8 (config files are UTF-8 text)");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  seed: \"\x01\"\n"),
+              HasSubstr(":4:10: control character 0x01"));
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n\tseq_len: 4\n"),
+            file("top.yaml") + ":4:1: a tab in the indentation (YAML indents with spaces only)");
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {seq_len:\t4}  # a tab that separates\n"), "");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {seed: 1, seed: 2}\n"),
+              HasSubstr("run.seed: duplicate key (first given at line 3)"));
+  EXPECT_THAT(error_of("\n\n# only a comment\n"), HasSubstr("the file is empty"));
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: \"q1.yaml\\0x\"\n"),
+              HasSubstr("scheme: an included file's name may not contain control characters"));
+}
+
+// Found by fuzz_config (tb/fuzz/regressions/config/stray-comma-oom): yaml-cpp
+// 0.7 never advances past a ',' after a top-level flow collection, and
+// YAML::LoadAll returned empty documents until memory ran out (24 GB from an
+// 895-byte scheme file). Documents are counted first, building nothing.
+TEST_F(ConfigTest, AStrayCommaAfterTheDocumentIsAnErrorNotAnEndlessLoop) {
+  EXPECT_EQ(error_of("[],\n"), file("top.yaml") + ":1:3: unexpected ',' after the end of the YAML document");
+  EXPECT_EQ(error_of("{a: 1}, b\n"), file("top.yaml") + ":1:7: unexpected ',' after the end of the YAML document");
+  write("q.yaml", "name: q\n  base: quamba1\n [x],\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q.yaml\n"), HasSubstr("q.yaml:"));
+}
+
+// A scheme file that names itself as a section: reported as a cycle, not as
+// an unknown key in a file read twice.
+TEST_F(ConfigTest, IncludeCyclesAndDepth) {
+  write("q_cyc.yaml", "name: q\nbase: quamba1\nnumerics: q_cyc.yaml\n");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q_cyc.yaml\n"),
+              HasSubstr("q_cyc.yaml:3:11: scheme.numerics: included file '" + file("q_cyc.yaml") +
+                        "' is already being read (include cycle: top.yaml -> q_cyc.yaml -> q_cyc.yaml)"));
+  EXPECT_THAT(error_of("model: top.yaml\nscheme: q1.yaml\n"), HasSubstr("include cycle: top.yaml -> top.yaml"));
+  fs::create_symlink(dir_ / "top.yaml", dir_ / "alias.yaml");  // the same file by another name
+  EXPECT_THAT(error_of("model: alias.yaml\nscheme: q1.yaml\n"), HasSubstr("include cycle"));
+}
+
+// Inputs that exhausted memory (an alias bomb grew past 1.27 GB; a 100 MB
+// list past 5.2 GB) are refused before anything is expanded.
+TEST_F(ConfigTest, AliasBombsAndHugeFilesAreRefused) {
+  // Each level lists the previous one four times: 10 * 4^11 = 4 * 10^7 nodes from 12 lines.
+  std::string bomb = "a0: &a0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n";
+  for (int i = 1; i < 12; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb.append("a").append(std::to_string(i)).append(": &a").append(std::to_string(i)).append(" [");
+    bomb.append(prev).append(", ").append(prev).append(", ").append(prev).append(", ").append(prev).append("]\n");
+  }
+  EXPECT_THAT(error_of(bomb), HasSubstr("nodes once its aliases are expanded (an alias bomb?)"));
+  // The same inside the one field the issue found it in.
+  std::string nested = "&b0 [1, 2, 3, 4, 5, 6, 7, 8]";
+  for (int i = 1; i < 10; ++i) {
+    const std::string prev = "*b" + std::to_string(i - 1);
+    std::string level = "&b" + std::to_string(i);
+    level.append(" [").append(nested).append(", ").append(prev).append(", ").append(prev).append(", ");
+    nested = level.append(prev).append("]");
+  }
+  write("q2.yaml", "name: q2\nbase: quamba2\nconv_out:\n  x_dim_group_range: " + nested + "\n");
+  EXPECT_THAT(error_of("model: m2.yaml\nscheme: q2.yaml\n"), HasSubstr("q2.yaml:"));
+  EXPECT_THAT(error_of("model: m2.yaml\nscheme: q2.yaml\n"), HasSubstr("an alias bomb?"));
+  // 100 MB: refused by its size, without reading it.
+  const fs::path big = write("big.yaml", "model: m1.yaml\n");
+  fs::resize_file(big, 100u << 20);
+  EXPECT_THROW_WITH(load_config(big), "big.yaml: is larger than 4194304 bytes (4 MiB), the limit for a config file");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: " + std::string(5000, '[') + "\n"),
+              HasSubstr("YAML syntax error"));
+}
+
+// seq_len 1048576 (in range) with a large model ended in std::bad_alloc
+// naming no field; now the run is refused up front with the estimate.
+TEST_F(ConfigTest, MemoryBudgetRefusesRunsThatWouldNotFit) {
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {seq_len: 1048576, calib_seq_len: 1048576}\n"),
+              HasSubstr("top.yaml: run.memory_budget_mib: the run would need about "));
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {seq_len: 1048576, calib_seq_len: 1048576}\n"),
+              HasSubstr("GiB (estimated from the shapes; set by run.seq_len, run.calib_seq_len, model shape), more "
+                        "than the budget of 8192 MiB; reduce those or raise run.memory_budget_mib"));
+  write("m_wide.yaml", "name: w\narch: mamba1\nd_model: 4096\nd_inner: 16777216\nd_state: 16\nn_layer: 1\n");
+  write("q_noh.yaml", "name: q\nbase: quamba1\nlayer: {out_proj_hadamard: false}\n");
+  EXPECT_THAT(error_of("model: m_wide.yaml\nscheme: q_noh.yaml\n"), HasSubstr("more than the budget of 8192 MiB"));
+  // The default run fits; a budget below its estimate refuses it.
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\n"), "");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {memory_budget_mib: 16}\n"),
+              HasSubstr("more than the budget of 16 MiB"));
+  // Hand check where the conv-output study dominates (docs/configs.md's
+  // coefficients): 18 B per channel and token x 1536 conv channels x
+  // (4 x 512 calibration + 1000 x 512 evaluated tokens) + 16 MiB
+  // = 14,212,399,104 + 16,777,216 = 14,229,176,320 B = 13.25 GiB.
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {batch: 1000}\n"),
+            file("top.yaml") + ": run.memory_budget_mib: the run would need about 13.3 GiB (estimated from the "
+            "shapes; set by run.seq_len, run.batch, run.calib_batches, run.calib_seq_len, model.d_inner), more than "
+            "the budget of 8192 MiB; reduce those or raise run.memory_budget_mib");
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {batch: 1000, memory_budget_mib: 13570}\n"), "");
+  EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun: {batch: 1000, memory_budget_mib: 13569}\n"),
+              HasSubstr("13.3 GiB"));  // 14,229,176,320 B = exactly 13570 MiB
+  write("top.yaml", "model: m1.yaml\nscheme: q1.yaml\nrun: {batch: 1000, memory_budget_mib: 16384}\n");
+  EXPECT_DOUBLE_EQ(estimate_run_memory(load_config(dir_ / "top.yaml")).bytes, 14229176320.0);
 }
 
 // The unit variants of the numerics section: parsed with their number, and a

@@ -180,6 +180,10 @@ TEST(Safetensors, CorruptFilesGiveClearErrors) {
   EXPECT_THAT(err(R"({"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", d8), HasSubstr("non-negative integer"));
   EXPECT_THAT(err(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", d8), HasSubstr("not valid JSON"));
   EXPECT_THAT(err(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", d8), HasSubstr("end before they begin"));
+  // Found by fuzz_tensors (tb/fuzz/regressions/tensors/number-overflow-406): a
+  // number no double holds escaped as json::out_of_range.
+  EXPECT_THAT(err(R"({"a":{"dtype":"F32","shape":[1e3004],"data_offsets":[0,8]}})", d8),
+              HasSubstr("the header is not valid JSON: [json.exception.out_of_range.406] number overflow parsing '1e3004'"));
   // A header length larger than the file: refused before anything is allocated.
   const std::string huge = le64(std::uint64_t{1} << 40) + "{}";
   EXPECT_THAT(error_of([&] { parse_safetensors(bytes_of(huge), "h"); }), HasSubstr("100 MB limit"));

@@ -81,18 +81,37 @@ TEST_F(VectorsTest, FreshExportVerifies) {
 TEST_F(VectorsTest, VerifyNamesTheProducerAndWarnsOnDirtyBuilds) {
   const fs::path d = export_to("producer");
   nlohmann::json m = nlohmann::json::parse(std::ifstream(d / "manifest.json"));
-  m["git_commit"] = "0123456789ab";
-  std::ofstream(d / "manifest.json") << m.dump(2);
+  const std::string built = m["git_commit"];
+  // As if another binary had exported: the manifest and the README it
+  // derives name that commit (verify-vectors regenerates README.md).
+  auto made_by = [&](const std::string& commit) {
+    std::string readme = read(d / "README.md");
+    const std::string from = "(git " + built + ")", to = "(git " + commit + ")";
+    readme.replace(readme.find(from), from.size(), to);
+    write(d / "README.md", readme);
+    m["git_commit"] = commit;
+    for (auto& f : m["files"])
+      if (f["name"] == "README.md") f["sha256"] = sha256_bytes(readme), f["bytes"] = readme.size();
+    std::ofstream(d / "manifest.json") << m.dump(2);
+  };
+  made_by("0123456789ab");
   VerifyReport r = verify_directory(d);
   EXPECT_TRUE(r.problems.empty()) << problems(d);
   EXPECT_EQ(r.producer, "mambahw " + m["version"].get<std::string>() + " (git 0123456789ab)");
   EXPECT_TRUE(r.warnings.empty());
-  m["git_commit"] = "0123456789ab-dirty";
-  std::ofstream(d / "manifest.json") << m.dump(2);
+  export_to("producer2");  // (a fresh copy to edit again)
+  fs::remove_all(d);
+  fs::rename(root_ / "producer2", d);
+  m = nlohmann::json::parse(std::ifstream(d / "manifest.json"));
+  made_by("0123456789ab-dirty");
   r = verify_directory(d);
   EXPECT_TRUE(r.problems.empty()) << problems(d);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_THAT(r.warnings[0], ::testing::HasSubstr("uncommitted source (git 0123456789ab-dirty)"));
+  // The commit edited in the manifest alone: README.md no longer matches.
+  m["git_commit"] = "fedcba987654";
+  std::ofstream(d / "manifest.json") << m.dump(2);
+  EXPECT_THAT(problems(d), ::testing::HasSubstr("README.md: does not match the manifest (line 3: "));
 }
 
 TEST_F(VectorsTest, ExportIsByteIdenticalAcrossRuns) {

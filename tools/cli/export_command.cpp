@@ -93,17 +93,21 @@ int run_export(const ExportArgs& a) {
                  static_cast<double>(s.bytes) / 1e6, sec, a.out);
       return 0;
     }
-    std::vector<std::string> blocks = a.block == "all" ? verif::kBlockNames : std::vector{a.block};
-    for (const std::string& name : blocks) {
+    const bool all = a.block == "all";
+    if (all) verif::prepare_set_directory(a.out, a.force);
+    std::vector<std::string> exported;
+    std::vector<verif::SkippedBlock> skipped;
+    for (const std::string& name : all ? verif::kBlockNames : std::vector{a.block}) {
       std::unique_ptr<verif::VectorBlock> b;
       try {
         b = verif::make_block(name, cfg, ov);
       } catch (const std::invalid_argument& e) {
-        if (a.block != "all") throw;
+        if (!all) throw;
         fmt::print("{}: skipped: {}\n", name, e.what());
+        skipped.push_back({name, e.what()});
         continue;
       }
-      o.out = a.block == "all" ? std::filesystem::path(a.out) / name : std::filesystem::path(a.out);
+      o.out = all ? std::filesystem::path(a.out) / name : std::filesystem::path(a.out);
       const auto t0 = std::chrono::steady_clock::now();
       const verif::ExportSummary s = verif::export_block(*b, o);
       const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -111,40 +115,40 @@ int run_export(const ExportArgs& a) {
                  s.vectors, static_cast<double>(s.bytes) / 1e6, sec, static_cast<double>(s.bytes) / 1e6 / sec,
                  static_cast<double>(s.vectors) / sec, o.out.string());
       fmt::print("  corner classes: {}\n", s.per_class.dump());
+      exported.push_back(name);
     }
+    // Last: the set verifies only once every block is complete.
+    if (all) verif::write_set_manifest(a.out, exported, skipped, o.config_embed);
     return 0;
   });
 }
 
-int run_verify(const std::string& dir) {
-  std::vector<std::filesystem::path> dirs;
-  if (std::filesystem::exists(std::filesystem::path(dir) / "manifest.json") ||
-      !std::filesystem::is_directory(dir)) {
-    dirs.push_back(dir);
-  } else {  // an `export --block all` directory: one subdirectory per block
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-      if (e.is_directory()) dirs.push_back(e.path());
-    std::sort(dirs.begin(), dirs.end());
-    if (dirs.empty()) dirs.push_back(dir);
-  }
-  int failed = 0;
-  for (const auto& d : dirs) {
-    const verif::VerifyReport r = verif::verify_directory(d, [](const std::string& p) { return resolve_config(p); });
-    if (r.problems.empty()) {
-      if (r.replayed)
-        fmt::print("{}: OK ({} vectors replayed through the golden model, all files match the manifest; made by {})\n",
-                   d.string(), r.vectors, r.producer);
-      else
-        fmt::print("{}: files OK (all files match the manifest; NOT replayed through the golden model; made by {})\n",
-                   d.string(), r.producer);
-      for (const std::string& w : r.warnings) fmt::print("  warning: {}\n", w);
-      continue;
-    }
-    ++failed;
-    fmt::print("{}: FAILED\n", d.string());
+// One line per directory: OK (with what was checked) or FAILED and its
+// problems; a set's block directories first, then the set itself.
+void print_report(const verif::VerifyReport& r) {
+  for (const verif::VerifyReport& b : r.blocks) print_report(b);
+  if (!r.problems.empty()) {
+    fmt::print("{}: FAILED\n", r.dir);
     for (const std::string& p : r.problems) fmt::print("  {}\n", p);
+  } else if (!r.blocks.empty()) {
+    fmt::print("{}: {} ({} block directories, the set's manifest lists every one; made by {})\n", r.dir,
+               r.ok() ? "OK" : "FAILED", r.blocks.size(), r.producer);
+  } else if (r.replayed) {
+    fmt::print("{}: OK ({} vectors replayed through the golden model, all files match the manifest; made by {})\n",
+               r.dir, r.vectors, r.producer);
+  } else {
+    fmt::print("{}: files OK (all files match the manifest; NOT replayed through the golden model; made by {})\n",
+               r.dir, r.producer);
   }
-  return failed ? 1 : 0;
+  for (const std::string& w : r.warnings) fmt::print("  warning: {}\n", w);
+}
+
+int run_verify(const std::string& dir) {
+  return guarded("verify-vectors", [&dir] {
+    const verif::VerifyReport r = verif::verify_directory(dir, [](const std::string& p) { return resolve_config(p); });
+    print_report(r);
+    return r.ok() ? 0 : 1;
+  });
 }
 
 }  // namespace

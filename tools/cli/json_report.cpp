@@ -1,12 +1,13 @@
 #include "json_report.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <filesystem>
 
 #include <fmt/format.h>
+
+#include "mambahw/verif/hex_file.hpp"
 
 namespace mambahw::cli {
 
@@ -164,16 +165,10 @@ Node layer_report(const LayerAccuracy& a) {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
+  // The one atomic writer (temporary file, removed on any error, then renamed).
   const std::filesystem::path target(path);
-  std::filesystem::path tmp = target;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    if (!out.flush()) throw std::runtime_error("write failed: " + tmp.string());
-  }
-  std::filesystem::rename(tmp, target);
+  verif::write_text_file(target.has_parent_path() ? target.parent_path() : std::filesystem::path("."),
+                         target.filename().string(), text);
 }
 
 void write_json_file(const std::string& path, const json& j) { write_text_file(path, j.dump(2) + "\n"); }

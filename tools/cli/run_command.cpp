@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "json_report.hpp"
 #include "mambahw/config/config.hpp"
+#include "mambahw/config/tech.hpp"
 #include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
@@ -265,6 +266,9 @@ report::Node unit_accuracy_report(const UnitSelection& u) {
 int run_command(const RunOptions& o) {
   try {
     Config c = load_config(resolve_config(o.config));
+    // Every technology table is loaded and validated before any work (with
+    // --no-model too: a wrong --tech is an error, not silently unused).
+    for (const std::string& t : o.tech) (void)load_tech(resolve_config(t));
     if (o.seq_len) c.run.seq_len = *o.seq_len;
     if (o.seed) c.run.seed = *o.seed;
     if (o.layers) c.run.layers = *o.layers;
@@ -272,6 +276,7 @@ int run_command(const RunOptions& o) {
       c.run.modes.clear();
       for (int md : o.modes) c.run.modes.push_back(static_cast<SsmInputMode>(md));
     }
+    check_memory_budget(c);  // again: the command line may have raised seq_len
     if (!o.dump_dir.empty() && o.no_layer) throw ConfigError("--dump writes the golden layers' tensors; it cannot go with --no-layer");
     const interop::RunSources sources(c);  // weights: and activations: (synthetic by default)
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;

@@ -1,5 +1,7 @@
 #include "mambahw/cost/index_study.hpp"
 
+#include "mambahw/cost/hardware_config.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -126,7 +128,7 @@ IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechT
   }
   r.energy_pj_per_token = r.energy_pj_per_lookup * r.lookups_per_token;
   r.energy_pj_per_decode_token = r.energy_pj_per_lookup * r.lookups_per_pass;
-  r.lookup_latency_cycles = static_cast<int>(std::ceil(r.lookup_latency_ns * r.clock_mhz / 1000.0 - 1e-9));
+  r.lookup_latency_cycles = checked_cycles(r.lookup_latency_ns * r.clock_mhz / 1000.0, "lookup latency (tech table " + t.name + ")");
   r.stream_dram_pj_per_layer = r.bits_per_layer_minimal * t.dram.energy_pj_per_bit;
   r.notes.insert(r.notes.end(), r.sram.notes.begin(), r.sram.notes.end());
   return r;

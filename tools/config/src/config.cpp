@@ -3,6 +3,9 @@
 #include "mambahw/config/hardware.hpp"
 
 #include <cmath>
+#include <cstdint>
+
+#include <fmt/core.h>
 
 namespace mambahw {
 
@@ -20,31 +23,45 @@ Check<double> open_unit_interval() {
 }
 }  // namespace
 
+// Dimension limits: far above every published Mamba (d_model 8192, d_state
+// 128), and low enough that every width ModelShape derives in `int`
+// (in_proj's 2*d_inner + 2*ngroups*d_state + nheads, x_proj's
+// dt_rank + 2*d_state, 2*d_state) fits with room to spare. Tensor sizes are
+// bounded separately by the memory budget (check_memory_budget).
+constexpr int kMaxWidth = 1 << 24;    // d_model, d_inner, dt_rank, headdim, nheads
+constexpr int kMaxState = 1 << 16;    // d_state
+constexpr int kMaxLayers = 1 << 16;   // n_layer
+constexpr std::int64_t kMaxGroupState = 1 << 24;  // ngroups * d_state (the B and C segments)
+
 ModelShape parse_model(YamlMap& m) {
   ModelShape s;
   s.name = m.required<std::string>("name");
   s.arch = m.required_enum<Arch>("arch");
-  s.d_model = m.required<int>("d_model", at_least(1));
-  s.d_inner = m.required<int>("d_inner", at_least(1));
-  s.d_state = m.required<int>("d_state", at_least(1));
+  s.d_model = m.required<int>("d_model", in_range(1, kMaxWidth));
+  s.d_inner = m.required<int>("d_inner", in_range(1, kMaxWidth));
+  s.d_state = m.required<int>("d_state", in_range(1, kMaxState));
   s.d_conv = m.optional<int>("d_conv", 4, in_range(2, 4));
-  s.n_layer = m.required<int>("n_layer", at_least(1));
+  s.n_layer = m.required<int>("n_layer", in_range(1, kMaxLayers));
   // Parsed once by earlier versions and used by nothing: refused, with the reason.
   if (m.has("vocab")) m.fail("vocab", "is not modelled (no embedding or LM head); remove it");
   if (m.has("chunk_size"))
     m.fail("chunk_size", "is not modelled (the Mamba2 SSM is the per-head recurrence, docs/layer.md); remove it");
   if (s.is_mamba2()) {
-    s.headdim = m.required<int>("headdim", at_least(1));
-    s.nheads = m.required<int>("nheads", at_least(1));
-    s.ngroups = m.optional<int>("ngroups", 1, at_least(1));
-    if (s.headdim * s.nheads != s.d_inner)
-      m.fail("nheads", "nheads * headdim = " + std::to_string(s.nheads * s.headdim) +
+    s.headdim = m.required<int>("headdim", in_range(1, kMaxWidth));
+    s.nheads = m.required<int>("nheads", in_range(1, kMaxWidth));
+    s.ngroups = m.optional<int>("ngroups", 1, in_range(1, kMaxWidth));
+    const std::int64_t heads_x_dim = std::int64_t{s.headdim} * s.nheads;  // no int overflow past the check
+    if (heads_x_dim != s.d_inner)
+      m.fail("nheads", "nheads * headdim = " + std::to_string(heads_x_dim) +
                            " must equal d_inner = " + std::to_string(s.d_inner));
     if (s.nheads % s.ngroups != 0)
       m.fail("ngroups", "must divide nheads = " + std::to_string(s.nheads));
+    if (const std::int64_t gn = std::int64_t{s.ngroups} * s.d_state; gn > kMaxGroupState)
+      m.fail("d_state", "ngroups * d_state = " + std::to_string(gn) + " exceeds " + std::to_string(kMaxGroupState) +
+                            " (the B and C channels)");
     if (m.has("dt_rank")) m.fail("dt_rank", "only valid for arch: mamba1 (Mamba2 has no x_proj)");
   } else {
-    s.dt_rank = m.optional<int>("dt_rank", (s.d_model + 15) / 16, at_least(1));
+    s.dt_rank = m.optional<int>("dt_rank", (s.d_model + 15) / 16, in_range(1, kMaxWidth));  // d_model <= 2^24: no overflow
     for (const char* k : {"headdim", "nheads", "ngroups"})
       if (m.has(k)) m.fail(k, "only valid for arch: mamba2");
   }
@@ -140,11 +157,21 @@ DualScaleSpec parse_dual(YamlMap& s) {
                                               open_unit_interval());
   if (auto v = s.maybe<double>("scale1", finite_positive_fp32())) d.scale1 = static_cast<float>(*v);
   const YAML::Node k = s.node()["scale2"];
+  // The outlier grid's scale, fp32(scale1 * scale2), is a register too: it
+  // must be a finite FP32 (calibration caps scale2 at 2*qmax + 1).
+  const double qmax = CodeRange::symmetric_bits(d.code_bits).qmax;
   if (k && k.IsScalar() && k.Scalar() == "calibrate") {
     (void)s.raw("scale2");
+    if (d.scale1 && !std::isfinite(static_cast<float>(static_cast<double>(*d.scale1) * (2 * qmax + 1))))
+      s.fail("scale1", "scale1 times the largest calibrated scale2 (2*qmax+1 = " + std::to_string(2 * qmax + 1) +
+                           ") overflows FP32");
   } else if (auto v = s.maybe<double>("scale2", finite_positive_fp32())) {
     if (*v < 1.0) s.fail("scale2", "the outlier multiplier must be at least 1");
     d.scale2 = static_cast<float>(*v);
+    const double s1 = d.scale1 ? static_cast<double>(*d.scale1) : 0.0;
+    if (d.scale1 && !std::isfinite(static_cast<float>(s1 * static_cast<double>(*d.scale2))))
+      s.fail("scale2", "scale1 * scale2 = " + fmt::format("{:g}", s1 * static_cast<double>(*d.scale2)) +
+                           " overflows FP32 (the outlier grid's scale register)");
   }
   d.scale2_pow2 = s.optional<bool>("scale2_pow2", d.scale2_pow2);
   return d;
@@ -243,6 +270,8 @@ RunSettings parse_run(YamlMap& r) {
   } else {
     (void)r.raw("modes");  // known key, default modes
   }
+  s.memory_budget_mib = r.optional<std::int64_t>("memory_budget_mib", s.memory_budget_mib,
+                                                  in_range<std::int64_t>(16, std::int64_t{1} << 30));
   r.finish();
   return s;
 }
@@ -321,6 +350,7 @@ Config load_config(const std::filesystem::path& file) {
   if (auto a = top.maybe_section("activations")) c.activations = parse_activations(*a);
   top.finish();
   c.files = top.files();
+  check_memory_budget(c);
   return c;
 }
 

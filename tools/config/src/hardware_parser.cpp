@@ -2,19 +2,22 @@
 
 #include <cmath>
 
+#include <fmt/core.h>
+
 namespace mambahw {
 
 
 namespace {
-Check<int> at_least(int lo) {
-  return [lo](const int& v) {
-    return v >= lo ? std::string{} : "must be at least " + std::to_string(lo) + ", got " + std::to_string(v);
-  };
-}
-Check<double> positive_finite() {
-  return [](const double& v) -> std::string {
-    if (!std::isfinite(v)) return "must be a finite number";
-    return v > 0 ? std::string{} : "must be positive";
+// Physical ranges wide enough for any design point, narrow enough that every
+// derived figure stays exact in the model's integer cycle counts and in
+// SystemC's 1 ps time resolution: a cycle of 10 ps .. 1 ms, DRAM latency up
+// to 1 ms (< 2^31 cycles at the fastest clock), bandwidth 1 MB/s .. 100 TB/s.
+Check<double> bounded(double lo, double hi, const char* unit) {
+  return [lo, hi, unit](const double& v) -> std::string {
+    if (std::isnan(v)) return "must be a number, got NaN";
+    if (!std::isfinite(v)) return "must be finite";
+    if (v < lo || v > hi) return fmt::format("must be in [{:g}, {:g}] {}, got {:g}", lo, hi, unit, v);
+    return {};
   };
 }
 }  // namespace
@@ -22,7 +25,7 @@ Check<double> positive_finite() {
 HardwareConfig parse_hardware(YamlMap& h) {
   HardwareConfig c;
   c.name = h.optional<std::string>("name", c.name);
-  c.clock_mhz = h.optional<double>("clock_mhz", c.clock_mhz, positive_finite());
+  c.clock_mhz = h.optional<double>("clock_mhz", c.clock_mhz, bounded(1e-3, 1e5, "MHz"));
   if (auto g = h.maybe_section("gemm")) {
     c.gemm.rows = g->optional<int>("rows", c.gemm.rows, in_range(1, 4096));
     c.gemm.cols = g->optional<int>("cols", c.gemm.cols, in_range(1, 4096));
@@ -57,17 +60,15 @@ HardwareConfig parse_hardware(YamlMap& h) {
     s->finish();
   }
   if (auto b = h.maybe_section("buffers")) {
-    c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, at_least(1));
-    c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, at_least(1));
+    c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, in_range(1, 1 << 20));  // <= 1 GiB
+    c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, in_range(1, 1 << 20));
     if (b->has("banks"))
       b->fail("banks", "is not modelled (SRAM banking follows from the technology table's macros); remove it");
     b->finish();
   }
   if (auto d = h.maybe_section("dram")) {
-    c.dram.bandwidth_gbs = d->optional<double>("bandwidth_gbs", c.dram.bandwidth_gbs, positive_finite());
-    c.dram.latency_ns = d->optional<double>("latency_ns", c.dram.latency_ns, [](const double& v) {
-      return std::isfinite(v) && v >= 0 ? std::string{} : std::string("must be a finite number >= 0");
-    });
+    c.dram.bandwidth_gbs = d->optional<double>("bandwidth_gbs", c.dram.bandwidth_gbs, bounded(1e-3, 1e5, "GB/s"));
+    c.dram.latency_ns = d->optional<double>("latency_ns", c.dram.latency_ns, bounded(0, 1e6, "ns"));
     d->finish();
   }
   h.finish();

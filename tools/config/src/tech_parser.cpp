@@ -1,6 +1,8 @@
 #include "mambahw/config/tech.hpp"
 
 #include <cmath>
+
+#include <fmt/core.h>
 #include <set>
 #include <utility>
 
@@ -9,18 +11,27 @@ namespace mambahw {
 
 namespace {
 
-Check<double> non_negative() {
-  return [](const double& v) -> std::string {
+// Upper bounds keep every derived figure finite and every cycle count an
+// int: times up to 10 us, clocks 1 kHz .. 100 GHz (like hardware.clock_mhz),
+// energies, areas and capacities up to 1e15 of their unit.
+constexpr double kMaxValue = 1e15;
+constexpr double kMaxNs = 1e4;
+std::string too_large(double v, double hi) {
+  return v > hi ? fmt::format("must be at most {:g}, got {:g}", hi, v) : std::string{};
+}
+Check<double> non_negative(double hi = kMaxValue) {
+  return [hi](const double& v) -> std::string {
     if (std::isnan(v)) return "must be a number, got NaN";
     if (!std::isfinite(v)) return "must be finite";
-    return v >= 0 ? std::string{} : "must not be negative";
+    return v >= 0 ? too_large(v, hi) : "must not be negative";
   };
 }
-Check<double> strictly_positive() {
-  return [](const double& v) -> std::string {
+Check<double> strictly_positive(double hi = kMaxValue, double lo = 0) {
+  return [hi, lo](const double& v) -> std::string {
     if (std::isnan(v)) return "must be a number, got NaN";
     if (!std::isfinite(v)) return "must be finite";
-    return v > 0 ? std::string{} : "must be positive";
+    if (lo > 0 && v < lo) return fmt::format("must be at least {:g}, got {:g}", lo, v);
+    return v > 0 ? too_large(v, hi) : "must be positive";
   };
 }
 Check<std::string> non_empty() {
@@ -56,7 +67,7 @@ RegisterCost parse_register(YamlMap& m) {
   RegisterCost r;
   r.energy_pj_per_bit = m.required<double>("energy_pj_per_bit", non_negative());
   r.area_um2_per_bit = m.required<double>("area_um2_per_bit", strictly_positive());
-  r.access_ns = m.required<double>("access_ns", strictly_positive());
+  r.access_ns = m.required<double>("access_ns", strictly_positive(kMaxNs));
   r.source = source_of(m);
   m.finish();
   return r;
@@ -70,7 +81,7 @@ SramModel parse_sram(YamlMap& m) {
     s.area_mm2_per_kib = m.required<double>("area_mm2_per_kib", strictly_positive());
     s.read_pj_per_bit = m.required<double>("read_pj_per_bit", non_negative());
     s.write_pj_per_bit = m.required<double>("write_pj_per_bit", non_negative());
-    s.access_ns = m.required<double>("access_ns", strictly_positive());
+    s.access_ns = m.required<double>("access_ns", strictly_positive(kMaxNs));
     if (m.has("points")) m.fail("points", "only valid for kind: table");
   } else {
     for (const char* k : {"area_mm2_per_kib", "read_pj_per_bit", "write_pj_per_bit", "access_ns"})
@@ -86,7 +97,7 @@ SramModel parse_sram(YamlMap& m) {
       q.read_pj = p.required<double>("read_pj", strictly_positive());
       q.write_pj = p.maybe<double>("write_pj", strictly_positive());
       q.area_mm2 = p.required<double>("area_mm2", strictly_positive());
-      q.access_ns = p.maybe<double>("access_ns", strictly_positive());
+      q.access_ns = p.maybe<double>("access_ns", strictly_positive(kMaxNs));
       q.source = p.optional<std::string>("source", s.source, non_empty());
       if (!seen.insert({q.capacity_bytes, q.width_bits}).second)
         p.fail("capacity_bytes", "a macro of this capacity and width is already listed");
@@ -108,17 +119,17 @@ DramCost parse_dram(YamlMap& m) {
 
 LookupTiming parse_lookup(YamlMap& m) {
   LookupTiming l;
-  l.compare_ns = m.required<double>("compare_ns", strictly_positive());
-  l.select_ns = m.required<double>("select_ns", non_negative());
-  l.range_read_ns = m.maybe<double>("range_read_ns", strictly_positive());
+  l.compare_ns = m.required<double>("compare_ns", strictly_positive(kMaxNs));
+  l.select_ns = m.required<double>("select_ns", non_negative(kMaxNs));
+  l.range_read_ns = m.maybe<double>("range_read_ns", strictly_positive(kMaxNs));
   l.source = source_of(m);
   m.finish();
   return l;
 }
 
-SourcedValue parse_value(YamlMap& m) {
+SourcedValue parse_value(YamlMap& m, const Check<double>& check) {
   SourcedValue v;
-  v.value = m.required<double>("value", strictly_positive());
+  v.value = m.required<double>("value", check);
   v.source = source_of(m);
   m.finish();
   return v;
@@ -168,27 +179,22 @@ TechTable parse_tech(YamlMap& t, const TechTable* base) {
   section_into(t, "sram", req, tt.sram, parse_sram);
   section_into(t, "dram", req, tt.dram, parse_dram);
   section_into(t, "lookup", req, tt.lookup, parse_lookup);
-  if (auto e = entry(t, "clock_mhz", "value and source")) tt.clock_mhz = parse_value(*e);
-  if (auto e = entry(t, "die_area_mm2", "value and source")) tt.die_area_mm2 = parse_value(*e);
+  if (auto e = entry(t, "clock_mhz", "value and source")) tt.clock_mhz = parse_value(*e, strictly_positive(1e5, 1e-3));
+  if (auto e = entry(t, "die_area_mm2", "value and source")) tt.die_area_mm2 = parse_value(*e, strictly_positive());
   t.finish();
   return tt;
 }
 
 namespace {
-TechTable load_tech_depth(const std::filesystem::path& file, int depth) {
-  YamlMap top = YamlMap::load_file(file);
+// A table and, first, its chain of bases (each relative to the file naming
+// it; cycles and depth are refused like every include).
+TechTable load_tech_map(YamlMap top) {
   if (!top.has("base")) return parse_tech(top, nullptr);
-  const YAML::Node& cn = top.node();
-  const YAML::Node b = cn["base"];
-  const std::string rel = scalar_as<std::string>(b, top, "base");
-  if (depth >= 8) top.fail_at(b, "base", "base tables nest more than 8 deep (a cycle?)");
-  const std::filesystem::path p = file.parent_path() / rel;
-  if (!std::filesystem::exists(p)) top.fail_at(b, "base", "base table '" + p.string() + "' does not exist");
-  const TechTable base = load_tech_depth(p, depth + 1);
+  const TechTable base = load_tech_map(top.base_file("base"));
   return parse_tech(top, &base);
 }
 }  // namespace
 
-TechTable load_tech(const std::filesystem::path& file) { return load_tech_depth(file, 0); }
+TechTable load_tech(const std::filesystem::path& file) { return load_tech_map(YamlMap::load_file(file)); }
 
 }  // namespace mambahw

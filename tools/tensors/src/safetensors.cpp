@@ -79,7 +79,7 @@ TensorMap read_from(const detail::ByteSource& src, Metadata* metadata) {
   json header;
   try {
     header = json::parse(text, on_key);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number no double holds (1e400)
     src.fail(std::string("the header is not valid JSON: ") + e.what());
   }
   if (!duplicate.empty()) src.fail("tensor '" + duplicate + "' appears twice in the header");

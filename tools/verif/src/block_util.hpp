@@ -15,6 +15,7 @@
 
 #include "mambahw/golden/numerics.hpp"
 #include "mambahw/verif/blocks.hpp"
+#include "mambahw/verif/manifest.hpp"
 
 namespace mambahw::verif::detail {
 
@@ -25,7 +26,6 @@ inline std::string hex32(float f) {
   std::snprintf(b, sizeof b, "0x%08x", bits_of(f));
   return b;
 }
-inline float float_of_hex(const json& j) { return float_of(static_cast<std::uint32_t>(std::stoul(j.get<std::string>(), nullptr, 16))); }
 
 inline json numerics_json(const NumericsPolicy& p) {
   return {{"rounding", to_string(p.rounding)},
@@ -33,16 +33,12 @@ inline json numerics_json(const NumericsPolicy& p) {
           {"overflow", to_string(p.overflow)},
           {"denormals", to_string(p.denormals)}};
 }
-inline NumericsPolicy numerics_from(const json& j) {
+inline NumericsPolicy numerics_from(const Field& j) {
   NumericsPolicy p;
-  auto need = [](auto opt, const std::string& what) {
-    if (!opt) throw std::invalid_argument("manifest parameter " + what + " is not a known name");
-    return *opt;
-  };
-  p.rounding = need(parse_enum<Rounding>(j.at("rounding").get<std::string>()), "rounding");
-  p.quantize_op = need(parse_enum<QuantizeOp>(j.at("quantize_op").get<std::string>()), "quantize_op");
-  p.overflow = need(parse_enum<Overflow>(j.at("overflow").get<std::string>()), "overflow");
-  p.denormals = need(parse_enum<Denormals>(j.at("denormals").get<std::string>()), "denormals");
+  p.rounding = j.at("rounding").enumerated<Rounding>();
+  p.quantize_op = j.at("quantize_op").enumerated<QuantizeOp>();
+  p.overflow = j.at("overflow").enumerated<Overflow>();
+  p.denormals = j.at("denormals").enumerated<Denormals>();
   return p;
 }
 
@@ -76,10 +72,29 @@ inline const std::vector<float>& special_values() {
   return v;
 }
 
+// Scale registers the configs never produce but the RTL and the golden
+// model define (and agree on): zeros, subnormals, negative values, FLT_MAX,
+// infinities and NaNs (the `special_scales` class).
+inline const std::vector<float>& special_registers() {
+  static const std::vector<float> v = {
+      0.0f, -0.0f, float_of(0x0000'0001u), float_of(0x8000'0001u), float_of(0x007F'FFFFu), 0x1p-126f, -0x1p-126f,
+      -1.0f, -0.25f, -0x1p20f, std::numeric_limits<float>::max(), -std::numeric_limits<float>::max(), INFINITY,
+      -INFINITY, float_of(0x7FC0'0000u), float_of(0xFFC0'0000u), float_of(0x7F80'0001u), float_of(0x7FBF'FFFFu)};
+  return v;
+}
+// The inputs paired with each special register: zeros, codes on and past the
+// INT8 range, a subnormal, huge values, infinities, a NaN.
+inline const std::vector<float>& special_register_inputs() {
+  static const std::vector<float> v = {0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3.0f, -3.0f, 127.0f, -128.0f,
+                                       float_of(0x0000'0001u), 1e30f, -1e30f, std::numeric_limits<float>::max(),
+                                       INFINITY, -INFINITY, float_of(0x7FC0'0000u)};
+  return v;
+}
+
 inline const MemoryImage& image(const std::vector<MemoryImage>& m, const std::string& name) {
   for (const auto& i : m)
     if (i.name == name) return i;
-  throw std::invalid_argument("memory image " + name + ".hex missing");
+  throw ManifestError("memories: no memory image '" + name + "' (the block needs " + name + ".hex)");
 }
 
 }  // namespace mambahw::verif::detail

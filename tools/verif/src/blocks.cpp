@@ -52,7 +52,8 @@ class ConvOutQuantizerBlock final : public VectorBlock {
             {"int8_scales", s}};
   }
   std::vector<Corner> corners() const override {
-    return {Corner::kTies, Corner::kSaturation, Corner::kSpecials, Corner::kEveryCode, Corner::kRandom};
+    return {Corner::kTies, Corner::kSaturation, Corner::kSpecials, Corner::kSpecialScales, Corner::kEveryCode,
+            Corner::kRandom};
   }
   std::string sv_params() const override {
     return fmt::format(
@@ -104,6 +105,10 @@ class ConvOutQuantizerBlock final : public VectorBlock {
       case Corner::kSpecials:
         for (float s : scales_)
           for (float x : special_values()) put(x, register_of(s));
+        break;
+      case Corner::kSpecialScales:  // the register itself special: zero, subnormal, negative, huge, Inf, NaN
+        for (float r : special_registers())
+          for (float x : special_register_inputs()) put(x, r);
         break;
       case Corner::kEveryCode:
         for (float s : scales_) {
@@ -170,14 +175,17 @@ class SsmDequantBlock final : public VectorBlock {
              "dual-scale MUX inputs: [0] scale1, [1] scale12 = fp32(scale1*scale2)"}};
   }
   json parameters() const override {
+    json s = json::array();
+    for (float v : scales_) s.push_back(hex32(v));
     return {{"denormals", to_string(d_)},
             {"code_bits", dual_.code_bits()},
             {"symmetric", dual_.range.qmin == -dual_.range.qmax},
             {"scale1", hex32(dual_.scale1)},
-            {"scale12", hex32(dual_.scale12)}};
+            {"scale12", hex32(dual_.scale12)},
+            {"int8_scales", s}};
   }
   std::vector<Corner> corners() const override {
-    return {Corner::kSaturation, Corner::kSpecials, Corner::kEveryCode, Corner::kRandom};
+    return {Corner::kSaturation, Corner::kSpecials, Corner::kSpecialScales, Corner::kEveryCode, Corner::kRandom};
   }
   std::string sv_params() const override {
     return fmt::format("localparam bit FTZ = 1'b{};\nlocalparam int CODE_BITS = {};\n",
@@ -212,6 +220,10 @@ class SsmDequantBlock final : public VectorBlock {
         for (float s : {float_of(1u), float_of(0x007F'FFFFu), 0x1p-126f, 0x1p-130f, 0x1.8p-127f,
                         std::numeric_limits<float>::max(), 0x1p127f, INFINITY, float_of(0x7FC0'0000u), 0.0f})
           for (int k : {-128, -2, -1, 0, 1, 2, 127}) int8(k, s);
+        break;
+      case Corner::kSpecialScales:  // every special register, negative ones too, on the INT8 path
+        for (float s : special_registers())
+          for (int k : {-128, -1, 0, 1, 127}) int8(k, s);
         break;
       case Corner::kSaturation:  // products that overflow to +-Inf
         for (float s : {0x1p121f, 0x1.fffffep121f, 0x1p125f, 0x1.5p126f})
@@ -258,8 +270,12 @@ class ScaleIndexLookupBlock final : public VectorBlock {
  public:
   explicit ScaleIndexLookupBlock(Quamba2ScaleTable t) : t_(std::move(t)) {
     const auto& s = t_.shape;
-    if (s.ngroups > 127 || s.head_groups > 15 || s.dim_groups > 15 || x_dim() > 65535)
-      throw std::invalid_argument("scale table too large for the vector word layout");
+    const std::int64_t x = std::int64_t{s.ngroups} * s.heads_per_group * s.headdim;  // before x_dim(): no overflow
+    if (s.ngroups < 1 || s.ngroups > 127 || s.head_groups < 1 || s.head_groups > 15 || s.dim_groups < 1 ||
+        s.dim_groups > 15 || s.heads_per_group < 1 || s.headdim < 1 || x > 65535)
+      throw std::invalid_argument(fmt::format("scale table ({} groups x {} head groups x {} dim groups, {} x-channels) "
+                                              "does not fit the vector word layout (at most 127 x 15 x 15, 65535)",
+                                              s.ngroups, s.head_groups, s.dim_groups, x));
     ports_ = {{"channel", 16, true, "x-segment channel index"},
               {"index", 16, false, "expected [15] found, [14:8] g, [7:4] hg (0xf none), [3:0] dg (0xf none)"},
               {"scale", 32, false, "expected FP32 scale (0 when not found)"}};
@@ -370,14 +386,6 @@ std::vector<float> scale_set(const ConvOutQuantizer& q) {
   return s;
 }
 
-DualScaleFormat dual_from(const json& p, float s1, float s12) {
-  DualScaleFormat f;
-  const int bits = p.at("code_bits").get<int>();
-  f.range = p.at("symmetric").get<bool>() ? CodeRange::symmetric_bits(bits) : CodeRange::signed_bits(bits);
-  f.scale1 = s1;
-  f.scale12 = s12;
-  return f;
-}
 
 
 }  // namespace
@@ -423,49 +431,95 @@ std::unique_ptr<VectorBlock> make_block(const std::string& name, const Config& c
   throw std::invalid_argument("unknown block '" + name + "'");
 }
 
-std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const json& p,
+namespace {
+
+// The dual-scale format a manifest describes, rebuilt from its code_bits,
+// symmetric, scale1 and scale2 the way calibration builds it, and checked
+// against the manifest's derived fields (qmin, qmax, scale12).
+DualScaleFormat dual_of(const Field& p) {
+  const int bits = p.at("code_bits").small_int(2, 8);
+  const bool sym = p.at("symmetric").boolean();
+  const float s1 = p.at("scale1").hex_float();
+  const DualScaleFormat f = p.has("scale2") ? DualScaleFormat::make(bits, sym, s1, p.at("scale2").hex_float())
+                                            : DualScaleFormat::make(bits, sym, s1, 1.0f);
+  const float s12 = p.at("scale12").hex_float();
+  if (p.has("scale2") && bits_of(s12) != bits_of(f.scale12))
+    p.at("scale12").fail(fmt::format("is {}, but fp32(scale1 * scale2) = {}", hex32(s12), hex32(f.scale12)));
+  DualScaleFormat g = DualScaleFormat::make(bits, sym, s1, 1.0f);
+  g.scale2 = f.scale2;
+  g.scale12 = s12;
+  g.inv_scale12 = reciprocal(s12);
+  for (const auto& [key, want] : {std::pair{"qmin", g.range.qmin}, std::pair{"qmax", g.range.qmax}})
+    if (const auto q = p.maybe(key); q && q->integer(-128, 127) != want)
+      q->fail(fmt::format("is {}, but {}-bit {} codes give {}", q->integer(-128, 127), bits,
+                          sym ? "symmetric" : "two's-complement", want));
+  return g;
+}
+
+// The memory image word `i` must hold `want` (the register the manifest's
+// parameters give).
+void require_register(const MemoryImage& m, std::size_t i, float want, const std::string& what) {
+  if (m.words.size() <= i) throw ManifestError(fmt::format("{}.hex: holds {} words, the block needs {}", m.name, m.words.size(), i + 1));
+  if (m.words[i] != bits_of(want))
+    throw ManifestError(fmt::format("{}.hex: word {} (line {}) is 0x{:08x}, but the manifest's parameters give {} = {}",
+                                    m.name, i, i + 1, m.words[i], what, hex32(want)));
+}
+
+std::vector<float> int8_scales_of(const Field& p) {
+  std::vector<float> s;
+  if (const auto list = p.maybe("int8_scales"))
+    for (std::size_t i = 0, n = list->size(1 << 16); i < n; ++i) s.push_back(list->at(i).hex_float());
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const json& params,
                                                  const std::vector<MemoryImage>& m) {
+  const Field p(params, "parameters");
+  p.require_object();
   if (name == "conv_out_quantizer") {
     const NumericsPolicy np = numerics_from(p.at("numerics"));
-    const auto& regs = image(m, "se_scales").words;
-    if (regs.size() != 2) throw std::invalid_argument("se_scales.hex must hold 2 words");
-    DualScaleFormat f = dual_from(p, float_of_hex(p.at("scale1")), float_of_hex(p.at("scale12")));
-    const float r1 = float_of(static_cast<std::uint32_t>(regs[0])), r12 = float_of(static_cast<std::uint32_t>(regs[1]));
-    if (np.quantize_op == QuantizeOp::kMultiplyReciprocal) {
-      f.inv_scale1 = r1;
-      f.inv_scale12 = r12;
-    } else {
-      f.scale1 = r1;
-      f.scale12 = r12;
-    }
-    return std::make_unique<ConvOutQuantizerBlock>(np, f, std::vector<float>{});
+    const DualScaleFormat f = dual_of(p);
+    const MemoryImage& regs = image(m, "se_scales");
+    if (regs.words.size() != 2) throw ManifestError("se_scales.hex: must hold 2 words, holds " + std::to_string(regs.words.size()));
+    const bool recip = np.quantize_op == QuantizeOp::kMultiplyReciprocal;
+    require_register(regs, 0, recip ? f.inv_scale1 : f.scale1, recip ? "fp32(1/scale1)" : "scale1");
+    require_register(regs, 1, recip ? f.inv_scale12 : f.scale12, recip ? "fp32(1/scale12)" : "scale12");
+    return std::make_unique<ConvOutQuantizerBlock>(np, f, int8_scales_of(p));
   }
   if (name == "ssm_dequant") {
-    const auto d = parse_enum<Denormals>(p.at("denormals").get<std::string>());
-    if (!d) throw std::invalid_argument("manifest parameter denormals is not a known name");
-    const auto& regs = image(m, "se_scales").words;
-    if (regs.size() != 2) throw std::invalid_argument("se_scales.hex must hold 2 words");
-    const DualScaleFormat f = dual_from(p, float_of(static_cast<std::uint32_t>(regs[0])),
-                                        float_of(static_cast<std::uint32_t>(regs[1])));
-    return std::make_unique<SsmDequantBlock>(*d, f, std::vector<float>{});
+    const auto d = p.at("denormals").enumerated<Denormals>();
+    const DualScaleFormat f = dual_of(p);
+    const MemoryImage& regs = image(m, "se_scales");
+    if (regs.words.size() != 2) throw ManifestError("se_scales.hex: must hold 2 words, holds " + std::to_string(regs.words.size()));
+    require_register(regs, 0, f.scale1, "scale1");
+    require_register(regs, 1, f.scale12, "scale12");
+    return std::make_unique<SsmDequantBlock>(d, f, int8_scales_of(p));
   }
   if (name == "scale_index_lookup") {
     Quamba2ScaleTable t;
-    t.shape.ngroups = p.at("ngroups").get<int>();
-    t.shape.head_groups = p.at("head_groups").get<int>();
-    t.shape.dim_groups = p.at("dim_groups").get<int>();
-    t.shape.heads_per_group = p.at("heads_per_group").get<int>();
-    t.shape.headdim = p.at("headdim").get<int>();
+    t.shape.ngroups = p.at("ngroups").small_int(1, 127);
+    t.shape.head_groups = p.at("head_groups").small_int(1, 15);
+    t.shape.dim_groups = p.at("dim_groups").small_int(1, 15);
+    t.shape.heads_per_group = p.at("heads_per_group").small_int(1, 65535);
+    t.shape.headdim = p.at("headdim").small_int(1, 65535);
+    const std::int64_t x_dim = std::int64_t{t.shape.ngroups} * t.shape.heads_per_group * t.shape.headdim;
+    if (const auto x = p.maybe("x_dim"); x && x->integer(0, 65535) != x_dim)
+      x->fail(fmt::format("is {}, but ngroups x heads_per_group x headdim = {}", x->integer(0, 65535), x_dim));
     for (auto w : image(m, "head_range").words) t.head_range.push_back(static_cast<std::int32_t>(w));
     for (auto w : image(m, "dim_range").words) t.dim_range.push_back(static_cast<std::int32_t>(w));
     for (auto w : image(m, "x_scales").words) t.x_scales.push_back(float_of(static_cast<std::uint32_t>(w)));
     if (t.head_range.size() != static_cast<std::size_t>(t.shape.ngroups) * t.shape.head_groups ||
         t.dim_range.size() != t.cells() || t.x_scales.size() != t.cells())
-      throw std::invalid_argument("range/scale memory images do not match the table shape in the manifest");
+      throw ManifestError(fmt::format("head_range.hex, dim_range.hex, x_scales.hex: {}, {} and {} words, but the table "
+                                      "shape in the manifest needs {}, {} and {}", t.head_range.size(),
+                                      t.dim_range.size(), t.x_scales.size(),
+                                      std::size_t{1} * t.shape.ngroups * t.shape.head_groups, t.cells(), t.cells()));
     return std::make_unique<ScaleIndexLookupBlock>(std::move(t));
   }
   if (auto unit = unit_block_from_manifest(name, p, m)) return unit;
-  throw std::invalid_argument("unknown block '" + name + "' in manifest");
+  throw ManifestError("block: '" + name + "' is not a block this mambahw knows");
 }
 
 }  // namespace mambahw::verif

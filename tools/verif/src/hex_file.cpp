@@ -1,11 +1,13 @@
 #include "mambahw/verif/hex_file.hpp"
 
 #include <openssl/evp.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
@@ -13,10 +15,50 @@ namespace mambahw::verif {
 
 namespace fs = std::filesystem;
 
-int hex_digits(int width_bits) { return (width_bits + 3) / 4; }
+int hex_digits(int width_bits) {
+  if (width_bits < 1 || width_bits > 64)
+    throw std::invalid_argument("a hex word is 1 to 64 bits wide, not " + std::to_string(width_bits));
+  return (width_bits + 3) / 4;
+}
 
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
+
+// simulate_disk_full_after(): bytes left before writes fail with ENOSPC.
+std::optional<std::uint64_t> g_disk_left;
+
+// Writes all n bytes or sets errno and returns false (a full disk as the
+// seam simulates it: what fits is written, then ENOSPC).
+bool write_all(std::FILE* f, const char* data, std::size_t n) {
+  if (g_disk_left && n > *g_disk_left) {
+    const std::size_t fit = static_cast<std::size_t>(*g_disk_left);
+    if (fit) (void)std::fwrite(data, 1, fit, f);
+    *g_disk_left = 0;
+    errno = ENOSPC;
+    return false;
+  }
+  if (g_disk_left) *g_disk_left -= n;
+  errno = 0;
+  if (std::fwrite(data, 1, n, f) == n) return true;
+  if (errno == 0) errno = EIO;
+  return false;
+}
+
+// Flushes and closes; false with errno set on any failure (ENOSPC often
+// shows only here, when the buffered tail is written).
+bool close_file(std::FILE* f) {
+  errno = 0;
+  const bool flushed = std::fflush(f) == 0;
+  const int flush_errno = errno;
+  const bool closed = std::fclose(f) == 0;
+  if (!flushed) errno = flush_errno;
+  if (!(flushed && closed) && errno == 0) errno = EIO;
+  return flushed && closed;
+}
+
+[[noreturn]] void write_failed(const fs::path& p, int err) {
+  throw std::runtime_error("cannot write " + p.string() + ": " + std::strerror(err));
+}
 
 std::string to_hex(const unsigned char* d, unsigned n) {
   std::string s;
@@ -49,7 +91,12 @@ HexFileWriter::HexFileWriter(const fs::path& dir, std::string name, int width_bi
       digits_(hex_digits(width_bits)),
       mask_(width_bits >= 64 ? ~0ull : (1ull << width_bits) - 1),
       buf_(1 << 20) {
-  f_ = std::fopen(tmp_.c_str(), "wb");
+  f_ = std::fopen(tmp_.c_str(), "wbx");  // x: never through a leftover or planted name
+  if (!f_ && errno == EEXIST) {
+    std::error_code ec;
+    fs::remove(tmp_, ec);
+    f_ = std::fopen(tmp_.c_str(), "wbx");
+  }
   if (!f_) throw std::runtime_error("cannot create " + tmp_.string() + ": " + std::strerror(errno));
   sha_ = new_sha();
 }
@@ -78,8 +125,7 @@ void HexFileWriter::put(std::uint64_t word) {
 
 void HexFileWriter::flush() {
   if (used_ == 0) return;
-  if (std::fwrite(buf_.data(), 1, used_, f_) != used_)
-    throw std::runtime_error("write failed: " + tmp_.string() + ": " + std::strerror(errno));
+  if (!write_all(f_, buf_.data(), used_)) write_failed(tmp_, errno);  // the destructor removes the temporary file
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(sha_), buf_.data(), used_);
   bytes_ += used_;
   used_ = 0;
@@ -87,14 +133,14 @@ void HexFileWriter::flush() {
 
 FileRecord HexFileWriter::finish() {
   flush();
-  if (std::fflush(f_) != 0 || std::fclose(f_) != 0) {
-    f_ = nullptr;
-    throw std::runtime_error("write failed: " + tmp_.string());
-  }
+  std::FILE* f = f_;
   f_ = nullptr;
+  if (!close_file(f)) write_failed(tmp_, errno);
   FileRecord r{name_, width_, words_, bytes_, final_sha(static_cast<EVP_MD_CTX*>(sha_))};
   sha_ = nullptr;
-  fs::rename(tmp_, final_);
+  std::error_code ec;
+  fs::rename(tmp_, final_, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp_.string() + " to " + final_.filename().string() + ": " + ec.message());
   done_ = true;
   return r;
 }
@@ -117,19 +163,40 @@ std::string sha256_file(const fs::path& p) {
 
 FileRecord write_text_file(const fs::path& dir, const std::string& name, const std::string& text) {
   const fs::path tmp = dir / (name + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out.flush()) throw std::runtime_error("write failed: " + tmp.string());
+  std::error_code ec;
+  fs::remove(tmp, ec);  // a leftover of an interrupted export
+  std::FILE* f = std::fopen(tmp.c_str(), "wbx");
+  if (!f) throw std::runtime_error("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  const bool written = write_all(f, text.data(), text.size());
+  int err = errno;
+  const bool closed = close_file(f);
+  if (written) err = errno;
+  if (!written || !closed) {
+    fs::remove(tmp, ec);  // never a half-written file under either name
+    write_failed(tmp, err);
   }
-  fs::rename(tmp, dir / name);
+  fs::rename(tmp, dir / name, ec);
+  if (ec) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    throw std::runtime_error("cannot rename " + tmp.string() + " to " + name + ": " + ec.message());
+  }
   return {name, 0, 0, text.size(), sha256_bytes(text)};
 }
 
+void simulate_disk_full_after(std::optional<std::uint64_t> bytes) { g_disk_left = bytes; }
+
 HexFileReader::HexFileReader(const fs::path& p, int width_bits)
-    : width_(width_bits), digits_(hex_digits(width_bits)), buf_(1 << 20) {
+    : width_(width_bits), digits_(hex_digits(width_bits)) {
   f_ = std::fopen(p.c_str(), "rb");
-  if (!f_) error_ = "cannot open";
+  if (!f_) {
+    error_ = std::string("cannot open (") + std::strerror(errno) + ")";
+    return;
+  }
+  // A buffer of up to 1 MiB, no larger than the file needs (small memory images stay small).
+  struct stat st {};
+  const std::uint64_t size = ::fstat(::fileno(f_), &st) == 0 && st.st_size > 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  buf_.resize(static_cast<std::size_t>(std::clamp<std::uint64_t>(size + 1, 64, 1 << 20)));
 }
 
 HexFileReader::~HexFileReader() {

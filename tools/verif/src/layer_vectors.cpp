@@ -13,6 +13,7 @@
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/verif/hex_file.hpp"
 #include "mambahw/version.hpp"
+#include "dir_texts.hpp"
 
 namespace mambahw::verif {
 
@@ -20,8 +21,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kLayerFormat = "mambahw-layer-vectors";
 
 struct Writer {
   fs::path dir;
@@ -189,7 +188,7 @@ ExportSummary export_layer(const Config& c, const LayerExportOptions& o) {
                                {"scale12", hexf(q.conv_out.dual->scale12)}};
 
   json manifest = {{"format", kLayerFormat},
-                   {"format_version", 1},
+                   {"format_version", kFormatVersion},
                    {"tool", "mambahw"},
                    {"version", kVersion},
                    {"git_commit", kGitCommit},

@@ -88,11 +88,7 @@ const std::vector<float>& subnormal_values() {
 std::string ftz_param(Denormals d) {
   return fmt::format("localparam bit FTZ = 1'b{};\n", d == Denormals::kFlushToZero ? 1 : 0);
 }
-Denormals denormals_param(const json& p) {
-  const auto d = parse_enum<Denormals>(p.at("denormals").get<std::string>());
-  if (!d) throw std::invalid_argument("manifest parameter denormals is not a known name");
-  return *d;
-}
+Denormals denormals_param(const Field& p) { return p.at("denormals").enumerated<Denormals>(); }
 
 // ---- exp unit -------------------------------------------------------------------------
 
@@ -600,36 +596,32 @@ std::unique_ptr<VectorBlock> make_unit_block(const std::string& name, const Conf
   return nullptr;
 }
 
-std::unique_ptr<VectorBlock> unit_block_from_manifest(const std::string& name, const json& p,
+std::unique_ptr<VectorBlock> unit_block_from_manifest(const std::string& name, const Field& p,
                                                       const std::vector<MemoryImage>& m) {
-  auto need = [](auto opt, const char* what) {
-    if (!opt) throw std::invalid_argument(std::string("manifest parameter ") + what + " is not a known name");
-    return *opt;
-  };
   if (name == "exp_unit") return exp_unit_block(denormals_param(p));
-  if (name == "softplus") return softplus_block(p.at("threshold").get<bool>(), denormals_param(p));
+  if (name == "softplus") return softplus_block(p.at("threshold").boolean(), denormals_param(p));
   if (name == "gemm_requant") {
     RequantPolicy rp;
-    rp.rounding = need(parse_enum<Rounding>(p.at("rounding").get<std::string>()), "rounding");
+    rp.rounding = p.at("rounding").enumerated<Rounding>();
     rp.denormals = denormals_param(p);
-    rp.order = need(parse_enum<RequantOrder>(p.at("config_order").get<std::string>()), "config_order");
+    rp.order = p.at("config_order").enumerated<RequantOrder>();
     return gemm_requant_block(rp);
   }
   if (name == "conv_unit") {
     NumericsPolicy np = numerics_from(p.at("numerics"));
-    np.silu_division = need(parse_enum<QuantizeOp>(p.at("numerics").at("silu_division").get<std::string>()), "silu_division");
-    return conv_unit_block(p.at("width").get<int>(), need(parse_enum<ConvOrder>(p.at("order").get<std::string>()), "order"),
-                           np);
+    np.silu_division = p.at("numerics").at("silu_division").enumerated<QuantizeOp>();
+    return conv_unit_block(p.at("width").small_int(2, 4), p.at("order").enumerated<ConvOrder>(), np);
   }
   if (name == "ssm_step") return ssm_step_block(denormals_param(p));
   if (name == "hadamard") {
-    const auto size = hadamard_size(p.at("n").get<int>());
-    if (!size) throw std::invalid_argument("manifest parameter n has no Hadamard transform");
+    const int n = p.at("n").small_int(1, 1 << 16);  // a token of d_inner lines; 2^16 is far past every model
+    const auto size = hadamard_size(n);
+    if (!size) p.at("n").fail(hadamard_size_problem(n));
     const auto& regs = image(m, "multiplier").words;
-    if (regs.size() != 1) throw std::invalid_argument("multiplier.hex must hold 1 word");
+    if (regs.size() != 1) throw ManifestError("multiplier.hex: must hold 1 word, holds " + std::to_string(regs.size()));
     HadamardQuantPolicy hp;
-    hp.rounding = need(parse_enum<Rounding>(p.at("rounding").get<std::string>()), "rounding");
-    hp.overflow = need(parse_enum<Overflow>(p.at("overflow").get<std::string>()), "overflow");
+    hp.rounding = p.at("rounding").enumerated<Rounding>();
+    hp.overflow = p.at("overflow").enumerated<Overflow>();
     hp.denormals = denormals_param(p);
     return hadamard_block(*size, float_of(static_cast<std::uint32_t>(regs[0])), hp);
   }

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 #include "mambahw/version.hpp"
 #include "mambahw/verif/hex_file.hpp"
 #include "mambahw/verif/layer_vectors.hpp"
+#include "dir_texts.hpp"
 
 namespace mambahw::verif {
 
@@ -21,10 +23,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kFormat = "mambahw-vectors";
-constexpr const char* kLayerFormat = "mambahw-layer-vectors";
-constexpr int kFormatVersion = 1;
 
 bool is_export_file(const fs::path& p) {
   const std::string n = p.filename().string();
@@ -34,24 +32,80 @@ bool is_export_file(const fs::path& p) {
 
 }  // namespace
 
-void prepare_export_directory(const fs::path& dir, bool force) {
-  if (fs::exists(dir) && !fs::is_directory(dir))
-    throw std::runtime_error(dir.string() + " exists and is not a directory");
-  fs::create_directories(dir);
-  std::vector<fs::path> entries;
-  for (const auto& e : fs::directory_iterator(dir)) entries.push_back(e.path());
-  if (entries.empty()) return;
-  if (!force)
-    throw std::runtime_error(dir.string() + " is not empty; use --force to replace an earlier export there");
-  for (const auto& p : entries)
-    if (!fs::is_regular_file(p) || !is_export_file(p))
-      throw std::runtime_error("--force only replaces an earlier export, but " + dir.string() +
-                               " also holds '" + p.filename().string() + "'");
-  fs::remove(dir / "manifest.json");  // first, so the directory stops verifying at once
-  for (const auto& p : entries) fs::remove(p);
+namespace {
+[[noreturn]] void fs_fail(const std::string& what, const fs::path& p, const std::error_code& ec) {
+  throw std::runtime_error(what + " " + p.string() + ": " + ec.message());
 }
+}  // namespace
 
 namespace {
+// Creates `dir` (or finds it) and lists it; refuses a non-empty one unless `force`.
+std::vector<fs::path> export_directory_entries(const fs::path& dir, bool force) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  if (st.type() != fs::file_type::not_found && ec) fs_fail("cannot read", dir, ec);
+  if (fs::exists(st) && !fs::is_directory(st)) throw std::runtime_error(dir.string() + " exists and is not a directory");
+  if (!fs::create_directories(dir, ec) && ec) fs_fail("cannot create the directory", dir, ec);
+  std::vector<fs::path> entries;
+  fs::directory_iterator it(dir, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) entries.push_back(it->path());
+  if (ec) fs_fail("cannot list", dir, ec);
+  if (!entries.empty() && !force)
+    throw std::runtime_error(dir.string() + " is not empty; use --force to replace an earlier export there");
+  return entries;
+}
+}  // namespace
+
+void prepare_export_directory(const fs::path& dir, bool force) {
+  const std::vector<fs::path> entries = export_directory_entries(dir, force);
+  std::error_code ec;
+  for (const auto& p : entries)
+    if (!fs::is_regular_file(fs::symlink_status(p, ec)) || !is_export_file(p))
+      throw std::runtime_error("--force only replaces an earlier export, but " + dir.string() +
+                               " also holds '" + p.filename().string() + "'");
+  if (!fs::remove(dir / "manifest.json", ec) && ec)  // first, so the directory stops verifying at once
+    fs_fail("cannot remove", dir / "manifest.json", ec);
+  for (const auto& p : entries)
+    if (!fs::remove(p, ec) && ec) fs_fail("cannot remove", p, ec);
+}
+
+void prepare_set_directory(const fs::path& dir, bool force) {
+  const std::vector<fs::path> entries = export_directory_entries(dir, force);
+  std::error_code ec;
+  // An earlier set: its manifest (and temporary files) and block directories, nothing else.
+  for (const auto& p : entries) {
+    const std::string n = p.filename().string();
+    const bool own_file = (n == "manifest.json" || p.extension() == ".tmp") && fs::is_regular_file(fs::symlink_status(p, ec));
+    const bool block_dir = fs::is_directory(fs::symlink_status(p, ec)) &&
+                           std::find(kBlockNames.begin(), kBlockNames.end(), n) != kBlockNames.end();
+    if (!own_file && !block_dir)
+      throw std::runtime_error("--force only replaces an earlier export, but " + dir.string() + " also holds '" + n + "'");
+  }
+  if (!fs::remove(dir / "manifest.json", ec) && ec) fs_fail("cannot remove", dir / "manifest.json", ec);
+  for (const auto& p : entries) {
+    if (!fs::is_directory(fs::symlink_status(p, ec))) {
+      if (!fs::remove(p, ec) && ec) fs_fail("cannot remove", p, ec);
+      continue;
+    }
+    prepare_export_directory(p, true);  // refuses a block directory holding anything but an export
+    if (!fs::remove(p, ec) && ec) fs_fail("cannot remove", p, ec);
+  }
+}
+
+void write_set_manifest(const fs::path& dir, const std::vector<std::string>& blocks,
+                        const std::vector<SkippedBlock>& skipped, const json& config_embed) {
+  json b = json::array(), s = json::array();
+  for (const std::string& name : blocks) {
+    const std::string sha = sha256_file(dir / name / "manifest.json");
+    if (sha.empty()) throw std::runtime_error("cannot read " + (dir / name / "manifest.json").string());
+    b.push_back({{"block", name}, {"directory", name}, {"manifest_sha256", sha}});
+  }
+  for (const SkippedBlock& k : skipped) s.push_back({{"block", k.block}, {"reason", k.reason}});
+  const json m = {{"format", kSetFormat}, {"format_version", kFormatVersion}, {"tool", "mambahw"},
+                  {"version", kVersion},  {"git_commit", kGitCommit},         {"blocks", b},
+                  {"skipped", s},         {"config", config_embed}};
+  write_text_file(dir, "manifest.json", m.dump(2) + "\n");
+}
 
 std::string readme_text(const VectorBlock& b, const json& manifest) {
   std::ostringstream r;
@@ -78,10 +132,22 @@ std::string readme_text(const VectorBlock& b, const json& manifest) {
   return r.str();
 }
 
+std::string classes_text(const json& class_ranges) {
+  std::string t;
+  for (const json& r : class_ranges)
+    t += fmt::format("{} {} {}\n", r.at("first").get<std::uint64_t>(), r.at("count").get<std::uint64_t>(),
+                     r.at("class").get<std::string>());
+  return t;
+}
+
+std::string tb_params_text(const VectorBlock& b) {
+  return "// RTL parameters matching these vectors (mambahw export).\n" + b.sv_params();
+}
+
+namespace {
 json file_json(const FileRecord& f) {
   return {{"name", f.name}, {"width_bits", f.width_bits}, {"words", f.words}, {"bytes", f.bytes}, {"sha256", f.sha256}};
 }
-
 }  // namespace
 
 ExportSummary export_block(const VectorBlock& b, const ExportOptions& o) {
@@ -128,7 +194,6 @@ ExportSummary export_block(const VectorBlock& b, const ExportOptions& o) {
   std::vector<Corner> corners = o.corners.empty() ? b.corners() : o.corners;
   json per_class = json::object();
   json class_ranges = json::array();  // in file order: vectors [first, first + count) are one class
-  std::string classes_txt;
   auto run_class = [&](Corner c, std::uint64_t seed, std::uint64_t count) {
     const std::uint64_t first = sum.vectors;
     class_count = 0;
@@ -140,7 +205,6 @@ ExportSummary export_block(const VectorBlock& b, const ExportOptions& o) {
     per_class[name] = class_count;
     if (class_count == 0) return;
     class_ranges.push_back({{"class", name}, {"first", first}, {"count", class_count}});
-    classes_txt += fmt::format("{} {} {}\n", first, class_count, name);
   };
   for (Corner c : corners) {
     if (c == Corner::kRandom) continue;
@@ -176,210 +240,11 @@ ExportSummary export_block(const VectorBlock& b, const ExportOptions& o) {
   files.push_back(file_json(write_text_file(o.out, "README.md", readme_text(b, manifest))));
   // The vector classes in file order, "<first> <count> <class>" per line: the
   // verification kit's per-class summary reads it with $fscanf.
-  files.push_back(file_json(write_text_file(o.out, "classes.txt", classes_txt)));
-  files.push_back(file_json(write_text_file(
-      o.out, "tb_params.svh", "// RTL parameters matching these vectors (mambahw export).\n" + b.sv_params())));
+  files.push_back(file_json(write_text_file(o.out, "classes.txt", classes_text(class_ranges))));
+  files.push_back(file_json(write_text_file(o.out, "tb_params.svh", tb_params_text(b))));
   manifest["files"] = files;
   write_text_file(o.out, "manifest.json", manifest.dump(2) + "\n");
   return sum;
-}
-
-// ---- verification -------------------------------------------------------------------
-
-namespace {
-
-struct Listed {
-  int width_bits;
-  std::uint64_t words, bytes;
-  std::string sha256;
-};
-
-// File-level checks; returns false if any file problem was found.
-bool check_files(const fs::path& dir, const std::map<std::string, Listed>& listed, VerifyReport& rep) {
-  const std::size_t before = rep.problems.size();
-  for (const auto& [name, f] : listed) {
-    const fs::path p = dir / name;
-    if (!fs::exists(p)) {
-      rep.problems.push_back(name + ": missing");
-      continue;
-    }
-    const std::uint64_t size = fs::file_size(p);
-    if (size != f.bytes)
-      rep.problems.push_back(fmt::format("{}: {} bytes, the manifest says {}{}", name, size, f.bytes,
-                                         size < f.bytes ? " (truncated)" : ""));
-    if (const std::string h = sha256_file(p); h != f.sha256)
-      rep.problems.push_back(name + ": SHA-256 " + h + " does not match the manifest's " + f.sha256 + " (corrupted)");
-    if (f.width_bits == 0) continue;
-    HexFileReader r(p, f.width_bits);
-    std::uint64_t w, n = 0;
-    while (r.next(w)) ++n;
-    if (!r.error().empty()) rep.problems.push_back(name + ": " + r.error());
-    else if (n != f.words)
-      rep.problems.push_back(fmt::format("{}: {} words, the manifest says {}", name, n, f.words));
-  }
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string n = e.path().filename().string();
-    if (n == "manifest.json" || listed.count(n)) continue;
-    rep.problems.push_back(n + (e.path().extension() == ".tmp" ? ": leftover temporary file (interrupted export?)"
-                                                               : ": not listed in the manifest (extra file)"));
-  }
-  return rep.problems.size() == before;
-}
-
-std::string word_hex(std::uint64_t v, int width) { return fmt::format("0x{:0{}x}", v, (width + 3) / 4); }
-
-// The block of an exported directory, from its manifest's parameters and
-// its memory images alone.
-std::unique_ptr<VectorBlock> block_of(const fs::path& dir, const json& m) {
-  std::vector<MemoryImage> mems;
-  for (const auto& mj : m.at("memories")) {
-    MemoryImage img{mj.at("name"), mj.at("width_bits"), {}, ""};
-    HexFileReader r(dir / mj.at("file").get<std::string>(), img.width_bits);
-    if (!r.ok()) throw std::runtime_error("cannot read memory image " + mj.at("file").get<std::string>());
-    std::uint64_t w;
-    while (r.next(w)) img.words.push_back(w);
-    if (!r.error().empty()) throw std::runtime_error(mj.at("file").get<std::string>() + ": " + r.error());
-    mems.push_back(std::move(img));
-  }
-  return block_from_manifest(m.at("block"), m.at("parameters"), mems);
-}
-
-void replay(const fs::path& dir, const json& m, VerifyReport& rep) {
-  const auto block = block_of(dir, m);
-  const auto& ports = block->ports();
-  const json& mports = m.at("ports");
-  if (mports.size() != ports.size()) {
-    rep.problems.push_back("manifest ports do not match block " + block->name());
-    return;
-  }
-  std::vector<std::unique_ptr<HexFileReader>> readers;
-  for (std::size_t i = 0; i < ports.size(); ++i) {
-    if (mports[i].at("name") != ports[i].name || mports[i].at("width_bits") != ports[i].width_bits) {
-      rep.problems.push_back("manifest port " + mports[i].at("name").get<std::string>() +
-                             " does not match block port " + ports[i].name);
-      return;
-    }
-    readers.push_back(std::make_unique<HexFileReader>(dir / (ports[i].name + ".hex"), ports[i].width_bits));
-  }
-  const std::size_t ns = block->stimulus_ports(), nr = ports.size() - ns, frame = block->frame();
-  std::vector<std::uint64_t> stim(frame * ns), want(frame * nr), got(frame * nr);
-  for (;;) {
-    bool more = true;
-    for (std::size_t t = 0; t < frame && more; ++t) {
-      for (std::size_t i = 0; i < ns; ++i) more = readers[i]->next(stim[t * ns + i]) && more;
-      for (std::size_t i = 0; i < nr; ++i) more = readers[ns + i]->next(want[t * nr + i]) && more;
-    }
-    if (!more) break;
-    block->respond(stim, got);
-    for (std::size_t t = 0; t < frame; ++t, ++rep.vectors) {
-      for (std::size_t i = 0; i < nr; ++i) {
-        const std::uint64_t g = got[t * nr + i], w = want[t * nr + i];
-        if (g == w) continue;
-        if (++rep.mismatches <= 10) {
-          std::string s;
-          for (std::size_t k = 0; k < ns; ++k)
-            s += " " + ports[k].name + "=" + word_hex(stim[t * ns + k], ports[k].width_bits);
-          const Port& p = ports[ns + i];
-          rep.problems.push_back(fmt::format("vector {} (line {}): {}.hex holds {}, the golden model gives {};{}",
-                                             rep.vectors, rep.vectors + 1, p.name, word_hex(w, p.width_bits),
-                                             word_hex(g, p.width_bits), s));
-        }
-      }
-    }
-  }
-  if (rep.mismatches > 10)
-    rep.problems.push_back(fmt::format("{} mismatching words in all ({} shown)", rep.mismatches, 10));
-  if (rep.vectors != m.at("vectors").get<std::uint64_t>())
-    rep.problems.push_back(fmt::format("replayed {} vectors, the manifest says {}", rep.vectors,
-                                       m.at("vectors").get<std::uint64_t>()));
-}
-
-// Layer vectors: the config the manifest names is loaded again (when its
-// files still have the recorded SHA-256), the layer is exported afresh into a
-// temporary directory, and every tensor file must be identical.
-void replay_layer(const json& m, const ConfigResolver& resolve, VerifyReport& rep) {
-  const json& cfg = m.at("config");
-  const std::string given = cfg.at("path").get<std::string>();
-  const fs::path path = resolve ? resolve(given) : fs::path(given);
-  if (!fs::exists(path)) {
-    rep.warnings.push_back("config " + path.string() + " not found from here: the tensors were not recomputed");
-    return;
-  }
-  const Config c = load_config(path);
-  if (sha256_file(c.file) != cfg.at("sha256").get<std::string>()) {
-    rep.warnings.push_back("config " + path.string() + " changed since the export: the tensors were not recomputed");
-    return;
-  }
-  LayerExportOptions o;
-  o.out = fs::temp_directory_path() / fmt::format("mambahw_layer_replay_{}", ::getpid());
-  o.force = true;
-  o.layer = m.at("layer").get<int>();
-  o.seq_len = m.at("tokens").get<int>();
-  o.config_embed = cfg;
-  fs::remove_all(o.out);
-  export_layer(c, o);
-  const json fresh = json::parse(std::ifstream(o.out / "manifest.json"));
-  std::map<std::string, std::string> sha;
-  for (const auto& f : fresh.at("files")) sha[f.at("name")] = f.at("sha256");
-  for (const auto& f : m.at("files")) {
-    const std::string name = f.at("name");
-    if (name == "README.md") continue;
-    if (sha[name] != f.at("sha256").get<std::string>())
-      rep.problems.push_back(name + ": the golden model, run again on the same config, gives different words");
-  }
-  rep.mismatches = rep.problems.size();
-  for (const auto& t : m.at("tensors")) rep.vectors += t.at("words").get<std::uint64_t>();
-  rep.replayed = true;
-  fs::remove_all(o.out);
-}
-
-}  // namespace
-
-std::unique_ptr<VectorBlock> load_block(const fs::path& dir) {
-  std::ifstream in(dir / "manifest.json");
-  if (!in) throw std::runtime_error((dir / "manifest.json").string() + ": cannot open (not an exported vector directory?)");
-  const json m = json::parse(in);
-  if (m.at("format") != kFormat) throw std::runtime_error("manifest.json: format is not " + std::string(kFormat));
-  return block_of(dir, m);
-}
-
-VerifyReport verify_directory(const fs::path& dir, const ConfigResolver& resolve_config) {
-  VerifyReport rep;
-  if (!fs::is_directory(dir)) {
-    rep.problems.push_back(dir.string() + ": not a directory");
-    return rep;
-  }
-  const fs::path mp = dir / "manifest.json";
-  if (!fs::exists(mp)) {
-    rep.problems.push_back("manifest.json: missing (an export writes it last: incomplete or interrupted export?)");
-    return rep;
-  }
-  json m;
-  try {
-    std::ifstream in(mp);
-    m = json::parse(in);
-    if (m.at("format") != kFormat && m.at("format") != kLayerFormat)
-      throw std::runtime_error("format is not " + std::string(kFormat) + " or " + kLayerFormat);
-    if (m.at("format_version") != kFormatVersion) throw std::runtime_error("unsupported format_version");
-    const std::string commit = m.at("git_commit");
-    rep.producer = "mambahw " + m.at("version").get<std::string>() + " (git " + commit + ")";
-    if (commit.ends_with("-dirty"))
-      rep.warnings.push_back("exported by a binary built from uncommitted source (git " + commit +
-                             "): the commit alone does not reproduce these vectors");
-    std::map<std::string, Listed> listed;
-    for (const auto& f : m.at("files"))
-      listed[f.at("name")] = {f.at("width_bits"), f.at("words"), f.at("bytes"), f.at("sha256")};
-    if (!check_files(dir, listed, rep)) return rep;
-    if (m.at("block") == "layer") {
-      replay_layer(m, resolve_config, rep);
-      return rep;
-    }
-    replay(dir, m, rep);
-    rep.replayed = true;
-  } catch (const std::exception& e) {
-    rep.problems.push_back(std::string("manifest.json: ") + e.what());
-  }
-  return rep;
 }
 
 }  // namespace mambahw::verif

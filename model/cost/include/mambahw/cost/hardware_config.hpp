@@ -81,9 +81,14 @@ struct HardwareConfig {
   DramConfig dram;
 
   double cycle_ns() const { return 1000.0 / clock_mhz; }
+  // ceil(dram.latency_ns / cycle); std::range_error if it does not fit an int
+  // (the config's ranges keep it below 10^8).
   double dram_bytes_per_cycle() const { return dram.bandwidth_gbs * cycle_ns(); }
   int dram_latency_cycles() const;
 };
 
+// ceil(x - 1e-9) as an int cycle count; std::range_error naming `what` if x
+// is NaN, negative or too large (never a float->int conversion out of range).
+int checked_cycles(double x, std::string_view what);
 
 }  // namespace mambahw

@@ -45,6 +45,22 @@ struct Config {
   ActivationsConfig activations;
 };
 
+// Loads and validates a run configuration (and checks its memory budget).
 Config load_config(const std::filesystem::path& file);
+
+// The peak memory a run of `c` would need, estimated from the shapes before
+// any work (docs/configs.md, "Memory budget"): the larger of the conv-output
+// study (FP32 and INT8 copies of the conv channels for every evaluated and
+// calibration token) and the golden layer (every program tensor for every
+// token, all SSM-input modes, the FP32 master weights).
+struct MemoryEstimate {
+  double bytes = 0;
+  std::string dominant;  // the fields that set the larger phase, e.g. "run.seq_len, model shape"
+};
+MemoryEstimate estimate_run_memory(const Config& c);
+// Throws ConfigError naming the estimate, the budget and the fields when the
+// estimate exceeds run.memory_budget_mib. Call again after overriding run
+// settings (e.g. from the command line).
+void check_memory_budget(const Config& c);
 
 }  // namespace mambahw

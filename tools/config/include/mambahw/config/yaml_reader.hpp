@@ -8,8 +8,15 @@
 //
 // A section may be given inline or as a string naming another YAML file,
 // relative to the including file (YamlMap::section).
+//
+// Limits, so that no input can exhaust time or memory before it is refused
+// (docs/configs.md): a file is at most kMaxConfigFileBytes, valid UTF-8, one
+// YAML document, indented with spaces; its node tree, with every alias
+// expanded, has at most kMaxConfigNodes nodes; includes nest at most
+// kMaxIncludeDepth deep and never form a cycle.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -29,12 +36,19 @@ namespace mambahw {
 // file:line:col: field: message   (line and column 1-based)
 std::string config_location(const std::string& file, const YAML::Mark& mark);
 
+inline constexpr std::uint64_t kMaxConfigFileBytes = 4u << 20;  // 4 MiB (the shipped configs are < 4 KiB)
+inline constexpr std::uint64_t kMaxConfigNodes = 1u << 20;       // after alias expansion
+inline constexpr int kMaxIncludeDepth = 16;
+
 template <class T>
 using Check = std::function<std::string(const T&)>;  // "" if fine, else what is wrong
 
 class YamlMap {
  public:
-  YamlMap(YAML::Node node, std::string file, std::string path);
+  // The files being read, outermost first (to refuse include cycles).
+  using IncludeChain = std::vector<std::filesystem::path>;
+
+  YamlMap(YAML::Node node, std::string file, std::string path, IncludeChain chain = {});
   static YamlMap load_file(const std::filesystem::path& file);
 
   const std::string& file() const { return file_; }
@@ -70,6 +84,9 @@ class YamlMap {
   std::optional<YamlMap> maybe_section(const std::string& key);
   // Entries of a list that are sections (inline maps or file names).
   std::vector<YamlMap> section_list(const std::string& key);
+  // The whole file that the string `key` names, as a top-level mapping of its
+  // own (a technology table's `base:`); refuses cycles like any include.
+  YamlMap base_file(const std::string& key);
 
   // Throws for every key present but never read.
   void finish() const;
@@ -79,11 +96,14 @@ class YamlMap {
                             const std::string& message) const;
 
  private:
-  YamlMap load_include(const YAML::Node& at, const std::string& key, const std::string& rel) const;
+  // `path`: the included mapping's dotted field path (field(key) for a section).
+  YamlMap load_include(const YAML::Node& at, const std::string& key, const std::string& rel,
+                       const std::string& path) const;
 
   YAML::Node node_;
   std::string file_;
   std::string path_;
+  IncludeChain chain_;
   mutable std::set<std::string> read_;
   std::shared_ptr<std::vector<std::string>> files_;
 };

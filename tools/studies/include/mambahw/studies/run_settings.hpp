@@ -19,6 +19,7 @@ struct RunSettings {
   int layers = 1;           // layers of the golden accuracy report (independent inputs)
   std::vector<SsmInputMode> modes{SsmInputMode::kInt8, SsmInputMode::kFp32, SsmInputMode::kFp32OnGrid,
                                   SsmInputMode::kDualScale};  // SSM-input modes the report runs
+  std::int64_t memory_budget_mib = 8192;  // a run whose estimated peak memory exceeds this is refused
 };
 
 }  // namespace mambahw

@@ -21,19 +21,21 @@
 #include "mambahw/golden/gemm.hpp"
 #include "mambahw/golden/hadamard.hpp"
 #include "mambahw/golden/scale_table.hpp"
+#include "mambahw/verif/manifest.hpp"
 
 namespace mambahw::verif {
 
-enum class Corner { kTies, kSaturation, kSpecials, kSubnormals, kEveryCode, kRangeBoundaries, kRandom };
+enum class Corner { kTies, kSaturation, kSpecials, kSpecialScales, kSubnormals, kEveryCode, kRangeBoundaries, kRandom };
 }  // namespace mambahw::verif
 
 template <>
 struct mambahw::EnumNames<mambahw::verif::Corner> {
   using Corner = mambahw::verif::Corner;
-  static constexpr std::array<EnumName<Corner>, 7> table{{
+  static constexpr std::array<EnumName<Corner>, 8> table{{
       {Corner::kTies, "ties", "values on a rounding tie"},
       {Corner::kSaturation, "saturation", "values at and past the code range"},
       {Corner::kSpecials, "specials", "NaN, Inf, signed zeros"},
+      {Corner::kSpecialScales, "special_scales", "zero, subnormal, negative, huge, infinite and NaN scale registers"},
       {Corner::kSubnormals, "subnormals", "subnormal inputs and results"},
       {Corner::kEveryCode, "every_code", "every code of the format"},
       {Corner::kRangeBoundaries, "range_boundaries", "channels at scale-range boundaries"},
@@ -120,11 +122,14 @@ std::unique_ptr<VectorBlock> hadamard_block(HadamardSize s, float multiplier, co
 
 // make_block / block_from_manifest for the units (nullptr: not a unit name).
 std::unique_ptr<VectorBlock> make_unit_block(const std::string& name, const Config& c, const NumericsOverrides& o);
-std::unique_ptr<VectorBlock> unit_block_from_manifest(const std::string& name, const nlohmann::json& params,
+// `params` is the manifest's "parameters" (ManifestError names a bad field).
+std::unique_ptr<VectorBlock> unit_block_from_manifest(const std::string& name, const Field& params,
                                                       const std::vector<MemoryImage>& memories);
 
 // The same block reconstructed from an exported manifest's parameters and
-// memory images (what verify-vectors replays through).
+// memory images (what verify-vectors replays through). Every parameter is
+// range-checked, and the registers in the memory images must be the ones
+// the parameters give: a ManifestError names the field or file otherwise.
 std::unique_ptr<VectorBlock> block_from_manifest(const std::string& name, const nlohmann::json& params,
                                                  const std::vector<MemoryImage>& memories);
 

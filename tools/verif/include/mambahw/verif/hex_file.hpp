@@ -1,11 +1,14 @@
 // $readmemh files: one word per line, ceil(width/4) lowercase hex digits,
 // '\n' line ends, nothing else. Written through a temporary name and renamed
-// when complete; hashed with SHA-256 while streaming (memory stays flat).
+// when complete; hashed with SHA-256 while streaming (memory stays flat). A
+// write error (ENOSPC, EIO, read-only) throws std::runtime_error with the
+// path and strerror's reason, and the temporary file is removed.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,8 +53,15 @@ std::string sha256_file(const std::filesystem::path& p);
 std::string sha256_bytes(const std::string& data);
 
 // Writes `text` to dir/name through a temporary file; returns its record.
+// Any failure (ENOSPC, EIO, a read-only file system) removes the temporary
+// file and throws std::runtime_error naming the path and strerror's reason.
 FileRecord write_text_file(const std::filesystem::path& dir, const std::string& name,
                            const std::string& text);
+
+// Test seam (injected write failures): every writer of this library may
+// write `bytes` more bytes in all, then each write fails with ENOSPC, as on
+// a disk that fills up. nullopt: no limit (the default).
+void simulate_disk_full_after(std::optional<std::uint64_t> bytes);
 
 // Streams a hex file, checking every line; errors are collected, not thrown.
 class HexFileReader {
