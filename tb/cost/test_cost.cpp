@@ -200,6 +200,31 @@ TEST(TechTables, BaseFoundAmongShippedTablesAndDescriptionsSayWhatChanged) {
   std::filesystem::remove_all(dir);
 }
 
+// The new sections refuse what they cannot mean, naming the field.
+TEST(TechTables, RangesAndScalingRefuseBadValues) {
+  const auto dir = std::filesystem::temp_directory_path() / ("mambahw_tech_bad_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto error_of = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    try {
+      load_tech(dir / name);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of("a.yaml", "name: a\nbase: cacti-28nm.yaml\ndram:\n  energy_pj_per_bit: 13.5\n  source: x\n"
+                                 "  range: {low: 20, high: 40, source: y}\n"),
+              HasSubstr("dram.range.low: the range 20..40 must contain the nominal value 13.5"));
+  EXPECT_THAT(error_of("b.yaml", "name: b\nbase: cacti-28nm.yaml\nleakage:\n  logic_nw_per_um2: 10\n  source: x\n"
+                                 "  range: {low: 12, high: 8, source: y}\n"),
+              HasSubstr("leakage.range.low: must not exceed high (12 > 8)"));
+  EXPECT_THAT(error_of("c.yaml", "name: c\nbase: cacti-28nm.yaml\ndie: {utilization: 1.5, control_fraction: 0.1, "
+                                 "dram_phy_mm2: 2, source: x}\n"),
+              HasSubstr("die.utilization: must be in (0, 1], got 1.5"));
+  std::filesystem::remove_all(dir);
+}
+
 // cacti-28nm scales the 45/40 nm logic it inherits (logic_scaling); a
 // derived table's own ops entry is at its own node and is not scaled.
 TEST(TechTables, InheritedLogicScaledOwnEntriesNot) {

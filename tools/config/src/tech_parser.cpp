@@ -129,13 +129,21 @@ SramModel parse_sram(YamlMap& m) {
   return s;
 }
 
-LeakageCost parse_leakage(YamlMap& m) {
-  LeakageCost l;
-  l.logic_nw_per_um2 = m.required<double>("logic_nw_per_um2", non_negative());
-  l.source = source_of(m);
-  l.range = parse_range(m, "range", l.logic_nw_per_um2, non_negative());
+// A section of one sourced quantity and its optional range: `key`, source, range.
+template <class T, class Out>
+T sourced_quantity(YamlMap& m, const char* key, Out T::*value, std::string T::*source,
+                   std::optional<SourcedRange> T::*range) {
+  T t;
+  t.*value = m.required<double>(key, non_negative());
+  t.*source = source_of(m);
+  t.*range = parse_range(m, "range", t.*value, non_negative());
   m.finish();
-  return l;
+  return t;
+}
+
+LeakageCost parse_leakage(YamlMap& m) {
+  return sourced_quantity(m, "logic_nw_per_um2", &LeakageCost::logic_nw_per_um2, &LeakageCost::source,
+                          &LeakageCost::range);
 }
 
 LogicScaling parse_logic_scaling(YamlMap& m) {
@@ -164,12 +172,7 @@ DieModel parse_die(YamlMap& m) {
 }
 
 DramCost parse_dram(YamlMap& m) {
-  DramCost d;
-  d.energy_pj_per_bit = m.required<double>("energy_pj_per_bit", non_negative());
-  d.source = source_of(m);
-  d.range = parse_range(m, "range", d.energy_pj_per_bit, non_negative());
-  m.finish();
-  return d;
+  return sourced_quantity(m, "energy_pj_per_bit", &DramCost::energy_pj_per_bit, &DramCost::source, &DramCost::range);
 }
 
 LookupTiming parse_lookup(YamlMap& m) {
