@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "mambahw/cost/dataflow.hpp"
+
 namespace mambahw::model {
 
 using cost::Counter;
@@ -29,6 +31,9 @@ GemmRun GemmArray::run(const GemmJob& j) {
       const sc_time in_ready = dram_access(
           dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * g.m * g.in_bytes), f.k_len * g.m * g.in_bytes, c);
       if (in_ready > ready) ready = in_ready;
+      // The input slice is written into the activation buffer as it arrives.
+      ev_.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.activation_kib * 1024.0,
+                    64, 0, static_cast<double>(f.k_len * g.m * g.in_bytes) / 8.0});
     }
     return sc_core::sc_time_stamp() + ready;
   };
@@ -53,9 +58,14 @@ GemmRun GemmArray::run(const GemmJob& j) {
     wait(static_cast<double>(work) * period_);
     stats_.busy += work;
     c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += g.m * f.k_len * f.n_len;
-    c[Counter::kRegisterBits] += 2 * 32 * g.m * f.n_len;  // each partial sum read and written once per fold
+    c[Counter::kRegisterBits] += 2 * cost::kPsumBits * g.m * f.n_len;  // each sum read and written once per fold
+    const cost::ArrayRegisterBits regs = cost::fold_register_bits(g.m, f.k_len, f.n_len, 8, 8);
+    c[Counter::kArrayWeightBits] += regs.weight_load;
+    c[Counter::kArrayOperandBits] += regs.operand;
+    c[Counter::kArrayPsumBits] += regs.psum;
+    // The weight tile is written into the buffer as it arrives from DRAM and read into the PEs.
     ev_.add_sram({"weight_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.weight_kib * 1024.0, 64,
-                  static_cast<double>(f.weight_bytes) / 8.0, 0});
+                  static_cast<double>(f.weight_bytes) / 8.0, static_cast<double>(f.weight_bytes) / 8.0});
     ev_.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.activation_kib * 1024.0, 64,
                   static_cast<double>(g.m * f.k_len * g.in_bytes) / 8.0, 0});
     if (f.last_k) {

@@ -121,6 +121,32 @@ TEST(Cli, RunDefaultConfigWritesValidJson) {
   EXPECT_TRUE(idx[0]["selected"]);
   EXPECT_EQ(idx[1]["index"], "quamba2-seq");
   EXPECT_EQ(idx[1]["lookups_per_layer_pass"], 1536);
+  // The die estimate: its parts add up, each names the table entries it uses.
+  const auto& cost = j["cost"][0];
+  double die = 0, leak_mw = 0;
+  for (const auto& i : cost["area_items"]) {
+    die += i["mm2"].get<double>();
+    leak_mw += i["leakage_mw"].get<double>();
+    EXPECT_FALSE(i["source"].get<std::string>().empty()) << i["unit"];
+  }
+  EXPECT_NEAR(cost["area_mm2"].get<double>(), die, 1e-9);
+  // Energy: the categories add up; leakage is the parts' power over the model's time (mW x ns = pJ).
+  double energy = 0;
+  for (const auto& [k, v] : cost["energy_pj_by_category"].items()) energy += v.get<double>();
+  EXPECT_NEAR(cost["energy_pj_per_layer"].get<double>(), energy, 1e-6 * energy);
+  EXPECT_NEAR(cost["energy_pj_by_category"]["leakage"].get<double>(), leak_mw * j["latency_ns"].get<double>(),
+              1e-9 * energy);
+  EXPECT_NEAR(cost["leakage_time_ns"].get<double>(), j["latency_ns"].get<double>(), 1e-9);
+  // The sensitivity rows bracket the nominal energy per token.
+  const double nominal_nj = cost["energy_pj_per_token"].get<double>() / 1e3;
+  ASSERT_FALSE(cost["sensitivity"].empty());
+  EXPECT_EQ(cost["sensitivity"][0]["knob"], "dram_pj_per_bit");
+  for (const auto& row : cost["sensitivity"]) {
+    EXPECT_LE(row["nj_per_token_low"].get<double>(), nominal_nj * (1 + 1e-9)) << row["knob"];
+    EXPECT_GE(row["nj_per_token_high"].get<double>(), nominal_nj * (1 - 1e-9)) << row["knob"];
+  }
+  EXPECT_THAT(r.output, HasSubstr("die area"));
+  EXPECT_THAT(r.output, HasSubstr("energy per token and die area at the ends of each sourced range"));
   // The W4A5-SE traffic table: Mamba1 keeps the INT8 codes for x_proj, so the packed words add traffic.
   EXPECT_GT(j["w4a5se_traffic"]["delta_fraction"].get<double>(), 0.0);
 }

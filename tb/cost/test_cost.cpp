@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include "mambahw/cost/dataflow.hpp"
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/cost/memory.hpp"
@@ -105,17 +106,19 @@ TEST(IndexEnergy, LookupsTimesEnergyPerLookup) {
 
 TEST(SramModel, PowerLawBetweenTabulatedMacros) {
   const TechTable t = tech("cacti-28nm.yaml");
-  // 2 KB between the 1 KB (0.57 pJ) and 4 KB (1.71 pJ) 64-bit macros: log-log midpoint = 0.57 * sqrt(3).
+  // 2 KB between the 1 KB (0.571 pJ) and 4 KB (1.71 pJ) 64-bit macros: log-log midpoint = sqrt(0.571 * 1.71).
   const MemoryCost m = sram_cost(t, 2048, 64);
-  EXPECT_NEAR(m.read_pj, 0.57 * std::sqrt(1.71 / 0.57), 1e-12);
-  EXPECT_NEAR(m.area_mm2, 0.0014 * std::sqrt(0.0057 / 0.0014), 1e-15);
+  EXPECT_NEAR(m.read_pj, 0.571 * std::sqrt(1.71 / 0.571), 1e-12);
+  EXPECT_NEAR(m.area_mm2, 0.00139 * std::sqrt(0.00571 / 0.00139), 1e-15);
+  EXPECT_NEAR(m.leakage_mw, std::sqrt(0.252 * 1.05), 1e-12);
   // Exactly on a point: that point.
   EXPECT_DOUBLE_EQ(sram_cost(t, 16384, 64).read_pj, 4.38);
   // Above the largest macro: banks of it.
   const MemoryCost big = sram_cost(t, 4 * 65536.0, 64);
   EXPECT_EQ(big.banks, 4);
-  EXPECT_DOUBLE_EQ(big.area_mm2, 4 * 0.0809);
-  EXPECT_DOUBLE_EQ(big.read_pj, 9.64);
+  EXPECT_DOUBLE_EQ(big.area_mm2, 4 * 0.0912);
+  EXPECT_DOUBLE_EQ(big.read_pj, 8.0);
+  EXPECT_DOUBLE_EQ(big.leakage_mw, 4 * 15.4);
 }
 
 TEST(SramModel, LinearModelAndFlops) {
@@ -169,6 +172,78 @@ TEST(TechTables, UserTableOverridesABaseAndErrorsNamePositions) {
     // The misspelt key leaves the required one missing: named with the section's position.
     EXPECT_THAT(e.what(), HasSubstr("bad.yaml:4:3: sram.area_mm2_per_kib: is required but missing"));
   }
+  std::filesystem::remove_all(dir);
+}
+
+// A user table outside configs/tech names a shipped table as its base; its
+// own description wins, and without one it says what it replaced.
+TEST(TechTables, BaseFoundAmongShippedTablesAndDescriptionsSayWhatChanged) {
+  const auto dir = std::filesystem::temp_directory_path() / ("mambahw_tech_base_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "mine.yaml") << "name: mine\nbase: cacti-28nm.yaml\nsram:\n  kind: linear\n"
+                                      "  area_mm2_per_kib: 0.001\n  read_pj_per_bit: 0.01\n  write_pj_per_bit: 0.02\n"
+                                      "  access_ns: 0.2\n  source: my compiler\n";
+  const TechTable t = load_tech(dir / "mine.yaml");
+  EXPECT_EQ(t.base, "cacti-28nm");
+  EXPECT_THAT(t.description, HasSubstr("sram replaced by mine"));
+  EXPECT_THAT(t.description, ::testing::StartsWith("sram replaced by mine; the rest as cacti-28nm"));
+  std::ofstream(dir / "own.yaml") << "name: own\nbase: mine.yaml\ndescription: my 28 nm library\n";
+  EXPECT_EQ(load_tech(dir / "own.yaml").description, "my 28 nm library");
+  std::ofstream(dir / "none.yaml") << "name: none\nbase: no-such-table.yaml\n";
+  try {
+    load_tech(dir / "none.yaml");
+    FAIL() << "expected a config error";
+  } catch (const ConfigError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("no-such-table.yaml' does not exist, nor does"));
+    EXPECT_THAT(e.what(), HasSubstr("among the shipped tables"));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The new sections refuse what they cannot mean, naming the field.
+TEST(TechTables, RangesAndScalingRefuseBadValues) {
+  const auto dir = std::filesystem::temp_directory_path() / ("mambahw_tech_bad_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto error_of = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    try {
+      load_tech(dir / name);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_THAT(error_of("a.yaml", "name: a\nbase: cacti-28nm.yaml\ndram:\n  energy_pj_per_bit: 13.5\n  source: x\n"
+                                 "  range: {low: 20, high: 40, source: y}\n"),
+              HasSubstr("dram.range.low: the range 20..40 must contain the nominal value 13.5"));
+  EXPECT_THAT(error_of("b.yaml", "name: b\nbase: cacti-28nm.yaml\nleakage:\n  logic_nw_per_um2: 10\n  source: x\n"
+                                 "  range: {low: 12, high: 8, source: y}\n"),
+              HasSubstr("leakage.range.low: must not exceed high (12 > 8)"));
+  EXPECT_THAT(error_of("c.yaml", "name: c\nbase: cacti-28nm.yaml\ndie: {utilization: 1.5, control_fraction: 0.1, "
+                                 "dram_phy_mm2: 2, source: x}\n"),
+              HasSubstr("die.utilization: must be in (0, 1], got 1.5"));
+  std::filesystem::remove_all(dir);
+}
+
+// cacti-28nm scales the 45/40 nm logic it inherits (logic_scaling); a
+// derived table's own ops entry is at its own node and is not scaled.
+TEST(TechTables, InheritedLogicScaledOwnEntriesNot) {
+  const TechTable base = tech("horowitz-45nm.yaml");
+  const TechTable t = tech("cacti-28nm.yaml");
+  ASSERT_TRUE(t.logic_scaling);
+  EXPECT_DOUBLE_EQ(t.op(TechOp::kMacInt8).energy_pj, 0.3 * t.logic_scaling->energy);
+  EXPECT_DOUBLE_EQ(t.op(TechOp::kMacInt8).area_um2, 675 * t.logic_scaling->area);
+  EXPECT_DOUBLE_EQ(t.reg.energy_pj_per_bit, 0.009 * t.logic_scaling->energy);
+  EXPECT_TRUE(t.op(TechOp::kMacInt8).scaled);
+  EXPECT_FALSE(base.op(TechOp::kMacInt8).scaled);
+  const auto dir = std::filesystem::temp_directory_path() / ("mambahw_tech_scale_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "lib.yaml") << "name: lib\nbase: cacti-28nm.yaml\nops:\n  mac_int8: {energy_pj: 0.11, "
+                                     "area_um2: 300, source: my 28 nm library}\n";
+  const TechTable l = load_tech(dir / "lib.yaml");
+  EXPECT_DOUBLE_EQ(l.op(TechOp::kMacInt8).energy_pj, 0.11);
+  EXPECT_FALSE(l.op(TechOp::kMacInt8).scaled);
+  EXPECT_DOUBLE_EQ(l.op(TechOp::kFp32Add).energy_pj, 0.9 * t.logic_scaling->energy);  // still the inherited one
   std::filesystem::remove_all(dir);
 }
 
@@ -233,7 +308,7 @@ TEST(EnergyModel, CountsTimesEnergiesByCategory) {
   e.at(Unit::kSsmDequant)[Counter::kMuxSelect] = 1000;   // 1000 x 50 gates x 0.00045 pJ
   e.at(Unit::kConvOutQuantizer)[Counter::kMuxSelect] = 1000;  // 1000 x 20 gates x 0.00045 pJ
   e.add_sram({"buf", Unit::kGemmArray, MemImpl::kSram, 16384, 64, 5, 0});  // 5 x 9.99 pJ (CACTI 45 nm 16 KB)
-  const EnergyReport r = energy_report(e, t, p);
+  const EnergyReport r = energy_report(e, 0, t, p);  // no time: no leakage
   auto cat = [&](Category c) { return r.pj[static_cast<std::size_t>(c)]; };
   EXPECT_DOUBLE_EQ(cat(Category::kGemmArray), 3.0);
   EXPECT_NEAR(cat(Category::kExpSoftplus), 3 * 12.9 + 23, 1e-9);
@@ -275,10 +350,10 @@ TEST(EnergyModel, ExpPricedByTheSchemesUnit) {
   EventCounts e;
   e.at(Unit::kSsmCore)[Counter::kExp] = 10;
   const double pwl16 = 2 * 3.7 + 4 * 0.1 + 0.9 + 2 * 0.1 + 64 * 0.009;
-  EXPECT_NEAR(energy_report(e, t, p).pj[static_cast<std::size_t>(Category::kExpSoftplus)], 10 * pwl16, 1e-9);
+  EXPECT_NEAR(energy_report(e, 0, t, p).pj[static_cast<std::size_t>(Category::kExpSoftplus)], 10 * pwl16, 1e-9);
   // area: the same operators once each (2 x 3850 + 4 x 278 + 1390 + 2 x 71 um2) and the 17 x 32 table bits (5.98 um2)
-  HardwareConfig hw;
-  const AreaReport a = area_report(hw, t, p);
+  const HardwareConfig hw;
+  const AreaReport a = area_report(t, p);
   int found = 0;
   for (const AreaItem& i : a.items) {
     if (i.unit != "exp_units") continue;
@@ -296,7 +371,8 @@ TEST(AreaModel, SumOfUnits) {
   hw.ssm.exp_units = 2;
   UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix::of(DatapathOp::kFp32Mul) + OpMix::of(DatapathOp::kFp32Fma, 2),
                              OpMix::of(DatapathOp::kFp32Div));
-  const AreaReport a = area_report(hw, t, p);
+  p.hw = hw;
+  const AreaReport a = area_report(t, p);
   EXPECT_DOUBLE_EQ(a.items[0].mm2, 6 * 675e-6);  // 6 INT8 PEs x 675 um2
   auto item = [&](const AreaReport& r, const std::string& unit) {
     for (const auto& i : r.items)
@@ -307,11 +383,115 @@ TEST(AreaModel, SumOfUnits) {
   EXPECT_NEAR(item(a, "exp_units"), 2 * (3850 + 2 * 5240) * 1e-6, 1e-12);  // mul 3850 + 2 FMA 5240 um2
   EXPECT_GT(item(a, "scale_index_memory"), 0);  // 3 layers x one 32-bit register
   p.int4_weights = true;
-  const AreaReport a4 = area_report(hw, t, p);
+  const AreaReport a4 = area_report(t, p);
   EXPECT_DOUBLE_EQ(a4.items[0].mm2, 6 * 2 * 476e-6);  // 2 INT4 MACs per PE
   double sum = 0;
   for (const auto& i : a.items) sum += i.mm2;
   EXPECT_DOUBLE_EQ(a.total_mm2, sum);
+}
+
+// Register bits of one fold by hand (dataflow.hpp): m = 10 rows over a
+// 2 x 2 and a 4 x 4 tile, INT8.
+TEST(Dataflow, FoldRegisterBitsByHand) {
+  const ArrayRegisterBits a = fold_register_bits(10, 2, 2, 8, 8);
+  EXPECT_EQ(a.weight_load, 2 * 2 * 8);
+  EXPECT_EQ(a.operand, 10 * 4 * 8 + 10 * 1 * 8);    // forwarding + skew (row 1 waits 1 cycle)
+  EXPECT_EQ(a.psum, 10 * 4 * 32 + 10 * 1 * 32);     // sum chain + deskew (column 0 waits 1 cycle)
+  const ArrayRegisterBits b = fold_register_bits(10, 4, 4, 8, 8);
+  EXPECT_EQ(b.operand, 10 * 16 * 8 + 10 * 6 * 8);   // skew 0 + 1 + 2 + 3 = 6 stages per row of 4
+  EXPECT_EQ(b.psum, 10 * 16 * 32 + 10 * 6 * 32);
+  // 2 x 2 PEs: weight x2 (double-buffered) + activation + sum = 56 bits each; FIFOs 1 x 8 + 1 x 32.
+  EXPECT_EQ(array_register_bits(2, 2, 8, 8, true), 4 * 56 + 8 + 32);
+  EXPECT_EQ(array_register_bits(2, 2, 8, 8, false), 4 * 48 + 8 + 32);
+}
+
+// Leakage per macro: interpolated like area (power law between macros),
+// adding up over banks; flops leak as logic of their area.
+TEST(SramModel, LeakagePerMacroBankedAndInterpolated) {
+  TechTable t;
+  t.sram.kind = SramKind::kTable;
+  SramPoint a{1024, 64, 1.0, 1.0, 0.001, 0.1, 0.1, ""}, b{4096, 64, 2.0, 2.0, 0.004, 0.2, 0.4, ""};
+  t.sram.points = {a, b};
+  t.reg.area_um2_per_bit = 2;
+  t.leakage.logic_nw_per_um2 = 10;
+  EXPECT_NEAR(sram_cost(t, 2048, 64).leakage_mw, 0.2, 1e-12);   // sqrt(0.1 x 0.4)
+  const MemoryCost big = sram_cost(t, 8192, 64);                // 2 banks of 4096 B
+  EXPECT_EQ(big.banks, 2);
+  EXPECT_NEAR(big.leakage_mw, 0.8, 1e-12);
+  EXPECT_NEAR(flop_cost(t, 100, 8).leakage_mw, 800 * 2 * 10 * 1e-6, 1e-15);  // 800 bits x 2 um2 x 10 nW
+  t.sram.points[0].leakage_mw.reset();
+  t.sram.points[1].leakage_mw.reset();
+  const MemoryCost none = sram_cost(t, 2048, 64);
+  EXPECT_EQ(none.leakage_mw, 0);
+  EXPECT_THAT(none.notes.back(), HasSubstr("states no leakage"));
+}
+
+// lane_ops: enough operators for one item per cycle, by hand: 264 FMAs and
+// 320 multiplies over 128 steps need 3 of each (2.06 and 2.5, rounded up).
+TEST(AreaModel, LaneOperatorsRoundUpTheWorkPerItem) {
+  Work w;
+  w.ops(DatapathOp::kFp32Fma, 264);
+  w.ops(DatapathOp::kFp32Mul, 320);
+  w.ops(DatapathOp::kFp32Div, 8);
+  const OpMix lane = lane_ops(w, 128);
+  EXPECT_EQ(lane[DatapathOp::kFp32Fma], 3);
+  EXPECT_EQ(lane[DatapathOp::kFp32Mul], 3);
+  EXPECT_EQ(lane[DatapathOp::kFp32Div], 1);
+  EXPECT_EQ(lane[DatapathOp::kFp32Add], 0);
+}
+
+// The die estimate: placement whitespace is the cells over the utilisation,
+// control a share of the datapath, every part adds up; leakage is each
+// part's, integrated over the time given.
+TEST(AreaModel, DieEstimatePartsAddUpAndLeakageByHand) {
+  TechTable t = tech("horowitz-45nm.yaml");
+  t.die = {0.5, 0.25, 2.0, "test"};
+  t.leakage.logic_nw_per_um2 = 10;
+  UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix{}, OpMix{});
+  p.hw.gemm.rows = 2;
+  p.hw.gemm.cols = 3;
+  p.tokens = 4;
+  const AreaReport a = area_report(t, p);
+  auto item = [&](const std::string& unit) -> const AreaItem& {
+    for (const auto& i : a.items)
+      if (i.unit == unit) return i;
+    ADD_FAILURE() << "no area item " << unit;
+    return a.items.front();
+  };
+  EXPECT_NEAR(item("gemm_array").leakage_mw, 6 * t.op(TechOp::kMacInt8).area_um2 * 10 * 1e-6, 1e-15);
+  double datapath = 0, sum = 0, leak = 0;
+  for (const auto& i : a.items) {
+    sum += i.mm2;
+    leak += i.leakage_mw;
+    if (i.kind == AreaKind::kLogic && i.unit != "control_dma") datapath += i.mm2;
+  }
+  EXPECT_NEAR(item("control_dma").mm2, 0.25 * datapath, 1e-12);
+  EXPECT_NEAR(item("placement").mm2, 1.25 * datapath * (1 / 0.5 - 1), 1e-12);
+  EXPECT_DOUBLE_EQ(item("dram_phy").mm2, 2.0);
+  EXPECT_NEAR(a.total_mm2, sum, 1e-12);
+  EXPECT_NEAR(a.leakage_mw, leak, 1e-12);
+  // 4 tokens x 3 columns x 4 bytes of sums; the SSM state 512 x 128 FP32 values.
+  EXPECT_DOUBLE_EQ(accumulator_memory(p.hw, p.tokens, t).capacity_bytes, 48);
+  EXPECT_THAT(item("ssm_state").how, HasSubstr("512 x 128 FP32 states"));
+  const EnergyReport e = energy_report(EventCounts{}, 1000, t, p);  // 1 us
+  EXPECT_NEAR(e.pj[static_cast<std::size_t>(Category::kLeakage)], a.leakage_mw * 1000, 1e-9);  // mW x ns = pJ
+}
+
+// Sensitivity: each sourced range at its ends, the rest nominal. DRAM
+// energy scales the DRAM share alone.
+TEST(Sensitivity, DramRangeMovesOnlyTheDramEnergy) {
+  TechTable t = tech("horowitz-45nm.yaml");
+  t.dram.range = SourcedRange{10, 40, "test"};
+  const UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix{}, OpMix{});
+  EventCounts e;
+  e.tokens = 2;
+  e.at(Unit::kGemmArray)[Counter::kMacInt8] = 10;      // 3 pJ
+  e.at(Unit::kGemmArray)[Counter::kDramReadBytes] = 1;  // 8 bits
+  const auto rows = sensitivity(e, 0, t, p);
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0].knob, "dram_pj_per_bit");
+  EXPECT_NEAR(rows[0].pj_per_token_low, (3 + 8 * 10) / 2.0, 1e-9);
+  EXPECT_NEAR(rows[0].pj_per_token_high, (3 + 8 * 40) / 2.0, 1e-9);
 }
 
 TEST(Roofline, HandComputedMamba1Layer) {

@@ -1,6 +1,7 @@
 // SystemC scenarios with cycle counts derived by hand.
 #include <gtest/gtest.h>
 
+#include "mambahw/cost/model.hpp"
 #include "mambahw/model/gemm_array.hpp"
 #include "mambahw/model/units.hpp"
 
@@ -40,10 +41,12 @@ struct GemmBench : sc_core::sc_module {
   }
 };
 
-GemmRun simulate(const HardwareConfig& h, GemmShape g, Cycles* dram_busy = nullptr) {
+GemmRun simulate(const HardwareConfig& h, GemmShape g, Cycles* dram_busy = nullptr,
+                 cost::EventCounts* events = nullptr) {
   GemmBench b(h, g);
   sc_core::sc_start();
   if (dram_busy) *dram_busy = b.dram.busy_cycles();
+  if (events) *events = b.events;
   return b.result;
 }
 
@@ -75,6 +78,75 @@ TEST(GemmArraySc, BandwidthBoundStallsDominate) {
   EXPECT_EQ(r.dram_stall, 16384 - (11 + 254 * 7));
   EXPECT_EQ(busy, 256 * 64);
   EXPECT_GT(r.dram_stall, 8 * (r.cycles - r.dram_stall));
+}
+
+using cost::Counter;
+
+// A technology table of round numbers for energies checked by hand: MAC
+// 0.3 pJ, register 0.01 pJ/bit, linear SRAM 0.1 pJ/bit read and 0.2 written,
+// DRAM 10 pJ/bit, no leakage, no area but the SRAM's.
+TechTable round_table() {
+  TechTable t;
+  t.name = "round";
+  t.ops[static_cast<std::size_t>(TechOp::kMacInt8)].energy_pj = 0.3;
+  t.reg.energy_pj_per_bit = 0.01;
+  t.reg.area_um2_per_bit = 1;
+  t.sram.kind = SramKind::kLinear;
+  t.sram.area_mm2_per_kib = 0.001;
+  t.sram.read_pj_per_bit = 0.1;
+  t.sram.write_pj_per_bit = 0.2;
+  t.sram.access_ns = 1;
+  t.dram.energy_pj_per_bit = 10;
+  return t;
+}
+
+// The energy of one GEMM (M = 10, K = N = 4, INT8) as the array's shape
+// changes, every count by hand (docs/cost-model.md, "GEMM array dataflow").
+double gemm_energy_pj(int side, cost::EventCounts& e) {
+  const HardwareConfig h = hw(side, side, 4.0, 10.0);
+  (void)simulate(h, {10, 4, 4, 8, 1}, nullptr, &e);
+  cost::UnitPricing p;
+  p.hw = h;
+  p.tokens = 10;
+  p.shape.n_layer = 1;
+  p.index = {"q1", cost::IndexKind::kPerTensor, 0, 1, 1, false, 0.0};
+  p.clock_mhz = 1000;
+  return cost::energy_report(e, 0, round_table(), p).total_pj;
+}
+
+// 2x2: 4 folds (k = n = 2). Per fold: weight registers 2*2*8 = 32 bits;
+// operands 10*2*2*8 + 10*1*8 (skew) = 400; sums 10*2*2*32 + 10*1*32 (deskew)
+// = 1600; accumulator 2*32*10*2 = 1280 bits. Energy: 160 MACs x 0.3 = 48;
+// registers 4 x 2032 x 0.01 = 81.28; accumulator (80 B SRAM, (0.1 + 0.2)/2
+// pJ/bit) 5120 x 0.15 = 768; DRAM 16 weight bytes x 8 x 10 = 1280; weight
+// buffer 2 reads + 2 writes of 64 bits = 2 x 6.4 + 2 x 12.8 = 38.4;
+// activation buffer 4 x 10*2/8 = 10 reads x 6.4 = 64. Total 2279.68 pJ.
+TEST(GemmArraySc, EnergyByHandOnATwoByTwoArray) {
+  cost::EventCounts e;
+  const double pj = gemm_energy_pj(2, e);
+  const cost::UnitCounters& c = e.at(Unit::kGemmArray);
+  EXPECT_EQ(c[Counter::kArrayWeightBits], 4 * 32);
+  EXPECT_EQ(c[Counter::kArrayOperandBits], 4 * 400);
+  EXPECT_EQ(c[Counter::kArrayPsumBits], 4 * 1600);
+  EXPECT_EQ(c[Counter::kRegisterBits], 4 * 1280);
+  EXPECT_NEAR(pj, 48 + 81.28 + 768 + 1280 + 38.4 + 64, 1e-9);
+}
+
+// 4x4: 1 fold. Weight 128 bits; operands 10*16*8 + 10*6*8 = 1760; sums
+// 10*16*32 + 10*6*32 = 7040; accumulator 2*32*10*4 = 2560 bits (160 B,
+// 0.15 pJ/bit) = 384 pJ; registers 8928 x 0.01 = 89.28; activation buffer
+// 10*4/8 = 5 reads = 32. Total 48 + 89.28 + 384 + 1280 + 38.4 + 32 =
+// 1871.68 pJ: the larger array pays more skew registers but accumulates
+// once instead of twice and reads each activation once instead of twice.
+TEST(GemmArraySc, EnergyByHandOnAFourByFourArray) {
+  cost::EventCounts e;
+  const double pj = gemm_energy_pj(4, e);
+  const cost::UnitCounters& c = e.at(Unit::kGemmArray);
+  EXPECT_EQ(c[Counter::kArrayWeightBits], 128);
+  EXPECT_EQ(c[Counter::kArrayOperandBits], 1760);
+  EXPECT_EQ(c[Counter::kArrayPsumBits], 7040);
+  EXPECT_EQ(c[Counter::kRegisterBits], 2560);
+  EXPECT_NEAR(pj, 48 + 89.28 + 384 + 1280 + 38.4 + 32, 1e-9);
 }
 
 struct HadamardBench : sc_core::sc_module {
@@ -149,8 +221,6 @@ System small_mamba1() {
   c.scheme.name = "quamba1";
   return c;
 }
-
-using cost::Counter;
 
 std::int64_t count(const LayerReport& r, Unit u, Counter k) { return r.events.at(u)[k]; }
 

@@ -1,6 +1,8 @@
 // The SystemC model's part of `mambahw run`: golden + SystemC + Verilated RTL
 // on one layer. Linked only into the mambahw executable, which provides the
 // sc_main SystemC requires.
+#include <algorithm>
+
 #include <fmt/core.h>
 #include <fmt/format.h>
 
@@ -147,16 +149,23 @@ report::Table index_bases(const Config& c, const TechTable& t) {
 }
 
 Node cost_report(const Config& c, const LayerProgram& program, const model::CosimReport& r, const TechTable& t) {
-  const cost::UnitPricing pricing = cost::unit_pricing(program, c.scheme, c.hardware);
-  const cost::EnergyReport e = cost::energy_report(r.timing.events, t, pricing);
-  const cost::AreaReport a = cost::area_report(c.hardware, t, pricing);
+  const cost::UnitPricing pricing = cost::unit_pricing(program, c.scheme, c.hardware, c.run.seq_len);
+  const double time_ns = r.timing.latency_ns;
+  const cost::EnergyReport e = cost::energy_report(r.timing.events, time_ns, t, pricing);
+  const cost::AreaReport a = cost::area_report(t, pricing);
   Node n = Node::object();
   n.add("tech", Cell{t.name});
+  n.add("description", Cell{t.description});
   n.add("energy_pj_per_layer", Cell{e.total_pj});
   n.add("energy_pj_per_token", Cell{e.pj_per_token});
+  n.add("leakage_time_ns", Cell{e.time_ns});
   Node& cat = n.add("energy_pj_by_category", Node::object());
   for (std::size_t i = 0; i < cost::kNumCategories; ++i)
     cat.add(std::string(to_string(static_cast<cost::Category>(i))), Cell{e.pj[i]});
+  report::Table leak;
+  leak.columns = {Column{"item", "item", "{}", -1}, Column{"pj", "pJ", "{:.4g}", 1}};
+  for (const auto& [item, pj] : e.leakage_pj) leak.add({item, pj});
+  n.add("leakage_pj_by_item", std::move(leak));
   n.add("pj_per_lookup", Cell{e.pj_per_lookup});
   // The scheme's exp and softplus units as priced (`mambahw units` compares the variants).
   const cost::UnitCost ec = cost::unit_cost(pricing.nonlinear.exp_eval, pricing.nonlinear.exp_table_bits, t);
@@ -169,12 +178,36 @@ Node cost_report(const Config& c, const LayerProgram& program, const model::Cosi
   n.add("softplus_pj_per_evaluation", Cell{sc.energy_pj});
   n.add("softplus_unit_area_um2", Cell{sc.area_um2});
   n.add("area_mm2", Cell{a.total_mm2});
+  n.add("logic_cells_mm2", Cell{a.logic_cells_mm2});
+  n.add("memory_mm2", Cell{a.memory_mm2});
+  n.add("leakage_mw", Cell{a.leakage_mw});
+  n.add("reference_die_mm2", a.reference_die_mm2 ? Cell{*a.reference_die_mm2} : Cell{});
+  const double ref = a.reference_die_mm2.value_or(a.total_mm2);
   report::Table items;
-  items.columns = {Column{"unit", "unit", "{}", -1}, Column{"mm2", "mm2", "{:.3g}", 1}, Column{"how", ""}};
-  for (const auto& i : a.items) items.add({i.unit, i.mm2, i.how});
+  items.columns = {Column{"unit", "unit", "{}", -18},
+                   Column{"mm2", "mm2", "{:.4f}", 8},
+                   Column{"percent", a.reference_die_mm2 ? "% of die_area_mm2" : "% of die", "{:.1f}", 8},
+                   Column{"leakage_mw", "leak mW", "{:.3g}", 7},
+                   Column{"source", "source", "{}", -22},
+                   Column{"how", "how", "{}", -1}};
+  for (const auto& i : a.items) items.add({i.unit, i.mm2, 100 * i.mm2 / ref, i.leakage_mw, i.source, i.how});
   n.add("area_items", std::move(items));
+  report::Table sens;
+  sens.columns = {Column{"knob", "sensitivity", "{}", -21},
+                  Column{"range", "range", "{}", -26},
+                  Column{"nj_per_token_low", "nJ/token low", "{:.1f}", 12},
+                  Column{"nj_per_token_high", "high", "{:.1f}", 8},
+                  Column{"area_mm2_low", "mm2 low", "{:.3f}", 8},
+                  Column{"area_mm2_high", "high", "{:.3f}", 7},
+                  Column{"source", "source", "{}", -1}};
+  for (const auto& s : cost::sensitivity(r.timing.events, time_ns, t, pricing))
+    sens.add({s.knob, s.range, s.pj_per_token_low / 1e3, s.pj_per_token_high / 1e3, s.area_mm2_low, s.area_mm2_high, s.source});
+  n.add("sensitivity", std::move(sens));
   n.add("index_bases", index_bases(c, t));
-  n.add("notes", Cell{report::TextList(e.notes)});
+  std::vector<std::string> notes = e.notes;
+  for (const std::string& note : a.notes)
+    if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
+  n.add("notes", Cell{report::TextList(notes)});
   return n;
 }
 
@@ -183,19 +216,44 @@ void print_cost(const Node& n) {
   std::string by;
   for (const auto& [k, v] : std::get<report::Object>(n.at("energy_pj_by_category").value))
     if (const double pj = std::get<double>(v.cell()); pj > 0) by += fmt::format(" {} {:.1f}%", k, 100 * pj / total);
-  fmt::print("    {:<14} {:.4g} uJ per layer, {:.4g} nJ per token;{}\n", std::get<std::string>(n.at("tech").cell()),
-             total / 1e6, std::get<double>(n.at("energy_pj_per_token").cell()) / 1e3, by);
-  std::string items;
-  for (const auto& row : n.at("area_items").table().rows)
-    items += fmt::format(" {} {:.3g}", std::get<std::string>(row[0]), std::get<double>(row[1]));
-  fmt::print("    {:<14} area {:.3g} mm2:{}\n", "", std::get<double>(n.at("area_mm2").cell()), items);
+  fmt::print("    {:<14} {}\n", std::get<std::string>(n.at("tech").cell()),
+             std::get<std::string>(n.at("description").cell()));
+  fmt::print("    {:<14} {:.4g} uJ per layer, {:.4g} nJ per token;{}\n", "", total / 1e6,
+             std::get<double>(n.at("energy_pj_per_token").cell()) / 1e3, by);
+  fmt::print("    {:<14} leakage {:.3g} mW over {:.1f} us = {:.4g} uJ\n", "",
+             std::get<double>(n.at("leakage_mw").cell()), std::get<double>(n.at("leakage_time_ns").cell()) / 1e3,
+             std::get<double>(n.at("energy_pj_by_category").at("leakage").cell()) / 1e6);
+  const auto& ref = n.at("reference_die_mm2").cell();
+  fmt::print("    {:<14} die area {:.3f} mm2 (logic cells {:.3f}, memories {:.3f}){}:\n", "",
+             std::get<double>(n.at("area_mm2").cell()), std::get<double>(n.at("logic_cells_mm2").cell()),
+             std::get<double>(n.at("memory_mm2").cell()),
+             std::holds_alternative<double>(ref)
+                 ? fmt::format("; fractions of the table's die_area_mm2 {:g} mm2", std::get<double>(ref))
+                 : std::string{});
+  fmt::print("{}", report::to_text(n.at("area_items").table(), 19));
   fmt::print("    {:<14} exp unit {}: {:.3g} pJ, {:.4g} um2; softplus (exp {} + log1p {}): {:.3g} pJ, {:.4g} um2\n", "",
              std::get<std::string>(n.at("exp_unit").cell()), std::get<double>(n.at("exp_pj_per_evaluation").cell()),
              std::get<double>(n.at("exp_unit_area_um2").cell()), std::get<std::string>(n.at("exp_unit").cell()),
              std::get<std::string>(n.at("log1p_unit").cell()),
              std::get<double>(n.at("softplus_pj_per_evaluation").cell()),
              std::get<double>(n.at("softplus_unit_area_um2").cell()));
+  if (!n.at("sensitivity").table().rows.empty()) {
+    fmt::print("    {:<14} energy per token and die area at the ends of each sourced range (the rest nominal):\n", "");
+    fmt::print("{}", report::to_text(n.at("sensitivity").table(), 19));
+  }
   fmt::print("{}", report::to_text(n.at("index_bases").table(), 19));
+  // The notes, one line per memory (the JSON keeps them one by one).
+  std::vector<std::pair<std::string, std::string>> by_memory;
+  for (const std::string& note : std::get<report::TextList>(n.at("notes").cell())) {
+    const auto colon = note.find(": ");
+    const std::string memory = colon == std::string::npos ? std::string{} : note.substr(0, colon);
+    const std::string text = colon == std::string::npos ? note : note.substr(colon + 2);
+    auto it = std::find_if(by_memory.begin(), by_memory.end(), [&](const auto& m) { return m.first == memory; });
+    if (it == by_memory.end()) by_memory.emplace_back(memory, text);
+    else it->second += "; " + text;
+  }
+  for (const auto& [memory, text] : by_memory)
+    fmt::print("    {:<14} note: {}{}{}\n", "", memory, memory.empty() ? "" : ": ", text);
 }
 
 Node cost_section(const Config& c, const LayerProgram& program, const model::CosimReport& r,

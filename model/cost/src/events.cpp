@@ -8,7 +8,7 @@ namespace {
 // Order of the counters' measures, by Counter value.
 constexpr std::array<std::string_view, kNumCounters> kMeasure{
     "MAC", "MAC", "op", "op", "op", "op", "op", "op", "op", "op", "op", "op", "bit",
-    "evaluation", "evaluation", "lookup", "selection", "step", "bit", "byte", "byte"};
+    "evaluation", "evaluation", "lookup", "selection", "step", "bit", "bit", "bit", "bit", "byte", "byte"};
 
 // DatapathOp and the op counters share an order; this fails to compile if
 // either enum is reordered without the other.

@@ -13,13 +13,14 @@ namespace mambahw::cost {
 
 namespace {
 
-enum class Quantity { kRead, kWrite, kArea, kAccess };
+enum class Quantity { kRead, kWrite, kArea, kAccess, kLeakage };
 const char* name_of(Quantity q) {
   switch (q) {
     case Quantity::kRead: return "read energy";
     case Quantity::kWrite: return "write energy";
     case Quantity::kArea: return "area";
     case Quantity::kAccess: return "access time";
+    case Quantity::kLeakage: return "leakage";
   }
   return "?";
 }
@@ -30,6 +31,7 @@ std::optional<double> value_of(const SramPoint& p, Quantity q) {
     case Quantity::kWrite: return p.write_pj;
     case Quantity::kArea: return p.area_mm2;
     case Quantity::kAccess: return p.access_ns;
+    case Quantity::kLeakage: return p.leakage_mw;
   }
   return std::nullopt;
 }
@@ -52,7 +54,7 @@ double family_value(const std::vector<const SramPoint*>& fam, Quantity q, double
     const double n = std::ceil(c / fam.front()->capacity_bytes - 1e-12);
     note(notes, fmt::format("only one {}-bit macro tabulated ({:g} B): {:g} B built from {:g} of them", width,
                             fam.front()->capacity_bytes, c, n));
-    return q == Quantity::kArea ? n * v(0) : v(0);
+    return q == Quantity::kArea || q == Quantity::kLeakage ? n * v(0) : v(0);
   }
   if (fam.size() == 1 || c <= fam.front()->capacity_bytes) {
     if (c < fam.front()->capacity_bytes)
@@ -109,6 +111,8 @@ MemoryCost sram_cost(const TechTable& t, double capacity_bytes, int width_bits) 
     m.read_pj = width_bits * s.read_pj_per_bit;
     m.write_pj = width_bits * s.write_pj_per_bit;
     m.access_ns = s.access_ns;
+    if (s.leakage_mw_per_kib) m.leakage_mw = capacity_bytes / 1024.0 * *s.leakage_mw_per_kib;
+    else note(m.notes, "the SRAM model states no leakage: none counted");
     return m;
   }
   double cmax = 0;
@@ -123,6 +127,10 @@ MemoryCost sram_cost(const TechTable& t, double capacity_bytes, int width_bits) 
   m.read_pj = table_value(s, Quantity::kRead, bank, width_bits, m.notes);
   m.write_pj = table_value(s, Quantity::kWrite, bank, width_bits, m.notes);
   m.access_ns = table_value(s, Quantity::kAccess, bank, width_bits, m.notes);
+  if (std::any_of(s.points.begin(), s.points.end(), [](const SramPoint& p) { return p.leakage_mw.has_value(); }))
+    m.leakage_mw = m.banks * table_value(s, Quantity::kLeakage, bank, width_bits, m.notes);
+  else
+    note(m.notes, "the SRAM table states no leakage: none counted");
   return m;
 }
 
@@ -137,6 +145,7 @@ MemoryCost flop_cost(const TechTable& t, double capacity_bytes, int width_bits) 
   m.read_pj = width_bits * t.reg.energy_pj_per_bit;
   m.write_pj = width_bits * t.reg.energy_pj_per_bit;
   m.access_ns = t.reg.access_ns;
+  m.leakage_mw = m.area_mm2 * 1e6 * t.leakage.logic_nw_per_um2 * 1e-6;
   return m;
 }
 

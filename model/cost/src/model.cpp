@@ -17,15 +17,59 @@ IndexScheme index_scheme_of(const QuantScheme& s, const HardwareConfig& hw) {
   return {par ? "quamba2-par" : "quamba2-seq", IndexKind::kGrouped, 0, hg, dg, par, 1.0};
 }
 
-UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw) {
+OpMix lane_ops(const Work& per_token, std::int64_t items_per_token) {
+  OpMix m;
+  if (items_per_token <= 0) return m;
+  for (std::size_t i = 0; i < kNumDatapathOps; ++i) {
+    const auto op = static_cast<DatapathOp>(i);
+    if (op == DatapathOp::kTableBit) continue;  // a table is storage, priced with its unit
+    const std::int64_t n = per_token.ops[op];
+    if (n > 0) m(op, (n + items_per_token - 1) / items_per_token);
+  }
+  return m;
+}
+
+namespace {
+// A unit's work per token, summed over the program's ops (per-pass
+// constants left out: they do not set a lane's operators).
+Work per_token_work(const LayerProgram& p, Unit u) {
+  Work w;
+  for (const OpSpec& op : p.ops)
+    for (const UnitWork& uw : op.work)
+      if (uw.unit == u) w += uw.per_token;
+  return w;
+}
+}  // namespace
+
+UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens) {
   UnitPricing u;
   u.shape = p.shape;
+  u.hw = hw;
   u.nonlinear = nonlinear_units(s.numerics.units, ssm_policy(s).softplus_threshold);
   u.index = index_scheme_of(s, hw);
   u.clock_mhz = hw.clock_mhz;
+  u.tokens = tokens;
   for (const OpSpec& op : p.ops)
     if (op.gemm && op.gemm->weights == WeightPrecision::kInt4) u.int4_weights = true;
+  const Work conv = per_token_work(p, Unit::kConvUnit);
+  const std::int64_t conv_items = p.shape.d_conv > 0 ? conv.mac_int8 / p.shape.d_conv : 0;
+  u.conv_lane = lane_ops(conv, conv_items);
+  u.conv_lane_macs = conv_items > 0 ? (conv.mac_int8 + conv_items - 1) / conv_items : 0;
+  const Work ssm = per_token_work(p, Unit::kSsmCore);
+  u.ssm_lane = lane_ops(ssm, ssm.steps);
+  u.dequant_lane = lane_ops(per_token_work(p, Unit::kSsmDequant), p.shape.ssm_input_channels());
   return u;
+}
+
+MemoryCost smaller_memory(const TechTable& t, double capacity_bytes, int width_bits) {
+  const MemoryCost s = sram_cost(t, capacity_bytes, width_bits);
+  const MemoryCost f = flop_cost(t, capacity_bytes, width_bits);
+  return f.area_mm2 < s.area_mm2 ? f : s;
+}
+
+MemoryCost accumulator_memory(const HardwareConfig& hw, std::int64_t tokens, const TechTable& t) {
+  const double rows = static_cast<double>(std::max<std::int64_t>(tokens, 1));
+  return smaller_memory(t, rows * hw.gemm.cols * kPsumBits / 8.0, hw.gemm.cols * kPsumBits);
 }
 
 namespace {
@@ -36,7 +80,8 @@ struct UnitEnergy {
   double own = 0, exp_softplus = 0, dram = 0;
 };
 
-UnitEnergy unit_energy(Unit u, const UnitCounters& c, const TechTable& t, const UnitPricing& p, double lookup_pj) {
+UnitEnergy unit_energy(Unit u, const UnitCounters& c, const TechTable& t, const UnitPricing& p, double lookup_pj,
+                       double accumulator_pj_per_bit) {
   UnitEnergy e;
   auto n = [&](Counter k) { return static_cast<double>(c[k]); };
   e.own += n(Counter::kMacInt8) * t.op(TechOp::kMacInt8).energy_pj;
@@ -48,7 +93,10 @@ UnitEnergy unit_energy(Unit u, const UnitCounters& c, const TechTable& t, const 
   e.own += n(Counter::kLookup) * lookup_pj;
   const int gates = u == Unit::kSsmDequant ? kDualScaleMuxGates : kDualScalePackGates;
   e.own += n(Counter::kMuxSelect) * gates * t.op(TechOp::kGate).energy_pj;
-  e.own += n(Counter::kRegisterBits) * t.reg.energy_pj_per_bit;
+  // The GEMM array's accumulator bits are accesses of its accumulator memory.
+  e.own += n(Counter::kRegisterBits) * (u == Unit::kGemmArray ? accumulator_pj_per_bit : t.reg.energy_pj_per_bit);
+  e.own += (n(Counter::kArrayWeightBits) + n(Counter::kArrayOperandBits) + n(Counter::kArrayPsumBits)) *
+           t.reg.energy_pj_per_bit;
   e.exp_softplus = n(Counter::kExp) * unit_cost(p.nonlinear.exp_eval, 0, t).energy_pj +
                    n(Counter::kSoftplus) * unit_cost(p.nonlinear.softplus_eval, 0, t).energy_pj;
   e.dram = (n(Counter::kDramReadBytes) + n(Counter::kDramWriteBytes)) * 8.0 * t.dram.energy_pj_per_bit;
@@ -57,15 +105,20 @@ UnitEnergy unit_energy(Unit u, const UnitCounters& c, const TechTable& t, const 
 
 }  // namespace
 
-EnergyReport energy_report(const EventCounts& e, const TechTable& t, const UnitPricing& p) {
+EnergyReport energy_report(const EventCounts& e, double time_ns, const TechTable& t, const UnitPricing& p) {
   EnergyReport r;
   r.tech = t.name;
+  r.time_ns = time_ns;
   const IndexStudyRow idx = index_study(p.shape, p.index, t, p.clock_mhz, 1);
   r.pj_per_lookup = idx.energy_pj_per_lookup;
+  const MemoryCost acc = accumulator_memory(p.hw, p.tokens, t);
+  // Each accumulator bit counted is read once and written once (gemm_array).
+  const double acc_pj_per_bit = (acc.read_pj + acc.write_pj) / (2.0 * acc.width_bits);
+  for (const auto& n : acc.notes) r.notes.push_back("accumulator: " + n);
   auto at = [&](Category c) -> double& { return r.pj[static_cast<std::size_t>(c)]; };
   for (std::size_t u = 0; u < kNumUnits; ++u) {
     const auto unit = static_cast<Unit>(u);
-    const UnitEnergy ue = unit_energy(unit, e.units[u], t, p, r.pj_per_lookup);
+    const UnitEnergy ue = unit_energy(unit, e.units[u], t, p, r.pj_per_lookup, acc_pj_per_bit);
     at(category_of(unit)) += ue.own;
     at(Category::kExpSoftplus) += ue.exp_softplus;
     at(Category::kDram) += ue.dram;
@@ -76,50 +129,188 @@ EnergyReport energy_report(const EventCounts& e, const TechTable& t, const UnitP
         s.reads * m.read_pj + s.writes * m.write_pj;
     for (const auto& n : m.notes) r.notes.push_back(s.memory + ": " + n);
   }
+  // Leakage: every item of the die estimate, over the simulated time
+  // (mW x ns = pJ).
+  for (const AreaItem& i : area_report(t, p).items)
+    if (i.leakage_mw > 0) {
+      r.leakage_pj.emplace_back(i.unit, i.leakage_mw * time_ns);
+      at(Category::kLeakage) += i.leakage_mw * time_ns;
+    }
   for (double v : r.pj) r.total_pj += v;
   if (e.tokens > 0) r.pj_per_token = r.total_pj / static_cast<double>(e.tokens);
   return r;
 }
 
-AreaReport area_report(const HardwareConfig& hw, const TechTable& t, const UnitPricing& p) {
+namespace {
+
+// Builds the die estimate item by item.
+struct DieBuilder {
+  const TechTable& t;
   AreaReport r;
-  r.tech = t.name;
-  auto add = [&](const std::string& unit, double um2, const std::string& how) {
-    r.items.push_back({unit, um2 * 1e-6, how});
-  };
+
+  // Standard-cell logic of `um2` cell area.
+  void logic(const std::string& unit, double um2, std::string how, std::string source) {
+    const double mw = um2 * t.leakage.logic_nw_per_um2 * 1e-6;
+    r.items.push_back({unit, um2 * 1e-6, std::move(how), AreaKind::kLogic, std::move(source), mw});
+  }
+  void memory(const std::string& unit, const MemoryCost& m, const std::string& what) {
+    const std::string impl(to_string(m.impl));
+    for (const std::string& n : m.notes)
+      if (std::find(r.notes.begin(), r.notes.end(), unit + ": " + n) == r.notes.end()) r.notes.push_back(unit + ": " + n);
+    r.items.push_back({unit, m.area_mm2,
+                       fmt::format("{}: {:g} B x {} b {}{}", what, m.capacity_bytes, m.width_bits, impl,
+                                   m.banks > 1 ? fmt::format(", {} banks", m.banks) : std::string{}),
+                       AreaKind::kMemory, m.impl == MemImpl::kSram ? "sram" : "register", m.leakage_mw});
+  }
+};
+
+std::string op_list(const OpMix& m) {
+  std::string s;
+  for (std::size_t i = 0; i < kNumDatapathOps; ++i)
+    if (m.count[i] > 0)
+      s += fmt::format("{}{} {}", s.empty() ? "" : " + ", m.count[i], to_string(tech_op_of(static_cast<DatapathOp>(i))));
+  return s.empty() ? "nothing" : s;
+}
+
+}  // namespace
+
+AreaReport area_report(const TechTable& t, const UnitPricing& p) {
+  const HardwareConfig& hw = p.hw;
+  DieBuilder d{t, {}};
+  d.r.tech = t.name;
   const int pes = hw.gemm.rows * hw.gemm.cols;
+  constexpr int weight_bits = 8;  // an INT8 weight, or an INT4 PE's byte of two nibbles
   if (p.int4_weights) {
     const OpCost& mac = t.op(TechOp::kMacInt4);
-    add("gemm_array", pes * hw.gemm.int4_macs_per_pe * mac.area_um2,
-        fmt::format("{} PEs x {} INT4 MACs x {} um2", pes, hw.gemm.int4_macs_per_pe, mac.area_um2));
+    d.logic("gemm_array", pes * hw.gemm.int4_macs_per_pe * mac.area_um2,
+            fmt::format("{} PEs x {} INT4 MACs x {:.4g} um2", pes, hw.gemm.int4_macs_per_pe, mac.area_um2), "ops.mac_int4");
   } else {
     const OpCost& mac = t.op(TechOp::kMacInt8);
-    add("gemm_array", pes * mac.area_um2, fmt::format("{} PEs x {} um2 (INT8 MAC)", pes, mac.area_um2));
+    d.logic("gemm_array", pes * mac.area_um2, fmt::format("{} PEs x {:.4g} um2 (INT8 MAC)", pes, mac.area_um2),
+            "ops.mac_int8");
   }
-  const double fma = t.op(TechOp::kFp32Fma).area_um2, mul = t.op(TechOp::kFp32Mul).area_um2;
-  add("conv_unit", hw.conv.lanes * (p.shape.d_conv * t.op(TechOp::kMacInt8).area_um2 + fma),
-      fmt::format("{} lanes x ({} INT8 MACs + 1 FP32 FMA)", hw.conv.lanes, p.shape.d_conv));
-  add("ssm_core", hw.ssm.lanes * fma, fmt::format("{} lanes x FP32 FMA {} um2", hw.ssm.lanes, fma));
-  add("hadamard_unit", hw.hadamard.adders * (t.op(TechOp::kFp32Add).area_um2 + mul),
-      fmt::format("{} lanes x (FP32 add + FP32 multiply)", hw.hadamard.adders));
-  add("ssm_dequant", hw.ssm.dequant_lanes * mul, fmt::format("{} lanes x FP32 multiply {} um2", hw.ssm.dequant_lanes, mul));
+  const std::int64_t reg_bits =
+      array_register_bits(hw.gemm.rows, hw.gemm.cols, weight_bits, 8, hw.gemm.weight_double_buffer);
+  d.logic("gemm_registers", static_cast<double>(reg_bits) * t.reg.area_um2_per_bit,
+          fmt::format("{} register bits (per PE weight{}, activation, 32-bit sum; skew/deskew FIFOs) x {:.4g} um2",
+                      reg_bits, hw.gemm.weight_double_buffer ? " x2" : "", t.reg.area_um2_per_bit),
+          "register");
+  const UnitCost conv = unit_cost(p.conv_lane, 0, t);
+  d.logic("conv_unit", hw.conv.lanes * (static_cast<double>(p.conv_lane_macs) * t.op(TechOp::kMacInt8).area_um2 + conv.area_um2),
+          fmt::format("{} lanes x ({} INT8 MACs + {})", hw.conv.lanes, p.conv_lane_macs, op_list(p.conv_lane)),
+          "ops");
+  d.logic("ssm_core", hw.ssm.lanes * unit_cost(p.ssm_lane, 0, t).area_um2,
+          fmt::format("{} lanes x ({})", hw.ssm.lanes, op_list(p.ssm_lane)), "ops");
+  d.logic("ssm_dequant", hw.ssm.dequant_lanes * unit_cost(p.dequant_lane, 0, t).area_um2,
+          fmt::format("{} lanes x ({})", hw.ssm.dequant_lanes, op_list(p.dequant_lane)), "ops");
+  const double mul = t.op(TechOp::kFp32Mul).area_um2;
+  d.logic("hadamard_unit", hw.hadamard.adders * (t.op(TechOp::kFp32Add).area_um2 + mul),
+          fmt::format("{} lanes x (FP32 add + FP32 multiply)", hw.hadamard.adders), "ops");
   const double exp_um2 = unit_cost(p.nonlinear.exp_eval, p.nonlinear.exp_table_bits, t).area_um2;
   const double sp_um2 = unit_cost(p.nonlinear.softplus_eval, p.nonlinear.softplus_table_bits, t).area_um2;
-  add("exp_units", hw.ssm.exp_units * exp_um2,
-      fmt::format("{} x {:.0f} um2 (the exp unit's operations, one operator each, and its table)", hw.ssm.exp_units,
-                  exp_um2));
-  add("softplus_units", hw.ssm.softplus_units * sp_um2,
-      fmt::format("{} x {:.0f} um2 (the softplus unit's operations and tables)", hw.ssm.softplus_units, sp_um2));
-  const MemoryCost wb = sram_cost(t, hw.buffers.weight_kib * 1024.0, 64);
-  const MemoryCost ab = sram_cost(t, hw.buffers.activation_kib * 1024.0, 64);
-  r.items.push_back({"weight_buffer", wb.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.weight_kib, wb.banks)});
-  r.items.push_back({"activation_buffer", ab.area_mm2, fmt::format("{} KiB SRAM, {} bank(s)", hw.buffers.activation_kib, ab.banks)});
+  d.logic("exp_units", hw.ssm.exp_units * exp_um2,
+          fmt::format("{} x {:.0f} um2 (the exp unit's operations, one operator each, and its table)", hw.ssm.exp_units,
+                      exp_um2), "ops, register");
+  d.logic("softplus_units", hw.ssm.softplus_units * sp_um2,
+          fmt::format("{} x {:.0f} um2 (the softplus unit's operations and tables)", hw.ssm.softplus_units, sp_um2),
+          "ops, register");
+  double datapath_um2 = 0;
+  for (const AreaItem& i : d.r.items) datapath_um2 += i.mm2 * 1e6;
+  d.logic("control_dma", t.die.control_fraction * datapath_um2,
+          fmt::format("{:g} x the datapath logic above", t.die.control_fraction), "die.control_fraction");
+  const double cells_um2 = datapath_um2 * (1 + t.die.control_fraction);
+
+  // Memories the configuration implies (none of zero size).
+  const ModelShape& m = p.shape;
+  auto mem = [&](const std::string& unit, double bytes, int width, const std::string& what, bool sram_only) {
+    if (bytes > 0) d.memory(unit, sram_only ? sram_cost(t, bytes, width) : smaller_memory(t, bytes, width), what);
+  };
+  mem("weight_buffer", hw.buffers.weight_kib * 1024.0, 64, "weights", true);
+  mem("activation_buffer", hw.buffers.activation_kib * 1024.0, 64, "activations", true);
+  const MemoryCost acc = accumulator_memory(hw, p.tokens, t);
+  d.memory("accumulator", acc, fmt::format("{} rows x {} INT32 sums", std::max<std::int64_t>(p.tokens, 1), hw.gemm.cols));
+  mem("ssm_state", static_cast<double>(m.d_inner) * m.d_state * 4.0, 32 * std::max(hw.ssm.lanes, 1),
+      fmt::format("{} x {} FP32 states", m.d_inner, m.d_state), false);
+  const int bc_groups = m.is_mamba2() ? m.ngroups : 1;
+  mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32,
+      fmt::format("B and C of {} group(s) x {} states, FP32, double-buffered", bc_groups, m.d_state), false);
+  if (m.d_conv > 1 && m.d_inner > 0)
+    mem("conv_line_buffer", static_cast<double>(m.conv_channels()) * (m.d_conv - 1), 8 * std::max(hw.conv.lanes, 1),
+        fmt::format("{} channels x {} previous INT8 inputs", m.conv_channels(), m.d_conv - 1), false);
+  mem("hadamard_tile", static_cast<double>(hw.hadamard.tokens_per_tile) * m.d_inner * 2, 64,
+      fmt::format("{} tokens x {} FP16 values", hw.hadamard.tokens_per_tile, m.d_inner), false);
   const IndexStudyRow idx = index_study(p.shape, p.index, t, p.clock_mhz, 1);
-  r.items.push_back({"scale_index_memory", idx.area_mm2,
-                     fmt::format("{}: {:.0f} bits x {} layers in {}", p.index.name, idx.bits_per_layer_minimal,
-                                 p.shape.n_layer, idx.area_impl)});
-  for (const AreaItem& i : r.items) r.total_mm2 += i.mm2;
+  d.r.items.push_back({"scale_index_memory", idx.area_mm2,
+                       fmt::format("{}: {:.0f} bits x {} layers in {}", p.index.name, idx.bits_per_layer_minimal,
+                                   p.shape.n_layer, idx.area_impl),
+                       AreaKind::kMemory, idx.area_impl == "flops" ? "register" : "sram",
+                       idx.area_impl == "flops" ? idx.flops.leakage_mw : idx.sram.leakage_mw});
+  const double u = t.die.utilization;
+  d.r.items.push_back({"placement", cells_um2 * 1e-6 * (1 / u - 1),
+                       fmt::format("logic cells {:.4g} mm2 placed at {:g} utilisation", cells_um2 * 1e-6, u),
+                       AreaKind::kPlacement, "die.utilization", 0});
+  d.r.items.push_back({"dram_phy", t.die.dram_phy_mm2, "DRAM interface (PHY + controller)", AreaKind::kPhy,
+                       "die.dram_phy_mm2", 0});
+  AreaReport r = std::move(d.r);
+  r.logic_cells_mm2 = cells_um2 * 1e-6;
+  for (const AreaItem& i : r.items) {
+    r.total_mm2 += i.mm2;
+    r.leakage_mw += i.leakage_mw;
+    if (i.kind == AreaKind::kMemory) r.memory_mm2 += i.mm2;
+  }
+  if (t.die_area_mm2) r.reference_die_mm2 = t.die_area_mm2->value;
   return r;
+}
+
+namespace {
+// The table with its SRAM energies and areas multiplied by f.
+TechTable scaled_sram(TechTable t, double f) {
+  t.sram.area_mm2_per_kib *= f;
+  t.sram.read_pj_per_bit *= f;
+  t.sram.write_pj_per_bit *= f;
+  for (SramPoint& q : t.sram.points) {
+    q.read_pj *= f;
+    if (q.write_pj) *q.write_pj *= f;
+    q.area_mm2 *= f;
+  }
+  return t;
+}
+TechTable scaled_sram_leakage(TechTable t, double f) {
+  if (t.sram.leakage_mw_per_kib) *t.sram.leakage_mw_per_kib *= f;
+  for (SramPoint& q : t.sram.points)
+    if (q.leakage_mw) *q.leakage_mw *= f;
+  return t;
+}
+}  // namespace
+
+std::vector<SensitivityRow> sensitivity(const EventCounts& e, double time_ns, const TechTable& t,
+                                        const UnitPricing& p) {
+  std::vector<SensitivityRow> rows;
+  // One row: the table with `set(table, value)` at the range's low and high end.
+  auto row = [&](std::string knob, const SourcedRange& r, const std::string& unit, auto set) {
+    TechTable lo = t, hi = t;
+    set(lo, r.low);
+    set(hi, r.high);
+    rows.push_back({std::move(knob), fmt::format("{:g}..{:g}{}", r.low, r.high, unit), r.source,
+                    energy_report(e, time_ns, lo, p).pj_per_token, energy_report(e, time_ns, hi, p).pj_per_token,
+                    area_report(lo, p).total_mm2, area_report(hi, p).total_mm2});
+  };
+  if (t.dram.range)
+    row("dram_pj_per_bit", *t.dram.range, " pJ/bit", [](TechTable& x, double v) { x.dram.energy_pj_per_bit = v; });
+  if (t.sram.range)
+    row("sram_energy_area", *t.sram.range, " x", [](TechTable& x, double v) { x = scaled_sram(x, v); });
+  if (t.sram.leakage_range)
+    row("sram_leakage", *t.sram.leakage_range, " x", [](TechTable& x, double v) { x = scaled_sram_leakage(x, v); });
+  if (t.logic_scaling) {
+    const LogicScaling& s = *t.logic_scaling;
+    row("logic_energy_scaling", s.energy_range, fmt::format(" x (nominal {:g})", s.energy),
+        [&](TechTable& x, double v) { x.scale_logic(v / s.energy, 1, false); });
+    row("logic_area_scaling", s.area_range, fmt::format(" x (nominal {:g})", s.area),
+        [&](TechTable& x, double v) { x.scale_logic(1, v / s.area, false); });
+  }
+  if (t.leakage.range)
+    row("logic_leakage", *t.leakage.range, " nW/um2", [](TechTable& x, double v) { x.leakage.logic_nw_per_um2 = v; });
+  return rows;
 }
 
 namespace {

@@ -73,6 +73,22 @@ RegisterCost parse_register(YamlMap& m) {
   return r;
 }
 
+// range: {low, high, source}, low <= nominal <= high when a nominal is given.
+std::optional<SourcedRange> parse_range(YamlMap& parent, const std::string& key, std::optional<double> nominal,
+                                        const Check<double>& check) {
+  auto e = entry(parent, key, "low, high and source");
+  if (!e) return std::nullopt;
+  SourcedRange r;
+  r.low = e->required<double>("low", check);
+  r.high = e->required<double>("high", check);
+  r.source = source_of(*e);
+  if (r.low > r.high) e->fail("low", fmt::format("must not exceed high ({:g} > {:g})", r.low, r.high));
+  if (nominal && (*nominal < r.low || *nominal > r.high))
+    e->fail("low", fmt::format("the range {:g}..{:g} must contain the nominal value {:g}", r.low, r.high, *nominal));
+  e->finish();
+  return r;
+}
+
 SramModel parse_sram(YamlMap& m) {
   SramModel s;
   s.kind = m.required_enum<SramKind>("kind");
@@ -82,9 +98,10 @@ SramModel parse_sram(YamlMap& m) {
     s.read_pj_per_bit = m.required<double>("read_pj_per_bit", non_negative());
     s.write_pj_per_bit = m.required<double>("write_pj_per_bit", non_negative());
     s.access_ns = m.required<double>("access_ns", strictly_positive(kMaxNs));
+    s.leakage_mw_per_kib = m.maybe<double>("leakage_mw_per_kib", non_negative());
     if (m.has("points")) m.fail("points", "only valid for kind: table");
   } else {
-    for (const char* k : {"area_mm2_per_kib", "read_pj_per_bit", "write_pj_per_bit", "access_ns"})
+    for (const char* k : {"area_mm2_per_kib", "read_pj_per_bit", "write_pj_per_bit", "access_ns", "leakage_mw_per_kib"})
       if (m.has(k)) m.fail(k, "only valid for kind: linear (a table gives these per point)");
     if (!m.has("points")) m.fail("points", "is required but missing (kind: table)");
     std::set<std::pair<double, int>> seen;
@@ -98,6 +115,7 @@ SramModel parse_sram(YamlMap& m) {
       q.write_pj = p.maybe<double>("write_pj", strictly_positive());
       q.area_mm2 = p.required<double>("area_mm2", strictly_positive());
       q.access_ns = p.maybe<double>("access_ns", strictly_positive(kMaxNs));
+      q.leakage_mw = p.maybe<double>("leakage_mw", non_negative());
       q.source = p.optional<std::string>("source", s.source, non_empty());
       if (!seen.insert({q.capacity_bytes, q.width_bits}).second)
         p.fail("capacity_bytes", "a macro of this capacity and width is already listed");
@@ -105,16 +123,56 @@ SramModel parse_sram(YamlMap& m) {
       s.points.push_back(std::move(q));
     }
   }
+  s.range = parse_range(m, "range", 1.0, strictly_positive());
+  s.leakage_range = parse_range(m, "leakage_range", 1.0, strictly_positive());
   m.finish();
   return s;
 }
 
-DramCost parse_dram(YamlMap& m) {
-  DramCost d;
-  d.energy_pj_per_bit = m.required<double>("energy_pj_per_bit", non_negative());
+// A section of one sourced quantity and its optional range: `key`, source, range.
+template <class T, class Out>
+T sourced_quantity(YamlMap& m, const char* key, Out T::*value, std::string T::*source,
+                   std::optional<SourcedRange> T::*range) {
+  T t;
+  t.*value = m.required<double>(key, non_negative());
+  t.*source = source_of(m);
+  t.*range = parse_range(m, "range", t.*value, non_negative());
+  m.finish();
+  return t;
+}
+
+LeakageCost parse_leakage(YamlMap& m) {
+  return sourced_quantity(m, "logic_nw_per_um2", &LeakageCost::logic_nw_per_um2, &LeakageCost::source,
+                          &LeakageCost::range);
+}
+
+LogicScaling parse_logic_scaling(YamlMap& m) {
+  LogicScaling s;
+  s.from_nm = m.required<int>("from_nm", in_range(1, 1000));
+  s.energy = m.required<double>("energy", strictly_positive(100));
+  s.area = m.required<double>("area", strictly_positive(100));
+  s.source = source_of(m);
+  s.energy_range = parse_range(m, "energy_range", s.energy, strictly_positive(100))
+                       .value_or(SourcedRange{s.energy, s.energy, s.source});
+  s.area_range = parse_range(m, "area_range", s.area, strictly_positive(100)).value_or(SourcedRange{s.area, s.area, s.source});
+  m.finish();
+  return s;
+}
+
+DieModel parse_die(YamlMap& m) {
+  DieModel d;
+  d.utilization = m.required<double>("utilization", [](const double& v) {
+    return v > 0 && v <= 1 ? std::string{} : fmt::format("must be in (0, 1], got {:g}", v);
+  });
+  d.control_fraction = m.required<double>("control_fraction", non_negative(10));
+  d.dram_phy_mm2 = m.required<double>("dram_phy_mm2", non_negative());
   d.source = source_of(m);
   m.finish();
   return d;
+}
+
+DramCost parse_dram(YamlMap& m) {
+  return sourced_quantity(m, "energy_pj_per_bit", &DramCost::energy_pj_per_bit, &DramCost::source, &DramCost::range);
 }
 
 LookupTiming parse_lookup(YamlMap& m) {
@@ -154,10 +212,22 @@ TechTable parse_tech(YamlMap& t, const TechTable* base) {
   tt.name = t.required<std::string>("name", non_empty());
   tt.base = base ? base->name : std::string{};
   (void)t.raw("base");  // resolved by load_tech
-  tt.description = t.optional<std::string>("description", base ? base->description : std::string{});
+  tt.description = t.optional<std::string>("description", std::string{});
   tt.node_nm = t.optional<int>("node_nm", base ? base->node_nm : 0, in_range(1, 1000));
   tt.file = t.file();
 
+  // Logic inherited from a table of another node is scaled here, before this
+  // table's own entries (which are at its node) replace any of it.
+  if (auto e = entry(t, "logic_scaling", "from_nm, energy, area and source")) {
+    tt.logic_scaling = parse_logic_scaling(*e);
+    if (!base) e->fail("from_nm", "scales the entries inherited from a base table; this table has no base:");
+    tt.scale_logic(tt.logic_scaling->energy, tt.logic_scaling->area, true);
+    const std::string note = fmt::format(" [scaled {} -> {} nm: energy x{:g}, area x{:g} (logic_scaling)]",
+                                         tt.logic_scaling->from_nm, tt.node_nm, tt.logic_scaling->energy,
+                                         tt.logic_scaling->area);
+    for (OpCost& o : tt.ops) o.source += note;
+    tt.reg.source += note;
+  }
   if (auto ops = t.maybe_section("ops")) {
     for (const char* unit : {"exp", "softplus"})
       if (ops->has(unit))
@@ -175,10 +245,25 @@ TechTable parse_tech(YamlMap& t, const TechTable* base) {
   } else if (req) {
     t.fail("ops", "is required but missing");
   }
+  std::vector<std::string> replaced;
+  if (t.has("ops")) replaced.push_back("ops");
   section_into(t, "register", req, tt.reg, parse_register);
   section_into(t, "sram", req, tt.sram, parse_sram);
   section_into(t, "dram", req, tt.dram, parse_dram);
   section_into(t, "lookup", req, tt.lookup, parse_lookup);
+  section_into(t, "leakage", false, tt.leakage, parse_leakage);
+  section_into(t, "die", false, tt.die, parse_die);
+  for (const char* k : {"register", "sram", "dram", "lookup", "leakage", "die", "logic_scaling"})
+    if (t.has(k)) replaced.push_back(k);
+  // A table's own description wins; without one, a derived table says what
+  // it took from its base and what it replaced (never the base's words alone).
+  if (tt.description.empty() && base) {
+    std::string list;
+    for (const std::string& r : replaced) list += (list.empty() ? "" : ", ") + r;
+    tt.description = list.empty() ? fmt::format("as {}: {}", base->name, base->description)
+                                   : fmt::format("{} replaced by {}; the rest as {}: {}", list, tt.name, base->name,
+                                                 base->description);
+  }
   if (auto e = entry(t, "clock_mhz", "value and source")) tt.clock_mhz = parse_value(*e, strictly_positive(1e5, 1e-3));
   if (auto e = entry(t, "die_area_mm2", "value and source")) tt.die_area_mm2 = parse_value(*e, strictly_positive());
   t.finish();
@@ -190,11 +275,13 @@ namespace {
 // it; cycles and depth are refused like every include).
 TechTable load_tech_map(YamlMap top) {
   if (!top.has("base")) return parse_tech(top, nullptr);
-  const TechTable base = load_tech_map(top.base_file("base"));
+  const TechTable base = load_tech_map(top.base_file("base", shipped_tech_dir()));
   return parse_tech(top, &base);
 }
 }  // namespace
 
 TechTable load_tech(const std::filesystem::path& file) { return load_tech_map(YamlMap::load_file(file)); }
+
+std::filesystem::path shipped_tech_dir() { return MAMBAHW_TECH_DIR; }
 
 }  // namespace mambahw

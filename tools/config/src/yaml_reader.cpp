@@ -237,15 +237,24 @@ void YamlMap::fail_at(const YAML::Node& at, const std::string& f, const std::str
 }
 
 YamlMap YamlMap::load_include(const YAML::Node& at, const std::string& key, const std::string& rel,
-                              const std::string& path) const {
+                              const std::string& path, const std::filesystem::path& fallback_dir) const {
   namespace fs = std::filesystem;
   for (const char c : rel)
     if (static_cast<unsigned char>(c) < 0x20)
       fail_at(at, field(key), "an included file's name may not contain control characters");
   if (rel.empty()) fail_at(at, field(key), "an included file's name may not be empty");
-  const fs::path p = fs::path(file_).parent_path() / rel;
+  fs::path p = fs::path(file_).parent_path() / rel;
   std::error_code ec;
-  const fs::file_status st = fs::status(p, ec);
+  fs::file_status st = fs::status(p, ec);
+  if (st.type() == fs::file_type::not_found && !fallback_dir.empty() && fs::path(rel).is_relative()) {
+    const fs::path shipped = fallback_dir / rel;
+    std::error_code ec2;
+    const fs::file_status st2 = fs::status(shipped, ec2);
+    if (st2.type() == fs::file_type::not_found)
+      fail_at(at, field(key), "included file '" + p.string() + "' does not exist, nor does '" + shipped.string() +
+                                  "' among the shipped tables");
+    p = shipped, st = st2, ec = ec2;
+  }
   if (st.type() == fs::file_type::not_found)
     fail_at(at, field(key), "included file '" + p.string() + "' does not exist");
   if (ec) fail_at(at, field(key), "included file '" + p.string() + "' cannot be read (" + ec.message() + ")");
@@ -301,11 +310,11 @@ std::vector<YamlMap> YamlMap::section_list(const std::string& key) {
   return out;
 }
 
-YamlMap YamlMap::base_file(const std::string& key) {
+YamlMap YamlMap::base_file(const std::string& key, const std::filesystem::path& fallback_dir) {
   const YAML::Node n = raw(key);
   if (!n) fail(key, "is required but missing");
   if (!n.IsScalar()) fail_at(n, field(key), "must be the name of a YAML file");
-  return load_include(n, key, n.Scalar(), "");
+  return load_include(n, key, n.Scalar(), "", fallback_dir);
 }
 
 void YamlMap::finish() const {

@@ -47,10 +47,13 @@ enum class Counter : std::uint8_t {
   kMuxSelect,      // dual-scale selections: the quantizer's flag/pack, the dequant's scale MUX
   kSsmStep,        // SSM recurrence steps (channel x state x token); their operations are counted above
   kRegisterBits,   // accumulator / register bits read or written
+  kArrayWeightBits,   // GEMM array: weight registers written (dataflow.hpp)
+  kArrayOperandBits,  // GEMM array: activation forwarding and input skew registers
+  kArrayPsumBits,     // GEMM array: partial-sum chain and output deskew registers
   kDramReadBytes,
   kDramWriteBytes,
 };
-inline constexpr std::size_t kNumCounters = 21;
+inline constexpr std::size_t kNumCounters = 24;
 }  // namespace mambahw::cost
 namespace mambahw {
 template <>
@@ -75,7 +78,10 @@ struct EnumNames<cost::Counter> {
       {Counter::kLookup, "lookup", "scale fetches (register or index SRAM)"},
       {Counter::kMuxSelect, "mux_select", "dual-scale flag packs and scale selections"},
       {Counter::kSsmStep, "ssm_step", "SSM recurrence steps"},
-      {Counter::kRegisterBits, "register_bits", "accumulator and register bits read or written"},
+      {Counter::kRegisterBits, "register_bits", "accumulator bits read or written"},
+      {Counter::kArrayWeightBits, "array_weight_bits", "PE weight register bits written"},
+      {Counter::kArrayOperandBits, "array_operand_bits", "activation forwarding and skew register bits written"},
+      {Counter::kArrayPsumBits, "array_psum_bits", "partial-sum chain and deskew register bits written"},
       {Counter::kDramReadBytes, "dram_read_bytes", "bytes read from DRAM"},
       {Counter::kDramWriteBytes, "dram_write_bytes", "bytes written to DRAM"},
   }};
@@ -131,16 +137,16 @@ UnitCounters counters_of(const Work& w);
 // and DRAM, which are reported apart whichever unit caused them.
 enum class Category : std::uint8_t {
   kGemmArray, kConvUnit, kScaleIndexLookup, kConvOutQuantizer, kSsmDequant, kSsmCore, kHadamardUnit,
-  kExpSoftplus, kSram, kDram,
+  kExpSoftplus, kSram, kDram, kLeakage,
 };
-inline constexpr std::size_t kNumCategories = 10;
+inline constexpr std::size_t kNumCategories = 11;
 }  // namespace mambahw::cost
 namespace mambahw {
 template <>
 struct EnumNames<cost::Category> {
   using Category = cost::Category;
   static constexpr std::array<EnumName<Category>, cost::kNumCategories> table{{
-      {Category::kGemmArray, "gemm_array", "MACs, requantization, accumulator registers"},
+      {Category::kGemmArray, "gemm_array", "MACs, requantization, PE registers, accumulator"},
       {Category::kConvUnit, "conv_unit", "conv taps, bias, SiLU (without its exp)"},
       {Category::kScaleIndexLookup, "scale_index_lookup", "scale registers or the index SRAM and comparators"},
       {Category::kConvOutQuantizer, "conv_out_quantizer", "INT8 and dual-scale quantization"},
@@ -150,6 +156,7 @@ struct EnumNames<cost::Category> {
       {Category::kExpSoftplus, "exp_softplus", "every exp and softplus evaluation"},
       {Category::kSram, "sram", "weight and activation buffer accesses"},
       {Category::kDram, "dram", "DRAM traffic"},
+      {Category::kLeakage, "leakage", "static power of every unit and memory over the simulated time"},
   }};
 };
 }  // namespace mambahw

@@ -17,6 +17,9 @@
 //   3. across widths: linear in width between the two neighbouring families;
 //      outside them, the nearest family with read/write energy scaled by
 //      width / family width (area and access time unchanged).
+//  leakage: the table's per-macro leakage_mw interpolated as area is (banks
+//          and tiles add up); linear: KiB * leakage_mw_per_kib; flops: their
+//          area * the table's logic leakage per um2.
 //  flops:  area = bits * area_um2_per_bit, read/write = width * energy_pj_per_bit,
 //          access = register access_ns.
 #pragma once
@@ -53,6 +56,7 @@ struct MemoryCost {
   double read_pj = 0;   // per access of width_bits
   double write_pj = 0;  // per access of width_bits
   double access_ns = 0;
+  double leakage_mw = 0;  // standby leakage of all banks
   int banks = 1;
   std::vector<std::string> notes;  // where the model extrapolated, clamped or banked
 };

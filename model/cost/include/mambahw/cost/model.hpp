@@ -12,9 +12,12 @@
 #pragma once
 
 #include <array>
+#include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
+#include "mambahw/cost/dataflow.hpp"
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/cost/index_study.hpp"
@@ -25,18 +28,67 @@
 
 namespace mambahw::cost {
 
-// What prices the events beyond the table's per-operation entries.
+// What prices the events beyond the table's per-operation entries, and
+// what the hardware holds (for area and leakage).
 struct UnitPricing {
   ModelShape shape;
+  HardwareConfig hw;
   NonlinearUnits nonlinear;       // the scheme's exp and softplus units (operations, tables)
   IndexScheme index;              // the scheme's scale-index organisation
   double clock_mhz = 0;
   bool int4_weights = false;      // the GEMM array holds INT4 PEs
+  std::int64_t tokens = 0;        // rows a GEMM fold streams: the accumulator holds tokens x cols sums
+  // One lane's operators (lane_ops): enough of each operation for one work
+  // item per cycle, read off the program's work per token.
+  OpMix conv_lane, ssm_lane, dequant_lane;
+  std::int64_t conv_lane_macs = 0;
 };
-UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw);
+// `tokens`: the rows of one pass (the run's seq_len), which sizes the
+// accumulator memory.
+UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens);
+// ceil(ops per token / items per token), per operation: the operators a lane
+// needs to finish one item (a conv channel-token, an SSM step, a dequant
+// element) per cycle.
+OpMix lane_ops(const Work& per_token, std::int64_t items_per_token);
+// The GEMM array's accumulator memory: tokens x cols INT32 sums, accessed a
+// row of cols sums at a time, as SRAM or flops, whichever is smaller.
+MemoryCost accumulator_memory(const HardwareConfig& hw, std::int64_t tokens, const TechTable& t);
+// The smaller (in area) of an SRAM macro and flops for this storage.
+MemoryCost smaller_memory(const TechTable& t, double capacity_bytes, int width_bits);
 // The index organisation of a scheme: Quamba1 a per-tensor scale register,
 // Quamba2 its head x dim group tables, looked up as the hardware says.
 IndexScheme index_scheme_of(const QuantScheme& s, const HardwareConfig& hw);
+
+// What an area item is: standard-cell logic (placed at the die model's
+// utilisation), a memory macro or flop array, an overhead on the logic, or
+// the DRAM interface.
+enum class AreaKind : std::uint8_t { kLogic, kMemory, kPlacement, kPhy };
+
+struct AreaItem {
+  std::string unit;
+  double mm2 = 0;
+  std::string how;     // the formula with its numbers
+  AreaKind kind = AreaKind::kLogic;
+  std::string source;  // the table entries it uses
+  double leakage_mw = 0;
+};
+struct AreaReport {
+  std::string tech;
+  std::vector<AreaItem> items;
+  double total_mm2 = 0;          // the die estimate: the items' sum
+  double logic_cells_mm2 = 0;    // datapath + control cells, before placement
+  double memory_mm2 = 0;
+  double leakage_mw = 0;
+  std::optional<double> reference_die_mm2;  // the table's die_area_mm2
+  std::vector<std::string> notes;           // where a memory's model extrapolated, clamped or banked
+};
+// The die estimate of the configured accelerator (docs/cost-model.md, "Die
+// area"): every unit's operators (lane_ops, the golden exp/softplus units,
+// the PEs and their registers), every memory the configuration implies
+// (weight, activation and accumulator buffers, SSM state, B/C, conv line
+// buffer, Hadamard tile, scale index), control/DMA as a share of the logic,
+// placement at the table's utilisation, and the DRAM PHY.
+AreaReport area_report(const TechTable& t, const UnitPricing& p);
 
 struct EnergyReport {
   std::string tech;
@@ -44,25 +96,24 @@ struct EnergyReport {
   double total_pj = 0;
   double pj_per_token = 0;  // per token of one layer
   double pj_per_lookup = 0;  // the index study's figure used for Counter::kLookup
+  double time_ns = 0;        // the time leakage is integrated over
+  std::vector<std::pair<std::string, double>> leakage_pj;  // by area item
   std::vector<std::string> notes;
 };
-EnergyReport energy_report(const EventCounts& e, const TechTable& t, const UnitPricing& p);
+// time_ns: the simulated time of the counted work (leakage x time).
+EnergyReport energy_report(const EventCounts& e, double time_ns, const TechTable& t, const UnitPricing& p);
 
-struct AreaItem {
-  std::string unit;
-  double mm2 = 0;
-  std::string how;  // the formula with its numbers
+// Energy per token and die area with one sourced range of the table at its
+// low and its high end, the rest nominal (docs/cost-model.md, "Sensitivity").
+struct SensitivityRow {
+  std::string knob;    // dram_pj_per_bit, sram, logic_energy_scaling, ...
+  std::string range;   // the values tried, e.g. "4..20 pJ/bit"
+  std::string source;
+  double pj_per_token_low = 0, pj_per_token_high = 0;
+  double area_mm2_low = 0, area_mm2_high = 0;
 };
-struct AreaReport {
-  std::string tech;
-  std::vector<AreaItem> items;
-  double total_mm2 = 0;
-};
-// Area of the configured accelerator: the MAC array (INT8 PEs, or INT4 PEs
-// when the program's GEMMs are INT4), the FP32 SSM lanes and dequant lanes,
-// the exp and softplus units (from their golden operations), the conv lanes,
-// the weight/activation SRAM buffers and the scale-index memory.
-AreaReport area_report(const HardwareConfig& hw, const TechTable& t, const UnitPricing& p);
+std::vector<SensitivityRow> sensitivity(const EventCounts& e, double time_ns, const TechTable& t,
+                                        const UnitPricing& p);
 
 // Analytic roofline latency of one layer (no SystemC): each program op takes
 // the larger of its compute cycles (its work over the unit's parallelism) and

@@ -66,6 +66,7 @@ struct OpCost {
   double energy_pj = 0;  // per evaluation
   double area_um2 = 0;   // per unit (one evaluation per cycle)
   std::string source;
+  bool scaled = false;   // multiplied by the table's logic_scaling (another node's figure)
 };
 
 // A flop / latch register file: cost per bit.
@@ -73,6 +74,13 @@ struct RegisterCost {
   double energy_pj_per_bit = 0;  // per bit read or written
   double area_um2_per_bit = 0;
   double access_ns = 0;          // clock-to-output plus read mux of a small table
+  std::string source;
+  bool scaled = false;           // as OpCost::scaled
+};
+
+// A sourced low..high range of a quantity, or of a factor on it.
+struct SourcedRange {
+  double low = 0, high = 0;
   std::string source;
 };
 
@@ -86,6 +94,7 @@ struct SramPoint {
   std::optional<double> write_pj;     // per access of width_bits
   double area_mm2 = 0;
   std::optional<double> access_ns;
+  std::optional<double> leakage_mw;   // standby leakage of the macro
   std::string source;                 // the point's own, else the model's
 };
 
@@ -109,12 +118,44 @@ struct SramModel {
   double read_pj_per_bit = 0;
   double write_pj_per_bit = 0;
   double access_ns = 0;
+  std::optional<double> leakage_mw_per_kib;
   // kTable
   std::vector<SramPoint> points;
+  // How far the macro figures may be off (sensitivity, docs/cost-model.md):
+  // energy and area are multiplied by low and high.
+  std::optional<SourcedRange> range;
+  std::optional<SourcedRange> leakage_range;  // a factor on every macro's leakage
 };
 
 struct DramCost {
   double energy_pj_per_bit = 0;
+  std::string source;
+  std::optional<SourcedRange> range;  // pJ/bit of the variants the source spans
+};
+
+// Static power of standard-cell logic and flops, per um2 of cell area (the
+// SRAM macros' leakage is per macro, SramPoint::leakage_mw).
+struct LeakageCost {
+  double logic_nw_per_um2 = 0;
+  std::string source;
+  std::optional<SourcedRange> range;  // nW/um2
+};
+
+// Logic entries (ops, register) characterised at another node: the loader
+// multiplies their energies by `energy` and areas by `area` (the nominal
+// factors); range_* are the factors' sourced low..high for the sensitivity.
+struct LogicScaling {
+  int from_nm = 0;
+  double energy = 1, area = 1;
+  SourcedRange energy_range, area_range;
+  std::string source;
+};
+
+// What turns the units' areas into a die estimate (docs/cost-model.md, "Die area").
+struct DieModel {
+  double utilization = 1;           // standard-cell placement density: logic area / its placed area
+  double control_fraction = 0;      // control, sequencers, DMA and the on-chip network, as a share of the datapath logic
+  double dram_phy_mm2 = 0;          // the DRAM interface (PHY + controller)
   std::string source;
 };
 
@@ -144,10 +185,16 @@ struct TechTable {
   SramModel sram;
   DramCost dram;
   LookupTiming lookup;
+  LeakageCost leakage;
+  std::optional<LogicScaling> logic_scaling;  // applied by the loader
+  DieModel die;
   std::optional<SourcedValue> clock_mhz;     // the clock this assumption set implies
   std::optional<SourcedValue> die_area_mm2;  // a reference die area for percentages
 
   const OpCost& op(TechOp o) const { return ops[static_cast<std::size_t>(o)]; }
+  // Multiplies the energies and areas of the entries marked `scaled` (or,
+  // with mark, of every ops/register entry, marking them) by the factors.
+  void scale_logic(double energy, double area, bool mark);
   // "name" or "name (base: base)".
   std::string label() const { return base.empty() ? name : name + " (base " + base + ")"; }
 };

@@ -86,7 +86,9 @@ class YamlMap {
   std::vector<YamlMap> section_list(const std::string& key);
   // The whole file that the string `key` names, as a top-level mapping of its
   // own (a technology table's `base:`); refuses cycles like any include.
-  YamlMap base_file(const std::string& key);
+  // A name not found beside this file is looked up in `fallback_dir` (the
+  // shipped tables) when one is given.
+  YamlMap base_file(const std::string& key, const std::filesystem::path& fallback_dir = {});
 
   // Throws for every key present but never read.
   void finish() const;
@@ -98,7 +100,7 @@ class YamlMap {
  private:
   // `path`: the included mapping's dotted field path (field(key) for a section).
   YamlMap load_include(const YAML::Node& at, const std::string& key, const std::string& rel,
-                       const std::string& path) const;
+                       const std::string& path, const std::filesystem::path& fallback_dir = {}) const;
 
   YAML::Node node_;
   std::string file_;
