@@ -133,7 +133,7 @@ RequantPolicy requant_policy(const QuantScheme& s) {
 
 SsmPolicy ssm_policy(const QuantScheme& s) {
   return {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division,
-          s.numerics.units};
+          s.numerics.units, s.layer.state_reduction};
 }
 
 std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s) {

@@ -248,22 +248,6 @@ struct SsmTileBuffers {
   std::int64_t delta_row0 = 0;  // the first delta (Mamba2: dt) row of the buffer
 };
 
-// y = C . h over the states, in the reduction order of the core: from acc = D*u,
-// acc = fma(h_n, C_n, acc) for n in order; the tree variant sums the products
-// h_n * C_n pairwise (the negative control of the order).
-float reduce_states(const float* h, const float* c, std::size_t n_states, float acc, ReductionOrder order,
-                    Denormals dn, std::vector<float>& scratch) {
-  if (order == ReductionOrder::kSequential) {
-    for (std::size_t n = 0; n < n_states; ++n) acc = ffma(h[n], c[n], acc, dn);
-    return acc;
-  }
-  scratch.resize(n_states);
-  for (std::size_t n = 0; n < n_states; ++n) scratch[n] = fmul(h[n], c[n], dn);
-  for (std::size_t w = 1; w < n_states; w *= 2)
-    for (std::size_t n = 0; n + w < n_states; n += 2 * w) scratch[n] = fadd(scratch[n], scratch[n + w], dn);
-  return fadd(acc, n_states ? scratch[0] : 0.0f, dn);
-}
-
 // One tile of channels through the recurrence, token by token, with the
 // tile's states in the state buffer; Mamba1 finishes each channel with the
 // gate and writes FP16 y, Mamba2 leaves the pre-norm y for the norm stage.
@@ -273,7 +257,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   const SsmPolicy& sp = r.policy;
   const Denormals dn = sp.denormals;
   const UnitSelection& un = sp.units;
-  const ReductionOrder order = j.data->variant.reduction;
+  const StateReduction order = j.data->variant.reduction.value_or(sp.reduction);  // the scheme's, unless overridden
   const std::size_t L = static_cast<std::size_t>(j.len), N = static_cast<std::size_t>(j.d_state);
   auto code = [](const Bytes& v, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(v[i])); };
   std::vector<float> state(static_cast<std::size_t>(t.c_len) * N, 0.0f);  // the state buffer

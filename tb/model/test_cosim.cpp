@@ -154,9 +154,18 @@ TEST(Cosim, DroppedConvStateIsCaughtOnTheConvCodes) {
   EXPECT_LT(token % 8, 3) << u.first_mismatch;
 }
 
+// The scheme's reduction order is the specification of both: a tree there is bit-exact.
+Config with_tree_reduction(const char* name) {
+  Config c = config(name);
+  c.scheme.layer.state_reduction = StateReduction::kTree;
+  return c;
+}
+TEST(Cosim, TreeReductionBySchemeAgreesMamba1) { expect_all_exact(cosim(with_tree_reduction("default.yaml"), 16)); }
+TEST(Cosim, TreeReductionBySchemeAgreesMamba2) { expect_all_exact(cosim(with_tree_reduction("mamba2-130m.yaml"), 16)); }
+
 TEST(Cosim, TreeReductionOrderIsCaughtOnTheSsmOutput) {
   CosimOptions o;
-  o.variant.reduction = ReductionOrder::kTree;
+  o.variant.reduction = StateReduction::kTree;
   const CosimReport r = cosim(config("default.yaml"), 16, o);
   EXPECT_EQ(check(r, "ssm_input").mismatches, 0);
   EXPECT_EQ(check(r, "delta").mismatches, 0);

@@ -61,14 +61,10 @@ struct HadamardRegisters {
 
 // Deliberate deviations from the specification: the negative controls that
 // the comparison with the golden model must catch.
-enum class ReductionOrder : std::uint8_t {
-  kSequential,  // y = fma(h_n, C_n, y) for n = 0 .. N-1 from y = D*u (golden's order, the SSM core's)
-  kTree,        // products h_n * C_n summed by a binary tree, then added to D*u (a wrong order here)
-};
 struct ModelVariant {
   bool int4_nibbles_high_first = false;   // the GEMM array unpacks INT4 weights high nibble first
   bool conv_state_dropped = false;        // the conv unit forgets its state at every token tile
-  ReductionOrder reduction = ReductionOrder::kSequential;
+  std::optional<StateReduction> reduction;  // the SSM core reduces y = C . h in this order, not the scheme's
 };
 
 struct LayerData {
