@@ -8,7 +8,7 @@
 
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/golden/units.hpp"
-#include "vector_clones.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw {
 

@@ -5,6 +5,7 @@
 
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw::model {
 
@@ -16,11 +17,16 @@ GemmArray::GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw, cos
 
 namespace {
 
-// Exact INT8 x INT8 dot product of one fold's k slice (|sum| < 2^31 for k < 2^17).
-std::int32_t dot(const std::int8_t* x, const std::int8_t* w, std::int64_t n) {
-  std::int32_t s = 0;
-  for (std::int64_t k = 0; k < n; ++k) s += static_cast<std::int32_t>(x[k]) * static_cast<std::int32_t>(w[k]);
-  return s;
+// One token through a fold: p[n] = sum over the fold's k of x[k] * w[k][n]
+// for the n_len columns (w k-major, as the PE rows hold it), exact in INT32.
+MAMBAHW_VECTOR_CLONES
+void fold_token(const std::int8_t* __restrict x, const std::int8_t* __restrict w, std::int64_t k_len,
+                std::int64_t n_len, std::int32_t* __restrict p) {
+  for (std::int64_t n = 0; n < n_len; ++n) p[n] = 0;
+  for (std::int64_t k = 0; k < k_len; ++k) {
+    const std::int32_t xv = x[k];
+    for (std::int64_t n = 0; n < n_len; ++n) p[n] += xv * static_cast<std::int32_t>(w[k * n_len + n]);
+  }
 }
 
 }  // namespace
@@ -76,7 +82,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
         for (std::int64_t m = 0; m < M; ++m)
           for (std::int64_t k = 0; k < f.k_len; ++k) {
             const std::int64_t e = j.in.layout == Layout::kChannelMajor ? k * M + m : m * f.k_len + k;
-            const std::uint32_t v = get_element(slice, e, static_cast<int>(in_bits));
+            const std::uint32_t v = in_bits == 8 ? slice[static_cast<std::size_t>(e)] : get_element(slice, e, 16);
             // An FP16 input is requantized on the way in (out_proj without the Hadamard).
             act[static_cast<std::size_t>(m * K + f.k0 + k)] =
                 in_bits == 8 ? static_cast<std::int8_t>(v)
@@ -89,19 +95,30 @@ GemmRun GemmArray::run(const GemmJob& j) {
   };
 
   // One fold on the array: every token's k slice against the tile's columns,
-  // added into the accumulators of the weight group each k belongs to.
+  // added into the accumulators of the weight group each k belongs to. The
+  // tile is held k-major (the PE rows), so a token's partial sums of all
+  // columns advance together, one k at a time (exact INT32 sums: the order
+  // of the additions does not matter).
+  std::vector<std::int8_t> tile_k;
+  std::vector<std::int32_t> psum;
   auto fold_macs = [&](const GemmFold& f, const Bytes& tb) {
-    tile.resize(static_cast<std::size_t>(f.k_len * f.n_len));
-    unpack_weight_tile(tb, g.weight_bits, f.k_len * f.n_len, tile, j.nibbles_high_first);
-    if (f.first_k) acc.assign(static_cast<std::size_t>(M * f.n_len * G), 0);
-    for (std::int64_t k = f.k0; k < f.k0 + f.k_len;) {
-      const std::int64_t grp = k / gsize, k_end = std::min(f.k0 + f.k_len, (grp + 1) * gsize);
+    const std::int64_t nl = f.n_len, kl = f.k_len;
+    tile.resize(static_cast<std::size_t>(kl * nl));
+    unpack_weight_tile(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first);
+    tile_k.resize(tile.size());
+    for (std::int64_t n = 0; n < nl; ++n)
+      for (std::int64_t k = 0; k < kl; ++k) tile_k[static_cast<std::size_t>(k * nl + n)] = tile[static_cast<std::size_t>(n * kl + k)];
+    if (f.first_k) acc.assign(static_cast<std::size_t>(M * nl * G), 0);
+    psum.resize(static_cast<std::size_t>(nl));
+    for (std::int64_t k0 = f.k0; k0 < f.k0 + kl;) {
+      const std::int64_t grp = k0 / gsize, k1 = std::min(f.k0 + kl, (grp + 1) * gsize);
       for (std::int64_t m = 0; m < M; ++m) {
-        const std::int8_t* x = act.data() + m * K + k;
-        std::int32_t* a = acc.data() + m * f.n_len * G + grp;
-        for (std::int64_t n = 0; n < f.n_len; ++n) a[n * G] += dot(x, tile.data() + n * f.k_len + (k - f.k0), k_end - k);
+        std::int32_t* p = psum.data();
+        fold_token(act.data() + m * K + k0, tile_k.data() + (k0 - f.k0) * nl, k1 - k0, nl, p);
+        std::int32_t* a = acc.data() + m * nl * G + grp;
+        for (std::int64_t n = 0; n < nl; ++n) a[n * G] += p[n];
       }
-      k = k_end;
+      k0 = k1;
     }
   };
 
