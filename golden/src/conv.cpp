@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "mambahw/golden/exp_unit.hpp"
-#include "vector_clones.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw {
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "mambahw/golden/units.hpp"
-#include "vector_clones.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw {
 

@@ -136,15 +136,21 @@ std::vector<std::int32_t> gemm_accumulate(const Int8Tensor& x, const QuantWeight
 
 float requant_value(std::span<const std::int32_t> acc, const QuantWeights& w, int n, const GemmScales& s,
                     const RequantPolicy& p) {
-  const Denormals d = p.denormals;
   const float s_out = s.out.empty() ? 1.0f : s.out[s.out.size() == 1 ? 0 : static_cast<std::size_t>(n)];
-  if (w.group) {  // per-group weights: scale each group's sum in FP32, in group order
+  const auto G = static_cast<std::size_t>(w.groups());
+  return requant_value(acc, std::span(w.scales).subspan(static_cast<std::size_t>(n) * G, G), w.group != 0, s.act,
+                       s_out, p);
+}
+
+float requant_value(std::span<const std::int32_t> acc, std::span<const float> ws, bool grouped, float s_x,
+                    float s_out, const RequantPolicy& p) {
+  const Denormals d = p.denormals;
+  if (grouped) {  // per-group weights: scale each group's sum in FP32, in group order
     float y = 0.0f;
-    for (int g = 0; g < w.groups(); ++g)
-      y = ffma(w.scale(n, g), static_cast<float>(acc[static_cast<std::size_t>(g)]), y, d);
-    return fmul(ratio_fp32(s.act, s_out), y, d);
+    for (std::size_t g = 0; g < ws.size(); ++g) y = ffma(ws[g], static_cast<float>(acc[g]), y, d);
+    return fmul(ratio_fp32(s_x, s_out), y, d);
   }
-  return requant_apply(p.order, acc[0], requant_registers(p.order, s.act, w.scale(n), s_out), d);
+  return requant_apply(p.order, acc[0], requant_registers(p.order, s_x, ws[0], s_out), d);
 }
 
 RequantRegisters requant_registers(RequantOrder order, float s_x, float s_w, float s_out) {

@@ -62,9 +62,8 @@ Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r, std::i
   const float inv = reciprocal(scale);
   Int8Tensor q({x.dim(0), x.dim(1)});
   for (size_t i = 0; i < x.size(); ++i) {
-    const float v = scaled_value(x(i), scale, inv, p);
-    q(i) = static_cast<std::int8_t>(code_of_scaled(v, p, kInt8Range));
-    if (saturated) *saturated += rounds_out_of_range(v, r);
+    q(i) = quantize_activation(x(i), scale, inv, r);
+    if (saturated) *saturated += rounds_out_of_range(scaled_value(x(i), scale, inv, p), r);
   }
   return q;
 }
@@ -134,7 +133,7 @@ RequantPolicy requant_policy(const QuantScheme& s) {
 
 SsmPolicy ssm_policy(const QuantScheme& s) {
   return {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division,
-          s.numerics.units};
+          s.numerics.units, s.layer.state_reduction};
 }
 
 std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s) {
@@ -149,6 +148,69 @@ OpMix gated_rmsnorm_ops(const ModelShape& m, const QuantScheme& s) {
                 OpMix::of(Op::kFp32Fma) + OpMix::of(Op::kFp32Convert);
   const OpMix per_g = OpMix::of(Op::kFp32Div, 2) + OpMix::of(Op::kFp32Add) + OpMix::of(Op::kFp32Sqrt);
   return per_c * m.d_inner + per_g * m.ngroups;
+}
+
+
+// ---- registers and per-element steps ------------------------------------------------
+
+namespace {
+std::size_t in_proj_index(const ModelShape& m, std::string_view name) {
+  const std::vector<Segment> segs = m.in_proj_segments();
+  for (std::size_t i = 0; i < segs.size(); ++i)
+    if (segs[i].name == name) return i;
+  throw std::out_of_range("no in_proj segment " + std::string(name));
+}
+}  // namespace
+
+float in_proj_out_scale(const QuantizedLayer& q, std::string_view segment) {
+  return q.in_proj_out_scales[in_proj_index(q.shape, segment)];
+}
+
+const QuantWeights& gemm_weights(const QuantizedLayer& q, GemmId id) {
+  switch (id) {
+    case GemmId::kInProj: return q.in_proj;
+    case GemmId::kXProj: return q.x_proj;
+    case GemmId::kDtProj: return q.dt_proj;
+    case GemmId::kOutProj: return q.out_proj;
+  }
+  throw std::logic_error("unknown GEMM");
+}
+
+GemmScales gemm_scales(const QuantizedLayer& q, GemmId id) {
+  switch (id) {
+    case GemmId::kInProj: {
+      GemmScales s{q.in_scale, {}};
+      const std::vector<Segment> segs = q.shape.in_proj_segments();
+      for (std::size_t i = 0; i < segs.size(); ++i) s.out.insert(s.out.end(), sz(segs[i].width()), q.in_proj_out_scales[i]);
+      return s;
+    }
+    case GemmId::kXProj: return {q.conv_out.int8_scales[0], {q.x_proj_out_scale}};
+    case GemmId::kDtProj: return {q.x_proj_out_scale, {q.dt_proj_out_scale}};
+    case GemmId::kOutProj: return {q.out_proj_in_scale, {}};
+  }
+  throw std::logic_error("unknown GEMM");
+}
+
+std::int8_t quantize_activation(float x, float scale, float inv, Rounding r) {
+  const NumericsPolicy p{r, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, Denormals::kPreserve};
+  return static_cast<std::int8_t>(code_of_scaled(scaled_value(x, scale, inv, p), p, kInt8Range));
+}
+
+void gated_rmsnorm_group(std::span<const float> y, std::span<const std::int8_t> z, float z_scale,
+                         std::span<const float> norm_w, std::span<float> out, const QuantScheme& s) {
+  const SsmPolicy sp = ssm_policy(s);
+  const Denormals dn = sp.denormals;
+  const NumericsPolicy silu_p{s.numerics.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, dn,
+                              sp.gate_division, sp.units};
+  const std::size_t gs = y.size();
+  float ms = 0.0f;
+  for (std::size_t c = 0; c < gs; ++c) {
+    out[c] = fmul(y[c], silu(fmul(z_scale, static_cast<float>(z[c]), dn), silu_p), dn);
+    ms = ffma(out[c], out[c], ms, dn);
+  }
+  const float mean = fdiv(ms, static_cast<float>(gs), dn);
+  const float r = fdiv(1.0f, std::sqrt(fadd(mean, kRmsNormEps, dn)), dn);  // IEEE sqrt: correctly rounded
+  for (std::size_t c = 0; c < gs; ++c) out[c] = fmul(fmul(out[c], r, dn), norm_w[c], dn);
 }
 
 // ---- reference ----------------------------------------------------------------------
@@ -344,23 +406,22 @@ std::int64_t count_saturated(const FloatTensor& y, std::span<const float> scales
 
 FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const Int8Tensor& z_codes, float z_scale) {
   const ModelShape& m = q.shape;
-  const SsmPolicy sp = ssm_policy(q.scheme);
-  const Denormals dn = sp.denormals;
-  const NumericsPolicy silu_p{q.conv_out.numerics.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, dn,
-                              sp.gate_division, sp.units};
   const int D = m.d_inner, gs = D / m.ngroups;
-  FloatTensor g({y.dim(0), y.dim(1)});
-  for (size_t i = 0; i < y.size(); ++i) g(i) = fmul(y(i), silu(fmul(z_scale, static_cast<float>(z_codes(i)), dn), silu_p), dn);
-  FloatTensor out({y.dim(0), y.dim(1)});
-  for (size_t t = 0; t < y.dim(1); ++t)
-    for (int grp = 0; grp < m.ngroups; ++grp) {
-      float ms = 0.0f;
-      for (int c = grp * gs; c < (grp + 1) * gs; ++c) ms = ffma(g(sz(c), t), g(sz(c), t), ms, dn);
-      const float mean = fdiv(ms, static_cast<float>(gs), dn);
-      const float r = fdiv(1.0f, std::sqrt(fadd(mean, kRmsNormEps, dn)), dn);  // IEEE sqrt: correctly rounded
-      for (int c = grp * gs; c < (grp + 1) * gs; ++c)
-        out(sz(c), t) = fmul(fmul(g(sz(c), t), r, dn), q.norm_w[sz(c)], dn);
+  const size_t L = y.dim(1);
+  FloatTensor out({y.dim(0), L});
+  std::vector<float> yg(sz(gs)), og(sz(gs)), wg(sz(gs));
+  std::vector<std::int8_t> zg(sz(gs));
+  for (int grp = 0; grp < m.ngroups; ++grp) {
+    std::copy(q.norm_w.begin() + grp * gs, q.norm_w.begin() + (grp + 1) * gs, wg.begin());
+    for (size_t t = 0; t < L; ++t) {
+      for (int c = 0; c < gs; ++c) {
+        yg[sz(c)] = y(sz(grp * gs + c), t);
+        zg[sz(c)] = z_codes(sz(grp * gs + c), t);
+      }
+      gated_rmsnorm_group(yg, zg, z_scale, wg, og, q.scheme);
+      for (int c = 0; c < gs; ++c) out(sz(grp * gs + c), t) = og[sz(c)];
     }
+  }
   return out;
 }
 
@@ -393,40 +454,6 @@ void put_outputs(std::map<std::string, Tensor<T>>& to, const LayerProgram& prog,
     to[name] = t.layout == Layout::kChannelMajor ? transpose(seg) : seg;
     begin = end;
   }
-}
-
-// Index of an in_proj segment (its output scale).
-std::size_t in_proj_index(const ModelShape& m, std::string_view name) {
-  const std::vector<Segment> segs = m.in_proj_segments();
-  for (std::size_t i = 0; i < segs.size(); ++i)
-    if (segs[i].name == name) return i;
-  throw std::out_of_range("no in_proj segment " + std::string(name));
-}
-
-const QuantWeights& gemm_weights(const QuantizedLayer& q, GemmId id) {
-  switch (id) {
-    case GemmId::kInProj: return q.in_proj;
-    case GemmId::kXProj: return q.x_proj;
-    case GemmId::kDtProj: return q.dt_proj;
-    case GemmId::kOutProj: return q.out_proj;
-  }
-  throw std::logic_error("unknown GEMM");
-}
-
-// Activation scale and per-channel output scales of a GEMM.
-GemmScales gemm_scales(const QuantizedLayer& q, GemmId id) {
-  switch (id) {
-    case GemmId::kInProj: {
-      GemmScales s{q.in_scale, {}};
-      const std::vector<Segment> segs = q.shape.in_proj_segments();
-      for (std::size_t i = 0; i < segs.size(); ++i) s.out.insert(s.out.end(), sz(segs[i].width()), q.in_proj_out_scales[i]);
-      return s;
-    }
-    case GemmId::kXProj: return {q.conv_out.int8_scales[0], {q.x_proj_out_scale}};
-    case GemmId::kDtProj: return {q.x_proj_out_scale, {q.dt_proj_out_scale}};
-    case GemmId::kOutProj: return {q.out_proj_in_scale, {}};
-  }
-  throw std::logic_error("unknown GEMM");
 }
 
 void run_gemm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& tr) {

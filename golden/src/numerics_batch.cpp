@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "mambahw/golden/numerics.hpp"
-#include "vector_clones.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw {
 

@@ -8,7 +8,7 @@
 
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/golden/units.hpp"
-#include "vector_clones.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw {
 
@@ -124,6 +124,20 @@ OpMix softplus_ops(bool threshold) {
   OpMix m = exp_unit_ops() + log1p_unit_ops();
   if (threshold) m(DatapathOp::kCompare);
   return m;
+}
+
+float reduce_states(const float* h, const float* c, std::size_t n, float acc, StateReduction r, Denormals d,
+                    std::vector<float>& scratch) {
+  if (r == StateReduction::kSequential) {
+    for (std::size_t i = 0; i < n; ++i) acc = ffma(h[i], c[i], acc, d);
+    return acc;
+  }
+  if (n == 0) return acc;
+  scratch.resize(n);
+  for (std::size_t i = 0; i < n; ++i) scratch[i] = fmul(h[i], c[i], d);
+  for (std::size_t w = 1; w < n; w *= 2)
+    for (std::size_t i = 0; i + w < n; i += 2 * w) scratch[i] = fadd(scratch[i], scratch[i + w], d);
+  return fadd(acc, scratch[0], d);
 }
 
 ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d) {
@@ -369,7 +383,8 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     cf[i] = fmul(s.c.scale, static_cast<float>(s.c.q(i)), dn);
   }
   const bool keep_state = io.state != nullptr || io.initial_state != nullptr;
-  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && p.units == UnitSelection{} && !keep_state) {
+  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && p.units == UnitSelection{} && !keep_state &&
+      p.reduction == StateReduction::kSequential) {
     Mamba1Scratch w(L, N);
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
     for (std::size_t n = 0; n < N; ++n)
@@ -414,6 +429,8 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
   }
   std::vector<float> chunk(C);
   std::vector<float> dl(L), du(L), out(L), a(L), b(L), h(L);
+  const bool tree = p.reduction == StateReduction::kTree;
+  std::vector<float> h_all(tree ? N * L : 0), hn(N), cn(N), scratch;  // the tree needs every state of a token
   for (std::size_t d = 0; d < D; ++d) {
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn);
     const float db = fmul(s.delta_bias.scale, static_cast<float>(s.delta_bias.q(d)), dn);
@@ -437,8 +454,18 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
         scan_block(a, b, h, dn, h0, chunk);  // one block chunk per 2048 tokens (or one in all)
       }
       if (io.state) keep_chunk_states(*io.state, d, n, chunk, io.state_scale, p);
-      for (std::size_t t = 0; t < L; ++t) out[t] = ffma(h[t], cf[n * L + t], out[t], dn);
+      if (tree) std::copy(h.begin(), h.end(), h_all.begin() + static_cast<std::ptrdiff_t>(n * L));
+      else
+        for (std::size_t t = 0; t < L; ++t) out[t] = ffma(h[t], cf[n * L + t], out[t], dn);
     }
+    if (tree)
+      for (std::size_t t = 0; t < L; ++t) {
+        for (std::size_t n = 0; n < N; ++n) {
+          hn[n] = h_all[n * L + t];
+          cn[n] = cf[n * L + t];
+        }
+        out[t] = reduce_states(hn.data(), cn.data(), N, out[t], p.reduction, dn, scratch);
+      }
     for (std::size_t t = 0; t < L; ++t) {
       const float zf = fmul(s.z.scale, static_cast<float>(s.z.q(d, t)), dn);
       const float g = gate_divide(fmul(out[t], zf, dn), fadd(1.0f, exp_unit(un.exp, -zf, dn), dn), p);
@@ -484,7 +511,7 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   check_len(s.b, G * N, L, "B");
   check_len(s.c, G * N, L, "C");
   FloatTensor y({H * P, L});
-  std::vector<float> dt(L), dA(L), bdt(L * N), cf(L * N), hstate(N * P), acc(P), xt(L * P), yt(L * P);
+  std::vector<float> dt(L), dA(L), bdt(L * N), cf(L * N), hstate(N * P), acc(P), xt(L * P), yt(L * P), scratch;
   for (std::size_t hd = 0; hd < H; ++hd) {
     const std::size_t g = hd / (H / G);
     const float A = -exp_unit(p.units.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
@@ -499,7 +526,7 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
         bdt[t * N + n] = fmul(fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn), dt[t], dn);
         cf[t * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
       }
-    if (dn == Denormals::kPreserve) {
+    if (dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential) {
       for (std::size_t pp = 0; pp < P; ++pp)
         for (std::size_t t = 0; t < L; ++t) xt[t * P + pp] = x(hd * P + pp, t);
       mamba2_head_lanes(xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, P, N, hstate.data(), acc.data(),
@@ -513,12 +540,8 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
       std::fill(hstate.begin(), hstate.begin() + static_cast<std::ptrdiff_t>(N), 0.0f);
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
-        float ac = fmul(dv, xv, dn);
-        for (std::size_t n = 0; n < N; ++n) {
-          hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
-          ac = ffma(hstate[n], cf[t * N + n], ac, dn);
-        }
-        y(ch, t) = ac;
+        for (std::size_t n = 0; n < N; ++n) hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
+        y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, dn, scratch);
       }
     }
   }

@@ -7,7 +7,7 @@ namespace mambahw::model {
 using sc_core::sc_time;
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
-                         std::optional<Quamba2ScaleTable> table, LayerHooks hooks)
+                         std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data)
     : sc_module(name),
       cfg_(cfg),
       hw_(cfg.hardware),
@@ -15,6 +15,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
       len_(seq_len),
       table_(std::move(table)),
       hooks_(std::move(hooks)),
+      data_(data),
+      channel_scale_(static_cast<std::size_t>(cfg.model.conv_channels()), 0.0f),
       period_(cfg.hardware.cycle_ns(), sc_core::SC_NS),
       gemm_("gemm_array", cfg.hardware, events_),
       conv_("conv_unit", cfg.hardware, events_),
@@ -48,7 +50,8 @@ std::vector<OutputRegion> Accelerator::output_regions(const OpSpec& op) const {
   std::vector<OutputRegion> v;
   for (std::size_t i = 0; i < op.outputs.size(); ++i) {
     const Segment& s = op.output_columns[i];
-    v.push_back({address(op.outputs[i]), s.begin, s.end, prog_.tensor(op.outputs[i]).element_bits});
+    const TensorSpec& t = prog_.tensor(op.outputs[i]);
+    v.push_back({address(t.name), s.begin, s.end, t.element_bits, t.layout, t.format, t.name});
   }
   return v;
 }
@@ -62,9 +65,13 @@ void Accelerator::run_gemm(const OpSpec& op) {
   j.shape = {len_, g.k, g.n, weight_bits(g.weights), out.element_bits / 8, in.element_bits / 8};
   j.weights = address(op.weights.at(0));
   j.scale_bytes = prog_.tensor(op.weights.at(0)).bytes(len_) - plan_gemm(j.shape, hw_.gemm).weight_bytes;
-  j.in = {true, address(in.name)};
+  j.in = {true, address(in.name), in.layout};
   j.out = output_regions(op);
   j.program = program_counters(op)[static_cast<std::size_t>(Unit::kGemmArray)];
+  if (data_) {
+    j.regs = &data_->gemm.at(g.id);
+    j.nibbles_high_first = data_->variant.int4_nibbles_high_first;
+  }
   (void)gemm_.run(j);
 }
 
@@ -90,6 +97,10 @@ void Accelerator::run_conv(const OpSpec& op) {
     };
   }
   j.quantize = hooks_.quantize;
+  j.data = data_;
+  j.channel_scale = &channel_scale_;
+  j.d_inner = m.d_inner;
+  j.bc_group_channels = m.d_state;
   (void)conv_.run(j);
 }
 
@@ -119,6 +130,15 @@ void Accelerator::run_ssm(const OpSpec& op) {
   j.softplus_per_token = core.softplus - pass.softplus;
   j.exp_per_pass = pass.exp;
   j.dequant = hooks_.dequant;
+  j.data = data_;
+  j.channel_scale = &channel_scale_;
+  j.mamba2 = m.is_mamba2();
+  j.nheads = m.nheads;
+  j.headdim = m.headdim;
+  j.ngroups = m.ngroups;
+  j.shape = m;
+  if (data_) report_.ssm_input = FloatTensor({static_cast<std::size_t>(m.d_inner), static_cast<std::size_t>(len_)});
+  j.ssm_input = &report_.ssm_input;
   (void)ssm_.run(j);
 }
 
@@ -130,13 +150,24 @@ void Accelerator::run_hadamard(const OpSpec& op) {
   j.adds_per_token = op.work_of(Unit::kHadamardUnit, 1).ops[DatapathOp::kFp32Add];
   j.y = address(op.inputs.at(0));
   j.out = address(op.outputs.at(0));
+  j.data = data_;
   (void)hadamard_.run(j);
 }
 
 void Accelerator::controller() {
+  // The host's images (weights, constants) are in DRAM before the layer starts
+  // (debug transport: no time, no traffic).
+  if (data_)
+    for (const auto& [name, img] : data_->images) {
+      if (name == prog_.input) continue;  // the layer input arrives during the run (controller)
+      Bytes b = img;
+      dram_debug(host_, true, address(name), b);
+    }
   // The layer input arrives in DRAM (written by the previous layer / host).
   const TensorSpec& in = prog_.tensor(prog_.input);
-  (void)dram_access(host_, true, address(in.name), in.bytes(len_));
+  Bytes input(static_cast<std::size_t>(in.bytes(len_)), 0);
+  if (data_) input = data_->images.at(in.name);
+  (void)dram_access(host_, true, address(in.name), in.bytes(len_), input.data());
   for (const OpSpec& op : prog_.ops) {
     const Cycles start = now_cycles();
     switch (op.kind) {
@@ -178,11 +209,18 @@ void Accelerator::finish() {
   r.dram_total = dram_.total();
   r.host_input = prog_.input;
   r.events = events_;
+  if (data_)
+    for (const TensorSpec& t : prog_.tensors) {
+      if (!t.is_activation() || t.name == prog_.input) continue;
+      Bytes b(static_cast<std::size_t>(t.bytes(len_)));
+      dram_debug(host_, false, address(t.name), b);
+      r.tensors[t.name] = std::move(b);
+    }
 }
 
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
-                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks) {
-  Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks));
+                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data) {
+  Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks), data);
   sc_core::sc_start();
   return acc.report();
 }

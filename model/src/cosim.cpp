@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/model/layer_data.hpp"
+#include "mambahw/model/memory.hpp"
 #include "mambahw/model/rtl_blocks.hpp"
 
 namespace mambahw::model {
@@ -26,22 +28,37 @@ std::int64_t CosimReport::mismatches() const {
 
 namespace {
 
-void record(TensorCheck& c, int channel, std::size_t token, std::uint32_t golden, std::uint32_t model) {
+void record(TensorCheck& c, std::int64_t channel, std::int64_t token, std::uint32_t golden, std::uint32_t model) {
   ++c.compared;
   if (golden == model) return;
   if (c.mismatches++ == 0)
-    c.first_mismatch = fmt::format("channel {}, token {}: golden 0x{:x}, model 0x{:x}", channel, token, golden, model);
+    c.first_mismatch = fmt::format("channel {}, token {}: golden 0x{:x}, model 0x{:x} (op {})", channel, token, golden,
+                                   model, c.op);
 }
 
-// Compares two [rows][cols] FP32 tensors bit for bit; `rows_are_channels`
-// picks the wording of the first mismatch.
-TensorCheck compare(const std::string& name, const std::string& source, const FloatTensor& golden,
-                    const FloatTensor& model, bool rows_are_channels) {
-  TensorCheck c{name, source, 0, 0, {}};
-  for (std::size_t i = 0; i < golden.size(); ++i) {
-    const std::size_t r = i / golden.dim(1), k = i % golden.dim(1);
-    record(c, static_cast<int>(rows_are_channels ? r : k), rows_are_channels ? k : r, bits_of(golden(i)),
-           bits_of(model(i)));
+// The golden layer's copy of a program tensor, element i in the tensor's
+// layout order, as the bits memory.hpp stores.
+std::uint32_t golden_element(const LayerTrace& g, const TensorSpec& t, std::size_t i) {
+  switch (t.format) {
+    case ElementFormat::kInt8: return static_cast<std::uint8_t>(g.int8.at(t.name)(i));
+    case ElementFormat::kDualScale: return g.words.at(t.name)(i);
+    case ElementFormat::kFp16: return fp32_to_fp16(g.fp.at(t.name)(i));
+    case ElementFormat::kFp32: return bits_of(g.fp.at(t.name)(i));
+    case ElementFormat::kInt4: break;
+  }
+  throw std::logic_error("no golden copy of tensor '" + t.name + "'");
+}
+
+TensorCheck compare_tensor(const TensorSpec& t, const OpSpec& op, const std::string& source, const LayerTrace& g,
+                           const Bytes& model, std::int64_t len) {
+  // The conv op's tensors leave through the conv-output quantizer.
+  const Unit unit = op.kind == OpKind::kConvSiluQuantize ? Unit::kConvOutQuantizer : op.unit;
+  TensorCheck c{t.name, op.name, std::string(to_string(unit)), source, 0, 0, {}, true};
+  const std::int64_t n = t.per_token * len;
+  for (std::int64_t i = 0; i < n; ++i) {
+    const bool cm = t.layout == Layout::kChannelMajor;
+    const std::int64_t ch = cm ? i / len : i % t.per_token, tok = cm ? i % len : i / t.per_token;
+    record(c, ch, tok, golden_element(g, t, static_cast<std::size_t>(i)), get_element(model, i, t.element_bits));
   }
   return c;
 }
@@ -53,11 +70,10 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
   const ModelShape& m = c.model;
   const int seq_len = static_cast<int>(input.dim(0));
   rep.mode = accelerator_mode(c.scheme);
+  // The specification, run once on its own.
   const LayerTrace golden = run_layer(q, input, rep.mode);
   const DualScaleFormat& dual = *q.conv_out.dual;
   const NumericsPolicy& np = q.conv_out.numerics;
-  const int D = m.d_inner;
-  const auto L = static_cast<std::size_t>(seq_len);
 
   std::string why_q, why_d;
   auto qv = quantizer_variant(np, dual.code_bits(), dual.range.qmin == -dual.range.qmax, &why_q);
@@ -65,7 +81,9 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
   const auto dv = dequant_variant(np, dual.code_bits(), &why_d);
   std::unique_ptr<ConvOutQuantizerRtl> qrtl;
   std::unique_ptr<SsmDequantRtl> drtl;
-  if (qv && dv) {
+  if (opt.rtl_out_of_loop) {
+    rep.rtl_note = "taken out of the loop by the caller";
+  } else if (qv && dv) {
     qrtl = std::make_unique<ConvOutQuantizerRtl>("conv_out_quantizer_rtl", *qv);
     drtl = std::make_unique<SsmDequantRtl>("ssm_dequant_rtl", *dv);
     rep.rtl_in_loop = true;
@@ -75,86 +93,42 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
     rep.rtl_note = !why_q.empty() ? why_q : why_d;
   }
 
-  Int8Tensor rtl_codes({static_cast<std::size_t>(m.conv_channels()), L});
-  Tensor<std::uint16_t> rtl_words({static_cast<std::size_t>(D), L});
-  FloatTensor rtl_u = golden.ssm_input;
-  TensorCheck codes{"conv_out_codes", rep.quantizer_variant, 0, 0, {}};
-  TensorCheck words{"conv_out_dual_words", rep.quantizer_variant, 0, 0, {}};
-  TensorCheck u_check{"ssm_input", rep.dequant_variant, 0, 0, {}};
-
   LayerHooks hooks;
   if (rep.rtl_in_loop) {
-    hooks.quantize = [&](const ChannelTile& t) {
-      const std::size_t n = static_cast<std::size_t>(t.c_len) * L;
-      std::vector<float> x(n), inv(n);
-      std::vector<std::uint8_t> code(n);
-      std::vector<std::uint16_t> se(n);
-      for (int ch = 0; ch < t.c_len; ++ch) {
-        const auto cc = static_cast<std::size_t>(t.c0 + ch);
-        const float inv_scale = inv_scale_register(q.conv_out.int8_scales[cc], q.conv_out.numerics);  // the channel's scale register
-        for (std::size_t k = 0; k < L; ++k) {
-          x[static_cast<std::size_t>(ch) * L + k] = golden.conv_y(cc, k);
-          inv[static_cast<std::size_t>(ch) * L + k] = inv_scale;
-        }
-      }
-      const Cycles cyc = qrtl->run(x, inv, dual.inv_scale1, dual.inv_scale12, code, se);
+    hooks.quantize = [&](const QuantizeTile& t) {
+      const Cycles cyc = qrtl->run(t.x, t.inv_scale, dual.inv_scale1, dual.inv_scale12, t.code, t.word);
       rep.quantizer_rtl_cycles += cyc;
-      rep.quantizer_rtl_elements += static_cast<std::int64_t>(n);
-      for (int ch = 0; ch < t.c_len; ++ch) {
-        const int cc = t.c0 + ch;
-        for (std::size_t k = 0; k < L; ++k) {
-          const std::size_t i = static_cast<std::size_t>(ch) * L + k;
-          rtl_codes(static_cast<std::size_t>(cc), k) = static_cast<std::int8_t>(code[i]);
-          record(codes, cc, k, static_cast<std::uint8_t>(golden.conv_codes(static_cast<std::size_t>(cc), k)), code[i]);
-          if (cc < D) {
-            rtl_words(static_cast<std::size_t>(cc), k) = se[i];
-            const std::uint16_t want = pack_dual(quantize_dual(x[i], dual, np), dual.code_bits());
-            record(words, cc, k, want, se[i]);
-          }
-        }
-      }
-      return RtlTile{cyc, static_cast<std::int64_t>(n)};
+      rep.quantizer_rtl_elements += static_cast<std::int64_t>(t.x.size());
+      return RtlTile{cyc, static_cast<std::int64_t>(t.x.size())};
     };
-    hooks.dequant = [&](const ChannelTile& t) {
-      const std::size_t n = static_cast<std::size_t>(t.c_len) * L;
-      const bool dual_mode = rep.mode == SsmInputMode::kDualScale;
-      std::vector<std::uint16_t> word(n);
-      std::vector<float> scale(n), value(n);
-      for (int ch = 0; ch < t.c_len; ++ch)
-        for (std::size_t k = 0; k < L; ++k) {
-          const auto cc = static_cast<std::size_t>(t.c0 + ch);
-          const std::size_t i = static_cast<std::size_t>(ch) * L + k;
-          word[i] = dual_mode ? rtl_words(cc, k) : static_cast<std::uint8_t>(rtl_codes(cc, k));
-          scale[i] = q.conv_out.int8_scales[cc];
-        }
-      const Cycles cyc = drtl->run(dual_mode, word, scale, dual.scale1, dual.scale12, value);
+    hooks.dequant = [&](const DequantTile& t) {
+      const Cycles cyc = drtl->run(t.dual, t.word, t.scale, dual.scale1, dual.scale12, t.value);
       rep.dequant_rtl_cycles += cyc;
-      rep.dequant_rtl_elements += static_cast<std::int64_t>(n);
-      for (int ch = 0; ch < t.c_len; ++ch)
-        for (std::size_t k = 0; k < L; ++k) {
-          const auto cc = static_cast<std::size_t>(t.c0 + ch);
-          const float v = value[static_cast<std::size_t>(ch) * L + k];
-          rtl_u(cc, k) = v;
-          record(u_check, static_cast<int>(cc), k, bits_of(golden.ssm_input(cc, k)), bits_of(v));
-        }
-      return RtlTile{cyc, static_cast<std::int64_t>(n)};
+      rep.dequant_rtl_elements += static_cast<std::int64_t>(t.word.size());
+      return RtlTile{cyc, static_cast<std::int64_t>(t.word.size())};
     };
   }
-  const std::optional<Quamba2ScaleTable> table = q.conv_out.table;
-  rep.timing = simulate_layer(c, q.program, seq_len, table, hooks);
+  LayerData data = load_layer(q, q.program, seq_len, c.hardware.gemm, golden.int8.at(q.program.input));
+  data.variant = opt.variant;
+  rep.timing = simulate_layer(c, q.program, seq_len, q.conv_out.table, hooks, &data);
 
-  // The rest of the layer from the RTL's SSM input.
-  const LayerTrace model = run_layer(q, input, rep.mode, &rtl_u);
-  if (rep.rtl_in_loop) {
-    rep.checks.push_back(codes);
-    rep.checks.push_back(words);
-    rep.checks.push_back(u_check);
+  // Every tensor the accelerator wrote, against golden's, labelled by its producer.
+  for (const OpSpec& op : q.program.ops) {
+    const bool rtl = rep.rtl_in_loop && op.kind == OpKind::kConvSiluQuantize;
+    for (const std::string& name : op.outputs)
+      rep.checks.push_back(compare_tensor(q.program.tensor(name), op, rtl ? rep.quantizer_variant : kSystemcUnit,
+                                          golden, rep.timing.tensors.at(name), seq_len));
+    if (op.unit == Unit::kSsmCore) {  // the dequant stage's FP32 output, inside the SSM core
+      TensorCheck u{"ssm_input", op.name, std::string(to_string(Unit::kSsmDequant)),
+                    rep.rtl_in_loop ? rep.dequant_variant : kSystemcUnit, 0, 0, {}, true};
+      for (std::size_t ch = 0; ch < golden.ssm_input.dim(0); ++ch)
+        for (std::size_t k = 0; k < golden.ssm_input.dim(1); ++k)
+          record(u, static_cast<std::int64_t>(ch), static_cast<std::int64_t>(k), bits_of(golden.ssm_input(ch, k)),
+                 bits_of(rep.timing.ssm_input(ch, k)));
+      rep.checks.push_back(u);
+    }
   }
-  for (TensorCheck c : {compare("ssm_output", kGoldenFromRtl, golden.ssm_out, model.ssm_out, true),
-                        compare("layer_output", kGoldenFromRtl, golden.out, model.out, false)}) {
-    c.independent = false;
-    rep.checks.push_back(c);
-  }
+  (void)m;
   return rep;
 }
 

@@ -1,5 +1,6 @@
 #include "mambahw/model/dram.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 namespace mambahw::model {
@@ -44,6 +45,31 @@ DramChannel::DramChannel(sc_core::sc_module_name name, const HardwareConfig& hw,
       latency_cycles_(hw.dram_latency_cycles()),
       map_(map) {
   socket.register_b_transport(this, &DramChannel::b_transport);
+  socket.register_transport_dbg(this, &DramChannel::transport_dbg);
+}
+
+void DramChannel::end_of_elaboration() { mem_.assign(static_cast<std::size_t>(map_.end()), 0); }
+
+void DramChannel::move_data(tlm::tlm_generic_payload& t) {
+  std::uint8_t* p = t.get_data_ptr();
+  if (!p) throw std::logic_error("DRAM transaction without a payload");
+  const std::uint64_t bytes = t.get_data_length();
+  DramStride* s = nullptr;
+  t.get_extension(s);
+  const std::uint64_t row = s ? s->row_bytes : bytes, stride = s ? s->stride : bytes;
+  if (row == 0 || bytes % row != 0) throw std::logic_error("DRAM 2-D transfer: length not a multiple of the row");
+  for (std::uint64_t r = 0; r < bytes / row; ++r) {
+    const std::uint64_t a = t.get_address() + r * stride;
+    (void)map_.tensor_of(a, row);  // every row inside one tensor's region
+    std::uint8_t* m = mem_.data() + a;
+    if (t.is_write()) std::memcpy(m, p + r * row, row);
+    else std::memcpy(p + r * row, m, row);
+  }
+}
+
+unsigned DramChannel::transport_dbg(int /*initiator*/, tlm::tlm_generic_payload& t) {
+  move_data(t);
+  return t.get_data_length();
 }
 
 void DramChannel::b_transport(int /*initiator*/, tlm::tlm_generic_payload& t, sc_time& delay) {
@@ -54,6 +80,7 @@ void DramChannel::b_transport(int /*initiator*/, tlm::tlm_generic_payload& t, sc
   busy_until_ = start + static_cast<double>(transfer) * period_;
   busy_cycles_ += transfer;
   DramTraffic& tr = traffic_[map_.tensor_of(t.get_address(), static_cast<std::uint64_t>(bytes))];
+  move_data(t);
   const bool write = t.is_write();
   (write ? tr.write_bytes : tr.read_bytes) += bytes;
   ++tr.requests;

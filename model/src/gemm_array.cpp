@@ -1,6 +1,11 @@
 #include "mambahw/model/gemm_array.hpp"
 
 #include <algorithm>
+#include <array>
+
+#include "mambahw/golden/layer.hpp"
+#include "mambahw/golden/numerics.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 #include "mambahw/cost/dataflow.hpp"
 
@@ -12,6 +17,22 @@ using sc_core::sc_time;
 GemmArray::GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events)
     : sc_module(name), dram("dram"), hw_(hw), ev_(events), period_(hw.cycle_ns(), sc_core::SC_NS) {}
 
+namespace {
+
+// One token through a fold: p[n] = sum over the fold's k of x[k] * w[k][n]
+// for the n_len columns (w k-major, as the PE rows hold it), exact in INT32.
+MAMBAHW_VECTOR_CLONES
+void fold_token(const std::int8_t* __restrict x, const std::int8_t* __restrict w, std::int64_t k_len,
+                std::int64_t n_len, std::int32_t* __restrict p) {
+  for (std::int64_t n = 0; n < n_len; ++n) p[n] = 0;
+  for (std::int64_t k = 0; k < k_len; ++k) {
+    const std::int32_t xv = x[k];
+    for (std::int64_t n = 0; n < n_len; ++n) p[n] += xv * static_cast<std::int32_t>(w[k * n_len + n]);
+  }
+}
+
+}  // namespace
+
 GemmRun GemmArray::run(const GemmJob& j) {
   const GemmShape& g = j.shape;
   GemmRun r{j.op, g, plan_gemm(g, hw_.gemm), 0, 0};
@@ -21,27 +42,131 @@ GemmRun GemmArray::run(const GemmJob& j) {
   const bool reread_input = g.m * g.k * g.in_bytes > act_buffer;  // input slices do not stay on chip
   const auto& folds = r.plan.folds;
 
+  const bool compute = j.regs != nullptr;
+  const std::int64_t M = g.m, K = g.k, in_bits = 8 * g.in_bytes;
+  // The activation buffer [M][K] (INT8 codes as the array consumes them), the
+  // weight registers and their shadow copy, the scale memory of the
+  // requantization unit, the INT32 accumulators of one column tile.
+  std::vector<std::int8_t> act(compute ? static_cast<std::size_t>(M * K) : 0);
+  std::array<Bytes, 2> tile_bytes;
+  Bytes slice, scale_bytes(static_cast<std::size_t>(std::max<std::int64_t>(j.scale_bytes, 0)));
+  std::vector<std::int8_t> tile;
+  const std::int64_t G = compute && j.regs->grouped ? ceil_div(K, j.regs->weight_group) : 1;
+  const std::int64_t gsize = compute && j.regs->grouped ? j.regs->weight_group : K;
+  std::vector<std::int32_t> acc;
+  const float in_inv = compute ? reciprocal(j.regs->act_scale) : 1.0f;
+
   std::int64_t weight_offset = 0;
   // Absolute time at which fold i's weight tile (and input slice) is on chip.
   auto request = [&](std::size_t i) {
     const GemmFold& f = folds[i];
-    sc_time ready = dram_access(dram, false, j.weights + static_cast<std::uint64_t>(weight_offset), f.weight_bytes, c);
+    Bytes& tb = tile_bytes[i % 2];
+    tb.resize(static_cast<std::size_t>(f.weight_bytes));
+    sc_time ready = dram_access(dram, false, j.weights + static_cast<std::uint64_t>(weight_offset), f.weight_bytes,
+                                tb.data(), c);
     weight_offset += f.weight_bytes;
     if (j.in.in_dram && (f.n0 == 0 || reread_input)) {
-      const sc_time in_ready = dram_access(
-          dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * g.m * g.in_bytes), f.k_len * g.m * g.in_bytes, c);
+      // The input's k slice over all tokens: contiguous when channel-major,
+      // M rows of k_len elements when token-major.
+      const std::int64_t bytes = f.k_len * M * g.in_bytes;
+      slice.resize(static_cast<std::size_t>(bytes));
+      sc_time in_ready;
+      if (j.in.layout == Layout::kChannelMajor) {
+        in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * M * g.in_bytes), bytes,
+                               slice.data(), c);
+      } else {
+        const DramStride st{static_cast<std::uint64_t>(f.k_len * g.in_bytes), static_cast<std::uint64_t>(K * g.in_bytes)};
+        in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * g.in_bytes), bytes,
+                               slice.data(), c, &st);
+      }
       if (in_ready > ready) ready = in_ready;
       // The input slice is written into the activation buffer as it arrives.
       ev_.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.activation_kib * 1024.0,
                     64, 0, static_cast<double>(f.k_len * g.m * g.in_bytes) / 8.0});
+      if (compute) {
+        for (std::int64_t m = 0; m < M; ++m)
+          for (std::int64_t k = 0; k < f.k_len; ++k) {
+            const std::int64_t e = j.in.layout == Layout::kChannelMajor ? k * M + m : m * f.k_len + k;
+            const std::uint32_t v = in_bits == 8 ? slice[static_cast<std::size_t>(e)] : get_element(slice, e, 16);
+            // An FP16 input is requantized on the way in (out_proj without the Hadamard).
+            act[static_cast<std::size_t>(m * K + f.k0 + k)] =
+                in_bits == 8 ? static_cast<std::int8_t>(v)
+                             : quantize_activation(fp16_to_fp32(static_cast<std::uint16_t>(v)), j.regs->act_scale,
+                                                   in_inv, j.regs->in_rounding);
+          }
+      }
     }
     return sc_core::sc_time_stamp() + ready;
+  };
+
+  // One fold on the array: every token's k slice against the tile's columns,
+  // added into the accumulators of the weight group each k belongs to. The
+  // tile is held k-major (the PE rows), so a token's partial sums of all
+  // columns advance together, one k at a time (exact INT32 sums: the order
+  // of the additions does not matter).
+  std::vector<std::int8_t> tile_k;
+  std::vector<std::int32_t> psum;
+  auto fold_macs = [&](const GemmFold& f, const Bytes& tb) {
+    const std::int64_t nl = f.n_len, kl = f.k_len;
+    tile.resize(static_cast<std::size_t>(kl * nl));
+    unpack_weight_tile(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first);
+    tile_k.resize(tile.size());
+    for (std::int64_t n = 0; n < nl; ++n)
+      for (std::int64_t k = 0; k < kl; ++k) tile_k[static_cast<std::size_t>(k * nl + n)] = tile[static_cast<std::size_t>(n * kl + k)];
+    if (f.first_k) acc.assign(static_cast<std::size_t>(M * nl * G), 0);
+    psum.resize(static_cast<std::size_t>(nl));
+    for (std::int64_t k0 = f.k0; k0 < f.k0 + kl;) {
+      const std::int64_t grp = k0 / gsize, k1 = std::min(f.k0 + kl, (grp + 1) * gsize);
+      for (std::int64_t m = 0; m < M; ++m) {
+        std::int32_t* p = psum.data();
+        fold_token(act.data() + m * K + k0, tile_k.data() + (k0 - f.k0) * nl, k1 - k0, nl, p);
+        std::int32_t* a = acc.data() + m * nl * G + grp;
+        for (std::int64_t n = 0; n < nl; ++n) a[n * G] += p[n];
+      }
+      k0 = k1;
+    }
+  };
+
+  // The requantization unit on the tile's completed columns, then the writes.
+  auto drain = [&](const GemmFold& f) {
+    const std::int64_t a = f.n0, b = f.n0 + f.n_len;
+    for (const OutputRegion& o : j.out) {
+      const std::int64_t lo = std::max(a, o.begin), hi = std::min(b, o.end);
+      if (hi <= lo) continue;
+      const std::int64_t off = region_bytes(o, lo - o.begin, M);
+      const std::int64_t bytes = region_bytes(o, hi - o.begin, M) - off;
+      Bytes out(static_cast<std::size_t>(bytes), 0);
+      if (compute) {
+        const GemmRegisters& rg = *j.regs;
+        std::vector<float> ws(static_cast<std::size_t>((hi - lo) * G));  // the columns' weight scales
+        for (std::size_t i = 0; i < ws.size(); ++i) ws[i] = get_f32(scale_bytes, 4 * (static_cast<std::size_t>(lo * G) + i));
+        for (std::int64_t m = 0; m < M; ++m)
+          for (std::int64_t n = lo; n < hi; ++n) {
+            const std::span<const std::int32_t> accs(acc.data() + (m * f.n_len + (n - f.n0)) * G, static_cast<std::size_t>(G));
+            const std::span<const float> wsn(ws.data() + (n - lo) * G, static_cast<std::size_t>(G));
+            const float s_out = rg.out_scale.empty() ? 1.0f : rg.out_scale[static_cast<std::size_t>(n)];
+            const float v = requant_value(accs, wsn, rg.grouped, rg.act_scale, s_out, rg.requant);
+            const std::uint32_t code = o.element_bits == 8 ? static_cast<std::uint8_t>(requant_int8(v, rg.requant))
+                                                           : fp32_to_fp16(v);
+            const std::int64_t e = o.layout == Layout::kChannelMajor ? (n - lo) * M + m : m * (hi - lo) + (n - lo);
+            put_element(out, e, o.element_bits, code);
+          }
+      }
+      if (o.layout == Layout::kChannelMajor) {
+        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>(off), bytes, out.data(), c);
+      } else {
+        const std::int64_t eb = o.element_bits / 8;
+        const DramStride st{static_cast<std::uint64_t>((hi - lo) * eb), static_cast<std::uint64_t>((o.end - o.begin) * eb)};
+        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>((lo - o.begin) * eb), bytes, out.data(), c, &st);
+      }
+    }
   };
 
   const bool db = hw_.gemm.weight_double_buffer;
   // The requantization unit's scales follow the codes in the weight memory.
   const sc_time scales_ready = sc_core::sc_time_stamp() +
-      dram_access(dram, false, j.weights + static_cast<std::uint64_t>(r.plan.weight_bytes), j.scale_bytes, c);
+      dram_access(dram, false, j.weights + static_cast<std::uint64_t>(r.plan.weight_bytes), j.scale_bytes,
+                  scale_bytes.data(), c);
   sc_time ready = std::max(request(0), scales_ready);
   for (std::size_t i = 0; i < folds.size(); ++i) {
     const GemmFold& f = folds[i];
@@ -57,6 +182,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
     if (!db || i == 0) work += r.plan.load_cycles;
     wait(static_cast<double>(work) * period_);
     stats_.busy += work;
+    if (compute) fold_macs(f, tile_bytes[i % 2]);
     c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += g.m * f.k_len * f.n_len;
     c[Counter::kRegisterBits] += 2 * cost::kPsumBits * g.m * f.n_len;  // each sum read and written once per fold
     const cost::ArrayRegisterBits regs = cost::fold_register_bits(g.m, f.k_len, f.n_len, 8, 8);
@@ -70,13 +196,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
                   static_cast<double>(g.m * f.k_len * g.in_bytes) / 8.0, 0});
     if (f.last_k) {
       const std::int64_t a = f.n0, b = f.n0 + f.n_len;
-      for (const OutputRegion& o : j.out) {
-        const std::int64_t lo = std::max(a, o.begin), hi = std::min(b, o.end);
-        if (hi <= lo) continue;
-        const std::int64_t off = region_bytes(o, lo - o.begin, g.m);
-        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>(off),
-                          region_bytes(o, hi - o.begin, g.m) - off, c);
-      }
+      drain(f);
       cost::UnitCounters part = j.program.share(a, b, g.n);
       part[Counter::kMacInt8] = part[Counter::kMacInt4] = 0;  // counted per fold above
       c += part;

@@ -1,8 +1,17 @@
 #include "mambahw/model/units.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <initializer_list>
+#include <stdexcept>
+#include <string>
+
+#include "mambahw/golden/dequant.hpp"
+#include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/hadamard.hpp"
+#include "mambahw/golden/layer.hpp"
+#include "mambahw/golden/units.hpp"
 
 namespace mambahw::model {
 
@@ -12,6 +21,15 @@ using sc_core::sc_time;
 
 std::int64_t region_bytes(const OutputRegion& r, std::int64_t columns, std::int64_t len) {
   return (columns * len * r.element_bits + 7) / 8;
+}
+
+std::int64_t column_offset(const OutputRegion& r, std::int64_t column, std::int64_t len) {
+  const std::int64_t bits = column * len * r.element_bits;
+  if (bits % 8)
+    throw std::logic_error("tensor '" + r.tensor + "': column " + std::to_string(column) + " of " +
+                           std::to_string(r.element_bits) + "-bit elements at " + std::to_string(len) +
+                           " tokens starts inside a byte; tiles of packed words must end on byte boundaries");
+  return bits / 8;
 }
 
 namespace {
@@ -42,6 +60,70 @@ const cost::UnitCounters& of(const OpCounters& p, Unit u) { return p[static_cast
 
 }  // namespace
 
+// ---- conv unit: datapath -------------------------------------------------------------
+
+namespace {
+
+float lookup_scale(const ConvJob& j, int ch) {
+  const ConvRegisters& r = j.data->conv;
+  if (!r.table) return r.scale[static_cast<std::size_t>(ch)];
+  // Quamba2: x channels by their (head group, dim group) cell, B and C by their SSD group.
+  const Quamba2ScaleTable& t = *r.table;
+  const int d = j.d_inner, gn = j.bc_group_channels;
+  if (ch < d) return x_out_scale(t, ch);
+  const int bc = ch - d, groups = static_cast<int>(t.b_scales.size());
+  return bc < groups * gn ? t.b_scales[static_cast<std::size_t>(bc / gn)]
+                          : t.c_scales[static_cast<std::size_t>((bc - groups * gn) / gn)];
+}
+
+// The taps: each lane streams its channel's tokens in token tiles; the conv
+// state (the last width - 1 inputs) carries from one token tile to the next.
+void conv_taps(const ChannelTile& t, const Bytes& in, const Bytes& weights, const ConvJob& j, int tile,
+               std::vector<float>& y) {
+  const ConvRegisters& r = j.data->conv;
+  const int W = j.width, len = j.len;
+  const bool drop = j.data->variant.conv_state_dropped;
+  std::vector<std::int8_t> window(static_cast<std::size_t>(W)), state(static_cast<std::size_t>(W - 1));
+  for (int ch = 0; ch < t.c_len; ++ch) {
+    const ConvChannelWeights w = conv_channel_weights(weights, t.c0 + ch, W);
+    const auto* x = reinterpret_cast<const std::int8_t*>(in.data()) + static_cast<std::ptrdiff_t>(ch) * len;
+    std::fill(state.begin(), state.end(), std::int8_t{0});  // a fresh sequence
+    for (int t0 = 0; t0 < len; t0 += tile) {
+      const int t1 = std::min(len, t0 + tile);
+      if (drop) std::fill(state.begin(), state.end(), std::int8_t{0});
+      for (int tok = t0; tok < t1; ++tok) {
+        for (int k = 0; k < W; ++k) {
+          const int src = tok - (W - 1) + k;
+          window[static_cast<std::size_t>(k)] = src >= t0 ? x[src] : state[static_cast<std::size_t>(src - t0 + W - 1)];
+        }
+        const float pre = conv_pre_activation(w.taps.data(), window.data(), W, w.consts, r.order, r.numerics.denormals);
+        y[static_cast<std::size_t>(ch * len + tok)] = silu(pre, r.numerics);
+      }
+      for (int k = 0; k < W - 1; ++k) {  // the state after this tile: its last width - 1 inputs
+        const int src = t1 - (W - 1) + k;
+        state[static_cast<std::size_t>(k)] = src >= t0 ? x[src] : state[static_cast<std::size_t>(src - t0 + W - 1)];
+      }
+    }
+  }
+}
+
+// The conv-output quantizer when the RTL is not in the loop: golden's quantizer functions per element.
+void quantize_model(const ChannelTile& t, std::span<const float> y, std::span<const float> inv,
+                    std::span<std::uint8_t> code, std::span<std::uint16_t> word, const ConvJob& j) {
+  const ConvRegisters& r = j.data->conv;
+  const std::size_t len = static_cast<std::size_t>(j.len);
+  for (int ch = 0; ch < t.c_len; ++ch) {
+    const float sc = (*j.channel_scale)[static_cast<std::size_t>(t.c0 + ch)];
+    for (std::size_t k = 0; k < len; ++k) {
+      const std::size_t i = static_cast<std::size_t>(ch) * len + k;
+      code[i] = static_cast<std::uint8_t>(quantize(y[i], sc, inv[i], r.numerics, kInt8Range));
+      if (r.dual && t.c0 + ch < j.d_inner) word[i] = pack_dual(quantize_dual(y[i], *r.dual, r.numerics), r.dual->code_bits());
+    }
+  }
+}
+
+}  // namespace
+
 // ---- conv unit ------------------------------------------------------------------------
 
 ConvUnit::ConvUnit(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events)
@@ -55,27 +137,40 @@ Cycles ConvUnit::run(const ConvJob& j) {
   cost::UnitCounters& lookup = ev_.at(Unit::kScaleIndexLookup);
   std::vector<ChannelTile> tiles;
   for (int c0 = 0; c0 < j.channels; c0 += hw_.conv.lanes) tiles.push_back({c0, std::min(hw_.conv.lanes, j.channels - c0)});
+  const bool compute = j.data != nullptr;
+  const ConvRegisters* regs = compute ? &j.data->conv : nullptr;
 
-  // The lookup unit fetches one scale per channel of the tile; the SSM-input
-  // channels' fetches are the scale lookups (a register or the index SRAM).
+  // The lookup unit fetches one scale per channel of the tile into the scale
+  // register file; the SSM-input channels' fetches are the scale lookups (a
+  // register or the index SRAM).
   auto lookups = [&](const ChannelTile& t) {
     Cycles c = 0;
     for (int ch = t.c0; ch < t.c0 + t.c_len; ++ch) {
       if (j.lookup_cycles) c += j.lookup_cycles(ch);
       if (ch < j.ssm_channels) ++lookup[Counter::kLookup];
+      if (compute) (*j.channel_scale)[static_cast<std::size_t>(ch)] = lookup_scale(j, ch);
     }
     return c;
   };
-  auto request = [&](const ChannelTile& t) {
+  // The input buffer: ping-pong, one channel tile [c_len][L] each.
+  std::array<Bytes, 2> in_buf;
+  auto request = [&](std::size_t i) {
+    const ChannelTile& t = tiles[i];
+    Bytes& b = in_buf[i % 2];
+    b.resize(static_cast<std::size_t>(t.c_len * len));
     return sc_core::sc_time_stamp() +
-           dram_access(dram, false, j.input + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, conv);
+           dram_access(dram, false, j.input + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.data(), conv);
   };
-  const sc_time weights_ready = t0 + dram_access(dram, false, j.weights, j.weight_bytes, conv);
-  sc_time ready = std::max(request(tiles[0]), weights_ready);
+  Bytes weights(static_cast<std::size_t>(j.weight_bytes));
+  const sc_time weights_ready = t0 + dram_access(dram, false, j.weights, j.weight_bytes, weights.data(), conv);
+  sc_time ready = std::max(request(0), weights_ready);
   const Cycles first_lookups = lookups(tiles[0]);
   sc_time lookups_done = t0 + static_cast<double>(first_lookups) * period_;
   lookup_.busy += first_lookups;
 
+  std::vector<float> y, inv;
+  std::vector<std::uint8_t> code;
+  std::vector<std::uint16_t> word;
   for (std::size_t i = 0; i < tiles.size(); ++i) {
     const ChannelTile& t = tiles[i];
     const sc_time now = sc_core::sc_time_stamp();
@@ -86,25 +181,49 @@ Cycles ConvUnit::run(const ConvJob& j) {
           to_cycles(start - now, period_);
       wait(start - now);
     }
+    const std::size_t n = static_cast<std::size_t>(t.c_len * len);
+    if (compute) {  // the tile's scales are in the register file now; the next lookups overwrite other channels
+      y.resize(n);
+      inv.resize(n);
+      conv_taps(t, in_buf[i % 2], weights, j, hw_.conv.token_tile, y);
+      for (int ch = 0; ch < t.c_len; ++ch) {
+        const float sc = (*j.channel_scale)[static_cast<std::size_t>(t.c0 + ch)];
+        std::fill_n(inv.begin() + ch * len, len, inv_scale_register(sc, regs->numerics));
+      }
+    }
     const Cycles lk = i + 1 < tiles.size() ? lookups(tiles[i + 1]) : 0;  // the lookup unit runs one tile ahead
     lookup_.busy += lk;
     lookups_done = start + static_cast<double>(lk) * period_;
-    if (i + 1 < tiles.size()) ready = request(tiles[i + 1]);
+    if (i + 1 < tiles.size()) ready = request(i + 1);
 
     const sc_time hook_start = sc_core::sc_time_stamp();
-    const RtlTile q = j.quantize ? j.quantize(t) : analytic(t, j.len);
+    RtlTile q = analytic(t, j.len);
+    if (compute) {
+      code.assign(n, 0);
+      word.assign(n, 0);
+      if (j.quantize) q = j.quantize({t, y, inv, code, word});
+      else quantize_model(t, y, inv, code, word, j);
+    }
     const Cycles work = len + hw_.conv.pipeline_depth + q.overhead();
     wait_remaining(static_cast<double>(work) * period_, hook_start);
     stats_.busy += work;
 
-    // Each output region takes the tile's channels it holds.
+    // Each output region takes the tile's channels it holds: INT8 codes, or dual-scale words.
     const std::int64_t a = t.c0, b = t.c0 + t.c_len;
     for (const OutputRegion& r : j.outputs) {
       const std::int64_t lo = std::max(a, r.begin), hi = std::min(b, r.end);
       if (hi <= lo) continue;
-      const std::int64_t off = region_bytes(r, lo - r.begin, len);
-      (void)dram_access(dram, true, r.address + static_cast<std::uint64_t>(off),
-                        region_bytes(r, hi - r.begin, len) - off, quant);
+      const std::int64_t off = compute ? column_offset(r, lo - r.begin, len) : region_bytes(r, lo - r.begin, len);
+      const std::int64_t bytes = region_bytes(r, hi - r.begin, len) - off;
+      Bytes out(static_cast<std::size_t>(bytes), 0);
+      if (compute)
+        for (std::int64_t ch = lo; ch < hi; ++ch)
+          for (std::int64_t k = 0; k < len; ++k) {
+            const auto src = static_cast<std::size_t>((ch - a) * len + k);
+            put_element(out, (ch - lo) * len + k, r.element_bits,
+                        r.format == ElementFormat::kDualScale ? word[src] : code[src]);
+          }
+      (void)dram_access(dram, true, r.address + static_cast<std::uint64_t>(off), bytes, out.data(), quant);
       if (r.element_bits != 8) quant[Counter::kMuxSelect] += (hi - lo) * len;  // flag + pack per dual-scale word
     }
     conv[Counter::kMacInt8] += t.c_len * len * j.width;
@@ -119,6 +238,97 @@ Cycles ConvUnit::run(const ConvJob& j) {
 SsmCore::SsmCore(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events)
     : sc_module(name), dram("dram"), hw_(hw), ev_(events), period_(hw.cycle_ns(), sc_core::SC_NS) {}
 
+// ---- SSM core: datapath ---------------------------------------------------------------
+
+namespace {
+
+// The operands of one SSM channel tile as they arrived in the core's buffers.
+struct SsmTileBuffers {
+  Bytes u, delta, z;
+  std::int64_t delta_row0 = 0;  // the first delta (Mamba2: dt) row of the buffer
+};
+
+// One tile of channels through the recurrence, token by token, with the
+// tile's states in the state buffer; Mamba1 finishes each channel with the
+// gate and writes FP16 y, Mamba2 leaves the pre-norm y for the norm stage.
+void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers& b, std::span<const float> u,
+                    const Bytes& bc, const SsmParams& prm, std::span<std::uint16_t> y16, std::vector<float>& pre_norm) {
+  const SsmRegisters& r = j.data->ssm;
+  const SsmPolicy& sp = r.policy;
+  const Denormals dn = sp.denormals;
+  const UnitSelection& un = sp.units;
+  const StateReduction order = j.data->variant.reduction.value_or(sp.reduction);  // the scheme's, unless overridden
+  const std::size_t L = static_cast<std::size_t>(j.len), N = static_cast<std::size_t>(j.d_state);
+  auto code = [](const Bytes& v, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(v[i])); };
+  std::vector<float> state(static_cast<std::size_t>(t.c_len) * N, 0.0f);  // the state buffer
+  std::vector<float> cf(N), e(N), scratch;
+  if (!j.mamba2) {
+    // Mamba1: B rows [0, N), C rows [N, 2N) of bc; one delta row per channel.
+    for (int ch = 0; ch < t.c_len; ++ch) {
+      const auto d = static_cast<std::size_t>(t.c0 + ch);
+      float* h = state.data() + static_cast<std::size_t>(ch) * N;
+      const float dv = fmul(prm.d_scale, static_cast<float>(prm.d_skip[d]), dn);
+      const float db = fmul(prm.delta_bias_scale, static_cast<float>(prm.delta_bias[d]), dn);
+      for (std::size_t n = 0; n < N; ++n)
+        e[n] = exp_unit(un.exp, fmul(prm.a_scale, static_cast<float>(prm.a_log[d * N + n]), dn), dn);
+      const std::size_t drow = (d - static_cast<std::size_t>(b.delta_row0)) * L;
+      for (std::size_t tok = 0; tok < L; ++tok) {
+        const float x = ftz_if(u[static_cast<std::size_t>(ch) * L + tok], dn);
+        const float dl = softplus(ffma(r.delta_scale, code(b.delta, drow + tok), db, dn), sp.softplus_threshold, dn, un);
+        const float du = fmul(dl, x, dn);
+        for (std::size_t n = 0; n < N; ++n) {
+          const float a = exp_unit(un.exp, -fmul(dl, e[n], dn), dn);
+          const float bn = fmul(fmul(r.bc_scale, code(bc, n * L + tok), dn), du, dn);
+          h[n] = ffma(a, h[n], bn, dn);
+          cf[n] = fmul(r.bc_scale, code(bc, (N + n) * L + tok), dn);
+        }
+        const float out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, dn, scratch);
+        const float zf = fmul(r.z_scale, code(b.z, static_cast<std::size_t>(ch) * L + tok), dn);
+        const float g = divide_as(fmul(out, zf, dn), fadd(1.0f, exp_unit(un.exp, -zf, dn), dn), sp.gate_division,
+                                  un.reciprocal, dn);
+        y16[static_cast<std::size_t>(ch) * L + tok] = fp32_to_fp16(g);
+      }
+    }
+    return;
+  }
+  // Mamba2: channel c is dim c % P of head c / P, which reads B and C of its SSD group.
+  const int P = j.headdim, G = j.ngroups, hpg = j.nheads / G;
+  const std::size_t GN = static_cast<std::size_t>(G) * N;
+  const int D = j.channels;
+  for (int ch = 0; ch < t.c_len; ++ch) {
+    const int c = t.c0 + ch, hd = c / P, g = hd / hpg;
+    float* h = state.data() + static_cast<std::size_t>(ch) * N;
+    const float A = -exp_unit(un.exp, fmul(prm.a_scale, static_cast<float>(prm.a_log[static_cast<std::size_t>(hd)]), dn), dn);
+    const float dv = fmul(prm.d_scale, static_cast<float>(prm.d_skip[static_cast<std::size_t>(hd)]), dn);
+    const float sb = (*j.channel_scale)[static_cast<std::size_t>(D) + static_cast<std::size_t>(g) * N];
+    const float sc = (*j.channel_scale)[static_cast<std::size_t>(D) + GN + static_cast<std::size_t>(g) * N];
+    const std::size_t drow = static_cast<std::size_t>(hd - b.delta_row0) * L;
+    for (std::size_t tok = 0; tok < L; ++tok) {
+      const float xv = ftz_if(u[static_cast<std::size_t>(ch) * L + tok], dn);
+      const float dt = softplus(fadd(fmul(r.delta_scale, code(b.delta, drow + tok), dn), prm.dt_bias[static_cast<std::size_t>(hd)], dn),
+                                sp.softplus_threshold, dn, un);
+      const float dA = exp_unit(un.exp, fmul(dt, A, dn), dn);
+      for (std::size_t n = 0; n < N; ++n) {
+        const std::size_t row = static_cast<std::size_t>(g) * N + n;
+        const float bdt = fmul(fmul(sb, code(bc, row * L + tok), dn), dt, dn);
+        h[n] = ffma(dA, h[n], fmul(bdt, xv, dn), dn);
+        cf[n] = fmul(sc, code(bc, (GN + row) * L + tok), dn);
+      }
+      pre_norm[static_cast<std::size_t>(c) * L + tok] = reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, dn, scratch);
+    }
+  }
+}
+
+// The dequant stage over a tile when the RTL is not in the loop: golden's dequant per element.
+void dequant_model(const DequantTile& d, const SsmRegisters& r) {
+  const Denormals dn = r.policy.denormals;
+  for (std::size_t i = 0; i < d.word.size(); ++i)
+    d.value[i] = d.dual ? dequant_dual(unpack_dual(d.word[i], r.dual->code_bits()), *r.dual, dn)
+                        : dequant(static_cast<std::int8_t>(d.word[i]), d.scale[i], dn);
+}
+
+}  // namespace
+
 Cycles SsmCore::run(const SsmJob& j) {
   const sc_time t0 = sc_core::sc_time_stamp();
   const std::int64_t len = j.len;
@@ -128,21 +338,45 @@ Cycles SsmCore::run(const SsmJob& j) {
   const int tile_ch = hw_.ssm.dequant_lanes;  // one token of a tile per dequant cycle
   std::vector<ChannelTile> tiles;
   for (int c0 = 0; c0 < j.channels; c0 += tile_ch) tiles.push_back({c0, std::min(tile_ch, j.channels - c0)});
+  const bool compute = j.data != nullptr;
 
-  const OutputRegion u{j.u, 0, j.channels, j.u_bits};
-  auto request = [&](const ChannelTile& t) {
-    const std::int64_t off = region_bytes(u, t.c0, len);
-    sc_time r = dram_access(dram, false, j.u + static_cast<std::uint64_t>(off),
-                            region_bytes(u, t.c0 + t.c_len, len) - off, dq);
+  const OutputRegion u{j.u, 0, j.channels, j.u_bits, Layout::kChannelMajor,
+                       j.dual_scale ? ElementFormat::kDualScale : ElementFormat::kInt8, "ssm input"};
+  std::array<SsmTileBuffers, 2> buf;  // ping-pong: the next tile arrives while this one runs
+  auto request = [&](std::size_t i) {
+    const ChannelTile& t = tiles[i];
+    SsmTileBuffers& b = buf[i % 2];
+    const std::int64_t off = compute ? column_offset(u, t.c0, len) : region_bytes(u, t.c0, len);
+    b.u.resize(static_cast<std::size_t>(region_bytes(u, t.c0 + t.c_len, len) - off));
+    sc_time r = dram_access(dram, false, j.u + static_cast<std::uint64_t>(off), static_cast<std::int64_t>(b.u.size()),
+                            b.u.data(), dq);
     const std::int64_t d0 = t.c0 / j.delta_group, d1 = (t.c0 + t.c_len + j.delta_group - 1) / j.delta_group;
-    r = std::max(r, dram_access(dram, false, j.delta + static_cast<std::uint64_t>(d0 * len), (d1 - d0) * len, core));
-    r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, core));
+    b.delta_row0 = d0;
+    b.delta.resize(static_cast<std::size_t>((d1 - d0) * len));
+    r = std::max(r, dram_access(dram, false, j.delta + static_cast<std::uint64_t>(d0 * len), (d1 - d0) * len,
+                                b.delta.data(), core));
+    b.z.resize(static_cast<std::size_t>(t.c_len * len));
+    r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
     return sc_core::sc_time_stamp() + r;
   };
   // B, C and the parameters stay on chip for the whole op.
-  const sc_time on_chip_ready = t0 + std::max(dram_access(dram, false, j.bc, j.bc_bytes, core),
-                                              dram_access(dram, false, j.params, j.params_bytes, core));
-  sc_time ready = std::max(request(tiles[0]), on_chip_ready);
+  Bytes bc(static_cast<std::size_t>(j.bc_bytes)), params(static_cast<std::size_t>(j.params_bytes));
+  const sc_time on_chip_ready = t0 + std::max(dram_access(dram, false, j.bc, j.bc_bytes, bc.data(), core),
+                                              dram_access(dram, false, j.params, j.params_bytes, params.data(), core));
+  sc_time ready = std::max(request(0), on_chip_ready);
+  SsmParams prm;
+  if (compute) prm = read_ssm_params(params, j.shape);
+  std::vector<float> pre_norm(compute && j.mamba2 ? static_cast<std::size_t>(j.channels * len) : 0);
+  std::vector<std::int8_t> z_all(pre_norm.size());  // Mamba2: the gate's z stays on chip for the norm stage
+  std::vector<std::uint16_t> y16;
+  std::vector<std::uint16_t> word;
+  std::vector<float> scale, value;
+
+  auto write_y = [&](const ChannelTile& t, std::span<const std::uint16_t> y) {
+    Bytes out(static_cast<std::size_t>(t.c_len * len * 2), 0);
+    for (std::size_t k = 0; k < y.size(); ++k) put_element(out, static_cast<std::int64_t>(k), 16, y[k]);
+    (void)dram_access(dram, true, j.y + static_cast<std::uint64_t>(t.c0 * len * 2), t.c_len * len * 2, out.data(), core);  // FP16 y
+  };
 
   for (std::size_t i = 0; i < tiles.size(); ++i) {
     const ChannelTile& t = tiles[i];
@@ -151,15 +385,36 @@ Cycles SsmCore::run(const SsmJob& j) {
       stats_.stall(Stall::kDramBandwidth) += to_cycles(ready - now, period_);
       wait(ready - now);
     }
-    if (i + 1 < tiles.size()) ready = request(tiles[i + 1]);
+    const SsmTileBuffers& b = buf[i % 2];
+    const std::size_t n = static_cast<std::size_t>(t.c_len * len);
+    if (compute) {  // the tile's operands, decoded before the next tile's arrive in the other buffer
+      word.resize(n);
+      scale.resize(n);
+      value.resize(n);
+      for (std::size_t k = 0; k < n; ++k) word[k] = static_cast<std::uint16_t>(get_element(b.u, static_cast<std::int64_t>(k), j.u_bits));
+      for (int ch = 0; ch < t.c_len; ++ch)
+        std::fill_n(scale.begin() + ch * len, len, (*j.channel_scale)[static_cast<std::size_t>(t.c0 + ch)]);
+    }
+    if (i + 1 < tiles.size()) ready = request(i + 1);
 
     const sc_time hook_start = sc_core::sc_time_stamp();
-    const RtlTile dqt = j.dequant ? j.dequant(t) : analytic(t, j.len);
+    RtlTile dqt = analytic(t, j.len);
+    if (compute) {
+      const DequantTile d{t, j.dual_scale, word, scale, value};
+      if (j.dequant) dqt = j.dequant(d);
+      else dequant_model(d, j.data->ssm);
+      for (int ch = 0; ch < t.c_len; ++ch)
+        std::copy_n(value.begin() + ch * len, len, &(*j.ssm_input)(static_cast<std::size_t>(t.c0 + ch), 0));
+      y16.assign(n, 0);
+      ssm_recurrence(j, t, b, value, bc, prm, y16, pre_norm);
+      if (j.mamba2)
+        for (std::size_t k = 0; k < n; ++k) z_all[static_cast<std::size_t>(t.c0) * static_cast<std::size_t>(len) + k] = static_cast<std::int8_t>(b.z[k]);
+    }
     // The tile's share of the op: its steps it counts, its exp and softplus
     // evaluations (per token: the rate the units must sustain) are the program's.
     const cost::UnitCounters share = program_share(prog_core, t.c0, t.c0 + t.c_len, j.channels, {Counter::kSsmStep});
     const std::int64_t steps = static_cast<std::int64_t>(t.c_len) * j.d_state;
-    auto tile_share = [&](std::int64_t n) { return cost::UnitCounters::share_of(n, t.c0, t.c0 + t.c_len, j.channels); };
+    auto tile_share = [&](std::int64_t v) { return cost::UnitCounters::share_of(v, t.c0, t.c0 + t.c_len, j.channels); };
     const std::int64_t dequants = 3LL * t.c_len + 2LL * j.d_state;  // u, delta, z; B and C
     const SsmTileTiming tm = ssm_tile_timing(steps, tile_share(j.exp_per_token), tile_share(j.softplus_per_token),
                                              dequants, j.len, hw_.ssm);
@@ -172,11 +427,37 @@ Cycles SsmCore::run(const SsmJob& j) {
     stats_.stall(Stall::kSoftplusThroughput) += tm.softplus_stall;
     dequant_.busy += tm.dequant_cycles;
 
-    (void)dram_access(dram, true, j.y + static_cast<std::uint64_t>(t.c0 * len * 2), t.c_len * len * 2, core);  // FP16 y
+    // Mamba1's y leaves per tile; Mamba2's waits for the norm, which needs every channel of its group.
+    if (!j.mamba2) write_y(t, y16);
     core[Counter::kSsmStep] += steps * len;
     core += share;
     if (j.dual_scale) dq[Counter::kMuxSelect] += t.c_len * len;
     dq += program_share(of(j.program, Unit::kSsmDequant), t.c0, t.c0 + t.c_len, j.channels, {Counter::kMuxSelect});
+  }
+  if (j.mamba2) {
+    // The gated RMSNorm stage: per token and norm group, over the channels' pre-norm y, then FP16 out.
+    std::vector<std::uint16_t> y_all(compute ? static_cast<std::size_t>(j.channels * len) : 0);
+    if (compute) {
+      const SsmRegisters& r = j.data->ssm;
+      const int gs = j.channels / j.ngroups;
+      const std::size_t L = static_cast<std::size_t>(len);
+      std::vector<float> yg(static_cast<std::size_t>(gs)), og(yg.size());
+      std::vector<std::int8_t> zg(yg.size());
+      for (int grp = 0; grp < j.ngroups; ++grp)
+        for (std::size_t tok = 0; tok < L; ++tok) {
+          for (int c = 0; c < gs; ++c) {
+            const std::size_t ch = static_cast<std::size_t>(grp * gs + c);
+            yg[static_cast<std::size_t>(c)] = pre_norm[ch * L + tok];
+            zg[static_cast<std::size_t>(c)] = z_all[ch * L + tok];
+          }
+          gated_rmsnorm_group(yg, zg, r.z_scale, std::span(prm.norm_w).subspan(static_cast<std::size_t>(grp * gs), yg.size()),
+                              og, r.scheme);
+          for (int c = 0; c < gs; ++c) y_all[static_cast<std::size_t>(grp * gs + c) * L + tok] = fp32_to_fp16(og[static_cast<std::size_t>(c)]);
+        }
+    }
+    for (const ChannelTile& t : tiles)
+      write_y(t, compute ? std::span<const std::uint16_t>(y_all).subspan(static_cast<std::size_t>(t.c0 * len), static_cast<std::size_t>(t.c_len * len))
+                         : std::span<const std::uint16_t>(y16.data(), 0));
   }
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
 }
@@ -190,12 +471,20 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
   const sc_time t0 = sc_core::sc_time_stamp();
   cost::UnitCounters& c = ev_.at(Unit::kHadamardUnit);
   const int tile = hw_.hadamard.tokens_per_tile;
-  const std::int64_t n = j.n;
+  const std::int64_t n = j.n, L = j.len;
+  const bool compute = j.data != nullptr;
+  // y is channel-major: a tile of tokens is n rows of `count` FP16 values.
+  std::array<Bytes, 2> in_buf;
   auto request = [&](int tok) {
-    const int count = std::min(tile, j.len - tok);
+    const int count = static_cast<int>(std::min<std::int64_t>(tile, L - tok));
+    Bytes& b = in_buf[static_cast<std::size_t>(tok / tile) % 2];
+    b.resize(static_cast<std::size_t>(count * n * 2));
+    const DramStride st{static_cast<std::uint64_t>(count * 2), static_cast<std::uint64_t>(L * 2)};
     return sc_core::sc_time_stamp() +
-           dram_access(dram, false, j.y + static_cast<std::uint64_t>(tok * n * 2), count * n * 2, c);
+           dram_access(dram, false, j.y + static_cast<std::uint64_t>(tok * 2), count * n * 2, b.data(), c, &st);
   };
+  std::vector<float> x(static_cast<std::size_t>(n));
+  std::vector<std::int8_t> q(static_cast<std::size_t>(n));
   sc_time ready = request(0);
   for (int tok = 0; tok < j.len; tok += tile) {
     const int count = std::min(tile, j.len - tok);
@@ -204,13 +493,26 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
       stats_.stall(Stall::kDramBandwidth) += to_cycles(ready - now, period_);
       wait(ready - now);
     }
+    // Each token of the tile through the transform (its butterflies, golden's
+    // hadamard_quantize on one token), INT8 codes out token-major.
+    Bytes out(static_cast<std::size_t>(count * n), 0);
+    if (compute) {
+      const HadamardRegisters& r = *j.data->hadamard;
+      const Bytes& b = in_buf[static_cast<std::size_t>(tok / tile) % 2];
+      for (int k = 0; k < count; ++k) {
+        for (std::int64_t ch = 0; ch < n; ++ch)
+          x[static_cast<std::size_t>(ch)] = fp16_to_fp32(static_cast<std::uint16_t>(get_element(b, ch * count + k, 16)));
+        (void)hadamard_quantize(x, q, r.size, r.multiplier, r.policy);
+        std::copy(q.begin(), q.end(), reinterpret_cast<std::int8_t*>(out.data()) + static_cast<std::ptrdiff_t>(k) * n);
+      }
+    }
     if (tok + tile < j.len) ready = request(tok + tile);
     const bool last = tok + tile >= j.len;
     const Cycles work = hadamard_tile_cycles(count, j.adds_per_token, hw_.hadamard) +
                         (last ? hw_.hadamard.pipeline_depth : 0);
     wait(static_cast<double>(work) * period_);
     stats_.busy += work;
-    (void)dram_access(dram, true, j.out + static_cast<std::uint64_t>(tok * n), count * n, c);
+    (void)dram_access(dram, true, j.out + static_cast<std::uint64_t>(tok * n), count * n, out.data(), c);
     c += of(j.program, Unit::kHadamardUnit).share(tok, tok + count, j.len);
   }
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);

@@ -109,8 +109,16 @@ TEST(Cli, RunDefaultConfigWritesValidJson) {
   // in_proj 768 x 3072, x_proj 1536 x (48 + 2 x 16), dt_proj 48 x 1536, out_proj 1536 x 768.
   EXPECT_EQ(j["events"]["gemm_array"]["mac_int8"], 128LL * (768 * 3072 + 1536 * 80 + 48 * 1536 + 1536 * 768));
   EXPECT_EQ(j["events"]["scale_index_lookup"]["lookup"], 1536);  // one per SSM-input channel per pass
-  ASSERT_EQ(j["model"]["checks"].size(), 5u);
-  for (const auto& ch : j["model"]["checks"]) EXPECT_EQ(ch["mismatches"], 0) << ch["tensor"];
+  // Every tensor the accelerator wrote (9 of the program's, and the SSM input inside the SSM core), each
+  // computed by its unit and compared with golden's.
+  ASSERT_EQ(j["model"]["checks"].size(), 10u);
+  for (const auto& ch : j["model"]["checks"]) {
+    EXPECT_EQ(ch["mismatches"], 0) << ch["tensor"];
+    EXPECT_EQ(ch["independent"], true) << ch["tensor"];
+  }
+  EXPECT_EQ(j["model"]["checks"][0]["tensor"], "x");
+  EXPECT_EQ(j["model"]["checks"][0]["unit"], "gemm_array");
+  EXPECT_EQ(j["independent_checks"], 10);
   double roof = 0;
   for (const auto& op : j["roofline"]["ops"])
     roof += std::max(op["compute_cycles"].get<double>(), op["memory_cycles"].get<double>());

@@ -82,13 +82,16 @@ TEST_F(ConfigTest, UnknownKeyIsRejectedWithSuggestionAndPosition) {
 
 TEST_F(ConfigTest, LayerNumericsAndModes) {
   write("q2l.yaml", "name: q\nbase: quamba1\nlayer:\n  weights: int4\n  weight_group: 128\n"
-                     "  gemm_requant: alpha\n  softplus_threshold: false\n  scan_order: block_scan\n");
+                     "  gemm_requant: alpha\n  softplus_threshold: false\n  scan_order: block_scan\n"
+                     "  state_reduction: tree\n");
   const Config c = load_config(write("top.yaml", "model: m1.yaml\nscheme: q2l.yaml\nrun:\n  modes: [0, 2]\n"));
   EXPECT_EQ(c.scheme.layer.weights, WeightPrecision::kInt4);
   EXPECT_EQ(c.scheme.layer.weight_group, 128);
   EXPECT_EQ(c.scheme.layer.gemm_requant, RequantOrder::kAlpha);
   EXPECT_FALSE(c.scheme.layer.softplus_threshold);
   EXPECT_EQ(c.scheme.layer.scan_order, ScanOrder::kBlockScan);
+  EXPECT_EQ(c.scheme.layer.state_reduction, StateReduction::kTree);
+  EXPECT_EQ(ssm_policy(c.scheme).reduction, StateReduction::kTree);
   EXPECT_EQ(c.run.modes, (std::vector<SsmInputMode>{SsmInputMode::kInt8, SsmInputMode::kFp32OnGrid}));
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  modes: [0, 4]\n"),
               HasSubstr(":4:14: run.modes[1]: must be in [0, 3]"));

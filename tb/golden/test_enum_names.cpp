@@ -100,6 +100,7 @@ TEST(EnumNames, DocumentationListsExactlyTheNames) {
   documented_as_table<RequantOrder>(cfg, "layer.gemm_requant");
   documented_as_table<Rounding>(cfg, "layer.gemm_rounding");
   documented_as_table<ScanOrder>(cfg, "layer.scan_order");
+  documented_as_table<StateReduction>(cfg, "layer.state_reduction");
   documented_as_table<Rounding>(cfg, "layer.hadamard_rounding");
   documented_as_table<Overflow>(cfg, "layer.hadamard_overflow");
   documented_as_table<Denormals>(cfg, "layer.hadamard_denormals");

@@ -251,5 +251,34 @@ TEST(Mamba2Ssm, LanePathBitIdenticalToGeneralPath) {
   }
 }
 
+// The two reduction orders of y = D*u + sum h_n * C_n by hand: with
+// h = {2^26, 1, -2^26}, C = 1 and D*u = 1, the FMA chain loses each 1 against
+// 2^26 (ulp 8): ((1 + 2^26) + 1) - 2^26 = 0; the tree adds p0 + p1 = 2^26 (the
+// 1 lost once), then p0 + p2 = 0, then D*u: 1.
+TEST(StateReduction, SequentialAndTreeByHand) {
+  const float h[3] = {0x1p26f, 1.0f, -0x1p26f}, c[3] = {1.0f, 1.0f, 1.0f};
+  std::vector<float> scratch;
+  EXPECT_EQ(reduce_states(h, c, 3, 1.0f, StateReduction::kSequential, Denormals::kPreserve, scratch), 0.0f);
+  EXPECT_EQ(reduce_states(h, c, 3, 1.0f, StateReduction::kTree, Denormals::kPreserve, scratch), 1.0f);
+  // Five states: level 1 pairs (0,1) and (2,3), level 2 (0,2), level 3 (0,4).
+  const float h5[5] = {1, 2, 3, 4, 5}, c5[5] = {1, 1, 1, 1, 1};
+  EXPECT_EQ(reduce_states(h5, c5, 5, 0.5f, StateReduction::kTree, Denormals::kPreserve, scratch), 15.5f);
+}
+
+// The policy's tree order reaches the Mamba2 scan (its lane path is the
+// sequential order only): on random data some y differ.
+TEST(StateReduction, TreeOrderChangesTheMamba2Scan) {
+  Rng rng(29);
+  const Mamba2Ssm s = random_mamba2_ssm(2, 8, 1, 16, 64, -3.0, rng);
+  FloatTensor x({16, 64});
+  for (std::size_t i = 0; i < x.size(); ++i) x(i) = static_cast<float>(rng.normal());
+  SsmPolicy seq, tree;
+  tree.reduction = StateReduction::kTree;
+  const FloatTensor a = mamba2_ssm(x, s, seq), b = mamba2_ssm(x, s, tree);
+  int differ = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) differ += bits_of(a(i)) != bits_of(b(i));
+  EXPECT_GT(differ, 0);
+}
+
 }  // namespace
 }  // namespace mambahw

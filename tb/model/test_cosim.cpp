@@ -1,6 +1,10 @@
-// Golden + SystemC model + Verilated RTL on whole layers: every tensor bit for
-// bit, and a deliberately wrong RTL variant must be caught. One test per
-// process (SystemC elaborates once).
+// The SystemC accelerator computing whole layers from the bytes in its
+// memories, with the Verilated RTL in the loop, against the golden layer run
+// separately: every tensor bit for bit, each labelled by the unit that
+// produced it. The negative controls (a wrong RTL variant, swapped INT4
+// nibbles, a conv state dropped at a token tile, another reduction order)
+// must each be caught on the tensor they corrupt first. One test per process
+// (SystemC elaborates once).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -14,9 +18,11 @@ namespace {
 
 Config config(const char* name) { return load_config(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs" / name); }
 
-CosimReport cosim(const Config& c, int len, const CosimOptions& opt = {}) {
+// A short sequence with token tiles of 8, so that the conv state crosses tile boundaries.
+CosimReport cosim(Config c, int len, const CosimOptions& opt = {}) {
   RunSettings run = c.run;
   run.seq_len = len;
+  c.hardware.conv.token_tile = 8;
   const LayerCase lc = make_layer_case(c.model, c.scheme, SyntheticWeights(run.seed), run, 0);
   return run_cosim({c.model, c.scheme, c.hardware}, lc.q, lc.input, opt);
 }
@@ -27,19 +33,39 @@ const TensorCheck& check(const CosimReport& r, const std::string& tensor) {
   throw std::runtime_error("no check " + tensor);
 }
 
+// Every check is the accelerator's own value against golden's, and every one agrees.
+void expect_all_exact(const CosimReport& r) {
+  EXPECT_TRUE(r.bit_exact());
+  EXPECT_EQ(r.independent_checks(), static_cast<int>(r.checks.size()));
+  for (const auto& c : r.checks) {
+    EXPECT_GT(c.compared, 0) << c.tensor;
+    EXPECT_EQ(c.mismatches, 0) << c.tensor << ": " << c.first_mismatch;
+  }
+}
+
 TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
-  const Config c = config("default.yaml");
-  const CosimReport r = cosim(c, 32);
+  const CosimReport r = cosim(config("default.yaml"), 32);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
   EXPECT_EQ(r.quantizer_variant, "sc_q_away");
-  EXPECT_TRUE(r.bit_exact());
-  EXPECT_EQ(check(r, "conv_out_codes").compared, 1536 * 32);
+  expect_all_exact(r);
+  // mamba-130m: d_model 768, d_inner 1536, d_state 16, dt_rank 48; every tensor of the program but the input.
+  std::vector<std::string> names;
+  for (const auto& c : r.checks) names.push_back(c.tensor);
+  EXPECT_EQ(names, (std::vector<std::string>{"x", "z", "u_int8", "dt_low", "bc", "delta", "y", "ssm_input", "y_h",
+                                             "out"}));
+  EXPECT_EQ(check(r, "x").compared, 1536 * 32);
+  EXPECT_EQ(check(r, "bc").compared, 2 * 16 * 32);
+  EXPECT_EQ(check(r, "u_int8").compared, 1536 * 32);
   EXPECT_EQ(check(r, "ssm_input").compared, 1536 * 32);
-  EXPECT_EQ(check(r, "layer_output").compared, 768 * 32);
-  // Only the RTL's checks are independent of the golden model.
-  EXPECT_EQ(r.independent_checks(), 3);
-  EXPECT_FALSE(check(r, "layer_output").independent);
-  EXPECT_TRUE(check(r, "conv_out_codes").independent);
+  EXPECT_EQ(check(r, "out").compared, 768 * 32);
+  EXPECT_EQ(check(r, "x").unit, "gemm_array");
+  EXPECT_EQ(check(r, "u_int8").unit, "conv_out_quantizer");
+  EXPECT_EQ(check(r, "u_int8").source, "sc_q_away");
+  EXPECT_EQ(check(r, "ssm_input").unit, "ssm_dequant");
+  EXPECT_EQ(check(r, "y").unit, "ssm_core");
+  EXPECT_EQ(check(r, "y").source, kSystemcUnit);
+  EXPECT_EQ(check(r, "y_h").unit, "hadamard_unit");
+  EXPECT_EQ(check(r, "out").op, "out_proj");
   // One element per cycle plus the 2-cycle pipeline per tile.
   EXPECT_GE(r.quantizer_rtl_cycles, r.quantizer_rtl_elements + 2);
   EXPECT_LE(r.quantizer_rtl_cycles, r.quantizer_rtl_elements + 8 * 1536);
@@ -49,27 +75,102 @@ TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
             32LL * (768 * 3072 + 1536 * 80 + 48 * 1536 + 1536 * 768));
 }
 
+TEST(Cosim, Mamba1W4A5SeBitExact) {
+  const CosimReport r = cosim(config("mamba-130m-w4a5-se.yaml"), 24);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  EXPECT_EQ(r.mode, SsmInputMode::kDualScale);
+  expect_all_exact(r);
+  EXPECT_EQ(check(r, "u_dual").compared, 1536 * 24);
+  EXPECT_EQ(check(r, "u_int8").compared, 1536 * 24);  // x_proj still reads the INT8 codes
+}
+
+TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
+  const CosimReport r = cosim(config("mamba2-130m.yaml"), 24);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_all_exact(r);
+  // mamba2-130m: d_inner 1536, 24 heads, ngroups 1, d_state 128; B and C per group, the norm in ssd_scan+norm.
+  EXPECT_EQ(check(r, "xbc").compared, (1536 + 2 * 128) * 24);
+  EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
+  EXPECT_EQ(check(r, "y").op, "ssd_scan+norm");
+}
+
 TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
-  const Config c = config("mamba2-130m-w4a5-se.yaml");
-  const CosimReport r = cosim(c, 24);
+  const CosimReport r = cosim(config("mamba2-130m-w4a5-se.yaml"), 24);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
   EXPECT_EQ(r.mode, SsmInputMode::kDualScale);
   EXPECT_EQ(r.dequant_variant, "sc_dq4");
-  EXPECT_TRUE(r.bit_exact());
-  EXPECT_EQ(check(r, "conv_out_dual_words").compared, 1536 * 24);
-  EXPECT_EQ(check(r, "conv_out_codes").compared, (1536 + 2 * 128) * 24);
+  expect_all_exact(r);
+  EXPECT_EQ(check(r, "u_dual").compared, 1536 * 24);
+  EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
 }
+
+TEST(Cosim, UnitModelsWithoutTheRtlAgreeToo) {
+  CosimOptions o;
+  o.rtl_out_of_loop = true;
+  const CosimReport r = cosim(config("default.yaml"), 16, o);
+  EXPECT_FALSE(r.rtl_in_loop);
+  expect_all_exact(r);
+  EXPECT_EQ(check(r, "u_int8").source, kSystemcUnit);
+}
+
+// ---- negative controls: each must be reported on the tensor it corrupts ----------
 
 TEST(Cosim, WrongRtlVariantIsCaughtAtTheFirstDifference) {
   // The scheme stores 4-bit dual-scale codes; the forced RTL variant produces
-  // 8-bit ones (scale enhancement). The INT8 codes still agree.
-  const Config c = config("default.yaml");
-  const CosimReport r = cosim(c, 16, {"sc_q_se8"});
+  // 8-bit ones (scale enhancement). The INT8 codes of B and C still agree.
+  CosimOptions o;
+  o.force_quantizer_variant = "sc_q_se8";
+  const CosimReport r = cosim(config("mamba2-130m-w4a5-se.yaml"), 16, o);
   EXPECT_FALSE(r.bit_exact());
-  EXPECT_EQ(check(r, "conv_out_codes").mismatches, 0);
-  const TensorCheck& words = check(r, "conv_out_dual_words");
+  EXPECT_EQ(check(r, "bc").mismatches, 0);
+  const TensorCheck& words = check(r, "u_dual");
   EXPECT_GT(words.mismatches, 0);
   EXPECT_EQ(words.first_mismatch.rfind("channel ", 0), 0u) << words.first_mismatch;
+  EXPECT_NE(words.first_mismatch.find("op conv1d+silu+quantize"), std::string::npos) << words.first_mismatch;
+}
+
+TEST(Cosim, SwappedNibbleOrderIsCaughtOnInProj) {
+  CosimOptions o;
+  o.variant.int4_nibbles_high_first = true;
+  const CosimReport r = cosim(config("mamba2-130m.yaml"), 16, o);
+  // in_proj is the first op: its outputs are the first wrong tensors.
+  EXPECT_GT(check(r, "z").mismatches, 0);
+  EXPECT_GT(check(r, "xbc").mismatches, 0);
+  EXPECT_NE(check(r, "z").first_mismatch.find("op in_proj"), std::string::npos) << check(r, "z").first_mismatch;
+}
+
+TEST(Cosim, DroppedConvStateIsCaughtOnTheConvCodes) {
+  CosimOptions o;
+  o.variant.conv_state_dropped = true;
+  const CosimReport r = cosim(config("default.yaml"), 32, o);
+  EXPECT_EQ(check(r, "x").mismatches, 0);  // in_proj is upstream of the conv unit
+  const TensorCheck& u = check(r, "u_int8");
+  EXPECT_GT(u.mismatches, 0);
+  // Only the first width - 1 = 3 tokens of a token tile (8, 9, 10, 16, ...) read the state.
+  const std::size_t at = u.first_mismatch.find("token ");
+  ASSERT_NE(at, std::string::npos) << u.first_mismatch;
+  const int token = std::stoi(u.first_mismatch.substr(at + 6));
+  EXPECT_GE(token, 8) << u.first_mismatch;
+  EXPECT_LT(token % 8, 3) << u.first_mismatch;
+}
+
+// The scheme's reduction order is the specification of both: a tree there is bit-exact.
+Config with_tree_reduction(const char* name) {
+  Config c = config(name);
+  c.scheme.layer.state_reduction = StateReduction::kTree;
+  return c;
+}
+TEST(Cosim, TreeReductionBySchemeAgreesMamba1) { expect_all_exact(cosim(with_tree_reduction("default.yaml"), 16)); }
+TEST(Cosim, TreeReductionBySchemeAgreesMamba2) { expect_all_exact(cosim(with_tree_reduction("mamba2-130m.yaml"), 16)); }
+
+TEST(Cosim, TreeReductionOrderIsCaughtOnTheSsmOutput) {
+  CosimOptions o;
+  o.variant.reduction = StateReduction::kTree;
+  const CosimReport r = cosim(config("default.yaml"), 16, o);
+  EXPECT_EQ(check(r, "ssm_input").mismatches, 0);
+  EXPECT_EQ(check(r, "delta").mismatches, 0);
+  EXPECT_GT(check(r, "y").mismatches, 0);
+  EXPECT_NE(check(r, "y").first_mismatch.find("op selective_scan"), std::string::npos);
 }
 
 }  // namespace

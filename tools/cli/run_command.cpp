@@ -142,12 +142,13 @@ std::string hadamard_text(const ModelShape& m, const QuantScheme& s) {
 void print_layer_accuracy(const Config& c, const std::vector<LayerAccuracy>& layers,
                           const std::vector<report::Node>& reports) {
   const LayerNumerics& p = c.scheme.layer;
-  fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}, {}); "
+  fmt::print("\nGolden layer: {} under {} (weights {}{}, GEMM requant {} {}, softplus threshold {}, scan {}, y = C.h {}, {}); "
              "{} tokens, calibration {} x {}\n",
              c.model.name, c.scheme.name, to_string(weight_precision(c.scheme)),
              p.weight_group ? fmt::format(" groups of {}", p.weight_group) : std::string(" per channel"),
              to_string(p.gemm_requant), to_string(p.gemm_rounding), p.softplus_threshold ? "on" : "off",
-             to_string(p.scan_order), hadamard_text(c.model, c.scheme), c.run.seq_len, c.run.calib_batches,
+             to_string(p.scan_order), to_string(p.state_reduction), hadamard_text(c.model, c.scheme), c.run.seq_len,
+             c.run.calib_batches,
              c.run.calib_seq_len);
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const LayerAccuracy& a = layers[i];

@@ -36,6 +36,7 @@ HardwareConfig parse_hardware(YamlMap& h) {
   if (auto v = h.maybe_section("conv")) {
     c.conv.lanes = v->optional<int>("lanes", c.conv.lanes, in_range(1, 4096));
     c.conv.pipeline_depth = v->optional<int>("pipeline_depth", c.conv.pipeline_depth, in_range(0, 1000));
+    c.conv.token_tile = v->optional<int>("token_tile", c.conv.token_tile, in_range(1, 1 << 20));
     v->finish();
   }
   if (auto s = h.maybe_section("scale_index")) {

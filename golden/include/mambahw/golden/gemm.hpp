@@ -118,6 +118,12 @@ std::int8_t requant_int8(float v, const RequantPolicy& p);
 // The requantization unit's per-channel value v (before the INT8/FP16 cast).
 float requant_value(std::span<const std::int32_t> acc_groups, const QuantWeights& w, int n,
                     const GemmScales& s, const RequantPolicy& p);
+// The same datapath from the unit's registers: the channel's weight scales
+// (one, or one per group when `grouped`), the activation scale s_x and the
+// output scale s_out (1 for FP16/FP32 outputs). Per group:
+// y = 0; for g: y = fma(s_w[g], float(acc_g), y); v = fp32(fp32(s_x/s_out) * y).
+float requant_value(std::span<const std::int32_t> acc_groups, std::span<const float> weight_scales, bool grouped,
+                    float s_x, float s_out, const RequantPolicy& p);
 
 // Datapath operations of the requantization unit per output element: each
 // group's accumulator converted to FP32, then the two scale multiplies of

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -102,6 +103,28 @@ struct QuantizedLayer {
 // observer). The dual-scale format is calibrated for every scheme (mode 3).
 QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const LayerWeights& w,
                               const std::vector<FloatTensor>& calib);
+
+// ---- the layer's registers and per-element steps, one place each -----------------
+// What the accelerator's host loads and its units apply; run_layer uses the same.
+
+// The weights and the scale registers (activation scale s_x, output scales
+// per output column or one for all; empty for FP16 outputs) of a GEMM.
+const QuantWeights& gemm_weights(const QuantizedLayer& q, GemmId id);
+GemmScales gemm_scales(const QuantizedLayer& q, GemmId id);
+// The output scale of an in_proj segment ("x", "z", "dt", ...).
+float in_proj_out_scale(const QuantizedLayer& q, std::string_view segment);
+
+// The activation quantizer outside the conv output (the layer input, and
+// out_proj's FP16 input without the Hadamard): x * inv (inv = reciprocal(scale)),
+// rounded per `r`, saturated to INT8.
+std::int8_t quantize_activation(float x, float scale, float inv, Rounding r);
+
+// Mamba2's gated RMSNorm on one token of one norm group (gs channels):
+//   g[c] = fp32(y[c] * silu(fp32(z_scale * z[c])));  ms = fma(g[c], g[c], ms) for c in order
+//   r = fp32(1 / sqrt(fp32(fp32(ms / gs) + eps)));   out[c] = fp32(fp32(g[c] * r) * w[c])
+// SiLU per the scheme's numerics with the SSM's gate division and units.
+void gated_rmsnorm_group(std::span<const float> y, std::span<const std::int8_t> z, float z_scale,
+                         std::span<const float> norm_w, std::span<float> out, const QuantScheme& s);
 
 // Tensors of one forward pass. `out` is [L][d_model] (FP16 values widened
 // exactly to FP32 for the quantized layer).

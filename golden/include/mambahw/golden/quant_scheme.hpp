@@ -78,6 +78,7 @@ struct LayerNumerics {
   Rounding gemm_rounding = Rounding::kHalfToEven;
   bool softplus_threshold = true;
   ScanOrder scan_order = ScanOrder::kSequential;
+  StateReduction state_reduction = StateReduction::kSequential;  // the SSM core's y = C . h order
   bool out_proj_hadamard = true;  // Quamba's online QHadamard before out_proj (off: plain quantizer)
   HadamardQuantPolicy hadamard;   // its INT8 conversion: roundf, wrap; denormals as numerics unless set
 };

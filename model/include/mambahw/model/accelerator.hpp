@@ -2,8 +2,10 @@
 // quantizer), SSM core (+ SSM dequant stage), online Hadamard unit, all on one
 // DRAM channel, and a controller that walks the layer program op by op
 // (golden/layer_program.hpp; docs/architecture.md): every program tensor has
-// a DRAM region of the program's bytes, and each op goes to its unit. Timing is transaction-level: one SystemC wait per
-// GEMM fold or channel tile, not per element.
+// a DRAM region of the program's bytes, holding them in memory.hpp's layouts,
+// and each op goes to its unit, which computes its outputs from those bytes.
+// Timing is transaction-level: one SystemC wait per GEMM fold or channel
+// tile, not per element.
 #pragma once
 
 #include <array>
@@ -33,12 +35,12 @@ struct System {
   HardwareConfig hardware;
 };
 
-// The functional side of a run: the datapath callbacks the units invoke per
-// tile (RTL in the loop). Optional: without them the model is timing-only
-// with analytic RTL latencies.
+// The Verilated RTL blocks in the loop: the callbacks the units invoke per
+// tile with the tile's values. Optional: without them the units apply
+// golden's quantizer and dequant functions and take analytic RTL latencies.
 struct LayerHooks {
-  TileHook quantize;  // conv-output quantizer over a conv channel tile
-  TileHook dequant;   // SSM dequant stage over an SSM channel tile
+  QuantizeHook quantize;  // conv-output quantizer over a conv channel tile
+  DequantHook dequant;    // SSM dequant stage over an SSM channel tile
 };
 
 struct OpReport {
@@ -66,13 +68,20 @@ struct LayerReport {
   DramTraffic dram_total;
   std::string host_input;                   // the tensor the host wrote (not a unit's traffic)
   cost::EventCounts events;                 // per unit, as the units counted them
+  // With layer data: every activation tensor as DRAM holds it after the run
+  // (the program's bytes, in its layout), and the SSM dequant stage's output
+  // [d_inner][L] (FP32 values that never reach DRAM).
+  std::map<std::string, Bytes> tensors;
+  FloatTensor ssm_input;
 };
 
 class Accelerator : public sc_core::sc_module {
  public:
   // Runs `program` (the layer program of cfg.model under cfg.scheme) op by op.
+  // With `data` the host loads its images and the units compute every value;
+  // without it the run is timing only (the memories hold zeros).
   Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
-              std::optional<Quamba2ScaleTable> table, LayerHooks hooks);
+              std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr);
   const LayerReport& report() const { return report_; }
 
  private:
@@ -93,6 +102,8 @@ class Accelerator : public sc_core::sc_module {
   int len_;
   std::optional<Quamba2ScaleTable> table_;
   LayerHooks hooks_;
+  const LayerData* data_;
+  std::vector<float> channel_scale_;  // the scale register file (per conv channel), filled by the lookup
   sc_core::sc_time period_;
   DramMap map_;
   cost::EventCounts events_;
@@ -108,7 +119,7 @@ class Accelerator : public sc_core::sc_module {
 // Elaborates an Accelerator for the system's layer program, runs it to
 // completion and returns its report. SystemC allows this once per process.
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
-                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks);
+                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr);
 // The same for layer_program(cfg.model, cfg.scheme).
 LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table = std::nullopt,
                            LayerHooks hooks = {});

@@ -1,9 +1,10 @@
 // Golden model + SystemC accelerator model + Verilated RTL on one layer: the
-// run `mambahw run` reports. The conv unit's quantize hook streams each
-// channel tile through the Verilated conv_out_quantizer, the SSM core's
-// dequant hook streams the RTL codes through the Verilated ssm_dequant, and
-// the layer is then finished from the RTL's SSM input. Every tensor is
-// compared bit for bit with the golden model's.
+// run `mambahw run` reports. The host loads the layer's weights, constants
+// and registers (layer_data.hpp); the accelerator's units compute every
+// tensor from the bytes in its memories, with the Verilated
+// conv_out_quantizer and ssm_dequant in the loop where a variant implements
+// the scheme's policy. The golden layer runs once, independently, and every
+// tensor the accelerator wrote is compared with golden's bit for bit.
 #pragma once
 
 #include <cstdint>
@@ -16,18 +17,19 @@
 namespace mambahw::model {
 
 struct TensorCheck {
-  std::string tensor;          // conv_out_codes, conv_out_dual_words, ssm_input, ssm_output, layer_output
-  std::string source;          // what produced the compared copy: the RTL variant, or kGoldenFromRtl
+  std::string tensor;          // the layer program's tensor (or ssm_input, the dequant stage's FP32 output)
+  std::string op;              // the op that wrote it
+  std::string unit;            // the unit that produced it (to_string(Unit))
+  std::string source;          // the producer: the Verilated RTL variant, or "systemc" (the unit's C++ model)
   std::int64_t compared = 0, mismatches = 0;
-  std::string first_mismatch;  // "channel c, token t: golden 0x... model 0x..."
-  // True when that producer is independent of the golden model (the RTL);
-  // false for the golden layer rerun from the RTL's SSM input, which shows
-  // only that the RTL's values propagate (the SystemC units compute no
-  // values of their own yet).
+  std::string first_mismatch;  // "channel c, token t: golden 0x..., model 0x..."
+  // True when the producer is independent of the golden model: every check
+  // here is (the accelerator computes from its own bytes); kept so reports
+  // and tests can say so per check.
   bool independent = true;
 };
 
-inline constexpr const char* kGoldenFromRtl = "golden_from_rtl_ssm_input";
+inline constexpr const char* kSystemcUnit = "systemc";
 
 struct CosimReport {
   LayerReport timing;
@@ -47,6 +49,8 @@ struct CosimOptions {
   // Test hook: use this Verilated quantizer variant even if it implements
   // another policy than the scheme's (the negative control of the checks).
   std::string force_quantizer_variant;
+  bool rtl_out_of_loop = false;  // run the units' C++ quantizer and dequant even where an RTL variant exists
+  ModelVariant variant;          // the negative controls
 };
 
 // Runs the calibrated layer `q` on `input` ([L][d_model]) on the system.

@@ -1,11 +1,19 @@
 // DRAM: one channel, bandwidth-limited, fixed latency, requests served in
 // order (TLM-2.0 loosely timed target). Tensors live in address regions
-// (DramMap) so that every byte moved is accounted to a named tensor.
+// (DramMap) so that every byte moved is accounted to a named tensor. The
+// target holds the bytes: every transaction carries its payload (a write
+// stores it, a read returns it), and a 2-D transfer (DramStride, a TLM
+// extension) moves rows of a strided block, e.g. a column range of a
+// token-major tensor. The host loads and reads tensors through the debug
+// transport (no time, no traffic).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <span>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
@@ -24,6 +32,7 @@ class DramMap {
   // over two tensors).
   const std::string& tensor_of(std::uint64_t address, std::uint64_t bytes) const;
   std::uint64_t bytes(const std::string& tensor) const { return regions_.at(tensor).bytes; }
+  std::uint64_t end() const { return next_; }  // one past the last region (with its guard)
   std::uint64_t base(const std::string& tensor) const { return regions_.at(tensor).base; }
 
  private:
@@ -33,6 +42,16 @@ class DramMap {
   std::map<std::string, Region> regions_;
   std::map<std::uint64_t, std::string> by_base_;
   std::uint64_t next_ = 0;
+};
+
+// A 2-D transfer: data_length bytes in rows of `row_bytes`, row r at
+// address + r * stride. Without it a transaction is one contiguous block.
+struct DramStride : tlm::tlm_extension<DramStride> {
+  DramStride() = default;
+  DramStride(std::uint64_t row, std::uint64_t step) : row_bytes(row), stride(step) {}
+  std::uint64_t row_bytes = 0, stride = 0;
+  tlm::tlm_extension_base* clone() const override { return new DramStride(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const DramStride&>(e); }
 };
 
 struct DramTraffic {
@@ -51,6 +70,11 @@ class DramChannel : public sc_core::sc_module {
 
  private:
   void b_transport(int initiator, tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  unsigned transport_dbg(int initiator, tlm::tlm_generic_payload& t);
+  // The memory is sized to the map once every region is allocated.
+  void end_of_elaboration() override;
+  // Moves the payload of t between the memory and its data pointer.
+  void move_data(tlm::tlm_generic_payload& t);
 
   sc_core::sc_time period_;
   double bytes_per_cycle_;
@@ -59,33 +83,56 @@ class DramChannel : public sc_core::sc_module {
   sc_core::sc_time busy_until_ = sc_core::SC_ZERO_TIME;
   Cycles busy_cycles_ = 0;
   std::map<std::string, DramTraffic> traffic_;
+  std::vector<std::uint8_t> mem_;
 };
 
 // Issues one read or write of `bytes` at `address` through an initiator
-// socket and returns the time from now at which the data has arrived (read)
-// or has been written (write). Loosely timed: the caller decides whether to wait.
+// socket with its payload `data` (bytes long; a read fills it), optionally as
+// a 2-D transfer, and returns the time from now at which the data has arrived
+// (read) or has been written (write). Loosely timed: the caller decides
+// whether to wait.
 template <class Socket>
-sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes) {
+sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes, std::uint8_t* data,
+                             const DramStride* stride = nullptr) {
   tlm::tlm_generic_payload t;
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   t.set_address(address);
-  t.set_data_ptr(nullptr);  // timing-only transaction: the model moves data itself
+  t.set_data_ptr(data);
   t.set_data_length(static_cast<unsigned>(bytes));
   t.set_streaming_width(static_cast<unsigned>(bytes));
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+  DramStride ext;
+  if (stride) {
+    ext = *stride;
+    t.set_extension(&ext);
+  }
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   s->b_transport(t, delay);
+  if (stride) t.clear_extension(&ext);
+  if (t.get_response_status() != tlm::TLM_OK_RESPONSE) throw std::runtime_error("DRAM transaction failed");
   return delay;
 }
 
 // The same, counted into a unit's DRAM byte counters. A zero-byte access
 // moves nothing and takes no time.
 template <class Socket>
-sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes,
-                             cost::UnitCounters& counters) {
+sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes, std::uint8_t* data,
+                             cost::UnitCounters& counters, const DramStride* stride = nullptr) {
   if (bytes <= 0) return sc_core::SC_ZERO_TIME;
   counters[write ? cost::Counter::kDramWriteBytes : cost::Counter::kDramReadBytes] += bytes;
-  return dram_access(s, write, address, bytes);
+  return dram_access(s, write, address, bytes, data, stride);
+}
+
+// Host access without time or traffic (TLM debug transport): loads weights
+// and constants before a run and reads tensors back after it.
+template <class Socket>
+void dram_debug(Socket& s, bool write, std::uint64_t address, std::span<std::uint8_t> data) {
+  tlm::tlm_generic_payload t;
+  t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
+  t.set_address(address);
+  t.set_data_ptr(data.data());
+  t.set_data_length(static_cast<unsigned>(data.size()));
+  if (s->transport_dbg(t) != data.size()) throw std::runtime_error("DRAM debug access failed");
 }
 
 }  // namespace mambahw::model

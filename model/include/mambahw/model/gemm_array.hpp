@@ -1,7 +1,11 @@
 // The GEMM array: R x C weight-stationary INT8 (or INT4 x INT8) MACs with
 // INT32 accumulators and an output requantization unit. One SystemC call runs
 // one GEMM fold by fold; weight tiles come from DRAM through a TLM socket,
-// prefetched one fold ahead when the array double-buffers its weights.
+// prefetched one fold ahead into the shadow weights when the array
+// double-buffers. Each fold adds its partial sums into the INT32 accumulators
+// of its output columns (one per weight group); when a column's last fold is
+// done the requantization unit turns its accumulators into INT8 or FP16
+// outputs, which leave for DRAM in the output tensors' layouts.
 #pragma once
 
 #include <string>
@@ -19,6 +23,7 @@ namespace mambahw::model {
 struct Placement {
   bool in_dram = false;
   std::uint64_t address = 0;
+  Layout layout = Layout::kTokenMajor;
 };
 
 // What one GEMM of the program reads and writes.
@@ -30,6 +35,8 @@ struct GemmJob {
   Placement in;
   std::vector<OutputRegion> out;    // output features [begin, end) per tensor
   cost::UnitCounters program;       // the op's gemm_array work (requantization ops)
+  const GemmRegisters* regs = nullptr;  // the requantization unit's registers; null: timing only
+  bool nibbles_high_first = false;      // negative control: INT4 nibbles unpacked high first
 };
 
 struct GemmRun {

@@ -1,9 +1,14 @@
 // The conv unit (with the scale-index lookup and the conv-output quantizer),
 // the FP32 SSM core (with the SSM dequant stage) and the online Hadamard
 // unit. Each runs one layer-program op tile by tile; inputs and outputs stream
-// through the DRAM channel, prefetched one tile ahead. The RTL blocks are
-// reached through hooks that process a whole tile and return the cycles the
-// Verilated RTL took.
+// through the DRAM channel with their bytes, prefetched one tile ahead, and
+// each unit computes its outputs from those bytes in its own order
+// (docs/architecture.md, "Dataflow"), calling golden's per-element unit
+// functions (the exp, softplus, SiLU and conv-tap units, the quantizer, the
+// dequant) as the specification of one operation. The RTL blocks are reached
+// through hooks that process a whole tile's values and return the cycles the
+// Verilated RTL took; without hooks the units apply the golden unit
+// functions themselves and take analytic latencies.
 //
 // Counters (cost::EventCounts, per golden Unit): what a unit can count
 // itself, it counts from its tiles (MACs, recurrence steps, lookups,
@@ -17,9 +22,14 @@
 #include <string>
 #include <vector>
 
+#include <span>
+
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
+#include "mambahw/golden/model_shape.hpp"
+#include "mambahw/golden/tensor.hpp"
 #include "mambahw/model/dram.hpp"
+#include "mambahw/model/layer_data.hpp"
 #include "mambahw/model/stats.hpp"
 
 namespace mambahw::model {
@@ -38,7 +48,25 @@ struct RtlTile {
   std::int64_t elements = 0;
   Cycles overhead() const { return cycles - elements; }
 };
-using TileHook = std::function<RtlTile(const ChannelTile&)>;
+// The conv-output quantizer over a tile: x[i] * inv_scale[i] -> INT8 code[i];
+// against the dual-scale registers -> word[i] (x channels).
+struct QuantizeTile {
+  ChannelTile tile;
+  std::span<const float> x, inv_scale;
+  std::span<std::uint8_t> code;
+  std::span<std::uint16_t> word;
+};
+using QuantizeHook = std::function<RtlTile(const QuantizeTile&)>;
+// The SSM dequant stage over a tile: INT8 codes (zero-extended) times scale[i],
+// or dual-scale words through the MUX -> value[i].
+struct DequantTile {
+  ChannelTile tile;
+  bool dual = false;
+  std::span<const std::uint16_t> word;
+  std::span<const float> scale;
+  std::span<float> value;
+};
+using DequantHook = std::function<RtlTile(const DequantTile&)>;
 
 // One tensor an op writes: its DRAM region and the op's columns (GEMM output
 // features, conv channels) it holds, [begin, end), with its bits per element.
@@ -47,11 +75,17 @@ struct OutputRegion {
   std::uint64_t address = 0;
   std::int64_t begin = 0, end = 0;
   int element_bits = 8;
+  Layout layout = Layout::kChannelMajor;
+  ElementFormat format = ElementFormat::kInt8;
+  std::string tensor;
 };
 // Bytes of the first `columns` columns of a region over `len` tokens,
 // rounded up: a tile [a, b) moves bytes(b) - bytes(a), so tiles add up to the
 // tensor's bytes exactly (no byte counted twice where words straddle tiles).
 std::int64_t region_bytes(const OutputRegion& r, std::int64_t columns, std::int64_t len);
+// The byte offset of column `column` of a channel-major region; std::logic_error
+// if that column starts inside a byte (a packed tile boundary the units do not model).
+std::int64_t column_offset(const OutputRegion& r, std::int64_t column, std::int64_t len);
 
 // The counters the program gives an op, per unit, for the whole op.
 using OpCounters = std::array<cost::UnitCounters, kNumUnits>;
@@ -68,7 +102,10 @@ struct ConvJob {
   // Per channel: scale-index lookup cycles (0 for a Quamba1 scale register).
   std::function<Cycles(int channel)> lookup_cycles;
   OpCounters program;          // the op's work (conv_unit, conv_out_quantizer, scale_index_lookup)
-  TileHook quantize;           // conv-output quantizer over the tile
+  QuantizeHook quantize;       // conv-output quantizer over the tile (the Verilated RTL), or none
+  const LayerData* data = nullptr;  // registers; null: timing only
+  std::vector<float>* channel_scale = nullptr;  // the scale register file the lookup fills, per conv channel
+  int d_inner = 0, bc_group_channels = 0;       // x channels; channels per B (or C) group (Mamba2 d_state)
 };
 
 class ConvUnit : public sc_core::sc_module {
@@ -100,7 +137,13 @@ struct SsmJob {
   // The SSM core's exp and softplus evaluations: per token (the rate the
   // units must sustain) and per pass (work on constants, e.g. exp(A_log)).
   std::int64_t exp_per_token = 0, softplus_per_token = 0, exp_per_pass = 0;
-  TileHook dequant;           // SSM dequant stage over the tile's u
+  DequantHook dequant;        // SSM dequant stage over the tile's u (the Verilated RTL), or none
+  const LayerData* data = nullptr;
+  const std::vector<float>* channel_scale = nullptr;  // per conv channel, as the lookup found them
+  bool mamba2 = false;
+  int nheads = 0, headdim = 0, ngroups = 1;
+  ModelShape shape;            // the parameter memory's layout
+  FloatTensor* ssm_input = nullptr;  // debug tap: the dequant stage's output [d_inner][L]
 };
 
 class SsmCore : public sc_core::sc_module {
@@ -124,8 +167,9 @@ struct HadamardJob {
   int len = 0;
   int n = 0;                         // d_inner
   std::int64_t adds_per_token = 0;   // the program's additions per token
-  std::uint64_t y = 0, out = 0;      // FP16 y in, INT8 codes out (DRAM)
+  std::uint64_t y = 0, out = 0;      // FP16 y in (channel-major), INT8 codes out (token-major) (DRAM)
   OpCounters program;                // the op's work (hadamard_unit)
+  const LayerData* data = nullptr;
 };
 
 class HadamardUnit : public sc_core::sc_module {

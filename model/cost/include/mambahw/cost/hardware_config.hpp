@@ -23,6 +23,8 @@ struct GemmArrayConfig {
 struct ConvUnitConfig {
   int lanes = 16;           // channels processed in parallel, one token per cycle each
   int pipeline_depth = 12;  // cycles from a window to its SiLU output
+  int token_tile = 256;     // tokens a lane streams per pass over its input buffer; the conv state (the last
+                            // width - 1 inputs of each channel) carries across these tiles
 };
 
 enum class LookupImpl : std::uint8_t { kSequential, kParallel };

@@ -1,0 +1,81 @@
+// What the accelerator's memories hold, byte for byte: the one encoder and
+// decoder of every layout (docs/architecture.md, "Memory layouts"). The host
+// writes weights and constants with these functions; the units read and write
+// activations with them; the comparison decodes with them. A tensor's byte
+// count is golden's TensorSpec::bytes, and every image here has exactly that
+// many bytes.
+//
+//   activations   element i of the tensor in its layout order (channel-major:
+//                 i = column * L + token; token-major: i = token * per_token +
+//                 column) occupies bits [i * b, i * b + b) of the region, bit 0
+//                 of a byte first (little-endian): INT8 codes one byte, FP16 two
+//                 bytes little-endian, dual-scale words (flag above the code,
+//                 dual_scale.hpp) b = code_bits + 1 bits, packed without gaps.
+//   GEMM weights  the fold tiles in the array's load order (GemmPlan::folds,
+//                 n-major), each tile n_len rows of k_len codes, row after row,
+//                 INT8 one byte per code, INT4 two's-complement nibbles packed
+//                 low nibble first (golden's pack_int4) over the whole tile;
+//                 then at GemmPlan::weight_bytes the FP32 weight scales [n][groups].
+//   conv weights  per channel width + 1 + 8 bytes: the INT8 taps (tap 0 the
+//                 oldest input), the INT8 bias, scale_in and bias_f (FP32, conv.hpp).
+//   SSM params    Mamba1: A_log codes [d_inner][d_state], D codes [d_inner],
+//                 delta_bias codes [d_inner], then FP32 sA, sD, s_delta_bias.
+//                 Mamba2: A_log codes [nheads], D codes [nheads], dt_bias FP16
+//                 [nheads], norm weights FP32 [d_inner], then FP32 sA, sD.
+// Multi-byte values are little-endian.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "mambahw/golden/conv.hpp"
+#include "mambahw/golden/gemm.hpp"
+#include "mambahw/golden/layer_program.hpp"
+#include "mambahw/model/timing.hpp"
+
+namespace mambahw {
+struct QuantizedLayer;
+}
+
+namespace mambahw::model {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Element `index` of a packed stream of `bits`-wide elements (1..32).
+std::uint32_t get_element(std::span<const std::uint8_t> bytes, std::int64_t index, int bits);
+void put_element(std::span<std::uint8_t> bytes, std::int64_t index, int bits, std::uint32_t value);
+
+// The linear element index of (column, token) in an activation tensor of
+// `len` tokens, by its layout.
+std::int64_t element_index(const TensorSpec& t, std::int64_t len, std::int64_t column, std::int64_t token);
+
+// Little-endian FP32 at a byte offset.
+float get_f32(std::span<const std::uint8_t> bytes, std::size_t offset);
+void put_f32(std::span<std::uint8_t> bytes, std::size_t offset, float v);
+
+// A GEMM's weight memory image: `bytes` (the program's TensorSpec::bytes).
+Bytes gemm_weight_image(const QuantWeights& w, const GemmPlan& plan, std::int64_t bytes);
+// Decodes one fold tile (n_len x k_len codes) of a weight image.
+// `nibbles_high_first` is the negative control of the INT4 nibble order.
+void unpack_weight_tile(std::span<const std::uint8_t> tile, int weight_bits, std::int64_t count,
+                        std::span<std::int8_t> codes, bool nibbles_high_first = false);
+
+// Bytes per channel of the conv weight image (golden's conv_weight_bytes_per_channel).
+Bytes conv_weight_image(const ConvLayer& c, Denormals d);
+struct ConvChannelWeights {
+  std::vector<std::int8_t> taps;
+  ConvChannelConsts consts;
+};
+ConvChannelWeights conv_channel_weights(std::span<const std::uint8_t> image, int channel, int width);
+
+// The SSM core's parameter memory.
+Bytes ssm_params_image(const QuantizedLayer& q);
+struct SsmParams {
+  std::vector<std::int8_t> a_log, d_skip, delta_bias;  // codes
+  std::vector<float> dt_bias, norm_w;                  // Mamba2
+  float a_scale = 1, d_scale = 1, delta_bias_scale = 1;
+};
+SsmParams read_ssm_params(std::span<const std::uint8_t> image, const ModelShape& m);
+
+}  // namespace mambahw::model

@@ -1,0 +1,66 @@
+// The memory layouts (model/memory.hpp) against bytes derived by hand.
+#include <gtest/gtest.h>
+
+#include "mambahw/model/memory.hpp"
+
+namespace mambahw::model {
+namespace {
+
+// Three 5-bit dual-scale words 0b10111, 0b00001, 0b11111 at bits 0-4, 5-9,
+// 10-14: byte 0 = 0x17 | (0b001 << 5) = 0x37; byte 1 = 0b00 | (0x1F << 2) = 0x7C.
+TEST(MemoryLayout, PackedFiveBitWordsByHand) {
+  Bytes b(2, 0);
+  put_element(b, 0, 5, 0x17);
+  put_element(b, 1, 5, 0x01);
+  put_element(b, 2, 5, 0x1F);
+  EXPECT_EQ(b, (Bytes{0x37, 0x7C}));
+  EXPECT_EQ(get_element(b, 0, 5), 0x17u);
+  EXPECT_EQ(get_element(b, 1, 5), 0x01u);
+  EXPECT_EQ(get_element(b, 2, 5), 0x1Fu);
+  // Rewriting the middle word leaves its neighbours' bits alone.
+  put_element(b, 1, 5, 0x1E);
+  EXPECT_EQ(get_element(b, 0, 5), 0x17u);
+  EXPECT_EQ(get_element(b, 2, 5), 0x1Fu);
+  EXPECT_EQ(get_element(b, 1, 5), 0x1Eu);
+}
+
+TEST(MemoryLayout, Fp16IsLittleEndianAndLayoutsIndexByHand) {
+  Bytes b(4, 0);
+  put_element(b, 1, 16, 0x3C00);  // 1.0 in binary16
+  EXPECT_EQ(b, (Bytes{0x00, 0x00, 0x00, 0x3C}));
+  TensorSpec cm{"t", ElementFormat::kInt8, 8, Layout::kChannelMajor, 3, 0, ""};
+  TensorSpec tm{"t", ElementFormat::kInt8, 8, Layout::kTokenMajor, 3, 0, ""};
+  EXPECT_EQ(element_index(cm, 5, 2, 4), 2 * 5 + 4);  // column 2, token 4 of L = 5
+  EXPECT_EQ(element_index(tm, 5, 2, 4), 4 * 3 + 2);
+}
+
+// A 2 x 4 INT4 matrix, rows {1, -2, 3, -4} and {-1, 2, -3, 4}, scales 0.5 and
+// 0.25. Row-major nibbles (low first) would be E1 C3 | 2F 4D. On a 1 x 2 array
+// with 2 INT4 MACs per PE (k tiles of 2, column tiles of 2) the weight memory
+// holds the folds in load order: k 0-1 of both rows {1, -2, -1, 2} = E1 2F,
+// then k 2-3 {3, -4, -3, 4} = C3 4D; then the FP32 scales, little-endian.
+TEST(MemoryLayout, Int4WeightsInFoldTilesByHand) {
+  QuantWeights w;
+  w.precision = WeightPrecision::kInt4;
+  w.out = 2;
+  w.in = 4;
+  w.packed = {0xE1, 0xC3, 0x2F, 0x4D};
+  w.scales = {0.5f, 0.25f};
+  GemmArrayConfig a;
+  a.rows = 1;
+  a.cols = 2;
+  a.int4_macs_per_pe = 2;
+  const GemmPlan plan = plan_gemm({1, 4, 2, 4, 1, 1}, a);
+  const Bytes img = gemm_weight_image(w, plan, 12);
+  EXPECT_EQ(img, (Bytes{0xE1, 0x2F, 0xC3, 0x4D, 0x00, 0x00, 0x00, 0x3F, 0x00, 0x00, 0x80, 0x3E}));
+  std::vector<std::int8_t> codes(4);
+  unpack_weight_tile(std::span(img).first(2), 4, 4, codes);
+  EXPECT_EQ(codes, (std::vector<std::int8_t>{1, -2, -1, 2}));
+  unpack_weight_tile(std::span(img).first(2), 4, 4, codes, /*nibbles_high_first=*/true);
+  EXPECT_EQ(codes, (std::vector<std::int8_t>{-2, 1, 2, -1}));
+  // An image that does not fit its tensor's bytes is refused.
+  EXPECT_THROW((void)gemm_weight_image(w, plan, 11), std::logic_error);
+}
+
+}  // namespace
+}  // namespace mambahw::model
