@@ -481,6 +481,12 @@ TEST_F(ConfigTest, OverridesReplaceFieldsThroughIncludesAndMissingSections) {
   const Config plain = load_config(top);
   EXPECT_EQ(plain.run.seq_len, 128);
   EXPECT_EQ(plain.hardware.gemm.rows, 32);
+  // A field its parser inspects in the node itself before reading it
+  // (ssm_input.scale2: 'calibrate' or a number): the override is what it sees.
+  write("se.yaml", "name: se\nbase: quamba1\nssm_input:\n  format: dual_scale\n  scale2: calibrate\n");
+  const fs::path se = write("top_se.yaml", "model: m1.yaml\nscheme: se.yaml\n");
+  EXPECT_FALSE(load_config(se).scheme.dual.scale2.has_value());
+  EXPECT_EQ(load_config(se, overrides({{"scheme.ssm_input.scale2", "10"}})).scheme.dual.scale2, 10.0f);
 }
 
 TEST_F(ConfigTest, OverrideErrorsNameTheOverride) {

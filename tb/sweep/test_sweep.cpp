@@ -184,6 +184,35 @@ TEST(Sweep, RandomSamplesAreReproducibleAndInRange) {
   fs::remove_all(b);
 }
 
+// A worker killed while it evaluates (here by a CPU-time limit, as a batch
+// system enforces one): its point is recorded with the signal and the log,
+// the sweep finishes and merges.
+TEST(Sweep, DeadWorkerFailsItsPoint) {
+  const fs::path dir = scratch("dead");
+  const Result r = sh("ulimit -S -t 2 && " + std::string(MAMBAHW_BIN) + " sweep " + (kSpecs / "full.yaml").string() +
+                      " --results " + dir.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  const json j = read_json(dir / "results.json");
+  ASSERT_EQ(j["points"].size(), 1u);
+  EXPECT_EQ(j["points"][0]["status"], "error");
+  EXPECT_THAT(j["points"][0]["error"].get<std::string>(), HasSubstr("the worker was killed by signal 24 (CPU time limit exceeded)"));
+  EXPECT_THAT(j["points"][0]["error"].get<std::string>(), HasSubstr("worker-0.log"));
+  fs::remove_all(dir);
+}
+
+// Every shipped spec (configs/sweeps) loads and expands.
+TEST(Sweep, ShippedSpecsLoad) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(fs::path(MAMBAHW_SOURCE_DIR) / "configs/sweeps")) {
+    const Result r = sweep(e.path().string() + " --list --results " + scratch("list").string());
+    EXPECT_EQ(r.exit_code, 0) << e.path() << "\n" << r.output;
+    EXPECT_THAT(r.output, ::testing::ContainsRegex("Sweep [a-z0-9-]+: [0-9]+ points")) << e.path();
+    ++n;
+  }
+  EXPECT_GE(n, 4);
+  EXPECT_FALSE(fs::exists(scratch("list")));  // --list writes nothing
+}
+
 // A single-node Slurm cluster on localhost (munged, slurmctld, slurmd),
 // started and stopped here: the sweep submitted as a job array and merged
 // equals the local run.

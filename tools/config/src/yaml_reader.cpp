@@ -220,7 +220,22 @@ YamlMap YamlMap::load_file(const std::filesystem::path& file) {
 YamlMap YamlMap::load_file(const std::filesystem::path& file, std::shared_ptr<ConfigOverrides> overrides) {
   YamlMap m = load_file(file);
   m.overrides_ = std::move(overrides);
+  m.apply_overrides();
   return m;
+}
+
+// The overrides of this mapping's own keys replace (or add) them in the
+// node itself, so a parser that looks at node() sees them as well as one
+// that asks raw(). The document was parsed for this load alone.
+void YamlMap::apply_overrides() {
+  if (!overrides_) return;
+  const std::string prefix = path_.empty() ? "" : path_ + ".";
+  for (const auto& [path, o] : *overrides_) {
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string key = path.substr(prefix.size());
+    if (key.empty() || key.find_first_of(".[") != std::string::npos) continue;
+    node_[key] = o.value;
+  }
 }
 
 ConfigOverride* YamlMap::override_of(const std::string& f) const {
@@ -241,6 +256,7 @@ bool YamlMap::overridden_below(const std::string& f, bool list_entries) const {
 YamlMap& YamlMap::share_into(YamlMap& m) const {
   m.files_ = files_;
   m.overrides_ = overrides_;
+  m.apply_overrides();
   return m;
 }
 
@@ -360,7 +376,9 @@ void YamlMap::finish() const {
   };
   for (const auto& kv : node_) {
     const std::string key = kv.first.Scalar();  // the constructor checked every key is a scalar
-    if (!read_.count(key)) throw ConfigError(config_location(file_, kv.first.Mark()) + ": " + field(key) + ": " + unknown(key));
+    if (read_.count(key)) continue;
+    const ConfigOverride* o = override_of(field(key));
+    throw ConfigError((o ? o->where : config_location(file_, kv.first.Mark())) + ": " + field(key) + ": " + unknown(key));
   }
   // An override of a key of this mapping that no parser asked for.
   if (!overrides_) return;

@@ -124,6 +124,7 @@ class YamlMap {
   bool overridden_below(const std::string& f, bool list_entries) const;
   // Copies the document-wide state (files read, overrides) into a section.
   YamlMap& share_into(YamlMap& m) const;
+  void apply_overrides();
 
   YAML::Node node_;
   std::string file_;
