@@ -73,7 +73,8 @@ void Progress::finish() {
 void Progress::draw(bool final) {
   const int todo = total_ - cached_;
   const int step = std::max(1, todo / 10);
-  if (!tty_ && !final && done_ / step == last_line_) return;
+  if (!tty_ && done_ / step == last_line_ && (!final || last_final_)) return;
+  last_final_ = final;
   if (!tty_) last_line_ = done_ / step;
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = s > 0 ? done_ / s : 0;

@@ -38,7 +38,7 @@ class Progress {
 
  private:
   int total_, cached_, last_line_ = -1;
-  bool tty_;
+  bool tty_, last_final_ = false;
   std::FILE* out_;
   std::chrono::steady_clock::time_point start_;
   int done_ = 0, failed_ = 0;
