@@ -228,7 +228,8 @@ TEST(Sweep, SlurmJobArrayMergesToTheLocalResult) {
   ASSERT_EQ(start.exit_code, 0) << start.output;
   const fs::path local = scratch("slurm_local"), viaslurm = scratch("slurm_remote");
   const Result l = sweep((kSpecs / "array.yaml").string() + " --results " + local.string());
-  const Result s = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " " + MAMBAHW_BIN + " sweep " +
+  // Bounded, so a job that never runs cannot keep the daemons alive past the test.
+  const Result s = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " timeout 240 " + MAMBAHW_BIN + " sweep " +
                       (kSpecs / "array.yaml").string() + " --slurm --shards 2 --results " + viaslurm.string());
   const Result q = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " sacct -X -n -o JobID,State 2>/dev/null; SLURM_CONF=" +
                       (cluster / "slurm.conf").string() + " scontrol show job 2>&1 | grep -E 'JobId|JobState' | head -8");
