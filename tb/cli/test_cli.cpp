@@ -286,4 +286,50 @@ TEST(Cli, VerifyVectorsReportsUnreadablePaths) {
   EXPECT_THAT(r.output, ::testing::Not(HasSubstr("E549")));
 }
 
+// compare: the group shape and the hybrid split are parameters, checked by
+// hand: a 1 x 2 x 2 table per layer holds G*H head ranges, G*H*D dim ranges
+// and G*H*D scales, 32 bits each as the GPU stores them (2 + 4 + 4) x 32 = 320
+// bits; a hybrid with a quarter of its layers grouped averages 0.25 x 320 +
+// 0.75 x 32 (one scale register) = 104 bits per layer.
+TEST(Cli, CompareGroupShapeHybridSplitAndSchemeNames) {
+  const fs::path csv = temp_file("cmp.csv");
+  const Result r = run("compare --groups 1x2x2 --schemes quamba2-seq,hybrid --hybrid-split 0.25 --tech "
+                       "configs/tech/cacti-28nm.yaml --csv " + csv.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Grouped tables: 1x2x2 (SSD groups x head groups x dim groups, from --groups)"));
+  std::ifstream in(csv);
+  std::string header, seq, hybrid;
+  std::getline(in, header);
+  std::getline(in, seq);
+  std::getline(in, hybrid);
+  fs::remove(csv);
+  EXPECT_THAT(seq, ::testing::StartsWith("quamba2-seq,cacti-28nm,1,2,2,320,"));
+  EXPECT_THAT(hybrid, ::testing::StartsWith("hybrid,cacti-28nm,1,2,2,104,"));
+  // A misspelt scheme is refused, not dropped; a shape the model cannot hold too.
+  const Result bad = run("compare --schemes quamba2-seq,quamba3");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.output, HasSubstr("quamba3 not in"));
+  const Result shape = run("compare --groups 1x99x2");
+  EXPECT_EQ(shape.exit_code, 2);
+  EXPECT_THAT(shape.output, HasSubstr("99 head groups exceed the 80 heads per SSD group"));
+}
+
+// The research notes' claims beside the tool's figures: under the notes' own
+// assumptions (notes-7nm) the tool reproduces 72 KB x 0.04 mm2/KB = 2.88 mm2,
+// 2.88 / 65 = 4.43% of the die and 4 x (0.5 + 0.3) + 4 x (0.5 + 0.3) + 1 = 7.4 ns.
+TEST(Cli, CompareNotesClaimsBesideTheToolsFigures) {
+  const fs::path json = temp_file("claims.json");
+  const Result r = run("compare --tech configs/tech/cacti-28nm.yaml --json " + json.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("The research notes' claims"));
+  EXPECT_THAT(r.output, HasSubstr("why: "));
+  const nlohmann::json j = read_json(json);
+  fs::remove(json);
+  ASSERT_EQ(j["notes_claims"].size(), 6u);
+  EXPECT_NEAR(j["notes_claims"][0]["tool_notes-7nm"].get<double>(), 73728.0 / 1024 * 0.04, 1e-9);
+  EXPECT_NEAR(j["notes_claims"][4]["tool_notes-7nm"].get<double>(), 100 * 2.88 / 65, 1e-9);
+  EXPECT_NEAR(j["notes_claims"][5]["tool_notes-7nm"].get<double>(), 4 * (0.5 + 0.3) * 2 + 1, 1e-9);
+  for (const auto& c : j["notes_claims"]) EXPECT_FALSE(c["reason"].get<std::string>().empty());
+}
+
 }  // namespace

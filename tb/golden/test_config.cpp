@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "mambahw/config/config.hpp"
+#include "mambahw/config/parse.hpp"
 #include "mambahw/golden/layer.hpp"
 
 namespace mambahw {
@@ -459,6 +460,47 @@ TEST_F(ConfigTest, SyntaxDuplicatesAndFiles) {
   } catch (const ConfigError& e) {
     EXPECT_EQ(std::string(e.what()), file("adir.yaml") + ": is a directory, not a YAML file");
   }
+}
+
+// Overrides by dotted path (what a sweep point changes): read where the
+// parser reads the field, through includes and into sections the file
+// leaves out; an error about one names where the override came from.
+ConfigOverrides overrides(std::initializer_list<std::pair<std::string, std::string>> kv) {
+  ConfigOverrides o;
+  int line = 1;
+  for (const auto& [path, value] : kv) o[path] = ConfigOverride{YAML::Load(value), "spec.yaml:" + std::to_string(line++) + ":9"};
+  return o;
+}
+
+TEST_F(ConfigTest, OverridesReplaceFieldsThroughIncludesAndMissingSections) {
+  const fs::path top = write("top.yaml", "model: m2.yaml\nscheme: q1.yaml\nrun:\n  seq_len: 128\n");
+  const Config c = load_config(top, overrides({{"run.seq_len", "64"}, {"model.n_layer", "3"},
+                                               {"hardware.gemm.rows", "16"}, {"scheme.conv_out.observer", "percentile"}}));
+  EXPECT_EQ(c.run.seq_len, 64);          // in the file
+  EXPECT_EQ(c.model.n_layer, 3);         // in an included file
+  EXPECT_EQ(c.hardware.gemm.rows, 16);   // the file has no hardware section
+  EXPECT_EQ(c.hardware.gemm.cols, 32);   // the rest of it: the defaults
+  EXPECT_EQ(c.scheme.conv_out_observer.kind, ObserverKind::kPercentile);
+  const Config plain = load_config(top);
+  EXPECT_EQ(plain.run.seq_len, 128);
+  EXPECT_EQ(plain.hardware.gemm.rows, 32);
+  // A field its parser inspects in the node itself before reading it
+  // (ssm_input.scale2: 'calibrate' or a number): the override is what it sees.
+  write("se.yaml", "name: se\nbase: quamba1\nssm_input:\n  format: dual_scale\n  scale2: calibrate\n");
+  const fs::path se = write("top_se.yaml", "model: m1.yaml\nscheme: se.yaml\n");
+  EXPECT_FALSE(load_config(se).scheme.dual.scale2.has_value());
+  EXPECT_EQ(load_config(se, overrides({{"scheme.ssm_input.scale2", "10"}})).scheme.dual.scale2, 10.0f);
+}
+
+TEST_F(ConfigTest, OverrideErrorsNameTheOverride) {
+  const fs::path top = write("top.yaml", "model: m2.yaml\nscheme: q1.yaml\n");
+  EXPECT_THROW_WITH(load_config(top, overrides({{"hardware.gemm.rowz", "16"}})),
+                    "spec.yaml:1:9: hardware.gemm.rowz: unknown key (did you mean 'rows'?)");
+  EXPECT_THROW_WITH(load_config(top, overrides({{"hardwar.gemm.rows", "16"}})),
+                    "spec.yaml:1:9: hardwar: unknown key (did you mean 'hardware'?)");
+  EXPECT_THROW_WITH(load_config(top, overrides({{"run.seq_len", "0"}})), "spec.yaml:1:9: run.seq_len: must be");
+  EXPECT_THROW_WITH(load_config(top, overrides({{"model.d_state.x", "1"}})), "spec.yaml:1:9: model.d_state.x: is not a field");
+  EXPECT_THROW_WITH(load_config(top, overrides({{"study[3].name", "x"}})), "spec.yaml:1:9: study[3].name: is not a field");
 }
 
 // Every shipped config loads; shapes match quamba-arithmetic.md §9.

@@ -13,6 +13,9 @@
 #include "mambahw/report/report.hpp"
 
 #include "mambahw/config/config.hpp"
+#include "mambahw/cost/events.hpp"
+#include "mambahw/cost/tech_table.hpp"
+#include "mambahw/golden/layer_program.hpp"
 
 namespace mambahw::cli {
 
@@ -43,6 +46,14 @@ struct ModelOutcome {
 };
 using ModelRunner = std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files)>;
 void set_model_runner(ModelRunner runner);
+ModelRunner& model_runner();  // the registered one (empty without the SystemC model)
+void add_sweep_command(CLI::App& app, int& exit_code);  // sweep_command.cpp
+// Energy by category, area by unit and the scale index under both bases, for
+// the events of one layer pass priced by `t` (cost_report.cpp).
+// `time_ns`: the pass's simulated (or roofline) time, over which leakage is integrated.
+report::Node cost_report(const Config& c, const LayerProgram& program, const cost::EventCounts& events, double time_ns,
+                         const TechTable& t);
+report::Table index_bases(const Config& c, const TechTable& t);
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files);  // model_report.cpp
 
 }  // namespace mambahw::cli

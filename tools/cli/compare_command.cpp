@@ -12,6 +12,8 @@
 #include "json_report.hpp"
 #include "mambahw/config/config.hpp"
 #include "mambahw/cost/index_study.hpp"
+#include "mambahw/cost/model.hpp"
+#include "mambahw/golden/layer_program.hpp"
 #include "mambahw/config/tech.hpp"
 #include "mambahw/report/report.hpp"
 
@@ -27,7 +29,51 @@ struct CompareOptions {
   std::string json_file, csv_file;
   bool notes_shape = false;
   int seq_len = 2048;
+  std::string groups;        // GxHxD: SSD groups x head groups x dim groups of the grouped schemes
+  double hybrid_split = 0.5;  // share of layers with grouped tables in the hybrid scheme
+  bool claims = true;
 };
+
+std::vector<std::string> scheme_names() {
+  std::vector<std::string> n;
+  for (const auto& s : cost::default_index_schemes()) n.push_back(s.name);
+  return n;
+}
+
+// The grouped schemes' shape: --groups, else the config's Quamba2 scheme,
+// else the shipped 4 x 4; checked against the model (ConfigError: exit 2).
+struct GroupShape {
+  int ssm_groups = 0, head_groups = 4, dim_groups = 4;  // ssm_groups 0: the model's
+  std::string from = "the shipped default";
+};
+GroupShape group_shape(const CompareOptions& o, const Config& c, const ModelShape& m) {
+  GroupShape g;
+  if (c.scheme.base == SchemeBase::kQuamba2) {
+    g.head_groups = c.scheme.head_groups;
+    g.dim_groups = c.scheme.dim_groups;
+    g.from = "the config's scheme (" + c.scheme.name + ")";
+  }
+  if (!o.groups.empty()) {
+    int G = 0, H = 0, D = 0;
+    char x1 = 0, x2 = 0, rest = 0;
+    if (std::sscanf(o.groups.c_str(), "%d%c%d%c%d%c", &G, &x1, &H, &x2, &D, &rest) != 5 || x1 != 'x' || x2 != 'x' ||
+        G < 1 || H < 1 || D < 1)
+      throw ConfigError("--groups " + o.groups + ": must be GxHxD with positive integers (SSD groups x head groups x dim groups)");
+    g = {G, H, D, "--groups"};
+  }
+  if (m.is_mamba2()) {
+    const int G = g.ssm_groups ? g.ssm_groups : m.ngroups;
+    if (m.nheads % G != 0)
+      throw ConfigError(fmt::format("--groups {}: {} SSD groups do not divide the model's {} heads", o.groups, G, m.nheads));
+    if (g.head_groups > m.nheads / G)
+      throw ConfigError(fmt::format("group shape {}x{}x{} ({}): {} head groups exceed the {} heads per SSD group", G,
+                                    g.head_groups, g.dim_groups, g.from, g.head_groups, m.nheads / G));
+    if (g.dim_groups > m.headdim)
+      throw ConfigError(fmt::format("group shape {}x{}x{} ({}): {} dim groups exceed headdim {}", G, g.head_groups,
+                                    g.dim_groups, g.from, g.dim_groups, m.headdim));
+  }
+  return g;
+}
 
 // The scheme table: one row per (scheme, technology table), rendered as the
 // text table per technology, the JSON "schemes" array and the CSV file.
@@ -87,6 +133,86 @@ void print_table(const report::Table& table, const TechTable& t) {
   if (t.clock_mhz) fmt::print("  clock {} MHz ({})\n", t.clock_mhz->value, t.clock_mhz->source);
 }
 
+// The research notes' hand-made claims (research-digest.md §3), each beside
+// the tool's figure for the notes' own assumptions (notes-7nm, the notes'
+// shape: 8 SSD groups x 4 x 4, 64 layers) and for CACTI 28 nm, with the
+// reason they differ.
+nlohmann::json notes_claims(const Config& c, const CompareOptions& o) {
+  ModelShape m = c.model;
+  if (!m.is_mamba2()) return nlohmann::json::array();
+  m.ngroups = 8;
+  m.n_layer = 64;
+  if (m.nheads % 8 != 0) return nlohmann::json::array();
+  struct Under {
+    TechTable t;
+    cost::IndexStudyRow q1, q2;
+    double acc_area = 0, conv_pj_per_token = 0;
+  };
+  std::vector<Under> under;
+  for (const char* f : {"configs/tech/notes-7nm.yaml", "configs/tech/cacti-28nm.yaml"}) {
+    Under u{load_tech(resolve_config(f)), {}, {}};
+    const double clock = u.t.clock_mhz ? u.t.clock_mhz->value : c.hardware.clock_mhz;
+    cost::IndexScheme q1{"quamba1", cost::IndexKind::kPerTensor, 0, 1, 1, false, 0.0};
+    cost::IndexScheme q2{"quamba2-seq", cost::IndexKind::kGrouped, 0, 4, 4, false, 1.0};
+    u.q1 = cost::index_study(m, q1, u.t, clock, o.seq_len);
+    u.q2 = cost::index_study(m, q2, u.t, clock, o.seq_len);
+    const LayerProgram prog = layer_program(c.model, c.scheme);
+    u.acc_area = cost::area_report(c.hardware, u.t, cost::unit_pricing(prog, c.scheme, c.hardware)).total_mm2;
+    // One token of the conv in every layer (the lookups are counted for all
+    // layers too): every conv channel's d_conv taps as INT8 MACs.
+    u.conv_pj_per_token =
+        static_cast<double>(m.conv_channels()) * m.d_conv * m.n_layer * u.t.op(TechOp::kMacInt8).energy_pj;
+    under.push_back(std::move(u));
+  }
+  const Under& n7 = under[0];
+  const Under& c28 = under[1];
+  nlohmann::json out = nlohmann::json::array();
+  fmt::print("\nThe research notes' claims (8 SSD groups x 4 x 4, 64 layers; {} heads, headdim {}) beside the tool's "
+             "figures under {} and {}:\n", m.nheads, m.headdim, n7.t.name, c28.t.name);
+  auto claim = [&](const std::string& what, const std::string& notes, double a, double b, const std::string& unit,
+                   const std::string& why) {
+    fmt::print("  {:<34} notes {:<22} tool: {:.4g} {} ({}), {:.4g} {} ({})\n      why: {}\n", what, notes, a, unit,
+               n7.t.name, b, unit, c28.t.name, why);
+    out.push_back({{"claim", what}, {"notes", notes}, {"unit", unit}, {"tool_" + n7.t.name, a}, {"tool_" + c28.t.name, b},
+                   {"reason", why}});
+  };
+  const double kib = n7.q2.bytes_all_layers / 1024;
+  claim("index SRAM area", "2.88 mm2 (72 KB)", n7.q2.sram_gpu_layout.area_mm2, c28.q2.sram_gpu_layout.area_mm2, "mm2",
+        fmt::format("the same {:.0f} KiB as the notes (int32 ranges, FP32 scales); notes-7nm prices it at the notes' "
+                    "0.04 mm2/KB, CACTI 28 nm at {:.3g} mm2/KiB for this macro; with minimal range widths "
+                    "({} bits) the tables need {:.4g} / {:.4g} mm2",
+                    kib, c28.q2.sram_gpu_layout.area_mm2 / kib, n7.q2.range_bits_minimal, n7.q2.area_mm2, c28.q2.area_mm2));
+  claim("energy per lookup", "~1 nJ (672 bits x 1.5 pJ)", n7.q2.energy_pj_per_lookup / 1e3, c28.q2.energy_pj_per_lookup / 1e3, "nJ",
+        fmt::format("the notes read {:.0f} bits (every range word of the group and a scale); a sequential lookup reads "
+                    "at most H + D = 8 range words and one scale, one access each at the table's energy per access",
+                    n7.q2.notes_bits_read_per_lookup));
+  claim("area vs Quamba1", "+287x", n7.q2.area_mm2 / std::max(n7.q1.area_mm2, 1e-30), c28.q2.area_mm2 / std::max(c28.q1.area_mm2, 1e-30), "x",
+        fmt::format("Quamba1 keeps one FP32 scale per layer in flops ({:.3g} / {:.3g} mm2 for 64 layers), not 256 B of "
+                    "SRAM; the ratio compares the tool's minimal-width tables", n7.q1.area_mm2, c28.q1.area_mm2));
+  const double lookup_share7 = n7.q2.energy_pj_per_token / n7.conv_pj_per_token,
+               lookup_share28 = c28.q2.energy_pj_per_token / c28.conv_pj_per_token;
+  claim("lookups vs Conv1D energy", "50% (1 nJ vs 2 nJ)", 100 * lookup_share7, 100 * lookup_share28, "% per token",
+        fmt::format("the scales are static: a channel's lookup serves all L = {} tokens of a pass, so per token the "
+                    "lookups of all {} layers cost {:.3g} / {:.3g} pJ against their convs' {:.4g} / {:.4g} pJ ({} channels "
+                    "x {} taps each); the notes price one lookup against one 10,240-MAC conv",
+                    o.seq_len, m.n_layer, n7.q2.energy_pj_per_token, c28.q2.energy_pj_per_token, n7.conv_pj_per_token,
+                    c28.conv_pj_per_token, m.conv_channels(), m.d_conv));
+  const double die = n7.t.die_area_mm2 ? n7.t.die_area_mm2->value : 65.0;
+  claim("share of the die", "4.4% of 65 mm2", 100 * n7.q2.sram_gpu_layout.area_mm2 / die, 100 * c28.q2.sram_gpu_layout.area_mm2 / die,
+        "% of 65 mm2",
+        fmt::format("the notes' die is assumed; the configured accelerator ({}) is {:.3g} / {:.3g} mm2, so the "
+                    "minimal-width tables are {:.3g}% / {:.3g}% of it",
+                    c.hardware.name, n7.acc_area, c28.acc_area, 100 * n7.q2.area_mm2 / (n7.acc_area + n7.q2.area_mm2),
+                    100 * c28.q2.area_mm2 / (c28.acc_area + c28.q2.area_mm2)));
+  claim("sequential lookup latency", "7.4 ns (3.7 cycles)", n7.q2.lookup_latency_ns, c28.q2.lookup_latency_ns, "ns",
+        fmt::format("4 x (compare + range read) + 4 x (compare + range read) + scale read: notes-7nm states the notes' "
+                    "0.5 + 0.3 ns and 1 ns; CACTI 28 nm reads the ranges at the macro's access time ({:.3g} ns) and "
+                    "compares in {:.3g} ns ({} / {} cycles at {:.0f} / {:.0f} MHz)",
+                    c28.q2.sram.access_ns, c28.t.lookup.compare_ns, n7.q2.lookup_latency_cycles, c28.q2.lookup_latency_cycles,
+                    n7.q2.clock_mhz, c28.q2.clock_mhz));
+  return out;
+}
+
 int compare_command(const CompareOptions& o) {
   Config c = load_config(resolve_config(o.config));
   ModelShape m = c.model;
@@ -99,11 +225,27 @@ int compare_command(const CompareOptions& o) {
     m.ngroups = 8;
     m.n_layer = 64;
   }
+  const GroupShape g = group_shape(o, c, m);
   std::vector<cost::IndexScheme> schemes;
-  for (const auto& s : cost::default_index_schemes())
-    if (o.schemes.empty() || std::find(o.schemes.begin(), o.schemes.end(), s.name) != o.schemes.end())
-      schemes.push_back(s);
-  if (schemes.empty()) throw std::invalid_argument("no scheme matches --schemes");
+  for (cost::IndexScheme s : cost::default_index_schemes()) {
+    if (!o.schemes.empty() && std::find(o.schemes.begin(), o.schemes.end(), s.name) == o.schemes.end()) continue;
+    // quamba2-lite keeps the notes' 2 x 2; the other grouped tables take the shape.
+    if (s.name == "quamba2-seq" || s.name == "quamba2-par" || s.name == "hybrid") {
+      s.ssm_groups = g.ssm_groups;
+      s.head_groups = g.head_groups;
+      s.dim_groups = g.dim_groups;
+    }
+    if (s.name == "quamba2-lite") s.ssm_groups = g.ssm_groups;
+    if (s.kind == cost::IndexKind::kHybrid) s.grouped_layer_fraction = o.hybrid_split;
+    schemes.push_back(s);
+  }
+  fmt::print("Grouped tables: {}x{}x{} (SSD groups x head groups x dim groups, from {}); quamba2-lite {}x2x2; hybrid: "
+             "{:.0f}% of layers grouped\n",
+             g.ssm_groups ? g.ssm_groups : m.ngroups, g.head_groups, g.dim_groups, g.from,
+             g.ssm_groups ? g.ssm_groups : m.ngroups, 100 * o.hybrid_split);
+  if (g.ssm_groups && g.ssm_groups != m.ngroups)
+    fmt::print("warning: extrapolation: {} SSD groups, but {} has {}; the tables are sized for a model that does not "
+               "exist\n", g.ssm_groups, m.name, m.ngroups);
   fmt::print("Index-SRAM study: {} ({} SSD group(s), {} heads, headdim {}, {} layers, {} SSM-input channels)\n", m.name,
              m.ngroups, m.nheads, m.headdim, m.n_layer, m.ssm_input_channels());
   fmt::print("bits/layer: as the GPU stores the tables (int32 ranges, FP32 scales); min bits: minimal range widths. "
@@ -116,7 +258,14 @@ int compare_command(const CompareOptions& o) {
   for (const TechTable& t : techs)
     for (const auto& s : schemes) all.push_back(cost::index_study(m, s, t, c.hardware.clock_mhz, o.seq_len));
   const report::Table table = scheme_table(all);
-  for (const TechTable& t : techs) print_table(table, t);
+  for (const TechTable& t : techs) {
+    print_table(table, t);
+    // Where the memory model left its data (a macro larger than any the table states): said, not hidden.
+    for (const auto& r : all)
+      if (r.tech == t.name)
+        for (const std::string& n : r.notes)
+          if (n.find("extrapolat") != std::string::npos) fmt::print("  warning: {}: {}\n", r.scheme, n);
+  }
   fmt::print("\nW4A5-SE bandwidth: conv-output / SSM-input traffic per layer, L = {} tokens, one direction\n", o.seq_len);
   nlohmann::json bw = nlohmann::json::array();
   for (const TechTable& t : techs) {
@@ -132,11 +281,15 @@ int compare_command(const CompareOptions& o) {
                   {"int8_bytes_per_token", b.int8_bytes_per_token}, {"packed_bytes_per_token", b.packed_bytes_per_token},
                   {"saving_fraction", b.saving_fraction}, {"dram_pj_saved_per_layer", b.dram_pj_saved_per_layer}});
   }
+  nlohmann::json claims = o.claims ? notes_claims(c, o) : nlohmann::json::array();
   if (!o.json_file.empty()) {
     nlohmann::json j = {{"tool", "mambahw"}, {"config", c.file}, {"model", m.name}, {"ssm_groups", m.ngroups},
                         {"n_layer", m.n_layer}, {"notes_shape", o.notes_shape}, {"schemes", nlohmann::json::array()},
                         {"bandwidth", bw}};
     j["schemes"] = report::to_json(report::Node(table));
+    j["notes_claims"] = claims;
+    j["group_shape"] = {{"ssm_groups", g.ssm_groups ? g.ssm_groups : m.ngroups}, {"head_groups", g.head_groups},
+                        {"dim_groups", g.dim_groups}, {"from", g.from}, {"hybrid_split", o.hybrid_split}};
     j["tech_tables"] = nlohmann::json::array();
     for (const TechTable& t : techs) j["tech_tables"].push_back({{"name", t.name}, {"file", t.file}, {"description", t.description}});
     write_json_file(o.json_file, j);
@@ -160,7 +313,13 @@ void add_compare_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--tech", o.tech, "Technology table(s) (YAML)")->capture_default_str();
   cmd->add_option("--schemes", o.schemes,
                   "Subset of: quamba1, quamba2-seq, quamba2-par, quamba2-lite, lut, hybrid, w4a5-se")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(CLI::IsMember(scheme_names()));
+  cmd->add_option("--groups", o.groups, "Grouped tables' shape GxHxD (default: the config's Quamba2 scheme, else 4x4)");
+  cmd->add_option("--hybrid-split", o.hybrid_split, "Share of layers with grouped tables in the hybrid scheme")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_flag("!--no-claims", o.claims, "Leave out the research notes' claims beside the tool's figures");
   cmd->add_option("--json", o.json_file, "Also write the results as JSON to FILE");
   cmd->add_option("--csv", o.csv_file, "Also write the scheme table as CSV to FILE");
   cmd->add_flag("--notes-shape", o.notes_shape, "Use the research notes' assumed shape (8 groups, 64 layers)");

@@ -23,6 +23,7 @@ int run_cli(int argc, char** argv) {
   mambahw::cli::add_compare_command(app, exit_code);
   mambahw::cli::add_diff_command(app, exit_code);
   mambahw::cli::add_units_command(app, exit_code);
+  mambahw::cli::add_sweep_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

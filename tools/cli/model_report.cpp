@@ -120,95 +120,6 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
 
 }  // namespace
 
-// The index memory of the run's hardware under each base scheme, counted as
-// `mambahw compare` counts it (one lookup per SSM-input channel per pass).
-report::Table index_bases(const Config& c, const TechTable& t) {
-  report::Table tb;
-  tb.columns = {Column{"label", "scale index", "{}", -13, false, false}, Column{"index", ""}, Column{"base", ""},
-                Column{"selected", ""},
-                Column{"area_mm2", "mm2", "{:.4g}", 10}, Column{"area_impl", "impl", "{}", -5},
-                Column{"energy_pj_per_lookup", "pJ/lookup", "{:.4g}", 9},
-                Column{"lookups_per_layer_pass", "lookups", "{}", 8},
-                Column{"energy_pj_per_layer_pass", "pJ/layer pass", "{:.4g}", 13},
-                Column{"energy_pj_per_token_all_layers", "pJ/token (all layers)", "{:.4g}", 21},
-                Column{"lookup_latency_cycles", "cycles", "{}", 6}};
-  for (SchemeBase base : {SchemeBase::kQuamba1, SchemeBase::kQuamba2}) {
-    QuantScheme s = c.scheme;
-    s.base = base;
-    const cost::IndexScheme is = cost::index_scheme_of(s, c.hardware);
-    const cost::IndexStudyRow r = cost::index_study(c.model, is, t, c.hardware.clock_mhz, c.run.seq_len);
-    const std::int64_t lookups = scale_lookups_per_pass(c.model);
-    tb.add({base == c.scheme.base ? is.name + "*" : is.name, is.name, std::string(to_string(base)), base == c.scheme.base,
-            r.area_mm2, r.area_impl, r.energy_pj_per_lookup, lookups,
-            r.energy_pj_per_lookup * static_cast<double>(lookups), r.energy_pj_per_token,
-            std::int64_t{r.lookup_latency_cycles}});
-  }
-  return tb;
-}
-
-Node cost_report(const Config& c, const LayerProgram& program, const model::CosimReport& r, const TechTable& t) {
-  const cost::UnitPricing pricing = cost::unit_pricing(program, c.scheme, c.hardware, c.run.seq_len);
-  const double time_ns = r.timing.latency_ns;
-  const cost::EnergyReport e = cost::energy_report(r.timing.events, time_ns, t, pricing);
-  const cost::AreaReport a = cost::area_report(t, pricing);
-  Node n = Node::object();
-  n.add("tech", Cell{t.name});
-  n.add("description", Cell{t.description});
-  n.add("energy_pj_per_layer", Cell{e.total_pj});
-  n.add("energy_pj_per_token", Cell{e.pj_per_token});
-  n.add("leakage_time_ns", Cell{e.time_ns});
-  Node& cat = n.add("energy_pj_by_category", Node::object());
-  for (std::size_t i = 0; i < cost::kNumCategories; ++i)
-    cat.add(std::string(to_string(static_cast<cost::Category>(i))), Cell{e.pj[i]});
-  report::Table leak;
-  leak.columns = {Column{"item", "item", "{}", -1}, Column{"pj", "pJ", "{:.4g}", 1}};
-  for (const auto& [item, pj] : e.leakage_pj) leak.add({item, pj});
-  n.add("leakage_pj_by_item", std::move(leak));
-  n.add("pj_per_lookup", Cell{e.pj_per_lookup});
-  // The scheme's exp and softplus units as priced (`mambahw units` compares the variants).
-  const cost::UnitCost ec = cost::unit_cost(pricing.nonlinear.exp_eval, pricing.nonlinear.exp_table_bits, t);
-  const cost::UnitCost sc = cost::unit_cost(pricing.nonlinear.softplus_eval, pricing.nonlinear.softplus_table_bits, t);
-  const UnitSelection& un = c.scheme.numerics.units;
-  n.add("exp_unit", Cell{std::string(to_string(un.exp))});
-  n.add("log1p_unit", Cell{std::string(to_string(un.log1p))});
-  n.add("exp_pj_per_evaluation", Cell{ec.energy_pj});
-  n.add("exp_unit_area_um2", Cell{ec.area_um2});
-  n.add("softplus_pj_per_evaluation", Cell{sc.energy_pj});
-  n.add("softplus_unit_area_um2", Cell{sc.area_um2});
-  n.add("area_mm2", Cell{a.total_mm2});
-  n.add("logic_cells_mm2", Cell{a.logic_cells_mm2});
-  n.add("memory_mm2", Cell{a.memory_mm2});
-  n.add("leakage_mw", Cell{a.leakage_mw});
-  n.add("reference_die_mm2", a.reference_die_mm2 ? Cell{*a.reference_die_mm2} : Cell{});
-  const double ref = a.reference_die_mm2.value_or(a.total_mm2);
-  report::Table items;
-  items.columns = {Column{"unit", "unit", "{}", -18},
-                   Column{"mm2", "mm2", "{:.4f}", 8},
-                   Column{"percent", a.reference_die_mm2 ? "% of die_area_mm2" : "% of die", "{:.1f}", 8},
-                   Column{"leakage_mw", "leak mW", "{:.3g}", 7},
-                   Column{"source", "source", "{}", -22},
-                   Column{"how", "how", "{}", -1}};
-  for (const auto& i : a.items) items.add({i.unit, i.mm2, 100 * i.mm2 / ref, i.leakage_mw, i.source, i.how});
-  n.add("area_items", std::move(items));
-  report::Table sens;
-  sens.columns = {Column{"knob", "sensitivity", "{}", -21},
-                  Column{"range", "range", "{}", -26},
-                  Column{"nj_per_token_low", "nJ/token low", "{:.1f}", 12},
-                  Column{"nj_per_token_high", "high", "{:.1f}", 8},
-                  Column{"area_mm2_low", "mm2 low", "{:.3f}", 8},
-                  Column{"area_mm2_high", "high", "{:.3f}", 7},
-                  Column{"source", "source", "{}", -1}};
-  for (const auto& s : cost::sensitivity(r.timing.events, time_ns, t, pricing))
-    sens.add({s.knob, s.range, s.pj_per_token_low / 1e3, s.pj_per_token_high / 1e3, s.area_mm2_low, s.area_mm2_high, s.source});
-  n.add("sensitivity", std::move(sens));
-  n.add("index_bases", index_bases(c, t));
-  std::vector<std::string> notes = e.notes;
-  for (const std::string& note : a.notes)
-    if (std::find(notes.begin(), notes.end(), note) == notes.end()) notes.push_back(note);
-  n.add("notes", Cell{report::TextList(notes)});
-  return n;
-}
-
 void print_cost(const Node& n) {
   const double total = std::get<double>(n.at("energy_pj_per_layer").cell());
   std::string by;
@@ -259,7 +170,7 @@ Node cost_section(const Config& c, const LayerProgram& program, const model::Cos
   Node list = Node::list();
   fmt::print("  energy and area (event counts x technology table; docs/cost-model.md); the scale index under both "
              "bases, * = this scheme's:\n");
-  for (const std::string& f : tech_files) print_cost(list.push(cost_report(c, program, r, load_tech(resolve_config(f)))));
+  for (const std::string& f : tech_files) print_cost(list.push(cost_report(c, program, r.timing.events, r.timing.latency_ns, load_tech(resolve_config(f)))));
   return list;
 }
 

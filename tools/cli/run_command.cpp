@@ -32,12 +32,10 @@ std::filesystem::path resolve_config(const std::string& path) {
   return std::filesystem::exists(in_source) ? in_source : p;
 }
 
-namespace {
 ModelRunner& model_runner() {
   static ModelRunner r;
   return r;
 }
-}  // namespace
 
 void set_model_runner(ModelRunner r) { model_runner() = std::move(r); }
 

@@ -324,8 +324,8 @@ ActivationsConfig parse_activations(YamlMap& a) {
 
 }  // namespace
 
-Config load_config(const std::filesystem::path& file) {
-  YamlMap top = YamlMap::load_file(file);
+namespace {
+Config load_document(YamlMap& top, const std::filesystem::path& file) {
   Config c;
   c.file = file.string();
   {
@@ -352,6 +352,25 @@ Config load_config(const std::filesystem::path& file) {
   top.finish();
   c.files = top.files();
   check_memory_budget(c);
+  return c;
+}
+}  // namespace
+
+Config load_config(const std::filesystem::path& file) {
+  YamlMap top = YamlMap::load_file(file);
+  return load_document(top, file);
+}
+
+Config load_config(const std::filesystem::path& file, const ConfigOverrides& overrides) {
+  auto shared = std::make_shared<ConfigOverrides>(overrides);
+  YamlMap top = YamlMap::load_file(file, shared);
+  Config c = load_document(top, file);
+  // Read by no parser although every mapping on its way was: a list entry
+  // that does not exist, or a field below a plain value.
+  for (const auto& [path, o] : *shared)
+    if (!o.used)
+      throw ConfigError(o.where + ": " + path + ": is not a field of " + file.string() +
+                        " (a list index past its end, or a key below a plain value)");
   return c;
 }
 

@@ -217,12 +217,64 @@ YamlMap YamlMap::load_file(const std::filesystem::path& file) {
   return YamlMap(parse_file(file), file.string(), "", {canonical_or_same(file)});
 }
 
-bool YamlMap::has(const std::string& key) const { return static_cast<bool>(node_[key]); }
+YamlMap YamlMap::load_file(const std::filesystem::path& file, std::shared_ptr<ConfigOverrides> overrides) {
+  YamlMap m = load_file(file);
+  m.overrides_ = std::move(overrides);
+  m.apply_overrides();
+  return m;
+}
+
+// The overrides of this mapping's own keys replace (or add) them in the
+// node itself, so a parser that looks at node() sees them as well as one
+// that asks raw(). The document was parsed for this load alone.
+void YamlMap::apply_overrides() {
+  if (!overrides_) return;
+  const std::string prefix = path_.empty() ? "" : path_ + ".";
+  for (const auto& [path, o] : *overrides_) {
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string key = path.substr(prefix.size());
+    if (key.empty() || key.find_first_of(".[") != std::string::npos) continue;
+    node_[key] = o.value;
+  }
+}
+
+ConfigOverride* YamlMap::override_of(const std::string& f) const {
+  if (!overrides_) return nullptr;
+  const auto it = overrides_->find(f);
+  return it == overrides_->end() ? nullptr : &it->second;
+}
+
+bool YamlMap::overridden_below(const std::string& f, bool list_entries) const {
+  if (!overrides_) return false;
+  for (const auto& [path, o] : *overrides_)
+    if (path.size() > f.size() && path.compare(0, f.size(), f) == 0 &&
+        (path[f.size()] == '.' || (list_entries && path[f.size()] == '[')))
+      return true;
+  return false;
+}
+
+YamlMap& YamlMap::share_into(YamlMap& m) const {
+  m.files_ = files_;
+  m.overrides_ = overrides_;
+  m.apply_overrides();
+  return m;
+}
+
+bool YamlMap::has(const std::string& key) const {
+  return static_cast<bool>(node_[key]) || override_of(field(key)) || overridden_below(field(key), true);
+}
 
 YAML::Node YamlMap::raw(const std::string& key) {
   read_.insert(key);
+  if (ConfigOverride* o = override_of(field(key))) {
+    o->used = true;
+    return o->value;
+  }
   const YAML::Node& cn = node_;
   YAML::Node n = cn[key];
+  // A section the file leaves out but an override reaches into: an empty
+  // mapping, so the override is read where the section's parser reads it.
+  if (!n && overridden_below(field(key), false)) return YAML::Node(YAML::NodeType::Map);
   return n;
 }
 
@@ -233,6 +285,7 @@ void YamlMap::fail(const std::string& key, const std::string& message) const {
 }
 
 void YamlMap::fail_at(const YAML::Node& at, const std::string& f, const std::string& message) const {
+  if (const ConfigOverride* o = override_of(f)) throw ConfigError(o->where + ": " + f + ": " + message);
   throw ConfigError(config_location(file_, at.Mark()) + ": " + f + ": " + message);
 }
 
@@ -273,8 +326,7 @@ YamlMap YamlMap::load_include(const YAML::Node& at, const std::string& key, cons
   chain.push_back(canon);
   YamlMap m(parse_file(p), p.string(), path, std::move(chain));
   files_->push_back(p.string());
-  m.files_ = files_;
-  return m;
+  return share_into(m);
 }
 
 YamlMap YamlMap::section(const std::string& key) {
@@ -289,8 +341,7 @@ std::optional<YamlMap> YamlMap::maybe_section(const std::string& key) {
   if (n.IsScalar()) return load_include(n, key, n.Scalar(), field(key));
   if (!n.IsMap()) fail_at(n, field(key), "must be a mapping or the name of a YAML file");
   YamlMap m(n, file_, field(key), chain_);
-  m.files_ = files_;  // an include inside an inline section is one of this document's files too
-  return m;
+  return share_into(m);  // an include inside an inline section is one of this document's files too
 }
 
 std::vector<YamlMap> YamlMap::section_list(const std::string& key) {
@@ -303,7 +354,7 @@ std::vector<YamlMap> YamlMap::section_list(const std::string& key) {
     if (n[i].IsScalar()) out.push_back(load_include(n[i], f, n[i].Scalar(), field(f)));
     else if (n[i].IsMap()) {
       out.emplace_back(n[i], file_, field(f), chain_);
-      out.back().files_ = files_;
+      share_into(out.back());
     }
     else fail_at(n[i], field(f), "must be a mapping or the name of a YAML file");
   }
@@ -318,9 +369,7 @@ YamlMap YamlMap::base_file(const std::string& key, const std::filesystem::path& 
 }
 
 void YamlMap::finish() const {
-  for (const auto& kv : node_) {
-    const std::string key = kv.first.Scalar();  // the constructor checked every key is a scalar
-    if (read_.count(key)) continue;
+  auto unknown = [&](const std::string& key) {
     std::string best;
     std::size_t best_d = 3;  // suggest only close matches
     for (const auto& known : read_) {
@@ -332,7 +381,22 @@ void YamlMap::finish() const {
     std::string known_list;
     for (const auto& k : read_) known_list += (known_list.empty() ? "" : ", ") + k;
     if (!known_list.empty()) msg += "; known keys here: " + known_list;
-    throw ConfigError(config_location(file_, kv.first.Mark()) + ": " + field(key) + ": " + msg);
+    return msg;
+  };
+  for (const auto& kv : node_) {
+    const std::string key = kv.first.Scalar();  // the constructor checked every key is a scalar
+    if (read_.count(key)) continue;
+    const ConfigOverride* o = override_of(field(key));
+    throw ConfigError((o ? o->where : config_location(file_, kv.first.Mark())) + ": " + field(key) + ": " + unknown(key));
+  }
+  // An override of a key of this mapping that no parser asked for.
+  if (!overrides_) return;
+  const std::string prefix = path_.empty() ? "" : path_ + ".";
+  for (const auto& [path, o] : *overrides_) {
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = path.substr(prefix.size());
+    const std::string key = rest.substr(0, rest.find_first_of(".["));
+    if (!key.empty() && !read_.count(key)) throw ConfigError(o.where + ": " + field(key) + ": " + unknown(key));
   }
 }
 

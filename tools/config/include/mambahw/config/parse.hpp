@@ -7,6 +7,11 @@
 
 namespace mambahw {
 
+// load_config with fields replaced by dotted path (yaml_reader.hpp,
+// ConfigOverride): a sweep point. An override no parser reads is an error
+// naming its path and where it came from.
+Config load_config(const std::filesystem::path& file, const ConfigOverrides& overrides);
+
 // Section parsers, reusable by later sections and tests.
 ModelShape parse_model(YamlMap& m);
 QuantScheme parse_scheme(YamlMap& s, const ModelShape& model);

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -43,6 +44,20 @@ inline constexpr int kMaxIncludeDepth = 16;
 template <class T>
 using Check = std::function<std::string(const T&)>;  // "" if fine, else what is wrong
 
+// A value that replaces (or adds) one field of a document, by its dotted
+// field path as errors spell it ("hardware.gemm.rows", "scheme.ssm_input.scale2",
+// "study[1].conv_out.percentile"): what a sweep point changes. The parser
+// reads the override wherever it would read the field, so an override is
+// validated exactly like the file's own value; a path that no parser reads
+// is an error naming it. `where` ("spec.yaml:12:7") is where the value came
+// from: errors about the value point there.
+struct ConfigOverride {
+  YAML::Node value;
+  std::string where;
+  bool used = false;
+};
+using ConfigOverrides = std::map<std::string, ConfigOverride>;
+
 class YamlMap {
  public:
   // The files being read, outermost first (to refuse include cycles).
@@ -50,6 +65,9 @@ class YamlMap {
 
   YamlMap(YAML::Node node, std::string file, std::string path, IncludeChain chain = {});
   static YamlMap load_file(const std::filesystem::path& file);
+  // The same, with fields replaced by `overrides` (shared with every section
+  // and include of the document; each one read is marked used).
+  static YamlMap load_file(const std::filesystem::path& file, std::shared_ptr<ConfigOverrides> overrides);
 
   const std::string& file() const { return file_; }
   // Every file read so far for this document: the top file, then each
@@ -102,12 +120,21 @@ class YamlMap {
   YamlMap load_include(const YAML::Node& at, const std::string& key, const std::string& rel,
                        const std::string& path, const std::filesystem::path& fallback_dir = {}) const;
 
+  // The override of `f`, if any, and whether any override lies below `f`
+  // (a key of it: "f.x"; with list_entries also an entry: "f[2]...").
+  ConfigOverride* override_of(const std::string& f) const;
+  bool overridden_below(const std::string& f, bool list_entries) const;
+  // Copies the document-wide state (files read, overrides) into a section.
+  YamlMap& share_into(YamlMap& m) const;
+  void apply_overrides();
+
   YAML::Node node_;
   std::string file_;
   std::string path_;
   IncludeChain chain_;
   mutable std::set<std::string> read_;
   std::shared_ptr<std::vector<std::string>> files_;
+  std::shared_ptr<ConfigOverrides> overrides_;
 };
 
 // Scalar conversion with strict typing: "1.5" is not an int, "yes" is not a
