@@ -157,7 +157,7 @@ nlohmann::json notes_claims(const Config& c, const CompareOptions& o) {
     u.q1 = cost::index_study(m, q1, u.t, clock, o.seq_len);
     u.q2 = cost::index_study(m, q2, u.t, clock, o.seq_len);
     const LayerProgram prog = layer_program(c.model, c.scheme);
-    u.acc_area = cost::area_report(c.hardware, u.t, cost::unit_pricing(prog, c.scheme, c.hardware)).total_mm2;
+    u.acc_area = cost::area_report(u.t, cost::unit_pricing(prog, c.scheme, c.hardware, o.seq_len)).total_mm2;
     // One token of the conv in every layer (the lookups are counted for all
     // layers too): every conv channel's d_conv taps as INT8 MACs.
     u.conv_pj_per_token =
