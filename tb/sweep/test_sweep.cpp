@@ -17,6 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/golden/numerics.hpp"
+#include "mambahw/sweep/rtl_check.hpp"
 #include "mambahw/tb/shell.hpp"
 
 namespace {
@@ -47,6 +50,16 @@ std::string read_text(const fs::path& p) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::string fmt_hex(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%08x", v);
+  return b;
+}
+
+std::string fmt_gap(std::uint64_t begin, std::uint64_t end) {
+  return "gap: inputs [" + std::to_string(begin) + ", " + std::to_string(end) + ") not covered";
 }
 
 // The row of the point whose axes have these values.
@@ -206,7 +219,7 @@ TEST(Sweep, ShippedSpecsLoad) {
   for (const auto& e : fs::directory_iterator(fs::path(MAMBAHW_SOURCE_DIR) / "configs/sweeps")) {
     const Result r = sweep(e.path().string() + " --list --results " + scratch("list").string());
     EXPECT_EQ(r.exit_code, 0) << e.path() << "\n" << r.output;
-    EXPECT_THAT(r.output, ::testing::ContainsRegex("Sweep [a-z0-9-]+: [0-9]+ points")) << e.path();
+    EXPECT_THAT(r.output, ::testing::ContainsRegex("(Sweep|Exhaustive RTL sweep) [a-z0-9-]+: [0-9]+ (points|shards)")) << e.path();
     ++n;
   }
   EXPECT_GE(n, 4);
@@ -267,6 +280,183 @@ TEST(Sweep, HtmlReportRendersInChromium) {
   std::printf("%s", c.output.c_str());
   EXPECT_TRUE(fs::exists(out / "sweep-report.png"));
   fs::remove_all(dir);
+}
+
+
+// ---- the exhaustive RTL sweep (kind: rtl_exhaustive) ---------------------------------
+
+// The merged per-check rows without their times (which differ run to run).
+json checks_without_times(const fs::path& results) {
+  json c = read_json(results / "results.json")["checks"];
+  for (json& r : c) {
+    r.erase("cpu_seconds");
+    r.erase("wall_seconds");
+  }
+  return c;
+}
+
+std::vector<fs::path> shard_files(const fs::path& results) {
+  std::vector<fs::path> v;
+  for (const auto& e : fs::directory_iterator(results / "shards")) v.push_back(e.path());
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The second producer for the negative control: the golden model under the
+// two rounding modes on the spec's inputs (every 65536th bit pattern); the
+// RTL built for the other mode must mismatch exactly where they differ.
+struct Differences {
+  std::uint64_t count = 0;
+  std::uint32_t first = 0;
+};
+Differences rounding_differences(float scale) {
+  using namespace mambahw;
+  const DualScaleFormat se = sweep::rtl_check_se_format();
+  NumericsPolicy away, even;
+  away.rounding = Rounding::kHalfAwayFromZero;
+  even.rounding = Rounding::kHalfToEven;
+  const float reg = reciprocal(scale);
+  Differences d;
+  for (std::uint64_t i = 0; i < 65536; ++i) {
+    const auto bits = static_cast<std::uint32_t>(i << 16);
+    const float x = float_of(bits);
+    const bool differ = quantize(x, reg, reg, away) != quantize(x, reg, reg, even) ||
+                        pack_dual(quantize_dual(x, se, away), 4) != pack_dual(quantize_dual(x, se, even), 4);
+    if (differ && d.count++ == 0) d.first = bits;
+  }
+  return d;
+}
+
+// 2^16 inputs x 2 scales x 2 roundings in 16 shards on two local workers:
+// every check covered exactly once without a mismatch; an interrupted run
+// resumes with only the missing shard; a missing shard and an overlapping
+// one are errors of the merge.
+TEST(Sweep, RtlExhaustiveShardsCoverTheInputsOnceAndResume) {
+  const fs::path dir = scratch("rtl_local");
+  const std::string spec = (kSpecs / "rtl_small.yaml").string() + " --results " + dir.string();
+  const Result r = sweep(spec + " -j 2");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("coverage exact"));
+  const json j = read_json(dir / "results.json");
+  ASSERT_EQ(j["checks"].size(), 4u);
+  for (const json& c : j["checks"]) {
+    EXPECT_EQ(c["vectors"], 65536) << c;
+    EXPECT_EQ(c["shard_files"], 4) << c;
+    EXPECT_EQ(c["coverage"], "exact") << c;
+    EXPECT_EQ(c["mismatches"], 0) << c;
+  }
+  EXPECT_EQ(j["checks"][2]["scale_reg"], "0x41200000");  // fp32(1/0.1) = 10
+  const std::vector<fs::path> files = shard_files(dir);
+  ASSERT_EQ(files.size(), 16u);
+  // Each file holds its range: 2^14 inputs, the first one at index begin.
+  std::uint64_t vectors = 0;
+  for (const fs::path& f : files) {
+    const json s = read_json(f);
+    EXPECT_EQ(s["end"].get<std::uint64_t>() - s["begin"].get<std::uint64_t>(), 16384u) << f;
+    EXPECT_EQ(s["first_input"], fmt_hex(static_cast<std::uint32_t>(s["begin"].get<std::uint64_t>() << 16))) << f;
+    vectors += s["vectors"].get<std::uint64_t>();
+  }
+  EXPECT_EQ(vectors, 4u * 65536u);
+  const json full = checks_without_times(dir);
+
+  // Interrupted: one shard's file is missing. A rerun runs only that shard.
+  fs::remove(files[5]);
+  const Result again = sweep(spec + " -j 2");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("1 shards run in"));
+  EXPECT_THAT(again.output, HasSubstr("15 finished before"));
+  EXPECT_EQ(checks_without_times(dir), full);
+
+  // A missing shard is a gap at the merge (--merge runs nothing).
+  const json gone = read_json(files[1]);
+  fs::remove(files[1]);
+  const Result gap = sweep(spec + " --merge");
+  EXPECT_EQ(gap.exit_code, 1) << gap.output;
+  EXPECT_THAT(gap.output, HasSubstr(fmt_gap(gone["begin"].get<std::uint64_t>(), gone["end"].get<std::uint64_t>())));
+  EXPECT_THAT(gap.output, HasSubstr("coverage INCOMPLETE"));
+  EXPECT_EQ(read_json(dir / "results.json")["coverage"], "incomplete");
+
+  // Two files covering the same inputs are an overlap.
+  ASSERT_EQ(sweep(spec).exit_code, 0);
+  fs::copy_file(files[0], dir / "shards" / "copy-of-a-shard.json");
+  const Result overlap = sweep(spec + " --merge");
+  EXPECT_EQ(overlap.exit_code, 1) << overlap.output;
+  EXPECT_THAT(overlap.output, HasSubstr("overlap: inputs [0, 16384) covered by"));
+  fs::remove_all(dir);
+}
+
+// Negative controls: the RTL built for the other rounding mode mismatches on
+// exactly the inputs where the golden model's two modes differ (first: the
+// ties 0.5 at scale 1 and 0.25 x 10 = 2.5 at scale 0.1; at scale 1 the 64
+// half-integers n + 1/2 with n even in [0, 126], of each sign); an injected
+// mismatch is reported with its input.
+TEST(Sweep, RtlExhaustiveNegativeControlsAreReportedWithTheirInputs) {
+  const fs::path dir = scratch("rtl_swapped");
+  const Result r = sweep((kSpecs / "rtl_small_swapped.yaml").string() + " -j 2 --results " + dir.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("NEGATIVE CONTROL"));
+  const json checks = read_json(dir / "results.json")["checks"];
+  ASSERT_EQ(checks.size(), 4u);
+  for (const json& c : checks) {
+    const Differences d = rounding_differences(c["scale"].get<float>());
+    EXPECT_EQ(c["mismatches"].get<std::uint64_t>(), d.count) << c;
+    EXPECT_EQ(c["first_mismatch"]["x"], fmt_hex(d.first)) << c;
+    EXPECT_EQ(c["coverage"], "exact");
+  }
+  EXPECT_EQ(checks[0]["mismatches"], 128);
+  EXPECT_EQ(checks[0]["first_mismatch"]["x"], "0x3f000000");
+  EXPECT_EQ(checks[0]["first_mismatch"]["golden_code"], "0x01");  // half away: 0.5 -> 1
+  EXPECT_EQ(checks[0]["first_mismatch"]["rtl_code"], "0x00");     // half even:  0.5 -> 0
+  EXPECT_EQ(checks[2]["first_mismatch"]["x"], "0x3e800000");
+  EXPECT_THAT(r.output, HasSubstr("rtl_replay --rounding half_away_from_zero --x 0x3f000000 --scale-reg 0x3f800000"));
+  fs::remove_all(dir);
+
+  const fs::path dir2 = scratch("rtl_corrupt");
+  const Result c = sweep((kSpecs / "rtl_small_corrupt.yaml").string() + " -j 2 --results " + dir2.string());
+  EXPECT_EQ(c.exit_code, 1) << c.output;
+  const json cc = read_json(dir2 / "results.json")["checks"];
+  ASSERT_EQ(cc.size(), 4u);
+  for (const json& k : cc) {
+    EXPECT_EQ(k["mismatches"], 1) << k;
+    EXPECT_EQ(k["first_mismatch"]["x"], "0x40490000") << k;
+  }
+  // 3.140625 -> 3 at scale 1 and 31.40625 -> 31 at scale 0.1; the RTL's low bit flipped.
+  EXPECT_EQ(cc[0]["first_mismatch"]["golden_code"], "0x03");
+  EXPECT_EQ(cc[0]["first_mismatch"]["rtl_code"], "0x02");
+  EXPECT_EQ(cc[2]["first_mismatch"]["golden_code"], "0x1f");
+  EXPECT_EQ(cc[2]["first_mismatch"]["rtl_code"], "0x1e");
+  fs::remove_all(dir2);
+}
+
+// The same reduced sweep as a Slurm job array on the single-node cluster:
+// four array tasks, each the local scheduler on its share of the shards;
+// the merged checks equal the local run's.
+TEST(Sweep, RtlExhaustiveThroughSlurmEqualsTheLocalRun) {
+  const fs::path cluster = scratch("rtl_slurm_cluster");
+  fs::create_directories(cluster);
+  const std::string script = std::string(MAMBAHW_SOURCE_DIR) + "/tb/sweep/slurm_cluster.sh";
+  const Result start = sh(script + " start " + cluster.string());
+  if (start.exit_code == 77) {
+    sh(script + " stop " + cluster.string());
+    GTEST_SKIP() << start.output;
+  }
+  ASSERT_EQ(start.exit_code, 0) << start.output;
+  const fs::path local = scratch("rtl_slurm_local"), viaslurm = scratch("rtl_slurm_remote");
+  const Result l = sweep((kSpecs / "rtl_small.yaml").string() + " -j 2 --results " + local.string());
+  const Result s = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " timeout 240 " + MAMBAHW_BIN + " sweep " +
+                      (kSpecs / "rtl_small.yaml").string() + " --slurm --shards 4 --results " + viaslurm.string());
+  sh(script + " stop " + cluster.string());
+  ASSERT_EQ(l.exit_code, 0) << l.output;
+  ASSERT_EQ(s.exit_code, 0) << s.output << read_text(cluster / "slurmctld.log");
+  EXPECT_THAT(read_text(viaslurm / "slurm/sweep.sbatch"), HasSubstr("#SBATCH --array=0-3"));
+  for (int k = 0; k < 4; ++k)
+    EXPECT_THAT(read_text(viaslurm / ("slurm/task-" + std::to_string(k) + ".log")), HasSubstr("shard " + std::to_string(k) + "/4: 4 shards run"));
+  EXPECT_THAT(s.output, HasSubstr("coverage exact"));
+  EXPECT_EQ(checks_without_times(viaslurm), checks_without_times(local));
+  EXPECT_EQ(shard_files(viaslurm).size(), 16u);
+  fs::remove_all(local);
+  fs::remove_all(viaslurm);
+  fs::remove_all(cluster);
 }
 
 }  // namespace

@@ -34,6 +34,7 @@
 #include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/sweep/html.hpp"
+#include "mambahw/sweep/rtl_sweep.hpp"
 #include "mambahw/sweep/runner.hpp"
 #include "mambahw/sweep/slurm.hpp"
 #include "mambahw/sweep/spec.hpp"
@@ -58,6 +59,7 @@ struct SweepOptions {
   int jobs = 0;
   bool force = false;
   bool list = false;
+  bool merge_only = false;
   bool slurm = false;
   int shards = 0;
   std::vector<std::string> sbatch_args;
@@ -443,33 +445,53 @@ int default_jobs() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-sweep::RunStats run_points(const SweepOptions& o, const Prepared& p, const std::vector<int>& todo, int cached) {
-  const int jobs = o.jobs > 0 ? o.jobs : default_jobs();
-  // The SystemC model elaborates once per process: a full point gets a
-  // process of its own; analytic points go in chunks.
-  const int chunk = p.mode == Mode::kFull ? 1 : std::max(1, static_cast<int>(todo.size()) / (4 * jobs));
-  const std::vector<std::string> base = worker_base(o, p);
+// Runs `todo` (indices of the sweep's work items: design points, or the
+// exhaustive sweep's shards) on local workers or as a Slurm job array: the
+// one scheduler both kinds use. A worker is `base` + --worker --points I,J;
+// a Slurm task is `base` + --jobs 1 --shard K/S, the local scheduler on its
+// share. `done_files` counts finished result files (the Slurm progress).
+sweep::RunStats execute(const SweepOptions& o, const std::string& name, const fs::path& results, const std::vector<int>& todo,
+                        int cached, int chunk, const std::vector<std::string>& base, const sweep::RecordFailure& record,
+                        const std::function<int()>& done_files) {
+  sweep::RunStats st;
+  if (todo.empty()) return st;
   sweep::Progress bar(static_cast<int>(todo.size()) + cached, cached, stderr);
-  const sweep::RunStats st = sweep::run_local(
-      todo, jobs, chunk,
-      [&](const std::vector<int>& pts) {
-        std::vector<std::string> a = base;
-        a.push_back("--worker");
-        std::string list;
-        for (int i : pts) list += (list.empty() ? "" : ",") + std::to_string(i);
-        a.insert(a.end(), {"--points", list});
-        return a;
-      },
-      p.results / "logs",
-      [&](int i, const std::string& error) {
-        json j = point_header(p.points[static_cast<std::size_t>(i)], p.hash[static_cast<std::size_t>(i)]);
-        j["status"] = "error";
-        j["error"] = error;
-        sweep::write_point(sweep::point_file(p.results, p.hash[static_cast<std::size_t>(i)]), j);
-      },
-      bar);
+  if (o.slurm) {
+    sweep::SlurmJob job;
+    job.name = "mambahw-" + name;
+    job.dir = fs::absolute(results / "slurm");
+    job.shards = std::min<int>(o.shards > 0 ? o.shards : 16, static_cast<int>(todo.size()));
+    job.command = base;
+    job.sbatch = o.sbatch;
+    job.sbatch_args = o.sbatch_args;
+    st = sweep::run_slurm(job, [&] { bar.update(done_files(), 0); });
+  } else {
+    const int jobs = o.jobs > 0 ? o.jobs : default_jobs();
+    st = sweep::run_local(
+        todo, jobs, chunk,
+        [&](const std::vector<int>& pts) {
+          std::vector<std::string> a = base;
+          a.push_back("--worker");
+          std::string list;
+          for (int i : pts) list += (list.empty() ? "" : ",") + std::to_string(i);
+          a.insert(a.end(), {"--points", list});
+          return a;
+        },
+        results / "logs", record, bar);
+  }
   bar.finish();
   return st;
+}
+
+// --shard K/S (0 <= K < S); shards = 0 without one.
+void parse_shard(const std::string& text, int* shard, int* shards) {
+  *shard = 0;
+  *shards = 0;
+  if (text.empty()) return;
+  const auto slash = text.find('/');
+  *shards = slash == std::string::npos ? 0 : std::atoi(text.c_str() + slash + 1);
+  *shard = std::atoi(text.c_str());
+  if (*shards <= 0 || *shard < 0 || *shard >= *shards) throw std::invalid_argument("--shard must be K/S with 0 <= K < S");
 }
 
 void print_results(const Prepared& p, const Node& root) {
@@ -493,18 +515,143 @@ void print_results(const Prepared& p, const Node& root) {
       fmt::print("  point {} failed: {}\n", std::get<std::int64_t>(r[0]), *e);
 }
 
+// ---- the exhaustive RTL sweep (kind: rtl_exhaustive) ------------------------------------
+
+struct RtlPlan {
+  sweep::RtlSweepSpec spec;
+  std::vector<sweep::RtlCheck> checks;
+  std::vector<sweep::RtlShard> shards;
+  fs::path results;
+  fs::path file(const sweep::RtlShard& s) const { return sweep::rtl_shard_file(results, checks[static_cast<std::size_t>(s.check)], s); }
+};
+
+RtlPlan rtl_plan(const SweepOptions& o) {
+  RtlPlan p;
+  p.spec = sweep::load_rtl_spec(resolve_config(o.spec));
+  p.checks = sweep::rtl_checks(p.spec);
+  p.shards = sweep::rtl_shards(p.spec, p.checks);
+  p.results = o.results.empty() ? fs::path(p.spec.name + ".sweep") : fs::path(o.results);
+  return p;
+}
+
+void print_rtl_merge(const RtlPlan& p, const sweep::RtlMerge& m) {
+  const json& r = m.report;
+  fmt::print("Exhaustive RTL sweep {}: {} against the golden model, inputs first {} stride {} count {}, {} scales x {} "
+             "rounding modes, {} shards of {} inputs{}\n",
+             p.spec.name, p.spec.unit, r["inputs"]["first"].get<std::string>(), p.spec.inputs.stride, p.spec.inputs.count,
+             p.spec.scales.size(), p.spec.roundings.size(), p.shards.size(), p.spec.shard_inputs,
+             p.spec.fault.swap_rounding || p.spec.fault.corrupt_input ? " (NEGATIVE CONTROL: a deliberately wrong DUT)" : "");
+  fmt::print("  {:<14} {:<10} {:<20} {:>12} {:>7} {:<10} {:>10} {:>9}  first mismatch\n", "scale", "reg", "rounding", "vectors",
+             "files", "coverage", "mismatches", "CPU s");
+  for (const json& c : r["checks"]) {
+    std::string first = "-";
+    if (!c["first_mismatch"].is_null()) {
+      const json& f = c["first_mismatch"];
+      first = fmt::format("x={} golden code {} se {}, rtl code {} se {}", f["x"].get<std::string>(), f["golden_code"].get<std::string>(),
+                          f["golden_se"].get<std::string>(), f["rtl_code"].get<std::string>(), f["rtl_se"].get<std::string>());
+    }
+    fmt::print("  {:<14.8g} {:<10} {:<20} {:>12} {:>7} {:<10} {:>10} {:>9.1f}  {}\n", c["scale"].get<double>(),
+               c["scale_reg"].get<std::string>(), c["rounding"].get<std::string>(), c["vectors"].get<std::uint64_t>(),
+               c["shard_files"].get<std::uint64_t>(), c["coverage"].get<std::string>(), c["mismatches"].get<std::uint64_t>(),
+               c["cpu_seconds"].get<double>(), first);
+    if (!c["first_mismatch"].is_null()) fmt::print("      waveform: {}\n", c["first_mismatch"]["replay"].get<std::string>());
+  }
+  for (const std::string& e : m.problems) fmt::print("  error: {}\n", e);
+  const double cpu = r["cpu_seconds"].get<double>();
+  fmt::print("{} vectors in {} shard files ({} from other runs ignored), {:.1f} CPU s ({:.3g} M vectors per CPU s); "
+             "coverage {}; {} mismatches: {}\n",
+             r["vectors"].get<std::uint64_t>(), r["shard_files"].get<int>(), r["stale_files"].get<int>(), cpu,
+             cpu > 0 ? static_cast<double>(r["vectors"].get<std::uint64_t>()) / cpu / 1e6 : 0.0,
+             m.complete ? "exact (every input of every check once)" : "INCOMPLETE", m.mismatches,
+             m.complete && m.mismatches == 0 ? "PASS" : "FAIL");
+}
+
+int rtl_sweep_command(const SweepOptions& o) {
+  if (!o.html.empty() || o.analytic) throw std::invalid_argument("--html and --analytic apply to design sweeps, not to kind rtl_exhaustive");
+  const RtlPlan p = rtl_plan(o);
+  if (o.worker) {
+    FILE* report = ::fdopen(3, "w");
+    for (const int i : o.points) {
+      if (i < 0 || i >= static_cast<int>(p.shards.size())) throw std::invalid_argument(fmt::format("no shard {}", i));
+      const sweep::RtlShard& s = p.shards[static_cast<std::size_t>(i)];
+      const sweep::RtlCheck& c = p.checks[static_cast<std::size_t>(s.check)];
+      json j;
+      try {
+        j = sweep::run_rtl_shard(p.spec, c, s);
+      } catch (const std::exception& e) {
+        j = sweep::rtl_shard_header(p.spec, c, s);
+        j["status"] = "error";
+        j["error"] = e.what();
+      }
+      fmt::print("shard {}: scale {} {} inputs [{}, {}): {} {} mismatches\n", i, c.scale, to_string(c.rounding), s.begin, s.end,
+                 j.value("status", ""), j.value("mismatches", std::uint64_t{0}));
+      sweep::write_point(p.file(s), j);
+      std::fflush(stdout);
+      if (report) {
+        std::fprintf(report, "%s %d\n", j["status"] == "ok" ? "ok" : "error", i);
+        std::fflush(report);
+      }
+    }
+    return 0;
+  }
+  int shard = 0, shards = 0;
+  parse_shard(o.shard, &shard, &shards);
+  std::vector<int> todo;
+  int cached = 0;
+  for (const sweep::RtlShard& s : p.shards) {
+    if (shards && s.index % shards != shard) continue;
+    if (!o.force && sweep::rtl_shard_done(p.file(s), p.checks[static_cast<std::size_t>(s.check)], s)) ++cached;
+    else todo.push_back(s.index);
+  }
+  if (o.list) {
+    fmt::print("Exhaustive RTL sweep {}: {} shards ({} checks), {} finished in {}\n", p.spec.name, p.shards.size(), p.checks.size(),
+               cached, p.results.string());
+    for (const sweep::RtlShard& s : p.shards) {
+      const sweep::RtlCheck& c = p.checks[static_cast<std::size_t>(s.check)];
+      fmt::print("  {:>5} {:<8} scale {} {} inputs [{}, {})\n", s.index,
+                 std::find(todo.begin(), todo.end(), s.index) == todo.end() ? "done" : "to run", c.scale, to_string(c.rounding), s.begin, s.end);
+    }
+    return 0;
+  }
+  if (o.merge_only) todo.clear();
+  fs::create_directories(p.results / "shards");
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<std::string> base{sweep::self_exe(), "sweep", fs::absolute(resolve_config(o.spec)).string(), "--results",
+                                      fs::absolute(p.results).string()};
+  const sweep::RunStats st = execute(
+      o, p.spec.name, p.results, todo, cached, 1, base,
+      [&](int i, const std::string& error) {
+        const sweep::RtlShard& s = p.shards[static_cast<std::size_t>(i)];
+        json j = sweep::rtl_shard_header(p.spec, p.checks[static_cast<std::size_t>(s.check)], s);
+        j["status"] = "error";
+        j["error"] = error;
+        sweep::write_point(p.file(s), j);
+      },
+      [&] {
+        int done = 0;
+        for (int i : todo) done += fs::exists(p.file(p.shards[static_cast<std::size_t>(i)]));
+        return done;
+      });
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (shards) {  // a Slurm task: the submitter merges
+    fmt::print("shard {}/{}: {} shards run ({} failed), {} finished before, {:.1f} s\n", shard, shards, todo.size(), st.failed, cached, secs);
+    return 0;
+  }
+  const sweep::RtlMerge m = sweep::merge_rtl(p.spec, p.checks, p.results);
+  print_rtl_merge(p, m);
+  write_json_file((p.results / "results.json").string(), m.report);
+  fmt::print("{} shards run in {:.1f} s, {} finished before; wrote {}/results.json\n", todo.size(), secs, cached, p.results.string());
+  return m.complete && m.mismatches == 0 ? 0 : 1;
+}
+
 int sweep_command(const SweepOptions& o) {
+  if (sweep::spec_kind(resolve_config(o.spec)) == sweep::kRtlExhaustiveKind) return rtl_sweep_command(o);
   if (o.worker) return run_worker(o);
   const Prepared p = prepare(o);
   int shard = 0, shards = 0;
-  if (!o.shard.empty()) {
-    const auto slash = o.shard.find('/');
-    shards = slash == std::string::npos ? 0 : std::atoi(o.shard.c_str() + slash + 1);
-    shard = std::atoi(o.shard.c_str());
-    if (shards <= 0 || shard < 0 || shard >= shards) throw std::invalid_argument("--shard must be K/S with 0 <= K < S");
-  }
+  parse_shard(o.shard, &shard, &shards);
   int cached = 0;
-  const std::vector<int> todo = todo_points(o, p, shard, shards, &cached);
+  std::vector<int> todo = todo_points(o, p, shard, shards, &cached);
   if (o.list) {
     fmt::print("Sweep {}: {} points over {} ({} mode), {} cached in {}\n", p.spec.name, p.points.size(),
                p.spec.config.string(), p.mode == Mode::kAnalytic ? "analytic" : "full", cached, p.results.string());
@@ -517,29 +664,26 @@ int sweep_command(const SweepOptions& o) {
     }
     return 0;
   }
+  if (o.merge_only) todo.clear();
   fs::create_directories(p.results / "points");
   const auto t0 = std::chrono::steady_clock::now();
-  sweep::RunStats st;
-  if (o.slurm) {
-    sweep::SlurmJob job;
-    job.name = "mambahw-" + p.spec.name;
-    job.dir = fs::absolute(p.results / "slurm");
-    job.shards = std::min<int>(o.shards > 0 ? o.shards : 16, std::max<int>(1, static_cast<int>(todo.size())));
-    job.command = worker_base(o, p);
-    job.sbatch = o.sbatch;
-    job.sbatch_args = o.sbatch_args;
-    if (!todo.empty()) {
-      sweep::Progress bar(static_cast<int>(todo.size()) + cached, cached, stderr);
-      st = sweep::run_slurm(job, [&] {
+  // The SystemC model elaborates once per process: a full point gets a
+  // process of its own; analytic points go in chunks.
+  const int jobs = o.jobs > 0 ? o.jobs : default_jobs();
+  const int chunk = p.mode == Mode::kFull ? 1 : std::max(1, static_cast<int>(todo.size()) / (4 * jobs));
+  const sweep::RunStats st = execute(
+      o, p.spec.name, p.results, todo, cached, chunk, worker_base(o, p),
+      [&](int i, const std::string& error) {
+        json j = point_header(p.points[static_cast<std::size_t>(i)], p.hash[static_cast<std::size_t>(i)]);
+        j["status"] = "error";
+        j["error"] = error;
+        sweep::write_point(sweep::point_file(p.results, p.hash[static_cast<std::size_t>(i)]), j);
+      },
+      [&] {
         int done = 0;
         for (int i : todo) done += fs::exists(sweep::point_file(p.results, p.hash[static_cast<std::size_t>(i)]));
-        bar.update(done, 0);
+        return done;
       });
-      bar.finish();
-    }
-  } else if (!todo.empty()) {
-    st = run_points(o, p, todo, cached);
-  }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (shards) {  // a Slurm task: the submitter merges
     fmt::print("shard {}/{}: {} points run ({} failed), {} cached, {:.1f} s\n", shard, shards, todo.size(), st.failed, cached, secs);
@@ -570,7 +714,8 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<SweepOptions>();
   SweepOptions& o = *opts;
   CLI::App* cmd = app.add_subcommand("sweep", "Design-space sweep over config fields: grid or random points, run locally "
-                                              "on worker processes or as a Slurm job array, cached by config hash");
+                                              "on worker processes or as a Slurm job array, cached by config hash; "
+                                              "or (kind: rtl_exhaustive) the exhaustive RTL check, sharded the same way");
   cmd->add_option("spec", o.spec, "Sweep spec (YAML, docs/sweep.md)")->required();
   cmd->add_option("--results", o.results, "Results directory (default: NAME.sweep in the working directory)");
   cmd->add_option("--html", o.html, "Also write a self-contained HTML report with the plots to FILE");
@@ -579,6 +724,7 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-j,--jobs", o.jobs, "Worker processes (default: the CPUs, or SLURM_CPUS_PER_TASK)")->check(CLI::Range(1, 4096));
   cmd->add_flag("--force", o.force, "Recompute points that are cached");
   cmd->add_flag("--list", o.list, "Print the points (and which are cached) without running any");
+  cmd->add_flag("--merge", o.merge_only, "Run nothing: merge the result files in the results directory as they are");
   cmd->add_flag("--slurm", o.slurm, "Submit the points as a Slurm job array (sbatch --array), wait, then merge");
   cmd->add_option("--shards", o.shards, "Slurm array tasks (default: min(points, 16))")->check(CLI::Range(1, 100000));
   cmd->add_option("--sbatch-arg", o.sbatch_args, "Extra sbatch option, e.g. --sbatch-arg=--partition=debug (repeatable)");

@@ -122,6 +122,7 @@ SweepSpec load_spec(const fs::path& file) {
   YamlMap top = YamlMap::load_file(file);
   SweepSpec s;
   s.file = file.string();
+  (void)top.optional<std::string>("kind", "design", one_of({"design"}));  // rtl_exhaustive: rtl_sweep.hpp
   s.name = top.optional<std::string>("name", file.stem().string());
   s.description = top.optional<std::string>("description", "");
   s.config = beside(s.file, top.required<std::string>("config"));
