@@ -62,6 +62,30 @@ std::string fmt_gap(std::uint64_t begin, std::uint64_t end) {
   return "gap: inputs [" + std::to_string(begin) + ", " + std::to_string(end) + ") not covered";
 }
 
+// A single-node Slurm cluster on localhost (tb/sweep/slurm_cluster.sh) for
+// one test: started by start(), stopped by stop() or the destructor.
+class SlurmCluster {
+ public:
+  explicit SlurmCluster(const std::string& name) : dir_(scratch(name)) { fs::create_directories(dir_); }
+  ~SlurmCluster() { stop(); }
+  // The script's result: exit 0 when the cluster runs, 77 with the reason where it cannot start here.
+  Result start() { return sh(script() + " start " + dir_.string()); }
+  void stop() {
+    if (stopped_) return;
+    sh(script() + " stop " + dir_.string());
+    stopped_ = true;
+  }
+  // Runs `command` with SLURM_CONF pointing at the cluster.
+  Result run(const std::string& command) const { return sh("SLURM_CONF=" + conf() + " " + command); }
+  std::string conf() const { return (dir_ / "slurm.conf").string(); }
+  const fs::path& dir() const { return dir_; }
+
+ private:
+  static std::string script() { return std::string(MAMBAHW_SOURCE_DIR) + "/tb/sweep/slurm_cluster.sh"; }
+  fs::path dir_;
+  bool stopped_ = false;
+};
+
 // The row of the point whose axes have these values.
 const json& row(const json& points, int rows, int lanes) {
   for (const json& p : points)
@@ -226,29 +250,50 @@ TEST(Sweep, ShippedSpecsLoad) {
   EXPECT_FALSE(fs::exists(scratch("list")));  // --list writes nothing
 }
 
+// With the technology table as an axis, each table has its own Pareto front:
+// the flags equal a dominance check (in the test) among the points of the
+// same table, and the more expensive table's points are not all dominated
+// by the cheaper table's.
+TEST(Sweep, ParetoFrontIsPerTechnologyTable) {
+  const fs::path dir = scratch("tech_axis");
+  const Result r = sweep((kSpecs / "tech_axis.yaml").string() + " --results " + dir.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json pts = read_json(dir / "results.json")["points"];
+  ASSERT_EQ(pts.size(), 4u);
+  std::set<std::string> with_front;
+  for (const json& p : pts) {
+    bool dominated = false;
+    for (const json& o : pts) {
+      if (&o == &p || o["tech"] != p["tech"]) continue;
+      const double oa = o["area_mm2"], pa = p["area_mm2"], oe = o["energy_nj_per_token"], pe = p["energy_nj_per_token"];
+      const double oq = o["sqnr_db"], pq = p["sqnr_db"];
+      if (oa <= pa && oe <= pe && oq >= pq && (oa < pa || oe < pe || oq > pq)) dominated = true;
+    }
+    EXPECT_EQ(p["pareto"].get<bool>(), !dominated) << p;
+    if (!dominated) with_front.insert(p["tech"].get<std::string>());
+  }
+  EXPECT_EQ(with_front, (std::set<std::string>{"notes-7nm", "cacti-28nm"}));
+  fs::remove_all(dir);
+}
+
 // A single-node Slurm cluster on localhost (munged, slurmctld, slurmd),
 // started and stopped here: the sweep submitted as a job array and merged
 // equals the local run.
 TEST(Sweep, SlurmJobArrayMergesToTheLocalResult) {
-  const fs::path cluster = scratch("slurm_cluster");
-  fs::create_directories(cluster);
-  const std::string script = std::string(MAMBAHW_SOURCE_DIR) + "/tb/sweep/slurm_cluster.sh";
-  const Result start = sh(script + " start " + cluster.string());
-  if (start.exit_code == 77) {
-    sh(script + " stop " + cluster.string());
-    GTEST_SKIP() << start.output;
-  }
+  SlurmCluster cluster("slurm_cluster");
+  const Result start = cluster.start();
+  if (start.exit_code == 77) GTEST_SKIP() << start.output;
   ASSERT_EQ(start.exit_code, 0) << start.output;
   const fs::path local = scratch("slurm_local"), viaslurm = scratch("slurm_remote");
   const Result l = sweep((kSpecs / "array.yaml").string() + " --results " + local.string());
   // Bounded, so a job that never runs cannot keep the daemons alive past the test.
-  const Result s = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " timeout 240 " + MAMBAHW_BIN + " sweep " +
-                      (kSpecs / "array.yaml").string() + " --slurm --shards 2 --results " + viaslurm.string());
-  const Result q = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " sacct -X -n -o JobID,State 2>/dev/null; SLURM_CONF=" +
-                      (cluster / "slurm.conf").string() + " scontrol show job 2>&1 | grep -E 'JobId|JobState' | head -8");
-  sh(script + " stop " + cluster.string());
+  const Result s = cluster.run(std::string("timeout 240 ") + MAMBAHW_BIN + " sweep " + (kSpecs / "array.yaml").string() +
+                               " --slurm --shards 2 --results " + viaslurm.string());
+  const Result q = cluster.run("sacct -X -n -o JobID,State 2>/dev/null; SLURM_CONF=" + cluster.conf() +
+                               " scontrol show job 2>&1 | grep -E 'JobId|JobState' | head -8");
+  cluster.stop();
   ASSERT_EQ(l.exit_code, 0) << l.output;
-  ASSERT_EQ(s.exit_code, 0) << s.output << "\n" << q.output << read_text(cluster / "slurmctld.log");
+  ASSERT_EQ(s.exit_code, 0) << s.output << "\n" << q.output << read_text(cluster.dir() / "slurmctld.log");
   // Two array tasks ran, each its shard of the points.
   EXPECT_THAT(read_text(viaslurm / "slurm/sweep.sbatch"), HasSubstr("#SBATCH --array=0-1"));
   EXPECT_THAT(read_text(viaslurm / "slurm/task-0.log"), HasSubstr("shard 0/2: 2 points run"));
@@ -259,7 +304,7 @@ TEST(Sweep, SlurmJobArrayMergesToTheLocalResult) {
   EXPECT_EQ(js["energy_by_category"], jl["energy_by_category"]);
   fs::remove_all(local);
   fs::remove_all(viaslurm);
-  fs::remove_all(cluster);
+  fs::remove_all(cluster.dir());
 }
 
 // The HTML report in headless Chromium (tb/sweep/check_html.py): every plot
@@ -432,22 +477,17 @@ TEST(Sweep, RtlExhaustiveNegativeControlsAreReportedWithTheirInputs) {
 // four array tasks, each the local scheduler on its share of the shards;
 // the merged checks equal the local run's.
 TEST(Sweep, RtlExhaustiveThroughSlurmEqualsTheLocalRun) {
-  const fs::path cluster = scratch("rtl_slurm_cluster");
-  fs::create_directories(cluster);
-  const std::string script = std::string(MAMBAHW_SOURCE_DIR) + "/tb/sweep/slurm_cluster.sh";
-  const Result start = sh(script + " start " + cluster.string());
-  if (start.exit_code == 77) {
-    sh(script + " stop " + cluster.string());
-    GTEST_SKIP() << start.output;
-  }
+  SlurmCluster cluster("rtl_slurm_cluster");
+  const Result start = cluster.start();
+  if (start.exit_code == 77) GTEST_SKIP() << start.output;
   ASSERT_EQ(start.exit_code, 0) << start.output;
   const fs::path local = scratch("rtl_slurm_local"), viaslurm = scratch("rtl_slurm_remote");
   const Result l = sweep((kSpecs / "rtl_small.yaml").string() + " -j 2 --results " + local.string());
-  const Result s = sh("SLURM_CONF=" + (cluster / "slurm.conf").string() + " timeout 240 " + MAMBAHW_BIN + " sweep " +
-                      (kSpecs / "rtl_small.yaml").string() + " --slurm --shards 4 --results " + viaslurm.string());
-  sh(script + " stop " + cluster.string());
+  const Result s = cluster.run(std::string("timeout 240 ") + MAMBAHW_BIN + " sweep " + (kSpecs / "rtl_small.yaml").string() +
+                               " --slurm --shards 4 --results " + viaslurm.string());
+  cluster.stop();
   ASSERT_EQ(l.exit_code, 0) << l.output;
-  ASSERT_EQ(s.exit_code, 0) << s.output << read_text(cluster / "slurmctld.log");
+  ASSERT_EQ(s.exit_code, 0) << s.output << read_text(cluster.dir() / "slurmctld.log");
   EXPECT_THAT(read_text(viaslurm / "slurm/sweep.sbatch"), HasSubstr("#SBATCH --array=0-3"));
   for (int k = 0; k < 4; ++k)
     EXPECT_THAT(read_text(viaslurm / ("slurm/task-" + std::to_string(k) + ".log")), HasSubstr("shard " + std::to_string(k) + "/4: 4 shards run"));
@@ -456,7 +496,7 @@ TEST(Sweep, RtlExhaustiveThroughSlurmEqualsTheLocalRun) {
   EXPECT_EQ(shard_files(viaslurm).size(), 16u);
   fs::remove_all(local);
   fs::remove_all(viaslurm);
-  fs::remove_all(cluster);
+  fs::remove_all(cluster.dir());
 }
 
 }  // namespace

@@ -272,11 +272,14 @@ Cell value_cell(const YAML::Node& v) {
   return Cell{t};
 }
 
-// Marks the points no other ok point dominates in (area, energy per token: lower is
-// better; SQNR: higher is better).
-void mark_pareto(report::Table& t) {
+// Marks the points no other ok point priced by the same technology table
+// dominates in (area, energy per token: lower is better; SQNR: higher is
+// better). Points of different tables are not compared: a table's process
+// node moves every point's area and energy at once, so one front across
+// tables would hold only the cheaper table's points.
+void mark_pareto(report::Table& t, const std::string& tech_column) {
   const std::size_t st = t.column("status"), a = t.column("area_mm2"), e = t.column("energy_nj_per_token"),
-                    q = t.column("sqnr_db"), pf = t.column("pareto");
+                    q = t.column("sqnr_db"), pf = t.column("pareto"), tc = t.column(tech_column);
   auto val = [](const Cell& c) {
     if (const auto* d = std::get_if<double>(&c)) return *d;
     if (const auto* i = std::get_if<std::int64_t>(&c)) return static_cast<double>(*i);
@@ -287,7 +290,7 @@ void mark_pareto(report::Table& t) {
     const double ra = val(r[a]), re = val(r[e]), rq = std::isnan(val(r[q])) ? INFINITY : val(r[q]);
     bool dominated = false;
     for (const auto& o : t.rows) {
-      if (&o == &r || std::get<std::string>(o[st]) != "ok") continue;
+      if (&o == &r || std::get<std::string>(o[st]) != "ok" || o[tc] != r[tc]) continue;
       const double oa = val(o[a]), oe = val(o[e]), oq = std::isnan(val(o[q])) ? INFINITY : val(o[q]);
       if (oa <= ra && oe <= re && oq >= rq && (oa < ra || oe < re || oq > rq)) dominated = true;
     }
@@ -342,7 +345,7 @@ Node merge(const Prepared& p) {
     for (const json& a : r["area_mm2_by_unit"]) area.add({idx, a["unit"].get<std::string>(), a["mm2"].get<double>()});
     for (const json& o : r["op_cycles"]) ops.add({idx, o["op"].get<std::string>(), o["unit"].get<std::string>(), o["cycles"].get<double>()});
   }
-  mark_pareto(t);
+  mark_pareto(t, tech_axis ? "tech_name" : "tech");
   // The index-SRAM study of every scheme organisation under each table the
   // sweep prices with, for the base config's model (mambahw compare's rows).
   report::Table index;
@@ -452,10 +455,10 @@ int default_jobs() {
 // share. `done_files` counts finished result files (the Slurm progress).
 sweep::RunStats execute(const SweepOptions& o, const std::string& name, const fs::path& results, const std::vector<int>& todo,
                         int cached, int chunk, const std::vector<std::string>& base, const sweep::RecordFailure& record,
-                        const std::function<int()>& done_files) {
+                        const std::function<int()>& done_files, const std::string& unit) {
   sweep::RunStats st;
   if (todo.empty()) return st;
-  sweep::Progress bar(static_cast<int>(todo.size()) + cached, cached, stderr);
+  sweep::Progress bar(static_cast<int>(todo.size()) + cached, cached, stderr, unit);
   if (o.slurm) {
     sweep::SlurmJob job;
     job.name = "mambahw-" + name;
@@ -477,7 +480,9 @@ sweep::RunStats execute(const SweepOptions& o, const std::string& name, const fs
           a.insert(a.end(), {"--points", list});
           return a;
         },
-        results / "logs", record, bar);
+        // A Slurm task's workers log apart from the other tasks' (logs/task-K-of-S/).
+        o.shard.empty() ? results / "logs" : results / "logs" / ("task-" + o.shard.substr(0, o.shard.find('/')) + "-of-" + o.shard.substr(o.shard.find('/') + 1)),
+        record, bar);
   }
   bar.finish();
   return st;
@@ -631,7 +636,8 @@ int rtl_sweep_command(const SweepOptions& o) {
         int done = 0;
         for (int i : todo) done += fs::exists(p.file(p.shards[static_cast<std::size_t>(i)]));
         return done;
-      });
+      },
+      "shards");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (shards) {  // a Slurm task: the submitter merges
     fmt::print("shard {}/{}: {} shards run ({} failed), {} finished before, {:.1f} s\n", shard, shards, todo.size(), st.failed, cached, secs);
@@ -640,7 +646,8 @@ int rtl_sweep_command(const SweepOptions& o) {
   const sweep::RtlMerge m = sweep::merge_rtl(p.spec, p.checks, p.results);
   print_rtl_merge(p, m);
   write_json_file((p.results / "results.json").string(), m.report);
-  fmt::print("{} shards run in {:.1f} s, {} finished before; wrote {}/results.json\n", todo.size(), secs, cached, p.results.string());
+  fmt::print("{} shards run in {:.1f} s{}, {} finished before; wrote {}/results.json\n", todo.size(), secs,
+             st.failed ? " (some failed: see the errors above)" : "", cached, p.results.string());
   return m.complete && m.mismatches == 0 ? 0 : 1;
 }
 
@@ -683,7 +690,8 @@ int sweep_command(const SweepOptions& o) {
         int done = 0;
         for (int i : todo) done += fs::exists(sweep::point_file(p.results, p.hash[static_cast<std::size_t>(i)]));
         return done;
-      });
+      },
+      "points");
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (shards) {  // a Slurm task: the submitter merges
     fmt::print("shard {}/{}: {} points run ({} failed), {} cached, {:.1f} s\n", shard, shards, todo.size(), st.failed, cached, secs);

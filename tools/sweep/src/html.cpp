@@ -177,8 +177,8 @@ std::string render_html(const json& r, const PlotAssets& assets) {
   std::vector<Plot> plots;
   const std::string acc = "sqnr_db";
   plots.push_back({"pareto-area-energy", "Pareto: area vs energy per token",
-                   "Each dot a sweep point, coloured by its SQNR; ringed: the Pareto front (no other point has lower "
-                   "area, lower energy and higher SQNR).",
+                   "Each dot a sweep point, coloured by its SQNR; ringed: the Pareto front (no other point priced by the "
+                   "same technology table has lower area, lower energy and higher SQNR; fronts are per table).",
                    scatter(ok, "area_mm2", "energy_nj_per_token", acc, axes, "area (mm2) vs energy (nJ/token/layer)"),
                    table(ok, point_cols, "table-pareto")});
   plots.push_back({"pareto-energy-sqnr", "Pareto: energy per token vs SQNR", "Coloured by area; ringed: the Pareto front.",

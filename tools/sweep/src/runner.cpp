@@ -8,6 +8,7 @@
 #include <map>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -54,8 +55,8 @@ void write_point(const fs::path& file, const json& j) {
 
 // ---- progress ------------------------------------------------------------------
 
-Progress::Progress(int total, int cached, std::FILE* out)
-    : total_(total), cached_(cached), tty_(::isatty(::fileno(out)) != 0), out_(out),
+Progress::Progress(int total, int cached, std::FILE* out, std::string unit)
+    : total_(total), cached_(cached), unit_(std::move(unit)), tty_(::isatty(::fileno(out)) != 0), out_(out),
       start_(std::chrono::steady_clock::now()) {}
 
 void Progress::update(int done, int failed) {
@@ -87,8 +88,8 @@ void Progress::draw(bool final) {
   constexpr int kWidth = 30;
   const int filled = todo ? kWidth * done_ / todo : kWidth;
   const std::string bar = std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(kWidth - filled), '.');
-  fmt::print(out_, "{}[{}] {}/{} points{}  {:.3g} points/s  ETA {}{}{}", tty_ ? "\r" : "", bar, done_ + cached_, total_,
-             cached_ ? fmt::format(" ({} cached)", cached_) : "", rate, eta,
+  fmt::print(out_, "{}[{}] {}/{} {}{}  {:.3g} {}/s  ETA {}{}{}", tty_ ? "\r" : "", bar, done_ + cached_, total_, unit_,
+             cached_ ? fmt::format(" ({} cached)", cached_) : "", rate, unit_, eta,
              failed_ ? fmt::format("  {} failed", failed_) : "", tty_ ? "\x1b[K" : "\n");
   std::fflush(out_);
 }

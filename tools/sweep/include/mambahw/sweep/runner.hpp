@@ -32,12 +32,14 @@ void write_point(const std::filesystem::path& file, const nlohmann::json& j);
 // else printed as a new line every tenth of the sweep (and at the end).
 class Progress {
  public:
-  Progress(int total, int cached, std::FILE* out);
+  // `unit`: what is counted ("points", or the exhaustive sweep's "shards").
+  Progress(int total, int cached, std::FILE* out, std::string unit = "points");
   void update(int done, int failed);
   void finish();
 
  private:
   int total_, cached_, last_line_ = -1;
+  std::string unit_;
   bool tty_, last_final_ = false;
   std::FILE* out_;
   std::chrono::steady_clock::time_point start_;
