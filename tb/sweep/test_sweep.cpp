@@ -430,6 +430,32 @@ TEST(Sweep, RtlExhaustiveShardsCoverTheInputsOnceAndResume) {
   fs::remove_all(dir);
 }
 
+// An exhaustive spec is read as strictly as a design spec: the error names
+// the file, line and column, and nothing runs.
+TEST(Sweep, RtlExhaustiveSpecErrorsNameTheirLine) {
+  const fs::path dir = scratch("rtl_bad");
+  fs::create_directories(dir);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"kind: rtl_exhaustive\nscales: [0.1]\nroundings: [toward_zero]\n",
+       ":3:13: roundings[0]: must be one of: half_away_from_zero, half_to_even (got 'toward_zero')"},
+      {"kind: rtl_exhaustive\nscales: [0.1]\nroundings: [half_to_even]\nshard_input: 5\n",
+       ":4:1: shard_input: unknown key (did you mean 'shard_inputs'?)"},
+      {"kind: rtl_exhaustive\nscales: [0.1]\nroundings: [half_to_even]\ninputs: {stride: 2, count: 4294967296}\n",
+       ":4:28: inputs.count: count x stride exceeds 2^32: the inputs would repeat"},
+      {"kind: rtl_exhaustive\nscales: [0.0]\nroundings: [half_to_even]\n", ":2:10: scales[0]:"},
+      {"kind: rtl_exhaustiv\nscales: [0.1]\n", ":1:7: kind: must be one of: design, rtl_exhaustive"}};
+  int k = 0;
+  for (const auto& [text, error] : cases) {
+    const fs::path f = dir / ("bad" + std::to_string(k++) + ".yaml");
+    std::ofstream(f) << text;
+    const Result r = sweep(f.string() + " --results " + (dir / "out").string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(f.string() + error)) << r.output;
+  }
+  EXPECT_FALSE(fs::exists(dir / "out"));
+  fs::remove_all(dir);
+}
+
 // Negative controls: the RTL built for the other rounding mode mismatches on
 // exactly the inputs where the golden model's two modes differ (first: the
 // ties 0.5 at scale 1 and 0.25 x 10 = 2.5 at scale 0.1; at scale 1 the 64
