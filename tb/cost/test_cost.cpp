@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -38,6 +39,18 @@ ModelShape mamba2(int ngroups, int nheads, int headdim, int layers) {
   m.d_inner = nheads * headdim;
   m.d_state = 128;
   m.d_model = m.d_inner / 2;
+  m.n_layer = layers;
+  return m;
+}
+
+ModelShape mamba1(int d_model, int d_inner, int dt_rank, int layers) {
+  ModelShape m;
+  m.arch = Arch::kMamba1;
+  m.d_model = d_model;
+  m.d_inner = d_inner;
+  m.d_state = 16;
+  m.dt_rank = dt_rank;
+  m.d_conv = 4;
   m.n_layer = layers;
   return m;
 }
@@ -222,7 +235,43 @@ TEST(TechTables, RangesAndScalingRefuseBadValues) {
   EXPECT_THAT(error_of("c.yaml", "name: c\nbase: cacti-28nm.yaml\ndie: {utilization: 1.5, control_fraction: 0.1, "
                                  "dram_phy_mm2: 2, source: x}\n"),
               HasSubstr("die.utilization: must be in (0, 1], got 1.5"));
+  EXPECT_THAT(error_of("d.yaml", "name: d\nbase: cacti-28nm.yaml\ndram: {variant: hbm9}\n"),
+              HasSubstr("dram.variant: 'hbm9' is not in dram_variants (known: hbm2, hbm2e, lpddr5, lpddr4"));
+  EXPECT_THAT(error_of("e.yaml", "name: e\nbase: cacti-28nm.yaml\ndram: {variant: hbm2, energy_pj_per_bit: 4}\n"),
+              HasSubstr("dram.energy_pj_per_bit: is the variant's; give either variant or energy_pj_per_bit and source"));
+  EXPECT_THAT(error_of("f.yaml", "name: f\nbase: cacti-28nm.yaml\ndram_variants:\n  - {name: a, energy_pj_per_bit: 4, "
+                                 "source: x}\n  - {name: a, energy_pj_per_bit: 5, source: y}\n"),
+              HasSubstr("a variant of this name is already listed"));
+  EXPECT_THAT(error_of("g.yaml", "name: g\nbase: cacti-28nm.yaml\ndie: {utilization: 0.7, control_fraction: 0.1, "
+                                 "dram_phy_mm2: 2, source: x, control_fraction_range: {low: 0.2, high: 0.3, source: y}}\n"),
+              HasSubstr("die.control_fraction_range.low: the range 0.2..0.3 must contain the nominal value 0.1"));
   std::filesystem::remove_all(dir);
+}
+
+// The DRAM variant tables change the DRAM figure and nothing else; the
+// figure and its citation come from the one dram_variants list.
+TEST(TechTables, DramVariantTablesTakeTheVariantsFigure) {
+  const TechTable base = tech("cacti-28nm.yaml");
+  EXPECT_EQ(base.dram.variant, "lpddr4");
+  EXPECT_DOUBLE_EQ(base.dram.energy_pj_per_bit, 13.5);
+  for (const auto& [file, variant, pj] : {std::tuple{"cacti-28nm-hbm2.yaml", "hbm2", 3.97},
+                                          std::tuple{"cacti-28nm-hbm2e.yaml", "hbm2e", 4.3},
+                                          std::tuple{"cacti-28nm-lpddr5.yaml", "lpddr5", 7.6}}) {
+    const TechTable t = tech(file);
+    EXPECT_EQ(t.dram.variant, variant) << file;
+    EXPECT_DOUBLE_EQ(t.dram.energy_pj_per_bit, pj) << file;
+    EXPECT_THAT(t.dram.source, HasSubstr(std::string("dram_variants ") + variant + ": ")) << file;
+    EXPECT_EQ(t.sram.points.size(), base.sram.points.size()) << file;
+    EXPECT_DOUBLE_EQ(t.op(TechOp::kMacInt8).energy_pj, base.op(TechOp::kMacInt8).energy_pj) << file;
+    EXPECT_DOUBLE_EQ(t.die.dram_phy_mm2, base.die.dram_phy_mm2) << file;
+    EXPECT_THAT(t.description, HasSubstr("DRAM: ")) << file;
+  }
+  // Without a dram.range the sensitivity spans the variants: HBM2 3.97 .. Horowitz's 40 pJ/bit.
+  const auto r = base.dram_range();
+  ASSERT_TRUE(r);
+  EXPECT_DOUBLE_EQ(r->low, 3.97);
+  EXPECT_DOUBLE_EQ(r->high, 40);
+  EXPECT_THAT(r->source, HasSubstr("hbm2 3.97 .. horowitz-high 40"));
 }
 
 // cacti-28nm scales the 45/40 nm logic it inherits (logic_scaling); a
@@ -494,15 +543,107 @@ TEST(Sensitivity, DramRangeMovesOnlyTheDramEnergy) {
   EXPECT_NEAR(rows[0].pj_per_token_high, (3 + 8 * 40) / 2.0, 1e-9);
 }
 
+// The state memories' access energy, by hand: a linear SRAM of 0.1 pJ/bit
+// read and 0.2 pJ/bit written (SRAM smaller than flops at 1e-6 mm2/KiB), a
+// Mamba1 shape of 128 channels x 16 states, conv width 4, 10 tokens in token
+// tiles of 4.
+TEST(StateMemories, AccessEnergyByHand) {
+  TechTable t = tech("horowitz-45nm.yaml");
+  t.sram = SramModel{};
+  t.sram.kind = SramKind::kLinear;
+  t.sram.area_mm2_per_kib = 1e-6;
+  t.sram.read_pj_per_bit = 0.1;
+  t.sram.write_pj_per_bit = 0.2;
+  t.sram.access_ns = 1;
+  const ModelShape m = mamba1(64, 128, 4, 1);
+  UnitPricing p = pricing_of(m, OpMix{}, OpMix{});
+  p.hw.conv.token_tile = 4;
+  EventCounts e;
+  e.tokens = 10;
+  e.at(Unit::kSsmCore)[Counter::kSsmStep] = 128 * 16 * 10;     // 20480 steps
+  e.at(Unit::kConvUnit)[Counter::kMacInt8] = 128 * 10 * 4;     // 1280 (channel, token) items
+  e.at(Unit::kHadamardUnit)[Counter::kFp32Convert] = 128 * 10;  // 1280 elements
+  const auto traffic = state_memory_traffic(e, t, p);
+  ASSERT_EQ(traffic.size(), 3u);  // the B/C buffer's reads are not counted
+  // SSM state: 20480 x 32 bits each way in 512-bit rows (16 lanes) = 1280 reads and 1280 writes.
+  EXPECT_EQ(traffic[0].memory, "ssm_state");
+  EXPECT_EQ(traffic[0].width_bits, 512);
+  EXPECT_DOUBLE_EQ(traffic[0].reads, 1280);
+  EXPECT_DOUBLE_EQ(traffic[0].writes, 1280);
+  // Conv state: 128 channels x ceil(10/4) = 3 token tiles x 3 inputs x 8 bits = 9216 bits each way, 128-bit rows.
+  EXPECT_EQ(traffic[1].memory, "conv_line_buffer");
+  EXPECT_DOUBLE_EQ(traffic[1].reads, 9216.0 / 128);
+  EXPECT_DOUBLE_EQ(traffic[1].writes, 9216.0 / 128);
+  // Hadamard tile: 1280 FP16 values written and read, 64-bit rows.
+  EXPECT_EQ(traffic[2].memory, "hadamard_tile");
+  EXPECT_DOUBLE_EQ(traffic[2].reads, 1280.0 * 16 / 64);
+  // Energy: state 655360 bits x (0.1 + 0.2) = 196608 pJ; conv 9216 x 0.3 = 2764.8; Hadamard 20480 x 0.3 = 6144.
+  const EnergyReport r = energy_report(e, 0, t, p);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 196608 + 2764.8 + 6144, 1e-6);
+  ASSERT_EQ(r.memory_pj.size(), 3u);
+  EXPECT_EQ(r.memory_pj[0].first, "ssm_state");
+  EXPECT_NEAR(r.memory_pj[0].second, 196608, 1e-6);
+}
+
+// The default layer's SSM state on cacti-28nm, by hand from the CACTI macros:
+// 98304 B in 512-bit rows is 2 banks of 49152 B, each access 8 x a 64-bit
+// access of the 49152 B macro, interpolated power-law between the 16 KB
+// (4.38 pJ read, 3.54 write) and 64 KB (8.0, 7.16) macros; mamba-130m's
+// 1536 x 16 states x 512 tokens are read and written 16 per access.
+TEST(StateMemories, DefaultSsmStateOnCacti28ByHand) {
+  const TechTable t = tech("cacti-28nm.yaml");
+  const ModelShape m = mamba1(768, 1536, 48, 24);
+  const UnitPricing p = pricing_of(m, OpMix{}, OpMix{});
+  EventCounts e;
+  e.tokens = 512;
+  e.at(Unit::kSsmCore)[Counter::kSsmStep] = 1536LL * 16 * 512;
+  auto at_48k = [](double at16k, double at64k) { return at16k * std::pow(3.0, std::log(at64k / at16k) / std::log(4.0)); };
+  const double per_access = 8 * (at_48k(4.38, 8.0) + at_48k(3.54, 7.16));  // 56.48 + 49.49 pJ
+  const double accesses = 1536.0 * 16 * 512 / 16;                           // 786432 reads and as many writes
+  const EnergyReport r = energy_report(e, 0, t, p);
+  ASSERT_FALSE(r.memory_pj.empty());
+  EXPECT_EQ(r.memory_pj[0].first, "ssm_state");
+  EXPECT_NEAR(r.memory_pj[0].second, accesses * per_access, 1e-6 * accesses * per_access);
+  EXPECT_NEAR(r.memory_pj[0].second, 83.34e6, 0.01e6);  // 83.34 uJ of the default layer's 5586
+}
+
+// The die parameters' ranges move the area as the die formula says; the
+// DRAM variants price the layer at each variant's figure.
+TEST(Sensitivity, DieRangesAndDramVariants) {
+  TechTable t = tech("horowitz-45nm.yaml");
+  t.die = {0.5, 0.25, 2.0, "test"};
+  t.die.utilization_range = SourcedRange{0.25, 1.0, "u"};
+  t.die.dram_phy_mm2_range = SourcedRange{1.0, 4.0, "phy"};
+  t.leakage.logic_nw_per_um2 = 0;
+  const UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix{}, OpMix{});
+  const AreaReport a = area_report(t, p);
+  EventCounts e;
+  e.tokens = 2;
+  e.at(Unit::kGemmArray)[Counter::kDramReadBytes] = 1;  // 8 bits
+  const auto rows = sensitivity(e, 0, t, p);
+  auto row = [&](const std::string& k) -> const SensitivityRow& {
+    for (const auto& r : rows)
+      if (r.knob == k) return r;
+    ADD_FAILURE() << "no row " << k;
+    return rows.front();
+  };
+  // placement = cells x (1/u - 1): 1 at u = 0.5, 3 at u = 0.25, 0 at u = 1.
+  const double cells = a.logic_cells_mm2;
+  EXPECT_NEAR(row("die_utilization").area_mm2_low, a.total_mm2 + 2 * cells, 1e-9);
+  EXPECT_NEAR(row("die_utilization").area_mm2_high, a.total_mm2 - cells, 1e-9);
+  EXPECT_NEAR(row("die_dram_phy").area_mm2_low, a.total_mm2 - 1, 1e-12);
+  EXPECT_NEAR(row("die_dram_phy").area_mm2_high, a.total_mm2 + 2, 1e-12);
+  // The variants of horowitz-45nm: 8 bits over 2 tokens at each figure; the table's own (horowitz-low) marked.
+  const auto v = dram_variant_energy(e, 0, t, p);
+  ASSERT_EQ(v.size(), t.dram_variants.size());
+  for (const auto& r : v) EXPECT_NEAR(r.pj_per_token, 8 * r.pj_per_bit / 2, 1e-9) << r.variant;
+  EXPECT_EQ(v[0].variant, "hbm2");
+  EXPECT_DOUBLE_EQ(v[0].pj_per_bit, 3.97);
+  for (const auto& r : v) EXPECT_EQ(r.selected, r.variant == "horowitz-low") << r.variant;
+}
+
 TEST(Roofline, HandComputedMamba1Layer) {
-  ModelShape m;
-  m.arch = Arch::kMamba1;
-  m.d_model = 64;
-  m.d_inner = 128;
-  m.d_state = 16;
-  m.dt_rank = 4;
-  m.d_conv = 4;
-  m.n_layer = 1;
+  const ModelShape m = mamba1(64, 128, 4, 1);
   QuantScheme s;  // Quamba1, INT8 weights per channel
   s.layer.out_proj_hadamard = false;
   HardwareConfig hw;  // 32 x 32 PEs, 16 conv lanes, 16 SSM lanes and exp units, 25.6 B/cycle at 1 GHz

@@ -62,6 +62,10 @@ Node cost_report(const Config& c, const LayerProgram& program, const cost::Event
   leak.columns = {Column{"item", "item", "{}", -1}, Column{"pj", "pJ", "{:.4g}", 1}};
   for (const auto& [item, pj] : e.leakage_pj) leak.add({item, pj});
   n.add("leakage_pj_by_item", std::move(leak));
+  report::Table mem;
+  mem.columns = {Column{"memory", "memory", "{}", -1}, Column{"pj", "pJ", "{:.4g}", 1}};
+  for (const auto& [memory, pj] : e.memory_pj) mem.add({memory, pj});
+  n.add("memory_pj_by_memory", std::move(mem));
   n.add("pj_per_lookup", Cell{e.pj_per_lookup});
   // The scheme's exp and softplus units as priced (`mambahw units` compares the variants).
   const cost::UnitCost ec = cost::unit_cost(pricing.nonlinear.exp_eval, pricing.nonlinear.exp_table_bits, t);
@@ -99,6 +103,17 @@ Node cost_report(const Config& c, const LayerProgram& program, const cost::Event
   for (const auto& s : cost::sensitivity(events, time_ns, t, pricing))
     sens.add({s.knob, s.range, s.pj_per_token_low / 1e3, s.pj_per_token_high / 1e3, s.area_mm2_low, s.area_mm2_high, s.source});
   n.add("sensitivity", std::move(sens));
+  report::Table dv;
+  dv.columns = {Column{"label", "DRAM variant", "{}", -16, false, false},
+                Column{"variant", ""},
+                Column{"selected", ""},
+                Column{"pj_per_bit", "pJ/bit", "{:.3g}", 6},
+                Column{"nj_per_token", "nJ/token", "{:.1f}", 9},
+                Column{"source", "source", "{}", -1}};
+  for (const auto& v : cost::dram_variant_energy(events, time_ns, t, pricing))
+    dv.add({v.selected ? v.variant + "*" : v.variant, v.variant, v.selected, v.pj_per_bit, v.pj_per_token / 1e3,
+            v.source});
+  n.add("dram_variants", std::move(dv));
   n.add("index_bases", index_bases(c, t));
   std::vector<std::string> notes = e.notes;
   for (const std::string& note : a.notes)

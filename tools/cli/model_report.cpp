@@ -150,6 +150,10 @@ void print_cost(const Node& n) {
     fmt::print("    {:<14} energy per token and die area at the ends of each sourced range (the rest nominal):\n", "");
     fmt::print("{}", report::to_text(n.at("sensitivity").table(), 19));
   }
+  if (!n.at("dram_variants").table().rows.empty()) {
+    fmt::print("    {:<14} energy per token under each cited DRAM technology (* = this table's; the rest nominal):\n", "");
+    fmt::print("{}", report::to_text(n.at("dram_variants").table(), 19));
+  }
   fmt::print("{}", report::to_text(n.at("index_bases").table(), 19));
   // The notes, one line per memory (the JSON keeps them one by one).
   std::vector<std::pair<std::string, std::string>> by_memory;

@@ -123,11 +123,16 @@ EnergyReport energy_report(const EventCounts& e, double time_ns, const TechTable
     at(Category::kExpSoftplus) += ue.exp_softplus;
     at(Category::kDram) += ue.dram;
   }
-  for (const SramTraffic& s : e.sram) {
+  std::vector<SramTraffic> traffic = e.sram;
+  for (const SramTraffic& s : state_memory_traffic(e, t, p)) traffic.push_back(s);
+  for (const SramTraffic& s : traffic) {
     const MemoryCost m = memory_cost(t, s.impl, s.capacity_bytes, s.width_bits);
-    at(s.unit == Unit::kScaleIndexLookup ? Category::kScaleIndexLookup : Category::kSram) +=
-        s.reads * m.read_pj + s.writes * m.write_pj;
-    for (const auto& n : m.notes) r.notes.push_back(s.memory + ": " + n);
+    const double pj = s.reads * m.read_pj + s.writes * m.write_pj;
+    at(s.unit == Unit::kScaleIndexLookup ? Category::kScaleIndexLookup : Category::kSram) += pj;
+    if (pj > 0) r.memory_pj.emplace_back(s.memory, pj);
+    for (const auto& n : m.notes)
+      if (std::find(r.notes.begin(), r.notes.end(), s.memory + ": " + n) == r.notes.end())
+        r.notes.push_back(s.memory + ": " + n);
   }
   // Leakage: every item of the die estimate, over the simulated time
   // (mW x ns = pJ).
@@ -139,6 +144,60 @@ EnergyReport energy_report(const EventCounts& e, double time_ns, const TechTable
   for (double v : r.pj) r.total_pj += v;
   if (e.tokens > 0) r.pj_per_token = r.total_pj / static_cast<double>(e.tokens);
   return r;
+}
+
+std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p) {
+  const HardwareConfig& hw = p.hw;
+  const ModelShape& m = p.shape;
+  std::vector<StateMemory> v;
+  auto mem = [&](std::string unit, double bytes, int width, std::string what) {
+    if (bytes > 0) v.push_back({std::move(unit), smaller_memory(t, bytes, width), std::move(what)});
+  };
+  mem("ssm_state", static_cast<double>(m.d_inner) * m.d_state * 4.0, 32 * std::max(hw.ssm.lanes, 1),
+      fmt::format("{} x {} FP32 states", m.d_inner, m.d_state));
+  const int bc_groups = m.is_mamba2() ? m.ngroups : 1;
+  mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32,
+      fmt::format("B and C of {} group(s) x {} states, FP32, double-buffered", bc_groups, m.d_state));
+  if (m.d_conv > 1 && m.d_inner > 0)
+    mem("conv_line_buffer", static_cast<double>(m.conv_channels()) * (m.d_conv - 1), 8 * std::max(hw.conv.lanes, 1),
+        fmt::format("{} channels x {} previous INT8 inputs", m.conv_channels(), m.d_conv - 1));
+  mem("hadamard_tile", static_cast<double>(hw.hadamard.tokens_per_tile) * m.d_inner * 2, 64,
+      fmt::format("{} tokens x {} FP16 values", hw.hadamard.tokens_per_tile, m.d_inner));
+  return v;
+}
+
+std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTable& t, const UnitPricing& p) {
+  const ModelShape& m = p.shape;
+  // Bits read and written per memory.
+  auto bits = [&](const std::string& unit) -> std::pair<double, double> {
+    if (unit == "ssm_state") {
+      const auto steps = static_cast<double>(e.at(Unit::kSsmCore)[Counter::kSsmStep]);
+      return {steps * 32, steps * 32};
+    }
+    if (unit == "conv_line_buffer" && e.tokens > 0 && m.d_conv > 1) {
+      const double channel_passes =
+          static_cast<double>(e.at(Unit::kConvUnit)[Counter::kMacInt8]) / m.d_conv / static_cast<double>(e.tokens);
+      const auto tiles = static_cast<double>((e.tokens + p.hw.conv.token_tile - 1) / std::max(p.hw.conv.token_tile, 1));
+      const double b = channel_passes * tiles * (m.d_conv - 1) * 8;
+      return {b, b};
+    }
+    if (unit == "hadamard_tile") {
+      const auto elements = static_cast<double>(e.at(Unit::kHadamardUnit)[Counter::kFp32Convert]);
+      return {elements * 16, elements * 16};
+    }
+    return {0, 0};
+  };
+  std::vector<SramTraffic> v;
+  for (const StateMemory& s : state_memories(t, p)) {
+    const auto [r, w] = bits(s.unit);
+    if (r <= 0 && w <= 0) continue;
+    const Unit owner = s.unit == "conv_line_buffer" ? Unit::kConvUnit
+                       : s.unit == "hadamard_tile" ? Unit::kHadamardUnit
+                                                   : Unit::kSsmCore;
+    const double width = s.cost.width_bits;
+    v.push_back({s.unit, owner, s.cost.impl, s.cost.capacity_bytes, s.cost.width_bits, r / width, w / width});
+  }
+  return v;
 }
 
 namespace {
@@ -221,24 +280,14 @@ AreaReport area_report(const TechTable& t, const UnitPricing& p) {
   const double cells_um2 = datapath_um2 * (1 + t.die.control_fraction);
 
   // Memories the configuration implies (none of zero size).
-  const ModelShape& m = p.shape;
-  auto mem = [&](const std::string& unit, double bytes, int width, const std::string& what, bool sram_only) {
-    if (bytes > 0) d.memory(unit, sram_only ? sram_cost(t, bytes, width) : smaller_memory(t, bytes, width), what);
+  auto buffer = [&](const std::string& unit, double bytes, const std::string& what) {
+    if (bytes > 0) d.memory(unit, sram_cost(t, bytes, 64), what);
   };
-  mem("weight_buffer", hw.buffers.weight_kib * 1024.0, 64, "weights", true);
-  mem("activation_buffer", hw.buffers.activation_kib * 1024.0, 64, "activations", true);
+  buffer("weight_buffer", hw.buffers.weight_kib * 1024.0, "weights");
+  buffer("activation_buffer", hw.buffers.activation_kib * 1024.0, "activations");
   const MemoryCost acc = accumulator_memory(hw, p.tokens, t);
   d.memory("accumulator", acc, fmt::format("{} rows x {} INT32 sums", std::max<std::int64_t>(p.tokens, 1), hw.gemm.cols));
-  mem("ssm_state", static_cast<double>(m.d_inner) * m.d_state * 4.0, 32 * std::max(hw.ssm.lanes, 1),
-      fmt::format("{} x {} FP32 states", m.d_inner, m.d_state), false);
-  const int bc_groups = m.is_mamba2() ? m.ngroups : 1;
-  mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32,
-      fmt::format("B and C of {} group(s) x {} states, FP32, double-buffered", bc_groups, m.d_state), false);
-  if (m.d_conv > 1 && m.d_inner > 0)
-    mem("conv_line_buffer", static_cast<double>(m.conv_channels()) * (m.d_conv - 1), 8 * std::max(hw.conv.lanes, 1),
-        fmt::format("{} channels x {} previous INT8 inputs", m.conv_channels(), m.d_conv - 1), false);
-  mem("hadamard_tile", static_cast<double>(hw.hadamard.tokens_per_tile) * m.d_inner * 2, 64,
-      fmt::format("{} tokens x {} FP16 values", hw.hadamard.tokens_per_tile, m.d_inner), false);
+  for (const StateMemory& s : state_memories(t, p)) d.memory(s.unit, s.cost, s.what);
   const IndexStudyRow idx = index_study(p.shape, p.index, t, p.clock_mhz, 1);
   d.r.items.push_back({"scale_index_memory", idx.area_mm2,
                        fmt::format("{}: {:.0f} bits x {} layers in {}", p.index.name, idx.bits_per_layer_minimal,
@@ -295,8 +344,8 @@ std::vector<SensitivityRow> sensitivity(const EventCounts& e, double time_ns, co
                     energy_report(e, time_ns, lo, p).pj_per_token, energy_report(e, time_ns, hi, p).pj_per_token,
                     area_report(lo, p).total_mm2, area_report(hi, p).total_mm2});
   };
-  if (t.dram.range)
-    row("dram_pj_per_bit", *t.dram.range, " pJ/bit", [](TechTable& x, double v) { x.dram.energy_pj_per_bit = v; });
+  if (const auto r = t.dram_range())
+    row("dram_pj_per_bit", *r, " pJ/bit", [](TechTable& x, double v) { x.dram.energy_pj_per_bit = v; });
   if (t.sram.range)
     row("sram_energy_area", *t.sram.range, " x", [](TechTable& x, double v) { x = scaled_sram(x, v); });
   if (t.sram.leakage_range)
@@ -310,6 +359,25 @@ std::vector<SensitivityRow> sensitivity(const EventCounts& e, double time_ns, co
   }
   if (t.leakage.range)
     row("logic_leakage", *t.leakage.range, " nW/um2", [](TechTable& x, double v) { x.leakage.logic_nw_per_um2 = v; });
+  if (t.die.utilization_range)
+    row("die_utilization", *t.die.utilization_range, "", [](TechTable& x, double v) { x.die.utilization = v; });
+  if (t.die.control_fraction_range)
+    row("die_control_fraction", *t.die.control_fraction_range, " x datapath",
+        [](TechTable& x, double v) { x.die.control_fraction = v; });
+  if (t.die.dram_phy_mm2_range)
+    row("die_dram_phy", *t.die.dram_phy_mm2_range, " mm2", [](TechTable& x, double v) { x.die.dram_phy_mm2 = v; });
+  return rows;
+}
+
+std::vector<DramVariantRow> dram_variant_energy(const EventCounts& e, double time_ns, const TechTable& t,
+                                                const UnitPricing& p) {
+  std::vector<DramVariantRow> rows;
+  for (const DramVariant& v : t.dram_variants) {
+    TechTable x = t;
+    x.dram.energy_pj_per_bit = v.energy_pj_per_bit;
+    rows.push_back({v.name, v.energy_pj_per_bit, energy_report(e, time_ns, x, p).pj_per_token, v.name == t.dram.variant,
+                    v.source});
+  }
   return rows;
 }
 

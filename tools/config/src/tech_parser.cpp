@@ -1,5 +1,6 @@
 #include "mambahw/config/tech.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/core.h>
@@ -161,18 +162,62 @@ LogicScaling parse_logic_scaling(YamlMap& m) {
 
 DieModel parse_die(YamlMap& m) {
   DieModel d;
-  d.utilization = m.required<double>("utilization", [](const double& v) {
+  const Check<double> fraction = [](const double& v) {
     return v > 0 && v <= 1 ? std::string{} : fmt::format("must be in (0, 1], got {:g}", v);
-  });
+  };
+  d.utilization = m.required<double>("utilization", fraction);
   d.control_fraction = m.required<double>("control_fraction", non_negative(10));
   d.dram_phy_mm2 = m.required<double>("dram_phy_mm2", non_negative());
   d.source = source_of(m);
+  d.utilization_range = parse_range(m, "utilization_range", d.utilization, fraction);
+  d.control_fraction_range = parse_range(m, "control_fraction_range", d.control_fraction, non_negative(10));
+  d.dram_phy_mm2_range = parse_range(m, "dram_phy_mm2_range", d.dram_phy_mm2, non_negative());
   m.finish();
   return d;
 }
 
-DramCost parse_dram(YamlMap& m) {
-  return sourced_quantity(m, "energy_pj_per_bit", &DramCost::energy_pj_per_bit, &DramCost::source, &DramCost::range);
+// dram_variants: [{name, energy_pj_per_bit, source}, ...], names unique.
+std::vector<DramVariant> parse_dram_variants(YamlMap& t) {
+  std::vector<DramVariant> out;
+  std::vector<YamlMap> list = t.section_list("dram_variants");
+  if (list.empty()) t.fail("dram_variants", "must list at least one variant");
+  for (YamlMap& v : list) {
+    DramVariant d;
+    d.name = v.required<std::string>("name", non_empty());
+    d.energy_pj_per_bit = v.required<double>("energy_pj_per_bit", strictly_positive());
+    d.source = source_of(v);
+    for (const DramVariant& o : out)
+      if (o.name == d.name) v.fail("name", "a variant of this name is already listed");
+    v.finish();
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+// dram: either {energy_pj_per_bit, source} or {variant: name} (the figure and
+// citation of that dram_variants entry), optionally a range.
+DramCost parse_dram(YamlMap& m, const std::vector<DramVariant>& variants) {
+  DramCost d;
+  if (m.has("variant")) {
+    for (const char* k : {"energy_pj_per_bit", "source"})
+      if (m.has(k)) m.fail(k, "is the variant's; give either variant or energy_pj_per_bit and source");
+    d.variant = m.required<std::string>("variant", non_empty());
+    const auto it = std::find_if(variants.begin(), variants.end(), [&](const DramVariant& v) { return v.name == d.variant; });
+    if (it == variants.end()) {
+      std::string known;
+      for (const DramVariant& v : variants) known += (known.empty() ? "" : ", ") + v.name;
+      m.fail("variant", fmt::format("'{}' is not in dram_variants ({})", d.variant,
+                                    known.empty() ? "the table lists none" : "known: " + known));
+    }
+    d.energy_pj_per_bit = it->energy_pj_per_bit;
+    d.source = fmt::format("dram_variants {}: {}", it->name, it->source);
+  } else {
+    d.energy_pj_per_bit = m.required<double>("energy_pj_per_bit", non_negative());
+    d.source = source_of(m);
+  }
+  d.range = parse_range(m, "range", d.energy_pj_per_bit, non_negative());
+  m.finish();
+  return d;
 }
 
 LookupTiming parse_lookup(YamlMap& m) {
@@ -249,11 +294,12 @@ TechTable parse_tech(YamlMap& t, const TechTable* base) {
   if (t.has("ops")) replaced.push_back("ops");
   section_into(t, "register", req, tt.reg, parse_register);
   section_into(t, "sram", req, tt.sram, parse_sram);
-  section_into(t, "dram", req, tt.dram, parse_dram);
+  if (t.has("dram_variants")) tt.dram_variants = parse_dram_variants(t);
+  section_into(t, "dram", req, tt.dram, [&](YamlMap& m) { return parse_dram(m, tt.dram_variants); });
   section_into(t, "lookup", req, tt.lookup, parse_lookup);
   section_into(t, "leakage", false, tt.leakage, parse_leakage);
   section_into(t, "die", false, tt.die, parse_die);
-  for (const char* k : {"register", "sram", "dram", "lookup", "leakage", "die", "logic_scaling"})
+  for (const char* k : {"register", "sram", "dram", "dram_variants", "lookup", "leakage", "die", "logic_scaling"})
     if (t.has(k)) replaced.push_back(k);
   // A table's own description wins; without one, a derived table says what
   // it took from its base and what it replaced (never the base's words alone).

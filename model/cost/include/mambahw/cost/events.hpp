@@ -154,7 +154,7 @@ struct EnumNames<cost::Category> {
       {Category::kSsmCore, "ssm_core", "recurrence, gating, norm (without exp/softplus)"},
       {Category::kHadamardUnit, "hadamard_unit", "online Hadamard and INT8 conversion"},
       {Category::kExpSoftplus, "exp_softplus", "every exp and softplus evaluation"},
-      {Category::kSram, "sram", "weight and activation buffer accesses"},
+      {Category::kSram, "sram", "on-chip buffer and state memory accesses (weights, activations, SSM state, conv state, Hadamard tile)"},
       {Category::kDram, "dram", "DRAM traffic"},
       {Category::kLeakage, "leakage", "static power of every unit and memory over the simulated time"},
   }};

@@ -59,6 +59,29 @@ MemoryCost smaller_memory(const TechTable& t, double capacity_bytes, int width_b
 // Quamba2 its head x dim group tables, looked up as the hardware says.
 IndexScheme index_scheme_of(const QuantScheme& s, const HardwareConfig& hw);
 
+// The state memories the configuration implies beside the GEMM buffers:
+// the SSM state (d_inner x d_state FP32, a row of `ssm.lanes` states per
+// access), the B/C buffer, the conv line buffer (the conv state: channels x
+// (d_conv - 1) INT8 carried across token tiles) and the Hadamard tile
+// (tokens_per_tile x d_inner FP16). Each the smaller of SRAM and flops. The
+// one definition for the die estimate and for their access energy.
+struct StateMemory {
+  std::string unit;   // ssm_state, ssm_bc_buffer, conv_line_buffer, hadamard_tile
+  MemoryCost cost;
+  std::string what;
+};
+std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p);
+// Accesses of the state memories, read off the event counts (the one place
+// for these counts; docs/cost-model.md, "State memories"):
+//  - ssm_state: each recurrence step (ssm_step) reads and writes its FP32 state;
+//  - conv_line_buffer: each channel pass (conv MACs / d_conv / tokens) reads
+//    and writes its d_conv - 1 INT8 inputs once per token tile of
+//    conv.token_tile tokens;
+//  - hadamard_tile: each element (the unit's fp32_convert) written once as FP16
+//    when y arrives and read once by the transform.
+// In accesses of each memory's width. The B/C buffer's reads are not counted.
+std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTable& t, const UnitPricing& p);
+
 // What an area item is: standard-cell logic (placed at the die model's
 // utilisation), a memory macro or flop array, an overhead on the logic, or
 // the DRAM interface.
@@ -98,6 +121,7 @@ struct EnergyReport {
   double pj_per_lookup = 0;  // the index study's figure used for Counter::kLookup
   double time_ns = 0;        // the time leakage is integrated over
   std::vector<std::pair<std::string, double>> leakage_pj;  // by area item
+  std::vector<std::pair<std::string, double>> memory_pj;   // access energy by on-chip memory (sram, scale index)
   std::vector<std::string> notes;
 };
 // time_ns: the simulated time of the counted work (leakage x time).
@@ -114,6 +138,19 @@ struct SensitivityRow {
 };
 std::vector<SensitivityRow> sensitivity(const EventCounts& e, double time_ns, const TechTable& t,
                                         const UnitPricing& p);
+
+// The energy per token with the DRAM figure of each of the table's
+// dram_variants in turn, the rest nominal (area does not change: the PHY is
+// die.dram_phy_mm2 whatever the variant).
+struct DramVariantRow {
+  std::string variant;
+  double pj_per_bit = 0;
+  double pj_per_token = 0;
+  bool selected = false;  // the table's own dram figure
+  std::string source;
+};
+std::vector<DramVariantRow> dram_variant_energy(const EventCounts& e, double time_ns, const TechTable& t,
+                                                const UnitPricing& p);
 
 // Analytic roofline latency of one layer (no SystemC): each program op takes
 // the larger of its compute cycles (its work over the unit's parallelism) and

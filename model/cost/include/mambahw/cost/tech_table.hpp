@@ -127,10 +127,20 @@ struct SramModel {
   std::optional<SourcedRange> leakage_range;  // a factor on every macro's leakage
 };
 
+// One DRAM technology's energy per bit (device + I/O), with its citation:
+// the table's `dram_variants:` list, which `dram: {variant: name}` selects
+// from and the report prices the layer under (docs/cost-model.md, "DRAM").
+struct DramVariant {
+  std::string name;
+  double energy_pj_per_bit = 0;
+  std::string source;
+};
+
 struct DramCost {
   double energy_pj_per_bit = 0;
   std::string source;
-  std::optional<SourcedRange> range;  // pJ/bit of the variants the source spans
+  std::string variant;                // the dram_variants entry this is, if any
+  std::optional<SourcedRange> range;  // pJ/bit; without one, the span of the table's dram_variants
 };
 
 // Static power of standard-cell logic and flops, per um2 of cell area (the
@@ -157,6 +167,8 @@ struct DieModel {
   double control_fraction = 0;      // control, sequencers, DMA and the on-chip network, as a share of the datapath logic
   double dram_phy_mm2 = 0;          // the DRAM interface (PHY + controller)
   std::string source;
+  // Sourced low..high of each, for the sensitivity report.
+  std::optional<SourcedRange> utilization_range, control_fraction_range, dram_phy_mm2_range;
 };
 
 // Delays of the scale-index lookup logic.
@@ -184,6 +196,7 @@ struct TechTable {
   RegisterCost reg;
   SramModel sram;
   DramCost dram;
+  std::vector<DramVariant> dram_variants;  // cited DRAM technologies (dram: {variant: name} selects one)
   LookupTiming lookup;
   LeakageCost leakage;
   std::optional<LogicScaling> logic_scaling;  // applied by the loader
@@ -195,6 +208,12 @@ struct TechTable {
   // Multiplies the energies and areas of the entries marked `scaled` (or,
   // with mark, of every ops/register entry, marking them) by the factors.
   void scale_logic(double energy, double area, bool mark);
+  // The entry of dram_variants called `name`, or nullptr.
+  const DramVariant* dram_variant(std::string_view name) const;
+  // The DRAM range of the sensitivity report: dram.range, else the span
+  // (lowest..highest pJ/bit) of dram_variants and the nominal figure; none
+  // when the table has neither.
+  std::optional<SourcedRange> dram_range() const;
   // "name" or "name (base: base)".
   std::string label() const { return base.empty() ? name : name + " (base " + base + ")"; }
 };
