@@ -11,6 +11,7 @@
 #include "mambahw/golden/sm90.hpp"
 #include "mambahw/golden/ssm.hpp"
 #include "mambahw/golden/units.hpp"
+#include "kernel_isa_guard.hpp"
 
 namespace mambahw {
 namespace {
@@ -102,9 +103,15 @@ std::uint64_t unary_batch_mismatches(BatchFn batch, ScalarFn scalar) {
                                 });
 }
 
+// On every fast-path variant the host runs (kernel_isa.hpp).
 TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
-  EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { exp_unit_batch(x, y, n); },
-                                   [](float x) { return exp_unit(x); }), 0u);
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { exp_unit_batch(x, y, n); },
+                                     [](float x) { return exp_unit(x); }),
+              0u)
+        << to_string(isa);
+  }
 }
 
 TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
@@ -117,14 +124,16 @@ TEST(Exhaustive, Log1pUnitBatchEqualsScalar) {
 }
 
 TEST(Exhaustive, SiluBatchEqualsScalar) {
-  for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
-    NumericsPolicy p;
-    p.silu_division = div;
-    EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { silu_batch(x, y, n, p); },
-                                     [&](float x) { return silu(x, p); }),
-              0u)
-        << to_string(div);
-  }
+  for (KernelIsa isa : tb::vector_isas())
+    for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
+      tb::KernelIsaScope scope(isa);
+      NumericsPolicy p;
+      p.silu_division = div;
+      EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { silu_batch(x, y, n, p); },
+                                       [&](float x) { return silu(x, p); }),
+                0u)
+          << to_string(isa) << " " << to_string(div);
+    }
 }
 
 // Every table-based and sm90 unit variant's array form against its scalar form.
