@@ -85,38 +85,6 @@ OpMix log1p_unit_ops() {
   return m;
 }
 
-// The main path of log1p_unit as selects instead of branches; inputs it does
-// not cover (NaN, v <= -1, Inf, |v| < 2^-24) are recomputed by the scalar unit.
-MAMBAHW_VECTOR_CLONES
-void log1p_unit_batch(const float* v, float* y, std::size_t n) {
-  auto covered = [](float x) { return x > -1.0f && x < std::numeric_limits<float>::infinity() && std::fabs(x) >= 0x1p-24f; };
-  for (std::size_t i = 0; i < n; ++i) {
-    const float x = covered(v[i]) ? v[i] : 1.0f;
-    const float u = 1.0f + x;
-    const std::uint32_t ub = std::bit_cast<std::uint32_t>(u);
-    std::int32_t k = static_cast<std::int32_t>(ub >> 23) - 127;
-    float m = std::bit_cast<float>((ub & 0x007F'FFFFu) | 0x3F80'0000u);
-    const bool high = m >= kSqrt2;
-    m = high ? m * 0.5f : m;
-    k = high ? k + 1 : k;
-    const float f = k == 0 ? x : m - 1.0f;
-    const float c = k == 0 ? 0.0f : (x + -(u + -1.0f)) / u;
-    const float s = f / (2.0f + f);
-    const float z = s * s;
-    float r = 0x1.c71c72p-3f;
-    r = std::fma(r, z, 0x1.24924ap-2f);
-    r = std::fma(r, z, 0x1.99999ap-2f);
-    r = std::fma(r, z, 0x1.555556p-1f);
-    r = r * z;
-    const float logm = std::fma(s, r, 2.0f * s);
-    const auto kf = static_cast<float>(k);
-    const float low = std::fma(kf, kLn2Lo, c) + logm;
-    y[i] = std::fma(kf, kLn2Hi, low);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (!covered(v[i])) y[i] = log1p_unit(v[i]);
-}
-
 float softplus(float x, bool threshold, Denormals d) {
   if (threshold && !(x <= 20.0f)) return canonicalize_nan(x);  // setp.gtu: NaN takes this branch
   return log1p_unit(exp_unit(x, d), d);
@@ -275,15 +243,42 @@ constexpr std::size_t kMamba1Lanes = kLanes;  // ssm_lanes.inc
 #define MAMBAHW_SIMD_KERNELS "ssm_lanes.inc"
 #include "simd_variants.inc"
 
+void log1p_unit_batch(const float* v, float* y, std::size_t n) {
+  if (kernel_isa() == KernelIsa::kSpec) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = log1p_unit(v[i]);
+    return;
+  }
+  MAMBAHW_SIMD_CALL(log1p_batch, v, y, n);
+}
+
 namespace {
 
 struct Mamba1Scratch {
-  std::vector<float> pre, e, x, dl, du, out;  // pre, e, x: [L]; dl, du, out: [L][kLanes]
+  std::vector<float> pre, e, x, dl, du, out;  // pre, e, x: [L]; dl, du, out: [L][kLanes] (the kernel's)
   std::vector<float> state;                   // [N][kLanes]
-  std::vector<float> chan;                    // one channel's [L] (before/after the lanes)
+  std::vector<float> rows;                    // dl, du, out by channel: [3][kLanes][L] (the per-channel passes')
   Mamba1Scratch(std::size_t L, std::size_t N)
-      : pre(L), e(L), x(L), dl(L * kLanes), du(L * kLanes), out(L * kLanes), state(N * kLanes), chan(3 * L) {}
+      : pre(L), e(L), x(L), dl(L * kLanes), du(L * kLanes), out(L * kLanes), state(N * kLanes),
+        rows(3 * kLanes * (L + kLanes)) {}
+  // Rows kLanes floats longer than L: a row stride of a multiple of 4 KiB
+  // would put a transpose tile's 16 rows in one L1 set.
+  float* row(std::size_t which, std::size_t lane, std::size_t L) {
+    return rows.data() + (which * kLanes + lane) * (L + kLanes);
+  }
 };
+
+// dst[c][r] = src[r][c] for r < rows, c < cols, in 16 x 16 tiles so both
+// sides stay in L1 (a strided copy touches one cache line per element).
+void transpose_tiled(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride, std::size_t rows,
+                     std::size_t cols) {
+  constexpr std::size_t kTile = 16;
+  for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
+    for (std::size_t c0 = 0; c0 < cols; c0 += kTile) {
+      const std::size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) dst[c * dst_stride + r] = src[r * src_stride + c];
+    }
+}
 
 // Δ = softplus(sΔ·qΔ + bias), Δ·u and D·u of one channel.
 MAMBAHW_VECTOR_CLONES
@@ -291,9 +286,9 @@ void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* q
                              float dv, bool threshold, std::size_t lane, Mamba1Scratch& w) {
   float* pre = w.pre.data();
   float* e = w.e.data();
-  float* dl = w.chan.data();
-  float* du = dl + L;
-  float* out = du + L;
+  float* dl = w.row(0, lane, L);
+  float* du = w.row(1, lane, L);
+  float* out = w.row(2, lane, L);
   for (std::size_t t = 0; t < L; ++t) pre[t] = std::fma(sdelta, static_cast<float>(qdelta[t]), db);
   exp_unit_batch(pre, e, L);
   log1p_unit_batch(e, dl, L);
@@ -303,11 +298,6 @@ void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* q
     du[t] = dl[t] * u[t];
     out[t] = dv * u[t];
   }
-  for (std::size_t t = 0; t < L; ++t) {
-    w.dl[t * kLanes + lane] = dl[t];
-    w.du[t * kLanes + lane] = du[t];
-    w.out[t * kLanes + lane] = out[t];
-  }
 }
 
 // y = fp16(out · z · 1/(1 + exp(-z))) of one channel.
@@ -316,8 +306,7 @@ void mamba1_channel_gate(std::size_t lane, std::size_t L, const std::int8_t* qz,
                          Mamba1Scratch& w, float* y) {
   float* x = w.x.data();
   float* e = w.e.data();
-  float* out = w.chan.data();
-  for (std::size_t t = 0; t < L; ++t) out[t] = w.out[t * kLanes + lane];
+  const float* out = w.row(2, lane, L);
   for (std::size_t t = 0; t < L; ++t) x[t] = -(sz * static_cast<float>(qz[t]));
   exp_unit_batch(x, e, L);
   for (std::size_t t = 0; t < L; ++t) {
@@ -364,12 +353,11 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     std::vector<float> e_n(N * kLanes), e_lo(kLanes), e_hi(kLanes);
     for (std::size_t d0 = 0; d0 < D; d0 += kLanes) {
       // Lanes past the last channel run on Δ = 0, u = 0: exp(0) = 1, no NaN.
-      std::fill(w.dl.begin(), w.dl.end(), 0.0f);
-      std::fill(w.du.begin(), w.du.end(), 0.0f);
-      std::fill(w.out.begin(), w.out.end(), 0.0f);
+      const std::size_t lanes = std::min(kLanes, D - d0);
+      for (std::size_t which = 0; which < 3; ++which)  // the rows of lanes without a channel
+        std::fill(w.row(which, lanes, L), w.row(which, 0, L) + kLanes * (L + kLanes), 0.0f);
       std::fill(e_n.begin(), e_n.end(), 0.0f);
       std::fill(w.state.begin(), w.state.end(), 0.0f);
-      const std::size_t lanes = std::min(kLanes, D - d0);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
         for (std::size_t n = 0; n < N; ++n)
@@ -387,8 +375,12 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
           e_hi[k] = std::max(e_hi[k], v);
         }
       }
+      transpose_tiled(w.row(0, 0, L), L + kLanes, w.dl.data(), kLanes, kLanes, L);
+      transpose_tiled(w.row(1, 0, L), L + kLanes, w.du.data(), kLanes, kLanes, L);
+      transpose_tiled(w.row(2, 0, L), L + kLanes, w.out.data(), kLanes, kLanes, L);
       MAMBAHW_SIMD_CALL(mamba1_lanes, L, N, e_n.data(), e_lo.data(), e_hi.data(), bt.data(), ct.data(), w.dl.data(),
                         w.du.data(), w.out.data(), w.state.data());
+      transpose_tiled(w.out.data(), kLanes, w.row(2, 0, L), L + kLanes, L, kLanes);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
         mamba1_channel_gate(k, L, &s.z.q(d, 0), s.z.scale, p.gate_division == QuantizeOp::kDivide, w, &y(d, 0));
@@ -470,17 +462,28 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   const bool lanes = dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential &&
                      kernel_isa() != KernelIsa::kSpec;
   const std::size_t Pp = (P + kMamba2LaneBlock - 1) / kMamba2LaneBlock * kMamba2LaneBlock;  // lanes padded with x = 0
-  std::vector<float> dt(L), dA(L), bf(L * N), bdt(L * N), cf(L * N), hstate(N), scratch;
+  std::vector<float> dt(L), dA(L), pre(L), ex(L), bf(L * N), bdt(L * N), cf(L * N), hstate(N), scratch;
   std::size_t bc_group = G;  // the group whose B and C are in bf, cf
   std::vector<float> xt(lanes ? L * Pp : 0), yt(lanes ? L * Pp : 0), hlanes(lanes ? N * Pp : 0);
   for (std::size_t hd = 0; hd < H; ++hd) {
     const std::size_t g = hd / (H / G);
     const float A = -exp_unit(p.units.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(hd)), dn);
-    for (std::size_t t = 0; t < L; ++t) {
-      dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
-                       p.softplus_threshold, dn, p.units);
-      dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
+    if (lanes && p.units == UnitSelection{}) {  // the same softplus and exp, as array forms
+      for (std::size_t t = 0; t < L; ++t) pre[t] = s.dt.scale * static_cast<float>(s.dt.q(hd, t)) + s.dt_bias[hd];
+      exp_unit_batch(pre.data(), ex.data(), L);
+      log1p_unit_batch(ex.data(), dt.data(), L);
+      for (std::size_t t = 0; t < L; ++t) {
+        if (p.softplus_threshold && !(pre[t] <= 20.0f)) dt[t] = canonicalize_nan(pre[t]);
+        ex[t] = dt[t] * A;
+      }
+      exp_unit_batch(ex.data(), dA.data(), L);
+    } else {
+      for (std::size_t t = 0; t < L; ++t) {
+        dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
+                         p.softplus_threshold, dn, p.units);
+        dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
+      }
     }
     if (g != bc_group) {  // B and C dequantized once per group, in [t][n] order
       bc_group = g;
@@ -496,11 +499,9 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
     else
       for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bf[i], dt[i / N], dn);
     if (lanes) {
-      for (std::size_t pp = 0; pp < P; ++pp)
-        for (std::size_t t = 0; t < L; ++t) xt[t * Pp + pp] = x(hd * P + pp, t);
+      transpose_tiled(&x(hd * P, 0), L, xt.data(), Pp, P, L);
       MAMBAHW_SIMD_CALL(mamba2_head, xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, Pp, N, hlanes.data(), yt.data());
-      for (std::size_t pp = 0; pp < P; ++pp)
-        for (std::size_t t = 0; t < L; ++t) y(hd * P + pp, t) = yt[t * Pp + pp];
+      transpose_tiled(yt.data(), Pp, &y(hd * P, 0), L, L, P);
       continue;
     }
     for (std::size_t pp = 0; pp < P; ++pp) {

@@ -119,8 +119,13 @@ TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
 }
 
 TEST(Exhaustive, Log1pUnitBatchEqualsScalar) {
-  EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { log1p_unit_batch(x, y, n); },
-                                   [](float x) { return log1p_unit(x); }), 0u);
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { log1p_unit_batch(x, y, n); },
+                                     [](float x) { return log1p_unit(x); }),
+              0u)
+        << to_string(isa);
+  }
 }
 
 TEST(Exhaustive, SiluBatchEqualsScalar) {

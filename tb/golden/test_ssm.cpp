@@ -209,6 +209,33 @@ TEST(Mamba2Ssm, MatchesDoubleReference) {
   }
 }
 
+// log1p_unit_batch on every fast-path variant against the scalar unit:
+// the covered range, every uncovered input (NaN, v <= -1, Inf, |v| < 2^-24),
+// the k = 0 / k != 0 and m >= sqrt(2) boundaries, subnormals, random bit
+// patterns, every length 0..40 (partial lane blocks).
+TEST(Log1pUnit, BatchBitIdenticalOnEveryVariant) {
+  std::vector<float> v = {-1.0f, std::nextafter(-1.0f, 0.0f), std::nextafter(-1.0f, -2.0f), -2.0f, -0.0f, 0.0f,
+                          0x1p-24f, std::nextafter(0x1p-24f, 0.0f), -0x1p-24f, 0x1p-149f, -0x1p-149f,
+                          0x1.6a09e6p+0f - 1.0f, 0x1.6a09e8p+0f - 1.0f, 0.5f, -0.29289f, 1e30f, 3.4e38f,
+                          INFINITY, -INFINITY, NAN, float_of(0xFFC00001u), float_of(0x7F800001u)};
+  Rng rng(41);
+  for (int i = 0; i < 300; ++i) v.push_back(float_of(static_cast<std::uint32_t>(rng.below(1ull << 32))));
+  for (int i = 0; i < 300; ++i) v.push_back(static_cast<float>(std::ldexp(rng.uniform(), -static_cast<int>(rng.below(30)))));
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    std::vector<float> y(v.size());
+    log1p_unit_batch(v.data(), y.data(), v.size());
+    for (std::size_t i = 0; i < v.size(); ++i)
+      ASSERT_EQ(bits_of(y[i]), bits_of(log1p_unit(v[i]))) << to_string(isa) << " v bits " << std::hex << bits_of(v[i]);
+    for (std::size_t n = 0; n <= 40; ++n) {
+      std::vector<float> out(n + 1, 7.0f);
+      log1p_unit_batch(v.data() + 1, out.data(), n);
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(log1p_unit(v[1 + i]))) << n;
+      ASSERT_EQ(out[n], 7.0f) << to_string(isa) << " wrote past n = " << n;
+    }
+  }
+}
+
 // Every fast-path variant against the scalar specification (KernelIsa::kSpec:
 // the general path, same policy, subnormals preserved), bit for bit: 21
 // channels (a full block of 16 lanes and a partial one), 333 tokens. Δ codes
