@@ -9,6 +9,7 @@
 
 #include "mambahw/golden/numerics.hpp"
 #include "mambahw/golden/vector_clones.hpp"
+#include "simd.hpp"
 
 namespace mambahw {
 
@@ -58,6 +59,9 @@ void quantize_kernel(const float* x, float scale, float inv_scale, std::int8_t* 
 
 }  // namespace
 
+#define MAMBAHW_SIMD_KERNELS "numerics_lanes.inc"
+#include "simd_variants.inc"
+
 void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* out, std::size_t n,
                     const NumericsPolicy& p, CodeRange r) {
   assert(r.bits <= 8);
@@ -67,6 +71,15 @@ void quantize_batch(const float* x, float scale, float inv_scale, std::int8_t* o
     return;
   }
   const auto qmin = static_cast<float>(r.qmin), qmax = static_cast<float>(r.qmax);
+  if (kernel_isa() == KernelIsa::kSpec) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<std::int8_t>(quantize(x[i], scale, inv_scale, p, r));
+    return;
+  }
+  if (kernel_isa() != KernelIsa::kBaseline) {
+    MAMBAHW_SIMD_CALL(quantize_lanes, x, scale, inv_scale, out, n, p.rounding, p.quantize_op == QuantizeOp::kDivide,
+                      qmin, qmax);
+    return;
+  }
   switch (p.rounding) {
     case Rounding::kHalfAwayFromZero:
       quantize_kernel<Rounding::kHalfAwayFromZero>(x, scale, inv_scale, out, n, p.quantize_op, qmin, qmax);

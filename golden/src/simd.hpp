@@ -23,6 +23,8 @@
 #include <immintrin.h>
 #endif
 
+#include "exp_unit_core.hpp"
+#include "mambahw/golden/exp_unit.hpp"  // the scalar exp_unit of the lanes outside its main path
 #include "mambahw/golden/kernel_isa.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)

@@ -78,19 +78,22 @@ std::uint64_t count_batch_mismatches(BatchFn batch, ScalarEq equal_at) {
   return mismatches;
 }
 
+// On every fast-path variant the host runs (kernel_isa.hpp).
 TEST(Exhaustive, QuantizeBatchEqualsScalar) {
   const float scale = 0.1f, inv = reciprocal(scale);
   std::vector<std::int8_t> q(1 << 16);
-  for (Rounding r : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven, Rounding::kTowardZero})
-    for (QuantizeOp op : {QuantizeOp::kMultiplyReciprocal, QuantizeOp::kDivide}) {
-      NumericsPolicy p;
-      p.rounding = r;
-      p.quantize_op = op;
-      const std::uint64_t mismatches = count_batch_mismatches(
-          [&](const std::vector<float>& x) { quantize_batch(x.data(), scale, inv, q.data(), x.size(), p); },
-          [&](const std::vector<float>& x, std::size_t i) { return q[i] == quantize(x[i], scale, inv, p); });
-      EXPECT_EQ(mismatches, 0u) << to_string(r) << " " << to_string(op);
-    }
+  for (KernelIsa isa : tb::vector_isas())
+    for (Rounding r : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven, Rounding::kTowardZero})
+      for (QuantizeOp op : {QuantizeOp::kMultiplyReciprocal, QuantizeOp::kDivide}) {
+        tb::KernelIsaScope scope(isa);
+        NumericsPolicy p;
+        p.rounding = r;
+        p.quantize_op = op;
+        const std::uint64_t mismatches = count_batch_mismatches(
+            [&](const std::vector<float>& x) { quantize_batch(x.data(), scale, inv, q.data(), x.size(), p); },
+            [&](const std::vector<float>& x, std::size_t i) { return q[i] == quantize(x[i], scale, inv, p); });
+        EXPECT_EQ(mismatches, 0u) << to_string(isa) << " " << to_string(r) << " " << to_string(op);
+      }
 }
 
 // A float -> float array form against its scalar function, bit for bit.
