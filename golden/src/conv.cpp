@@ -103,7 +103,7 @@ FloatTensor conv1d_silu(const Int8Tensor& x, const ConvLayer& layer, ConvOrder o
       for (std::size_t t = last; t < len; ++t) yr[t] = silu(yr[t], p);
       continue;
     }
-    if (order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve)
+    if (order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve && kernel_isa() != KernelIsa::kSpec)
       prefill_pre_activations(w, xr, width, cc, head, len, yr);
     else
       for (std::size_t t = head; t < len; ++t)

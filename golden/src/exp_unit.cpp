@@ -139,7 +139,7 @@ void silu_tail(const float* y, const float* e, float* out, std::size_t n, bool d
 }  // namespace
 
 void silu_batch(const float* y, float* out, std::size_t n, const NumericsPolicy& p) {
-  if (p.denormals == Denormals::kFlushToZero || p.units != UnitSelection{}) {
+  if (p.denormals == Denormals::kFlushToZero || p.units != UnitSelection{} || kernel_isa() == KernelIsa::kSpec) {
     for (std::size_t i = 0; i < n; ++i) out[i] = silu(y[i], p);
     return;
   }

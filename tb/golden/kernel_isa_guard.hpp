@@ -2,7 +2,13 @@
 // guard that selects one for a scope and restores the previous selection.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <string>
 #include <vector>
+
+#include "mambahw/golden/fp32.hpp"
+#include "mambahw/golden/tensor.hpp"
 
 #include "mambahw/golden/kernel_isa.hpp"
 
@@ -26,5 +32,24 @@ class KernelIsaScope {
  private:
   KernelIsa saved_;
 };
+
+// run() under KernelIsa::kSpec (the scalar specification) and under every
+// vector variant; each variant's tensor must equal the specification's bit
+// for bit. `what` names the case in a failure.
+template <class Run>
+void expect_every_variant_matches_spec(Run run, const std::string& what) {
+  FloatTensor spec;
+  {
+    KernelIsaScope scope(KernelIsa::kSpec);
+    spec = run();
+  }
+  for (KernelIsa isa : vector_isas()) {
+    KernelIsaScope scope(isa);
+    const FloatTensor fast = run();
+    ASSERT_EQ(fast.size(), spec.size());
+    for (std::size_t i = 0; i < fast.size(); ++i)
+      ASSERT_EQ(bits_of(fast(i)), bits_of(spec(i))) << to_string(isa) << " " << what << " element " << i;
+  }
+}
 
 }  // namespace mambahw::tb

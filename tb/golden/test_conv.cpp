@@ -225,18 +225,8 @@ TEST(Conv, EveryVariantBitIdenticalToSpecification) {
         for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
           NumericsPolicy p;
           p.silu_division = div;
-          FloatTensor spec;
-          {
-            tb::KernelIsaScope scope(KernelIsa::kSpec);
-            spec = conv1d_silu(x, l, ConvOrder::kPrefill, p);
-          }
-          for (KernelIsa isa : tb::vector_isas()) {
-            tb::KernelIsaScope scope(isa);
-            const FloatTensor fast = conv1d_silu(x, l, ConvOrder::kPrefill, p);
-            for (std::size_t i = 0; i < fast.size(); ++i)
-              ASSERT_EQ(bits_of(fast(i)), bits_of(spec(i)))
-                  << to_string(isa) << " width " << width << " len " << len << " i " << i;
-          }
+          tb::expect_every_variant_matches_spec([&] { return conv1d_silu(x, l, ConvOrder::kPrefill, p); },
+                                                "width " + std::to_string(width) + " len " + std::to_string(len));
         }
       }
 }

@@ -278,17 +278,8 @@ TEST(Mamba1Scan, EveryVariantBitIdenticalToSpecification) {
   for (bool threshold : {true, false})
     for (QuantizeOp gate : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
       const SsmPolicy p{threshold, ScanOrder::kSequential, Denormals::kPreserve, gate};
-      FloatTensor spec;
-      {
-        tb::KernelIsaScope scope(KernelIsa::kSpec);
-        spec = mamba1_selective_scan(u, s, p);
-      }
-      for (KernelIsa isa : tb::vector_isas()) {
-        tb::KernelIsaScope scope(isa);
-        const FloatTensor fast = mamba1_selective_scan(u, s, p);
-        for (std::size_t i = 0; i < fast.size(); ++i)
-          ASSERT_EQ(bits_of(fast(i)), bits_of(spec(i))) << to_string(isa) << " " << threshold << " " << i;
-      }
+      tb::expect_every_variant_matches_spec([&] { return mamba1_selective_scan(u, s, p); },
+                                            "threshold " + std::to_string(threshold) + " " + std::string(to_string(gate)));
     }
 }
 
@@ -351,17 +342,8 @@ TEST(Mamba2Ssm, EveryVariantBitIdenticalToSpecification) {
     x(2, 5) = -0x1p-149f;
     for (bool threshold : {true, false}) {
       const SsmPolicy p{threshold};
-      FloatTensor spec;
-      {
-        tb::KernelIsaScope scope(KernelIsa::kSpec);
-        spec = mamba2_ssm(x, s, p);
-      }
-      for (KernelIsa isa : tb::vector_isas()) {
-        tb::KernelIsaScope scope(isa);
-        const FloatTensor fast = mamba2_ssm(x, s, p);
-        for (std::size_t i = 0; i < fast.size(); ++i)
-          ASSERT_EQ(bits_of(fast(i)), bits_of(spec(i))) << to_string(isa) << " P " << P << " " << i;
-      }
+      tb::expect_every_variant_matches_spec([&] { return mamba2_ssm(x, s, p); },
+                                            "P " + std::to_string(P) + " threshold " + std::to_string(threshold));
     }
   }
 }
