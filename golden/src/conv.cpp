@@ -5,8 +5,11 @@
 #include <cassert>
 #include <cmath>
 
+#include "exp_unit_core.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/units.hpp"
 #include "mambahw/golden/vector_clones.hpp"
+#include "simd.hpp"
 
 namespace mambahw {
 
@@ -45,6 +48,9 @@ float conv_pre_activation(const std::int8_t* w, const std::int8_t* x_window, int
   return y;
 }
 
+#define MAMBAHW_SIMD_KERNELS "conv_lanes.inc"
+#include "simd_variants.inc"
+
 namespace {
 // conv_pre_activation(kPrefill, kPreserve) for tokens [first, len) of one
 // channel: the same exact integer tap sum and the same single fma, written
@@ -68,6 +74,11 @@ FloatTensor conv1d_silu(const Int8Tensor& x, const ConvLayer& layer, ConvOrder o
   const std::size_t len = x.dim(1);
   FloatTensor y({x.dim(0), len});
   std::array<std::int8_t, 8> window{};
+  // The lane path (conv_lanes.inc): prefill order, subnormals preserved, the default units.
+  const bool lanes = order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve &&
+                     p.units == UnitSelection{} && kernel_isa() != KernelIsa::kSpec;
+  const std::size_t block = static_cast<std::size_t>(kernel_isa() == KernelIsa::kAvx512 ? 16
+                                                     : kernel_isa() == KernelIsa::kAvx2 ? 8 : 4);
   for (int c = 0; c < layer.channels; ++c) {
     const ConvChannelConsts cc = channel_consts(layer, c, p.denormals);
     const std::int8_t* w = &layer.w[static_cast<std::size_t>(c) * width];
@@ -83,7 +94,16 @@ FloatTensor conv1d_silu(const Int8Tensor& x, const ConvLayer& layer, ConvOrder o
       }
       yr[t] = conv_pre_activation(w, window.data(), width, cc, order, p.denormals);
     }
-    if (order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve)
+    if (lanes) {
+      const std::size_t last = head + (len - head) / block * block;
+      MAMBAHW_SIMD_CALL(conv_silu_row, w, xr, width, cc.scale_in, cc.bias, head, last,
+                        p.silu_division == QuantizeOp::kDivide, yr);
+      for (std::size_t t = last; t < len; ++t) yr[t] = conv_pre_activation(w, xr + t - (width - 1), width, cc, order, p.denormals);
+      for (std::size_t t = 0; t < head; ++t) yr[t] = silu(yr[t], p);
+      for (std::size_t t = last; t < len; ++t) yr[t] = silu(yr[t], p);
+      continue;
+    }
+    if (order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve && kernel_isa() != KernelIsa::kSpec)
       prefill_pre_activations(w, xr, width, cc, head, len, yr);
     else
       for (std::size_t t = head; t < len; ++t)

@@ -5,19 +5,18 @@
 #include <cmath>
 #include <cstdint>
 
+#include "exp_unit_core.hpp"
+#include "simd.hpp"
 #include "mambahw/golden/units.hpp"
 #include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw {
 
 namespace {
-constexpr float kLog2e = 0x1.715476p+0f;
-constexpr float kLn2Hi = 0x1.62e400p-1f;   // 15 significant bits
-constexpr float kLn2Lo = 0x1.7f7d1cp-20f;  // ln2 - kLn2Hi, rounded to FP32
-// Taylor coefficients 1/n!, n = 7..0, each correctly rounded to FP32
-// (hex values in docs/arithmetic.md).
-constexpr float kPoly[] = {float(1.0 / 5040), float(1.0 / 720), float(1.0 / 120), float(1.0 / 24),
-                           float(1.0 / 6),    0.5f,              1.0f,              1.0f};
+using exp_core::kLn2Hi;
+using exp_core::kLn2Lo;
+using exp_core::kLog2e;
+using exp_core::kPoly;
 }  // namespace
 
 namespace {
@@ -108,37 +107,15 @@ OpMix silu_ops(QuantizeOp division) {
   return m;
 }
 
-// Vectorisable form of exp_unit for the common range: the same operations in
-// the same order (the magic-number add rounds half to even exactly like
-// round_to_integral for |x*log2e| < 2^22, and 2^k is exact for k in
-// [-126, 127]); every other input is recomputed by the scalar exp_unit.
-// The x86-64 build carries an AVX2+FMA clone chosen at load time.
-MAMBAHW_VECTOR_CLONES
+#define MAMBAHW_SIMD_KERNELS "exp_unit_lanes.inc"
+#include "simd_variants.inc"
+
 void exp_unit_batch(const float* x, float* y, std::size_t n) {
-  // The range test on the bit pattern (integer compares vectorise without
-  // raising FP exceptions): x in [-87, 88], NaN excluded.
-  constexpr std::uint32_t kNegLimit = 0x42AE0000u, kPosLimit = 0x42B00000u;  // 87.0f, 88.0f
-  auto in_range = [](std::uint32_t b) {
-    return (b & 0x7FFF'FFFFu) <= ((b >> 31) ? kNegLimit : kPosLimit);
-  };
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint32_t b = std::bit_cast<std::uint32_t>(x[i]);
-    const float xc = std::bit_cast<float>(in_range(b) ? b : 0u);
-    const float kf = (xc * kLog2e + 0x1.8p23f) - 0x1.8p23f;
-    float r = std::fma(-kf, kLn2Hi, xc);
-    r = std::fma(-kf, kLn2Lo, r);
-    float p = std::fma(kPoly[0], r, kPoly[1]);
-    p = std::fma(p, r, kPoly[2]);
-    p = std::fma(p, r, kPoly[3]);
-    p = std::fma(p, r, kPoly[4]);
-    p = std::fma(p, r, kPoly[5]);
-    p = std::fma(p, r, kPoly[6]);
-    p = std::fma(p, r, kPoly[7]);
-    const auto k = static_cast<std::int32_t>(kf);
-    y[i] = p * std::bit_cast<float>((k + 127) << 23);
+  if (kernel_isa() == KernelIsa::kSpec) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = exp_unit(x[i]);
+    return;
   }
-  for (std::size_t i = 0; i < n; ++i)
-    if (!in_range(std::bit_cast<std::uint32_t>(x[i]))) y[i] = exp_unit(x[i]);
+  MAMBAHW_SIMD_CALL(exp_batch, x, y, n);
 }
 
 namespace {
@@ -162,7 +139,7 @@ void silu_tail(const float* y, const float* e, float* out, std::size_t n, bool d
 }  // namespace
 
 void silu_batch(const float* y, float* out, std::size_t n, const NumericsPolicy& p) {
-  if (p.denormals == Denormals::kFlushToZero || p.units != UnitSelection{}) {
+  if (p.denormals == Denormals::kFlushToZero || p.units != UnitSelection{} || kernel_isa() == KernelIsa::kSpec) {
     for (std::size_t i = 0; i < n; ++i) out[i] = silu(y[i], p);
     return;
   }

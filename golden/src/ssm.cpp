@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "exp_unit_core.hpp"
+#include "simd.hpp"
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/golden/units.hpp"
 #include "mambahw/golden/vector_clones.hpp"
@@ -81,38 +83,6 @@ OpMix log1p_unit_ops() {
   OpMix m;
   (void)log1p_unit_impl(3.0f, Denormals::kPreserve, m);  // u = 4: the k != 0 path
   return m;
-}
-
-// The main path of log1p_unit as selects instead of branches; inputs it does
-// not cover (NaN, v <= -1, Inf, |v| < 2^-24) are recomputed by the scalar unit.
-MAMBAHW_VECTOR_CLONES
-void log1p_unit_batch(const float* v, float* y, std::size_t n) {
-  auto covered = [](float x) { return x > -1.0f && x < std::numeric_limits<float>::infinity() && std::fabs(x) >= 0x1p-24f; };
-  for (std::size_t i = 0; i < n; ++i) {
-    const float x = covered(v[i]) ? v[i] : 1.0f;
-    const float u = 1.0f + x;
-    const std::uint32_t ub = std::bit_cast<std::uint32_t>(u);
-    std::int32_t k = static_cast<std::int32_t>(ub >> 23) - 127;
-    float m = std::bit_cast<float>((ub & 0x007F'FFFFu) | 0x3F80'0000u);
-    const bool high = m >= kSqrt2;
-    m = high ? m * 0.5f : m;
-    k = high ? k + 1 : k;
-    const float f = k == 0 ? x : m - 1.0f;
-    const float c = k == 0 ? 0.0f : (x + -(u + -1.0f)) / u;
-    const float s = f / (2.0f + f);
-    const float z = s * s;
-    float r = 0x1.c71c72p-3f;
-    r = std::fma(r, z, 0x1.24924ap-2f);
-    r = std::fma(r, z, 0x1.99999ap-2f);
-    r = std::fma(r, z, 0x1.555556p-1f);
-    r = r * z;
-    const float logm = std::fma(s, r, 2.0f * s);
-    const auto kf = static_cast<float>(k);
-    const float low = std::fma(kf, kLn2Lo, c) + logm;
-    y[i] = std::fma(kf, kLn2Hi, low);
-  }
-  for (std::size_t i = 0; i < n; ++i)
-    if (!covered(v[i])) y[i] = log1p_unit(v[i]);
 }
 
 float softplus(float x, bool threshold, Denormals d) {
@@ -261,23 +231,54 @@ namespace {
 
 // The Mamba1 scan with Denormals::kPreserve and the sequential order, for
 // kLanes channels at a time: the same FP32 operations as the general path
-// below, arranged so the compiler vectorises them. Per-token work (softplus,
-// Δ·u, D·u, the gate) runs per channel across tokens; the recurrence runs with
-// the channels in vector lanes, so each lane keeps the general path's order
-// (state update, then the sum over n = 0..N-1) while kLanes independent
-// chains hide the FMA latency. Tokens go in chunks of kChunk to stay in cache.
-// The x86-64 build carries AVX2+FMA clones chosen at load time.
-constexpr std::size_t kLanes = 16, kChunk = 64;
+// below, arranged in vector lanes. Per-token work (softplus, Δ·u, D·u, the
+// gate) runs per channel across tokens; the recurrence runs with the channels
+// in lanes (mamba1_lanes below), so each lane keeps the general path's order
+// (state update, then the sum over n = 0..N-1) while the independent chains
+// hide the FMA latency.
+constexpr std::size_t kLanes = 16;
+constexpr std::size_t kMamba1Lanes = kLanes;  // ssm_lanes.inc
+}  // namespace
+
+#define MAMBAHW_SIMD_KERNELS "ssm_lanes.inc"
+#include "simd_variants.inc"
+
+void log1p_unit_batch(const float* v, float* y, std::size_t n) {
+  if (kernel_isa() == KernelIsa::kSpec) {
+    for (std::size_t i = 0; i < n; ++i) y[i] = log1p_unit(v[i]);
+    return;
+  }
+  MAMBAHW_SIMD_CALL(log1p_batch, v, y, n);
+}
+
+namespace {
 
 struct Mamba1Scratch {
-  std::vector<float> pre, e, x, dl, du, out;  // pre, e, x: [L]; dl, du, out: [L][kLanes]
-  std::vector<float> arg, a, b, state;        // [kChunk][N][kLanes], state [N][kLanes]
-  std::vector<float> chan;                    // one channel's [L] (before/after the lanes)
+  std::vector<float> pre, e, x, dl, du, out;  // pre, e, x: [L]; dl, du, out: [L][kLanes] (the kernel's)
+  std::vector<float> state;                   // [N][kLanes]
+  std::vector<float> rows;                    // dl, du, out by channel: [3][kLanes][L] (the per-channel passes')
   Mamba1Scratch(std::size_t L, std::size_t N)
-      : pre(L), e(L), x(L), dl(L * kLanes), du(L * kLanes), out(L * kLanes),
-        arg(kChunk * N * kLanes), a(kChunk * N * kLanes), b(kChunk * N * kLanes), state(N * kLanes),
-        chan(3 * L) {}
+      : pre(L), e(L), x(L), dl(L * kLanes), du(L * kLanes), out(L * kLanes), state(N * kLanes),
+        rows(3 * kLanes * (L + kLanes)) {}
+  // Rows kLanes floats longer than L: a row stride of a multiple of 4 KiB
+  // would put a transpose tile's 16 rows in one L1 set.
+  float* row(std::size_t which, std::size_t lane, std::size_t L) {
+    return rows.data() + (which * kLanes + lane) * (L + kLanes);
+  }
 };
+
+// dst[c][r] = src[r][c] for r < rows, c < cols, in 16 x 16 tiles so both
+// sides stay in L1 (a strided copy touches one cache line per element).
+void transpose_tiled(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride, std::size_t rows,
+                     std::size_t cols) {
+  constexpr std::size_t kTile = 16;
+  for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
+    for (std::size_t c0 = 0; c0 < cols; c0 += kTile) {
+      const std::size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      for (std::size_t r = r0; r < r1; ++r)
+        for (std::size_t c = c0; c < c1; ++c) dst[c * dst_stride + r] = src[r * src_stride + c];
+    }
+}
 
 // Δ = softplus(sΔ·qΔ + bias), Δ·u and D·u of one channel.
 MAMBAHW_VECTOR_CLONES
@@ -285,9 +286,9 @@ void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* q
                              float dv, bool threshold, std::size_t lane, Mamba1Scratch& w) {
   float* pre = w.pre.data();
   float* e = w.e.data();
-  float* dl = w.chan.data();
-  float* du = dl + L;
-  float* out = du + L;
+  float* dl = w.row(0, lane, L);
+  float* du = w.row(1, lane, L);
+  float* out = w.row(2, lane, L);
   for (std::size_t t = 0; t < L; ++t) pre[t] = std::fma(sdelta, static_cast<float>(qdelta[t]), db);
   exp_unit_batch(pre, e, L);
   log1p_unit_batch(e, dl, L);
@@ -297,48 +298,6 @@ void mamba1_channel_prologue(const float* u, std::size_t L, const std::int8_t* q
     du[t] = dl[t] * u[t];
     out[t] = dv * u[t];
   }
-  for (std::size_t t = 0; t < L; ++t) {
-    w.dl[t * kLanes + lane] = dl[t];
-    w.du[t * kLanes + lane] = du[t];
-    w.out[t * kLanes + lane] = out[t];
-  }
-}
-
-// Tokens [t0, t0 + T) of the recurrence for the kLanes channels: dA = exp(-(Δ·e_n)),
-// dB·u = B·(Δ·u), state = fma(dA, state, dB·u), out = fma(state_n, C_n, out) over n.
-MAMBAHW_VECTOR_CLONES
-void mamba1_lanes_chunk(std::size_t t0, std::size_t T, std::size_t N, const float* e_n /* [N][kLanes] */,
-                        const float* bf /* [t][n] */, const float* cf /* [t][n] */, Mamba1Scratch& w) {
-  const float* dl = w.dl.data();
-  const float* du = w.du.data();
-  float* out = w.out.data();
-  float* __restrict arg = w.arg.data();
-  float* __restrict a = w.a.data();
-  float* __restrict b = w.b.data();
-  for (std::size_t i = 0; i < T; ++i)
-    for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t k = 0; k < kLanes; ++k) {
-        arg[(i * N + n) * kLanes + k] = -(dl[(t0 + i) * kLanes + k] * e_n[n * kLanes + k]);
-        b[(i * N + n) * kLanes + k] = bf[(t0 + i) * N + n] * du[(t0 + i) * kLanes + k];
-      }
-  exp_unit_batch(arg, a, T * N * kLanes);
-  float* __restrict st = w.state.data();
-  for (std::size_t i = 0; i < T; ++i) {
-    const std::size_t t = t0 + i;
-    float o[kLanes];
-    for (std::size_t k = 0; k < kLanes; ++k) o[k] = out[t * kLanes + k];
-    for (std::size_t n = 0; n < N; ++n) {
-      const float c = cf[t * N + n];
-      const float* an = a + (i * N + n) * kLanes;
-      const float* bn = b + (i * N + n) * kLanes;
-      float* sn = st + n * kLanes;
-      for (std::size_t k = 0; k < kLanes; ++k) {
-        sn[k] = std::fma(an[k], sn[k], bn[k]);
-        o[k] = std::fma(sn[k], c, o[k]);  // state order 0..N-1
-      }
-    }
-    for (std::size_t k = 0; k < kLanes; ++k) out[t * kLanes + k] = o[k];
-  }
 }
 
 // y = fp16(out · z · 1/(1 + exp(-z))) of one channel.
@@ -347,8 +306,7 @@ void mamba1_channel_gate(std::size_t lane, std::size_t L, const std::int8_t* qz,
                          Mamba1Scratch& w, float* y) {
   float* x = w.x.data();
   float* e = w.e.data();
-  float* out = w.chan.data();
-  for (std::size_t t = 0; t < L; ++t) out[t] = w.out[t * kLanes + lane];
+  const float* out = w.row(2, lane, L);
   for (std::size_t t = 0; t < L; ++t) x[t] = -(sz * static_cast<float>(qz[t]));
   exp_unit_batch(x, e, L);
   for (std::size_t t = 0; t < L; ++t) {
@@ -384,7 +342,7 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
   }
   const bool keep_state = io.state != nullptr || io.initial_state != nullptr;
   if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && p.units == UnitSelection{} && !keep_state &&
-      p.reduction == StateReduction::kSequential) {
+      p.reduction == StateReduction::kSequential && kernel_isa() != KernelIsa::kSpec) {
     Mamba1Scratch w(L, N);
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
     for (std::size_t n = 0; n < N; ++n)
@@ -392,15 +350,14 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
         bt[t * N + n] = bf[n * L + t];
         ct[t * N + n] = cf[n * L + t];
       }
-    std::vector<float> e_n(N * kLanes);
+    std::vector<float> e_n(N * kLanes), e_lo(kLanes), e_hi(kLanes);
     for (std::size_t d0 = 0; d0 < D; d0 += kLanes) {
       // Lanes past the last channel run on Δ = 0, u = 0: exp(0) = 1, no NaN.
-      std::fill(w.dl.begin(), w.dl.end(), 0.0f);
-      std::fill(w.du.begin(), w.du.end(), 0.0f);
-      std::fill(w.out.begin(), w.out.end(), 0.0f);
+      const std::size_t lanes = std::min(kLanes, D - d0);
+      for (std::size_t which = 0; which < 3; ++which)  // the rows of lanes without a channel
+        std::fill(w.row(which, lanes, L), w.row(which, 0, L) + kLanes * (L + kLanes), 0.0f);
       std::fill(e_n.begin(), e_n.end(), 0.0f);
       std::fill(w.state.begin(), w.state.end(), 0.0f);
-      const std::size_t lanes = std::min(kLanes, D - d0);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
         for (std::size_t n = 0; n < N; ++n)
@@ -410,8 +367,20 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
                                 fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn), p.softplus_threshold,
                                 k, w);
       }
-      for (std::size_t t0 = 0; t0 < L; t0 += kChunk)
-        mamba1_lanes_chunk(t0, std::min(kChunk, L - t0), N, e_n.data(), bt.data(), ct.data(), w);
+      for (std::size_t k = 0; k < kLanes; ++k) {  // each lane's min and max e_n; a NaN makes the min NaN
+        e_lo[k] = e_hi[k] = e_n[k];
+        for (std::size_t n = 0; n < N; ++n) {
+          const float v = e_n[n * kLanes + k];
+          e_lo[k] = std::isnan(v) || std::isnan(e_lo[k]) ? v + e_lo[k] : std::min(e_lo[k], v);
+          e_hi[k] = std::max(e_hi[k], v);
+        }
+      }
+      transpose_tiled(w.row(0, 0, L), L + kLanes, w.dl.data(), kLanes, kLanes, L);
+      transpose_tiled(w.row(1, 0, L), L + kLanes, w.du.data(), kLanes, kLanes, L);
+      transpose_tiled(w.row(2, 0, L), L + kLanes, w.out.data(), kLanes, kLanes, L);
+      MAMBAHW_SIMD_CALL(mamba1_lanes, L, N, e_n.data(), e_lo.data(), e_hi.data(), bt.data(), ct.data(), w.dl.data(),
+                        w.du.data(), w.out.data(), w.state.data());
+      transpose_tiled(w.out.data(), kLanes, w.row(2, 0, L), L + kLanes, L, kLanes);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
         mamba1_channel_gate(k, L, &s.z.q(d, 0), s.z.scale, p.gate_division == QuantizeOp::kDivide, w, &y(d, 0));
@@ -476,30 +445,9 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
 }
 
 namespace {
-// One Mamba2 head's recurrence for its P channels at once (Denormals::kPreserve).
-// Every channel of a head shares dA[t], B*dt and C, so the channels go in
-// vector lanes; each lane performs exactly the general path's operations in
-// its order (the sum over the state index n stays sequential per channel).
-// xt, yt: [L][P]; bdt, cf: [L][N]; h: [N][P] scratch; acc: [P] scratch.
-MAMBAHW_VECTOR_CLONES
-void mamba2_head_lanes(const float* __restrict xt, const float* __restrict dA, const float* __restrict bdt,
-                       const float* __restrict cf, float dv, std::size_t L, std::size_t P, std::size_t N,
-                       float* __restrict h, float* __restrict acc, float* __restrict yt) {
-  std::fill(h, h + N * P, 0.0f);
-  for (std::size_t t = 0; t < L; ++t) {
-    const float* __restrict xr = xt + t * P;
-    for (std::size_t pp = 0; pp < P; ++pp) acc[pp] = dv * xr[pp];
-    for (std::size_t n = 0; n < N; ++n) {
-      const float a = dA[t], b = bdt[t * N + n], c = cf[t * N + n];
-      float* __restrict hn = h + n * P;
-      for (std::size_t pp = 0; pp < P; ++pp) {
-        hn[pp] = std::fma(a, hn[pp], b * xr[pp]);
-        acc[pp] = std::fma(hn[pp], c, acc[pp]);
-      }
-    }
-    std::copy(acc, acc + P, yt + t * P);
-  }
-}
+// The Mamba2 fast path's channel block: 4 vectors of the widest variant
+// (ssm_lanes.inc), so every variant divides the padded headdim.
+constexpr std::size_t kMamba2LaneBlock = 64;
 }  // namespace
 
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
@@ -511,28 +459,49 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   check_len(s.b, G * N, L, "B");
   check_len(s.c, G * N, L, "C");
   FloatTensor y({H * P, L});
-  std::vector<float> dt(L), dA(L), bdt(L * N), cf(L * N), hstate(N * P), acc(P), xt(L * P), yt(L * P), scratch;
+  const bool lanes = dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential &&
+                     kernel_isa() != KernelIsa::kSpec;
+  const std::size_t Pp = (P + kMamba2LaneBlock - 1) / kMamba2LaneBlock * kMamba2LaneBlock;  // lanes padded with x = 0
+  std::vector<float> dt(L), dA(L), pre(L), ex(L), bf(L * N), bdt(L * N), cf(L * N), hstate(N), scratch;
+  std::size_t bc_group = G;  // the group whose B and C are in bf, cf
+  std::vector<float> xt(lanes ? L * Pp : 0), yt(lanes ? L * Pp : 0), hlanes(lanes ? N * Pp : 0);
   for (std::size_t hd = 0; hd < H; ++hd) {
     const std::size_t g = hd / (H / G);
     const float A = -exp_unit(p.units.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(hd)), dn);
-    for (std::size_t t = 0; t < L; ++t) {
-      dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
-                       p.softplus_threshold, dn, p.units);
-      dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
-    }
-    for (std::size_t n = 0; n < N; ++n)
+    if (lanes && p.units == UnitSelection{}) {  // the same softplus and exp, as array forms
+      for (std::size_t t = 0; t < L; ++t) pre[t] = s.dt.scale * static_cast<float>(s.dt.q(hd, t)) + s.dt_bias[hd];
+      exp_unit_batch(pre.data(), ex.data(), L);
+      log1p_unit_batch(ex.data(), dt.data(), L);
       for (std::size_t t = 0; t < L; ++t) {
-        bdt[t * N + n] = fmul(fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn), dt[t], dn);
-        cf[t * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
+        if (p.softplus_threshold && !(pre[t] <= 20.0f)) dt[t] = canonicalize_nan(pre[t]);
+        ex[t] = dt[t] * A;
       }
-    if (dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential) {
-      for (std::size_t pp = 0; pp < P; ++pp)
-        for (std::size_t t = 0; t < L; ++t) xt[t * P + pp] = x(hd * P + pp, t);
-      mamba2_head_lanes(xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, P, N, hstate.data(), acc.data(),
-                        yt.data());
-      for (std::size_t pp = 0; pp < P; ++pp)
-        for (std::size_t t = 0; t < L; ++t) y(hd * P + pp, t) = yt[t * P + pp];
+      exp_unit_batch(ex.data(), dA.data(), L);
+    } else {
+      for (std::size_t t = 0; t < L; ++t) {
+        dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
+                         p.softplus_threshold, dn, p.units);
+        dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
+      }
+    }
+    if (g != bc_group) {  // B and C dequantized once per group, in [t][n] order
+      bc_group = g;
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t t = 0; t < L; ++t) {
+          bf[t * N + n] = fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn);
+          cf[t * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
+        }
+    }
+    if (dn == Denormals::kPreserve)  // fmul without the flush: a loop the compiler vectorises
+      for (std::size_t t = 0; t < L; ++t)
+        for (std::size_t n = 0; n < N; ++n) bdt[t * N + n] = bf[t * N + n] * dt[t];
+    else
+      for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bf[i], dt[i / N], dn);
+    if (lanes) {
+      transpose_tiled(&x(hd * P, 0), L, xt.data(), Pp, P, L);
+      MAMBAHW_SIMD_CALL(mamba2_head, xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, Pp, N, hlanes.data(), yt.data());
+      transpose_tiled(yt.data(), Pp, &y(hd * P, 0), L, L, P);
       continue;
     }
     for (std::size_t pp = 0; pp < P; ++pp) {

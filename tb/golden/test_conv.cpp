@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "kernel_isa_guard.hpp"
 #include "mambahw/golden/conv.hpp"
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/studies/synthetic.hpp"
@@ -198,6 +199,36 @@ TEST(Conv, SegmentsOfMamba2) {
   EXPECT_EQ(m.conv_channels(), 1792);  // quamba-arithmetic.md §9
   EXPECT_EQ(m.in_proj_out(), 3352);
   EXPECT_EQ(conv_segment_ends(m), (std::vector<int>{1536, 1664, 1792}));
+}
+
+// conv1d_silu's fast path on every variant (forced in turn) against the
+// scalar specification (KernelIsa::kSpec: conv_pre_activation and silu per
+// element), bit for bit: 19 channels, lengths that leave partial lane blocks
+// (and one shorter than the window), widths 2..4, with and without bias, both
+// SiLU divisions. The scales reach pre-activations past +-87 (exp_unit's
+// out-of-range fallback: SiLU of a large negative input is -0).
+TEST(Conv, EveryVariantBitIdenticalToSpecification) {
+  Rng rng(53);
+  for (int width : {2, 3, 4})
+    for (std::size_t len : {std::size_t{2}, std::size_t{37}, std::size_t{300}})
+      for (bool bias : {true, false}) {
+        ConvLayer l;
+        l.channels = 19;
+        l.width = width;
+        for (int i = 0; i < l.channels * width; ++i) l.w.push_back(static_cast<std::int8_t>(rng.below(256) - 128));
+        if (bias)
+          for (int c = 0; c < l.channels; ++c) l.bias.push_back(static_cast<std::int8_t>(rng.below(256) - 128));
+        l.segment_end = {7, 19};
+        l.segment_scales = {{0.002f, 0.05f, 0.01f}, {0.05f, 0.25f, 0.5f}};  // |pre| up to ~1.6 and ~800
+        Int8Tensor x({static_cast<std::size_t>(l.channels), len});
+        for (auto& v : x.vec()) v = static_cast<std::int8_t>(rng.below(256) - 128);
+        for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
+          NumericsPolicy p;
+          p.silu_division = div;
+          tb::expect_every_variant_matches_spec([&] { return conv1d_silu(x, l, ConvOrder::kPrefill, p); },
+                                                "width " + std::to_string(width) + " len " + std::to_string(len));
+        }
+      }
 }
 
 }  // namespace

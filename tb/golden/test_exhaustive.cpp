@@ -11,6 +11,7 @@
 #include "mambahw/golden/sm90.hpp"
 #include "mambahw/golden/ssm.hpp"
 #include "mambahw/golden/units.hpp"
+#include "kernel_isa_guard.hpp"
 
 namespace mambahw {
 namespace {
@@ -77,19 +78,22 @@ std::uint64_t count_batch_mismatches(BatchFn batch, ScalarEq equal_at) {
   return mismatches;
 }
 
+// On every fast-path variant the host runs (kernel_isa.hpp).
 TEST(Exhaustive, QuantizeBatchEqualsScalar) {
   const float scale = 0.1f, inv = reciprocal(scale);
   std::vector<std::int8_t> q(1 << 16);
-  for (Rounding r : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven, Rounding::kTowardZero})
-    for (QuantizeOp op : {QuantizeOp::kMultiplyReciprocal, QuantizeOp::kDivide}) {
-      NumericsPolicy p;
-      p.rounding = r;
-      p.quantize_op = op;
-      const std::uint64_t mismatches = count_batch_mismatches(
-          [&](const std::vector<float>& x) { quantize_batch(x.data(), scale, inv, q.data(), x.size(), p); },
-          [&](const std::vector<float>& x, std::size_t i) { return q[i] == quantize(x[i], scale, inv, p); });
-      EXPECT_EQ(mismatches, 0u) << to_string(r) << " " << to_string(op);
-    }
+  for (KernelIsa isa : tb::vector_isas())
+    for (Rounding r : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven, Rounding::kTowardZero})
+      for (QuantizeOp op : {QuantizeOp::kMultiplyReciprocal, QuantizeOp::kDivide}) {
+        tb::KernelIsaScope scope(isa);
+        NumericsPolicy p;
+        p.rounding = r;
+        p.quantize_op = op;
+        const std::uint64_t mismatches = count_batch_mismatches(
+            [&](const std::vector<float>& x) { quantize_batch(x.data(), scale, inv, q.data(), x.size(), p); },
+            [&](const std::vector<float>& x, std::size_t i) { return q[i] == quantize(x[i], scale, inv, p); });
+        EXPECT_EQ(mismatches, 0u) << to_string(isa) << " " << to_string(r) << " " << to_string(op);
+      }
 }
 
 // A float -> float array form against its scalar function, bit for bit.
@@ -102,9 +106,15 @@ std::uint64_t unary_batch_mismatches(BatchFn batch, ScalarFn scalar) {
                                 });
 }
 
+// On every fast-path variant the host runs (kernel_isa.hpp).
 TEST(Exhaustive, ExpUnitBatchEqualsScalar) {
-  EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { exp_unit_batch(x, y, n); },
-                                   [](float x) { return exp_unit(x); }), 0u);
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { exp_unit_batch(x, y, n); },
+                                     [](float x) { return exp_unit(x); }),
+              0u)
+        << to_string(isa);
+  }
 }
 
 TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
@@ -112,19 +122,26 @@ TEST(Exhaustive, Fp16RoundBatchEqualsScalar) {
 }
 
 TEST(Exhaustive, Log1pUnitBatchEqualsScalar) {
-  EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { log1p_unit_batch(x, y, n); },
-                                   [](float x) { return log1p_unit(x); }), 0u);
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    EXPECT_EQ(unary_batch_mismatches([](const float* x, float* y, std::size_t n) { log1p_unit_batch(x, y, n); },
+                                     [](float x) { return log1p_unit(x); }),
+              0u)
+        << to_string(isa);
+  }
 }
 
 TEST(Exhaustive, SiluBatchEqualsScalar) {
-  for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
-    NumericsPolicy p;
-    p.silu_division = div;
-    EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { silu_batch(x, y, n, p); },
-                                     [&](float x) { return silu(x, p); }),
-              0u)
-        << to_string(div);
-  }
+  for (KernelIsa isa : tb::vector_isas())
+    for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
+      tb::KernelIsaScope scope(isa);
+      NumericsPolicy p;
+      p.silu_division = div;
+      EXPECT_EQ(unary_batch_mismatches([&](const float* x, float* y, std::size_t n) { silu_batch(x, y, n, p); },
+                                       [&](float x) { return silu(x, p); }),
+                0u)
+          << to_string(isa) << " " << to_string(div);
+    }
 }
 
 // Every table-based and sm90 unit variant's array form against its scalar form.

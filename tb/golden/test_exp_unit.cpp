@@ -6,7 +6,9 @@
 #include <limits>
 #include <vector>
 
+#include "kernel_isa_guard.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/studies/synthetic.hpp"
 
 namespace mambahw {
 namespace {
@@ -107,6 +109,58 @@ TEST(ExpUnitBatch, BitIdenticalToScalarOnStridedSweep) {
   exp_unit_batch(x.data(), y.data(), x.size());
   for (std::size_t i = 0; i < x.size(); ++i)
     ASSERT_EQ(bits_of(y[i]), bits_of(exp_unit(x[i]))) << "x bits " << std::hex << bits_of(x[i]);
+}
+
+// Every fast-path variant the host runs (baseline, AVX2, AVX-512), forced in
+// turn, against the scalar unit: the main path, the out-of-range fallback
+// (NaNs with payloads, infinities, the range limits and their neighbours,
+// the exp_unit branches past them: overflow, k > 127, subnormal results,
+// underflow), subnormal inputs, and every length 0..40 at every offset 0..3
+// (full and partial lane blocks, unaligned starts).
+TEST(ExpUnitBatch, EveryVariantBitIdenticalToScalar) {
+  std::vector<float> special = {-87.0f, 88.0f, std::nextafter(-87.0f, -100.0f), std::nextafter(88.0f, 100.0f),
+                                std::nextafter(-87.0f, 0.0f), std::nextafter(88.0f, 0.0f), 88.5f, 89.0f,
+                                std::nextafter(89.0f, 100.0f), -100.0f, -103.9f, -104.0f,
+                                std::nextafter(-104.0f, -200.0f), -0.0f, 0.0f, INFINITY, -INFINITY,
+                                float_of(0x7FC00000u), float_of(0xFFC00001u), float_of(0x7F800001u),
+                                float_of(0xFFBFFFFFu), 0x1p-149f, -0x1p-149f, 0x1.fffffcp-127f, -0x1p-126f,
+                                1e30f, -1e30f, 0.5f, -20.0f};
+  Rng rng(5);
+  for (int i = 0; i < 200; ++i) special.push_back(float_of(static_cast<std::uint32_t>(rng.below(1ull << 32))));
+  for (int i = 0; i < 200; ++i) special.push_back(static_cast<float>(rng.uniform() * 190.0 - 100.0));
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    std::vector<float> y(special.size());
+    exp_unit_batch(special.data(), y.data(), special.size());
+    for (std::size_t i = 0; i < special.size(); ++i)
+      ASSERT_EQ(bits_of(y[i]), bits_of(exp_unit(special[i]))) << to_string(isa) << " x bits " << std::hex
+                                                              << bits_of(special[i]);
+    for (std::size_t off = 0; off < 4; ++off)
+      for (std::size_t n = 0; n <= 40; ++n) {
+        std::vector<float> out(n + 1, 7.0f);  // the element past the end must stay untouched
+        exp_unit_batch(special.data() + off, out.data(), n);
+        for (std::size_t i = 0; i < n; ++i)
+          ASSERT_EQ(bits_of(out[i]), bits_of(exp_unit(special[off + i]))) << to_string(isa) << " n " << n;
+        ASSERT_EQ(out[n], 7.0f) << to_string(isa) << " wrote past n = " << n;
+      }
+  }
+}
+
+TEST(KernelIsa, SelectionIsValidatedAndRestored) {
+  EXPECT_TRUE(kernel_isa_supported(KernelIsa::kSpec));
+  EXPECT_TRUE(kernel_isa_supported(KernelIsa::kBaseline));
+  EXPECT_EQ(kernel_isa(), best_kernel_isa());
+  EXPECT_NE(best_kernel_isa(), KernelIsa::kSpec);
+  {
+    tb::KernelIsaScope scope(KernelIsa::kSpec);
+    EXPECT_EQ(kernel_isa(), KernelIsa::kSpec);
+  }
+  EXPECT_EQ(kernel_isa(), best_kernel_isa());
+  for (KernelIsa isa : {KernelIsa::kAvx2, KernelIsa::kAvx512})
+    if (!kernel_isa_supported(isa)) {
+      EXPECT_THROW(set_kernel_isa(isa), std::invalid_argument);
+      EXPECT_EQ(kernel_isa(), best_kernel_isa());
+    }
 }
 
 TEST(SiluBatch, BitIdenticalToScalarUnderEveryPolicy) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernel_isa_guard.hpp"
 #include "mambahw/golden/numerics.hpp"
 #include "mambahw/studies/synthetic.hpp"
 
@@ -98,6 +99,41 @@ TEST(QuantizeBatch, EqualsScalarUnderEveryPolicy) {
                     << "x " << std::hexfloat << x[i] << " scale " << scale << " " << to_string(r) << " "
                     << to_string(op) << " bits " << range.bits;
             }
+  }
+}
+
+// Every fast-path variant (forced in turn) against the scalar quantizer:
+// ties and their neighbours, specials, a strided sweep of bit patterns, every
+// rounding, both operations, three code ranges, and lengths 0..40 (partial
+// lane blocks).
+TEST(QuantizeBatch, EveryVariantEqualsScalar) {
+  const float scale = 0.1f, inv = reciprocal(scale);
+  std::vector<float> x;
+  for (std::uint64_t b = 0; b < (1ull << 32); b += 999983) x.push_back(float_of(static_cast<std::uint32_t>(b)));
+  for (int k = -140; k <= 140; ++k) {
+    const float tie = (static_cast<float>(k) + 0.5f) * scale;
+    x.insert(x.end(), {tie, std::nextafter(tie, 0.0f), std::nextafter(tie, 1e30f)});
+  }
+  x.insert(x.end(), {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN, 0x1p-149f, -0x1p-149f, 1e30f, -1e30f,
+                     0x1p23f, 0x1.fffffep22f, 0x1p24f, 8388607.5f * scale});
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    for (Rounding r : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven, Rounding::kTowardZero})
+      for (QuantizeOp op : {QuantizeOp::kMultiplyReciprocal, QuantizeOp::kDivide})
+        for (CodeRange range : {kInt8Range, CodeRange::symmetric_bits(8), CodeRange::signed_bits(4)}) {
+          const NumericsPolicy p = with_op(op, r);
+          std::vector<std::int8_t> got(x.size());
+          quantize_batch(x.data(), scale, inv, got.data(), x.size(), p, range);
+          for (std::size_t i = 0; i < x.size(); ++i)
+            ASSERT_EQ(got[i], quantize(x[i], scale, inv, p, range))
+                << to_string(isa) << " x " << std::hexfloat << x[i] << " " << to_string(r) << " " << to_string(op);
+          for (std::size_t n = 0; n <= 40; ++n) {
+            std::vector<std::int8_t> out(n + 1, 99);
+            quantize_batch(x.data() + x.size() - 41, scale, inv, out.data(), n, p, range);
+            for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(out[i], quantize(x[x.size() - 41 + i], scale, inv, p, range));
+            ASSERT_EQ(out[n], 99) << to_string(isa) << " wrote past n = " << n;
+          }
+        }
   }
 }
 

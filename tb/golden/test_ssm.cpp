@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "kernel_isa_guard.hpp"
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/golden/ssm.hpp"
 #include "mambahw/studies/synthetic.hpp"
@@ -208,6 +209,80 @@ TEST(Mamba2Ssm, MatchesDoubleReference) {
   }
 }
 
+// log1p_unit_batch on every fast-path variant against the scalar unit:
+// the covered range, every uncovered input (NaN, v <= -1, Inf, |v| < 2^-24),
+// the k = 0 / k != 0 and m >= sqrt(2) boundaries, subnormals, random bit
+// patterns, every length 0..40 (partial lane blocks).
+TEST(Log1pUnit, BatchBitIdenticalOnEveryVariant) {
+  std::vector<float> v = {-1.0f, std::nextafter(-1.0f, 0.0f), std::nextafter(-1.0f, -2.0f), -2.0f, -0.0f, 0.0f,
+                          0x1p-24f, std::nextafter(0x1p-24f, 0.0f), -0x1p-24f, 0x1p-149f, -0x1p-149f,
+                          0x1.6a09e6p+0f - 1.0f, 0x1.6a09e8p+0f - 1.0f, 0.5f, -0.29289f, 1e30f, 3.4e38f,
+                          INFINITY, -INFINITY, NAN, float_of(0xFFC00001u), float_of(0x7F800001u)};
+  Rng rng(41);
+  for (int i = 0; i < 300; ++i) v.push_back(float_of(static_cast<std::uint32_t>(rng.below(1ull << 32))));
+  for (int i = 0; i < 300; ++i) v.push_back(static_cast<float>(std::ldexp(rng.uniform(), -static_cast<int>(rng.below(30)))));
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    std::vector<float> y(v.size());
+    log1p_unit_batch(v.data(), y.data(), v.size());
+    for (std::size_t i = 0; i < v.size(); ++i)
+      ASSERT_EQ(bits_of(y[i]), bits_of(log1p_unit(v[i]))) << to_string(isa) << " v bits " << std::hex << bits_of(v[i]);
+    for (std::size_t n = 0; n <= 40; ++n) {
+      std::vector<float> out(n + 1, 7.0f);
+      log1p_unit_batch(v.data() + 1, out.data(), n);
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(bits_of(out[i]), bits_of(log1p_unit(v[1 + i]))) << n;
+      ASSERT_EQ(out[n], 7.0f) << to_string(isa) << " wrote past n = " << n;
+    }
+  }
+}
+
+// Every fast-path variant against the scalar specification (KernelIsa::kSpec:
+// the general path, same policy, subnormals preserved), bit for bit: 21
+// channels (a full block of 16 lanes and a partial one), 333 tokens. Δ codes
+// reach pre-activations past 20 (the softplus threshold, on and off) and
+// softplus(Δ)·exp(A) past 87 (exp_unit's out-of-range fallback, subnormal and
+// zero decays), on some tokens only, so tokens take both the main path and
+// the checked one; u holds subnormals, zeros of both signs, an Inf and a NaN.
+TEST(Mamba1Scan, EveryVariantBitIdenticalToSpecification) {
+  Rng rng(31);
+  const std::size_t D = 21, N = 16, L = 333;
+  Mamba1Ssm s;
+  s.delta = random_qtensor(D, L, 0.004f, rng);
+  for (std::size_t t = 0; t < L; t += 7)
+    for (std::size_t d = 0; d < D; d += 3) s.delta.q(d, t) = static_cast<std::int8_t>(rng.below(2) ? 127 : 90);
+  s.delta.scale = 0.25f;  // codes 90, 127: pre-activations 22.5, 31.75 (threshold); others |pre| <= 0.5 * 1.3
+  for (auto& q : s.delta.q.vec())
+    if (q != 127 && q != 90) q = static_cast<std::int8_t>(q / 50);
+  s.delta_bias = random_qtensor(D, 1, 0.004f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);  // e = exp(A_log) in [1, 16]
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng, -100, 100);
+  FloatTensor u({D, L});
+  for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
+  u(0, 5) = 0x1p-140f;
+  u(1, 6) = -0x1p-149f;
+  u(2, 7) = -0.0f;
+  u(3, 8) = INFINITY;
+  u(20, 9) = NAN;
+  // The data reaches the fallback: some step's exp argument is below -87.
+  bool fallback = false;
+  for (std::size_t d = 0; d < D && !fallback; ++d)
+    for (std::size_t t = 0; t < L && !fallback; ++t) {
+      const float pre = std::fma(s.delta.scale, static_cast<float>(s.delta.q(d, t)), s.delta_bias.scale * s.delta_bias.q(d));
+      const float e = exp_unit(s.a_log.scale * static_cast<float>(s.a_log.q(d, 0)));
+      fallback = softplus(pre, true) * e > 87.0f;
+    }
+  ASSERT_TRUE(fallback);
+  for (bool threshold : {true, false})
+    for (QuantizeOp gate : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal}) {
+      const SsmPolicy p{threshold, ScanOrder::kSequential, Denormals::kPreserve, gate};
+      tb::expect_every_variant_matches_spec([&] { return mamba1_selective_scan(u, s, p); },
+                                            "threshold " + std::to_string(threshold) + " " + std::string(to_string(gate)));
+    }
+}
+
 // The vectorised Mamba1 path (Denormals::kPreserve, sequential order) and the
 // general path (taken for flush-to-zero) are two implementations of the same
 // operation sequence; on data where no subnormal arises they agree bit for bit.
@@ -248,6 +323,28 @@ TEST(Mamba2Ssm, LanePathBitIdenticalToGeneralPath) {
     general.denormals = Denormals::kFlushToZero;
     const FloatTensor a = mamba2_ssm(x, s, lanes), b = mamba2_ssm(x, s, general);
     for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(bits_of(a(i)), bits_of(b(i))) << i;
+  }
+}
+
+// Every fast-path variant against the scalar specification (kSpec, same
+// policy), bit for bit: headdim 11 (one partial block of lanes) and 70 (a
+// full block of 64 and a partial one), two groups, subnormal and signed-zero
+// inputs.
+TEST(Mamba2Ssm, EveryVariantBitIdenticalToSpecification) {
+  for (int P : {11, 70}) {
+    Rng rng(29 + static_cast<std::uint64_t>(P));
+    const std::size_t L = 150, H = 4;
+    const Mamba2Ssm s = random_mamba2_ssm(4, P, 2, 16, L, -3.0, rng);
+    FloatTensor x({H * static_cast<std::size_t>(P), L});
+    for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
+    x(0, 3) = 0x1p-145f;
+    x(1, 4) = -0.0f;
+    x(2, 5) = -0x1p-149f;
+    for (bool threshold : {true, false}) {
+      const SsmPolicy p{threshold};
+      tb::expect_every_variant_matches_spec([&] { return mamba2_ssm(x, s, p); },
+                                            "P " + std::to_string(P) + " threshold " + std::to_string(threshold));
+    }
   }
 }
 
