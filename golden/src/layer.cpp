@@ -133,7 +133,7 @@ RequantPolicy requant_policy(const QuantScheme& s) {
 
 SsmPolicy ssm_policy(const QuantScheme& s) {
   return {s.layer.softplus_threshold, s.layer.scan_order, s.numerics.denormals, s.numerics.silu_division,
-          s.numerics.units, s.layer.state_reduction};
+          s.numerics.units, s.layer.state_reduction, s.layer.state_tree_width};
 }
 
 std::optional<HadamardQuantPolicy> hadamard_policy(const QuantScheme& s) {

@@ -82,6 +82,21 @@ namespace {
 bool good_scale(float s) { return std::isfinite(s) && s > 0.0f && std::isnormal(s); }
 }  // namespace
 
+int unsigned_bits(int max_value) {
+  int b = 1;
+  while ((1LL << b) <= max_value) ++b;
+  return b;
+}
+
+IndexSramLayout index_sram_layout(const ScaleTableShape& s) {
+  IndexSramLayout l;
+  l.head_range_bits = unsigned_bits(s.heads_per_group);
+  l.dim_range_bits = unsigned_bits(s.headdim);
+  l.head_words = static_cast<std::int64_t>(s.ngroups) * s.head_groups;
+  l.cells = l.head_words * s.dim_groups;
+  return l;
+}
+
 std::string validate(const Quamba2ScaleTable& t) {
   const auto& s = t.shape;
   std::ostringstream err;

@@ -96,18 +96,23 @@ OpMix softplus_ops(bool threshold) {
   return m;
 }
 
-float reduce_states(const float* h, const float* c, std::size_t n, float acc, StateReduction r, Denormals d,
-                    std::vector<float>& scratch) {
+float reduce_states(const float* h, const float* c, std::size_t n, float acc, StateReduction r, int tree_width,
+                    Denormals d, std::vector<float>& scratch) {
   if (r == StateReduction::kSequential) {
     for (std::size_t i = 0; i < n; ++i) acc = ffma(h[i], c[i], acc, d);
     return acc;
   }
-  if (n == 0) return acc;
-  scratch.resize(n);
-  for (std::size_t i = 0; i < n; ++i) scratch[i] = fmul(h[i], c[i], d);
-  for (std::size_t w = 1; w < n; w *= 2)
-    for (std::size_t i = 0; i + w < n; i += 2 * w) scratch[i] = fadd(scratch[i], scratch[i + w], d);
-  return fadd(acc, scratch[0], d);
+  if (tree_width < 1) throw std::invalid_argument("reduce_states: tree width " + std::to_string(tree_width));
+  const auto W = static_cast<std::size_t>(tree_width);
+  scratch.resize(std::min(n, W));
+  for (std::size_t g0 = 0; g0 < n; g0 += W) {  // one adder tree per group of W lanes
+    const std::size_t m = std::min(W, n - g0);
+    for (std::size_t i = 0; i < m; ++i) scratch[i] = fmul(h[g0 + i], c[g0 + i], d);
+    for (std::size_t w = 1; w < m; w *= 2)
+      for (std::size_t i = 0; i + w < m; i += 2 * w) scratch[i] = fadd(scratch[i], scratch[i + w], d);
+    acc = fadd(acc, scratch[0], d);
+  }
+  return acc;
 }
 
 ScanElem scan_combine(ScanElem l, ScanElem r, Denormals d) {
@@ -433,7 +438,7 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
           hn[n] = h_all[n * L + t];
           cn[n] = cf[n * L + t];
         }
-        out[t] = reduce_states(hn.data(), cn.data(), N, out[t], p.reduction, dn, scratch);
+        out[t] = reduce_states(hn.data(), cn.data(), N, out[t], p.reduction, p.tree_width, dn, scratch);
       }
     for (std::size_t t = 0; t < L; ++t) {
       const float zf = fmul(s.z.scale, static_cast<float>(s.z.q(d, t)), dn);
@@ -510,7 +515,7 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
         for (std::size_t n = 0; n < N; ++n) hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
-        y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, dn, scratch);
+        y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, p.tree_width, dn, scratch);
       }
     }
   }

@@ -97,7 +97,10 @@ void Accelerator::run_conv(const OpSpec& op) {
     };
   }
   j.quantize = hooks_.quantize;
+  j.lookup = hooks_.lookup;
   j.data = data_;
+  if (data_ && data_->conv.index) report_.scale_lookups.assign(static_cast<std::size_t>(m.d_inner), {});
+  j.lookups = &report_.scale_lookups;
   j.channel_scale = &channel_scale_;
   j.d_inner = m.d_inner;
   j.bc_group_channels = m.d_state;
@@ -133,6 +136,7 @@ void Accelerator::run_ssm(const OpSpec& op) {
   j.data = data_;
   j.channel_scale = &channel_scale_;
   j.mamba2 = m.is_mamba2();
+  j.lanes = hw_.ssm.lanes;
   j.nheads = m.nheads;
   j.headdim = m.headdim;
   j.ngroups = m.ngroups;

@@ -6,6 +6,8 @@
 #include <optional>
 
 #include "mambahw/golden/dual_scale.hpp"
+#include "mambahw/golden/fp32.hpp"
+#include "mambahw/golden/scale_table.hpp"
 #include "mambahw/model/layer_data.hpp"
 #include "mambahw/model/memory.hpp"
 #include "mambahw/model/rtl_blocks.hpp"
@@ -14,9 +16,9 @@ namespace mambahw::model {
 
 bool CosimReport::bit_exact() const { return mismatches() == 0; }
 
-int CosimReport::independent_checks() const {
+int CosimReport::checks_run() const {
   int n = 0;
-  for (const TensorCheck& c : checks) n += c.independent;
+  for (const TensorCheck& c : checks) n += c.compared > 0;
   return n;
 }
 
@@ -53,7 +55,7 @@ TensorCheck compare_tensor(const TensorSpec& t, const OpSpec& op, const std::str
                            const Bytes& model, std::int64_t len) {
   // The conv op's tensors leave through the conv-output quantizer.
   const Unit unit = op.kind == OpKind::kConvSiluQuantize ? Unit::kConvOutQuantizer : op.unit;
-  TensorCheck c{t.name, op.name, std::string(to_string(unit)), source, 0, 0, {}, true};
+  TensorCheck c{t.name, op.name, std::string(to_string(unit)), source, kGoldenLayer, 0, 0, {}};
   const std::int64_t n = t.per_token * len;
   for (std::int64_t i = 0; i < n; ++i) {
     const bool cm = t.layout == Layout::kChannelMajor;
@@ -93,7 +95,29 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
     rep.rtl_note = !why_q.empty() ? why_q : why_d;
   }
 
+  // Quamba2's scale-index lookup: the Verilated block of the table's shape, where one is built.
+  std::unique_ptr<ScaleIndexLookupRtl> lrtl;
+  const std::optional<Quamba2ScaleTable>& table = q.conv_out.table;
+  if (table) {
+    const auto lv = lookup_variant(table->shape, c.hardware.scale_index.impl, &rep.lookup_note);
+    if (opt.rtl_out_of_loop) {
+      rep.lookup_note = "taken out of the loop by the caller";
+    } else if (lv) {
+      lrtl = std::make_unique<ScaleIndexLookupRtl>("scale_index_lookup_rtl", *lv);
+      rep.lookup_rtl_in_loop = true;
+      rep.lookup_variant = *lv;
+      rep.lookup_note.clear();
+    }
+  }
+
   LayerHooks hooks;
+  if (lrtl)
+    hooks.lookup = [&](const LookupTile& t) {
+      const Cycles cyc = lrtl->run(t);
+      rep.lookup_rtl_cycles += cyc;
+      rep.lookup_rtl_elements += static_cast<std::int64_t>(t.channel.size());
+      return RtlTile{cyc, static_cast<std::int64_t>(t.channel.size())};
+    };
   if (rep.rtl_in_loop) {
     hooks.quantize = [&](const QuantizeTile& t) {
       const Cycles cyc = qrtl->run(t.x, t.inv_scale, dual.inv_scale1, dual.inv_scale12, t.code, t.word);
@@ -110,6 +134,10 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
   }
   LayerData data = load_layer(q, q.program, seq_len, c.hardware.gemm, golden.int8.at(q.program.input));
   data.variant = opt.variant;
+  if (opt.variant.index_sram_flipped_bit && data.conv.index) {  // a corrupted SRAM word (negative control)
+    const std::int64_t bit = *opt.variant.index_sram_flipped_bit;
+    data.conv.index->words.at(static_cast<std::size_t>(bit / 8)) ^= static_cast<std::uint8_t>(1u << (bit % 8));
+  }
   rep.timing = simulate_layer(c, q.program, seq_len, q.conv_out.table, hooks, &data);
 
   // Every tensor the accelerator wrote, against golden's, labelled by its producer.
@@ -118,9 +146,27 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
     for (const std::string& name : op.outputs)
       rep.checks.push_back(compare_tensor(q.program.tensor(name), op, rtl ? rep.quantizer_variant : kSystemcUnit,
                                           golden, rep.timing.tensors.at(name), seq_len));
+    if (op.kind == OpKind::kConvSiluQuantize && table) {
+      // The lookup's cell (hg << 4 | dg, 0xf for none) and scale per x channel, against golden's search.
+      const std::string src = rep.lookup_rtl_in_loop ? rep.lookup_variant : kSystemcUnit;
+      const std::string unit(to_string(Unit::kScaleIndexLookup));
+      TensorCheck cell{"scale_index", op.name, unit, src, kGoldenLookup, 0, 0, {}};
+      TensorCheck scale{"x_scale", op.name, unit, src, kGoldenLookup, 0, 0, {}};
+      auto code = [](int hg, int dg) {
+        return static_cast<std::uint32_t>((hg < 0 ? 0xf : hg) << 4 | (dg < 0 ? 0xf : dg));
+      };
+      for (std::size_t ch = 0; ch < rep.timing.scale_lookups.size(); ++ch) {
+        const ScaleIndex gi = lookup_scale_index(*table, static_cast<int>(ch));
+        const ScaleLookup& mi = rep.timing.scale_lookups[ch];
+        record(cell, static_cast<std::int64_t>(ch), 0, code(gi.hg, gi.dg), code(mi.hg, mi.dg));
+        record(scale, static_cast<std::int64_t>(ch), 0, bits_of(x_out_scale(*table, static_cast<int>(ch))), mi.scale);
+      }
+      rep.checks.push_back(cell);
+      rep.checks.push_back(scale);
+    }
     if (op.unit == Unit::kSsmCore) {  // the dequant stage's FP32 output, inside the SSM core
       TensorCheck u{"ssm_input", op.name, std::string(to_string(Unit::kSsmDequant)),
-                    rep.rtl_in_loop ? rep.dequant_variant : kSystemcUnit, 0, 0, {}, true};
+                    rep.rtl_in_loop ? rep.dequant_variant : kSystemcUnit, kGoldenLayer, 0, 0, {}};
       for (std::size_t ch = 0; ch < golden.ssm_input.dim(0); ++ch)
         for (std::size_t k = 0; k < golden.ssm_input.dim(1); ++k)
           record(u, static_cast<std::int64_t>(ch), static_cast<std::int64_t>(k), bits_of(golden.ssm_input(ch, k)),

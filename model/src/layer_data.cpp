@@ -31,7 +31,9 @@ LayerData load_layer(const QuantizedLayer& q, const LayerProgram& program, int l
       d.conv.order = q.scheme.conv_order;
       d.conv.numerics = q.conv_out.numerics;
       d.conv.scale = q.conv_out.int8_scales;
-      d.conv.table = q.conv_out.table;
+      if (q.conv_out.table)
+        d.conv.index = IndexSram{q.conv_out.table->shape, index_sram_image(*q.conv_out.table), q.conv_out.table->b_scales,
+                                 q.conv_out.table->c_scales};
       d.conv.dual = q.conv_out.dual;
       d.images[op.weights.at(0)] = conv_weight_image(q.conv, q.conv_out.numerics.denormals);
     } else if (op.kind == OpKind::kSelectiveScan || op.kind == OpKind::kSsdScanNorm) {

@@ -9,17 +9,30 @@
 
 namespace mambahw::model {
 
+std::uint32_t get_bits(std::span<const std::uint8_t> b, std::int64_t bit0, int bits) {
+  std::uint64_t v = 0;
+  const std::int64_t first = bit0 / 8, last = (bit0 + bits - 1) / 8;
+  for (std::int64_t k = first; k <= last; ++k) v |= static_cast<std::uint64_t>(b[static_cast<std::size_t>(k)]) << (8 * (k - first));
+  return static_cast<std::uint32_t>((v >> (bit0 % 8)) & ((std::uint64_t{1} << bits) - 1));
+}
+
+void put_bits(std::span<std::uint8_t> b, std::int64_t bit0, int bits, std::uint32_t value) {
+  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
+  for (int k = 0; k < bits; ++k) {
+    const std::int64_t bit = bit0 + k;
+    auto& byte = b[static_cast<std::size_t>(bit / 8)];
+    const auto m = static_cast<std::uint8_t>(1u << (bit % 8));
+    byte = static_cast<std::uint8_t>(((value & mask) >> k & 1u) ? (byte | m) : (byte & ~m));
+  }
+}
+
 std::uint32_t get_element(std::span<const std::uint8_t> b, std::int64_t index, int bits) {
   if (bits == 8) return b[static_cast<std::size_t>(index)];
   if (bits == 16) {
     const auto i = static_cast<std::size_t>(index) * 2;
     return static_cast<std::uint32_t>(b[i]) | static_cast<std::uint32_t>(b[i + 1]) << 8;
   }
-  const std::int64_t bit0 = index * bits;
-  std::uint64_t v = 0;
-  const std::int64_t first = bit0 / 8, last = (bit0 + bits - 1) / 8;
-  for (std::int64_t k = first; k <= last; ++k) v |= static_cast<std::uint64_t>(b[static_cast<std::size_t>(k)]) << (8 * (k - first));
-  return static_cast<std::uint32_t>((v >> (bit0 % 8)) & ((std::uint64_t{1} << bits) - 1));
+  return get_bits(b, index * bits, bits);
 }
 
 void put_element(std::span<std::uint8_t> b, std::int64_t index, int bits, std::uint32_t value) {
@@ -33,14 +46,7 @@ void put_element(std::span<std::uint8_t> b, std::int64_t index, int bits, std::u
     b[i + 1] = static_cast<std::uint8_t>(value >> 8);
     return;
   }
-  const std::int64_t bit0 = index * bits;
-  const std::uint64_t mask = (std::uint64_t{1} << bits) - 1;
-  for (int k = 0; k < bits; ++k) {
-    const std::int64_t bit = bit0 + k;
-    auto& byte = b[static_cast<std::size_t>(bit / 8)];
-    const auto m = static_cast<std::uint8_t>(1u << (bit % 8));
-    byte = static_cast<std::uint8_t>(((value & mask) >> k & 1u) ? (byte | m) : (byte & ~m));
-  }
+  put_bits(b, index * bits, bits, value);
 }
 
 std::int64_t element_index(const TensorSpec& t, std::int64_t len, std::int64_t column, std::int64_t token) {
@@ -186,6 +192,48 @@ SsmParams read_ssm_params(std::span<const std::uint8_t> img, const ModelShape& m
   }
   if (o != img.size()) throw std::logic_error("SSM parameter memory: layout and tensor bytes differ");
   return p;
+}
+
+// ---- scale-index SRAM ----------------------------------------------------------------
+
+namespace {
+std::int64_t index_sram_bit(const IndexSramLayout& l, IndexSramArray a, std::int64_t index, int* bits) {
+  const std::int64_t words = a == IndexSramArray::kHeadRange ? l.head_words : l.cells;
+  if (index < 0 || index >= words)
+    throw std::out_of_range("index SRAM word " + std::to_string(index) + " of an array of " + std::to_string(words));
+  switch (a) {
+    case IndexSramArray::kHeadRange: *bits = l.head_range_bits; return index * l.head_range_bits;
+    case IndexSramArray::kDimRange: *bits = l.dim_range_bits; return l.dim_range_bit0() + index * l.dim_range_bits;
+    case IndexSramArray::kScale: break;
+  }
+  *bits = l.scale_bits;
+  return l.scale_bit0() + index * l.scale_bits;
+}
+}  // namespace
+
+Bytes index_sram_image(const Quamba2ScaleTable& t) {
+  const IndexSramLayout l = index_sram_layout(t.shape);
+  Bytes img(static_cast<std::size_t>(l.bytes()), 0);
+  auto put = [&](IndexSramArray a, std::int64_t i, std::int64_t v) {
+    int bits = 0;
+    const std::int64_t bit0 = index_sram_bit(l, a, i, &bits);
+    if (a != IndexSramArray::kScale && (v < 0 || v >= (std::int64_t{1} << bits)))
+      throw std::logic_error("index SRAM range word " + std::to_string(v) + " does not fit " + std::to_string(bits) + " bits");
+    put_bits(img, bit0, bits, static_cast<std::uint32_t>(v));
+  };
+  for (std::int64_t i = 0; i < l.head_words; ++i) put(IndexSramArray::kHeadRange, i, t.head_range.at(static_cast<std::size_t>(i)));
+  for (std::int64_t i = 0; i < l.cells; ++i) {
+    put(IndexSramArray::kDimRange, i, t.dim_range.at(static_cast<std::size_t>(i)));
+    put(IndexSramArray::kScale, i, bits_of(t.x_scales.at(static_cast<std::size_t>(i))));
+  }
+  return img;
+}
+
+std::uint32_t index_sram_word(std::span<const std::uint8_t> image, const IndexSramLayout& l, IndexSramArray a,
+                              std::int64_t index) {
+  int bits = 0;
+  const std::int64_t bit0 = index_sram_bit(l, a, index, &bits);
+  return get_bits(image, bit0, bits);
 }
 
 }  // namespace mambahw::model

@@ -7,7 +7,10 @@
 #include "Vsc_q_away.h"
 #include "Vsc_q_even.h"
 #include "Vsc_q_se8.h"
+#include "Vsc_lk_g1h4d4_24x64_par.h"
+#include "Vsc_lk_g1h4d4_24x64_seq.h"
 #include "mambahw/golden/fp32.hpp"
+#include "mambahw/model/memory.hpp"
 
 namespace mambahw::model {
 
@@ -90,6 +93,16 @@ std::optional<std::string> dequant_variant(const NumericsPolicy& p, int dual_cod
   if (dual_code_bits == 4) return "sc_dq4";
   if (dual_code_bits == 8) return "sc_dq8";
   if (why) *why = "dual-scale code width " + std::to_string(dual_code_bits) + " is not built";
+  return std::nullopt;
+}
+
+std::optional<std::string> lookup_variant(const ScaleTableShape& s, LookupImpl impl, std::string* why) {
+  if (s.ngroups == 1 && s.head_groups == 4 && s.dim_groups == 4 && s.heads_per_group == 24 && s.headdim == 64)
+    return std::string(impl == LookupImpl::kSequential ? "sc_lk_g1h4d4_24x64_seq" : "sc_lk_g1h4d4_24x64_par");
+  if (why)
+    *why = "no Verilated SystemC scale_index_lookup is built for " + std::to_string(s.ngroups) + " x " +
+           std::to_string(s.head_groups) + " x " + std::to_string(s.dim_groups) + " cells of " +
+           std::to_string(s.heads_per_group) + " heads x " + std::to_string(s.headdim);
   return std::nullopt;
 }
 
@@ -202,6 +215,93 @@ Cycles SsmDequantRtl::run(bool dual, std::span<const std::uint16_t> code, std::s
         scale_.write(dual ? 0u : bits_of(scale[i]));
       },
       [&](std::size_t k) { value[k] = float_of(value_o_.read()); }, "ssm_dequant");
+}
+
+// ---- scale-index lookup ------------------------------------------------------------
+
+namespace {
+template <class V>
+std::unique_ptr<sc_core::sc_module> bind_lookup(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
+                                                sc_core::sc_signal<bool>& we, sc_core::sc_signal<std::uint32_t>& wsel,
+                                                sc_core::sc_signal<std::uint32_t>& waddr, sc_core::sc_signal<std::uint32_t>& wdata,
+                                                sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
+                                                sc_core::sc_signal<std::uint32_t>& ch, sc_core::sc_signal<bool>& vo,
+                                                sc_core::sc_signal<bool>& ri, sc_core::sc_signal<bool>& found,
+                                                sc_core::sc_signal<std::uint32_t>& g, sc_core::sc_signal<std::uint32_t>& hg,
+                                                sc_core::sc_signal<std::uint32_t>& dg, sc_core::sc_signal<std::uint32_t>& scale) {
+  auto v = std::make_unique<V>("dut");
+  v->clk_i(clk);
+  v->rst_ni(rst);
+  v->we_i(we);
+  v->wsel_i(wsel);
+  v->waddr_i(waddr);
+  v->wdata_i(wdata);
+  v->valid_i(vi);
+  v->ready_o(ro);
+  v->channel_i(ch);
+  v->valid_o(vo);
+  v->ready_i(ri);
+  v->found_o(found);
+  v->g_o(g);
+  v->hg_o(hg);
+  v->dg_o(dg);
+  v->scale_o(scale);
+  return v;
+}
+}  // namespace
+
+ScaleIndexLookupRtl::ScaleIndexLookupRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
+  if (variant == "sc_lk_g1h4d4_24x64_seq")
+    dut_ = bind_lookup<Vsc_lk_g1h4d4_24x64_seq>(clk_, rst_n_, we_, wsel_, waddr_, wdata_, valid_i_, ready_o_, channel_,
+                                                valid_o_, ready_i_, found_o_, g_o_, hg_o_, dg_o_, scale_o_);
+  else if (variant == "sc_lk_g1h4d4_24x64_par")
+    dut_ = bind_lookup<Vsc_lk_g1h4d4_24x64_par>(clk_, rst_n_, we_, wsel_, waddr_, wdata_, valid_i_, ready_o_, channel_,
+                                                valid_o_, ready_i_, found_o_, g_o_, hg_o_, dg_o_, scale_o_);
+  else
+    throw std::invalid_argument("unknown scale-index lookup RTL variant " + variant);
+}
+ScaleIndexLookupRtl::~ScaleIndexLookupRtl() = default;
+
+Cycles ScaleIndexLookupRtl::load(std::span<const std::uint8_t> sram, const ScaleTableShape& shape) {
+  if (!reset_done_) reset_block(clk_, rst_n_, ready_i_);
+  reset_done_ = true;
+  const IndexSramLayout l = index_sram_layout(shape);
+  Cycles cycles = 0;
+  auto write = [&](IndexSramArray a, std::uint32_t sel, std::int64_t words) {
+    for (std::int64_t i = 0; i < words; ++i) {
+      we_.write(true);
+      wsel_.write(sel);
+      waddr_.write(static_cast<std::uint32_t>(i));
+      wdata_.write(index_sram_word(sram, l, a, i));
+      sc_core::wait(kHalf);
+      clk_.write(true);
+      sc_core::wait(kHalf);
+      clk_.write(false);
+      ++cycles;
+    }
+  };
+  write(IndexSramArray::kHeadRange, 0, l.head_words);
+  write(IndexSramArray::kDimRange, 1, l.cells);
+  write(IndexSramArray::kScale, 2, l.cells);
+  we_.write(false);
+  loaded_ = sram.data();
+  return cycles;
+}
+
+Cycles ScaleIndexLookupRtl::run(const LookupTile& t) {
+  if (loaded_ != t.sram.data()) (void)load(t.sram, t.shape);
+  return stream(
+      clk_, valid_i_, ready_o_, valid_o_, t.channel.size(),
+      [&](std::size_t i) { channel_.write(static_cast<std::uint32_t>(t.channel[i])); },
+      [&](std::size_t k) {
+        ScaleLookup& r = t.result[k];
+        const std::uint32_t hg = hg_o_.read(), dg = dg_o_.read();
+        r.hg = hg == 0xf ? -1 : static_cast<int>(hg);
+        r.dg = dg == 0xf ? -1 : static_cast<int>(dg);
+        r.scale = scale_o_.read();
+        if (!found_o_.read() && r.scale != 0) throw std::runtime_error("scale_index_lookup: a scale without a cell");
+      },
+      "scale_index_lookup");
 }
 
 }  // namespace mambahw::model

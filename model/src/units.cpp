@@ -9,6 +9,7 @@
 
 #include "mambahw/golden/dequant.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/fp32.hpp"
 #include "mambahw/golden/hadamard.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/units.hpp"
@@ -30,6 +31,47 @@ std::int64_t column_offset(const OutputRegion& r, std::int64_t column, std::int6
                            std::to_string(r.element_bits) + "-bit elements at " + std::to_string(len) +
                            " tokens starts inside a byte; tiles of packed words must end on byte boundaries");
   return bits / 8;
+}
+
+RtlTile scale_index_model(const LookupTile& t, LookupImpl impl) {
+  const ScaleTableShape& s = t.shape;
+  const IndexSramLayout l = index_sram_layout(s);
+  auto word = [&](IndexSramArray a, std::int64_t i) { return static_cast<int>(index_sram_word(t.sram, l, a, i)); };
+  const int per_group = s.heads_per_group * s.headdim;
+  // First k of n ranges (cumulative ends end(k), starting at 0) holding v;
+  // `compares` counts the sequential search's comparisons up to its exit.
+  auto search = [&](int n, int v, auto end, int& compares) {
+    int lo = 0, hit = -1;
+    for (int k = 0; k < n; ++k) {
+      const int hi = end(k);
+      if (impl == LookupImpl::kSequential) ++compares;
+      if (v >= lo && v < hi) {
+        hit = k;
+        break;
+      }
+      lo = hi;
+    }
+    return hit;
+  };
+  RtlTile r{0, static_cast<std::int64_t>(t.channel.size())};
+  for (std::size_t i = 0; i < t.channel.size(); ++i) {
+    const int c = t.channel[i], g = c / per_group, head = c % per_group / s.headdim, dim = c % s.headdim;
+    int compares = 0;
+    ScaleLookup& out = t.result[i];
+    out = {};
+    if (c < s.ngroups * per_group) {
+      out.hg = search(s.head_groups, head, [&](int k) { return word(IndexSramArray::kHeadRange, static_cast<std::int64_t>(g) * s.head_groups + k); }, compares);
+      if (out.hg >= 0) {
+        const std::int64_t row = (static_cast<std::int64_t>(g) * s.head_groups + out.hg) * s.dim_groups;
+        out.dg = search(s.dim_groups, dim, [&](int k) { return word(IndexSramArray::kDimRange, row + k); }, compares);
+      }
+      if (out.found()) out.scale = static_cast<std::uint32_t>(word(IndexSramArray::kScale,
+                                       (static_cast<std::int64_t>(g) * s.head_groups + out.hg) * s.dim_groups + out.dg));
+    }
+    r.cycles += impl == LookupImpl::kSequential ? compares + 2 : 0;
+  }
+  if (impl == LookupImpl::kParallel) r.cycles = r.elements + 3;
+  return r;
 }
 
 namespace {
@@ -64,16 +106,12 @@ const cost::UnitCounters& of(const OpCounters& p, Unit u) { return p[static_cast
 
 namespace {
 
-float lookup_scale(const ConvJob& j, int ch) {
-  const ConvRegisters& r = j.data->conv;
-  if (!r.table) return r.scale[static_cast<std::size_t>(ch)];
-  // Quamba2: x channels by their (head group, dim group) cell, B and C by their SSD group.
-  const Quamba2ScaleTable& t = *r.table;
-  const int d = j.d_inner, gn = j.bc_group_channels;
-  if (ch < d) return x_out_scale(t, ch);
-  const int bc = ch - d, groups = static_cast<int>(t.b_scales.size());
-  return bc < groups * gn ? t.b_scales[static_cast<std::size_t>(bc / gn)]
-                          : t.c_scales[static_cast<std::size_t>((bc - groups * gn) / gn)];
+// The scale of a B or C channel: its SSD group's scale register.
+float group_scale(const ConvJob& j, int ch) {
+  const IndexSram& x = *j.data->conv.index;
+  const int bc = ch - j.d_inner, gn = j.bc_group_channels, groups = static_cast<int>(x.b_scales.size());
+  return bc < groups * gn ? x.b_scales[static_cast<std::size_t>(bc / gn)]
+                          : x.c_scales[static_cast<std::size_t>((bc - groups * gn) / gn)];
 }
 
 // The taps: each lane streams its channel's tokens in token tiles; the conv
@@ -142,13 +180,31 @@ Cycles ConvUnit::run(const ConvJob& j) {
 
   // The lookup unit fetches one scale per channel of the tile into the scale
   // register file; the SSM-input channels' fetches are the scale lookups (a
-  // register or the index SRAM).
+  // register, or Quamba2's search over the index SRAM's words).
+  const IndexSram* sram = compute && regs->index ? &*regs->index : nullptr;
+  std::vector<int> x_channels;
+  std::vector<ScaleLookup> found;
   auto lookups = [&](const ChannelTile& t) {
     Cycles c = 0;
+    x_channels.clear();
     for (int ch = t.c0; ch < t.c0 + t.c_len; ++ch) {
       if (j.lookup_cycles) c += j.lookup_cycles(ch);
       if (ch < j.ssm_channels) ++lookup[Counter::kLookup];
-      if (compute) (*j.channel_scale)[static_cast<std::size_t>(ch)] = lookup_scale(j, ch);
+      if (!compute) continue;
+      if (!sram) (*j.channel_scale)[static_cast<std::size_t>(ch)] = regs->scale[static_cast<std::size_t>(ch)];
+      else if (ch < j.d_inner) x_channels.push_back(ch);
+      else (*j.channel_scale)[static_cast<std::size_t>(ch)] = group_scale(j, ch);
+    }
+    if (!x_channels.empty()) {
+      found.assign(x_channels.size(), {});
+      const LookupTile lt{sram->words, sram->shape, x_channels, found};
+      const RtlTile r = j.lookup ? j.lookup(lt) : scale_index_model(lt, hw_.scale_index.impl);
+      (void)r;  // the schedule keeps the analytic lookup_cycles (timing.hpp); the RTL's are reported
+      for (std::size_t k = 0; k < x_channels.size(); ++k) {
+        const auto ch = static_cast<std::size_t>(x_channels[k]);
+        (*j.channel_scale)[ch] = float_of(found[k].scale);
+        if (j.lookups) (*j.lookups)[ch] = found[k];
+      }
     }
     return c;
   };
@@ -258,6 +314,8 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   const Denormals dn = sp.denormals;
   const UnitSelection& un = sp.units;
   const StateReduction order = j.data->variant.reduction.value_or(sp.reduction);  // the scheme's, unless overridden
+  // A tree reduction is the core's: one adder tree over its lanes' products per cycle.
+  const int lanes = j.data->variant.tree_width.value_or(j.lanes);
   const std::size_t L = static_cast<std::size_t>(j.len), N = static_cast<std::size_t>(j.d_state);
   auto code = [](const Bytes& v, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(v[i])); };
   std::vector<float> state(static_cast<std::size_t>(t.c_len) * N, 0.0f);  // the state buffer
@@ -282,7 +340,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
           h[n] = ffma(a, h[n], bn, dn);
           cf[n] = fmul(r.bc_scale, code(bc, (N + n) * L + tok), dn);
         }
-        const float out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, dn, scratch);
+        const float out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, lanes, dn, scratch);
         const float zf = fmul(r.z_scale, code(b.z, static_cast<std::size_t>(ch) * L + tok), dn);
         const float g = divide_as(fmul(out, zf, dn), fadd(1.0f, exp_unit(un.exp, -zf, dn), dn), sp.gate_division,
                                   un.reciprocal, dn);
@@ -314,7 +372,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
         h[n] = ffma(dA, h[n], fmul(bdt, xv, dn), dn);
         cf[n] = fmul(sc, code(bc, (GN + row) * L + tok), dn);
       }
-      pre_norm[static_cast<std::size_t>(c) * L + tok] = reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, dn, scratch);
+      pre_norm[static_cast<std::size_t>(c) * L + tok] = reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, lanes, dn, scratch);
     }
   }
 }
@@ -464,6 +522,46 @@ Cycles SsmCore::run(const SsmJob& j) {
 
 // ---- online Hadamard unit --------------------------------------------------------------
 
+void hadamard_butterflies(std::span<float> v, int tokens, HadamardSize s, Denormals d, HadamardWiring wiring) {
+  const std::size_t T = static_cast<std::size_t>(tokens), m = static_cast<std::size_t>(s.pow2),
+                    k = static_cast<std::size_t>(s.base);
+  if (v.size() != k * m * T) throw std::logic_error("hadamard_butterflies: tile size");
+  auto add = [d](float a, float b) { return fadd(a, b, d); };
+  auto sub = [d](float a, float b) { return fadd(a, -b, d); };  // a - b is a + (-b) in IEEE 754
+  std::vector<std::size_t> halves;
+  for (std::size_t half = 1; half < m; half <<= 1) halves.push_back(half);
+  if (wiring == HadamardWiring::kStagesReversed) std::reverse(halves.begin(), halves.end());
+  if (wiring == HadamardWiring::kLastStageSkipped && !halves.empty()) halves.pop_back();
+  for (std::size_t half : halves)  // one radix-2 stage over the tile
+    for (std::size_t block = 0; block < k; ++block)
+      for (std::size_t b0 = 0; b0 < m; b0 += 2 * half)
+        for (std::size_t j = b0; j < b0 + half; ++j) {
+          float* x = v.data() + (block * m + j) * T;
+          float* y = v.data() + (block * m + j + half) * T;
+          for (std::size_t t = 0; t < T; ++t) {
+            const float a = x[t], b = y[t];
+            x[t] = add(a, b);
+            y[t] = sub(a, b);
+          }
+        }
+  if (k == 1) return;
+  // The base stage: output block c = sum over c2 of sign(c, c2) * block c2, left to right.
+  const std::vector<std::int8_t>& sign = hadamard_base(s.base);
+  const std::vector<float> in(v.begin(), v.end());
+  const std::size_t block = m * T;
+  for (std::size_t c = 0; c < k; ++c) {
+    float* out = v.data() + c * block;
+    for (std::size_t i = 0; i < block; ++i) out[i] = sign[c * k] > 0 ? in[i] : -in[i];  // negation is exact
+    for (std::size_t c2 = 1; c2 < k; ++c2) {
+      const float* x = in.data() + c2 * block;
+      if (sign[c * k + c2] > 0)
+        for (std::size_t i = 0; i < block; ++i) out[i] = add(out[i], x[i]);
+      else
+        for (std::size_t i = 0; i < block; ++i) out[i] = sub(out[i], x[i]);
+    }
+  }
+}
+
 HadamardUnit::HadamardUnit(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events)
     : sc_module(name), dram("dram"), hw_(hw), ev_(events), period_(hw.cycle_ns(), sc_core::SC_NS) {}
 
@@ -483,8 +581,7 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
     return sc_core::sc_time_stamp() +
            dram_access(dram, false, j.y + static_cast<std::uint64_t>(tok * 2), count * n * 2, b.data(), c, &st);
   };
-  std::vector<float> x(static_cast<std::size_t>(n));
-  std::vector<std::int8_t> q(static_cast<std::size_t>(n));
+  std::vector<float> v;  // the tile through the butterfly network, [n][count]
   sc_time ready = request(0);
   for (int tok = 0; tok < j.len; tok += tile) {
     const int count = std::min(tile, j.len - tok);
@@ -493,18 +590,23 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
       stats_.stall(Stall::kDramBandwidth) += to_cycles(ready - now, period_);
       wait(ready - now);
     }
-    // Each token of the tile through the transform (its butterflies, golden's
-    // hadamard_quantize on one token), INT8 codes out token-major.
+    // The tile through the butterfly network, then per value the multiplier
+    // and the INT8 conversion (golden's scalar quantizer); codes out token-major.
     Bytes out(static_cast<std::size_t>(count * n), 0);
     if (compute) {
       const HadamardRegisters& r = *j.data->hadamard;
       const Bytes& b = in_buf[static_cast<std::size_t>(tok / tile) % 2];
-      for (int k = 0; k < count; ++k) {
-        for (std::int64_t ch = 0; ch < n; ++ch)
-          x[static_cast<std::size_t>(ch)] = fp16_to_fp32(static_cast<std::uint16_t>(get_element(b, ch * count + k, 16)));
-        (void)hadamard_quantize(x, q, r.size, r.multiplier, r.policy);
-        std::copy(q.begin(), q.end(), reinterpret_cast<std::int8_t*>(out.data()) + static_cast<std::ptrdiff_t>(k) * n);
-      }
+      const std::size_t cnt = static_cast<std::size_t>(count);
+      v.resize(static_cast<std::size_t>(n) * cnt);
+      for (std::size_t i = 0; i < v.size(); ++i)  // FP16 widens exactly
+        v[i] = fp16_to_fp32(static_cast<std::uint16_t>(get_element(b, static_cast<std::int64_t>(i), 16)));
+      hadamard_butterflies(v, count, r.size, r.policy.denormals,
+                           j.data->variant.hadamard_last_stage_skipped ? HadamardWiring::kLastStageSkipped : HadamardWiring::kSpec);
+      const NumericsPolicy np{r.policy.rounding, QuantizeOp::kMultiplyReciprocal, r.policy.overflow, r.policy.denormals};
+      for (std::size_t ch = 0; ch < static_cast<std::size_t>(n); ++ch)
+        for (std::size_t k = 0; k < cnt; ++k)
+          out[k * static_cast<std::size_t>(n) + ch] = static_cast<std::uint8_t>(
+              code_of_scaled(fmul(v[ch * cnt + k], r.multiplier, r.policy.denormals), np, kInt8Range));
     }
     if (tok + tile < j.len) ready = request(tok + tile);
     const bool last = tok + tile >= j.len;

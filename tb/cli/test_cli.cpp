@@ -114,11 +114,12 @@ TEST(Cli, RunDefaultConfigWritesValidJson) {
   ASSERT_EQ(j["model"]["checks"].size(), 10u);
   for (const auto& ch : j["model"]["checks"]) {
     EXPECT_EQ(ch["mismatches"], 0) << ch["tensor"];
-    EXPECT_EQ(ch["independent"], true) << ch["tensor"];
+    EXPECT_EQ(ch["reference"], "golden run_layer") << ch["tensor"];
+    EXPECT_FALSE(ch["source"].get<std::string>().empty()) << ch["tensor"];
   }
   EXPECT_EQ(j["model"]["checks"][0]["tensor"], "x");
   EXPECT_EQ(j["model"]["checks"][0]["unit"], "gemm_array");
-  EXPECT_EQ(j["independent_checks"], 10);
+  EXPECT_EQ(j["checks_run"], 10);
   double roof = 0;
   for (const auto& op : j["roofline"]["ops"])
     roof += std::max(op["compute_cycles"].get<double>(), op["memory_cycles"].get<double>());

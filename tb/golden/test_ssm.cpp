@@ -355,11 +355,28 @@ TEST(Mamba2Ssm, EveryVariantBitIdenticalToSpecification) {
 TEST(StateReduction, SequentialAndTreeByHand) {
   const float h[3] = {0x1p26f, 1.0f, -0x1p26f}, c[3] = {1.0f, 1.0f, 1.0f};
   std::vector<float> scratch;
-  EXPECT_EQ(reduce_states(h, c, 3, 1.0f, StateReduction::kSequential, Denormals::kPreserve, scratch), 0.0f);
-  EXPECT_EQ(reduce_states(h, c, 3, 1.0f, StateReduction::kTree, Denormals::kPreserve, scratch), 1.0f);
+  EXPECT_EQ(reduce_states(h, c, 3, 1.0f, StateReduction::kSequential, 16, Denormals::kPreserve, scratch), 0.0f);
+  EXPECT_EQ(reduce_states(h, c, 3, 1.0f, StateReduction::kTree, 16, Denormals::kPreserve, scratch), 1.0f);
   // Five states: level 1 pairs (0,1) and (2,3), level 2 (0,2), level 3 (0,4).
   const float h5[5] = {1, 2, 3, 4, 5}, c5[5] = {1, 1, 1, 1, 1};
-  EXPECT_EQ(reduce_states(h5, c5, 5, 0.5f, StateReduction::kTree, Denormals::kPreserve, scratch), 15.5f);
+  EXPECT_EQ(reduce_states(h5, c5, 5, 0.5f, StateReduction::kTree, 16, Denormals::kPreserve, scratch), 15.5f);
+}
+
+// Trees of the lane width: h = {2^24, 1, -2^24, 1}, C = 1, D*u = 1; 2^24 + 1
+// is a tie that rounds to 2^24 (even). One tree of 4: (2^24 + 1) + (-2^24 + 1)
+// = 2^24 - 16777215 = 1, then 1 + 1 = 2. Trees of 2: 1 + (2^24 + 1 -> 2^24)
+// -> 2^24, then + (-2^24 + 1) = 1. Trees of 3: (2^24 + 1) - 2^24 = 0, 1 + 0,
+// then + 1 = 2; trees of 1 (each product added in order): 1.
+TEST(StateReduction, TreesOfTheLaneWidthByHand) {
+  const float h[4] = {0x1p24f, 1.0f, -0x1p24f, 1.0f}, c[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+  std::vector<float> scratch;
+  auto tree = [&](int w) { return reduce_states(h, c, 4, 1.0f, StateReduction::kTree, w, Denormals::kPreserve, scratch); };
+  EXPECT_EQ(tree(4), 2.0f);
+  EXPECT_EQ(tree(16), 2.0f);  // wider than the states: one tree
+  EXPECT_EQ(tree(2), 1.0f);
+  EXPECT_EQ(tree(3), 2.0f);
+  EXPECT_EQ(tree(1), 1.0f);
+  EXPECT_THROW((void)tree(0), std::invalid_argument);
 }
 
 // The policy's tree order reaches the Mamba2 scan (its lane path is the

@@ -36,7 +36,7 @@ const TensorCheck& check(const CosimReport& r, const std::string& tensor) {
 // Every check is the accelerator's own value against golden's, and every one agrees.
 void expect_all_exact(const CosimReport& r) {
   EXPECT_TRUE(r.bit_exact());
-  EXPECT_EQ(r.independent_checks(), static_cast<int>(r.checks.size()));
+  EXPECT_EQ(r.checks_run(), static_cast<int>(r.checks.size()));
   for (const auto& c : r.checks) {
     EXPECT_GT(c.compared, 0) << c.tensor;
     EXPECT_EQ(c.mismatches, 0) << c.tensor << ": " << c.first_mismatch;
@@ -92,6 +92,26 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   EXPECT_EQ(check(r, "xbc").compared, (1536 + 2 * 128) * 24);
   EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
   EXPECT_EQ(check(r, "y").op, "ssd_scan+norm");
+  // The scale-index lookup: the Verilated block over the index SRAM's words, one check per x channel.
+  ASSERT_TRUE(r.lookup_rtl_in_loop) << r.lookup_note;
+  EXPECT_EQ(check(r, "scale_index").source, "sc_lk_g1h4d4_24x64_seq");
+  EXPECT_EQ(check(r, "scale_index").unit, "scale_index_lookup");
+  EXPECT_EQ(check(r, "scale_index").compared, 1536);
+  EXPECT_EQ(check(r, "x_scale").compared, 1536);
+  // Every conv tile's x channels through the block: 1536 lookups, each at
+  // least accept + 2 comparisons + scale read (4 cycles), at most 4 + 4 + 2.
+  EXPECT_EQ(r.lookup_rtl_elements, 1536);
+  EXPECT_GE(r.lookup_rtl_cycles, 1536 * 4);
+  EXPECT_LE(r.lookup_rtl_cycles, 1536 * 10);
+}
+
+TEST(Cosim, Mamba2Quamba2LookupModelWithoutTheRtlAgrees) {
+  CosimOptions o;
+  o.rtl_out_of_loop = true;
+  const CosimReport r = cosim(config("mamba2-130m.yaml"), 16, o);
+  EXPECT_FALSE(r.lookup_rtl_in_loop);
+  expect_all_exact(r);
+  EXPECT_EQ(check(r, "scale_index").source, kSystemcUnit);
 }
 
 TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
@@ -154,6 +174,32 @@ TEST(Cosim, DroppedConvStateIsCaughtOnTheConvCodes) {
   EXPECT_LT(token % 8, 3) << u.first_mismatch;
 }
 
+TEST(Cosim, CorruptedIndexSramWordIsCaughtOnTheScaleIndex) {
+  // mamba2-130m's SRAM (1 x 4 x 4 cells, 24 heads of 64): 4 head-range words
+  // of 5 bits (0..24), then the dim ranges, 7 bits (0..64). Bit 20 is bit 0
+  // of dim_range[0][0][0] = 16 (the even split 16, 32, 48, 64): it becomes
+  // 17, so dim 16 of heads 0..5 (head group 0: 24 / 4 heads) falls in dim
+  // group 0 instead of 1: channels 16, 80, ..., 336.
+  CosimOptions o;
+  o.variant.index_sram_flipped_bit = 20;
+  const CosimReport r = cosim(config("mamba2-130m.yaml"), 16, o);
+  EXPECT_EQ(check(r, "xbc").mismatches, 0);  // upstream
+  const TensorCheck& cell = check(r, "scale_index");
+  EXPECT_EQ(cell.mismatches, 6);
+  EXPECT_EQ(cell.first_mismatch.rfind("channel 16, token 0: golden 0x1, model 0x0", 0), 0u) << cell.first_mismatch;
+  EXPECT_EQ(check(r, "x_scale").mismatches, 6);  // the cells' min-max scales differ
+  EXPECT_GT(check(r, "u_int8").mismatches, 0);
+}
+
+TEST(Cosim, MissingHadamardStageIsCaughtOnTheHadamardCodes) {
+  CosimOptions o;
+  o.variant.hadamard_last_stage_skipped = true;
+  const CosimReport r = cosim(config("default.yaml"), 16, o);
+  EXPECT_EQ(check(r, "y").mismatches, 0);  // upstream
+  EXPECT_GT(check(r, "y_h").mismatches, 0);
+  EXPECT_NE(check(r, "y_h").first_mismatch.find("op hadamard"), std::string::npos) << check(r, "y_h").first_mismatch;
+}
+
 // The scheme's reduction order is the specification of both: a tree there is bit-exact.
 Config with_tree_reduction(const char* name) {
   Config c = config(name);
@@ -162,6 +208,16 @@ Config with_tree_reduction(const char* name) {
 }
 TEST(Cosim, TreeReductionBySchemeAgreesMamba1) { expect_all_exact(cosim(with_tree_reduction("default.yaml"), 16)); }
 TEST(Cosim, TreeReductionBySchemeAgreesMamba2) { expect_all_exact(cosim(with_tree_reduction("mamba2-130m.yaml"), 16)); }
+
+// Mamba2's 128 states: the scheme's trees of 16 (eight trees, the sums added
+// in order) against a core with one tree over all 128 products.
+TEST(Cosim, TreeWidthOtherThanTheSchemesIsCaughtOnTheSsmOutput) {
+  CosimOptions o;
+  o.variant.tree_width = 128;
+  const CosimReport r = cosim(with_tree_reduction("mamba2-130m.yaml"), 16, o);
+  EXPECT_EQ(check(r, "ssm_input").mismatches, 0);
+  EXPECT_GT(check(r, "y").mismatches, 0);
+}
 
 TEST(Cosim, TreeReductionOrderIsCaughtOnTheSsmOutput) {
   CosimOptions o;

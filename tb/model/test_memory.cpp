@@ -62,5 +62,28 @@ TEST(MemoryLayout, Int4WeightsInFoldTilesByHand) {
   EXPECT_THROW((void)gemm_weight_image(w, plan, 11), std::logic_error);
 }
 
+// A 1 x 2 x 2 table of 3 heads of 4 dims: head ranges 2 bits (0..3), dim
+// ranges 3 bits (0..4), packed LSB-first, then the FP32 scales.
+TEST(MemoryLayout, IndexSramWordsAtMinimalWidthsByHand) {
+  Quamba2ScaleTable t;
+  t.shape = {1, 2, 2, 3, 4, 0};
+  t.head_range = {1, 3};
+  t.dim_range = {2, 4, 1, 4};
+  t.x_scales = {1.0f, 2.0f, 0.5f, 4.0f};
+  const IndexSramLayout l = index_sram_layout(t.shape);
+  EXPECT_EQ(l.head_range_bits, 2);
+  EXPECT_EQ(l.dim_range_bits, 3);
+  EXPECT_EQ(l.bits(), 2 * 2 + 4 * 3 + 4 * 32);
+  // bits 0-3: 01 11; 4-6: 010; 7-9: 100; 10-12: 001; 13-15: 100.
+  const Bytes want{0x2d, 0x86, 0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x00, 0x40,
+                   0x00, 0x00, 0x00, 0x3f, 0x00, 0x00, 0x80, 0x40};
+  const Bytes img = index_sram_image(t);
+  EXPECT_EQ(img, want);
+  EXPECT_EQ(index_sram_word(img, l, IndexSramArray::kDimRange, 2), 1u);
+  EXPECT_EQ(index_sram_word(img, l, IndexSramArray::kScale, 3), 0x40800000u);
+  t.dim_range[1] = 8;  // does not fit 3 bits
+  EXPECT_THROW((void)index_sram_image(t), std::logic_error);
+}
+
 }  // namespace
 }  // namespace mambahw::model

@@ -3,7 +3,14 @@
 
 #include "mambahw/cost/model.hpp"
 #include "mambahw/model/gemm_array.hpp"
+#include "mambahw/model/memory.hpp"
+#include "mambahw/model/rtl_blocks.hpp"
 #include "mambahw/model/units.hpp"
+
+#include <cmath>
+#include <random>
+
+#include "mambahw/golden/fp32.hpp"
 
 namespace mambahw::model {
 namespace {
@@ -271,6 +278,66 @@ TEST(AcceleratorSc, Int8SsmInputReadsInt8) {
   EXPECT_EQ(count(r, Unit::kSsmDequant, Counter::kMuxSelect), 0);
   EXPECT_NEAR(r.latency_ns, static_cast<double>(r.cycles), 1e-9);  // 1 GHz
 }
+
+// The scale-index lookup's C++ model (units.hpp) against the Verilated
+// scale_index_lookup of the mamba2-130m shape, both reading the same index
+// SRAM image: every x channel's cell, scale word and the tile's cycles, over
+// tables with uneven ranges, a head range that leaves heads uncovered and a
+// dim range that leaves dims uncovered (no cell: hg or dg -1, scale 0).
+struct LookupBench : sc_core::sc_module {
+  ScaleIndexLookupRtl rtl;
+  LookupTile tile;
+  RtlTile cycles;
+  SC_HAS_PROCESS(LookupBench);
+  LookupBench(const std::string& variant, LookupTile t) : sc_module("bench"), rtl("rtl", variant), tile(t) {
+    SC_THREAD(run);
+  }
+  void run() { cycles = {rtl.run(tile), static_cast<std::int64_t>(tile.channel.size())}; }
+};
+
+void lookup_model_agrees_with_rtl(LookupImpl impl) {
+  const ScaleTableShape shape{1, 4, 4, 24, 64, 128};
+  Quamba2ScaleTable t = Quamba2ScaleTable::uniform(shape, 1.0f);
+  t.head_range = {3, 10, 11, 22};  // heads 22, 23 uncovered
+  std::mt19937 rng(7);
+  for (int hg = 0; hg < 4; ++hg) {
+    int end = 0;
+    for (int dg = 0; dg < 4; ++dg) {
+      end = dg == 3 ? (hg == 2 ? 60 : 64) : end + 1 + static_cast<int>(rng() % 20);  // head group 2 leaves dims 60..63
+      t.dim_range[t.cell_index(0, hg, dg)] = end;
+      t.x_scales[t.cell_index(0, hg, dg)] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000, -static_cast<int>(rng() % 9));
+    }
+  }
+  const Bytes sram = index_sram_image(t);
+  std::vector<int> channels(24 * 64);
+  for (std::size_t c = 0; c < channels.size(); ++c) channels[c] = static_cast<int>(c);
+  std::vector<ScaleLookup> model(channels.size()), rtl(channels.size());
+  const RtlTile mc = scale_index_model({sram, shape, channels, model}, impl);
+  std::string why;
+  const auto variant = lookup_variant(shape, impl, &why);
+  ASSERT_TRUE(variant) << why;
+  LookupBench b(*variant, {sram, shape, channels, rtl});
+  sc_core::sc_start();
+  int uncovered = 0;
+  for (std::size_t c = 0; c < channels.size(); ++c) {
+    EXPECT_EQ(model[c].hg, rtl[c].hg) << c;
+    EXPECT_EQ(model[c].dg, rtl[c].dg) << c;
+    EXPECT_EQ(model[c].scale, rtl[c].scale) << c;
+    uncovered += !rtl[c].found();
+  }
+  EXPECT_EQ(uncovered, 2 * 64 + 4);  // heads 22, 23; head group 2 (head 10 alone) dims 60..63
+  EXPECT_EQ(mc.cycles, b.cycles.cycles);
+  // Channel 0 (head 0, dim 0): cell (0, 0) after one head and one dim comparison.
+  EXPECT_EQ(rtl[0].hg, 0);
+  EXPECT_EQ(rtl[0].dg, 0);
+  EXPECT_EQ(rtl[0].scale, bits_of(t.x_scales[0]));
+  if (impl == LookupImpl::kParallel) {
+    EXPECT_EQ(b.cycles.cycles, 24 * 64 + 3);
+  }
+}
+
+TEST(ScaleIndexLookupSc, SequentialModelAgreesWithTheRtl) { lookup_model_agrees_with_rtl(LookupImpl::kSequential); }
+TEST(ScaleIndexLookupSc, ParallelModelAgreesWithTheRtl) { lookup_model_agrees_with_rtl(LookupImpl::kParallel); }
 
 }  // namespace
 }  // namespace mambahw::model

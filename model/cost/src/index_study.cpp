@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "mambahw/golden/layer_program.hpp"
+#include "mambahw/golden/scale_table.hpp"
 
 namespace mambahw::cost {
 
@@ -22,12 +23,6 @@ std::vector<IndexScheme> default_index_schemes() {
 }
 
 namespace {
-
-int bits_for(int max_value) {  // unsigned width holding 0..max_value
-  int b = 1;
-  while ((1LL << b) <= max_value) ++b;
-  return b;
-}
 
 // Range reads: the lookup section's own figure, else the memory's access time.
 double range_read_ns(const TechTable& t, const MemoryCost& mem) {
@@ -49,11 +44,14 @@ IndexStudyRow index_study(const ModelShape& m, const IndexScheme& s, const TechT
   r.ssm_groups = G;
   r.head_groups = H;
   r.dim_groups = D;
-  r.range_bits_minimal = std::max(bits_for(hpg), bits_for(headdim));
+  // The SRAM's words at their minimal widths: golden's index_sram_layout, the
+  // count the accelerator model's SRAM image has.
+  const IndexSramLayout sram = index_sram_layout({G, H, D, hpg, headdim, m.d_state});
+  r.range_bits_minimal = std::max(sram.head_range_bits, sram.dim_range_bits);
   const double layers = m.n_layer;
   const double cells = static_cast<double>(G) * H * D;
   const double grouped_bits = static_cast<double>(G) * H * 32 + cells * 32 + cells * 32;
-  const double grouped_min = static_cast<double>(G) * H * bits_for(hpg) + cells * bits_for(headdim) + cells * 32;
+  const double grouped_min = static_cast<double>(sram.bits());
   const double ch = static_cast<double>(scale_lookups_per_pass(m));
   switch (s.kind) {
     case IndexKind::kPerTensor:

@@ -192,6 +192,7 @@ LayerNumerics parse_layer_numerics(YamlMap& l, LayerNumerics d, const ModelShape
   d.softplus_threshold = l.optional<bool>("softplus_threshold", d.softplus_threshold);
   d.scan_order = l.enumerated("scan_order", d.scan_order);
   d.state_reduction = l.enumerated("state_reduction", d.state_reduction);
+  d.state_tree_width = l.optional<int>("state_tree_width", d.state_tree_width, in_range(1, 1 << 16));
   d.out_proj_hadamard = l.optional<bool>("out_proj_hadamard", d.out_proj_hadamard);
   if (d.out_proj_hadamard)
     if (const std::string why = hadamard_unsupported(model); !why.empty()) l.fail("out_proj_hadamard", why);

@@ -79,6 +79,7 @@ struct LayerNumerics {
   bool softplus_threshold = true;
   ScanOrder scan_order = ScanOrder::kSequential;
   StateReduction state_reduction = StateReduction::kSequential;  // the SSM core's y = C . h order
+  int state_tree_width = 16;      // tree: products per adder tree (must equal the SSM core's lanes)
   bool out_proj_hadamard = true;  // Quamba's online QHadamard before out_proj (off: plain quantizer)
   HadamardQuantPolicy hadamard;   // its INT8 conversion: roundf, wrap; denormals as numerics unless set
 };

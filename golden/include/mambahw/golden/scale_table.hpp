@@ -76,6 +76,27 @@ float x_out_scale(const Quamba2ScaleTable& t, int channel);
 // x channels from the lookup, B/C channels from their group's scale.
 std::vector<float> quamba2_conv_out_scales(const Quamba2ScaleTable& t, const ModelShape& m);
 
+// The scale-index SRAM of one layer (docs/architecture.md, "Scale-index
+// SRAM"): the x segment's tables as three arrays of words at their minimal
+// widths, head ranges [G][nHG] of ceil(log2(heads_per_group + 1)) bits, dim
+// ranges [G][nHG][nDG] of ceil(log2(headdim + 1)) bits (a cumulative end
+// reaches heads_per_group and headdim themselves), x scales [G][nHG][nDG] FP32.
+// The B and C segments' per-group scales are scale registers, not SRAM words.
+// This is the one count of the SRAM's bits: the model's image (model/memory.hpp)
+// and the cost model's index study both take it from here.
+struct IndexSramLayout {
+  int head_range_bits = 0, dim_range_bits = 0, scale_bits = 32;
+  std::int64_t head_words = 0, cells = 0;
+  // Bit offsets of the arrays in the image (head ranges first, no gaps).
+  std::int64_t dim_range_bit0() const { return head_words * head_range_bits; }
+  std::int64_t scale_bit0() const { return dim_range_bit0() + cells * dim_range_bits; }
+  std::int64_t bits() const { return scale_bit0() + cells * scale_bits; }
+  std::int64_t bytes() const { return (bits() + 7) / 8; }
+};
+// Unsigned width holding 0..max_value (max_value >= 0): 1 for 0 and 1, 5 for 16..31.
+int unsigned_bits(int max_value);
+IndexSramLayout index_sram_layout(const ScaleTableShape& s);
+
 // Why a table is not well formed, or empty if it is: ranges strictly
 // increasing, positive, last head range = heads_per_group, last dim range =
 // headdim, sizes consistent, scales positive finite normal.

@@ -58,19 +58,24 @@ struct EnumNames<ScanOrder> {
 // and token (the SSM core's adder structure):
 enum class StateReduction : std::uint8_t {
   kSequential,  // y = fma(h_n, C_n, y) for n = 0 .. N-1 from y = fp32(D*u): one FMA chain
-  kTree,        // p_n = fp32(h_n * C_n); level k: p[n] += p[n + 2^k] for n = 0 mod 2^(k+1); y = fp32(D*u + p[0])
+  kTree,        // p_n = fp32(h_n * C_n); per group of W = tree_width products, level k: p[n] += p[n + 2^k]
+                // for n = 0 mod 2^(k+1); y = fp32(D*u), then y = fp32(y + group sum) group after group
 };
 template <>
 struct EnumNames<StateReduction> {
   static constexpr std::array<EnumName<StateReduction>, 2> table{{
       {StateReduction::kSequential, "sequential", "y = fma(h_n, C_n, y) for n in order (one FMA chain)"},
-      {StateReduction::kTree, "tree", "products h_n * C_n summed by a binary adder tree, then + D*u"},
+      {StateReduction::kTree, "tree",
+       "products h_n * C_n summed by binary adder trees of layer.state_tree_width (the SSM lanes), added to D*u tree after tree"},
   }};
 };
 // One channel's and token's y from the states h[0..n) and C[0..n), starting
-// from acc = fp32(D*u), in order `r`; `scratch` holds the tree's partial sums.
-float reduce_states(const float* h, const float* c, std::size_t n, float acc, StateReduction r, Denormals d,
-                    std::vector<float>& scratch);
+// from acc = fp32(D*u), in order `r`; kTree: the products in groups of
+// `tree_width` (the last group may be shorter), each group summed by a binary
+// adder tree, the group sums added to acc in order. `scratch` holds the
+// tree's partial sums.
+float reduce_states(const float* h, const float* c, std::size_t n, float acc, StateReduction r, int tree_width,
+                    Denormals d, std::vector<float>& scratch);
 
 // The scan element (a, b) and the combine operator of the recurrence:
 // (a_l, b_l) (+) (a_r, b_r) = (a_r * a_l, fma(a_r, b_l, b_r)).
@@ -107,6 +112,7 @@ struct SsmPolicy {
   QuantizeOp gate_division = QuantizeOp::kDivide;  // SiLU(z)'s 1/(1+e): divider or reciprocal-multiply
   UnitSelection units{};  // the exp / log1p / reciprocal units (units.hpp); the defaults take the vector paths
   StateReduction reduction = StateReduction::kSequential;  // y = C . h; the vector paths are the sequential order
+  int tree_width = 16;  // kTree: products per adder tree (the SSM core's lanes)
   friend bool operator==(const SsmPolicy&, const SsmPolicy&) = default;
 };
 

@@ -41,6 +41,7 @@ struct System {
 struct LayerHooks {
   QuantizeHook quantize;  // conv-output quantizer over a conv channel tile
   DequantHook dequant;    // SSM dequant stage over an SSM channel tile
+  LookupHook lookup;      // scale-index lookup over a conv tile's x channels (Quamba2)
 };
 
 struct OpReport {
@@ -73,6 +74,7 @@ struct LayerReport {
   // [d_inner][L] (FP32 values that never reach DRAM).
   std::map<std::string, Bytes> tensors;
   FloatTensor ssm_input;
+  std::vector<ScaleLookup> scale_lookups;  // Quamba2: the lookup's cell and scale per x channel [d_inner]
 };
 
 class Accelerator : public sc_core::sc_module {

@@ -36,11 +36,19 @@ struct GemmRegisters {
   Rounding in_rounding = Rounding::kHalfToEven;  // an FP16 input requantized on the way in
 };
 
+// Quamba2's scale-index SRAM (memory.hpp's image, golden's index_sram_layout)
+// and the B and C segments' per-group scale registers.
+struct IndexSram {
+  ScaleTableShape shape;
+  Bytes words;
+  std::vector<float> b_scales, c_scales;  // [G]
+};
+
 struct ConvRegisters {
   ConvOrder order = ConvOrder::kPrefill;
   NumericsPolicy numerics;
   std::vector<float> scale;                 // Quamba1: the per-channel scale registers
-  std::optional<Quamba2ScaleTable> table;   // Quamba2: the index SRAM (scales found by the lookup)
+  std::optional<IndexSram> index;           // Quamba2: the index SRAM (scales found by the lookup)
   std::optional<DualScaleFormat> dual;      // the dual-scale registers (scale1, scale12 and inverses)
 };
 
@@ -65,6 +73,9 @@ struct ModelVariant {
   bool int4_nibbles_high_first = false;   // the GEMM array unpacks INT4 weights high nibble first
   bool conv_state_dropped = false;        // the conv unit forgets its state at every token tile
   std::optional<StateReduction> reduction;  // the SSM core reduces y = C . h in this order, not the scheme's
+  std::optional<int> tree_width;            // ... with adder trees of this width, not its lanes
+  bool hadamard_last_stage_skipped = false;  // the Hadamard unit leaves out its last radix-2 stage
+  std::optional<std::int64_t> index_sram_flipped_bit;  // the host loads the index SRAM with this bit inverted
 };
 
 struct LayerData {

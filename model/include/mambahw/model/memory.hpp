@@ -22,6 +22,9 @@
 //                 delta_bias codes [d_inner], then FP32 sA, sD, s_delta_bias.
 //                 Mamba2: A_log codes [nheads], D codes [nheads], dt_bias FP16
 //                 [nheads], norm weights FP32 [d_inner], then FP32 sA, sD.
+//   index SRAM    Quamba2's x-segment tables at golden's index_sram_layout
+//                 widths, packed LSB-first without gaps: head ranges [G][nHG],
+//                 then dim ranges [G][nHG][nDG], then FP32 scales [G][nHG][nDG].
 // Multi-byte values are little-endian.
 #pragma once
 
@@ -32,6 +35,7 @@
 #include "mambahw/golden/conv.hpp"
 #include "mambahw/golden/gemm.hpp"
 #include "mambahw/golden/layer_program.hpp"
+#include "mambahw/golden/scale_table.hpp"
 #include "mambahw/model/timing.hpp"
 
 namespace mambahw {
@@ -45,6 +49,9 @@ using Bytes = std::vector<std::uint8_t>;
 // Element `index` of a packed stream of `bits`-wide elements (1..32).
 std::uint32_t get_element(std::span<const std::uint8_t> bytes, std::int64_t index, int bits);
 void put_element(std::span<std::uint8_t> bytes, std::int64_t index, int bits, std::uint32_t value);
+// `bits` (1..32) bits at bit offset `bit0`, bit 0 of a byte first.
+std::uint32_t get_bits(std::span<const std::uint8_t> bytes, std::int64_t bit0, int bits);
+void put_bits(std::span<std::uint8_t> bytes, std::int64_t bit0, int bits, std::uint32_t value);
 
 // The linear element index of (column, token) in an activation tensor of
 // `len` tokens, by its layout.
@@ -77,5 +84,13 @@ struct SsmParams {
   float a_scale = 1, d_scale = 1, delta_bias_scale = 1;
 };
 SsmParams read_ssm_params(std::span<const std::uint8_t> image, const ModelShape& m);
+
+// The scale-index SRAM: index_sram_layout(t.shape).bytes() bytes; std::logic_error
+// if a range does not fit its width.
+enum class IndexSramArray : std::uint8_t { kHeadRange, kDimRange, kScale };
+Bytes index_sram_image(const Quamba2ScaleTable& t);
+// Word `index` of an array (row-major, as the RTL's word addresses), zero-extended.
+std::uint32_t index_sram_word(std::span<const std::uint8_t> image, const IndexSramLayout& l, IndexSramArray a,
+                              std::int64_t index);
 
 }  // namespace mambahw::model

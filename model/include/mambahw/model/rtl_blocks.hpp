@@ -15,6 +15,7 @@
 #include <systemc>
 
 #include "mambahw/model/stats.hpp"
+#include "mambahw/model/units.hpp"
 #include "mambahw/golden/numerics.hpp"
 
 namespace mambahw::model {
@@ -24,6 +25,7 @@ namespace mambahw::model {
 std::optional<std::string> quantizer_variant(const NumericsPolicy& p, int dual_code_bits, bool symmetric,
                                              std::string* why);
 std::optional<std::string> dequant_variant(const NumericsPolicy& p, int dual_code_bits, std::string* why);
+std::optional<std::string> lookup_variant(const ScaleTableShape& s, LookupImpl impl, std::string* why);
 
 class ConvOutQuantizerRtl : public sc_core::sc_module {
  public:
@@ -54,6 +56,26 @@ class SsmDequantRtl : public sc_core::sc_module {
   sc_core::sc_signal<std::uint32_t> code_, scale_, s1_, s12_, value_o_;
   std::unique_ptr<sc_core::sc_module> dut_;
   bool reset_done_ = false;
+};
+
+// The Verilated scale_index_lookup: the host writes the index SRAM's words
+// through its write port (read from the SRAM image, zero-extended to the
+// port's 32 bits), then each lookup streams one channel.
+class ScaleIndexLookupRtl : public sc_core::sc_module {
+ public:
+  ScaleIndexLookupRtl(sc_core::sc_module_name name, const std::string& variant);
+  ~ScaleIndexLookupRtl() override;
+  // Writes the image's words (once per image). Returns the write cycles.
+  Cycles load(std::span<const std::uint8_t> sram, const ScaleTableShape& shape);
+  // Loads t.sram if it is not loaded, then looks up t.channel. Returns the cycles of the lookups.
+  Cycles run(const LookupTile& t);
+
+ private:
+  sc_core::sc_signal<bool> clk_, rst_n_, we_, valid_i_, ready_o_, valid_o_, ready_i_, found_o_;
+  sc_core::sc_signal<std::uint32_t> wsel_, waddr_, wdata_, channel_, g_o_, hg_o_, dg_o_, scale_o_;
+  std::unique_ptr<sc_core::sc_module> dut_;
+  bool reset_done_ = false;
+  const std::uint8_t* loaded_ = nullptr;
 };
 
 }  // namespace mambahw::model

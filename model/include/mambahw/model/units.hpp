@@ -26,7 +26,9 @@
 
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
+#include "mambahw/golden/hadamard.hpp"
 #include "mambahw/golden/model_shape.hpp"
+#include "mambahw/golden/scale_table.hpp"
 #include "mambahw/golden/tensor.hpp"
 #include "mambahw/model/dram.hpp"
 #include "mambahw/model/layer_data.hpp"
@@ -68,6 +70,29 @@ struct DequantTile {
 };
 using DequantHook = std::function<RtlTile(const DequantTile&)>;
 
+// The scale-index lookup of x-segment channels over the index SRAM's words:
+// per channel the (head group, dim group) cell it found and the FP32 scale
+// word it read (hg = dg = -1 and scale 0 where no range covers the channel).
+struct ScaleLookup {
+  int hg = -1, dg = -1;
+  std::uint32_t scale = 0;
+  bool found() const { return hg >= 0 && dg >= 0; }
+};
+struct LookupTile {
+  std::span<const std::uint8_t> sram;  // the index SRAM image (memory.hpp)
+  ScaleTableShape shape;
+  std::span<const int> channel;
+  std::span<ScaleLookup> result;
+};
+using LookupHook = std::function<RtlTile(const LookupTile&)>;
+// The lookup's C++ model: the RTL's search over the same words (sequential:
+// first range whose end exceeds the index, early exit; parallel: lowest
+// matching comparator), with its cycles as the Verilated block streams a
+// tile: sequential sum of (compares + 2) per channel (accept, one cycle per
+// comparison, the scale read), parallel channels + 3 (a three-stage
+// pipeline). tb/model/test_model_sc.cpp checks both against the RTL.
+RtlTile scale_index_model(const LookupTile& t, LookupImpl impl);
+
 // One tensor an op writes: its DRAM region and the op's columns (GEMM output
 // features, conv channels) it holds, [begin, end), with its bits per element.
 // Channel-major tensors hold column c at (c - begin) * L elements.
@@ -103,7 +128,9 @@ struct ConvJob {
   std::function<Cycles(int channel)> lookup_cycles;
   OpCounters program;          // the op's work (conv_unit, conv_out_quantizer, scale_index_lookup)
   QuantizeHook quantize;       // conv-output quantizer over the tile (the Verilated RTL), or none
+  LookupHook lookup;           // scale-index lookup over the tile's x channels (the Verilated RTL), or none
   const LayerData* data = nullptr;  // registers; null: timing only
+  std::vector<ScaleLookup>* lookups = nullptr;  // debug tap: the lookup's result per x channel (Quamba2)
   std::vector<float>* channel_scale = nullptr;  // the scale register file the lookup fills, per conv channel
   int d_inner = 0, bc_group_channels = 0;       // x channels; channels per B (or C) group (Mamba2 d_state)
 };
@@ -141,6 +168,7 @@ struct SsmJob {
   const LayerData* data = nullptr;
   const std::vector<float>* channel_scale = nullptr;  // per conv channel, as the lookup found them
   bool mamba2 = false;
+  int lanes = 16;              // the core's lanes: the width of its adder tree (layer.state_reduction: tree)
   int nheads = 0, headdim = 0, ngroups = 1;
   ModelShape shape;            // the parameter memory's layout
   FloatTensor* ssm_input = nullptr;  // debug tap: the dequant stage's output [d_inner][L]
@@ -171,6 +199,22 @@ struct HadamardJob {
   OpCounters program;                // the op's work (hadamard_unit)
   const LayerData* data = nullptr;
 };
+
+// The Hadamard unit's butterfly network over a tile of `tokens` tokens held
+// channel-major (v[c * tokens + k]: channel c of token k), in place, FP32,
+// unscaled: the radix-2 stages (a, b) -> (a + b, a - b) over the low index
+// bits, lowest bit first, each stage over the whole tile; then per output
+// block c the base matrix's row as a left-to-right +-1 sum of the blocks
+// (hadamard_base's signs, the unit's sign ROM). The order of golden's
+// hadamard_fp32, element by element (docs/architecture.md, "Hadamard unit").
+// The wirings other than kSpec are negative controls.
+enum class HadamardWiring : std::uint8_t {
+  kSpec,
+  kStagesReversed,     // the radix-2 stages highest bit first (same values in exact arithmetic)
+  kLastStageSkipped,   // the highest radix-2 stage left out (a wrong transform)
+};
+void hadamard_butterflies(std::span<float> v, int tokens, HadamardSize s, Denormals d,
+                          HadamardWiring w = HadamardWiring::kSpec);
 
 class HadamardUnit : public sc_core::sc_module {
  public:

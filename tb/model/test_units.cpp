@@ -1,0 +1,65 @@
+// The accelerator units' datapaths on small cases derived by hand.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+#include "mambahw/golden/fp32.hpp"
+#include "mambahw/golden/hadamard.hpp"
+#include "mambahw/model/units.hpp"
+
+namespace mambahw::model {
+namespace {
+
+// n = 4 (Sylvester), two tokens held channel-major: token 0 = (1, 2, 3, 4),
+// token 1 = (1, 0, 0, 0). Stage 1 (bit 0): (3, -1, 7, -1); stage 2 (bit 1):
+// (10, -2, -4, 0), the rows of H4 = [++++; +-+-; ++--; +--+] times x. Token 1
+// gives column 0 of H4: all ones.
+TEST(HadamardButterflies, FourPointTransformByHand) {
+  std::vector<float> v{1, 1, 2, 0, 3, 0, 4, 0};  // v[c * 2 + k]
+  hadamard_butterflies(v, 2, HadamardSize{1, 4}, Denormals::kPreserve);
+  EXPECT_EQ(v, (std::vector<float>{10, 1, -2, 1, -4, 1, 0, 1}));
+}
+
+// The stage order shows in the rounding: output 0 is the sum of all four,
+// x = (2^24, 1, -1, 0), ties to even. Bit 0 first: (x0 + x1) + (x2 + x3) =
+// (2^24 + 1 -> 2^24) + (-1) = 2^24 - 1. Bit 1 first: (x0 + x2) + (x1 + x3) =
+// (2^24 - 1) + 1 = 2^24.
+TEST(HadamardButterflies, StageOrderByHand) {
+  std::vector<float> a{0x1p24f, 1, -1, 0}, b = a;
+  hadamard_butterflies(a, 1, HadamardSize{1, 4}, Denormals::kPreserve);
+  hadamard_butterflies(b, 1, HadamardSize{1, 4}, Denormals::kPreserve, HadamardWiring::kStagesReversed);
+  EXPECT_EQ(a[0], 0x1p24f - 1);
+  EXPECT_EQ(b[0], 0x1p24f);
+}
+
+// n = 12 * 2 (base 12): the unit vectors come out as the columns of the
+// transform (entries +-1 from golden's matrix definition), and random FP16
+// tiles agree bit for bit with golden's per-token hadamard_fp32.
+TEST(HadamardButterflies, Base12ColumnsAndGoldenOrder) {
+  const HadamardSize s{12, 2};
+  const int n = s.n(), T = n;
+  std::vector<float> v(static_cast<std::size_t>(n * T), 0.0f);
+  for (int k = 0; k < T; ++k) v[static_cast<std::size_t>(k * T + k)] = 1.0f;  // token k = e_k
+  hadamard_butterflies(v, T, s, Denormals::kPreserve);
+  for (int r = 0; r < n; ++r)
+    for (int k = 0; k < T; ++k)
+      ASSERT_EQ(v[static_cast<std::size_t>(r * T + k)], static_cast<float>(hadamard_entry(s, r, k))) << r << " " << k;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> g(0.0f, 100.0f);
+  const int tokens = 5;
+  std::vector<float> tile(static_cast<std::size_t>(n * tokens));
+  for (float& x : tile) x = fp16_to_fp32(fp32_to_fp16(g(rng)));
+  std::vector<float> unit = tile;
+  hadamard_butterflies(unit, tokens, s, Denormals::kPreserve);
+  for (int k = 0; k < tokens; ++k) {
+    std::vector<float> tok(static_cast<std::size_t>(n));
+    for (int c = 0; c < n; ++c) tok[static_cast<std::size_t>(c)] = tile[static_cast<std::size_t>(c * tokens + k)];
+    hadamard_fp32(tok, s);
+    for (int c = 0; c < n; ++c)
+      ASSERT_EQ(bits_of(tok[static_cast<std::size_t>(c)]), bits_of(unit[static_cast<std::size_t>(c * tokens + k)]));
+  }
+}
+
+}  // namespace
+}  // namespace mambahw::model
