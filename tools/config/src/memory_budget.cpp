@@ -17,9 +17,18 @@ namespace mambahw {
 namespace {
 constexpr double kRuntimeBytes = 16.0 * (1 << 20);  // libraries, tables, the process itself
 constexpr double kStudyBytesPerChannelToken = 18;   // FP32 conv outputs, INT8 codes and a copy
-constexpr double kLayerBytesPerElement = 16;        // every program tensor in the trace, per mode
-constexpr double kWeightBytesPerByte = 5;           // FP32 master weights + the quantized copy
+constexpr double kLayerBytesPerElement = 16;  // the program's tensors of one mode pass and the FP32 reference's
+constexpr double kMasterBytesPerWeight = 4;         // FP32 master weights, held for the reference layer
+constexpr double kWeightBytesPerByte = 2;           // the quantized image and the transient rotated/unpacked copies
 constexpr double kCalibInputBytesPerElement = 4;    // FP32 layer inputs of every calibration batch
+
+// The GEMM weights of one layer (in_proj, out_proj; Mamba1's x_proj, dt_proj).
+double gemm_weights(const ModelShape& m) {
+  double w = static_cast<double>(m.in_proj_out()) * m.d_model + static_cast<double>(m.d_model) * m.d_inner;
+  if (!m.is_mamba2())
+    w += static_cast<double>(m.dt_rank + 2 * m.d_state) * m.d_inner + static_cast<double>(m.d_inner) * m.dt_rank;
+  return w;
+}
 }  // namespace
 
 MemoryEstimate estimate_run_memory(const Config& c) {
@@ -34,7 +43,8 @@ MemoryEstimate estimate_run_memory(const Config& c) {
     fixed += static_cast<double>(t.fixed);
   }
   const double layer = kLayerBytesPerElement * per_token * std::max(r.seq_len, r.calib_seq_len) +
-                       kWeightBytesPerByte * fixed + kCalibInputBytesPerElement * c.model.d_model * calib_tokens;
+                       kMasterBytesPerWeight * gemm_weights(c.model) + kWeightBytesPerByte * fixed +
+                       kCalibInputBytesPerElement * c.model.d_model * calib_tokens;
   MemoryEstimate e;
   e.bytes = kRuntimeBytes + std::max(study, layer);
   e.dominant = study >= layer ? "run.seq_len, run.batch, run.calib_batches, run.calib_seq_len, model.d_inner"
