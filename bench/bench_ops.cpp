@@ -46,11 +46,14 @@ void add_cpu_context() {
   std::string isa;
   for (const char* x : {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
                         "avx512_bf16", "avx512_fp16", "amx_int8"})
-    if (flags.find(std::string(" ") + x + " ") != std::string::npos) isa += (isa.empty() ? "" : " ") + std::string(x);
+    if (flags.find(std::string(" ") + x + " ") != std::string::npos) {
+      if (!isa.empty()) isa += ' ';
+      isa += x;
+    }
   benchmark::AddCustomContext("cpu_model", model.empty() ? "unknown" : model);
   benchmark::AddCustomContext("cpu_isa", isa.empty() ? "unknown" : isa);
   benchmark::AddCustomContext("cores", std::to_string(hardware_threads()));
-  benchmark::AddCustomContext("compiler", __VERSION__);
+  benchmark::AddCustomContext("compiler", std::string("GCC ") + __VERSION__);
 }
 
 // Runs `body` per iteration on `threads` threads and reports per-unit figures.
@@ -66,7 +69,7 @@ void measure(benchmark::State& st, double units, const char* unit, F&& body) {
   }
   const auto it = static_cast<double>(st.iterations());
   st.counters[std::string("ns_per_") + unit] =
-      benchmark::Counter(units, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+      benchmark::Counter(units * 1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   st.counters[std::string("cpu_ns_per_") + unit] = cpu / (it * units);
   st.counters["threads"] = threads;
   st.counters["units"] = units;

@@ -46,7 +46,7 @@ def table(doc):
     lines = [f"Measured on {ctx.get('cpu_model', 'unknown CPU')} ({ctx.get('cores', '?')} cores; "
              f"{ctx.get('cpu_isa', 'unknown ISA')}), {ctx.get('compiler', '')}, "
              f"`bench_ops` median of 3; load average {ctx.get('load_avg', '?')} at the start.", "",
-             "| kernel | one core | all cores (wall) | all cores (CPU, all threads) | speed-up |",
+             "| kernel | one core (wall / CPU) | all cores (wall) | all cores (CPU, all threads) | speed-up (wall) |",
              "|---|---|---|---|---|"]
     for prefix, text, unit in ROWS:
         one, allc = pick(doc["benchmarks"], prefix, False), pick(doc["benchmarks"], prefix, True)
@@ -54,7 +54,7 @@ def table(doc):
             sys.exit(f"bench_table: no result for {prefix} in the benchmark output")
         key = f"ns_per_{unit}"
         n = int(allc["threads"])
-        lines.append(f"| {text} | {one[key]:.3g} ns/{unit} | {allc[key]:.3g} ns/{unit} ({n} threads) | "
+        lines.append(f"| {text} | {one[key]:.3g} / {one['cpu_' + key]:.3g} ns/{unit} | {allc[key]:.3g} ns/{unit} ({n} threads) | "
                      f"{allc['cpu_' + key]:.3g} ns/{unit} | {one[key] / allc[key]:.2f}x |")
     return "\n".join(lines) + "\n"
 
