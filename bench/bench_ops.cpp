@@ -79,14 +79,7 @@ void measure(benchmark::State& st, double units, const char* unit, F&& body) {
 void BM_Mamba1Scan(benchmark::State& st) {
   const std::size_t D = 1536, N = 16, L = 2048;
   Rng rng(1);
-  Mamba1Ssm s;
-  s.delta = tb::random_qtensor(D, L, 0.02f, rng);
-  s.delta_bias = tb::random_qtensor(D, 1, 0.03f, rng);
-  s.a_log = tb::random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = tb::random_qtensor(N, L, 0.02f, rng);
-  s.c = tb::random_qtensor(N, L, 0.02f, rng);
-  s.d_skip = tb::random_qtensor(D, 1, 1.0f / 127, rng);
-  s.z = tb::random_qtensor(D, L, 0.05f, rng);
+  const Mamba1Ssm s = tb::random_mamba1_ssm(D, N, L, rng);
   FloatTensor u({D, L});
   for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
   const SsmPolicy p{true, ScanOrder::kSequential};
