@@ -7,7 +7,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test test-long exhaustive bench clean coverage sanitize fuzz fuzz-long
+.PHONY: all deps configure build demo test test-long exhaustive bench bench-table clean coverage sanitize fuzz fuzz-long
 
 all: build
 
@@ -42,6 +42,12 @@ bench: build
 	./$(BUILD)/bench/bench_model --benchmark_filter=Mamba2
 	./$(BUILD)/bench/bench_rtl
 	./$(BUILD)/bench/bench_tensors
+	./$(BUILD)/bench/bench_ops
+
+# The README's kernel table (bench_ops, one core and all cores), regenerated
+# in place between its bench_ops markers; run on a quiet machine.
+bench-table: build
+	python3 bench/bench_table.py --bench $(BUILD)/bench/bench_ops --readme README.md
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-sanitize $(BUILD)-fuzz

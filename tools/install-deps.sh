@@ -16,7 +16,7 @@ nlohmann-json3-dev libssl-dev libzip-dev
 python3-dev pybind11-dev python3-numpy python3-torch
 libgtest-dev libgmock-dev libbenchmark-dev
 gcovr lcov
-clang-14 libclang-rt-14-dev
+clang-14 libclang-rt-14-dev libomp-14-dev
 munge slurm-wlm
 chromium
 nodejs

@@ -1,6 +1,8 @@
 #include "mambahw/golden/gemm.hpp"
+#include "mambahw/golden/threads.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -78,26 +80,59 @@ FloatTensor dequantize_weights(const QuantWeights& w) {
 
 namespace {
 
-// The weight codes as one signed byte each, [out][in].
-std::vector<std::int8_t> weight_codes(const QuantWeights& w) {
-  if (w.precision == WeightPrecision::kInt8) return {w.packed.begin(), w.packed.end()};
-  std::vector<std::int8_t> c;
-  c.reserve(static_cast<std::size_t>(w.out) * static_cast<std::size_t>(w.in));
-  for (int n = 0; n < w.out; ++n) {
-    const auto row = unpack_int4(
-        std::span(w.packed).subspan(static_cast<std::size_t>(n) * static_cast<std::size_t>(w.row_bytes()),
-                                    static_cast<std::size_t>(w.row_bytes())),
-        w.in);
-    c.insert(c.end(), row.begin(), row.end());
+// The GEMMs run by tiles of output channels: each tile unpacks its weight
+// rows once (one signed byte per weight, [n][in]) and streams every token
+// through them. The tile bounds depend only on w.out, so the partition is the
+// same for any thread count; every accumulator is an exact integer sum of one
+// (token, channel, group), computed wholly inside one tile, so the results
+// are the same bits for any thread count. Nothing of size M x out x groups is
+// ever held (the 8b model's in_proj at L = 2048 would be 4.9 GB of INT32).
+constexpr int kOutTile = 64;
+
+void tile_codes(const QuantWeights& w, int n0, int n1, std::vector<std::int8_t>& c) {
+  const auto in = static_cast<std::size_t>(w.in), rb = static_cast<std::size_t>(w.row_bytes());
+  c.resize(static_cast<std::size_t>(n1 - n0) * in);
+  for (int n = n0; n < n1; ++n) {
+    const std::uint8_t* row = w.packed.data() + static_cast<std::size_t>(n) * rb;
+    std::int8_t* out = c.data() + static_cast<std::size_t>(n - n0) * in;
+    if (w.precision == WeightPrecision::kInt8) {
+      std::copy(row, row + in, reinterpret_cast<std::uint8_t*>(out));
+      continue;
+    }
+    for (std::size_t k = 0; k < in; ++k) {
+      const int nib = (row[k / 2] >> (k % 2 ? 4 : 0)) & 0xF;
+      out[k] = static_cast<std::int8_t>(nib >= 8 ? nib - 16 : nib);
+    }
   }
-  return c;
+}
+
+// Exact integer dot products of one activation row with four weight rows
+// (n <= 131071, so no sum can leave INT32). Integer sums are exact in any
+// order, so the vector clones (AVX-512, AVX2, baseline) give the same values.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
+void dot4(const std::int8_t* __restrict a, const std::int8_t* __restrict w0, const std::int8_t* __restrict w1,
+          const std::int8_t* __restrict w2, const std::int8_t* __restrict w3, int n, std::int32_t* out) {
+  std::int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (int k = 0; k < n; ++k) {
+    const std::int32_t x = a[k];
+    s0 += x * w0[k];
+    s1 += x * w1[k];
+    s2 += x * w2[k];
+    s3 += x * w3[k];
+  }
+  out[0] = s0;
+  out[1] = s1;
+  out[2] = s2;
+  out[3] = s3;
 }
 
 std::int32_t dot_exact(const std::int8_t* a, const std::int8_t* b, int n, std::int64_t* saturated) {
   if (n <= 131071) {  // |sum| <= n * 2^14 < 2^31: no overflow possible
-    std::int32_t s = 0;
-    for (int k = 0; k < n; ++k) s += static_cast<std::int32_t>(a[k]) * static_cast<std::int32_t>(b[k]);
-    return s;
+    std::int32_t s[4];
+    dot4(a, b, b, b, b, n, s);
+    return s[0];
   }
   std::int64_t s = 0;
   for (int k = 0; k < n; ++k) s += static_cast<std::int64_t>(a[k]) * static_cast<std::int64_t>(b[k]);
@@ -109,6 +144,50 @@ std::int32_t dot_exact(const std::int8_t* a, const std::int8_t* b, int n, std::i
   return static_cast<std::int32_t>(s);
 }
 
+// f(m, n, acc) for every token m and output channel n, acc = the channel's
+// exact accumulators, one per weight group. Calls for one channel tile come
+// from one thread; f must only write outputs of (m, n).
+template <class F>
+void for_each_accumulator(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, F&& f) {
+  if (static_cast<int>(x.dim(1)) != w.in) throw std::invalid_argument("GEMM: inner dimensions differ");
+  const std::size_t M = x.dim(0);
+  const int G = w.groups(), gsize = w.group ? w.group : w.in;
+  const bool narrow = gsize <= 131071;
+  const auto tiles = static_cast<std::size_t>((w.out + kOutTile - 1) / kOutTile);
+  std::atomic<std::int64_t> sat{0};
+  parallel_for(tiles, [&](std::size_t t) {
+    const int n0 = static_cast<int>(t) * kOutTile, n1 = std::min(w.out, n0 + kOutTile);
+    std::vector<std::int8_t> wc;
+    tile_codes(w, n0, n1, wc);
+    const auto in = static_cast<std::size_t>(w.in), Gs = static_cast<std::size_t>(G);
+    std::vector<std::int32_t> acc(static_cast<std::size_t>(n1 - n0) * Gs);
+    std::int64_t s = 0;
+    for (std::size_t m = 0; m < M; ++m) {
+      const std::int8_t* xr = x.data() + m * in;
+      int n = n0;
+      for (; narrow && n + 4 <= n1; n += 4) {
+        const std::int8_t* w0 = wc.data() + static_cast<std::size_t>(n - n0) * in;
+        for (int g = 0; g < G; ++g) {
+          const int k0 = g * gsize, len = std::min(w.in, k0 + gsize) - k0;
+          std::int32_t r[4];
+          dot4(xr + k0, w0 + k0, w0 + in + k0, w0 + 2 * in + k0, w0 + 3 * in + k0, len, r);
+          for (std::size_t j = 0; j < 4; ++j) acc[(static_cast<std::size_t>(n - n0) + j) * Gs + static_cast<std::size_t>(g)] = r[j];
+        }
+      }
+      for (; n < n1; ++n) {
+        const std::int8_t* wr = wc.data() + static_cast<std::size_t>(n - n0) * in;
+        for (int g = 0; g < G; ++g) {
+          const int k0 = g * gsize, len = std::min(w.in, k0 + gsize) - k0;
+          acc[static_cast<std::size_t>(n - n0) * Gs + static_cast<std::size_t>(g)] = dot_exact(xr + k0, wr + k0, len, &s);
+        }
+      }
+      for (n = n0; n < n1; ++n) f(m, n, std::span<const std::int32_t>(acc).subspan(static_cast<std::size_t>(n - n0) * Gs, Gs));
+    }
+    sat += s;
+  });
+  if (saturated) *saturated += sat.load();
+}
+
 float ratio_fp32(float num, float den) {  // host-precomputed constant: double, then one rounding
   return static_cast<float>(static_cast<double>(num) / static_cast<double>(den));
 }
@@ -116,21 +195,11 @@ float ratio_fp32(float num, float den) {  // host-precomputed constant: double, 
 }  // namespace
 
 std::vector<std::int32_t> gemm_accumulate(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated) {
-  if (static_cast<int>(x.dim(1)) != w.in) throw std::invalid_argument("GEMM: inner dimensions differ");
-  const int M = static_cast<int>(x.dim(0)), G = w.groups(), gsize = w.group ? w.group : w.in;
-  const std::vector<std::int8_t> wc = weight_codes(w);
-  std::vector<std::int32_t> acc(static_cast<std::size_t>(M) * static_cast<std::size_t>(w.out) * static_cast<std::size_t>(G));
-  std::size_t i = 0;
-  for (int m = 0; m < M; ++m) {
-    const std::int8_t* xr = x.data() + static_cast<std::size_t>(m) * static_cast<std::size_t>(w.in);
-    for (int n = 0; n < w.out; ++n) {
-      const std::int8_t* wr = wc.data() + static_cast<std::size_t>(n) * static_cast<std::size_t>(w.in);
-      for (int g = 0; g < G; ++g) {
-        const int k0 = g * gsize, len = std::min(w.in, k0 + gsize) - k0;
-        acc[i++] = dot_exact(xr + k0, wr + k0, len, saturated);
-      }
-    }
-  }
+  const auto G = static_cast<std::size_t>(w.groups()), N = static_cast<std::size_t>(w.out);
+  std::vector<std::int32_t> acc(x.dim(0) * N * G);
+  for_each_accumulator(x, w, saturated, [&](std::size_t m, int n, std::span<const std::int32_t> a) {
+    std::copy(a.begin(), a.end(), acc.begin() + static_cast<std::ptrdiff_t>((m * N + static_cast<std::size_t>(n)) * G));
+  });
   return acc;
 }
 
@@ -183,36 +252,27 @@ std::int8_t requant_int8(float v, const RequantPolicy& p) {
   return static_cast<std::int8_t>(code_of_scaled(v, np, kInt8Range));
 }
 
-namespace {
-template <class F>
-void for_each_output(const Int8Tensor& x, const QuantWeights& w, F&& f) {
-  const std::vector<std::int32_t> acc = gemm_accumulate(x, w);
-  const auto G = static_cast<std::size_t>(w.groups());
-  for (std::size_t m = 0; m < x.dim(0); ++m)
-    for (int n = 0; n < w.out; ++n)
-      f(m, n, std::span(acc).subspan((m * static_cast<std::size_t>(w.out) + static_cast<std::size_t>(n)) * G, G));
-}
-}  // namespace
-
 Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmScales& s, const RequantPolicy& p,
                          std::int64_t* saturated_codes) {
   Int8Tensor y({x.dim(0), static_cast<std::size_t>(w.out)});
-  for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+  std::atomic<std::int64_t> clipped{0};  // an exact count: the same for any thread count
+  for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
     const float v = requant_value(acc, w, n, s, p);
     const std::int8_t q = requant_int8(v, p);
     if (saturated_codes) {
       const float r = round_to_integral(v, p.rounding);
-      if (r > 127.0f || r < -128.0f) ++*saturated_codes;
+      if (r > 127.0f || r < -128.0f) clipped.fetch_add(1, std::memory_order_relaxed);
     }
     y(m, static_cast<std::size_t>(n)) = static_cast<std::int8_t>(q);
   });
+  if (saturated_codes) *saturated_codes += clipped.load();
   return y;
 }
 
 FloatTensor gemm_fp16_out(const Int8Tensor& x, const QuantWeights& w, float act_scale, const RequantPolicy& p) {
   FloatTensor y({x.dim(0), static_cast<std::size_t>(w.out)});
   const GemmScales s{act_scale, {}};
-  for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+  for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
     y(m, static_cast<std::size_t>(n)) = fp16_to_fp32(fp32_to_fp16(requant_value(acc, w, n, s, p)));
   });
   return y;
@@ -221,7 +281,7 @@ FloatTensor gemm_fp16_out(const Int8Tensor& x, const QuantWeights& w, float act_
 FloatTensor gemm_fp32_out(const Int8Tensor& x, const QuantWeights& w, float act_scale, const RequantPolicy& p) {
   FloatTensor y({x.dim(0), static_cast<std::size_t>(w.out)});
   const GemmScales s{act_scale, {}};
-  for_each_output(x, w, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+  for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
     y(m, static_cast<std::size_t>(n)) = requant_value(acc, w, n, s, p);
   });
   return y;

@@ -4,6 +4,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <cmath>
 #include <span>
@@ -14,6 +15,8 @@
 #include "mambahw/golden/dual_scale.hpp"
 #include "mambahw/golden/exp_unit.hpp"
 #include "mambahw/golden/calibration.hpp"
+#include "mambahw/golden/threads.hpp"
+#include "mambahw/golden/tiled.hpp"
 
 namespace mambahw {
 
@@ -42,9 +45,16 @@ Tensor<T> columns(const Tensor<T>& x, int begin, int end) {  // [M][K] -> [M][en
 
 template <class T>
 Tensor<T> rows(const Tensor<T>& x, int begin, int end) {  // [C][L] -> [end - begin][L]
-  Tensor<T> y({sz(end - begin), x.dim(1)});
-  std::copy(x.data() + sz(begin) * x.dim(1), x.data() + sz(end) * x.dim(1), y.data());
-  return y;
+  return row_block(x, sz(begin), sz(end));
+}
+
+// Rows of the parallel loops over tokens or channels: a fixed tile, so the
+// partition does not depend on the thread count (threads.hpp).
+constexpr size_t kRowTile = 64;
+size_t row_tiles(size_t n) { return (n + kRowTile - 1) / kRowTile; }
+template <class F>
+void for_row_tiles(size_t n, F&& f) {  // f(begin, end) per tile, in parallel
+  parallel_for(row_tiles(n), [&](size_t i) { f(i * kRowTile, std::min(n, (i + 1) * kRowTile)); });
 }
 
 // Float reference GEMM: x [M][K] times w [N][K]^T.
@@ -61,10 +71,16 @@ Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r, std::i
   const NumericsPolicy p{r, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, Denormals::kPreserve};
   const float inv = reciprocal(scale);
   Int8Tensor q({x.dim(0), x.dim(1)});
-  for (size_t i = 0; i < x.size(); ++i) {
-    q(i) = quantize_activation(x(i), scale, inv, r);
-    if (saturated) *saturated += rounds_out_of_range(scaled_value(x(i), scale, inv, p), r);
-  }
+  std::atomic<std::int64_t> clipped{0};
+  for_row_tiles(x.dim(0), [&](size_t r0, size_t r1) {
+    std::int64_t n = 0;
+    for (size_t i = r0 * x.dim(1); i < r1 * x.dim(1); ++i) {
+      q(i) = quantize_activation(x(i), scale, inv, r);
+      if (saturated) n += rounds_out_of_range(scaled_value(x(i), scale, inv, p), r);
+    }
+    clipped += n;
+  });
+  if (saturated) *saturated += clipped.load();
   return q;
 }
 
@@ -81,7 +97,8 @@ double softplus_d(double v, bool threshold) { return threshold && v > 20 ? v : s
 FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
   FloatTensor y({x.dim(0), x.dim(1)});
   const auto L = static_cast<long>(x.dim(1));
-  for (int ch = 0; ch < c.channels; ++ch) {
+  parallel_for(sz(c.channels), [&](size_t chi) {
+    const int ch = static_cast<int>(chi);
     const ConvSegmentScales& s = c.segment_scales[sz(c.segment_of(ch))];
     const double bias = c.bias.empty() ? 0.0 : static_cast<double>(c.bias[sz(ch)]) * s.b;
     for (long t = 0; t < L; ++t) {
@@ -92,7 +109,7 @@ FloatTensor conv_silu_ref(const FloatTensor& x, const ConvLayer& c) {
       }
       y(sz(ch), static_cast<size_t>(t)) = static_cast<float>(silu_d(acc));
     }
-  }
+  });
   return y;
 }
 
@@ -119,9 +136,16 @@ Int8Tensor hadamard_quantize_rows(const FloatTensor& yt, const QuantizedLayer& q
   const HadamardSize s = *out_proj_hadamard_size(q);
   Int8Tensor out({yt.dim(0), yt.dim(1)});
   const size_t n = yt.dim(1);
-  for (size_t t = 0; t < yt.dim(0); ++t)
-    overflow += hadamard_quantize(std::span<const float>(yt.data() + t * n, n), std::span<std::int8_t>(out.data() + t * n, n), s,
-                      q.hadamard_multiplier, *hadamard_policy(q.scheme));
+  const HadamardQuantPolicy policy = *hadamard_policy(q.scheme);
+  std::atomic<std::int64_t> total{0};
+  for_row_tiles(yt.dim(0), [&](size_t t0, size_t t1) {
+    std::int64_t o = 0;
+    for (size_t t = t0; t < t1; ++t)
+      o += hadamard_quantize(std::span<const float>(yt.data() + t * n, n), std::span<std::int8_t>(out.data() + t * n, n), s,
+                             q.hadamard_multiplier, policy);
+    total += o;
+  });
+  overflow += total.load();
   return out;
 }
 
@@ -231,7 +255,8 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
   if (!m.is_mamba2()) {
     tr.x_proj_out = matmul_ref(transpose(tr.ssm_input), w.x_proj);
     tr.dt_proj_out = matmul_ref(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
-    for (int d = 0; d < D; ++d) {
+    parallel_for(sz(D), [&](size_t di) {
+      const int d = static_cast<int>(di);
       std::vector<double> h(sz(N), 0.0);
       for (size_t t = 0; t < L; ++t) {
         const double dl = softplus_d(static_cast<double>(tr.dt_proj_out(t, sz(d))) + w.dt_bias[sz(d)], true);
@@ -245,14 +270,15 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
         }
         y(sz(d), t) = static_cast<float>(out * silu_d(z(sz(d), t)));
       }
-    }
+    });
   } else {
     const int H = m.nheads, P = m.headdim, G = m.ngroups, hpg = H / G;
     const int dt0 = segment(segs, "dt").begin;
-    for (int h = 0; h < H; ++h) {
+    parallel_for(sz(H) * sz(P), [&](size_t chi) {
+      const int h = static_cast<int>(chi / sz(P)), p = static_cast<int>(chi % sz(P));
       const int g = h / hpg;
       const double A = -std::exp(static_cast<double>(w.a_log(sz(h), 0)));
-      for (int p = 0; p < P; ++p) {
+      {
         const int ch = h * P + p;
         std::vector<double> st(sz(N), 0.0);
         for (size_t t = 0; t < L; ++t) {
@@ -267,7 +293,7 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
           y(sz(ch), t) = static_cast<float>(acc * silu_d(z(sz(ch), t)));
         }
       }
-    }
+    });
     const int gs = D / G;  // gated RMSNorm per group of d_inner / ngroups channels
     for (size_t t = 0; t < L; ++t)
       for (int g = 0; g < G; ++g) {
@@ -364,7 +390,10 @@ FloatTensor ssm_input(const QuantizedLayer& q, const FloatTensor& y, const Int8T
   FloatTensor u({sz(D), y.dim(1)});
   const size_t L = y.dim(1);
   tr.ssm_elements = static_cast<std::int64_t>(sz(D) * L);
-  for (int c = 0; c < D; ++c) {
+  std::atomic<std::int64_t> flagged{0};
+  parallel_for(sz(D), [&](size_t ci) {
+    const int c = static_cast<int>(ci);
+    std::int64_t flags = 0;
     const float s = q.conv_out.int8_scales[sz(c)];
     const float inv = inv_scale_register(s, np);
     for (size_t t = 0; t < L; ++t) {
@@ -384,24 +413,28 @@ FloatTensor ssm_input(const QuantizedLayer& q, const FloatTensor& y, const Int8T
         case SsmInputMode::kDualScale: {
           const DualScaleFormat& f = *q.conv_out.dual;
           const DualScaleCode dc = quantize_dual(v, f, np);
-          tr.flagged += dc.flag;
+          flags += dc.flag;
           out = dequant_dual(dc, f, dn);
           break;
         }
       }
       u(sz(c), t) = out;
     }
-  }
+    flagged += flags;
+  });
+  tr.flagged += flagged.load();
   return u;
 }
 
 std::int64_t count_saturated(const FloatTensor& y, std::span<const float> scales, const NumericsPolicy& np, int rows_) {
-  std::int64_t n = 0;
-  for (int c = 0; c < rows_; ++c) {
-    const float s = scales[sz(c)], inv = inv_scale_register(s, np);
-    for (size_t t = 0; t < y.dim(1); ++t) n += rounds_out_of_range(scaled_value(y(sz(c), t), s, inv, np), np.rounding);
-  }
-  return n;
+  std::atomic<std::int64_t> n{0};
+  parallel_for(sz(rows_), [&](size_t c) {
+    const float s = scales[c], inv = inv_scale_register(s, np);
+    std::int64_t k = 0;
+    for (size_t t = 0; t < y.dim(1); ++t) k += rounds_out_of_range(scaled_value(y(c, t), s, inv, np), np.rounding);
+    n += k;
+  });
+  return n.load();
 }
 
 FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const Int8Tensor& z_codes, float z_scale) {
@@ -409,11 +442,14 @@ FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const I
   const int D = m.d_inner, gs = D / m.ngroups;
   const size_t L = y.dim(1);
   FloatTensor out({y.dim(0), L});
-  std::vector<float> yg(sz(gs)), og(sz(gs)), wg(sz(gs));
-  std::vector<std::int8_t> zg(sz(gs));
-  for (int grp = 0; grp < m.ngroups; ++grp) {
+  const size_t tiles = row_tiles(L);  // (group, token tile) pairs, each on its own
+  parallel_for(sz(m.ngroups) * tiles, [&](size_t i) {
+    const int grp = static_cast<int>(i / tiles);
+    const size_t t0 = (i % tiles) * kRowTile, t1 = std::min(L, t0 + kRowTile);
+    std::vector<float> yg(sz(gs)), og(sz(gs)), wg(sz(gs));
+    std::vector<std::int8_t> zg(sz(gs));
     std::copy(q.norm_w.begin() + grp * gs, q.norm_w.begin() + (grp + 1) * gs, wg.begin());
-    for (size_t t = 0; t < L; ++t) {
+    for (size_t t = t0; t < t1; ++t) {
       for (int c = 0; c < gs; ++c) {
         yg[sz(c)] = y(sz(grp * gs + c), t);
         zg[sz(c)] = z_codes(sz(grp * gs + c), t);
@@ -421,7 +457,7 @@ FloatTensor gated_rmsnorm(const QuantizedLayer& q, const FloatTensor& y, const I
       gated_rmsnorm_group(yg, zg, z_scale, wg, og, q.scheme);
       for (int c = 0; c < gs; ++c) out(sz(grp * gs + c), t) = og[sz(c)];
     }
-  }
+  });
   return out;
 }
 
@@ -481,8 +517,8 @@ void run_conv(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& 
   const ModelShape& m = q.shape;
   const int D = m.d_inner;
   const Int8Tensor& x = st.i8.at(op.inputs.at(0));  // [conv channels][L]
-  tr.conv_y = conv1d_silu(x, q.conv, q.scheme.conv_order, q.conv_out.numerics);
-  tr.conv_codes = quantize_per_channel(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics);
+  conv1d_silu_quantize_tiled(x, q.conv, q.scheme.conv_order, q.conv_out.numerics, q.conv_out.int8_scales, tr.conv_y,
+                             tr.conv_codes);
   tr.conv_elements = static_cast<std::int64_t>(sz(D) * tr.conv_y.dim(1));
   const size_t L = tr.conv_y.dim(1);
   for (const std::string& name : op.outputs) {
@@ -493,8 +529,10 @@ void run_conv(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& 
     } else if (name == "u_dual") {
       const DualScaleFormat& f = *q.conv_out.dual;
       Tensor<std::uint16_t> wds({sz(D), L});
-      for (size_t i = 0; i < wds.size(); ++i)
-        wds(i) = pack_dual(quantize_dual(tr.conv_y(i), f, q.conv_out.numerics), f.code_bits());
+      for_row_tiles(sz(D), [&](size_t c0, size_t c1) {
+        for (size_t i = c0 * L; i < c1 * L; ++i)
+          wds(i) = pack_dual(quantize_dual(tr.conv_y(i), f, q.conv_out.numerics), f.code_bits());
+      });
       st.words[name] = std::move(wds);
     } else {
       throw std::logic_error("conv op: unknown output " + name);
@@ -528,7 +566,7 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
     s.c = {rows(bc, N, 2 * N), q.x_proj_out_scale};
     s.d_skip = q.d_skip;
     s.z = {z, z_scale};
-    y = mamba1_selective_scan(tr.ssm_input, s, sp);
+    y = mamba1_selective_scan_tiled(tr.ssm_input, s, sp);
   } else {
     const int G = m.ngroups, gn = G * N;
     Mamba2Ssm s;
@@ -546,7 +584,7 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
       s.c_scale.push_back(q.conv_out.int8_scales[sz(D + gn + g * N)]);
     }
     s.d_skip = q.d_skip;
-    y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp), z, z_scale);
+    y = gated_rmsnorm(q, mamba2_ssm_tiled(tr.ssm_input, s, sp), z, z_scale);
     fp16_round_batch(y.data(), y.data(), y.size());  // y is stored as FP16 (the program's format)
   }
   tr.ssm_out = y;
@@ -562,27 +600,72 @@ void run_hadamard(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTra
 
 }  // namespace
 
+namespace {
+
+// A layer pass in two parts: the ops before the first SSM op do not depend
+// on the SSM-input mode (x_proj reads the INT8 codes in every mode), the SSM
+// op and everything after it do.
+struct Pass {
+  LayerTrace tr;
+  Store st;
+};
+
+bool is_ssm(const OpSpec& op) { return op.kind == OpKind::kSelectiveScan || op.kind == OpKind::kSsdScanNorm; }
+
+void run_ops(const QuantizedLayer& q, Pass& p, bool before_ssm, SsmInputMode mode, const FloatTensor* ssm_input_override) {
+  bool past = false;
+  for (const OpSpec& op : q.program.ops) {
+    past = past || is_ssm(op);
+    if (past == before_ssm) continue;
+    switch (op.kind) {
+      case OpKind::kGemm: run_gemm(q, op, p.st, p.tr); break;
+      case OpKind::kConvSiluQuantize: run_conv(q, op, p.st, p.tr); break;
+      case OpKind::kSelectiveScan:
+      case OpKind::kSsdScanNorm: run_ssm(q, op, p.st, p.tr, mode, ssm_input_override); break;
+      case OpKind::kHadamardQuantize: run_hadamard(q, op, p.st, p.tr); break;
+    }
+  }
+}
+
+Pass mode_independent_part(const QuantizedLayer& q, const FloatTensor& input) {
+  Pass p;
+  // The layer's input quantizer: outside the program (the host, or the previous layer, writes INT8 hidden).
+  p.st.i8[q.program.input] = quantize_tensor(input, q.in_scale, q.scheme.numerics.rounding);
+  run_ops(q, p, true, SsmInputMode::kInt8, nullptr);
+  return p;
+}
+
+LayerTrace finish(const QuantizedLayer& q, Pass p, SsmInputMode mode, const FloatTensor* ssm_input_override) {
+  if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
+    throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
+  run_ops(q, p, false, mode, ssm_input_override);
+  LayerTrace& tr = p.tr;
+  tr.out = p.st.f.at("out");
+  tr.int8 = std::move(p.st.i8);
+  tr.words = std::move(p.st.words);
+  tr.fp = std::move(p.st.f);
+  return std::move(tr);
+}
+
+}  // namespace
+
 LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, const FloatTensor* ssm_input_override) {
   if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
     throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
-  LayerTrace tr;
-  Store st;
-  // The layer's input quantizer: outside the program (the host, or the previous layer, writes INT8 hidden).
-  st.i8[q.program.input] = quantize_tensor(input, q.in_scale, q.scheme.numerics.rounding);
-  for (const OpSpec& op : q.program.ops) {
-    switch (op.kind) {
-      case OpKind::kGemm: run_gemm(q, op, st, tr); break;
-      case OpKind::kConvSiluQuantize: run_conv(q, op, st, tr); break;
-      case OpKind::kSelectiveScan:
-      case OpKind::kSsdScanNorm: run_ssm(q, op, st, tr, mode, ssm_input_override); break;
-      case OpKind::kHadamardQuantize: run_hadamard(q, op, st, tr); break;
-    }
+  return finish(q, mode_independent_part(q, input), mode, ssm_input_override);
+}
+
+void run_layer_modes(const QuantizedLayer& q, const FloatTensor& input, std::span<const SsmInputMode> modes,
+                     const std::function<void(SsmInputMode, LayerTrace&&)>& observe) {
+  for (SsmInputMode mode : modes)
+    if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
+      throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
+  if (modes.empty()) return;
+  Pass shared = mode_independent_part(q, input);
+  for (std::size_t i = 0; i < modes.size(); ++i) {
+    const bool last = i + 1 == modes.size();
+    observe(modes[i], finish(q, last ? std::move(shared) : shared, modes[i], nullptr));
   }
-  tr.out = st.f.at("out");
-  tr.int8 = std::move(st.i8);
-  tr.words = std::move(st.words);
-  tr.fp = std::move(st.f);
-  return tr;
 }
 
 SsmInputMode accelerator_mode(const QuantScheme& s) {

@@ -72,8 +72,12 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
   const ModelShape& m = c.model;
   const int seq_len = static_cast<int>(input.dim(0));
   rep.mode = accelerator_mode(c.scheme);
-  // The specification, run once on its own.
-  const LayerTrace golden = run_layer(q, input, rep.mode);
+  // The specification, run once on its own (or given by the caller, who ran it).
+  std::optional<LayerTrace> own;
+  if (!opt.golden) own = run_layer(q, input, rep.mode);
+  else if (opt.golden->out.dim(0) != input.dim(0) || !opt.golden->int8.count(q.program.input))
+    throw std::invalid_argument("run_cosim: the given golden trace is not of this layer's input");
+  const LayerTrace& golden = opt.golden ? *opt.golden : *own;
   const DualScaleFormat& dual = *q.conv_out.dual;
   const NumericsPolicy& np = q.conv_out.numerics;
 

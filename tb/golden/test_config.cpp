@@ -424,6 +424,26 @@ TEST_F(ConfigTest, MemoryBudgetRefusesRunsThatWouldNotFit) {
   EXPECT_DOUBLE_EQ(estimate_run_memory(load_config(dir_ / "top.yaml")).bytes, 14229176320.0);
 }
 
+// The estimate against measured peaks (GNU time's maximum RSS of `mambahw
+// run`, after issue 17's streamed GEMMs, on the 2-core development machine):
+// it must stay within the documented band of the measurement
+// (docs/configs.md), above the peak where the estimate guards large runs.
+TEST_F(ConfigTest, MemoryEstimateTracksMeasuredPeaks) {
+  struct Case {
+    const char* config;
+    int seq_len;
+    double peak_bytes;  // measured
+  };
+  for (const Case& k : {Case{"configs/default.yaml", 2048, 307108.0 * 1024},  // mamba-130m, with the SystemC model
+                        Case{"configs/mamba2-8b.yaml", 2048, 1440720.0 * 1024}}) {  // --no-model
+    Config c = load_config(fs::path(MAMBAHW_SOURCE_DIR) / k.config);
+    c.run.seq_len = k.seq_len;
+    const double ratio = estimate_run_memory(c).bytes / k.peak_bytes;
+    EXPECT_GE(ratio, 0.79) << k.config;
+    EXPECT_LE(ratio, 1.6) << k.config;
+  }
+}
+
 // The unit variants of the numerics section: parsed with their number, and a
 // bad spelling named with its position and what a valid one looks like.
 TEST_F(ConfigTest, UnitVariants) {

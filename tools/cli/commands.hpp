@@ -15,6 +15,7 @@
 #include "mambahw/config/config.hpp"
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/tech_table.hpp"
+#include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/layer_program.hpp"
 
 namespace mambahw::cli {
@@ -27,6 +28,12 @@ std::filesystem::path resolve_config(const std::string& path);
 // Runs a command body: a ConfigError prints "mambahw: config error: ..." and
 // gives exit status 2, any other exception "mambahw COMMAND: error: ..." and 1.
 int guarded(const char* command, const std::function<int()>& body);
+
+// `--threads N` of the commands that run the golden model: its kernels' thread
+// count (golden/threads.hpp). 0, the default, is every core (or
+// OMP_NUM_THREADS when set). Results are bit-identical for any count.
+CLI::Option* add_threads_option(CLI::App& cmd, int& threads);
+void use_threads(int threads);
 
 void add_run_command(CLI::App& app, int& exit_code);
 void add_export_command(CLI::App& app, int& exit_code);  // export + verify-vectors
@@ -44,7 +51,34 @@ struct ModelOutcome {
   bool bit_exact = true;
   std::string failure;  // the first mismatch, if any
 };
-using ModelRunner = std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files)>;
+// What the run already computed for layer 0, so the co-simulation computes
+// nothing twice: the calibrated layer and its input, and the golden layer's
+// trace in the accelerator's SSM-input mode when the run evaluated that mode.
+struct SharedLayer {
+  const QuantizedLayer* q = nullptr;
+  const FloatTensor* input = nullptr;
+  const LayerTrace* golden = nullptr;  // may be null: the co-simulation runs the golden layer itself
+};
+// Keeps what the co-simulation can share from the accuracy report's traces
+// (a TraceObserver's calls): layer 0's calibrated layer and input, and its
+// trace in the accelerator's mode.
+class LayerKeeper {
+ public:
+  explicit LayerKeeper(SsmInputMode accelerator) : mode_(accelerator) {}
+  void observe(const QuantizedLayer& q, const FloatTensor& input, int layer, std::optional<SsmInputMode> mode,
+               const LayerTrace& trace);
+  const SharedLayer* shared() const { return have_ ? &shared_ : nullptr; }
+
+ private:
+  SsmInputMode mode_;
+  bool have_ = false;
+  QuantizedLayer q_;
+  FloatTensor input_;
+  std::optional<LayerTrace> golden_;
+  SharedLayer shared_;
+};
+using ModelRunner =
+    std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files, const SharedLayer* shared)>;
 void set_model_runner(ModelRunner runner);
 ModelRunner& model_runner();  // the registered one (empty without the SystemC model)
 void add_sweep_command(CLI::App& app, int& exit_code);  // sweep_command.cpp
@@ -54,6 +88,7 @@ void add_sweep_command(CLI::App& app, int& exit_code);  // sweep_command.cpp
 report::Node cost_report(const Config& c, const LayerProgram& program, const cost::EventCounts& events, double time_ns,
                          const TechTable& t);
 report::Table index_bases(const Config& c, const TechTable& t);
-ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files);  // model_report.cpp
+// `shared` null: the layer case is built from the config (model_report.cpp).
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared);
 
 }  // namespace mambahw::cli

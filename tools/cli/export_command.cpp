@@ -28,6 +28,7 @@ struct ExportArgs {
   bool force = false;
   std::string rounding, quantize_op, denormals;
   int layer = 0, seq_len = 0;  // --block layer
+  int threads = 0;
 };
 
 // The config as the manifest records it: the path given, the SHA-256 of the
@@ -57,6 +58,7 @@ nlohmann::json config_embed(const Config& c, const std::string& path) {
 
 int run_export(const ExportArgs& a) {
   return guarded("export", [&a] {
+    use_threads(a.threads);
     const std::filesystem::path cfg_path = resolve_config(a.config);
     const Config cfg = load_config(cfg_path);
     verif::NumericsOverrides ov;
@@ -143,8 +145,9 @@ void print_report(const verif::VerifyReport& r) {
   for (const std::string& w : r.warnings) fmt::print("  warning: {}\n", w);
 }
 
-int run_verify(const std::string& dir) {
-  return guarded("verify-vectors", [&dir] {
+int run_verify(const std::string& dir, int threads) {
+  return guarded("verify-vectors", [&dir, threads] {
+    use_threads(threads);
     const verif::VerifyReport r = verif::verify_directory(dir, [](const std::string& p) { return resolve_config(p); });
     print_report(r);
     return r.ok() ? 0 : 1;
@@ -180,13 +183,16 @@ void add_export_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember(enum_names<QuantizeOp>()));
   e->add_option("--denormals", a->denormals, "Override the scheme's denormal policy")
       ->check(CLI::IsMember(enum_names<Denormals>()));
+  add_threads_option(*e, a->threads);
   e->callback([a, &exit_code] { exit_code = run_export(*a); });
 
   auto dir = std::make_shared<std::string>();
   CLI::App* v = app.add_subcommand("verify-vectors",
                                    "Check an exported vector directory against its manifest and the golden model");
   v->add_option("dir", *dir, "Vector directory")->required();
-  v->callback([dir, &exit_code] { exit_code = run_verify(*dir); });
+  auto threads = std::make_shared<int>(0);
+  add_threads_option(*v, *threads);
+  v->callback([dir, threads, &exit_code] { exit_code = run_verify(*dir, *threads); });
 }
 
 }  // namespace mambahw::cli

@@ -185,11 +185,18 @@ Node cost_section(const Config& c, const LayerProgram& program, const model::Cos
   return list;
 }
 
-ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files) {
-  const interop::RunSources sources(c);  // the config's weights: and activations:
-  const LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), c.run, 0);
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared) {
+  std::optional<LayerCase> own;
+  if (!shared || !shared->q || !shared->input) {
+    const interop::RunSources sources(c);  // the config's weights: and activations:
+    own = make_layer_case(c.model, c.scheme, sources.layer_sources(), c.run, 0);
+  }
+  const QuantizedLayer& q = own ? own->q : *shared->q;
+  const FloatTensor& input = own ? own->input : *shared->input;
   const model::System sys{c.model, c.scheme, c.hardware};
-  const model::CosimReport r = model::run_cosim(sys, lc.q, lc.input);
+  model::CosimOptions opt;
+  if (!own && shared->golden) opt.golden = shared->golden;
+  const model::CosimReport r = model::run_cosim(sys, q, input, opt);
   const Node cosim = cosim_report(r);
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
@@ -202,7 +209,7 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   out.tree.add("latency_ns", Cell{r.timing.latency_ns});
   out.tree.add("events", events);
   out.tree.add("model", cosim);
-  out.tree.add("cost", cost_section(c, lc.q.program, r, tech_files));
+  out.tree.add("cost", cost_section(c, q.program, r, tech_files));
   for (const auto& ch : r.checks)
     if (ch.mismatches) {
       out.failure = fmt::format("{} differs from the golden model ({} mismatches); first at {}", ch.tensor,

@@ -51,6 +51,7 @@ struct RunOptions {
   std::vector<int> modes;
   bool no_layer = false;
   bool no_model = false;
+  int threads = 0;
   std::vector<std::string> tech{"configs/tech/cacti-28nm.yaml"};
 };
 int run_command(const RunOptions& o);
@@ -73,6 +74,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_flag("--no-layer", o.no_layer, "Skip the golden layer accuracy report");
   run->add_flag("--no-model", o.no_model, "Skip the SystemC model with the RTL in the loop");
   run->add_option("--tech", o.tech, "Technology table(s) for the energy and area estimate")->capture_default_str();
+  add_threads_option(*run, o.threads);
   run->callback([opts, &exit_code] { exit_code = run_command(*opts); });
 }
 
@@ -264,6 +266,7 @@ report::Node unit_accuracy_report(const UnitSelection& u) {
 
 int run_command(const RunOptions& o) {
   try {
+    use_threads(o.threads);
     Config c = load_config(resolve_config(o.config));
     // Every technology table is loaded and validated before any work (with
     // --no-model too: a wrong --tech is an error, not silently unused).
@@ -286,13 +289,19 @@ int run_command(const RunOptions& o) {
     std::vector<LayerAccuracy> layers;
     std::vector<report::Node> layer_reports;
     report::Node unit_report;
+    const bool with_model = !o.no_model && model_runner();
+    LayerKeeper keep(accelerator_mode(c.scheme));  // what the co-simulation shares with the accuracy report
     if (!o.no_layer) {
       std::optional<interop::DumpWriter> dump;
       if (!o.dump_dir.empty()) dump.emplace(o.dump_dir, dump_header(c));
       layers = layer_accuracy(c.model, c.scheme, sources.layer_sources(), c.run,
-                              dump ? TraceObserver([&](const LayerCase& lc, int li, std::optional<SsmInputMode> md,
-                                                       const LayerTrace& tr) { dump->observe(c.model, lc, li, md, tr); })
-                                   : TraceObserver{});
+                              dump || with_model
+                                  ? TraceObserver([&](const LayerCase& lc, int li, std::optional<SsmInputMode> md,
+                                                      const LayerTrace& tr) {
+                                      if (dump) dump->observe(c.model, lc, li, md, tr);
+                                      if (with_model) keep.observe(lc.q, lc.input, li, md, tr);
+                                    })
+                                  : TraceObserver{});
       for (const LayerAccuracy& a : layers) layer_reports.push_back(layer_report(a));
       print_layer_accuracy(c, layers, layer_reports);
       if (c.weights.tensors || c.activations.tensors) fmt::print("Layer data: {}\n", sources.describe(c));
@@ -312,7 +321,7 @@ int run_command(const RunOptions& o) {
     const report::Node traffic = traffic_delta(c);
     print_traffic_delta(traffic);
     std::optional<ModelOutcome> model;
-    if (!o.no_model && model_runner()) model = model_runner()(c, o.tech);
+    if (with_model) model = model_runner()(c, o.tech, keep.shared());
     // The whole run as one tree: the JSON file and the CSV tables are renderings of it.
     report::Node root = report::Node::object();
     for (const auto& [k, v] : std::vector<std::pair<const char*, std::string>>{

@@ -29,6 +29,7 @@
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer_program.hpp"
+#include "mambahw/golden/threads.hpp"
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/report/report.hpp"
 #include "mambahw/studies/conv_out_study.hpp"
@@ -57,6 +58,7 @@ struct SweepOptions {
   std::string html;
   bool analytic = false;
   int jobs = 0;
+  int threads = 0;  // golden threads per worker (0: the cores / jobs)
   bool force = false;
   bool list = false;
   bool merge_only = false;
@@ -115,7 +117,12 @@ json evaluate(const Config& c, const fs::path& tech_file, Mode mode) {
   } else {
     // Golden layer accuracy per SSM-input mode, then the SystemC model with the RTL in the loop.
     const interop::RunSources sources(c);
-    const std::vector<LayerAccuracy> layers = layer_accuracy(c.model, c.scheme, sources.layer_sources(), c.run, {});
+    LayerKeeper keep(accelerator_mode(c.scheme));  // the co-simulation shares layer 0 and its golden trace
+    const std::vector<LayerAccuracy> layers =
+        layer_accuracy(c.model, c.scheme, sources.layer_sources(), c.run,
+                       [&](const LayerCase& lc, int li, std::optional<SsmInputMode> md, const LayerTrace& tr) {
+                         keep.observe(lc.q, lc.input, li, md, tr);
+                       });
     for (const ModeAccuracy& a : layers.front().modes) {
       const int k = static_cast<int>(a.mode);
       m[fmt::format("sqnr_out_db_mode{}", k)] = number(a.out_error.sqnr_db);
@@ -123,7 +130,7 @@ json evaluate(const Config& c, const fs::path& tech_file, Mode mode) {
       m[fmt::format("flagged_fraction_mode{}", k)] = a.flagged_fraction;
     }
     if (!model_runner()) throw std::runtime_error("this build has no SystemC model; use --analytic");
-    const ModelOutcome mo = model_runner()(c, {tech_file.string()});
+    const ModelOutcome mo = model_runner()(c, {tech_file.string()}, keep.shared());
     if (!mo.bit_exact) throw std::runtime_error("the SystemC model differs from the golden model: " + mo.failure);
     m["cycles"] = num(mo.tree, "cycles");
     m["cycles_source"] = "systemc";
@@ -418,10 +425,17 @@ int run_worker(const SweepOptions& o) {
   return 0;
 }
 
+int default_jobs();
+
 std::vector<std::string> worker_base(const SweepOptions& o, const Prepared& p) {
   std::vector<std::string> a{sweep::self_exe(), "sweep", fs::absolute(resolve_config(o.spec)).string(), "--results",
                              fs::absolute(p.results).string()};
   if (p.mode == Mode::kAnalytic) a.push_back("--analytic");
+  // Each worker's golden kernels get their share of the cores (the points'
+  // results do not depend on it).
+  const int jobs = o.jobs > 0 ? o.jobs : default_jobs();
+  const int threads = o.threads > 0 ? o.threads : std::max(1, hardware_threads() / jobs);
+  a.insert(a.end(), {"--threads", std::to_string(threads)});
   return a;
 }
 
@@ -653,7 +667,10 @@ int rtl_sweep_command(const SweepOptions& o) {
 
 int sweep_command(const SweepOptions& o) {
   if (sweep::spec_kind(resolve_config(o.spec)) == sweep::kRtlExhaustiveKind) return rtl_sweep_command(o);
-  if (o.worker) return run_worker(o);
+  if (o.worker) {
+    use_threads(o.threads);
+    return run_worker(o);
+  }
   const Prepared p = prepare(o);
   int shard = 0, shards = 0;
   parse_shard(o.shard, &shard, &shards);
@@ -730,6 +747,9 @@ void add_sweep_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--analytic", o.analytic, "Analytic model only: roofline cycles and layer-program events; no golden "
                                           "layer, no SystemC co-simulation");
   cmd->add_option("-j,--jobs", o.jobs, "Worker processes (default: the CPUs, or SLURM_CPUS_PER_TASK)")->check(CLI::Range(1, 4096));
+  cmd->add_option("--threads", o.threads, "Golden-model threads of each worker (default 0: the cores divided by --jobs, "
+                                          "at least 1); the results do not depend on them")
+      ->check(CLI::Range(0, 4096));
   cmd->add_flag("--force", o.force, "Recompute points that are cached");
   cmd->add_flag("--list", o.list, "Print the points (and which are cached) without running any");
   cmd->add_flag("--merge", o.merge_only, "Run nothing: merge the result files in the results directory as they are");

@@ -80,6 +80,7 @@ UnitVariant<Kind> parse_or_throw(const std::string& s) {
 }
 
 int units_command(const UnitsOptions& o) {
+  use_threads(static_cast<int>(o.threads));
   Config c = load_config(resolve_config(o.config));
   if (o.seq_len) c.run.seq_len = *o.seq_len;
   c.run.layers = 1;
@@ -201,7 +202,8 @@ void add_units_command(CLI::App& app, int& exit_code) {
   u->add_option("config", o.config, "Run configuration whose model and scheme the layer column uses")->capture_default_str();
   u->add_flag("--exhaustive", o.exhaustive, "Every FP32 input of each domain (minutes), not every --stride-th");
   u->add_option("--stride", o.stride, "Evaluate every N-th bit pattern of each domain")->capture_default_str()->check(CLI::Range(1, 1 << 30));
-  u->add_option("--threads", o.threads, "Worker threads (0: all cores)")->capture_default_str();
+  u->add_option("--threads", o.threads, "Worker threads of the unit sweeps and of the golden layer column (0: all "
+                                        "cores); the results do not depend on them")->capture_default_str();
   u->add_option("--exp", o.exp, "exp variants (e.g. poly,pwl16,tquad6,sm90)")->delimiter(',');
   u->add_option("--log1p", o.log1p, "log1p variants")->delimiter(',');
   u->add_option("--reciprocal", o.reciprocal, "reciprocal variants (ieee, pwl<S>, tquad<B>, sm90)")->delimiter(',');

@@ -11,6 +11,18 @@ QTensor random_qtensor(std::size_t rows, std::size_t cols, float scale, Rng& rng
   return t;
 }
 
+Mamba1Ssm random_mamba1_ssm(std::size_t D, std::size_t N, std::size_t L, Rng& rng) {
+  Mamba1Ssm s;
+  s.delta = random_qtensor(D, L, 0.02f, rng);
+  s.delta_bias = random_qtensor(D, 1, 0.03f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng);
+  return s;
+}
+
 Mamba2Ssm random_mamba2_ssm(int nheads, int headdim, int ngroups, int d_state, std::size_t len, double dt_bias_low,
                             Rng& rng) {
   const auto H = static_cast<std::size_t>(nheads), G = static_cast<std::size_t>(ngroups);

@@ -1,10 +1,13 @@
 // The up-front peak-memory estimate of a run, and the budget it must fit
 // (docs/configs.md, "Memory budget"). The coefficients are bytes per element
-// of the phases that hold most memory. Measured against the peak RSS of
-// `mambahw run --no-model` on the development machine (mamba-130m/Quamba1
-// and mamba2-130m/Quamba2 at seq_len 512 and 2048): the estimate was 0.79 to
-// 1.54 times the measurement (88 MiB to 373 MiB). It exists to refuse runs
-// that would need gigabytes before they start, not to predict RSS exactly.
+// of the phases that hold most memory. Measured against the peak RSS (GNU
+// time) of `mambahw run` on the 2-core development machine after issue 17's
+// streamed GEMMs: mamba-130m/Quamba1 at seq_len 2048 with the SystemC model
+// 314 MB (estimate 0.99x), mamba2-8b/Quamba2 at seq_len 2048 --no-model
+// 1.48 GB (estimate 1.30x; it was 5.4 GB before the GEMMs streamed);
+// ConfigTest.MemoryEstimateTracksMeasuredPeaks keeps both within 0.79-1.6x.
+// It exists to refuse runs that would need gigabytes before they start, not
+// to predict RSS exactly.
 #include <algorithm>
 
 #include <fmt/core.h>
@@ -17,9 +20,18 @@ namespace mambahw {
 namespace {
 constexpr double kRuntimeBytes = 16.0 * (1 << 20);  // libraries, tables, the process itself
 constexpr double kStudyBytesPerChannelToken = 18;   // FP32 conv outputs, INT8 codes and a copy
-constexpr double kLayerBytesPerElement = 16;        // every program tensor in the trace, per mode
-constexpr double kWeightBytesPerByte = 5;           // FP32 master weights + the quantized copy
+constexpr double kLayerBytesPerElement = 12;  // the program's tensors of one mode pass and the FP32 reference's
+constexpr double kMasterBytesPerWeight = 4;         // FP32 master weights, held for the reference layer
+constexpr double kWeightBytesPerByte = 2;           // the quantized image and the transient rotated/unpacked copies
 constexpr double kCalibInputBytesPerElement = 4;    // FP32 layer inputs of every calibration batch
+
+// The GEMM weights of one layer (in_proj, out_proj; Mamba1's x_proj, dt_proj).
+double gemm_weights(const ModelShape& m) {
+  double w = static_cast<double>(m.in_proj_out()) * m.d_model + static_cast<double>(m.d_model) * m.d_inner;
+  if (!m.is_mamba2())
+    w += static_cast<double>(m.dt_rank + 2 * m.d_state) * m.d_inner + static_cast<double>(m.d_inner) * m.dt_rank;
+  return w;
+}
 }  // namespace
 
 MemoryEstimate estimate_run_memory(const Config& c) {
@@ -34,7 +46,8 @@ MemoryEstimate estimate_run_memory(const Config& c) {
     fixed += static_cast<double>(t.fixed);
   }
   const double layer = kLayerBytesPerElement * per_token * std::max(r.seq_len, r.calib_seq_len) +
-                       kWeightBytesPerByte * fixed + kCalibInputBytesPerElement * c.model.d_model * calib_tokens;
+                       kMasterBytesPerWeight * gemm_weights(c.model) + kWeightBytesPerByte * fixed +
+                       kCalibInputBytesPerElement * c.model.d_model * calib_tokens;
   MemoryEstimate e;
   e.bytes = kRuntimeBytes + std::max(study, layer);
   e.dominant = study >= layer ? "run.seq_len, run.batch, run.calib_batches, run.calib_seq_len, model.d_inner"

@@ -127,8 +127,10 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
     const LayerCase lc = make_layer_case(m, s, src, in, li);
     const QuantizedLayer& q = lc.q;
     const FloatTensor& x = lc.input;
-    const LayerTrace ref = reference_layer(m, lc.weights, x);
+    LayerTrace ref = reference_layer(m, lc.weights, x);
     if (observe) observe(lc, li, std::nullopt, ref);
+    // Only the output and the SSM input are compared with below.
+    ref = LayerTrace{.ssm_input = std::move(ref.ssm_input), .out = std::move(ref.out)};
     LayerAccuracy acc;
     acc.layer = li;
     if (q.conv_out.dual) {
@@ -136,8 +138,8 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
       acc.dual_scale2 = q.conv_out.dual->scale2;
     }
     std::vector<std::pair<SsmInputMode, FloatTensor>> outs;
-    for (SsmInputMode mode : in.modes) {
-      const LayerTrace tr = run_layer(q, x, mode);
+    // The modes share in_proj, the conv and (Mamba1) x_proj/dt_proj.
+    run_layer_modes(q, x, in.modes, [&](SsmInputMode mode, LayerTrace&& tr) {
       if (observe) observe(lc, li, mode, tr);
       ModeAccuracy ma;
       ma.mode = mode;
@@ -148,8 +150,8 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
       ma.out_proj_in_overflow_fraction =
           static_cast<double>(tr.out_proj_in_overflow) / static_cast<double>(std::max<size_t>(tr.ssm_out.size(), 1));
       acc.modes.push_back(ma);
-      outs.emplace_back(mode, tr.out);
-    }
+      outs.emplace_back(mode, std::move(tr.out));
+    });
     auto find = [&](SsmInputMode md) -> const FloatTensor* {
       for (const auto& [k, v] : outs)
         if (k == md) return &v;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -151,6 +152,15 @@ struct LayerTrace {
 // SystemC model feeds the RTL dequant stage's output through the same layer.
 LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode,
                      const FloatTensor* ssm_input = nullptr);
+
+// The layer in several SSM-input modes, each op computed once where the modes
+// share it: the ops before the SSM (in_proj, the conv and its quantizer, and
+// Mamba1's x_proj and dt_proj, which read the INT8 codes in every mode) run
+// once; the SSM and the ops after it once per mode. observe(mode, trace) gets
+// each mode's trace in the order given, the same bits as run_layer(q, input,
+// mode) (Layer.ModesShareTheModeIndependentOps), and may keep it.
+void run_layer_modes(const QuantizedLayer& q, const FloatTensor& input, std::span<const SsmInputMode> modes,
+                     const std::function<void(SsmInputMode, LayerTrace&&)>& observe);
 
 // The unquantized FP32 layer (FP32 master weights, FP32 activations, double
 // transcendentals): the accuracy reference.

@@ -3,6 +3,7 @@
 // exported directly; Eigen is used only for float reference computations.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <cstddef>
@@ -55,6 +56,19 @@ class Tensor {
   std::array<std::size_t, 4> shape_{};
   std::vector<T> data_;
 };
+
+// Rows [begin, end) of a 2-D tensor, and writing such a block back at `begin`.
+template <class T>
+Tensor<T> row_block(const Tensor<T>& x, std::size_t begin, std::size_t end) {
+  Tensor<T> y({end - begin, x.dim(1)});
+  std::copy(x.data() + begin * x.dim(1), x.data() + end * x.dim(1), y.data());
+  return y;
+}
+template <class T>
+void put_row_block(Tensor<T>& x, std::size_t begin, const Tensor<T>& block) {
+  assert(block.dim(1) == x.dim(1) && begin + block.dim(0) <= x.dim(0));
+  std::copy(block.data(), block.data() + block.size(), x.data() + begin * x.dim(1));
+}
 
 using FloatTensor = Tensor<float>;
 using Int8Tensor = Tensor<std::int8_t>;

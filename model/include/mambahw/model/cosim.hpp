@@ -57,6 +57,10 @@ struct CosimOptions {
   std::string force_quantizer_variant;
   bool rtl_out_of_loop = false;  // run the units' C++ quantizer and dequant even where an RTL variant exists
   ModelVariant variant;          // the negative controls
+  // The golden layer's trace of (q, input) in the accelerator's mode, when
+  // the caller has run it already (`mambahw run` evaluates that mode for its
+  // accuracy report); null: run_cosim runs the golden layer itself.
+  const LayerTrace* golden = nullptr;
 };
 
 // Runs the calibrated layer `q` on `input` ([L][d_model]) on the system.
