@@ -434,7 +434,19 @@ struct Store {
   std::map<std::string, Int8Tensor> i8;
   std::map<std::string, Tensor<std::uint16_t>> words;  // dual-scale words
   std::map<std::string, FloatTensor> f;                // FP16 values (widened exactly) and FP32
+  LayerState* state = nullptr;                         // carried in and out; null: a fresh sequence, not kept
 };
+
+// x [C][T] joined after `head` [C][H]: [C][H + T].
+Int8Tensor append_columns(const Int8Tensor& head, const Int8Tensor& x) {
+  const size_t C = x.dim(0), H = head.dim(1), T = x.dim(1);
+  Int8Tensor y({C, H + T});
+  for (size_t c = 0; c < C; ++c) {
+    std::copy_n(&head(c, 0), H, &y(c, 0));
+    std::copy_n(&x(c, 0), T, &y(c, H));
+  }
+  return y;
+}
 
 // A GEMM's [L][K] input from its tensor's layout.
 Int8Tensor gemm_input(const Store& st, const TensorSpec& t) {
@@ -481,7 +493,21 @@ void run_conv(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& 
   const ModelShape& m = q.shape;
   const int D = m.d_inner;
   const Int8Tensor& x = st.i8.at(op.inputs.at(0));  // [conv channels][L]
-  tr.conv_y = conv1d_silu(x, q.conv, q.scheme.conv_order, q.conv_out.numerics);
+  if (st.state) {
+    // From a carried conv state: the same conv over the state's W - 1 inputs
+    // followed by x, whose first W - 1 outputs (the ones that would see the
+    // zero padding) are dropped; the new state is the last W - 1 inputs.
+    const Int8Tensor ext = append_columns(st.state->conv, x);
+    const size_t W1 = st.state->conv.dim(1), T = x.dim(1);
+    const FloatTensor y = conv1d_silu(ext, q.conv, q.scheme.conv_order, q.conv_out.numerics);
+    tr.conv_y = FloatTensor({y.dim(0), T});
+    for (size_t c = 0; c < y.dim(0); ++c) {
+      std::copy_n(&y(c, W1), T, &tr.conv_y(c, 0));
+      std::copy_n(&ext(c, T), W1, &st.state->conv(c, 0));
+    }
+  } else {
+    tr.conv_y = conv1d_silu(x, q.conv, q.scheme.conv_order, q.conv_out.numerics);
+  }
   tr.conv_codes = quantize_per_channel(tr.conv_y, q.conv_out.int8_scales, q.conv_out.numerics);
   tr.conv_elements = static_cast<std::int64_t>(sz(D) * tr.conv_y.dim(1));
   const size_t L = tr.conv_y.dim(1);
@@ -528,7 +554,13 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
     s.c = {rows(bc, N, 2 * N), q.x_proj_out_scale};
     s.d_skip = q.d_skip;
     s.z = {z, z_scale};
-    y = mamba1_selective_scan(tr.ssm_input, s, sp);
+    if (st.state) {
+      Mamba1ScanState kept;
+      y = mamba1_selective_scan(tr.ssm_input, s, sp, Mamba1ScanIo{&st.state->ssm, std::nullopt, &kept});
+      st.state->ssm = std::move(kept.final_state);
+    } else {
+      y = mamba1_selective_scan(tr.ssm_input, s, sp);
+    }
   } else {
     const int G = m.ngroups, gn = G * N;
     Mamba2Ssm s;
@@ -546,7 +578,10 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
       s.c_scale.push_back(q.conv_out.int8_scales[sz(D + gn + g * N)]);
     }
     s.d_skip = q.d_skip;
-    y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp), z, z_scale);
+    FloatTensor kept;
+    y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp, st.state ? &st.state->ssm : nullptr, st.state ? &kept : nullptr),
+                      z, z_scale);
+    if (st.state) st.state->ssm = std::move(kept);
     fp16_round_batch(y.data(), y.data(), y.size());  // y is stored as FP16 (the program's format)
   }
   tr.ssm_out = y;
@@ -562,11 +597,53 @@ void run_hadamard(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTra
 
 }  // namespace
 
+namespace {
+LayerTrace run_program(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode,
+                       const FloatTensor* ssm_input_override, LayerState* state);
+}  // namespace
+
 LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, const FloatTensor* ssm_input_override) {
+  return run_program(q, input, mode, ssm_input_override, nullptr);
+}
+
+LayerState fresh_state(const ModelShape& m) {
+  LayerState s;
+  s.conv = Int8Tensor({sz(m.conv_channels()), sz(m.d_conv - 1)});
+  s.ssm = FloatTensor({sz(m.d_inner), sz(m.d_state)});
+  return s;
+}
+
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, LayerState& state,
+                     const FloatTensor* ssm_input) {
+  const ModelShape& m = q.shape;
+  if (state.conv.rank() != 2 || state.conv.dim(0) != sz(m.conv_channels()) || state.conv.dim(1) != sz(m.d_conv - 1) ||
+      state.ssm.rank() != 2 || state.ssm.dim(0) != sz(m.d_inner) || state.ssm.dim(1) != sz(m.d_state))
+    throw std::invalid_argument("run_layer: the layer state has the wrong shape (want fresh_state's)");
+  return run_program(q, input, mode, ssm_input, &state);
+}
+
+Continuation run_continuation(const QuantizedLayer& q, const FloatTensor& prompt, const FloatTensor& decode_inputs,
+                              SsmInputMode mode) {
+  Continuation c;
+  c.state = fresh_state(q.shape);
+  c.prefill = run_layer(q, prompt, mode, c.state);
+  const size_t dm = decode_inputs.dim(1);
+  for (size_t t = 0; t < decode_inputs.dim(0); ++t) {
+    FloatTensor x({1, dm});
+    std::copy_n(&decode_inputs(t, 0), dm, x.data());
+    c.decode.push_back(run_layer(q, x, mode, c.state));
+  }
+  return c;
+}
+
+namespace {
+LayerTrace run_program(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode,
+                       const FloatTensor* ssm_input_override, LayerState* state) {
   if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
     throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
   LayerTrace tr;
   Store st;
+  st.state = state;
   // The layer's input quantizer: outside the program (the host, or the previous layer, writes INT8 hidden).
   st.i8[q.program.input] = quantize_tensor(input, q.in_scale, q.scheme.numerics.rounding);
   for (const OpSpec& op : q.program.ops) {
@@ -584,6 +661,7 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
   tr.fp = std::move(st.f);
   return tr;
 }
+}  // namespace
 
 SsmInputMode accelerator_mode(const QuantScheme& s) {
   return s.ssm_input == SsmInputFormat::kDualScale ? SsmInputMode::kDualScale : SsmInputMode::kInt8;

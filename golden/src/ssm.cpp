@@ -480,12 +480,11 @@ namespace {
 // Every channel of a head shares dA[t], B*dt and C, so the channels go in
 // vector lanes; each lane performs exactly the general path's operations in
 // its order (the sum over the state index n stays sequential per channel).
-// xt, yt: [L][P]; bdt, cf: [L][N]; h: [N][P] scratch; acc: [P] scratch.
+// xt, yt: [L][P]; bdt, cf: [L][N]; h: [N][P], the head's state in and out; acc: [P] scratch.
 MAMBAHW_VECTOR_CLONES
 void mamba2_head_lanes(const float* __restrict xt, const float* __restrict dA, const float* __restrict bdt,
                        const float* __restrict cf, float dv, std::size_t L, std::size_t P, std::size_t N,
                        float* __restrict h, float* __restrict acc, float* __restrict yt) {
-  std::fill(h, h + N * P, 0.0f);
   for (std::size_t t = 0; t < L; ++t) {
     const float* __restrict xr = xt + t * P;
     for (std::size_t pp = 0; pp < P; ++pp) acc[pp] = dv * xr[pp];
@@ -503,6 +502,11 @@ void mamba2_head_lanes(const float* __restrict xt, const float* __restrict dA, c
 }  // namespace
 
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
+  return mamba2_ssm(x, s, p, nullptr, nullptr);
+}
+
+FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p, const FloatTensor* initial_state,
+                       FloatTensor* final_state) {
   const Denormals dn = p.denormals;
   const std::size_t L = x.dim(1), P = static_cast<std::size_t>(s.headdim), N = static_cast<std::size_t>(s.d_state);
   const std::size_t H = static_cast<std::size_t>(s.nheads), G = static_cast<std::size_t>(s.ngroups);
@@ -510,6 +514,11 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   check_len(s.dt.q, H, L, "dt");
   check_len(s.b, G * N, L, "B");
   check_len(s.c, G * N, L, "C");
+  if (initial_state && (initial_state->rank() != 2 || initial_state->dim(0) != H * P || initial_state->dim(1) != N))
+    throw std::invalid_argument("SSM initial state has the wrong shape (want [d_inner][d_state])");
+  if (final_state) *final_state = FloatTensor({H * P, N});
+  // h_{-1} of channel ch, state n: the initial state's (flushed per policy), or 0.
+  auto h0 = [&](std::size_t ch, std::size_t n) { return initial_state ? ftz_if((*initial_state)(ch, n), dn) : 0.0f; };
   FloatTensor y({H * P, L});
   std::vector<float> dt(L), dA(L), bdt(L * N), cf(L * N), hstate(N * P), acc(P), xt(L * P), yt(L * P), scratch;
   for (std::size_t hd = 0; hd < H; ++hd) {
@@ -529,20 +538,27 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
     if (dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential) {
       for (std::size_t pp = 0; pp < P; ++pp)
         for (std::size_t t = 0; t < L; ++t) xt[t * P + pp] = x(hd * P + pp, t);
+      for (std::size_t n = 0; n < N; ++n)
+        for (std::size_t pp = 0; pp < P; ++pp) hstate[n * P + pp] = h0(hd * P + pp, n);
       mamba2_head_lanes(xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, P, N, hstate.data(), acc.data(),
                         yt.data());
       for (std::size_t pp = 0; pp < P; ++pp)
         for (std::size_t t = 0; t < L; ++t) y(hd * P + pp, t) = yt[t * P + pp];
+      if (final_state)
+        for (std::size_t n = 0; n < N; ++n)
+          for (std::size_t pp = 0; pp < P; ++pp) (*final_state)(hd * P + pp, n) = hstate[n * P + pp];
       continue;
     }
     for (std::size_t pp = 0; pp < P; ++pp) {
       const std::size_t ch = hd * P + pp;
-      std::fill(hstate.begin(), hstate.begin() + static_cast<std::ptrdiff_t>(N), 0.0f);
+      for (std::size_t n = 0; n < N; ++n) hstate[n] = h0(ch, n);
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
         for (std::size_t n = 0; n < N; ++n) hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
         y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, dn, scratch);
       }
+      if (final_state)
+        for (std::size_t n = 0; n < N; ++n) (*final_state)(ch, n) = hstate[n];
     }
   }
   return y;

@@ -173,5 +173,72 @@ TEST(Cosim, TreeReductionOrderIsCaughtOnTheSsmOutput) {
   EXPECT_NE(check(r, "y").first_mismatch.find("op selective_scan"), std::string::npos);
 }
 
+// Prefill of L tokens then N decode steps on the accelerator (token tiles of
+// 8, so the conv state also crosses tiles in the prompt), against golden's
+// run_continuation. `state_kib` below one layer's state spills it to DRAM.
+CosimReport cosim_decode(Config c, int len, int steps, int state_kib = 0, const CosimOptions& opt = {}) {
+  RunSettings run = c.run;
+  run.seq_len = len + steps;
+  c.hardware.conv.token_tile = 8;
+  c.hardware.buffers.state_kib = state_kib;
+  const LayerCase lc = make_layer_case(c.model, c.scheme, SyntheticWeights(run.seed), run, 0);
+  const std::size_t dm = lc.input.dim(1), L = static_cast<std::size_t>(len);
+  FloatTensor prompt({L, dm}), dec({static_cast<std::size_t>(steps), dm});
+  std::copy(lc.input.data(), lc.input.data() + L * dm, prompt.data());
+  std::copy(lc.input.data() + L * dm, lc.input.data() + lc.input.size(), dec.data());
+  return run_cosim({c.model, c.scheme, c.hardware}, lc.q, prompt, dec, opt);
+}
+
+const TensorCheck& decode_check(const CosimReport& r, const std::string& tensor) {
+  for (const auto& c : r.decode_checks)
+    if (c.tensor == tensor) return c;
+  throw std::runtime_error("no decode check " + tensor);
+}
+
+void expect_decode_exact(const CosimReport& r, int steps, std::int64_t d_model) {
+  expect_all_exact(r);
+  ASSERT_TRUE(r.timing.decode.has_value());
+  EXPECT_EQ(r.decode_checks.size(), r.checks.size());  // every tensor, every step
+  for (const auto& c : r.decode_checks) {
+    EXPECT_GT(c.compared, 0) << c.tensor;
+    EXPECT_EQ(c.mismatches, 0) << c.tensor << ": " << c.first_mismatch;
+  }
+  EXPECT_EQ(decode_check(r, "out").compared, steps * d_model);
+}
+
+TEST(Cosim, Mamba1PrefillThenDecodeBitExact) {
+  const CosimReport r = cosim_decode(config("default.yaml"), 20, 3);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_decode_exact(r, 3, 768);
+  EXPECT_FALSE(r.timing.decode->state_spilled);  // 1536 x 16 x 4 = 96 KiB: one layer's state buffer
+  EXPECT_EQ(decode_check(r, "ssm_input").compared, 3 * 1536);
+}
+
+TEST(Cosim, Mamba2PrefillThenDecodeBitExact) {
+  const CosimReport r = cosim_decode(config("mamba2-130m.yaml"), 20, 3);
+  expect_decode_exact(r, 3, 768);
+}
+
+TEST(Cosim, Mamba2W4A5SeDecodeWithTheStateSpilledBitExact) {
+  const CosimReport r = cosim_decode(config("mamba2-130m-w4a5-se.yaml"), 12, 2, 64);
+  expect_decode_exact(r, 2, 768);
+  const DecodeReport& d = *r.timing.decode;
+  ASSERT_TRUE(d.state_spilled);
+  // mamba2-130m: d_inner 1536, d_state 128: 768 KiB of FP32 states, read and written back each step.
+  EXPECT_EQ(d.state_bytes, 1536LL * 128 * 4);
+  EXPECT_EQ(d.dram.at("ssm_state").read_bytes, 2 * d.state_bytes);
+  EXPECT_EQ(d.dram.at("ssm_state").write_bytes, 2 * d.state_bytes);
+}
+
+TEST(Cosim, DecodeWithoutThePromptsStateIsCaughtOnTheSsmOutput) {
+  CosimOptions o;
+  o.variant.decode_state_dropped = true;
+  const CosimReport r = cosim_decode(config("default.yaml"), 16, 2, 0, o);
+  EXPECT_EQ(r.mismatches(), decode_check(r, "y").mismatches + decode_check(r, "y_h").mismatches +
+                                decode_check(r, "out").mismatches);
+  EXPECT_GT(decode_check(r, "y").mismatches, 0);
+  EXPECT_EQ(decode_check(r, "u_int8").mismatches, 0);  // upstream of the SSM state
+}
+
 }  // namespace
 }  // namespace mambahw::model

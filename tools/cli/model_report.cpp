@@ -25,6 +25,45 @@ using report::Cell;
 using report::Column;
 using report::Node;
 
+report::Table checks_table(const std::vector<model::TensorCheck>& v) {
+  report::Table checks;
+  checks.columns = {Column{"tensor", "tensor", "{}", -10},          Column{"op", "op", "{}", -21},
+                    Column{"unit", "unit", "{}", -18},              Column{"source", "producer", "{}", -10},
+                    Column{"compared", "compared", "{}", 9},        Column{"mismatches", "mismatches", "{}", 10},
+                    Column{"independent", "independent", "{}", -11}, Column{"first_mismatch", "first mismatch", "{}", -1}};
+  for (const auto& ch : v)
+    checks.add({ch.tensor, ch.op, ch.unit, ch.source, ch.compared, ch.mismatches, ch.independent, ch.first_mismatch});
+  return checks;
+}
+
+// The decode steps: per-token latency and rate, the state's home, the steps'
+// traffic, one step's ops and every step's checks against golden's continuation.
+Node decode_report(const model::CosimReport& r) {
+  const model::DecodeReport& d = *r.timing.decode;
+  Node n = Node::object();
+  const double per_token_ns = d.latency_ns / d.steps;
+  for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
+           {"steps", std::int64_t{d.steps}}, {"cycles", d.cycles}, {"latency_ns", d.latency_ns},
+           {"cycles_per_token", static_cast<double>(d.cycles) / d.steps}, {"latency_ns_per_token", per_token_ns},
+           {"tokens_per_s", 1e9 / per_token_ns}, {"state_bytes", d.state_bytes},
+           {"state_buffer_bytes", d.state_buffer_bytes}, {"state_spilled", d.state_spilled},
+           {"dram_read_bytes", d.dram_total.read_bytes}, {"dram_write_bytes", d.dram_total.write_bytes}})
+    n.add(k, v);
+  n.add("checks", checks_table(r.decode_checks));
+  report::Table ops;
+  ops.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18}, Column{"start", "start", "{}", 10},
+                 Column{"cycles", "cycles", "{}", 10}};
+  for (const auto& op : d.ops) ops.add({op.name, std::string(to_string(op.unit)), op.start, op.cycles});
+  n.add("ops", std::move(ops));
+  report::Table traffic;
+  traffic.columns = {Column{"tensor", "tensor", "{}", -14}, Column{"read_bytes", "read/token", "{:.0f}", 12},
+                     Column{"write_bytes", "written/token", "{:.0f}", 14}};
+  for (const auto& [name, t] : d.dram)
+    traffic.add({name, static_cast<double>(t.read_bytes) / d.steps, static_cast<double>(t.write_bytes) / d.steps});
+  n.add("dram", std::move(traffic));
+  return n;
+}
+
 // The co-simulation's results as one tree: what `run` prints and what its
 // JSON holds under "model" and "events" are both read from it.
 Node cosim_report(const model::CosimReport& r) {
@@ -41,14 +80,7 @@ Node cosim_report(const model::CosimReport& r) {
            {"host_input", t.host_input},
            {"host_input_bytes", t.dram.at(t.host_input).write_bytes}})
     n.add(k, v);
-  report::Table checks;
-  checks.columns = {Column{"tensor", "tensor", "{}", -10},          Column{"op", "op", "{}", -21},
-                    Column{"unit", "unit", "{}", -18},              Column{"source", "producer", "{}", -10},
-                    Column{"compared", "compared", "{}", 9},        Column{"mismatches", "mismatches", "{}", 10},
-                    Column{"independent", "independent", "{}", -11}, Column{"first_mismatch", "first mismatch", "{}", -1}};
-  for (const auto& ch : r.checks)
-    checks.add({ch.tensor, ch.op, ch.unit, ch.source, ch.compared, ch.mismatches, ch.independent, ch.first_mismatch});
-  n.add("checks", std::move(checks));
+  n.add("checks", checks_table(r.checks));
   report::Table ops;
   ops.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18}, Column{"start", "start", "{}", 10},
                  Column{"cycles", "cycles", "{}", 10}};
@@ -67,6 +99,7 @@ Node cosim_report(const model::CosimReport& r) {
     units.add(std::move(row));
   }
   n.add("units", std::move(units));
+  if (t.decode) n.add("decode", decode_report(r));
   return n;
 }
 
@@ -109,6 +142,29 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
              "leave out: in a model it is the previous layer's output)\n",
              static_cast<double>(t.dram_total.read_bytes) / 1e6, static_cast<double>(t.dram_total.write_bytes) / 1e6,
              static_cast<double>(t.dram.at(t.host_input).write_bytes) / 1e6, t.host_input);
+  if (t.decode) {
+    const model::DecodeReport& d = *t.decode;
+    const Node& dn = n.at("decode");
+    fmt::print("  decode: {} steps after the {}-token prompt, one token each from the carried conv and SSM states: "
+               "{:.0f} cycles = {:.3f} us per token, {:.1f} tokens/s (one layer)\n",
+               d.steps, t.seq_len, std::get<double>(dn.at("cycles_per_token").cell()),
+               std::get<double>(dn.at("latency_ns_per_token").cell()) / 1000,
+               std::get<double>(dn.at("tokens_per_s").cell()));
+    fmt::print("    SSM state {:.1f} KiB {} (state buffer {:.1f} KiB); DRAM per token {:.3f} MB read, {:.3f} MB written\n",
+               static_cast<double>(d.state_bytes) / 1024,
+               d.state_spilled ? "spilled to DRAM between steps" : "kept in the state buffer",
+               static_cast<double>(d.state_buffer_bytes) / 1024,
+               static_cast<double>(d.dram_total.read_bytes) / d.steps / 1e6,
+               static_cast<double>(d.dram_total.write_bytes) / d.steps / 1e6);
+    std::int64_t dm = 0;
+    for (const auto& ch : r.decode_checks) dm += ch.mismatches;
+    fmt::print("    decode vs golden's continuation (run_continuation, the state carried by golden): {} ({} tensors x {} "
+               "steps, {} mismatches)\n",
+               dm ? "MISMATCH" : "bit-exact", r.decode_checks.size(), d.steps, dm);
+    fmt::print("{}", report::to_text(dn.at("checks").table(), 6));
+    fmt::print("    one step's ops (cycles from the step's start):\n");
+    fmt::print("{}", report::to_text(dn.at("ops").table(), 6));
+  }
   fmt::print("  events (per unit, as the units counted them):\n");
   for (const auto& [unit, counters] : std::get<report::Object>(events.value)) {
     std::string line;
@@ -174,11 +230,27 @@ Node cost_section(const Config& c, const LayerProgram& program, const model::Cos
   return list;
 }
 
+namespace {
+FloatTensor token_rows(const FloatTensor& x, std::size_t t0, std::size_t t1) {
+  FloatTensor y({t1 - t0, x.dim(1)});
+  std::copy(x.data() + t0 * x.dim(1), x.data() + t1 * x.dim(1), y.data());
+  return y;
+}
+}  // namespace
+
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files) {
   const interop::RunSources sources(c);  // the config's weights: and activations:
-  const LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), c.run, 0);
+  // One input stream of seq_len + decode tokens: the prompt, then the decode steps' inputs.
+  RunSettings rs = c.run;
+  rs.seq_len += c.run.decode;
+  const LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), rs, 0);
   const model::System sys{c.model, c.scheme, c.hardware};
-  const model::CosimReport r = model::run_cosim(sys, lc.q, lc.input);
+  const auto L = static_cast<std::size_t>(c.run.seq_len), N = static_cast<std::size_t>(c.run.decode);
+  if (lc.input.dim(0) < L + N)
+    throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
+                                  lc.input.dim(0), L + N));
+  const model::CosimReport r = N ? model::run_cosim(sys, lc.q, token_rows(lc.input, 0, L), token_rows(lc.input, L, L + N))
+                                 : model::run_cosim(sys, lc.q, lc.input);
   const Node cosim = cosim_report(r);
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
@@ -192,7 +264,20 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   out.tree.add("events", events);
   out.tree.add("model", cosim);
   out.tree.add("cost", cost_section(c, lc.q.program, r, tech_files));
-  for (const auto& ch : r.checks)
+  if (r.timing.decode) {
+    // Energy per decode token: the steps' own counters over the steps' time.
+    Node list = Node::list();
+    for (const std::string& f : tech_files) {
+      const TechTable t = load_tech(resolve_config(f));
+      Node& e = list.push(cost_report(c, lc.q.program, r.timing.decode->events, r.timing.decode->latency_ns, t));
+      fmt::print("  decode energy ({}): {:.4g} nJ per token (one layer; leakage over the steps' time included)\n",
+                 std::get<std::string>(e.at("tech").cell()), std::get<double>(e.at("energy_pj_per_token").cell()) / 1e3);
+    }
+    out.tree.add("decode_cost", std::move(list));
+  }
+  std::vector<model::TensorCheck> all = r.checks;
+  all.insert(all.end(), r.decode_checks.begin(), r.decode_checks.end());
+  for (const auto& ch : all)
     if (ch.mismatches) {
       out.failure = fmt::format("{} differs from the golden model ({} mismatches); first at {}", ch.tensor,
                                 ch.mismatches, ch.first_mismatch);

@@ -40,6 +40,10 @@ struct CosimReport {
   Cycles quantizer_rtl_cycles = 0, dequant_rtl_cycles = 0;
   std::int64_t quantizer_rtl_elements = 0, dequant_rtl_elements = 0;
   std::vector<TensorCheck> checks;
+  // Decode: every tensor of every step against golden's continuation (the
+  // prefill's state carried by golden itself), one check per tensor over all
+  // steps (token = the prompt's length + step).
+  std::vector<TensorCheck> decode_checks;
   bool bit_exact() const;
   std::int64_t mismatches() const;
   int independent_checks() const;  // checks whose producer is not the golden model
@@ -57,5 +61,9 @@ struct CosimOptions {
 // SystemC elaborates once per process: call this once.
 CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTensor& input,
                       const CosimOptions& opt = {});
+// A prompt `input` ([L][d_model]) and then one decode step per row of
+// `decode_inputs` ([N][d_model]), against golden's run_continuation.
+CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTensor& input,
+                      const FloatTensor& decode_inputs, const CosimOptions& opt = {});
 
 }  // namespace mambahw::model

@@ -65,6 +65,7 @@ struct ModelVariant {
   bool int4_nibbles_high_first = false;   // the GEMM array unpacks INT4 weights high nibble first
   bool conv_state_dropped = false;        // the conv unit forgets its state at every token tile
   std::optional<StateReduction> reduction;  // the SSM core reduces y = C . h in this order, not the scheme's
+  bool decode_state_dropped = false;      // decode steps start from a zero SSM state (forget the prompt)
 };
 
 struct LayerData {
@@ -73,8 +74,12 @@ struct LayerData {
   SsmRegisters ssm;
   std::optional<HadamardRegisters> hadamard;
   std::map<std::string, Bytes> images;      // host-written tensors: weights, constants, the layer input
+  std::vector<Bytes> decode_inputs;         // the layer input of each decode step (one token each)
   ModelVariant variant;
 };
+
+// The layer input's image (program.input in its layout) from INT8 codes [T][d_model].
+Bytes layer_input_image(const LayerProgram& program, const Tensor<std::int8_t>& hidden);
 
 // The host's load for layer `q` under `program` at `len` tokens, with the
 // layer input's INT8 codes `hidden` ([L][d_model], the previous layer's output).
