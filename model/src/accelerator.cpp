@@ -9,13 +9,14 @@ using sc_core::sc_time;
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
                          std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
-                         int decode_steps)
+                         int decode_steps, int state_layers)
     : sc_module(name),
       cfg_(cfg),
       hw_(cfg.hardware),
       prog_(program),
       len_(seq_len),
       decode_steps_(decode_steps),
+      state_layers_(std::max(state_layers, 1)),
       table_(std::move(table)),
       hooks_(std::move(hooks)),
       data_(data),
@@ -41,7 +42,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
     const ModelShape& m = cfg.model;
     conv_state_.assign(static_cast<std::size_t>(m.conv_channels()) * static_cast<std::size_t>(m.d_conv - 1), 0);
     ssm_state_.assign(static_cast<std::size_t>(m.d_inner) * static_cast<std::size_t>(m.d_state), 0.0f);
-    if (ssm_state_bytes() > state_buffer_bytes()) {
+    if (ssm_state_bytes() * state_layers_ > state_buffer_bytes()) {
       state_spilled_ = true;
       map_.allocate("ssm_state", static_cast<std::uint64_t>(ssm_state_bytes()));
     }
@@ -86,7 +87,8 @@ void Accelerator::run_gemm(const OpSpec& op) {
   const TensorSpec& out = prog_.tensor(op.outputs.at(0));
   GemmJob j;
   j.op = op.name;
-  j.shape = {len_, g.k, g.n, weight_bits(g.weights), out.element_bits / 8, in.element_bits / 8};
+  j.shape = cost::gemm_shape(prog_, op, len_);
+  (void)out;
   j.weights = address(op.weights.at(0));
   j.scale_bytes = prog_.tensor(op.weights.at(0)).bytes(len_) - plan_gemm(j.shape, hw_.gemm).weight_bytes;
   j.in = {true, address(in.name), in.layout};
@@ -236,6 +238,7 @@ void Accelerator::decode() {
   DecodeReport d;
   d.steps = decode_steps_;
   d.state_bytes = ssm_state_bytes();
+  d.state_layers = state_layers_;
   d.state_buffer_bytes = state_buffer_bytes();
   d.state_spilled = state_spilled_;
   const std::map<std::string, DramTraffic> traffic0 = dram_.traffic();
@@ -336,8 +339,9 @@ void Accelerator::finish() {
 
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
                            std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
-                           int decode_steps) {
-  Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks), data, decode_steps);
+                           int decode_steps, int state_layers) {
+  Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks), data, decode_steps,
+                  state_layers);
   sc_core::sc_start();
   return acc.report();
 }

@@ -142,7 +142,7 @@ CosimReport cosim(const System& c, const QuantizedLayer& q, const FloatTensor& i
   LayerData data = load_layer(q, q.program, seq_len, c.hardware.gemm, golden.int8.at(q.program.input));
   for (const LayerTrace& step : cont.decode) data.decode_inputs.push_back(layer_input_image(q.program, step.int8.at(q.program.input)));
   data.variant = opt.variant;
-  rep.timing = simulate_layer(c, q.program, seq_len, q.conv_out.table, hooks, &data, steps);
+  rep.timing = simulate_layer(c, q.program, seq_len, q.conv_out.table, hooks, &data, steps, opt.state_layers);
 
   // Every tensor the accelerator wrote, against golden's, labelled by its producer.
   for (const OpSpec& op : q.program.ops) {

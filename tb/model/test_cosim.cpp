@@ -240,5 +240,51 @@ TEST(Cosim, DecodeWithoutThePromptsStateIsCaughtOnTheSsmOutput) {
   EXPECT_EQ(decode_check(r, "u_int8").mismatches, 0);  // upstream of the SSM state
 }
 
+// GEMMs mapped with token tiles (the activation buffer cannot hold every
+// token's input row) compute the same bits, and the DRAM target counts the
+// bytes the mapper predicted (two producers: the mapper's formula, the
+// model's transactions).
+CosimReport cosim_buffers(Config c, int len, int weight_kib, int activation_kib) {
+  c.hardware.buffers.weight_kib = weight_kib;
+  c.hardware.buffers.activation_kib = activation_kib;
+  return cosim(c, len);
+}
+
+const GemmRun& gemm_run(const CosimReport& r, const std::string& op) {
+  for (const GemmRun& g : r.timing.gemms)
+    if (g.op == op) return g;
+  throw std::runtime_error("no GEMM " + op);
+}
+
+TEST(Cosim, WeightBlocksOverTokenTilesBitExact) {
+  // in_proj: 32 x 768 input rows = 24,576 B > 16 KiB: token tiles of 16. At most 672 columns'
+  // weights fit 512 KiB (672 x 768 = 516,096 B), so at least ceil(3072 / 672) = 5 blocks; the
+  // smallest block that gives 5 (ties on bytes and cycles go to the smaller one) is 640 columns.
+  // A block stays while the tiles stream: the input is read once per block.
+  const CosimReport r = cosim_buffers(config("default.yaml"), 32, 512, 16);
+  expect_all_exact(r);
+  const GemmRun& g = gemm_run(r, "in_proj");
+  EXPECT_EQ(g.mapping.order, cost::GemmOrder::kWeightsOuter);
+  EXPECT_EQ(g.mapping.m_tile, 16);
+  EXPECT_EQ(g.mapping.n_block, 640);
+  EXPECT_EQ(g.mapping.input_bytes, 5 * 32 * 768);  // ceil(3072 / 672) = 5 blocks
+  EXPECT_EQ(r.timing.dram.at("hidden").read_bytes, g.mapping.input_bytes);
+  EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes - g.plan.weight_bytes, 3072 * 4);  // weights once, then the scales
+}
+
+TEST(Cosim, TokenTilesWithWeightsStreamedBitExact) {
+  // in_proj: 48 x 768 = 36,864 B > 32 KiB: two token tiles of 24; a 4 KiB weight buffer holds no
+  // block of 32 columns (24,576 B), so the weights stream once per token tile.
+  const CosimReport r = cosim_buffers(config("default.yaml"), 48, 4, 32);
+  expect_all_exact(r);
+  const GemmRun& g = gemm_run(r, "in_proj");
+  EXPECT_EQ(g.mapping.order, cost::GemmOrder::kTokensOuter);
+  EXPECT_EQ(g.mapping.m_tile, 24);
+  EXPECT_EQ(g.mapping.weight_bytes, 2LL * 768 * 3072);
+  EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, g.mapping.weight_bytes + 3072 * 4);
+  EXPECT_EQ(r.timing.dram.at("hidden").read_bytes, 48 * 768);
+  EXPECT_LT(g.mapping.dram_bytes(), g.fixed.dram_bytes());
+}
+
 }  // namespace
 }  // namespace mambahw::model

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "json_report.hpp"
+#include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/model/cosim.hpp"
@@ -36,6 +37,25 @@ report::Table checks_table(const std::vector<model::TensorCheck>& v) {
   return checks;
 }
 
+// Each GEMM's mapping (the mapper's choice) and its efficiency, beside the fixed mapping's traffic.
+report::Table gemm_table(const std::vector<model::GemmRun>& runs) {
+  report::Table t;
+  t.columns = {Column{"op", "op", "{}", -10},          Column{"m", "M", "{}", 5},
+               Column{"k", "K", "{}", 5},              Column{"n", "N", "{}", 6},
+               Column{"order", "loop order", "{}", -13}, Column{"m_tile", "m tile", "{}", 6},
+               Column{"n_block", "n block", "{}", 7},  Column{"dram_mb", "DRAM MB", "{:.3f}", 8},
+               Column{"min_mb", "min MB", "{:.3f}", 7}, Column{"fixed_mb", "fixed MB", "{:.3f}", 8},
+               Column{"compute_cycles", "compute", "{}", 9}, Column{"cycles", "cycles", "{}", 9},
+               Column{"efficiency", "array eff", "{:.3f}", 9}};
+  for (const model::GemmRun& g : runs) {
+    const cost::GemmMapping& mp = g.mapping;
+    t.add({g.op, g.shape.m, g.shape.k, g.shape.n, std::string(to_string(mp.order)), mp.m_tile, mp.n_block,
+           static_cast<double>(mp.dram_bytes()) / 1e6, static_cast<double>(mp.min_dram_bytes) / 1e6,
+           static_cast<double>(g.fixed.dram_bytes()) / 1e6, mp.compute_cycles, g.cycles, mp.efficiency});
+  }
+  return t;
+}
+
 // The decode steps: per-token latency and rate, the state's home, the steps'
 // traffic, one step's ops and every step's checks against golden's continuation.
 Node decode_report(const model::CosimReport& r) {
@@ -46,7 +66,8 @@ Node decode_report(const model::CosimReport& r) {
            {"steps", std::int64_t{d.steps}}, {"cycles", d.cycles}, {"latency_ns", d.latency_ns},
            {"cycles_per_token", static_cast<double>(d.cycles) / d.steps}, {"latency_ns_per_token", per_token_ns},
            {"tokens_per_s", 1e9 / per_token_ns}, {"state_bytes", d.state_bytes},
-           {"state_buffer_bytes", d.state_buffer_bytes}, {"state_spilled", d.state_spilled},
+           {"state_buffer_bytes", d.state_buffer_bytes}, {"state_layers", std::int64_t{d.state_layers}},
+           {"state_spilled", d.state_spilled},
            {"dram_read_bytes", d.dram_total.read_bytes}, {"dram_write_bytes", d.dram_total.write_bytes}})
     n.add(k, v);
   n.add("checks", checks_table(r.decode_checks));
@@ -99,6 +120,7 @@ Node cosim_report(const model::CosimReport& r) {
     units.add(std::move(row));
   }
   n.add("units", std::move(units));
+  n.add("gemms", gemm_table(t.gemms));
   if (t.decode) n.add("decode", decode_report(r));
   return n;
 }
@@ -136,6 +158,10 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
   fmt::print("{}", report::to_text(n.at("checks").table(), 4));
   fmt::print("  cycles {} = {:.1f} us at {} MHz\n", t.cycles, t.latency_ns / 1000, t.clock_mhz);
   fmt::print("{}", report::to_text(n.at("ops").table(), 4));
+  fmt::print("  GEMM mappings (the mapper's loop order and tiles under buffers.weight_kib / activation_kib; DRAM MB of "
+             "weight codes + input + outputs, min = each once, fixed = the n-outer all-token mapping; array eff = MACs / "
+             "(compute cycles x array MACs)):\n");
+  fmt::print("{}", report::to_text(n.at("gemms").table(), 4));
   fmt::print("  units (busy cycles, utilisation, stall cycles by cause):\n");
   fmt::print("{}", report::to_text(n.at("units").table(), 4));
   fmt::print("  DRAM: {:.3f} MB read, {:.3f} MB written (incl. the host's {:.3f} MB of {}, which the units' counts "
@@ -150,14 +176,19 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
                d.steps, t.seq_len, std::get<double>(dn.at("cycles_per_token").cell()),
                std::get<double>(dn.at("latency_ns_per_token").cell()) / 1000,
                std::get<double>(dn.at("tokens_per_s").cell()));
-    fmt::print("    SSM state {:.1f} KiB {} (state buffer {:.1f} KiB); DRAM per token {:.3f} MB read, {:.3f} MB written\n",
-               static_cast<double>(d.state_bytes) / 1024,
+    fmt::print("    SSM state {:.1f} KiB per layer, {} layers: {} (state buffer {:.1f} KiB); DRAM per token {:.3f} MB read, "
+               "{:.3f} MB written\n",
+               static_cast<double>(d.state_bytes) / 1024, d.state_layers,
                d.state_spilled ? "spilled to DRAM between steps" : "kept in the state buffer",
                static_cast<double>(d.state_buffer_bytes) / 1024,
                static_cast<double>(d.dram_total.read_bytes) / d.steps / 1e6,
                static_cast<double>(d.dram_total.write_bytes) / d.steps / 1e6);
     std::int64_t dm = 0;
     for (const auto& ch : r.decode_checks) dm += ch.mismatches;
+    const double tok_ns = d.latency_ns / d.steps * c.model.n_layer;
+    fmt::print("    whole model, scaled (n_layer {} x this layer, not simulated; every layer has the same shapes): "
+               "prefill {:.3f} ms, decode {:.3f} us per token = {:.1f} tokens/s\n",
+               c.model.n_layer, t.latency_ns * c.model.n_layer / 1e6, tok_ns / 1000, 1e9 / tok_ns);
     fmt::print("    decode vs golden's continuation (run_continuation, the state carried by golden): {} ({} tensors x {} "
                "steps, {} mismatches)\n",
                dm ? "MISMATCH" : "bit-exact", r.decode_checks.size(), d.steps, dm);
@@ -249,8 +280,10 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   if (lc.input.dim(0) < L + N)
     throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
                                   lc.input.dim(0), L + N));
-  const model::CosimReport r = N ? model::run_cosim(sys, lc.q, token_rows(lc.input, 0, L), token_rows(lc.input, L, L + N))
-                                 : model::run_cosim(sys, lc.q, lc.input);
+  model::CosimOptions opt;
+  opt.state_layers = c.model.n_layer;  // the layer is one of n_layer whose states share the state buffer in decode
+  const model::CosimReport r = N ? model::run_cosim(sys, lc.q, token_rows(lc.input, 0, L), token_rows(lc.input, L, L + N), opt)
+                                 : model::run_cosim(sys, lc.q, lc.input, opt);
   const Node cosim = cosim_report(r);
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
@@ -270,8 +303,10 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
     for (const std::string& f : tech_files) {
       const TechTable t = load_tech(resolve_config(f));
       Node& e = list.push(cost_report(c, lc.q.program, r.timing.decode->events, r.timing.decode->latency_ns, t));
-      fmt::print("  decode energy ({}): {:.4g} nJ per token (one layer; leakage over the steps' time included)\n",
-                 std::get<std::string>(e.at("tech").cell()), std::get<double>(e.at("energy_pj_per_token").cell()) / 1e3);
+      const double nj = std::get<double>(e.at("energy_pj_per_token").cell()) / 1e3;
+      fmt::print("  decode energy ({}): {:.4g} nJ per token per layer (leakage over the steps' time included); "
+                 "x {} layers = {:.4g} uJ per token (scaled, not simulated)\n",
+                 std::get<std::string>(e.at("tech").cell()), nj, c.model.n_layer, nj * c.model.n_layer / 1e3);
     }
     out.tree.add("decode_cost", std::move(list));
   }

@@ -13,6 +13,7 @@
 #include "mambahw/config/config.hpp"
 #include "mambahw/config/tech.hpp"
 #include "mambahw/studies/conv_out_study.hpp"
+#include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/layer_program.hpp"
@@ -280,6 +281,11 @@ int run_command(const RunOptions& o) {
       for (int md : o.modes) c.run.modes.push_back(static_cast<SsmInputMode>(md));
     }
     check_memory_budget(c);  // again: the command line may have raised seq_len
+    try {  // every GEMM's smallest tiles must fit the buffers: a config error, before any work
+      cost::check_capacities(layer_program(c.model, c.scheme), c.hardware, c.run.seq_len);
+    } catch (const cost::CapacityError& e) {
+      throw ConfigError(fmt::format("{}: hardware.{}", c.file, e.what()));
+    }
     if (!o.dump_dir.empty() && o.no_layer) throw ConfigError("--dump writes the golden layers' tensors; it cannot go with --no-layer");
     const interop::RunSources sources(c);  // weights: and activations: (synthetic by default)
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;

@@ -65,6 +65,7 @@ struct DecodeReport {
   double latency_ns = 0;
   std::vector<Cycles> step_cycles;
   std::int64_t state_bytes = 0;       // the SSM state of the layer (d_inner x d_state FP32)
+  int state_layers = 1;               // layers whose states the buffer would hold (a whole model's decode: n_layer)
   std::int64_t state_buffer_bytes = 0;  // the state buffer's capacity (buffers.state_kib, or one layer's state)
   bool state_spilled = false;         // the states do not fit: they live in DRAM between steps
   std::vector<OpReport> ops;          // the first step's ops
@@ -109,7 +110,7 @@ class Accelerator : public sc_core::sc_module {
   // without it the run is timing only (the memories hold zeros).
   Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
               std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr,
-              int decode_steps = 0);
+              int decode_steps = 0, int state_layers = 1);
   const LayerReport& report() const { return report_; }
 
  private:
@@ -134,6 +135,7 @@ class Accelerator : public sc_core::sc_module {
   const LayerProgram& prog_;
   int len_;
   int decode_steps_;
+  int state_layers_;                       // layers whose SSM states share the state buffer in decode
   bool fresh_ = true;                      // the prompt's tokens: the states start at zero
   std::vector<std::int8_t> conv_state_;    // the conv unit's line buffer (carried into decode)
   std::vector<float> ssm_state_;           // the SSM state buffer (carried into decode)
@@ -159,7 +161,7 @@ class Accelerator : public sc_core::sc_module {
 // completion and returns its report. SystemC allows this once per process.
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
                            std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr,
-                           int decode_steps = 0);
+                           int decode_steps = 0, int state_layers = 1);
 // The same for layer_program(cfg.model, cfg.scheme).
 LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table = std::nullopt,
                            LayerHooks hooks = {});

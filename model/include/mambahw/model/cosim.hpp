@@ -55,6 +55,7 @@ struct CosimOptions {
   std::string force_quantizer_variant;
   bool rtl_out_of_loop = false;  // run the units' C++ quantizer and dequant even where an RTL variant exists
   ModelVariant variant;          // the negative controls
+  int state_layers = 1;          // decode: layers whose SSM states share the state buffer (a whole model: n_layer)
 };
 
 // Runs the calibrated layer `q` on `input` ([L][d_model]) on the system.
