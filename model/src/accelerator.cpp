@@ -243,8 +243,7 @@ void Accelerator::decode() {
   d.state_spilled = state_spilled_;
   const std::map<std::string, DramTraffic> traffic0 = dram_.traffic();
   const std::size_t gemms0 = gemm_.runs().size();
-  const std::map<std::string, UnitReport> units0 = report_.units;
-  const Cycles busy0 = dram_.busy_cycles();
+  const std::map<std::string, UnitReport> units0 = unit_totals();
   events_ = cost::EventCounts{};  // the steps' own counters from here (the units hold a reference)
   events_.tokens = decode_steps_;
   fresh_ = false;
@@ -288,23 +287,28 @@ void Accelerator::decode() {
     d.dram_total.requests += x.requests;
   }
   // Busy cycles of the steps: the units' totals now less the prefill's.
-  auto unit = [&](Unit u, const UnitStats& st) {
-    const std::string name(to_string(u));
-    UnitReport r{st.busy - units0.at(name).busy, 0, st.stalls};
-    for (std::size_t i = 0; i < r.stalls.size(); ++i) r.stalls[i] -= units0.at(name).stalls[i];
-    r.utilization = d.cycles ? static_cast<double>(r.busy) / static_cast<double>(d.cycles) : 0.0;
-    d.units[name] = r;
-  };
+  d.units = unit_totals();
+  for (auto& [name, u] : d.units) {
+    const UnitReport& before = units0.at(name);
+    u.busy -= before.busy;
+    for (std::size_t i = 0; i < u.stalls.size(); ++i) u.stalls[i] -= before.stalls[i];
+    u.utilization = d.cycles ? static_cast<double>(u.busy) / static_cast<double>(d.cycles) : 0.0;
+  }
+  d.events = events_;
+  report_.decode = std::move(d);
+}
+
+std::map<std::string, UnitReport> Accelerator::unit_totals() const {
+  std::map<std::string, UnitReport> m;
+  auto unit = [&](Unit u, const UnitStats& s) { m[std::string(to_string(u))] = {s.busy, 0.0, s.stalls}; };
   unit(Unit::kGemmArray, gemm_.stats());
   unit(Unit::kConvUnit, conv_.stats());
   unit(Unit::kScaleIndexLookup, conv_.lookup_stats());
   unit(Unit::kSsmCore, ssm_.stats());
   unit(Unit::kSsmDequant, ssm_.dequant_stats());
   unit(Unit::kHadamardUnit, hadamard_.stats());
-  const Cycles dram_busy = dram_.busy_cycles() - busy0;
-  d.units["dram"] = {dram_busy, d.cycles ? static_cast<double>(dram_busy) / static_cast<double>(d.cycles) : 0.0, {}};
-  d.events = events_;
-  report_.decode = std::move(d);
+  m["dram"] = {dram_.busy_cycles(), 0.0, {}};
+  return m;
 }
 
 void Accelerator::finish() {
@@ -317,19 +321,8 @@ void Accelerator::finish() {
   r.cycles = now_cycles();
   r.latency_ns = static_cast<double>(r.cycles) * hw_.cycle_ns();
   r.gemms = gemm_.runs();
-  auto utilization = [&](Cycles busy) {
-    return r.cycles ? static_cast<double>(busy) / static_cast<double>(r.cycles) : 0.0;
-  };
-  auto unit = [&](Unit u, const UnitStats& s) {
-    r.units[std::string(to_string(u))] = {s.busy, utilization(s.busy), s.stalls};
-  };
-  unit(Unit::kGemmArray, gemm_.stats());
-  unit(Unit::kConvUnit, conv_.stats());
-  unit(Unit::kScaleIndexLookup, conv_.lookup_stats());
-  unit(Unit::kSsmCore, ssm_.stats());
-  unit(Unit::kSsmDequant, ssm_.dequant_stats());
-  unit(Unit::kHadamardUnit, hadamard_.stats());
-  r.units["dram"] = {dram_.busy_cycles(), utilization(dram_.busy_cycles()), {}};
+  r.units = unit_totals();
+  for (auto& [name, u] : r.units) u.utilization = r.cycles ? static_cast<double>(u.busy) / static_cast<double>(r.cycles) : 0.0;
   r.dram = dram_.traffic();
   r.dram_total = dram_.total();
   r.host_input = prog_.input;

@@ -118,6 +118,7 @@ class Accelerator : public sc_core::sc_module {
   void run_ops(std::vector<OpReport>& ops);
   void decode();
   std::map<std::string, Bytes> read_tensors();
+  std::map<std::string, UnitReport> unit_totals() const;  // busy and stall cycles so far (utilisation 0)
   void run_gemm(const OpSpec& op);
   void run_conv(const OpSpec& op);
   void run_ssm(const OpSpec& op);
