@@ -470,7 +470,19 @@ struct Store {
   std::map<std::string, Int8Tensor> i8;
   std::map<std::string, Tensor<std::uint16_t>> words;  // dual-scale words
   std::map<std::string, FloatTensor> f;                // FP16 values (widened exactly) and FP32
+  LayerState* state = nullptr;                         // carried in and out; null: a fresh sequence, not kept
 };
+
+// x [C][T] joined after `head` [C][H]: [C][H + T].
+Int8Tensor append_columns(const Int8Tensor& head, const Int8Tensor& x) {
+  const size_t C = x.dim(0), H = head.dim(1), T = x.dim(1);
+  Int8Tensor y({C, H + T});
+  for (size_t c = 0; c < C; ++c) {
+    std::copy_n(&head(c, 0), H, &y(c, 0));
+    std::copy_n(&x(c, 0), T, &y(c, H));
+  }
+  return y;
+}
 
 // A GEMM's [L][K] input from its tensor's layout.
 Int8Tensor gemm_input(const Store& st, const TensorSpec& t) {
@@ -517,8 +529,27 @@ void run_conv(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& 
   const ModelShape& m = q.shape;
   const int D = m.d_inner;
   const Int8Tensor& x = st.i8.at(op.inputs.at(0));  // [conv channels][L]
-  conv1d_silu_quantize_tiled(x, q.conv, q.scheme.conv_order, q.conv_out.numerics, q.conv_out.int8_scales, tr.conv_y,
-                             tr.conv_codes);
+  if (st.state) {
+    // From a carried conv state: the same conv over the state's W - 1 inputs
+    // followed by x, whose first W - 1 outputs (the ones that would see the
+    // zero padding) are dropped; the new state is the last W - 1 inputs.
+    // (The quantizer is per element: quantizing the kept columns is the same.)
+    const Int8Tensor ext = append_columns(st.state->conv, x);
+    const size_t W1 = st.state->conv.dim(1), T = x.dim(1);
+    FloatTensor y;
+    Int8Tensor codes;
+    conv1d_silu_quantize_tiled(ext, q.conv, q.scheme.conv_order, q.conv_out.numerics, q.conv_out.int8_scales, y, codes);
+    tr.conv_y = FloatTensor({y.dim(0), T});
+    tr.conv_codes = Int8Tensor({y.dim(0), T});
+    for (size_t c = 0; c < y.dim(0); ++c) {
+      std::copy_n(&y(c, W1), T, &tr.conv_y(c, 0));
+      std::copy_n(&codes(c, W1), T, &tr.conv_codes(c, 0));
+      std::copy_n(&ext(c, T), W1, &st.state->conv(c, 0));
+    }
+  } else {
+    conv1d_silu_quantize_tiled(x, q.conv, q.scheme.conv_order, q.conv_out.numerics, q.conv_out.int8_scales, tr.conv_y,
+                               tr.conv_codes);
+  }
   tr.conv_elements = static_cast<std::int64_t>(sz(D) * tr.conv_y.dim(1));
   const size_t L = tr.conv_y.dim(1);
   for (const std::string& name : op.outputs) {
@@ -566,7 +597,13 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
     s.c = {rows(bc, N, 2 * N), q.x_proj_out_scale};
     s.d_skip = q.d_skip;
     s.z = {z, z_scale};
-    y = mamba1_selective_scan_tiled(tr.ssm_input, s, sp);
+    if (st.state) {  // the tiled scan starts from zeros; a carried state takes the whole-tensor kernel
+      Mamba1ScanState kept;
+      y = mamba1_selective_scan(tr.ssm_input, s, sp, Mamba1ScanIo{&st.state->ssm, std::nullopt, &kept});
+      st.state->ssm = std::move(kept.final_state);
+    } else {
+      y = mamba1_selective_scan_tiled(tr.ssm_input, s, sp);
+    }
   } else {
     const int G = m.ngroups, gn = G * N;
     Mamba2Ssm s;
@@ -584,7 +621,13 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
       s.c_scale.push_back(q.conv_out.int8_scales[sz(D + gn + g * N)]);
     }
     s.d_skip = q.d_skip;
-    y = gated_rmsnorm(q, mamba2_ssm_tiled(tr.ssm_input, s, sp), z, z_scale);
+    if (st.state) {  // the tiled SSM starts from zeros; a carried state takes the whole-tensor kernel
+      FloatTensor kept;
+      y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp, &st.state->ssm, &kept), z, z_scale);
+      st.state->ssm = std::move(kept);
+    } else {
+      y = gated_rmsnorm(q, mamba2_ssm_tiled(tr.ssm_input, s, sp), z, z_scale);
+    }
     fp16_round_batch(y.data(), y.data(), y.size());  // y is stored as FP16 (the program's format)
   }
   tr.ssm_out = y;
@@ -627,8 +670,9 @@ void run_ops(const QuantizedLayer& q, Pass& p, bool before_ssm, SsmInputMode mod
   }
 }
 
-Pass mode_independent_part(const QuantizedLayer& q, const FloatTensor& input) {
+Pass mode_independent_part(const QuantizedLayer& q, const FloatTensor& input, LayerState* state) {
   Pass p;
+  p.st.state = state;  // carried in and out (null: a fresh sequence)
   // The layer's input quantizer: outside the program (the host, or the previous layer, writes INT8 hidden).
   p.st.i8[q.program.input] = quantize_tensor(input, q.in_scale, q.scheme.numerics.rounding);
   run_ops(q, p, true, SsmInputMode::kInt8, nullptr);
@@ -647,13 +691,52 @@ LayerTrace finish(const QuantizedLayer& q, Pass p, SsmInputMode mode, const Floa
   return std::move(tr);
 }
 
+LayerTrace run_program(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode,
+                       const FloatTensor* ssm_input_override, LayerState* state);
 }  // namespace
 
 LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, const FloatTensor* ssm_input_override) {
+  return run_program(q, input, mode, ssm_input_override, nullptr);
+}
+
+LayerState fresh_state(const ModelShape& m) {
+  LayerState s;
+  s.conv = Int8Tensor({sz(m.conv_channels()), sz(m.d_conv - 1)});
+  s.ssm = FloatTensor({sz(m.d_inner), sz(m.d_state)});
+  return s;
+}
+
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, LayerState& state,
+                     const FloatTensor* ssm_input) {
+  const ModelShape& m = q.shape;
+  if (state.conv.rank() != 2 || state.conv.dim(0) != sz(m.conv_channels()) || state.conv.dim(1) != sz(m.d_conv - 1) ||
+      state.ssm.rank() != 2 || state.ssm.dim(0) != sz(m.d_inner) || state.ssm.dim(1) != sz(m.d_state))
+    throw std::invalid_argument("run_layer: the layer state has the wrong shape (want fresh_state's)");
+  return run_program(q, input, mode, ssm_input, &state);
+}
+
+Continuation run_continuation(const QuantizedLayer& q, const FloatTensor& prompt, const FloatTensor& decode_inputs,
+                              SsmInputMode mode) {
+  Continuation c;
+  c.state = fresh_state(q.shape);
+  c.prefill = run_layer(q, prompt, mode, c.state);
+  const size_t dm = decode_inputs.dim(1);
+  for (size_t t = 0; t < decode_inputs.dim(0); ++t) {
+    FloatTensor x({1, dm});
+    std::copy_n(&decode_inputs(t, 0), dm, x.data());
+    c.decode.push_back(run_layer(q, x, mode, c.state));
+  }
+  return c;
+}
+
+namespace {
+LayerTrace run_program(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode,
+                       const FloatTensor* ssm_input_override, LayerState* state) {
   if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
     throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
-  return finish(q, mode_independent_part(q, input), mode, ssm_input_override);
+  return finish(q, mode_independent_part(q, input, state), mode, ssm_input_override);
 }
+}  // namespace
 
 void run_layer_modes(const QuantizedLayer& q, const FloatTensor& input, std::span<const SsmInputMode> modes,
                      const std::function<void(SsmInputMode, LayerTrace&&)>& observe) {
@@ -661,7 +744,7 @@ void run_layer_modes(const QuantizedLayer& q, const FloatTensor& input, std::spa
     if (mode == SsmInputMode::kDualScale && !q.conv_out.dual)
       throw std::invalid_argument("SSM-input mode 3 needs a calibrated dual-scale format");
   if (modes.empty()) return;
-  Pass shared = mode_independent_part(q, input);
+  Pass shared = mode_independent_part(q, input, nullptr);
   for (std::size_t i = 0; i < modes.size(); ++i) {
     const bool last = i + 1 == modes.size();
     observe(modes[i], finish(q, last ? std::move(shared) : shared, modes[i], nullptr));

@@ -456,6 +456,11 @@ constexpr std::size_t kMamba2LaneBlock = 64;
 }  // namespace
 
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
+  return mamba2_ssm(x, s, p, nullptr, nullptr);
+}
+
+FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p, const FloatTensor* initial_state,
+                       FloatTensor* final_state) {
   const Denormals dn = p.denormals;
   const std::size_t L = x.dim(1), P = static_cast<std::size_t>(s.headdim), N = static_cast<std::size_t>(s.d_state);
   const std::size_t H = static_cast<std::size_t>(s.nheads), G = static_cast<std::size_t>(s.ngroups);
@@ -463,6 +468,11 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   check_len(s.dt.q, H, L, "dt");
   check_len(s.b, G * N, L, "B");
   check_len(s.c, G * N, L, "C");
+  if (initial_state && (initial_state->rank() != 2 || initial_state->dim(0) != H * P || initial_state->dim(1) != N))
+    throw std::invalid_argument("SSM initial state has the wrong shape (want [d_inner][d_state])");
+  if (final_state) *final_state = FloatTensor({H * P, N});
+  // h_{-1} of channel ch, state n: the initial state's (flushed per policy), or 0.
+  auto h0 = [&](std::size_t ch, std::size_t n) { return initial_state ? ftz_if((*initial_state)(ch, n), dn) : 0.0f; };
   FloatTensor y({H * P, L});
   const bool lanes = dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential &&
                      kernel_isa() != KernelIsa::kSpec;
@@ -505,18 +515,28 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
       for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bf[i], dt[i / N], dn);
     if (lanes) {
       transpose_tiled(&x(hd * P, 0), L, xt.data(), Pp, P, L);
+      // The head's state in lanes [n][Pp]: h_{-1} (padding lanes stay 0: their x is 0).
+      std::fill(hlanes.begin(), hlanes.end(), 0.0f);
+      if (initial_state)
+        for (std::size_t n = 0; n < N; ++n)
+          for (std::size_t pp = 0; pp < P; ++pp) hlanes[n * Pp + pp] = h0(hd * P + pp, n);
       MAMBAHW_SIMD_CALL(mamba2_head, xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, Pp, N, hlanes.data(), yt.data());
       transpose_tiled(yt.data(), Pp, &y(hd * P, 0), L, L, P);
+      if (final_state)
+        for (std::size_t n = 0; n < N; ++n)
+          for (std::size_t pp = 0; pp < P; ++pp) (*final_state)(hd * P + pp, n) = hlanes[n * Pp + pp];
       continue;
     }
     for (std::size_t pp = 0; pp < P; ++pp) {
       const std::size_t ch = hd * P + pp;
-      std::fill(hstate.begin(), hstate.begin() + static_cast<std::ptrdiff_t>(N), 0.0f);
+      for (std::size_t n = 0; n < N; ++n) hstate[n] = h0(ch, n);
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
         for (std::size_t n = 0; n < N; ++n) hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
         y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, p.tree_width, dn, scratch);
       }
+      if (final_state)
+        for (std::size_t n = 0; n < N; ++n) (*final_state)(ch, n) = hstate[n];
     }
   }
   return y;

@@ -1,5 +1,6 @@
 #include "mambahw/model/accelerator.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mambahw::model {
@@ -7,12 +8,15 @@ namespace mambahw::model {
 using sc_core::sc_time;
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
-                         std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data)
+                         std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
+                         int decode_steps, int state_layers)
     : sc_module(name),
       cfg_(cfg),
       hw_(cfg.hardware),
       prog_(program),
       len_(seq_len),
+      decode_steps_(decode_steps),
+      state_layers_(std::max(state_layers, 1)),
       table_(std::move(table)),
       hooks_(std::move(hooks)),
       data_(data),
@@ -32,8 +36,29 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
   // Every tensor of the program gets a region of exactly its bytes.
   for (const TensorSpec& t : prog_.tensors) map_.allocate(t.name, static_cast<std::uint64_t>(t.bytes(len_)));
   events_.tokens = len_;
+  if (decode_steps_ > 0) {
+    // The states carry from the prompt into decode: the conv line buffer
+    // always on chip; the SSM state in the state buffer if it fits, else in DRAM.
+    const ModelShape& m = cfg.model;
+    conv_state_.assign(static_cast<std::size_t>(m.conv_channels()) * static_cast<std::size_t>(m.d_conv - 1), 0);
+    ssm_state_.assign(static_cast<std::size_t>(m.d_inner) * static_cast<std::size_t>(m.d_state), 0.0f);
+    if (ssm_state_bytes() * state_layers_ > state_buffer_bytes()) {
+      state_spilled_ = true;
+      map_.allocate("ssm_state", static_cast<std::uint64_t>(ssm_state_bytes()));
+    }
+  }
+  if (data_ && static_cast<int>(data_->decode_inputs.size()) < decode_steps_)
+    throw std::logic_error("accelerator: fewer decode inputs than decode steps");
   SC_HAS_PROCESS(Accelerator);
   SC_THREAD(controller);
+}
+
+std::int64_t Accelerator::ssm_state_bytes() const {
+  return static_cast<std::int64_t>(cfg_.model.d_inner) * cfg_.model.d_state * 4;
+}
+
+std::int64_t Accelerator::state_buffer_bytes() const {
+  return hw_.buffers.state_kib ? static_cast<std::int64_t>(hw_.buffers.state_kib) * 1024 : ssm_state_bytes();
 }
 
 Cycles Accelerator::now_cycles() const { return static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5); }
@@ -62,7 +87,8 @@ void Accelerator::run_gemm(const OpSpec& op) {
   const TensorSpec& out = prog_.tensor(op.outputs.at(0));
   GemmJob j;
   j.op = op.name;
-  j.shape = {len_, g.k, g.n, weight_bits(g.weights), out.element_bits / 8, in.element_bits / 8};
+  j.shape = cost::gemm_shape(prog_, op, len_);
+  (void)out;
   j.weights = address(op.weights.at(0));
   j.scale_bytes = prog_.tensor(op.weights.at(0)).bytes(len_) - plan_gemm(j.shape, hw_.gemm).weight_bytes;
   j.in = {true, address(in.name), in.layout};
@@ -104,6 +130,7 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.channel_scale = &channel_scale_;
   j.d_inner = m.d_inner;
   j.bc_group_channels = m.d_state;
+  if (decode_steps_ > 0) j.state = &conv_state_;  // the line buffer starts at zero for the prompt
   (void)conv_.run(j);
 }
 
@@ -141,8 +168,14 @@ void Accelerator::run_ssm(const OpSpec& op) {
   j.headdim = m.headdim;
   j.ngroups = m.ngroups;
   j.shape = m;
-  if (data_) report_.ssm_input = FloatTensor({static_cast<std::size_t>(m.d_inner), static_cast<std::size_t>(len_)});
-  j.ssm_input = &report_.ssm_input;
+  if (data_) *ssm_tap_ = FloatTensor({static_cast<std::size_t>(m.d_inner), static_cast<std::size_t>(len_)});
+  j.ssm_input = ssm_tap_;
+  if (decode_steps_ > 0) {
+    j.state = &ssm_state_;
+    j.state_fresh = fresh_ || (data_ && data_->variant.decode_state_dropped);
+    j.state_spilled = state_spilled_;
+    if (state_spilled_) j.state_address = address("ssm_state");
+  }
   (void)ssm_.run(j);
 }
 
@@ -172,6 +205,13 @@ void Accelerator::controller() {
   Bytes input(static_cast<std::size_t>(in.bytes(len_)), 0);
   if (data_) input = data_->images.at(in.name);
   (void)dram_access(host_, true, address(in.name), in.bytes(len_), input.data());
+  ssm_tap_ = &report_.ssm_input;
+  run_ops(report_.ops);
+  finish();
+  if (decode_steps_ > 0) decode();
+}
+
+void Accelerator::run_ops(std::vector<OpReport>& ops) {
   for (const OpSpec& op : prog_.ops) {
     const Cycles start = now_cycles();
     switch (op.kind) {
@@ -181,9 +221,98 @@ void Accelerator::controller() {
       case OpKind::kSsdScanNorm: run_ssm(op); break;
       case OpKind::kHadamardQuantize: run_hadamard(op); break;
     }
-    report_.ops.push_back({op.name, op.unit, start, now_cycles() - start});
+    ops.push_back({op.name, op.unit, start, now_cycles() - start});
   }
-  finish();
+}
+
+std::map<std::string, Bytes> Accelerator::read_tensors() {
+  std::map<std::string, Bytes> out;
+  for (const TensorSpec& t : prog_.tensors) {
+    if (!t.is_activation() || t.name == prog_.input) continue;
+    Bytes b(static_cast<std::size_t>(t.bytes(len_)));
+    dram_debug(host_, false, address(t.name), b);
+    out[t.name] = std::move(b);
+  }
+  return out;
+}
+
+// Each step: the host (the previous layer) writes one token's input, every op
+// runs on it from the carried states, the outputs are read back.
+void Accelerator::decode() {
+  DecodeReport d;
+  d.steps = decode_steps_;
+  d.state_bytes = ssm_state_bytes();
+  d.state_layers = state_layers_;
+  d.state_buffer_bytes = state_buffer_bytes();
+  d.state_spilled = state_spilled_;
+  const std::map<std::string, DramTraffic> traffic0 = dram_.traffic();
+  const std::size_t gemms0 = gemm_.runs().size();
+  const std::map<std::string, UnitReport> units0 = unit_totals();
+  events_ = cost::EventCounts{};  // the steps' own counters from here (the units hold a reference)
+  events_.tokens = decode_steps_;
+  fresh_ = false;
+  len_ = 1;
+  const Cycles start = now_cycles();
+  const TensorSpec& in = prog_.tensor(prog_.input);
+  for (int k = 0; k < decode_steps_; ++k) {
+    const Cycles s0 = now_cycles();
+    Bytes input(static_cast<std::size_t>(in.bytes(1)), 0);
+    if (data_) input = data_->decode_inputs.at(static_cast<std::size_t>(k));
+    (void)dram_access(host_, true, address(in.name), in.bytes(1), input.data());
+    FloatTensor tap;
+    ssm_tap_ = &tap;
+    std::vector<OpReport> ops;
+    run_ops(ops);
+    for (OpReport& o : ops) o.start -= s0;
+    if (k == 0) d.ops = std::move(ops);
+    d.step_cycles.push_back(now_cycles() - s0);
+    if (data_) {
+      d.tensors.push_back(read_tensors());
+      d.ssm_input.push_back(std::move(tap));
+    }
+  }
+  d.cycles = now_cycles() - start;
+  d.latency_ns = static_cast<double>(d.cycles) * hw_.cycle_ns();
+  const std::vector<GemmRun>& runs = gemm_.runs();
+  const auto per_step = static_cast<std::size_t>(
+      std::count_if(prog_.ops.begin(), prog_.ops.end(), [](const OpSpec& o) { return o.kind == OpKind::kGemm; }));
+  d.gemms.assign(runs.begin() + static_cast<std::ptrdiff_t>(gemms0),
+                 runs.begin() + static_cast<std::ptrdiff_t>(gemms0 + per_step));
+  for (const auto& [name, t] : dram_.traffic()) {
+    DramTraffic x = t;
+    if (auto it = traffic0.find(name); it != traffic0.end()) {
+      x.read_bytes -= it->second.read_bytes;
+      x.write_bytes -= it->second.write_bytes;
+      x.requests -= it->second.requests;
+    }
+    if (x.read_bytes || x.write_bytes) d.dram[name] = x;
+    d.dram_total.read_bytes += x.read_bytes;
+    d.dram_total.write_bytes += x.write_bytes;
+    d.dram_total.requests += x.requests;
+  }
+  // Busy cycles of the steps: the units' totals now less the prefill's.
+  d.units = unit_totals();
+  for (auto& [name, u] : d.units) {
+    const UnitReport& before = units0.at(name);
+    u.busy -= before.busy;
+    for (std::size_t i = 0; i < u.stalls.size(); ++i) u.stalls[i] -= before.stalls[i];
+    u.utilization = d.cycles ? static_cast<double>(u.busy) / static_cast<double>(d.cycles) : 0.0;
+  }
+  d.events = events_;
+  report_.decode = std::move(d);
+}
+
+std::map<std::string, UnitReport> Accelerator::unit_totals() const {
+  std::map<std::string, UnitReport> m;
+  auto unit = [&](Unit u, const UnitStats& s) { m[std::string(to_string(u))] = {s.busy, 0.0, s.stalls}; };
+  unit(Unit::kGemmArray, gemm_.stats());
+  unit(Unit::kConvUnit, conv_.stats());
+  unit(Unit::kScaleIndexLookup, conv_.lookup_stats());
+  unit(Unit::kSsmCore, ssm_.stats());
+  unit(Unit::kSsmDequant, ssm_.dequant_stats());
+  unit(Unit::kHadamardUnit, hadamard_.stats());
+  m["dram"] = {dram_.busy_cycles(), 0.0, {}};
+  return m;
 }
 
 void Accelerator::finish() {
@@ -196,35 +325,20 @@ void Accelerator::finish() {
   r.cycles = now_cycles();
   r.latency_ns = static_cast<double>(r.cycles) * hw_.cycle_ns();
   r.gemms = gemm_.runs();
-  auto utilization = [&](Cycles busy) {
-    return r.cycles ? static_cast<double>(busy) / static_cast<double>(r.cycles) : 0.0;
-  };
-  auto unit = [&](Unit u, const UnitStats& s) {
-    r.units[std::string(to_string(u))] = {s.busy, utilization(s.busy), s.stalls};
-  };
-  unit(Unit::kGemmArray, gemm_.stats());
-  unit(Unit::kConvUnit, conv_.stats());
-  unit(Unit::kScaleIndexLookup, conv_.lookup_stats());
-  unit(Unit::kSsmCore, ssm_.stats());
-  unit(Unit::kSsmDequant, ssm_.dequant_stats());
-  unit(Unit::kHadamardUnit, hadamard_.stats());
-  r.units["dram"] = {dram_.busy_cycles(), utilization(dram_.busy_cycles()), {}};
+  r.units = unit_totals();
+  for (auto& [name, u] : r.units) u.utilization = r.cycles ? static_cast<double>(u.busy) / static_cast<double>(r.cycles) : 0.0;
   r.dram = dram_.traffic();
   r.dram_total = dram_.total();
   r.host_input = prog_.input;
   r.events = events_;
-  if (data_)
-    for (const TensorSpec& t : prog_.tensors) {
-      if (!t.is_activation() || t.name == prog_.input) continue;
-      Bytes b(static_cast<std::size_t>(t.bytes(len_)));
-      dram_debug(host_, false, address(t.name), b);
-      r.tensors[t.name] = std::move(b);
-    }
+  if (data_) r.tensors = read_tensors();
 }
 
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
-                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data) {
-  Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks), data);
+                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
+                           int decode_steps, int state_layers) {
+  Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks), data, decode_steps,
+                  state_layers);
   sc_core::sc_start();
   return acc.report();
 }

@@ -25,6 +25,7 @@ int CosimReport::checks_run() const {
 std::int64_t CosimReport::mismatches() const {
   std::int64_t n = 0;
   for (const TensorCheck& c : checks) n += c.mismatches;
+  for (const TensorCheck& c : decode_checks) n += c.mismatches;
   return n;
 }
 
@@ -51,33 +52,63 @@ std::uint32_t golden_element(const LayerTrace& g, const TensorSpec& t, std::size
   throw std::logic_error("no golden copy of tensor '" + t.name + "'");
 }
 
-TensorCheck compare_tensor(const TensorSpec& t, const OpSpec& op, const std::string& source, const LayerTrace& g,
-                           const Bytes& model, std::int64_t len) {
-  // The conv op's tensors leave through the conv-output quantizer.
-  const Unit unit = op.kind == OpKind::kConvSiluQuantize ? Unit::kConvOutQuantizer : op.unit;
-  TensorCheck c{t.name, op.name, std::string(to_string(unit)), source, kGoldenLayer, 0, 0, {}};
+// Adds the comparison of one tensor of `len` tokens to `c`; token indices
+// are reported from `token0`.
+void compare_into(TensorCheck& c, const TensorSpec& t, const LayerTrace& g, const Bytes& model, std::int64_t len,
+                  std::int64_t token0 = 0) {
   const std::int64_t n = t.per_token * len;
   for (std::int64_t i = 0; i < n; ++i) {
     const bool cm = t.layout == Layout::kChannelMajor;
     const std::int64_t ch = cm ? i / len : i % t.per_token, tok = cm ? i % len : i / t.per_token;
-    record(c, ch, tok, golden_element(g, t, static_cast<std::size_t>(i)), get_element(model, i, t.element_bits));
+    record(c, ch, token0 + tok, golden_element(g, t, static_cast<std::size_t>(i)), get_element(model, i, t.element_bits));
   }
-  return c;
+}
+
+TensorCheck new_check(const TensorSpec& t, const OpSpec& op, const std::string& source) {
+  // The conv op's tensors leave through the conv-output quantizer.
+  const Unit unit = op.kind == OpKind::kConvSiluQuantize ? Unit::kConvOutQuantizer : op.unit;
+  return TensorCheck{t.name, op.name, std::string(to_string(unit)), source, kGoldenLayer, 0, 0, {}};
+}
+
+void compare_ssm_input(TensorCheck& u, const FloatTensor& golden, const FloatTensor& model, std::int64_t token0) {
+  for (std::size_t ch = 0; ch < golden.dim(0); ++ch)
+    for (std::size_t k = 0; k < golden.dim(1); ++k)
+      record(u, static_cast<std::int64_t>(ch), token0 + static_cast<std::int64_t>(k), bits_of(golden(ch, k)),
+             bits_of(model(ch, k)));
 }
 
 }  // namespace
 
+namespace {
+CosimReport cosim(const System& c, const QuantizedLayer& q, const FloatTensor& input, const FloatTensor* decode_inputs,
+                  const CosimOptions& opt);
+
+}  // namespace
+
 CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTensor& input, const CosimOptions& opt) {
+  return cosim(c, q, input, nullptr, opt);
+}
+
+CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTensor& input,
+                      const FloatTensor& decode_inputs, const CosimOptions& opt) {
+  return cosim(c, q, input, &decode_inputs, opt);
+}
+
+namespace {
+CosimReport cosim(const System& c, const QuantizedLayer& q, const FloatTensor& input, const FloatTensor* decode_inputs,
+                  const CosimOptions& opt) {
   CosimReport rep;
-  const ModelShape& m = c.model;
   const int seq_len = static_cast<int>(input.dim(0));
+  const int steps = decode_inputs ? static_cast<int>(decode_inputs->dim(0)) : 0;
   rep.mode = accelerator_mode(c.scheme);
-  // The specification, run once on its own (or given by the caller, who ran it).
-  std::optional<LayerTrace> own;
-  if (!opt.golden) own = run_layer(q, input, rep.mode);
+  // The specification, run once on its own (or given by the caller, who ran
+  // it); with decode steps, the continuation, which carries its states itself.
+  Continuation cont;
+  if (decode_inputs) cont = run_continuation(q, input, *decode_inputs, rep.mode);
+  else if (!opt.golden) cont.prefill = run_layer(q, input, rep.mode);
   else if (opt.golden->out.dim(0) != input.dim(0) || !opt.golden->int8.count(q.program.input))
     throw std::invalid_argument("run_cosim: the given golden trace is not of this layer's input");
-  const LayerTrace& golden = opt.golden ? *opt.golden : *own;
+  const LayerTrace& golden = decode_inputs || !opt.golden ? cont.prefill : *opt.golden;
   const DualScaleFormat& dual = *q.conv_out.dual;
   const NumericsPolicy& np = q.conv_out.numerics;
 
@@ -137,19 +168,29 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
     };
   }
   LayerData data = load_layer(q, q.program, seq_len, c.hardware.gemm, golden.int8.at(q.program.input));
+  for (const LayerTrace& step : cont.decode) data.decode_inputs.push_back(layer_input_image(q.program, step.int8.at(q.program.input)));
   data.variant = opt.variant;
   if (opt.variant.index_sram_flipped_bit && data.conv.index) {  // a corrupted SRAM word (negative control)
     const std::int64_t bit = *opt.variant.index_sram_flipped_bit;
     data.conv.index->words.at(static_cast<std::size_t>(bit / 8)) ^= static_cast<std::uint8_t>(1u << (bit % 8));
   }
-  rep.timing = simulate_layer(c, q.program, seq_len, q.conv_out.table, hooks, &data);
+  rep.timing = simulate_layer(c, q.program, seq_len, q.conv_out.table, hooks, &data, steps, opt.state_layers);
 
   // Every tensor the accelerator wrote, against golden's, labelled by its producer.
   for (const OpSpec& op : q.program.ops) {
     const bool rtl = rep.rtl_in_loop && op.kind == OpKind::kConvSiluQuantize;
-    for (const std::string& name : op.outputs)
-      rep.checks.push_back(compare_tensor(q.program.tensor(name), op, rtl ? rep.quantizer_variant : kSystemcUnit,
-                                          golden, rep.timing.tensors.at(name), seq_len));
+    const std::string source = rtl ? rep.quantizer_variant : kSystemcUnit;
+    for (const std::string& name : op.outputs) {
+      const TensorSpec& t = q.program.tensor(name);
+      TensorCheck ch = new_check(t, op, source), dc = ch;
+      compare_into(ch, t, golden, rep.timing.tensors.at(name), seq_len);
+      rep.checks.push_back(ch);
+      if (!steps) continue;
+      for (int k = 0; k < steps; ++k)
+        compare_into(dc, t, cont.decode[static_cast<std::size_t>(k)], rep.timing.decode->tensors[static_cast<std::size_t>(k)].at(name),
+                     1, seq_len + k);
+      rep.decode_checks.push_back(dc);
+    }
     if (op.kind == OpKind::kConvSiluQuantize && table) {
       // The lookup's cell (hg << 4 | dg, 0xf for none) and scale per x channel, against golden's search.
       const std::string src = rep.lookup_rtl_in_loop ? rep.lookup_variant : kSystemcUnit;
@@ -171,15 +212,18 @@ CosimReport run_cosim(const System& c, const QuantizedLayer& q, const FloatTenso
     if (op.unit == Unit::kSsmCore) {  // the dequant stage's FP32 output, inside the SSM core
       TensorCheck u{"ssm_input", op.name, std::string(to_string(Unit::kSsmDequant)),
                     rep.rtl_in_loop ? rep.dequant_variant : kSystemcUnit, kGoldenLayer, 0, 0, {}};
-      for (std::size_t ch = 0; ch < golden.ssm_input.dim(0); ++ch)
-        for (std::size_t k = 0; k < golden.ssm_input.dim(1); ++k)
-          record(u, static_cast<std::int64_t>(ch), static_cast<std::int64_t>(k), bits_of(golden.ssm_input(ch, k)),
-                 bits_of(rep.timing.ssm_input(ch, k)));
+      TensorCheck du = u;
+      compare_ssm_input(u, golden.ssm_input, rep.timing.ssm_input, 0);
       rep.checks.push_back(u);
+      if (!steps) continue;
+      for (int k = 0; k < steps; ++k)
+        compare_ssm_input(du, cont.decode[static_cast<std::size_t>(k)].ssm_input,
+                          rep.timing.decode->ssm_input[static_cast<std::size_t>(k)], seq_len + k);
+      rep.decode_checks.push_back(du);
     }
   }
-  (void)m;
   return rep;
 }
+}  // namespace
 
 }  // namespace mambahw::model

@@ -35,12 +35,17 @@ void fold_token(const std::int8_t* __restrict x, const std::int8_t* __restrict w
 
 GemmRun GemmArray::run(const GemmJob& j) {
   const GemmShape& g = j.shape;
-  GemmRun r{j.op, g, plan_gemm(g, hw_.gemm), 0, 0};
+  GemmRun r{j.op, g, plan_gemm(g, hw_.gemm), {}, {}, 0, 0};
+  r.fixed = cost::fixed_mapping(g, hw_.gemm, hw_.buffers);
+  r.mapping = cost::map_gemm(g, hw_.gemm, hw_.buffers, j.op);  // the fixed mapping competes in the search
   cost::UnitCounters& c = ev_.at(Unit::kGemmArray);
   const sc_time t0 = sc_core::sc_time_stamp();
-  const auto act_buffer = static_cast<std::int64_t>(hw_.buffers.activation_kib) * 1024;
-  const bool reread_input = g.m * g.k * g.in_bytes > act_buffer;  // input slices do not stay on chip
   const auto& folds = r.plan.folds;
+  const std::vector<GemmStep> steps = gemm_steps(r.plan, r.mapping, g, hw_.gemm);
+  std::vector<std::int64_t> fold_offset(folds.size(), 0);  // each fold tile's place in the weight image
+  for (std::size_t i = 1; i < folds.size(); ++i) fold_offset[i] = fold_offset[i - 1] + folds[i - 1].weight_bytes;
+  // A weight block resident in the weight buffer (kWeightsOuter): the tiles fetched with its first token tile.
+  std::vector<Bytes> resident(r.mapping.order == cost::GemmOrder::kWeightsOuter ? folds.size() : 0);
 
   const bool compute = j.regs != nullptr;
   const std::int64_t M = g.m, K = g.k, in_bits = 8 * g.in_bytes;
@@ -56,37 +61,49 @@ GemmRun GemmArray::run(const GemmJob& j) {
   std::vector<std::int32_t> acc;
   const float in_inv = compute ? reciprocal(j.regs->act_scale) : 1.0f;
 
-  std::int64_t weight_offset = 0;
-  // Absolute time at which fold i's weight tile (and input slice) is on chip.
+  // Absolute time at which step i's weight tile (and input slice) is on chip.
   auto request = [&](std::size_t i) {
-    const GemmFold& f = folds[i];
+    const GemmStep& s = steps[i];
+    const GemmFold& f = folds[s.fold];
     Bytes& tb = tile_bytes[i % 2];
-    tb.resize(static_cast<std::size_t>(f.weight_bytes));
-    sc_time ready = dram_access(dram, false, j.weights + static_cast<std::uint64_t>(weight_offset), f.weight_bytes,
-                                tb.data(), c);
-    weight_offset += f.weight_bytes;
-    if (j.in.in_dram && (f.n0 == 0 || reread_input)) {
-      // The input's k slice over all tokens: contiguous when channel-major,
-      // M rows of k_len elements when token-major.
-      const std::int64_t bytes = f.k_len * M * g.in_bytes;
+    sc_time ready = sc_core::SC_ZERO_TIME;
+    if (s.fetch_weights) {
+      tb.resize(static_cast<std::size_t>(f.weight_bytes));
+      ready = dram_access(dram, false, j.weights + static_cast<std::uint64_t>(fold_offset[s.fold]), f.weight_bytes,
+                          tb.data(), c);
+      if (!resident.empty()) resident[s.fold] = tb;
+    } else {
+      tb = resident[s.fold];  // from the block in the weight buffer
+    }
+    const std::int64_t m0 = s.m0, ml = s.m_len;
+    if (j.in.in_dram && s.fetch_input) {
+      // The input's k slice of the step's tokens: k rows of the tokens when
+      // channel-major (contiguous for every token), the tokens' rows of
+      // k_len elements when token-major.
+      const std::int64_t bytes = f.k_len * ml * g.in_bytes;
       slice.resize(static_cast<std::size_t>(bytes));
       sc_time in_ready;
-      if (j.in.layout == Layout::kChannelMajor) {
+      if (j.in.layout == Layout::kChannelMajor && ml == M) {
         in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * M * g.in_bytes), bytes,
                                slice.data(), c);
+      } else if (j.in.layout == Layout::kChannelMajor) {
+        const DramStride st{static_cast<std::uint64_t>(ml * g.in_bytes), static_cast<std::uint64_t>(M * g.in_bytes)};
+        in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>((f.k0 * M + m0) * g.in_bytes),
+                               bytes, slice.data(), c, &st);
       } else {
         const DramStride st{static_cast<std::uint64_t>(f.k_len * g.in_bytes), static_cast<std::uint64_t>(K * g.in_bytes)};
-        in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * g.in_bytes), bytes,
-                               slice.data(), c, &st);
+        in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>((m0 * K + f.k0) * g.in_bytes),
+                               bytes, slice.data(), c, &st);
       }
       if (in_ready > ready) ready = in_ready;
       // The input slice is written into the activation buffer as it arrives.
       ev_.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.activation_kib * 1024.0,
-                    64, 0, static_cast<double>(f.k_len * g.m * g.in_bytes) / 8.0});
+                    64, 0, static_cast<double>(f.k_len * ml * g.in_bytes) / 8.0});
       if (compute) {
-        for (std::int64_t m = 0; m < M; ++m)
+        for (std::int64_t mi = 0; mi < ml; ++mi)
           for (std::int64_t k = 0; k < f.k_len; ++k) {
-            const std::int64_t e = j.in.layout == Layout::kChannelMajor ? k * M + m : m * f.k_len + k;
+            const std::int64_t m = m0 + mi;
+            const std::int64_t e = j.in.layout == Layout::kChannelMajor ? k * ml + mi : mi * f.k_len + k;
             const std::uint32_t v = in_bits == 8 ? slice[static_cast<std::size_t>(e)] : get_element(slice, e, 16);
             // An FP16 input is requantized on the way in (out_proj without the Hadamard).
             act[static_cast<std::size_t>(m * K + f.k0 + k)] =
@@ -106,21 +123,21 @@ GemmRun GemmArray::run(const GemmJob& j) {
   // of the additions does not matter).
   std::vector<std::int8_t> tile_k;
   std::vector<std::int32_t> psum;
-  auto fold_macs = [&](const GemmFold& f, const Bytes& tb) {
+  auto fold_macs = [&](const GemmFold& f, const Bytes& tb, std::int64_t m0, std::int64_t ml) {
     const std::int64_t nl = f.n_len, kl = f.k_len;
     tile.resize(static_cast<std::size_t>(kl * nl));
     unpack_weight_tile(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first);
     tile_k.resize(tile.size());
     for (std::int64_t n = 0; n < nl; ++n)
       for (std::int64_t k = 0; k < kl; ++k) tile_k[static_cast<std::size_t>(k * nl + n)] = tile[static_cast<std::size_t>(n * kl + k)];
-    if (f.first_k) acc.assign(static_cast<std::size_t>(M * nl * G), 0);
+    if (f.first_k) acc.assign(static_cast<std::size_t>(ml * nl * G), 0);
     psum.resize(static_cast<std::size_t>(nl));
     for (std::int64_t k0 = f.k0; k0 < f.k0 + kl;) {
       const std::int64_t grp = k0 / gsize, k1 = std::min(f.k0 + kl, (grp + 1) * gsize);
-      for (std::int64_t m = 0; m < M; ++m) {
+      for (std::int64_t mi = 0; mi < ml; ++mi) {
         std::int32_t* p = psum.data();
-        fold_token(act.data() + m * K + k0, tile_k.data() + (k0 - f.k0) * nl, k1 - k0, nl, p);
-        std::int32_t* a = acc.data() + m * nl * G + grp;
+        fold_token(act.data() + (m0 + mi) * K + k0, tile_k.data() + (k0 - f.k0) * nl, k1 - k0, nl, p);
+        std::int32_t* a = acc.data() + mi * nl * G + grp;
         for (std::int64_t n = 0; n < nl; ++n) a[n * G] += p[n];
       }
       k0 = k1;
@@ -128,36 +145,42 @@ GemmRun GemmArray::run(const GemmJob& j) {
   };
 
   // The requantization unit on the tile's completed columns, then the writes.
-  auto drain = [&](const GemmFold& f) {
+  auto drain = [&](const GemmFold& f, std::int64_t m0, std::int64_t ml) {
     const std::int64_t a = f.n0, b = f.n0 + f.n_len;
     for (const OutputRegion& o : j.out) {
       const std::int64_t lo = std::max(a, o.begin), hi = std::min(b, o.end);
       if (hi <= lo) continue;
-      const std::int64_t off = region_bytes(o, lo - o.begin, M);
-      const std::int64_t bytes = region_bytes(o, hi - o.begin, M) - off;
+      if (o.element_bits % 8) throw std::logic_error("GEMM output '" + o.tensor + "' of packed elements");
+      const std::int64_t eb = o.element_bits / 8;
+      const std::int64_t bytes = (hi - lo) * ml * eb;
       Bytes out(static_cast<std::size_t>(bytes), 0);
       if (compute) {
         const GemmRegisters& rg = *j.regs;
         std::vector<float> ws(static_cast<std::size_t>((hi - lo) * G));  // the columns' weight scales
         for (std::size_t i = 0; i < ws.size(); ++i) ws[i] = get_f32(scale_bytes, 4 * (static_cast<std::size_t>(lo * G) + i));
-        for (std::int64_t m = 0; m < M; ++m)
+        for (std::int64_t mi = 0; mi < ml; ++mi)
           for (std::int64_t n = lo; n < hi; ++n) {
-            const std::span<const std::int32_t> accs(acc.data() + (m * f.n_len + (n - f.n0)) * G, static_cast<std::size_t>(G));
+            const std::span<const std::int32_t> accs(acc.data() + (mi * f.n_len + (n - f.n0)) * G, static_cast<std::size_t>(G));
             const std::span<const float> wsn(ws.data() + (n - lo) * G, static_cast<std::size_t>(G));
             const float s_out = rg.out_scale.empty() ? 1.0f : rg.out_scale[static_cast<std::size_t>(n)];
             const float v = requant_value(accs, wsn, rg.grouped, rg.act_scale, s_out, rg.requant);
             const std::uint32_t code = o.element_bits == 8 ? static_cast<std::uint8_t>(requant_int8(v, rg.requant))
                                                            : fp32_to_fp16(v);
-            const std::int64_t e = o.layout == Layout::kChannelMajor ? (n - lo) * M + m : m * (hi - lo) + (n - lo);
+            const std::int64_t e = o.layout == Layout::kChannelMajor ? (n - lo) * ml + mi : mi * (hi - lo) + (n - lo);
             put_element(out, e, o.element_bits, code);
           }
       }
-      if (o.layout == Layout::kChannelMajor) {
-        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>(off), bytes, out.data(), c);
+      if (o.layout == Layout::kChannelMajor && ml == M) {  // whole columns: one contiguous block
+        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>((lo - o.begin) * M * eb), bytes, out.data(), c);
+      } else if (o.layout == Layout::kChannelMajor) {  // the token tile's part of each column
+        const DramStride st{static_cast<std::uint64_t>(ml * eb), static_cast<std::uint64_t>(M * eb)};
+        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>(((lo - o.begin) * M + m0) * eb), bytes,
+                          out.data(), c, &st);
       } else {
-        const std::int64_t eb = o.element_bits / 8;
         const DramStride st{static_cast<std::uint64_t>((hi - lo) * eb), static_cast<std::uint64_t>((o.end - o.begin) * eb)};
-        (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>((lo - o.begin) * eb), bytes, out.data(), c, &st);
+        (void)dram_access(dram, true,
+                          o.address + static_cast<std::uint64_t>((m0 * (o.end - o.begin) + (lo - o.begin)) * eb), bytes,
+                          out.data(), c, &st);
       }
     }
   };
@@ -168,8 +191,11 @@ GemmRun GemmArray::run(const GemmJob& j) {
       dram_access(dram, false, j.weights + static_cast<std::uint64_t>(r.plan.weight_bytes), j.scale_bytes,
                   scale_bytes.data(), c);
   sc_time ready = std::max(request(0), scales_ready);
-  for (std::size_t i = 0; i < folds.size(); ++i) {
-    const GemmFold& f = folds[i];
+  std::int64_t cells = 0;  // (token, column) outputs completed so far: the program's requant work is shared by them
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const GemmStep& s = steps[i];
+    const GemmFold& f = folds[s.fold];
+    const std::int64_t ml = s.m_len;
     const sc_time now = sc_core::sc_time_stamp();
     if (ready > now) {
       const auto stall = static_cast<Cycles>((ready - now) / period_ + 0.5);
@@ -177,31 +203,33 @@ GemmRun GemmArray::run(const GemmJob& j) {
       wait(ready - now);
     }
     sc_time next_ready;
-    if (db && i + 1 < folds.size()) next_ready = request(i + 1);  // prefetch into the shadow weights
-    Cycles work = r.plan.stream_cycles;
+    if (db && i + 1 < steps.size()) next_ready = request(i + 1);  // prefetch into the shadow weights
+    Cycles work = ml + hw_.gemm.rows + hw_.gemm.cols - 2;  // the step's tokens, the array's fill and drain
     if (!db || i == 0) work += r.plan.load_cycles;
     wait(static_cast<double>(work) * period_);
     stats_.busy += work;
-    if (compute) fold_macs(f, tile_bytes[i % 2]);
-    c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += g.m * f.k_len * f.n_len;
-    c[Counter::kRegisterBits] += 2 * cost::kPsumBits * g.m * f.n_len;  // each sum read and written once per fold
-    const cost::ArrayRegisterBits regs = cost::fold_register_bits(g.m, f.k_len, f.n_len, 8, 8);
+    if (compute) fold_macs(f, tile_bytes[i % 2], s.m0, ml);
+    c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += ml * f.k_len * f.n_len;
+    c[Counter::kRegisterBits] += 2 * cost::kPsumBits * ml * f.n_len;  // each sum read and written once per fold
+    const cost::ArrayRegisterBits regs = cost::fold_register_bits(ml, f.k_len, f.n_len, 8, 8);
     c[Counter::kArrayWeightBits] += regs.weight_load;
     c[Counter::kArrayOperandBits] += regs.operand;
     c[Counter::kArrayPsumBits] += regs.psum;
     // The weight tile is written into the buffer as it arrives from DRAM and read into the PEs.
     ev_.add_sram({"weight_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.weight_kib * 1024.0, 64,
-                  static_cast<double>(f.weight_bytes) / 8.0, static_cast<double>(f.weight_bytes) / 8.0});
+                  static_cast<double>(f.weight_bytes) / 8.0,
+                  s.fetch_weights ? static_cast<double>(f.weight_bytes) / 8.0 : 0.0});
     ev_.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.activation_kib * 1024.0, 64,
-                  static_cast<double>(g.m * f.k_len * g.in_bytes) / 8.0, 0});
+                  static_cast<double>(ml * f.k_len * g.in_bytes) / 8.0, 0});
     if (f.last_k) {
-      const std::int64_t a = f.n0, b = f.n0 + f.n_len;
-      drain(f);
-      cost::UnitCounters part = j.program.share(a, b, g.n);
+      drain(f, s.m0, ml);
+      const std::int64_t done = cells + ml * f.n_len;
+      cost::UnitCounters part = j.program.share(cells, done, g.m * g.n);
+      cells = done;
       part[Counter::kMacInt8] = part[Counter::kMacInt4] = 0;  // counted per fold above
       c += part;
     }
-    if (i + 1 < folds.size()) ready = db ? next_ready : request(i + 1);
+    if (i + 1 < steps.size()) ready = db ? next_ready : request(i + 1);
   }
   r.cycles = static_cast<Cycles>((sc_core::sc_time_stamp() - t0) / period_ + 0.5);
   stats_.stall(cost::Stall::kDramBandwidth) += r.dram_stall;

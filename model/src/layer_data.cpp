@@ -53,14 +53,20 @@ LayerData load_layer(const QuantizedLayer& q, const LayerProgram& program, int l
     if (static_cast<std::int64_t>(img.size()) != program.tensor(name).bytes(len))
       throw std::logic_error("host image of '" + name + "' has " + std::to_string(img.size()) +
                              " bytes, the program's tensor " + std::to_string(program.tensor(name).bytes(len)));
+  if (static_cast<int>(hidden.dim(0)) != len) throw std::logic_error("load_layer: the layer input has the wrong length");
+  d.images[program.input] = layer_input_image(program, hidden);
+  return d;
+}
+
+Bytes layer_input_image(const LayerProgram& program, const Tensor<std::int8_t>& hidden) {
   const TensorSpec& in = program.tensor(program.input);
+  const auto len = static_cast<std::int64_t>(hidden.dim(0));
   Bytes h(static_cast<std::size_t>(in.bytes(len)), 0);
   for (std::int64_t t = 0; t < len; ++t)
     for (std::int64_t c = 0; c < in.per_token; ++c)
       put_element(h, element_index(in, len, c, t), 8,
                   static_cast<std::uint8_t>(hidden(static_cast<std::size_t>(t), static_cast<std::size_t>(c))));
-  d.images[in.name] = std::move(h);
-  return d;
+  return h;
 }
 
 }  // namespace mambahw::model

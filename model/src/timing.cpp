@@ -37,6 +37,45 @@ GemmPlan plan_gemm(const GemmShape& g, const GemmArrayConfig& a) {
   return p;
 }
 
+std::vector<GemmStep> gemm_steps(const GemmPlan& p, const cost::GemmMapping& mp, const GemmShape& g,
+                                 const GemmArrayConfig& a) {
+  std::vector<GemmStep> steps;
+  const std::int64_t M = std::max<std::int64_t>(g.m, 1), mt = std::max<std::int64_t>(mp.m_tile, 1);
+  const std::int64_t tiles = ceil_div(M, mt);
+  const std::size_t fk = static_cast<std::size_t>(p.folds_k);
+  auto tile_of = [&](std::int64_t t) { return std::pair{t * mt, std::min(mt, M - t * mt)}; };
+  switch (mp.order) {
+    case cost::GemmOrder::kFixed: {
+      const bool reread = mp.input_bytes > g.m * g.k * g.in_bytes;  // the input did not fit: once per column tile
+      for (std::size_t i = 0; i < p.folds.size(); ++i)
+        steps.push_back({i, 0, M, true, p.folds[i].n0 == 0 || reread});
+      break;
+    }
+    case cost::GemmOrder::kTokensOuter:
+      for (std::int64_t t = 0; t < tiles; ++t)
+        for (std::size_t i = 0; i < p.folds.size(); ++i) {
+          const auto [m0, ml] = tile_of(t);
+          steps.push_back({i, m0, ml, true, p.folds[i].n0 == 0});
+        }
+      break;
+    case cost::GemmOrder::kWeightsOuter: {
+      const std::int64_t tiles_per_block = std::max<std::int64_t>(mp.n_block / a.cols, 1);
+      for (std::int64_t n0 = 0; n0 < p.folds_n; n0 += tiles_per_block)
+        for (std::int64_t t = 0; t < tiles; ++t)
+          for (std::int64_t nt = n0; nt < std::min(p.folds_n, n0 + tiles_per_block); ++nt)
+            for (std::size_t k = 0; k < fk; ++k) {
+              const auto [m0, ml] = tile_of(t);
+              // The block's weights come from DRAM with its first token tile; the
+              // input streams once per block (or once in all when one tile holds every token).
+              const bool input = nt == n0 && (tiles > 1 || n0 == 0);
+              steps.push_back({static_cast<std::size_t>(nt) * fk + k, m0, ml, t == 0, input});
+            }
+      break;
+    }
+  }
+  return steps;
+}
+
 std::vector<ConvTile> conv_tiles(int channels, const ConvUnitConfig& c) {
   std::vector<ConvTile> t;
   for (int c0 = 0; c0 < channels; c0 += c.lanes) t.push_back({c0, std::min(c.lanes, channels - c0)});

@@ -125,7 +125,9 @@ void conv_taps(const ChannelTile& t, const Bytes& in, const Bytes& weights, cons
   for (int ch = 0; ch < t.c_len; ++ch) {
     const ConvChannelWeights w = conv_channel_weights(weights, t.c0 + ch, W);
     const auto* x = reinterpret_cast<const std::int8_t*>(in.data()) + static_cast<std::ptrdiff_t>(ch) * len;
-    std::fill(state.begin(), state.end(), std::int8_t{0});  // a fresh sequence
+    std::int8_t* kept = j.state ? j.state->data() + static_cast<std::ptrdiff_t>(t.c0 + ch) * (W - 1) : nullptr;
+    if (kept) std::copy_n(kept, W - 1, state.begin());             // the line buffer's state
+    else std::fill(state.begin(), state.end(), std::int8_t{0});    // a fresh sequence
     for (int t0 = 0; t0 < len; t0 += tile) {
       const int t1 = std::min(len, t0 + tile);
       if (drop) std::fill(state.begin(), state.end(), std::int8_t{0});
@@ -142,6 +144,7 @@ void conv_taps(const ChannelTile& t, const Bytes& in, const Bytes& weights, cons
         state[static_cast<std::size_t>(k)] = src >= t0 ? x[src] : state[static_cast<std::size_t>(src - t0 + W - 1)];
       }
     }
+    if (kept) std::copy_n(state.begin(), W - 1, kept);
   }
 }
 
@@ -301,6 +304,7 @@ namespace {
 // The operands of one SSM channel tile as they arrived in the core's buffers.
 struct SsmTileBuffers {
   Bytes u, delta, z;
+  std::vector<float> h;  // the tile's states [c_len][d_state] before its first token (empty: a fresh sequence)
   std::int64_t delta_row0 = 0;  // the first delta (Mamba2: dt) row of the buffer
 };
 
@@ -308,7 +312,8 @@ struct SsmTileBuffers {
 // tile's states in the state buffer; Mamba1 finishes each channel with the
 // gate and writes FP16 y, Mamba2 leaves the pre-norm y for the norm stage.
 void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers& b, std::span<const float> u,
-                    const Bytes& bc, const SsmParams& prm, std::span<std::uint16_t> y16, std::vector<float>& pre_norm) {
+                    const Bytes& bc, const SsmParams& prm, std::span<std::uint16_t> y16, std::vector<float>& pre_norm,
+                    std::vector<float>& state) {
   const SsmRegisters& r = j.data->ssm;
   const SsmPolicy& sp = r.policy;
   const Denormals dn = sp.denormals;
@@ -318,7 +323,9 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   const int lanes = j.data->variant.tree_width.value_or(j.lanes);
   const std::size_t L = static_cast<std::size_t>(j.len), N = static_cast<std::size_t>(j.d_state);
   auto code = [](const Bytes& v, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(v[i])); };
-  std::vector<float> state(static_cast<std::size_t>(t.c_len) * N, 0.0f);  // the state buffer
+  // The tile's states: carried in (b.h), or a fresh sequence; left in `state`.
+  if (b.h.empty()) state.assign(static_cast<std::size_t>(t.c_len) * N, 0.0f);
+  else state = b.h;
   std::vector<float> cf(N), e(N), scratch;
   if (!j.mamba2) {
     // Mamba1: B rows [0, N), C rows [N, 2N) of bc; one delta row per channel.
@@ -401,6 +408,10 @@ Cycles SsmCore::run(const SsmJob& j) {
   const OutputRegion u{j.u, 0, j.channels, j.u_bits, Layout::kChannelMajor,
                        j.dual_scale ? ElementFormat::kDualScale : ElementFormat::kInt8, "ssm input"};
   std::array<SsmTileBuffers, 2> buf;  // ping-pong: the next tile arrives while this one runs
+  auto state_at = [&](const ChannelTile& t) {
+    return j.state_address + static_cast<std::uint64_t>(t.c0) * static_cast<std::uint64_t>(j.d_state) * 4;
+  };
+  std::vector<float> tile_state;  // the tile's states after its last token
   auto request = [&](std::size_t i) {
     const ChannelTile& t = tiles[i];
     SsmTileBuffers& b = buf[i % 2];
@@ -415,6 +426,19 @@ Cycles SsmCore::run(const SsmJob& j) {
                                 b.delta.data(), core));
     b.z.resize(static_cast<std::size_t>(t.c_len * len));
     r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
+    b.h.clear();
+    if (j.state && !j.state_fresh) {  // the tile's carried states: from DRAM when spilled, else from the state buffer
+      const std::size_t n = static_cast<std::size_t>(t.c_len) * static_cast<std::size_t>(j.d_state);
+      const std::size_t first = static_cast<std::size_t>(t.c0) * static_cast<std::size_t>(j.d_state);
+      b.h.resize(n);
+      if (j.state_spilled) {
+        Bytes raw(n * 4);
+        r = std::max(r, dram_access(dram, false, state_at(t), static_cast<std::int64_t>(raw.size()), raw.data(), core));
+        for (std::size_t k = 0; k < n; ++k) b.h[k] = float_of(static_cast<std::uint32_t>(get_element(raw, static_cast<std::int64_t>(k), 32)));
+      } else {
+        std::copy_n(j.state->begin() + static_cast<std::ptrdiff_t>(first), n, b.h.begin());
+      }
+    }
     return sc_core::sc_time_stamp() + r;
   };
   // B, C and the parameters stay on chip for the whole op.
@@ -464,7 +488,7 @@ Cycles SsmCore::run(const SsmJob& j) {
       for (int ch = 0; ch < t.c_len; ++ch)
         std::copy_n(value.begin() + ch * len, len, &(*j.ssm_input)(static_cast<std::size_t>(t.c0 + ch), 0));
       y16.assign(n, 0);
-      ssm_recurrence(j, t, b, value, bc, prm, y16, pre_norm);
+      ssm_recurrence(j, t, b, value, bc, prm, y16, pre_norm, tile_state);
       if (j.mamba2)
         for (std::size_t k = 0; k < n; ++k) z_all[static_cast<std::size_t>(t.c0) * static_cast<std::size_t>(len) + k] = static_cast<std::int8_t>(b.z[k]);
     }
@@ -487,6 +511,18 @@ Cycles SsmCore::run(const SsmJob& j) {
 
     // Mamba1's y leaves per tile; Mamba2's waits for the norm, which needs every channel of its group.
     if (!j.mamba2) write_y(t, y16);
+    if (j.state) {  // the tile's states stay for the next token: in the state buffer, or back to DRAM
+      const std::size_t ns = static_cast<std::size_t>(t.c_len) * static_cast<std::size_t>(j.d_state);
+      if (!compute) tile_state.assign(ns, 0.0f);
+      if (j.state_spilled) {
+        Bytes raw(ns * 4);
+        for (std::size_t k = 0; k < ns; ++k) put_element(raw, static_cast<std::int64_t>(k), 32, bits_of(tile_state[k]));
+        (void)dram_access(dram, true, state_at(t), static_cast<std::int64_t>(raw.size()), raw.data(), core);
+      } else {
+        std::copy(tile_state.begin(), tile_state.end(),
+                  j.state->begin() + static_cast<std::ptrdiff_t>(t.c0) * j.d_state);
+      }
+    }
     core[Counter::kSsmStep] += steps * len;
     core += share;
     if (j.dual_scale) dq[Counter::kMuxSelect] += t.c_len * len;

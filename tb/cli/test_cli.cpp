@@ -193,6 +193,22 @@ TEST(Cli, ConfigErrorsExitTwoWithLocation) {
   EXPECT_THAT(missing.output, HasSubstr("/no/such/config.yaml: cannot open the file"));
 }
 
+// A buffer too small for a GEMM's smallest tile is a config error naming the
+// buffer, the GEMM, the tile and the bytes, before any work (exit 2).
+TEST(Cli, ABufferTooSmallForAGemmTileIsAConfigError) {
+  const fs::path cfg = temp_file("tiny.yaml");
+  std::ofstream(cfg) << "model: " << MAMBAHW_SOURCE_DIR << "/configs/models/mamba-130m.yaml\n"
+                     << "scheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba1.yaml\n"
+                     << "hardware:\n  buffers:\n    activation_kib: 1\n"
+                     << "run:\n  seq_len: 16\n";
+  const Result r = run("run " + cfg.string());
+  fs::remove(cfg);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  // x_proj, the first GEMM with K = d_inner = 1536 (INT8 conv codes): one row does not fit 1024 bytes.
+  EXPECT_THAT(r.output, HasSubstr("hardware.buffers.activation_kib: GEMM 'x_proj' needs one token's input row (K 1536 x "
+                                  "1 byte(s) = 1536 bytes) on chip; the activation buffer holds 1024 bytes"));
+}
+
 // CLI usage errors exited 105/106/109 (CLI11's codes), which the README did
 // not document: every usage error is exit 2, like a bad config.
 TEST(Cli, UsageErrorsExitTwo) {

@@ -689,3 +689,82 @@ TEST(Roofline, OnlineHadamardOpBeforeOutProj) {
 
 }  // namespace
 }  // namespace mambahw::cost
+
+// ---- the GEMM mapper ------------------------------------------------------------------
+
+#include "mambahw/cost/gemm_mapping.hpp"
+
+namespace mambahw::cost {
+namespace {
+
+// M 64, K 32, N 64, INT8, on a 4 x 4 array with 1 KiB buffers. Input X = 64 x
+// 32 = 2048 B (does not fit 1024 B), weights W = 32 x 64 = 2048 B, outputs Y
+// = 64 x 64 = 4096 B. Fixed: X re-read for each of the 16 column tiles:
+// 2048 + 16 x 2048 + 4096 = 38912 B. Mapper: token tiles of 1024 / 32 = 32
+// tokens (2 tiles), the weights streamed once per tile: 2 x 2048 + 2048 +
+// 4096 = 10240 B (a weight block of 32 columns, 1024 B, ties on bytes and
+// cycles and loses on the order). Ratio 38912 / 10240 = 3.8.
+TEST(GemmMapper, TokenTilesBeatTheFixedMappingByHand) {
+  GemmArrayConfig a;
+  a.rows = a.cols = 4;
+  BufferConfig b;
+  b.weight_kib = b.activation_kib = 1;
+  const GemmShape g{64, 32, 64, 8, 1, 1};
+  const GemmMapping fixed = fixed_mapping(g, a, b);
+  EXPECT_EQ(fixed.dram_bytes(), 38912);
+  const GemmMapping m = map_gemm(g, a, b, "test");
+  EXPECT_EQ(m.order, GemmOrder::kTokensOuter);
+  EXPECT_EQ(m.m_tile, 32);
+  EXPECT_EQ(m.token_tiles, 2);
+  EXPECT_EQ(m.weight_bytes, 4096);
+  EXPECT_EQ(m.input_bytes, 2048);
+  EXPECT_EQ(m.dram_bytes(), 10240);
+  EXPECT_DOUBLE_EQ(static_cast<double>(fixed.dram_bytes()) / static_cast<double>(m.dram_bytes()), 3.8);
+  EXPECT_EQ(m.min_dram_bytes, 8192);
+  // 8 x 16 = 128 folds, each streaming its tile's 32 tokens + 4 + 4 - 2, + one weight load of 4:
+  EXPECT_EQ(m.compute_cycles, 4 + 128 * 2 * (32 + 6));
+  EXPECT_EQ(fixed.compute_cycles, 4 + 128 * (64 + 6));
+  EXPECT_GT(m.candidates, 2);
+}
+
+// When the whole input fits (M 64 x K 8 = 512 B in 1 KiB) every tensor moves once: the floor.
+TEST(GemmMapper, EverythingOnceWhenTheInputFits) {
+  GemmArrayConfig a;
+  a.rows = a.cols = 4;
+  BufferConfig b;
+  b.weight_kib = b.activation_kib = 1;
+  const GemmMapping m = map_gemm({64, 8, 256, 8, 1, 1}, a, b, "test");
+  EXPECT_EQ(m.dram_bytes(), m.min_dram_bytes);
+  EXPECT_EQ(m.min_dram_bytes, 64 * 8 + 8 * 256 + 64 * 256);
+}
+
+TEST(GemmMapper, ATileThatCannotFitIsAnErrorNamingBufferTileAndBytes) {
+  GemmArrayConfig a;  // 32 x 32 INT8: a 1024-byte tile, twice when double-buffered
+  BufferConfig b;
+  b.weight_kib = 1;
+  try {
+    (void)map_gemm({16, 768, 3072, 8, 1, 1}, a, b, "in_proj");
+    FAIL() << "no error";
+  } catch (const CapacityError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("buffers.weight_kib"), std::string::npos) << m;
+    EXPECT_NE(m.find("'in_proj'"), std::string::npos) << m;
+    EXPECT_NE(m.find("32 x 32 8-bit weights = 1024 bytes, twice for the double buffer"), std::string::npos) << m;
+    EXPECT_NE(m.find("holds 1024 bytes"), std::string::npos) << m;
+  }
+  b.weight_kib = 512;
+  b.activation_kib = 4;  // 4096 B < one 5120-byte token row of out_proj's input
+  try {
+    (void)map_gemm({16, 5120, 2560, 4, 2, 1}, a, b, "out_proj");
+    FAIL() << "no error";
+  } catch (const CapacityError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("buffers.activation_kib: GEMM 'out_proj' needs one token's input row (K 5120 x 1 byte(s) = 5120 "
+                     "bytes) on chip; the activation buffer holds 4096 bytes"),
+              std::string::npos)
+        << m;
+  }
+}
+
+}  // namespace
+}  // namespace mambahw::cost

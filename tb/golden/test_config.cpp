@@ -76,7 +76,7 @@ TEST_F(ConfigTest, MinimalConfigLoadsWithDefaults) {
 TEST_F(ConfigTest, UnknownKeyIsRejectedWithSuggestionAndPosition) {
   EXPECT_EQ(error_of("model: m1.yaml\nscheme: q1.yaml\nrun:\n  seq_lne: 5\n"),
             file("top.yaml") + ":4:3: run.seq_lne: unknown key (did you mean 'seq_len'?); known keys "
-            "here: batch, calib_batches, calib_seq_len, layers, memory_budget_mib, modes, seed, seq_len");
+            "here: batch, calib_batches, calib_seq_len, decode, layers, memory_budget_mib, modes, seed, seq_len");
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q1.yaml\nhardwre: {}\n"),
               HasSubstr(":3:1: hardwre: unknown key (did you mean 'hardware'?)"));
 }

@@ -3,6 +3,7 @@
 // layer tracks its FP32 reference; the scan-order option stays close.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "mambahw/golden/dequant.hpp"
@@ -115,6 +116,64 @@ TEST_P(LayerTest, DualScaleModeFlagsOutliersAndUsesFiveBits) {
   const LayerTrace t = run_layer(q, synthetic_layer_input(m, 64, 32), SsmInputMode::kDualScale);
   EXPECT_GT(t.flagged, 0);
   EXPECT_LT(t.flagged, t.ssm_elements / 10);  // threshold at the 99th percentile
+}
+
+// Rows [t0, t1) of a [T][d] tensor.
+FloatTensor token_rows(const FloatTensor& x, std::size_t t0, std::size_t t1) {
+  FloatTensor y({t1 - t0, x.dim(1)});
+  std::copy(x.data() + t0 * x.dim(1), x.data() + t1 * x.dim(1), y.data());
+  return y;
+}
+
+// Prefill of L tokens then N one-token decode steps from the carried conv and
+// SSM states against one prefill of L + N tokens: the second producer never
+// carries a state (zero conv padding, the stateless scan paths), so a state
+// dropped, misaligned or rounded shows as a differing bit.
+TEST_P(LayerTest, PrefillThenDecodeEqualsTheLongerPrefillBitForBit) {
+  const ModelShape m = shape();
+  const SyntheticWeights src(9);
+  const QuantizedLayer q = quantize_layer(m, scheme_for(m), src.layer(m, 0), {synthetic_layer_input(m, 96, 41)});
+  const std::size_t L = 37, N = 6;
+  const FloatTensor all = synthetic_layer_input(m, static_cast<int>(L + N), 42);
+  for (SsmInputMode mode : {SsmInputMode::kInt8, SsmInputMode::kDualScale}) {
+    const LayerTrace whole = run_layer(q, all, mode);
+    const Continuation c = run_continuation(q, token_rows(all, 0, L), token_rows(all, L, L + N), mode);
+    ASSERT_EQ(c.decode.size(), N);
+    const std::size_t dm = static_cast<std::size_t>(m.d_model);
+    for (std::size_t i = 0; i < L * dm; ++i) ASSERT_EQ(bits_of(c.prefill.out(i)), bits_of(whole.out(i))) << i;
+    for (std::size_t k = 0; k < N; ++k) {
+      for (std::size_t j = 0; j < dm; ++j)
+        ASSERT_EQ(bits_of(c.decode[k].out(0, j)), bits_of(whole.out(L + k, j))) << "step " << k << " column " << j;
+      // The SSM's output of the step's token too (the tensor the state feeds).
+      for (std::size_t d = 0; d < whole.ssm_out.dim(0); ++d)
+        ASSERT_EQ(bits_of(c.decode[k].ssm_out(d, 0)), bits_of(whole.ssm_out(d, L + k))) << "step " << k;
+    }
+    // The conv state is the last d_conv - 1 inputs of the conv channels.
+    const auto conv_op = std::find_if(q.program.ops.begin(), q.program.ops.end(),
+                                      [](const OpSpec& o) { return o.kind == OpKind::kConvSiluQuantize; });
+    const Int8Tensor& conv_in = whole.int8.at(conv_op->inputs.at(0));
+    for (std::size_t ch = 0; ch < c.state.conv.dim(0); ++ch)
+      for (std::size_t k = 0; k < c.state.conv.dim(1); ++k)
+        ASSERT_EQ(c.state.conv(ch, k), conv_in(ch, L + N - c.state.conv.dim(1) + k));
+    // The same decode steps from a fresh state must differ: the check can fail.
+    LayerState fresh = fresh_state(m);
+    const LayerTrace lost = run_layer(q, token_rows(all, L, L + 1), mode, fresh);
+    std::size_t same = 0;
+    for (std::size_t j = 0; j < dm; ++j) same += bits_of(lost.out(0, j)) == bits_of(whole.out(L, j));
+    EXPECT_LT(same, dm / 2) << "a decode step without the prefill's state should not agree";
+  }
+}
+
+TEST_P(LayerTest, AFreshStateGivesRunLayersBits) {
+  const ModelShape m = shape();
+  const SyntheticWeights src(10);
+  const QuantizedLayer q = quantize_layer(m, scheme_for(m), src.layer(m, 0), {synthetic_layer_input(m, 64, 51)});
+  const FloatTensor x = synthetic_layer_input(m, 40, 52);
+  LayerState st = fresh_state(m);
+  const LayerTrace a = run_layer(q, x, SsmInputMode::kInt8), b = run_layer(q, x, SsmInputMode::kInt8, st);
+  for (std::size_t i = 0; i < a.out.size(); ++i) ASSERT_EQ(bits_of(a.out(i)), bits_of(b.out(i))) << i;
+  LayerState wrong;
+  EXPECT_THROW((void)run_layer(q, x, SsmInputMode::kInt8, wrong), std::invalid_argument);
 }
 
 INSTANTIATE_TEST_SUITE_P(Arch, LayerTest, ::testing::Values(false, true),

@@ -229,5 +229,118 @@ TEST(Cosim, TreeReductionOrderIsCaughtOnTheSsmOutput) {
   EXPECT_NE(check(r, "y").first_mismatch.find("op selective_scan"), std::string::npos);
 }
 
+// Prefill of L tokens then N decode steps on the accelerator (token tiles of
+// 8, so the conv state also crosses tiles in the prompt), against golden's
+// run_continuation. `state_kib` below one layer's state spills it to DRAM.
+CosimReport cosim_decode(Config c, int len, int steps, int state_kib = 0, const CosimOptions& opt = {}) {
+  RunSettings run = c.run;
+  run.seq_len = len + steps;
+  c.hardware.conv.token_tile = 8;
+  c.hardware.buffers.state_kib = state_kib;
+  const LayerCase lc = make_layer_case(c.model, c.scheme, SyntheticWeights(run.seed), run, 0);
+  const std::size_t dm = lc.input.dim(1), L = static_cast<std::size_t>(len);
+  FloatTensor prompt({L, dm}), dec({static_cast<std::size_t>(steps), dm});
+  std::copy(lc.input.data(), lc.input.data() + L * dm, prompt.data());
+  std::copy(lc.input.data() + L * dm, lc.input.data() + lc.input.size(), dec.data());
+  return run_cosim({c.model, c.scheme, c.hardware}, lc.q, prompt, dec, opt);
+}
+
+const TensorCheck& decode_check(const CosimReport& r, const std::string& tensor) {
+  for (const auto& c : r.decode_checks)
+    if (c.tensor == tensor) return c;
+  throw std::runtime_error("no decode check " + tensor);
+}
+
+void expect_decode_exact(const CosimReport& r, int steps, std::int64_t d_model) {
+  expect_all_exact(r);
+  ASSERT_TRUE(r.timing.decode.has_value());
+  EXPECT_EQ(r.decode_checks.size(), r.checks.size());  // every tensor, every step
+  for (const auto& c : r.decode_checks) {
+    EXPECT_GT(c.compared, 0) << c.tensor;
+    EXPECT_EQ(c.mismatches, 0) << c.tensor << ": " << c.first_mismatch;
+  }
+  EXPECT_EQ(decode_check(r, "out").compared, steps * d_model);
+}
+
+TEST(Cosim, Mamba1PrefillThenDecodeBitExact) {
+  const CosimReport r = cosim_decode(config("default.yaml"), 20, 3);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_decode_exact(r, 3, 768);
+  EXPECT_FALSE(r.timing.decode->state_spilled);  // 1536 x 16 x 4 = 96 KiB: one layer's state buffer
+  EXPECT_EQ(decode_check(r, "ssm_input").compared, 3 * 1536);
+}
+
+TEST(Cosim, Mamba2PrefillThenDecodeBitExact) {
+  const CosimReport r = cosim_decode(config("mamba2-130m.yaml"), 20, 3);
+  expect_decode_exact(r, 3, 768);
+}
+
+TEST(Cosim, Mamba2W4A5SeDecodeWithTheStateSpilledBitExact) {
+  const CosimReport r = cosim_decode(config("mamba2-130m-w4a5-se.yaml"), 12, 2, 64);
+  expect_decode_exact(r, 2, 768);
+  const DecodeReport& d = *r.timing.decode;
+  ASSERT_TRUE(d.state_spilled);
+  // mamba2-130m: d_inner 1536, d_state 128: 768 KiB of FP32 states, read and written back each step.
+  EXPECT_EQ(d.state_bytes, 1536LL * 128 * 4);
+  EXPECT_EQ(d.dram.at("ssm_state").read_bytes, 2 * d.state_bytes);
+  EXPECT_EQ(d.dram.at("ssm_state").write_bytes, 2 * d.state_bytes);
+}
+
+TEST(Cosim, DecodeWithoutThePromptsStateIsCaughtOnTheSsmOutput) {
+  CosimOptions o;
+  o.variant.decode_state_dropped = true;
+  const CosimReport r = cosim_decode(config("default.yaml"), 16, 2, 0, o);
+  EXPECT_EQ(r.mismatches(), decode_check(r, "y").mismatches + decode_check(r, "y_h").mismatches +
+                                decode_check(r, "out").mismatches);
+  EXPECT_GT(decode_check(r, "y").mismatches, 0);
+  EXPECT_EQ(decode_check(r, "u_int8").mismatches, 0);  // upstream of the SSM state
+}
+
+// GEMMs mapped with token tiles (the activation buffer cannot hold every
+// token's input row) compute the same bits, and the DRAM target counts the
+// bytes the mapper predicted (two producers: the mapper's formula, the
+// model's transactions).
+CosimReport cosim_buffers(Config c, int len, int weight_kib, int activation_kib) {
+  c.hardware.buffers.weight_kib = weight_kib;
+  c.hardware.buffers.activation_kib = activation_kib;
+  return cosim(c, len);
+}
+
+const GemmRun& gemm_run(const CosimReport& r, const std::string& op) {
+  for (const GemmRun& g : r.timing.gemms)
+    if (g.op == op) return g;
+  throw std::runtime_error("no GEMM " + op);
+}
+
+TEST(Cosim, WeightBlocksOverTokenTilesBitExact) {
+  // in_proj: 32 x 768 input rows = 24,576 B > 16 KiB: token tiles of 16. At most 672 columns'
+  // weights fit 512 KiB (672 x 768 = 516,096 B), so at least ceil(3072 / 672) = 5 blocks; the
+  // smallest block that gives 5 (ties on bytes and cycles go to the smaller one) is 640 columns.
+  // A block stays while the tiles stream: the input is read once per block.
+  const CosimReport r = cosim_buffers(config("default.yaml"), 32, 512, 16);
+  expect_all_exact(r);
+  const GemmRun& g = gemm_run(r, "in_proj");
+  EXPECT_EQ(g.mapping.order, cost::GemmOrder::kWeightsOuter);
+  EXPECT_EQ(g.mapping.m_tile, 16);
+  EXPECT_EQ(g.mapping.n_block, 640);
+  EXPECT_EQ(g.mapping.input_bytes, 5 * 32 * 768);  // ceil(3072 / 672) = 5 blocks
+  EXPECT_EQ(r.timing.dram.at("hidden").read_bytes, g.mapping.input_bytes);
+  EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes - g.plan.weight_bytes, 3072 * 4);  // weights once, then the scales
+}
+
+TEST(Cosim, TokenTilesWithWeightsStreamedBitExact) {
+  // in_proj: 48 x 768 = 36,864 B > 32 KiB: two token tiles of 24; a 4 KiB weight buffer holds no
+  // block of 32 columns (24,576 B), so the weights stream once per token tile.
+  const CosimReport r = cosim_buffers(config("default.yaml"), 48, 4, 32);
+  expect_all_exact(r);
+  const GemmRun& g = gemm_run(r, "in_proj");
+  EXPECT_EQ(g.mapping.order, cost::GemmOrder::kTokensOuter);
+  EXPECT_EQ(g.mapping.m_tile, 24);
+  EXPECT_EQ(g.mapping.weight_bytes, 2LL * 768 * 3072);
+  EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, g.mapping.weight_bytes + 3072 * 4);
+  EXPECT_EQ(r.timing.dram.at("hidden").read_bytes, 48 * 768);
+  EXPECT_LT(g.mapping.dram_bytes(), g.fixed.dram_bytes());
+}
+
 }  // namespace
 }  // namespace mambahw::model

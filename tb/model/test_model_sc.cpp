@@ -341,3 +341,75 @@ TEST(ScaleIndexLookupSc, ParallelModelAgreesWithTheRtl) { lookup_model_agrees_wi
 
 }  // namespace
 }  // namespace mambahw::model
+
+namespace mambahw::model {
+namespace {
+
+// A decode step's SSM op by hand (small Mamba1: d_inner 128, d_state 16; the
+// default SSM core: 16 lanes, 16 exp units, 4 softplus units, 16 dequant
+// lanes; DRAM at 10^5 B/cycle and no latency, so every transfer takes one
+// cycle). One token, 8 channel tiles of 16 channels:
+//   lanes 16 x 16 steps / 16 = 16; exp: the tile's share of 128 x 16 + 128
+//   per token = 272 / 16 = 17; softplus 16 / 4 = 4; dequant (3 x 16 + 2 x 16)
+//   / 16 = 5: the exp units set the rate, 17 cycles, + fill 16 + 10 + 2 x 4 =
+//   34, + exp(A_log) of the tile's 16 x 16 states once per pass, 256 / 16 = 16:
+//   67 cycles a tile, 8 x 67 = 536. Before the first tile the channel
+//   finishes dt_proj's last write (its 128 delta bytes, issued as dt_proj
+//   ends), then B and C, the parameters and the tile's u, delta and z, one
+//   cycle each: 1 + 5.
+// With the state spilled (buffers.state_kib below the 8 KiB state) each tile
+// also reads its 16 x 16 x 4 = 1 KiB of states: 1 + 6 before the first tile,
+// and the state round-trips DRAM: 8192 bytes read and 8192 written per step.
+System decode_system(int state_kib) {
+  System c = small_mamba1();
+  c.hardware.dram.bandwidth_gbs = 1e5;
+  c.hardware.dram.latency_ns = 0;
+  c.hardware.buffers.state_kib = state_kib;
+  return c;
+}
+
+const OpReport& op_named(const std::vector<OpReport>& ops, const std::string& name) {
+  for (const OpReport& o : ops)
+    if (o.name == name) return o;
+  throw std::runtime_error("no op " + name);
+}
+
+TEST(AcceleratorSc, DecodeStepSsmOpByHandStateInTheBuffer) {
+  static System c = decode_system(0);
+  const LayerReport r = simulate_layer(c, layer_program(c.model, c.scheme), 16, std::nullopt, {}, nullptr, 3);
+  ASSERT_TRUE(r.decode.has_value());
+  const DecodeReport& d = *r.decode;
+  EXPECT_EQ(d.steps, 3);
+  EXPECT_FALSE(d.state_spilled);
+  EXPECT_EQ(d.state_bytes, 128 * 16 * 4);
+  EXPECT_EQ(op_named(d.ops, "selective_scan").cycles, 1 + 5 + 8 * 67);
+  EXPECT_EQ(d.dram.count("ssm_state"), 0u);
+  // A serial schedule: a step is its ops back to back (the host's input write
+  // is not waited for; it delays in_proj's first weight fetch by its cycle).
+  Cycles sum = 0;
+  for (const OpReport& o : d.ops) sum += o.cycles;
+  EXPECT_EQ(d.step_cycles[0], sum);
+  EXPECT_EQ(d.cycles, d.step_cycles[0] + d.step_cycles[1] + d.step_cycles[2]);
+  // GEMV-shaped GEMMs: one token streams through each fold.
+  ASSERT_EQ(d.gemms.size(), 4u);
+  for (const GemmRun& g : d.gemms) EXPECT_EQ(g.shape.m, 1);
+  EXPECT_EQ(d.events.tokens, 3);
+  EXPECT_EQ(d.events.at(Unit::kSsmCore)[Counter::kSsmStep], 3LL * 128 * 16);
+  EXPECT_EQ(r.events.at(Unit::kSsmCore)[Counter::kSsmStep], 16LL * 128 * 16);  // the prefill's own
+}
+
+TEST(AcceleratorSc, DecodeStepSsmOpByHandStateSpilled) {
+  static System c = decode_system(4);  // 4 KiB < the 8 KiB state
+  const LayerReport r = simulate_layer(c, layer_program(c.model, c.scheme), 16, std::nullopt, {}, nullptr, 2);
+  const DecodeReport& d = *r.decode;
+  EXPECT_TRUE(d.state_spilled);
+  EXPECT_EQ(d.state_buffer_bytes, 4096);
+  EXPECT_EQ(op_named(d.ops, "selective_scan").cycles, 1 + 6 + 8 * 67);
+  EXPECT_EQ(d.dram.at("ssm_state").read_bytes, 2 * 8192);
+  EXPECT_EQ(d.dram.at("ssm_state").write_bytes, 2 * 8192);
+  EXPECT_EQ(r.dram.at("ssm_state").read_bytes, 0);  // the prompt starts from zeros: nothing read
+  EXPECT_EQ(r.dram.at("ssm_state").write_bytes, 8192);  // and leaves its state for decode
+}
+
+}  // namespace
+}  // namespace mambahw::model

@@ -8,6 +8,7 @@
 
 #include "commands.hpp"
 #include "json_report.hpp"
+#include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/model/cosim.hpp"
@@ -24,6 +25,65 @@ namespace {
 using report::Cell;
 using report::Column;
 using report::Node;
+
+report::Table checks_table(const std::vector<model::TensorCheck>& v) {
+  report::Table checks;
+  checks.columns = {Column{"tensor", "tensor", "{}", -11},          Column{"op", "op", "{}", -21},
+                    Column{"unit", "unit", "{}", -18},              Column{"source", "producer", "{}", -22},
+                    Column{"compared", "compared", "{}", 9},        Column{"mismatches", "mismatches", "{}", 10},
+                    Column{"reference", "against", "{}", -25}, Column{"first_mismatch", "first mismatch", "{}", -1}};
+  for (const auto& ch : v)
+    checks.add({ch.tensor, ch.op, ch.unit, ch.source, ch.compared, ch.mismatches, ch.reference, ch.first_mismatch});
+  return checks;
+}
+
+// Each GEMM's mapping (the mapper's choice) and its efficiency, beside the fixed mapping's traffic.
+report::Table gemm_table(const std::vector<model::GemmRun>& runs) {
+  report::Table t;
+  t.columns = {Column{"op", "op", "{}", -10},          Column{"m", "M", "{}", 5},
+               Column{"k", "K", "{}", 5},              Column{"n", "N", "{}", 6},
+               Column{"order", "loop order", "{}", -13}, Column{"m_tile", "m tile", "{}", 6},
+               Column{"n_block", "n block", "{}", 7},  Column{"dram_mb", "DRAM MB", "{:.3f}", 8},
+               Column{"min_mb", "min MB", "{:.3f}", 7}, Column{"fixed_mb", "fixed MB", "{:.3f}", 8},
+               Column{"compute_cycles", "compute", "{}", 9}, Column{"cycles", "cycles", "{}", 9},
+               Column{"efficiency", "array eff", "{:.3f}", 9}};
+  for (const model::GemmRun& g : runs) {
+    const cost::GemmMapping& mp = g.mapping;
+    t.add({g.op, g.shape.m, g.shape.k, g.shape.n, std::string(to_string(mp.order)), mp.m_tile, mp.n_block,
+           static_cast<double>(mp.dram_bytes()) / 1e6, static_cast<double>(mp.min_dram_bytes) / 1e6,
+           static_cast<double>(g.fixed.dram_bytes()) / 1e6, mp.compute_cycles, g.cycles, mp.efficiency});
+  }
+  return t;
+}
+
+// The decode steps: per-token latency and rate, the state's home, the steps'
+// traffic, one step's ops and every step's checks against golden's continuation.
+Node decode_report(const model::CosimReport& r) {
+  const model::DecodeReport& d = *r.timing.decode;
+  Node n = Node::object();
+  const double per_token_ns = d.latency_ns / d.steps;
+  for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
+           {"steps", std::int64_t{d.steps}}, {"cycles", d.cycles}, {"latency_ns", d.latency_ns},
+           {"cycles_per_token", static_cast<double>(d.cycles) / d.steps}, {"latency_ns_per_token", per_token_ns},
+           {"tokens_per_s", 1e9 / per_token_ns}, {"state_bytes", d.state_bytes},
+           {"state_buffer_bytes", d.state_buffer_bytes}, {"state_layers", std::int64_t{d.state_layers}},
+           {"state_spilled", d.state_spilled},
+           {"dram_read_bytes", d.dram_total.read_bytes}, {"dram_write_bytes", d.dram_total.write_bytes}})
+    n.add(k, v);
+  n.add("checks", checks_table(r.decode_checks));
+  report::Table ops;
+  ops.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18}, Column{"start", "start", "{}", 10},
+                 Column{"cycles", "cycles", "{}", 10}};
+  for (const auto& op : d.ops) ops.add({op.name, std::string(to_string(op.unit)), op.start, op.cycles});
+  n.add("ops", std::move(ops));
+  report::Table traffic;
+  traffic.columns = {Column{"tensor", "tensor", "{}", -14}, Column{"read_bytes", "read/token", "{:.0f}", 12},
+                     Column{"write_bytes", "written/token", "{:.0f}", 14}};
+  for (const auto& [name, t] : d.dram)
+    traffic.add({name, static_cast<double>(t.read_bytes) / d.steps, static_cast<double>(t.write_bytes) / d.steps});
+  n.add("dram", std::move(traffic));
+  return n;
+}
 
 // The co-simulation's results as one tree: what `run` prints and what its
 // JSON holds under "model" and "events" are both read from it.
@@ -43,14 +103,7 @@ Node cosim_report(const model::CosimReport& r) {
            {"host_input", t.host_input},
            {"host_input_bytes", t.dram.at(t.host_input).write_bytes}})
     n.add(k, v);
-  report::Table checks;
-  checks.columns = {Column{"tensor", "tensor", "{}", -11},          Column{"op", "op", "{}", -21},
-                    Column{"unit", "unit", "{}", -18},              Column{"source", "producer", "{}", -22},
-                    Column{"compared", "compared", "{}", 9},        Column{"mismatches", "mismatches", "{}", 10},
-                    Column{"reference", "against", "{}", -25}, Column{"first_mismatch", "first mismatch", "{}", -1}};
-  for (const auto& ch : r.checks)
-    checks.add({ch.tensor, ch.op, ch.unit, ch.source, ch.compared, ch.mismatches, ch.reference, ch.first_mismatch});
-  n.add("checks", std::move(checks));
+  n.add("checks", checks_table(r.checks));
   report::Table ops;
   ops.columns = {Column{"op", "op", "{}", -22}, Column{"unit", "unit", "{}", -18}, Column{"start", "start", "{}", 10},
                  Column{"cycles", "cycles", "{}", 10}};
@@ -69,6 +122,8 @@ Node cosim_report(const model::CosimReport& r) {
     units.add(std::move(row));
   }
   n.add("units", std::move(units));
+  n.add("gemms", gemm_table(t.gemms));
+  if (t.decode) n.add("decode", decode_report(r));
   return n;
 }
 
@@ -110,12 +165,44 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
   fmt::print("{}", report::to_text(n.at("checks").table(), 4));
   fmt::print("  cycles {} = {:.1f} us at {} MHz\n", t.cycles, t.latency_ns / 1000, t.clock_mhz);
   fmt::print("{}", report::to_text(n.at("ops").table(), 4));
+  fmt::print("  GEMM mappings (the mapper's loop order and tiles under buffers.weight_kib / activation_kib; DRAM MB of "
+             "weight codes + input + outputs, min = each once, fixed = the n-outer all-token mapping; array eff = MACs / "
+             "(compute cycles x array MACs)):\n");
+  fmt::print("{}", report::to_text(n.at("gemms").table(), 4));
   fmt::print("  units (busy cycles, utilisation, stall cycles by cause):\n");
   fmt::print("{}", report::to_text(n.at("units").table(), 4));
   fmt::print("  DRAM: {:.3f} MB read, {:.3f} MB written (incl. the host's {:.3f} MB of {}, which the units' counts "
              "leave out: in a model it is the previous layer's output)\n",
              static_cast<double>(t.dram_total.read_bytes) / 1e6, static_cast<double>(t.dram_total.write_bytes) / 1e6,
              static_cast<double>(t.dram.at(t.host_input).write_bytes) / 1e6, t.host_input);
+  if (t.decode) {
+    const model::DecodeReport& d = *t.decode;
+    const Node& dn = n.at("decode");
+    fmt::print("  decode: {} steps after the {}-token prompt, one token each from the carried conv and SSM states: "
+               "{:.0f} cycles = {:.3f} us per token, {:.1f} tokens/s (one layer)\n",
+               d.steps, t.seq_len, std::get<double>(dn.at("cycles_per_token").cell()),
+               std::get<double>(dn.at("latency_ns_per_token").cell()) / 1000,
+               std::get<double>(dn.at("tokens_per_s").cell()));
+    fmt::print("    SSM state {:.1f} KiB per layer, {} layers: {} (state buffer {:.1f} KiB); DRAM per token {:.3f} MB read, "
+               "{:.3f} MB written\n",
+               static_cast<double>(d.state_bytes) / 1024, d.state_layers,
+               d.state_spilled ? "spilled to DRAM between steps" : "kept in the state buffer",
+               static_cast<double>(d.state_buffer_bytes) / 1024,
+               static_cast<double>(d.dram_total.read_bytes) / d.steps / 1e6,
+               static_cast<double>(d.dram_total.write_bytes) / d.steps / 1e6);
+    std::int64_t dm = 0;
+    for (const auto& ch : r.decode_checks) dm += ch.mismatches;
+    const double tok_ns = d.latency_ns / d.steps * c.model.n_layer;
+    fmt::print("    whole model, scaled (n_layer {} x this layer, not simulated; every layer has the same shapes): "
+               "prefill {:.3f} ms, decode {:.3f} us per token = {:.1f} tokens/s\n",
+               c.model.n_layer, t.latency_ns * c.model.n_layer / 1e6, tok_ns / 1000, 1e9 / tok_ns);
+    fmt::print("    decode vs golden's continuation (run_continuation, the state carried by golden): {} ({} tensors x {} "
+               "steps, {} mismatches)\n",
+               dm ? "MISMATCH" : "bit-exact", r.decode_checks.size(), d.steps, dm);
+    fmt::print("{}", report::to_text(dn.at("checks").table(), 6));
+    fmt::print("    one step's ops (cycles from the step's start):\n");
+    fmt::print("{}", report::to_text(dn.at("ops").table(), 6));
+  }
   fmt::print("  events (per unit, as the units counted them):\n");
   for (const auto& [unit, counters] : std::get<report::Object>(events.value)) {
     std::string line;
@@ -185,18 +272,37 @@ Node cost_section(const Config& c, const LayerProgram& program, const model::Cos
   return list;
 }
 
+namespace {
+FloatTensor token_rows(const FloatTensor& x, std::size_t t0, std::size_t t1) {
+  FloatTensor y({t1 - t0, x.dim(1)});
+  std::copy(x.data() + t0 * x.dim(1), x.data() + t1 * x.dim(1), y.data());
+  return y;
+}
+}  // namespace
+
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared) {
+  const auto L = static_cast<std::size_t>(c.run.seq_len), N = static_cast<std::size_t>(c.run.decode);
+  // With decode steps the input stream is seq_len + decode tokens (the
+  // prompt, then the steps' inputs), calibrated as one: the accuracy
+  // report's layer of seq_len tokens is not that layer, so it is not shared.
   std::optional<LayerCase> own;
-  if (!shared || !shared->q || !shared->input) {
+  if (N || !shared || !shared->q || !shared->input) {
     const interop::RunSources sources(c);  // the config's weights: and activations:
-    own = make_layer_case(c.model, c.scheme, sources.layer_sources(), c.run, 0);
+    RunSettings rs = c.run;
+    rs.seq_len += c.run.decode;
+    own = make_layer_case(c.model, c.scheme, sources.layer_sources(), rs, 0);
   }
   const QuantizedLayer& q = own ? own->q : *shared->q;
   const FloatTensor& input = own ? own->input : *shared->input;
   const model::System sys{c.model, c.scheme, c.hardware};
+  if (input.dim(0) < L + N)
+    throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
+                                  input.dim(0), L + N));
   model::CosimOptions opt;
+  opt.state_layers = c.model.n_layer;  // the layer is one of n_layer whose states share the state buffer in decode
   if (!own && shared->golden) opt.golden = shared->golden;
-  const model::CosimReport r = model::run_cosim(sys, q, input, opt);
+  const model::CosimReport r = N ? model::run_cosim(sys, q, token_rows(input, 0, L), token_rows(input, L, L + N), opt)
+                                 : model::run_cosim(sys, q, input, opt);
   const Node cosim = cosim_report(r);
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
@@ -210,7 +316,22 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   out.tree.add("events", events);
   out.tree.add("model", cosim);
   out.tree.add("cost", cost_section(c, q.program, r, tech_files));
-  for (const auto& ch : r.checks)
+  if (r.timing.decode) {
+    // Energy per decode token: the steps' own counters over the steps' time.
+    Node list = Node::list();
+    for (const std::string& f : tech_files) {
+      const TechTable t = load_tech(resolve_config(f));
+      Node& e = list.push(cost_report(c, q.program, r.timing.decode->events, r.timing.decode->latency_ns, t));
+      const double nj = std::get<double>(e.at("energy_pj_per_token").cell()) / 1e3;
+      fmt::print("  decode energy ({}): {:.4g} nJ per token per layer (leakage over the steps' time included); "
+                 "x {} layers = {:.4g} uJ per token (scaled, not simulated)\n",
+                 std::get<std::string>(e.at("tech").cell()), nj, c.model.n_layer, nj * c.model.n_layer / 1e3);
+    }
+    out.tree.add("decode_cost", std::move(list));
+  }
+  std::vector<model::TensorCheck> all = r.checks;
+  all.insert(all.end(), r.decode_checks.begin(), r.decode_checks.end());
+  for (const auto& ch : all)
     if (ch.mismatches) {
       out.failure = fmt::format("{} differs from the golden model ({} mismatches); first at {}", ch.tensor,
                                 ch.mismatches, ch.first_mismatch);

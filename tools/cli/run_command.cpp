@@ -13,6 +13,7 @@
 #include "mambahw/config/config.hpp"
 #include "mambahw/config/tech.hpp"
 #include "mambahw/studies/conv_out_study.hpp"
+#include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/layer_program.hpp"
@@ -48,6 +49,7 @@ struct RunOptions {
   std::optional<int> seq_len;
   std::optional<std::uint64_t> seed;
   std::optional<int> layers;
+  std::optional<int> decode;
   std::vector<int> modes;
   bool no_layer = false;
   bool no_model = false;
@@ -69,6 +71,8 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
   run->add_option("--layers", o.layers, "Override run.layers (golden layers evaluated)")->check(CLI::Range(1, 1024));
+  run->add_option("--decode", o.decode, "Override run.decode: decode steps after the prompt (SystemC model)")
+      ->check(CLI::Range(0, 1 << 16));
   run->add_option("--modes", o.modes, "Override run.modes: SSM-input modes 0 int8, 1 fp32, 2 fp32 on the int8 grid, "
                                       "3 dual scale")->delimiter(',')->check(CLI::Range(0, 3));
   run->add_flag("--no-layer", o.no_layer, "Skip the golden layer accuracy report");
@@ -274,11 +278,17 @@ int run_command(const RunOptions& o) {
     if (o.seq_len) c.run.seq_len = *o.seq_len;
     if (o.seed) c.run.seed = *o.seed;
     if (o.layers) c.run.layers = *o.layers;
+    if (o.decode) c.run.decode = *o.decode;
     if (!o.modes.empty()) {
       c.run.modes.clear();
       for (int md : o.modes) c.run.modes.push_back(static_cast<SsmInputMode>(md));
     }
     check_memory_budget(c);  // again: the command line may have raised seq_len
+    try {  // every GEMM's smallest tiles must fit the buffers: a config error, before any work
+      cost::check_capacities(layer_program(c.model, c.scheme), c.hardware, c.run.seq_len);
+    } catch (const cost::CapacityError& e) {
+      throw ConfigError(fmt::format("{}: hardware.{}", c.file, e.what()));
+    }
     if (!o.dump_dir.empty() && o.no_layer) throw ConfigError("--dump writes the golden layers' tensors; it cannot go with --no-layer");
     const interop::RunSources sources(c);  // weights: and activations: (synthetic by default)
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;

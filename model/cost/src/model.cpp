@@ -153,8 +153,11 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
   auto mem = [&](std::string unit, double bytes, int width, std::string what) {
     if (bytes > 0) v.push_back({std::move(unit), smaller_memory(t, bytes, width), std::move(what)});
   };
-  mem("ssm_state", static_cast<double>(m.d_inner) * m.d_state * 4.0, 32 * std::max(hw.ssm.lanes, 1),
-      fmt::format("{} x {} FP32 states", m.d_inner, m.d_state));
+  // The state buffer: buffers.state_kib, or (0) one layer's states.
+  mem("ssm_state", hw.buffers.state_kib ? hw.buffers.state_kib * 1024.0 : static_cast<double>(m.d_inner) * m.d_state * 4.0,
+      32 * std::max(hw.ssm.lanes, 1),
+      hw.buffers.state_kib ? fmt::format("buffers.state_kib {} KiB of FP32 states", hw.buffers.state_kib)
+                           : fmt::format("{} x {} FP32 states", m.d_inner, m.d_state));
   const int bc_groups = m.is_mamba2() ? m.ngroups : 1;
   mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32,
       fmt::format("B and C of {} group(s) x {} states, FP32, double-buffered", bc_groups, m.d_state));

@@ -264,6 +264,7 @@ RunSettings parse_run(YamlMap& r) {
   s.calib_batches = r.optional<int>("calib_batches", s.calib_batches, in_range(1, 4096));
   s.calib_seq_len = r.optional<int>("calib_seq_len", s.calib_seq_len, in_range(1, 1 << 20));
   s.layers = r.optional<int>("layers", s.layers, in_range(1, 1024));
+  s.decode = r.optional<int>("decode", s.decode, in_range(0, 1 << 16));
   if (r.has("modes")) {
     s.modes.clear();
     for (int m : r.list<int>("modes", in_range(0, 3)))  // 0 int8, 1 fp32, 2 fp32 on the int8 grid, 3 dual scale

@@ -63,6 +63,7 @@ HardwareConfig parse_hardware(YamlMap& h) {
   if (auto b = h.maybe_section("buffers")) {
     c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, in_range(1, 1 << 20));  // <= 1 GiB
     c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, in_range(1, 1 << 20));
+    c.buffers.state_kib = b->optional<int>("state_kib", c.buffers.state_kib, in_range(0, 1 << 20));
     if (b->has("banks"))
       b->fail("banks", "is not modelled (SRAM banking follows from the technology table's macros); remove it");
     b->finish();

@@ -162,6 +162,34 @@ LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInput
 void run_layer_modes(const QuantizedLayer& q, const FloatTensor& input, std::span<const SsmInputMode> modes,
                      const std::function<void(SsmInputMode, LayerTrace&&)>& observe);
 
+// ---- prefill and decode (docs/layer.md, "Prefill and decode") ----------------------
+// What a layer carries from one token to the next. A decode step is the same
+// layer program on one token, started from the state the tokens before it
+// left: no second formula.
+struct LayerState {
+  Int8Tensor conv;  // [conv_channels][d_conv - 1]: each conv channel's last d_conv - 1 INT8 inputs, oldest first
+  FloatTensor ssm;  // [d_inner][d_state]: the SSM state h after the last token (FP32)
+};
+// Zeros: the state before a sequence's first token (what a prefill starts from).
+LayerState fresh_state(const ModelShape& m);
+// run_layer from `state` (the tokens before `input`), leaving in it the state
+// after input's last token. With a fresh state the trace equals run_layer's
+// bit for bit; prefill of L + N tokens equals prefill of L then N one-token
+// steps bit for bit for the sequential scan order (ScanOrder::kBlockScan
+// associates by the sequence's block shape, so a split sequence differs).
+LayerTrace run_layer(const QuantizedLayer& q, const FloatTensor& input, SsmInputMode mode, LayerState& state,
+                     const FloatTensor* ssm_input = nullptr);
+
+// A prompt of L tokens, then one decode step per row of `decode_inputs`
+// ([N][d_model]), each from the state the previous one left.
+struct Continuation {
+  LayerTrace prefill;
+  std::vector<LayerTrace> decode;  // N traces of one token
+  LayerState state;                // after the last decode step
+};
+Continuation run_continuation(const QuantizedLayer& q, const FloatTensor& prompt, const FloatTensor& decode_inputs,
+                              SsmInputMode mode);
+
 // The unquantized FP32 layer (FP32 master weights, FP32 activations, double
 // transcendentals): the accuracy reference.
 LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const FloatTensor& input);

@@ -215,5 +215,11 @@ struct Mamba2Ssm {
 // Work (as for Mamba1; the gated RMSNorm is layer.hpp's):
 SsmWork mamba2_ssm_work(int nheads, int headdim, int ngroups, int d_state, const SsmPolicy& p);
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p);
+// The same recurrence from h_{-1} = `initial_state` ([d_inner][d_state], null:
+// zeros), leaving the state after the last token in `final_state` if given:
+// a prefill's handoff to decode (docs/layer.md, "Prefill and decode"). The
+// same y bits as above with both null.
+FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p, const FloatTensor* initial_state,
+                       FloatTensor* final_state);
 
 }  // namespace mambahw

@@ -56,6 +56,31 @@ struct UnitReport {
   std::array<Cycles, cost::kNumStalls> stalls{};
 };
 
+// The decode steps after the prefill (docs/architecture.md, "Prefill and
+// decode"): each step one token through every op of the layer program, from
+// the conv state (the conv unit's line buffer) and the SSM state the tokens
+// before it left.
+struct DecodeReport {
+  int steps = 0;
+  Cycles cycles = 0;                  // all steps
+  double latency_ns = 0;
+  std::vector<Cycles> step_cycles;
+  std::int64_t state_bytes = 0;       // the SSM state of the layer (d_inner x d_state FP32)
+  int state_layers = 1;               // layers whose states the buffer would hold (a whole model's decode: n_layer)
+  std::int64_t state_buffer_bytes = 0;  // the state buffer's capacity (buffers.state_kib, or one layer's state)
+  bool state_spilled = false;         // the states do not fit: they live in DRAM between steps
+  std::vector<OpReport> ops;          // the first step's ops
+  std::vector<GemmRun> gemms;         // the first step's GEMMs
+  std::map<std::string, UnitReport> units;   // busy cycles of the steps
+  std::map<std::string, DramTraffic> dram;   // the steps' traffic per tensor
+  DramTraffic dram_total;
+  cost::EventCounts events;           // the steps' counters (tokens = steps)
+  // With layer data, per step: the tensors as DRAM holds them after the step
+  // (one token each) and the dequant stage's output [d_inner][1].
+  std::vector<std::map<std::string, Bytes>> tensors;
+  std::vector<FloatTensor> ssm_input;
+};
+
 struct LayerReport {
   std::string model, scheme, hardware;
   int seq_len = 0;
@@ -75,19 +100,27 @@ struct LayerReport {
   std::map<std::string, Bytes> tensors;
   FloatTensor ssm_input;
   std::vector<ScaleLookup> scale_lookups;  // Quamba2: the lookup's cell and scale per x channel [d_inner]
+  // The prefill's figures above; the decode steps' here (when asked for).
+  std::optional<DecodeReport> decode;
 };
 
 class Accelerator : public sc_core::sc_module {
  public:
-  // Runs `program` (the layer program of cfg.model under cfg.scheme) op by op.
+  // Runs `program` (the layer program of cfg.model under cfg.scheme) op by op
+  // over a prompt of seq_len tokens, then `decode_steps` one-token steps.
   // With `data` the host loads its images and the units compute every value;
   // without it the run is timing only (the memories hold zeros).
   Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
-              std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr);
+              std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr,
+              int decode_steps = 0, int state_layers = 1);
   const LayerReport& report() const { return report_; }
 
  private:
   void controller();
+  void run_ops(std::vector<OpReport>& ops);
+  void decode();
+  std::map<std::string, Bytes> read_tensors();
+  std::map<std::string, UnitReport> unit_totals() const;  // busy and stall cycles so far (utilisation 0)
   void run_gemm(const OpSpec& op);
   void run_conv(const OpSpec& op);
   void run_ssm(const OpSpec& op);
@@ -96,12 +129,21 @@ class Accelerator : public sc_core::sc_module {
   std::vector<OutputRegion> output_regions(const OpSpec& op) const;
   std::uint64_t address(const std::string& tensor) const { return map_.base(tensor); }
   Cycles now_cycles() const;  // the simulation time in this clock's cycles
+  std::int64_t ssm_state_bytes() const;     // one layer's SSM state
+  std::int64_t state_buffer_bytes() const;  // the state buffer's capacity
   void finish();
 
   const System& cfg_;
   const HardwareConfig& hw_;
   const LayerProgram& prog_;
   int len_;
+  int decode_steps_;
+  int state_layers_;                       // layers whose SSM states share the state buffer in decode
+  bool fresh_ = true;                      // the prompt's tokens: the states start at zero
+  std::vector<std::int8_t> conv_state_;    // the conv unit's line buffer (carried into decode)
+  std::vector<float> ssm_state_;           // the SSM state buffer (carried into decode)
+  bool state_spilled_ = false;
+  FloatTensor* ssm_tap_ = nullptr;         // where the dequant stage's output goes (prefill or step)
   std::optional<Quamba2ScaleTable> table_;
   LayerHooks hooks_;
   const LayerData* data_;
@@ -121,7 +163,8 @@ class Accelerator : public sc_core::sc_module {
 // Elaborates an Accelerator for the system's layer program, runs it to
 // completion and returns its report. SystemC allows this once per process.
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
-                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr);
+                           std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr,
+                           int decode_steps = 0, int state_layers = 1);
 // The same for layer_program(cfg.model, cfg.scheme).
 LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table = std::nullopt,
                            LayerHooks hooks = {});

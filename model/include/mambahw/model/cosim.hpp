@@ -46,6 +46,10 @@ struct CosimReport {
   Cycles lookup_rtl_cycles = 0;
   std::int64_t lookup_rtl_elements = 0;
   std::vector<TensorCheck> checks;
+  // Decode: every tensor of every step against golden's continuation (the
+  // prefill's state carried by golden itself), one check per tensor over all
+  // steps (token = the prompt's length + step).
+  std::vector<TensorCheck> decode_checks;
   bool bit_exact() const;
   std::int64_t mismatches() const;
   int checks_run() const;  // checks that compared at least one element
@@ -61,11 +65,16 @@ struct CosimOptions {
   // the caller has run it already (`mambahw run` evaluates that mode for its
   // accuracy report); null: run_cosim runs the golden layer itself.
   const LayerTrace* golden = nullptr;
+  int state_layers = 1;          // decode: layers whose SSM states share the state buffer (a whole model: n_layer)
 };
 
 // Runs the calibrated layer `q` on `input` ([L][d_model]) on the system.
 // SystemC elaborates once per process: call this once.
 CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTensor& input,
                       const CosimOptions& opt = {});
+// A prompt `input` ([L][d_model]) and then one decode step per row of
+// `decode_inputs` ([N][d_model]), against golden's run_continuation.
+CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTensor& input,
+                      const FloatTensor& decode_inputs, const CosimOptions& opt = {});
 
 }  // namespace mambahw::model

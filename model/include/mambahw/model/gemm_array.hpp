@@ -43,6 +43,8 @@ struct GemmRun {
   std::string op;
   GemmShape shape;
   GemmPlan plan;
+  cost::GemmMapping mapping;   // the loop order and tiles it ran with (the mapper's choice, or the fixed one)
+  cost::GemmMapping fixed;     // the fixed mapping's figures, for comparison
   Cycles cycles = 0;       // wall cycles of the op
   Cycles dram_stall = 0;   // waiting for weight or input tiles
 };

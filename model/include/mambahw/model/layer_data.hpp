@@ -76,6 +76,7 @@ struct ModelVariant {
   std::optional<int> tree_width;            // ... with adder trees of this width, not its lanes
   bool hadamard_last_stage_skipped = false;  // the Hadamard unit leaves out its last radix-2 stage
   std::optional<std::int64_t> index_sram_flipped_bit;  // the host loads the index SRAM with this bit inverted
+  bool decode_state_dropped = false;      // decode steps start from a zero SSM state (forget the prompt)
 };
 
 struct LayerData {
@@ -84,8 +85,12 @@ struct LayerData {
   SsmRegisters ssm;
   std::optional<HadamardRegisters> hadamard;
   std::map<std::string, Bytes> images;      // host-written tensors: weights, constants, the layer input
+  std::vector<Bytes> decode_inputs;         // the layer input of each decode step (one token each)
   ModelVariant variant;
 };
+
+// The layer input's image (program.input in its layout) from INT8 codes [T][d_model].
+Bytes layer_input_image(const LayerProgram& program, const Tensor<std::int8_t>& hidden);
 
 // The host's load for layer `q` under `program` at `len` tokens, with the
 // layer input's INT8 codes `hidden` ([L][d_model], the previous layer's output).

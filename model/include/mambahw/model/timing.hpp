@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/hardware_config.hpp"
 
 namespace mambahw::model {
@@ -15,15 +16,8 @@ using Cycles = std::int64_t;
 
 inline Cycles ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 
-// One GEMM  [M x K] * [K x N]  on the weight-stationary array.
-struct GemmShape {
-  std::int64_t m = 0;  // tokens (rows streamed through the array)
-  std::int64_t k = 0;  // reduction
-  std::int64_t n = 0;  // outputs
-  int weight_bits = 8; // 8 or 4
-  int out_bytes = 1;   // 1 (INT8) or 2 (FP16) per output element
-  int in_bytes = 1;    // 1 (INT8), or 2 where an FP16 tensor is requantized on the way in
-};
+// One GEMM  [M x K] * [K x N]  on the weight-stationary array (cost/gemm_mapping.hpp).
+using GemmShape = cost::GemmShape;
 
 // A fold: one weight tile held in the array while all M tokens stream through.
 struct GemmFold {
@@ -45,6 +39,18 @@ struct GemmPlan {
   double compute_utilization = 0;  // macs / (compute_cycles * R*m * C)
 };
 GemmPlan plan_gemm(const GemmShape& g, const GemmArrayConfig& a);
+
+// One step of a mapped GEMM: fold `fold` of the plan on tokens [m0, m0 + m_len).
+struct GemmStep {
+  std::size_t fold = 0;
+  std::int64_t m0 = 0, m_len = 0;
+  bool fetch_weights = true;  // the tile comes from DRAM (else from its block, resident in the weight buffer)
+  bool fetch_input = true;    // these tokens' k slice comes from DRAM (else it is in the activation buffer)
+};
+// The steps of `plan` in the mapping's loop order (a token tile's k folds of
+// one column tile stay consecutive, so its accumulators complete in turn).
+std::vector<GemmStep> gemm_steps(const GemmPlan& plan, const cost::GemmMapping& mapping, const GemmShape& g,
+                                 const GemmArrayConfig& a);
 
 // Conv unit: `lanes` channels at a time, one token per cycle each, then the
 // conv-output quantizer (one element per cycle per lane).

@@ -133,6 +133,10 @@ struct ConvJob {
   std::vector<ScaleLookup>* lookups = nullptr;  // debug tap: the lookup's result per x channel (Quamba2)
   std::vector<float>* channel_scale = nullptr;  // the scale register file the lookup fills, per conv channel
   int d_inner = 0, bc_group_channels = 0;       // x channels; channels per B (or C) group (Mamba2 d_state)
+  // The conv line buffer [channels][width - 1] (INT8, oldest first): each
+  // channel starts from its entries and leaves its last width - 1 inputs
+  // there (prefill into decode). Null: a fresh sequence, nothing kept.
+  std::vector<std::int8_t>* state = nullptr;
 };
 
 class ConvUnit : public sc_core::sc_module {
@@ -172,6 +176,15 @@ struct SsmJob {
   int nheads = 0, headdim = 0, ngroups = 1;
   ModelShape shape;            // the parameter memory's layout
   FloatTensor* ssm_input = nullptr;  // debug tap: the dequant stage's output [d_inner][L]
+  // The SSM state [channels][d_state] (FP32) carried in and out (prefill into
+  // decode). Null: a fresh sequence, nothing kept. It lives in the state
+  // buffer, or, with `state_spilled`, in DRAM at `state_address` (the FP32
+  // values, channel-major): each channel tile's states then arrive with its
+  // operands and leave after it, and that traffic is counted.
+  std::vector<float>* state = nullptr;
+  bool state_fresh = false;   // a sequence's first tokens: the states start at zero (nothing read)
+  bool state_spilled = false;
+  std::uint64_t state_address = 0;
 };
 
 class SsmCore : public sc_core::sc_module {

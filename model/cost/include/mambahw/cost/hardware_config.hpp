@@ -64,6 +64,8 @@ struct HadamardUnitConfig {
 struct BufferConfig {
   int weight_kib = 512;     // on-chip weight buffer
   int activation_kib = 1024;
+  int state_kib = 0;        // SSM state buffer; 0: sized for one layer's state (d_inner x d_state FP32). A
+                            // decode whose layers' states do not fit keeps them in DRAM (docs/architecture.md)
 };
 
 struct DramConfig {

@@ -17,6 +17,7 @@ struct RunSettings {
   int calib_batches = 4;    // calibration batches (a separate random stream)
   int calib_seq_len = 512;
   int layers = 1;           // layers of the golden accuracy report (independent inputs)
+  int decode = 0;           // decode steps after the seq_len-token prompt (the SystemC model's run)
   std::vector<SsmInputMode> modes{SsmInputMode::kInt8, SsmInputMode::kFp32, SsmInputMode::kFp32OnGrid,
                                   SsmInputMode::kDualScale};  // SSM-input modes the report runs
   std::int64_t memory_budget_mib = 8192;  // a run whose estimated peak memory exceeds this is refused
