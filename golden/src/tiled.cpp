@@ -42,6 +42,9 @@ FloatTensor mamba1_selective_scan_tiled(const FloatTensor& u, const Mamba1Ssm& s
   if (s.delta.q.dim(0) != D || s.z.q.dim(0) != D || s.a_log.q.dim(0) != D || s.delta_bias.q.size() != D ||
       s.d_skip.q.size() != D)
     return mamba1_selective_scan(u, s, p);  // the kernel reports the shape error
+  // One thread: the whole tensor in one call (the same bits, Threads.TiledKernelsEqualTheWholeTensorKernel),
+  // without the tiles' copies.
+  if (threads() == 1) return mamba1_selective_scan(u, s, p);
   FloatTensor y({D, u.dim(1)});
   parallel_for(tiles_of(D, tile), [&](size_t i) {
     const size_t c0 = i * tile, c1 = std::min(D, c0 + tile);
@@ -65,6 +68,7 @@ FloatTensor mamba2_ssm_tiled(const FloatTensor& x, const Mamba2Ssm& s, const Ssm
       s.a_log.q.size() != H || s.d_skip.q.size() != H || s.b_scale.size() != static_cast<size_t>(s.ngroups) ||
       s.c_scale.size() != s.b_scale.size())
     return mamba2_ssm(x, s, p);  // the kernel reports the shape error
+  if (threads() == 1) return mamba2_ssm(x, s, p);  // one thread: one call, the same bits, no copies
   const size_t heads_per_group = H / static_cast<size_t>(s.ngroups);
   FloatTensor y({x.dim(0), x.dim(1)});
   parallel_for(H, [&](size_t h) {
@@ -90,7 +94,8 @@ FloatTensor mamba2_ssm_tiled(const FloatTensor& x, const Mamba2Ssm& s, const Ssm
 void conv1d_silu_quantize_tiled(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order, const NumericsPolicy& np,
                                 std::span<const float> scales, FloatTensor& y, Int8Tensor& codes) {
   const auto C = static_cast<size_t>(layer.channels), tile = static_cast<size_t>(kChannelTile);
-  if (x.dim(0) != C || scales.size() != C || layer.segment_end.empty() || layer.segment_end.back() != layer.channels) {
+  if (threads() == 1 || x.dim(0) != C || scales.size() != C || layer.segment_end.empty() ||
+      layer.segment_end.back() != layer.channels) {  // one thread: one call (the same bits, no copies); or the kernels report the shape error
     y = conv1d_silu(x, layer, order, np);  // the kernels report the shape error
     codes = quantize_per_channel(y, scales, np);
     return;
