@@ -148,14 +148,7 @@ double dq(const QTensor& t, std::size_t i) { return static_cast<double>(t.scale)
 TEST(Mamba1Scan, MatchesDoubleReferenceWithinFp16Rounding) {
   Rng rng(5);
   const std::size_t D = 6, N = 16, L = 200;
-  Mamba1Ssm s;
-  s.delta = random_qtensor(D, L, 0.02f, rng);
-  s.delta_bias = random_qtensor(D, 1, 0.03f, rng);
-  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = random_qtensor(N, L, 0.02f, rng);
-  s.c = random_qtensor(N, L, 0.02f, rng);
-  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
-  s.z = random_qtensor(D, L, 0.05f, rng);
+  const Mamba1Ssm s = tb::random_mamba1_ssm(D, N, L, rng);
   FloatTensor u({D, L});
   for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
   for (ScanOrder order : {ScanOrder::kSequential, ScanOrder::kBlockScan}) {
