@@ -4,18 +4,14 @@
 #include <verilated.h>
 
 #include "Vqf_away.h"
+#include "mambahw/rtl/verilated_reset.hpp"
 
 namespace {
 
 void BM_VerilatedQuantizer(benchmark::State& state) {
   VerilatedContext ctx;
   Vqf_away m(&ctx, "dut");
-  m.rst_ni = 0;
-  m.clk_i = 0;
-  m.eval();
-  m.clk_i = 1;
-  m.eval();
-  m.rst_ni = 1;
+  mambahw::rtl::reset_for_one_edge(m);
   m.ready_i = 1;
   m.valid_i = 1;
   m.scale_i = 0x41200000;       // 10.0f

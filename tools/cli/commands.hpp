@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "mambahw/report/report.hpp"
@@ -17,6 +16,13 @@
 #include "mambahw/cost/tech_table.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/layer_program.hpp"
+
+// CLI11 is header-only and costs seconds per translation unit that includes
+// it; the files that register options include <CLI/CLI.hpp> themselves.
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace mambahw::cli {
 

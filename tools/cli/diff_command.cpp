@@ -6,6 +6,7 @@
 #include <cmath>
 #include <memory>
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 #include <fmt/format.h>
 

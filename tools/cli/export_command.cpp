@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 
+#include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
 #include "commands.hpp"

@@ -6,6 +6,7 @@
 
 #include "Vqf_away.h"
 #include "Vqf_even.h"
+#include "mambahw/rtl/verilated_reset.hpp"
 
 namespace mambahw::sweep {
 
@@ -22,12 +23,7 @@ RangeCheck run(const NumericsPolicy& p, float scale, const InputSet& in, std::ui
   VerilatedContext ctx;
   V m(&ctx, "dut");
   const float reg = reciprocal(scale);
-  m.rst_ni = 0;
-  m.clk_i = 0;
-  m.eval();
-  m.clk_i = 1;
-  m.eval();
-  m.rst_ni = 1;
+  mambahw::rtl::reset_for_one_edge(m);
   m.ready_i = 1;
   m.valid_i = 1;
   m.scale_i = bits_of(reg);
