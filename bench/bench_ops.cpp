@@ -1,26 +1,22 @@
-// The golden kernels at issue 17's shapes, per (channel, state, token) step
-// or per element, on one core and on all cores (golden/threads.hpp):
-//   Mamba1 selective scan   d_inner 1536 x d_state 16, L = 2048
-//   Mamba2 SSM              24 heads x headdim 64 x d_state 128 (1 group), L = 512
-//   conv1d + SiLU + INT8    1536 and 3072 channels, L = 2048 (prefill order)
+// The golden kernels at issue 17's shapes (op_cases.hpp), per (channel,
+// state, token) step or per element, on one core and on all cores
+// (golden/threads.hpp).
 // Each benchmark reports wall time (UseRealTime: the threads' span) and the
 // process's CPU time over all threads per step (cpu_ns_per_*), and the context
-// names the CPU model and its vector ISA (from /proc/cpuinfo), so a figure
+// names the CPU model and its vector ISA (cpu_info.hpp), so a figure
 // never travels without its machine. bench/bench_table.py turns the JSON
 // output (--benchmark_format=json) into the README's table.
 #include <benchmark/benchmark.h>
 
 #include <time.h>
 
-#include <fstream>
-#include <sstream>
+#include <iterator>
 #include <string>
 
+#include "cpu_info.hpp"
 #include "mambahw/golden/threads.hpp"
 #include "mambahw/golden/tiled.hpp"
-#include "mambahw/studies/synthetic.hpp"
-#include "mambahw/tb/random.hpp"
-#include "mambahw/tb/test_shapes.hpp"
+#include "op_cases.hpp"
 
 namespace mambahw {
 namespace {
@@ -31,27 +27,11 @@ double process_cpu_ns() {
   return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
 }
 
-// The CPU's model name and the vector extensions the kernels can use.
+// The machine (cpu_info.hpp) in the benchmark's context.
 void add_cpu_context() {
-  std::ifstream f("/proc/cpuinfo");
-  std::string line, model, flags;
-  while (std::getline(f, line)) {
-    const auto colon = line.find(':');
-    if (colon == std::string::npos) continue;
-    const std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
-    const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : std::string();
-    if (key == "model name" && model.empty()) model = value;
-    if (key == "flags" && flags.empty()) flags = " " + value + " ";
-  }
-  std::string isa;
-  for (const char* x : {"sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512_vnni",
-                        "avx512_bf16", "avx512_fp16", "amx_int8"})
-    if (flags.find(std::string(" ") + x + " ") != std::string::npos) {
-      if (!isa.empty()) isa += ' ';
-      isa += x;
-    }
-  benchmark::AddCustomContext("cpu_model", model.empty() ? "unknown" : model);
-  benchmark::AddCustomContext("cpu_isa", isa.empty() ? "unknown" : isa);
+  const bench::CpuInfo cpu = bench::cpu_info();
+  benchmark::AddCustomContext("cpu_model", cpu.model);
+  benchmark::AddCustomContext("cpu_isa", cpu.isa);
   benchmark::AddCustomContext("cores", std::to_string(hardware_threads()));
   benchmark::AddCustomContext("compiler", std::string("GCC ") + __VERSION__);
 }
@@ -77,41 +57,27 @@ void measure(benchmark::State& st, double units, const char* unit, F&& body) {
 }
 
 void BM_Mamba1Scan(benchmark::State& st) {
-  const std::size_t D = 1536, N = 16, L = 2048;
-  Rng rng(1);
-  const Mamba1Ssm s = tb::random_mamba1_ssm(D, N, L, rng);
-  FloatTensor u({D, L});
-  for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
+  const bench::Mamba1Shape m;
+  const bench::Mamba1Case c = bench::mamba1_case(m);
   const SsmPolicy p{true, ScanOrder::kSequential};
-  measure(st, static_cast<double>(D * N * L), "step",
-          [&] { benchmark::DoNotOptimize(mamba1_selective_scan_tiled(u, s, p)); });
+  measure(st, m.steps(), "step", [&] { benchmark::DoNotOptimize(mamba1_selective_scan_tiled(c.u, c.ssm, p)); });
 }
 
 void BM_Mamba2Ssm(benchmark::State& st) {
-  const int H = 24, P = 64, N = 128;
-  const std::size_t L = 512;
-  Rng rng(1);
-  const Mamba2Ssm s = tb::random_mamba2_ssm(H, P, 1, N, L, -3.0, rng);
-  FloatTensor x({static_cast<std::size_t>(H * P), L});
-  for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
+  const bench::Mamba2Shape m;
+  const bench::Mamba2Case c = bench::mamba2_case(m);
   const SsmPolicy p{false};
-  measure(st, static_cast<double>(H) * P * N * static_cast<double>(L), "step",
-          [&] { benchmark::DoNotOptimize(mamba2_ssm_tiled(x, s, p)); });
+  measure(st, m.steps(), "step", [&] { benchmark::DoNotOptimize(mamba2_ssm_tiled(c.x, c.ssm, p)); });
 }
 
 void BM_ConvSiluQuantize(benchmark::State& st) {
-  const int C = static_cast<int>(st.range(1));
-  const int L = 2048;
-  const ModelShape m = test::mamba1_shape(C);
-  std::vector<float> in_scales;
-  const Int8Tensor x = quantize_rows_minmax(synthetic_activations(C, L, 1), conv_segment_ends(m), in_scales);
-  const ConvLayer layer = synthetic_conv_layer(m, 2, in_scales);
-  const std::vector<float> scales(static_cast<std::size_t>(C), 0.03f);
+  const bench::ConvShape m{static_cast<int>(st.range(1))};
+  const bench::ConvCase c = bench::conv_case(m);
   const NumericsPolicy np;
   FloatTensor y;
   Int8Tensor codes;
-  measure(st, static_cast<double>(C) * L, "element", [&] {
-    conv1d_silu_quantize_tiled(x, layer, ConvOrder::kPrefill, np, scales, y, codes);
+  measure(st, m.elements(), "element", [&] {
+    conv1d_silu_quantize_tiled(c.x, c.layer, ConvOrder::kPrefill, np, c.out_scales, y, codes);
     benchmark::DoNotOptimize(codes.data());
   });
 }
@@ -120,10 +86,7 @@ BENCHMARK(BM_Mamba1Scan)->ArgName("all_cores")->Arg(0)->Arg(1)->UseRealTime()->U
 BENCHMARK(BM_Mamba2Ssm)->ArgName("all_cores")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvSiluQuantize)
     ->ArgNames({"all_cores", "channels"})
-    ->Args({0, 1536})
-    ->Args({1, 1536})
-    ->Args({0, 3072})
-    ->Args({1, 3072})
+    ->ArgsProduct({{0, 1}, {std::begin(bench::kConvChannelCases), std::end(bench::kConvChannelCases)}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 

@@ -67,50 +67,80 @@ void prefill_pre_activations(const std::int8_t* w, const std::int8_t* xr, int wi
 }
 }  // namespace
 
-FloatTensor conv1d_silu(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order,
-                        const NumericsPolicy& p) {
-  assert(x.rank() == 2 && static_cast<int>(x.dim(0)) == layer.channels);
+namespace {
+// SiLU(conv(x)) of channel c: yr[t] for the len tokens of its input row xr.
+void conv_silu_channel(const ConvLayer& layer, int c, const std::int8_t* xr, std::size_t len, ConvOrder order,
+                       const NumericsPolicy& p, float* yr) {
   const int width = layer.width;
-  const std::size_t len = x.dim(1);
-  FloatTensor y({x.dim(0), len});
+  const ConvChannelConsts cc = channel_consts(layer, c, p.denormals);
+  const std::int8_t* w = &layer.w[static_cast<std::size_t>(c) * static_cast<std::size_t>(width)];
+  // The first width-1 tokens see the causal zero padding; later windows
+  // are read in place.
+  const std::size_t head = std::min(len, static_cast<std::size_t>(width - 1));
   std::array<std::int8_t, 8> window{};
+  for (std::size_t t = 0; t < head; ++t) {
+    for (int k = 0; k < width; ++k) {
+      const auto src = static_cast<std::ptrdiff_t>(t) - (width - 1) + k;
+      window[k] = src < 0 ? std::int8_t{0} : xr[src];
+    }
+    yr[t] = conv_pre_activation(w, window.data(), width, cc, order, p.denormals);
+  }
   // The lane path (conv_lanes.inc): prefill order, subnormals preserved, the default units.
   const bool lanes = order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve &&
                      p.units == UnitSelection{} && kernel_isa() != KernelIsa::kSpec;
-  const std::size_t block = static_cast<std::size_t>(kernel_isa() == KernelIsa::kAvx512 ? 16
-                                                     : kernel_isa() == KernelIsa::kAvx2 ? 8 : 4);
-  for (int c = 0; c < layer.channels; ++c) {
-    const ConvChannelConsts cc = channel_consts(layer, c, p.denormals);
-    const std::int8_t* w = &layer.w[static_cast<std::size_t>(c) * width];
-    const std::int8_t* xr = &x(static_cast<std::size_t>(c), 0);
-    float* yr = &y(static_cast<std::size_t>(c), 0);
-    // The first width-1 tokens see the causal zero padding; later windows
-    // are read in place.
-    const std::size_t head = std::min(len, static_cast<std::size_t>(width - 1));
-    for (std::size_t t = 0; t < head; ++t) {
-      for (int k = 0; k < width; ++k) {
-        const auto src = static_cast<std::ptrdiff_t>(t) - (width - 1) + k;
-        window[k] = src < 0 ? std::int8_t{0} : xr[src];
-      }
-      yr[t] = conv_pre_activation(w, window.data(), width, cc, order, p.denormals);
-    }
-    if (lanes) {
-      const std::size_t last = head + (len - head) / block * block;
-      MAMBAHW_SIMD_CALL(conv_silu_row, w, xr, width, cc.scale_in, cc.bias, head, last,
-                        p.silu_division == QuantizeOp::kDivide, yr);
-      for (std::size_t t = last; t < len; ++t) yr[t] = conv_pre_activation(w, xr + t - (width - 1), width, cc, order, p.denormals);
-      for (std::size_t t = 0; t < head; ++t) yr[t] = silu(yr[t], p);
-      for (std::size_t t = last; t < len; ++t) yr[t] = silu(yr[t], p);
-      continue;
-    }
-    if (order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve && kernel_isa() != KernelIsa::kSpec)
-      prefill_pre_activations(w, xr, width, cc, head, len, yr);
-    else
-      for (std::size_t t = head; t < len; ++t)
-        yr[t] = conv_pre_activation(w, xr + t - (width - 1), width, cc, order, p.denormals);
-    silu_batch(yr, yr, len, p);
+  if (lanes) {
+    const std::size_t block = static_cast<std::size_t>(kernel_isa() == KernelIsa::kAvx512 ? 16
+                                                       : kernel_isa() == KernelIsa::kAvx2 ? 8 : 4);
+    const std::size_t last = head + (len - head) / block * block;
+    MAMBAHW_SIMD_CALL(conv_silu_row, w, xr, width, cc.scale_in, cc.bias, head, last,
+                      p.silu_division == QuantizeOp::kDivide, yr);
+    for (std::size_t t = last; t < len; ++t)
+      yr[t] = conv_pre_activation(w, xr + t - (width - 1), width, cc, order, p.denormals);
+    for (std::size_t t = 0; t < head; ++t) yr[t] = silu(yr[t], p);
+    for (std::size_t t = last; t < len; ++t) yr[t] = silu(yr[t], p);
+    return;
   }
+  if (order == ConvOrder::kPrefill && p.denormals == Denormals::kPreserve && kernel_isa() != KernelIsa::kSpec)
+    prefill_pre_activations(w, xr, width, cc, head, len, yr);
+  else
+    for (std::size_t t = head; t < len; ++t)
+      yr[t] = conv_pre_activation(w, xr + t - (width - 1), width, cc, order, p.denormals);
+  silu_batch(yr, yr, len, p);
+}
+}  // namespace
+
+FloatTensor conv1d_silu(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order,
+                        const NumericsPolicy& p) {
+  assert(x.rank() == 2 && static_cast<int>(x.dim(0)) == layer.channels);
+  const std::size_t len = x.dim(1);
+  FloatTensor y({x.dim(0), len});
+  for (int c = 0; c < layer.channels; ++c)
+    conv_silu_channel(layer, c, &x(static_cast<std::size_t>(c), 0), len, order, p, &y(static_cast<std::size_t>(c), 0));
   return y;
+}
+
+void conv1d_silu_quantize_channels(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order,
+                                   const NumericsPolicy& p, std::span<const float> scales, std::size_t c0,
+                                   std::size_t c1, FloatTensor& y, Int8Tensor& codes) {
+  assert(x.rank() == 2 && static_cast<int>(x.dim(0)) == layer.channels && scales.size() == x.dim(0));
+  assert(y.dim(0) == x.dim(0) && y.dim(1) == x.dim(1) && codes.dim(0) == x.dim(0) && codes.dim(1) == x.dim(1));
+  assert(c0 <= c1 && c1 <= x.dim(0));
+  const std::size_t len = x.dim(1);
+  for (std::size_t c = c0; c < c1; ++c) {
+    float* yr = &y(c, 0);
+    conv_silu_channel(layer, static_cast<int>(c), &x(c, 0), len, order, p, yr);
+    // The row is still in L1: quantize it now rather than in a second pass over the tensor.
+    quantize_batch(yr, scales[c], inv_scale_register(scales[c], p), &codes(c, 0), len, p);
+  }
+}
+
+void conv1d_silu_quantize(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order, const NumericsPolicy& p,
+                          std::span<const float> scales, FloatTensor& y, Int8Tensor& codes) {
+  assert(x.rank() == 2);
+  const std::size_t C = x.dim(0), L = x.dim(1);
+  if (y.rank() != 2 || y.dim(0) != C || y.dim(1) != L) y = FloatTensor({C, L});
+  if (codes.rank() != 2 || codes.dim(0) != C || codes.dim(1) != L) codes = Int8Tensor({C, L});
+  conv1d_silu_quantize_channels(x, layer, order, p, scales, 0, C, y, codes);
 }
 
 Int8Tensor quantize_per_channel(const FloatTensor& y, std::span<const float> scale,

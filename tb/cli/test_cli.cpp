@@ -82,6 +82,15 @@ TEST(Cli, RunDefaultConfigWritesValidJson) {
   EXPECT_EQ(study["model"], "mamba-130m");
   EXPECT_EQ(study["seq_len"], 128);
   ASSERT_EQ(study["schemes"].size(), 4u);
+  // The run's scheme is studied on the layer run's own conv outputs: the study's
+  // recount of clipped INT8 codes equals the layer's own counter (golden
+  // count_saturated) on the same tensor; the other schemes on the synthetic layer.
+  for (const auto& s : study["schemes"])
+    EXPECT_EQ(s["source"], s["scheme"] == "quamba1" ? "layer 0" : "synthetic conv layer") << s["scheme"];
+  ASSERT_EQ(study["schemes"][0]["scheme"], "quamba1");
+  EXPECT_GT(study["schemes"][0]["int8_saturated"].get<std::int64_t>(), 0);
+  EXPECT_EQ(study["schemes"][0]["int8_saturated_fraction"].get<double>(),
+            j["layers"][0]["modes"][0]["saturated_fraction"].get<double>());
   for (const auto& s : study["schemes"]) {
     if (s["scheme"] == "quamba2") {
       EXPECT_FALSE(s["applicable"]);  // Mamba1 has no heads

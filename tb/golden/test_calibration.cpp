@@ -1,9 +1,11 @@
 // Observers and scale rules against hand-computed values.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <numeric>
 
 #include "mambahw/golden/calibration.hpp"
+#include "mambahw/studies/conv_out_study.hpp"
 #include "mambahw/studies/synthetic.hpp"
 #include "mambahw/tb/test_shapes.hpp"
 
@@ -133,6 +135,43 @@ TEST(Synthetic, DeterministicAndWellShaped) {
   }
   EXPECT_GT(wide, 50);
   EXPECT_LT(wide, 160);
+}
+
+// The study's statistics are those of the conv outputs it is given (the
+// layer run's, in `mambahw run`), counted by hand: Mamba1, d_inner 2, 3
+// tokens, INT8 scale 0.1 (half away from zero). y / 0.1 = 127.4 -> 127,
+// 127.6 -> 128 (clips), -128.4 -> -128 (fits), -128.6 -> -129 (clips), 0,
+// 5: two saturated of six. The codes are given as the quantizer made them;
+// |y - dequant(code)| peaks at the clipped 12.76 - 12.7 = 0.06 and -12.86 +
+// 12.8 = -0.06 (12.7 and -12.8 being 127 and -128 times 0.1 in FP32).
+TEST(ConvOutStudy, CountsTheGivenConvOutputsByHand) {
+  const ModelShape m = test::mamba1_shape(2);
+  QuantScheme s;
+  s.name = "hand";
+  ConvOutQuantizer q;
+  q.numerics = s.numerics;
+  q.int8_scales = {0.1f, 0.1f};
+  FloatTensor y({2, 3});
+  const float v[6] = {12.74f, 12.76f, -12.84f, -12.86f, 0.0f, 0.5f};
+  for (int i = 0; i < 6; ++i) y(static_cast<std::size_t>(i)) = v[i];
+  Int8Tensor codes({2, 3});
+  const std::int8_t c[6] = {127, 127, -128, -128, 0, 5};
+  for (int i = 0; i < 6; ++i) codes(static_cast<std::size_t>(i)) = c[i];
+  const std::array<ConvOutputs, 1> batches{ConvOutputs{y, codes}};
+  const SchemeStudy r = study_conv_outputs(s, m, q, batches, "layer 0");
+  EXPECT_EQ(r.source, "layer 0");
+  EXPECT_TRUE(r.skipped.empty());
+  EXPECT_EQ(r.int8_elements, 6);
+  EXPECT_EQ(r.elements, 6);  // both channels are SSM-input channels
+  EXPECT_EQ(r.int8_saturated, 2);
+  EXPECT_FLOAT_EQ(r.scale_min, 0.1f);
+  EXPECT_EQ(r.ssm_input_bits, 8);
+  EXPECT_NEAR(r.int8_error.max_abs_err, 0.06, 1e-5);  // FP32 rounding of the inputs and of 127 x 0.1
+  EXPECT_FLOAT_EQ(static_cast<float>(r.y.max), 12.76f);
+  EXPECT_FLOAT_EQ(static_cast<float>(r.y.min), -12.86f);
+  // Two batches: the counts add.
+  const std::array<ConvOutputs, 2> twice{ConvOutputs{y, codes}, ConvOutputs{y, codes}};
+  EXPECT_EQ(study_conv_outputs(s, m, q, twice, "layer 0").int8_saturated, 4);
 }
 
 }  // namespace

@@ -231,5 +231,69 @@ TEST(Conv, EveryVariantBitIdenticalToSpecification) {
       }
 }
 
+// conv1d_silu_quantize (each row quantized while in L1) against the two-call
+// form under the scalar specification (KernelIsa::kSpec: conv_pre_activation,
+// silu and quantize per element), on every variant, bit for bit: y and the
+// codes, both orders, both SiLU divisions, two roundings, scales that saturate
+// some codes; a second call into the same tensors reuses their storage.
+// conv1d_silu_quantize_channels writes only its channels' rows.
+TEST(Conv, FusedQuantizeEqualsTwoCallsOnEveryVariant) {
+  Rng rng(59);
+  ConvLayer l;
+  l.channels = 21;
+  l.width = 4;
+  for (int i = 0; i < l.channels * l.width; ++i) l.w.push_back(static_cast<std::int8_t>(rng.below(256) - 128));
+  for (int c = 0; c < l.channels; ++c) l.bias.push_back(static_cast<std::int8_t>(rng.below(256) - 128));
+  l.segment_end = {9, 21};
+  l.segment_scales = {{0.002f, 0.05f, 0.01f}, {0.05f, 0.25f, 0.5f}};
+  const std::size_t len = 45;  // partial lane blocks for every W
+  Int8Tensor x({static_cast<std::size_t>(l.channels), len});
+  for (auto& v : x.vec()) v = static_cast<std::int8_t>(rng.below(256) - 128);
+  std::vector<float> scales;
+  for (int c = 0; c < l.channels; ++c) scales.push_back(c % 3 == 0 ? 0.004f : 0.02f + 0.01f * static_cast<float>(c % 5));
+  for (ConvOrder order : {ConvOrder::kPrefill, ConvOrder::kDecode})
+    for (QuantizeOp div : {QuantizeOp::kDivide, QuantizeOp::kMultiplyReciprocal})
+      for (Rounding rnd : {Rounding::kHalfAwayFromZero, Rounding::kHalfToEven}) {
+        NumericsPolicy p;
+        p.silu_division = div;
+        p.rounding = rnd;
+        FloatTensor y_spec;
+        Int8Tensor q_spec;
+        {
+          tb::KernelIsaScope scope(KernelIsa::kSpec);
+          y_spec = conv1d_silu(x, l, order, p);
+          q_spec = quantize_per_channel(y_spec, scales, p);
+        }
+        int saturated = 0;
+        for (std::int8_t q : q_spec.vec()) saturated += q == 127 || q == -128;
+        ASSERT_GT(saturated, 0);  // the clamp is exercised
+        std::vector<KernelIsa> isas = tb::vector_isas();
+        isas.push_back(KernelIsa::kSpec);
+        for (KernelIsa isa : isas) {
+          tb::KernelIsaScope scope(isa);
+          const std::string what = std::string(to_string(isa)) + " " + std::string(to_string(order));
+          FloatTensor y;
+          Int8Tensor q;
+          for (int call = 0; call < 2; ++call) {
+            const float* storage = y.data();
+            conv1d_silu_quantize(x, l, order, p, scales, y, q);
+            if (call == 1) EXPECT_EQ(y.data(), storage) << what;
+            ASSERT_EQ(y.size(), y_spec.size());
+            ASSERT_EQ(q.vec(), q_spec.vec()) << what;
+            for (std::size_t i = 0; i < y.size(); ++i) ASSERT_EQ(bits_of(y(i)), bits_of(y_spec(i))) << what << " " << i;
+          }
+          FloatTensor yc({x.dim(0), len}, 7.0f);
+          Int8Tensor qc({x.dim(0), len}, std::int8_t{99});
+          conv1d_silu_quantize_channels(x, l, order, p, scales, 5, 12, yc, qc);
+          for (std::size_t c = 0; c < x.dim(0); ++c)
+            for (std::size_t t = 0; t < len; ++t) {
+              const bool mine = c >= 5 && c < 12;
+              ASSERT_EQ(bits_of(yc(c, t)), bits_of(mine ? y_spec(c, t) : 7.0f)) << what << " c " << c;
+              ASSERT_EQ(qc(c, t), mine ? q_spec(c, t) : 99) << what << " c " << c;
+            }
+        }
+      }
+}
+
 }  // namespace
 }  // namespace mambahw

@@ -58,7 +58,7 @@ report::Table scheme_table(const ConvOutStudy& s) {
        Column{"scales", "scales", "{}", -22, false, false}, Column{"saturated_text", "INT8 saturated", "{}", 16, false, false},
        Column{"flagged_text", "flagged", "{}", 9, false, false}, Column{"sqnr_int8_text", "SQNR INT8", "{}", 10, false, false},
        Column{"sqnr_ssm_text", "SQNR SSM-in", "{}", 12, false, false},
-       Column{"applicable", ""}, Column{"skipped_reason", ""}};
+       Column{"applicable", ""}, Column{"skipped_reason", ""}, Column{"source", ""}};
   for (const char* k : kNumericsKeys) c.push_back(Column{std::string("numerics.") + k, ""});
   for (const char* k : {"conv_order", "observer", "int8_scale_min", "int8_scale_max", "uncovered_channels",
                         "int8_elements", "int8_saturated", "int8_saturated_fraction"})
@@ -72,7 +72,7 @@ report::Table scheme_table(const ConvOutStudy& s) {
     std::vector<Cell> row{r.scheme.name, std::string(to_string(r.scheme.base)), std::string(to_string(r.scheme.ssm_input))};
     if (!r.skipped.empty()) {
       row.resize(9);
-      row.insert(row.end(), {false, r.skipped});
+      row.insert(row.end(), {false, r.skipped, r.source});
       row.resize(t.columns.size());
       t.add(std::move(row));
       continue;
@@ -82,7 +82,7 @@ report::Table scheme_table(const ConvOutStudy& s) {
                {std::int64_t{r.ssm_input_bits}, scales_text(r),
                 fmt::format("{} ({})", r.int8_saturated, pct(r.int8_saturated, r.int8_elements)),
                 r.quantizer.dual ? pct(r.flagged, r.elements) : "-", db(r.int8_error.sqnr_db),
-                db(r.ssm_input_error.sqnr_db), true, Cell{}, std::string(to_string(n.rounding)),
+                db(r.ssm_input_error.sqnr_db), true, Cell{}, r.source, std::string(to_string(n.rounding)),
                 std::string(to_string(n.quantize_op)), std::string(to_string(n.overflow)),
                 std::string(to_string(n.denormals)), std::string(to_string(n.silu_division)),
                 std::string(to_string(n.units.exp)), std::string(to_string(n.units.log1p)),

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -85,7 +87,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
 
 namespace {
 
-void print_study(const Config& c, const ConvOutStudy& st, const report::Node& study) {
+void print_header(const Config& c) {
   const ModelShape& m = c.model;
   fmt::print("mambahw {} (git {}): {}\n", kVersion, kGitCommit, c.file);
   fmt::print("model   {} ({}; d_model {}, d_inner {}, d_state {}, conv width {}, {} layers)\n", m.name,
@@ -98,11 +100,21 @@ void print_study(const Config& c, const ConvOutStudy& st, const report::Node& st
              un == UnitSelection{} ? std::string()
                                    : fmt::format("; units exp {}, log1p {}, reciprocal {}", to_string(un.exp),
                                                  to_string(un.log1p), to_string(un.reciprocal)));
-  fmt::print("inputs  synthetic, seed {}: {} x {} tokens evaluated; calibration {} x {} tokens "
-             "(separate stream)\n\n",
-             st.inputs.seed, st.inputs.batch, st.inputs.seq_len, st.inputs.calib_batches,
-             st.inputs.calib_seq_len);
+}
 
+void print_study(const Config& c, const ConvOutStudy& st, const report::Node& study) {
+  const ModelShape& m = c.model;
+  for (const SchemeStudy& r : st.schemes) {
+    if (r.source == "synthetic conv layer")
+      fmt::print("inputs  {}: synthetic conv layer, seed {}: {} x {} tokens evaluated; calibration {} x {} tokens "
+                 "(separate stream)\n",
+                 r.scheme.name, st.inputs.seed, st.inputs.batch, st.inputs.seq_len, st.inputs.calib_batches,
+                 st.inputs.calib_seq_len);
+    else
+      fmt::print("inputs  {}: the conv outputs of {} of the golden layer run ({} tokens, its own quantizer)\n",
+                 r.scheme.name, r.source, r.elements / std::max(1, m.d_inner));
+  }
+  fmt::print("\n");
   for (const SchemeStudy& r : st.schemes) {
     if (!r.skipped.empty()) continue;
     const DistributionStats& y = r.y;
@@ -293,10 +305,33 @@ int run_command(const RunOptions& o) {
     if (!o.dump_dir.empty() && o.no_layer) throw ConfigError("--dump writes the golden layers' tensors; it cannot go with --no-layer");
     const interop::RunSources sources(c);  // weights: and activations: (synthetic by default)
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;
+    print_header(c);
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
-    const ConvOutStudy st = run_conv_out_study(c.model, schemes, c.run);
-    const report::Node study = study_report(st);
-    print_study(c, st, study);
+    // The run's scheme is studied on the first layer's own conv outputs (computed once, by the layer run); the
+    // other study schemes, and a run without the layer, on the synthetic conv layer.
+    std::optional<SchemeStudy> layer_study;
+    const auto observe_study = [&](const LayerCase& lc, int li, std::optional<SsmInputMode> md, const LayerTrace& tr) {
+      if (!md || layer_study) return;  // the conv outputs are the same in every SSM-input mode
+      const std::array<ConvOutputs, 1> b{ConvOutputs{tr.conv_y, tr.conv_codes}};
+      layer_study = study_conv_outputs(c.scheme, c.model, lc.q.conv_out, b, fmt::format("layer {}", li));
+    };
+    ConvOutStudy st;
+    report::Node study;
+    const auto finish_study = [&] {
+      std::vector<QuantScheme> synthetic;
+      for (const QuantScheme& s : schemes)
+        if (!layer_study || s.name != c.scheme.name) synthetic.push_back(s);
+      st = run_conv_out_study(c.model, synthetic, c.run);
+      if (layer_study) {
+        std::vector<SchemeStudy> all;
+        auto next = st.schemes.begin();
+        for (const QuantScheme& s : schemes) all.push_back(s.name == c.scheme.name ? *layer_study : *next++);
+        st.schemes = std::move(all);
+      }
+      study = study_report(st);
+      print_study(c, st, study);
+    };
+    if (o.no_layer) finish_study();
     std::vector<LayerAccuracy> layers;
     std::vector<report::Node> layer_reports;
     report::Node unit_report;
@@ -306,13 +341,12 @@ int run_command(const RunOptions& o) {
       std::optional<interop::DumpWriter> dump;
       if (!o.dump_dir.empty()) dump.emplace(o.dump_dir, dump_header(c));
       layers = layer_accuracy(c.model, c.scheme, sources.layer_sources(), c.run,
-                              dump || with_model
-                                  ? TraceObserver([&](const LayerCase& lc, int li, std::optional<SsmInputMode> md,
-                                                      const LayerTrace& tr) {
-                                      if (dump) dump->observe(c.model, lc, li, md, tr);
-                                      if (with_model) keep.observe(lc.q, lc.input, li, md, tr);
-                                    })
-                                  : TraceObserver{});
+                              [&](const LayerCase& lc, int li, std::optional<SsmInputMode> md, const LayerTrace& tr) {
+                                observe_study(lc, li, md, tr);
+                                if (dump) dump->observe(c.model, lc, li, md, tr);
+                                if (with_model) keep.observe(lc.q, lc.input, li, md, tr);
+                              });
+      finish_study();
       for (const LayerAccuracy& a : layers) layer_reports.push_back(layer_report(a));
       print_layer_accuracy(c, layers, layer_reports);
       if (c.weights.tensors || c.activations.tensors) fmt::print("Layer data: {}\n", sources.describe(c));

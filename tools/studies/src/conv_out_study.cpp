@@ -48,34 +48,55 @@ SyntheticData make_data(const ModelShape& m, const RunSettings& in) {
 }
 
 SchemeStudy study_one(const QuantScheme& s, const ModelShape& m, const SyntheticData& d) {
+  const std::string source = "synthetic conv layer";
+  if (const std::string why = scheme_applicability(s, m); !why.empty()) {
+    SchemeStudy r;
+    r.scheme = s;
+    r.source = source;
+    r.skipped = why;
+    return r;
+  }
+  const NumericsPolicy& p = s.numerics;
+  std::vector<FloatTensor> y_cal;
+  for (const Int8Tensor& x : d.calib) y_cal.push_back(conv1d_silu(x, d.layer, s.conv_order, p));
+  const ConvOutQuantizer q = calibrate_conv_out(s, m, y_cal);
+  std::vector<FloatTensor> y(d.eval.size());
+  std::vector<Int8Tensor> codes(d.eval.size());
+  std::vector<ConvOutputs> batches;
+  for (std::size_t b = 0; b < d.eval.size(); ++b) {
+    conv1d_silu_quantize(d.eval[b], d.layer, s.conv_order, p, q.int8_scales, y[b], codes[b]);
+    batches.push_back({y[b], codes[b]});
+  }
+  return study_conv_outputs(s, m, q, batches, source);
+}
+
+}  // namespace
+
+SchemeStudy study_conv_outputs(const QuantScheme& s, const ModelShape& m, const ConvOutQuantizer& q,
+                               std::span<const ConvOutputs> batches, std::string source) {
   SchemeStudy r;
   r.scheme = s;
+  r.source = std::move(source);
   r.skipped = scheme_applicability(s, m);
   if (!r.skipped.empty()) return r;
   const NumericsPolicy& p = s.numerics;
-
-  std::vector<FloatTensor> y_cal;
-  for (const Int8Tensor& x : d.calib) y_cal.push_back(conv1d_silu(x, d.layer, s.conv_order, p));
-  r.quantizer = calibrate_conv_out(s, m, y_cal);
-  const ConvOutQuantizer& q = r.quantizer;
+  r.quantizer = q;
   r.scale_min = *std::min_element(q.int8_scales.begin(), q.int8_scales.end());
   r.scale_max = *std::max_element(q.int8_scales.begin(), q.int8_scales.end());
   for (float sc : q.int8_scales) r.uncovered_channels += sc == 0.0f;
   r.ssm_input_bits = q.dual ? q.dual->word_bits() : 8;
 
   std::vector<float> ref, int8_deq, ssm_deq;
-  for (const Int8Tensor& x : d.eval) {
-    const FloatTensor y = conv1d_silu(x, d.layer, s.conv_order, p);
-    const Int8Tensor codes = quantize_per_channel(y, q.int8_scales, p);
+  for (const ConvOutputs& b : batches) {
+    const FloatTensor& y = b.y;
     for (std::size_t c = 0; c < y.dim(0); ++c) {
       const float sc = q.int8_scales[c];
       const float inv = inv_scale_register(sc, p);
       for (std::size_t t = 0; t < y.dim(1); ++t) {
-        const float v = round_to_integral(scaled_value(y(c, t), sc, inv, p), p.rounding);
-        r.int8_saturated += v > 127.0f || v < -128.0f;
+        r.int8_saturated += rounds_out_of_range(scaled_value(y(c, t), sc, inv, p), p.rounding, kInt8Range);
         if (c >= static_cast<std::size_t>(m.d_inner)) continue;
         ref.push_back(y(c, t));
-        const float deq = dequant(codes(c, t), sc, p.denormals);
+        const float deq = dequant(b.codes(c, t), sc, p.denormals);
         int8_deq.push_back(deq);
         if (!q.dual) {
           ssm_deq.push_back(deq);
@@ -85,10 +106,8 @@ SchemeStudy study_one(const QuantScheme& s, const ModelShape& m, const Synthetic
         ssm_deq.push_back(dequant_dual(dc, *q.dual, p.denormals));
         if (dc.flag) {
           ++r.flagged;
-          const float v2 = round_to_integral(
-              scaled_value(y(c, t), q.dual->scale12, q.dual->inv_scale12, p), p.rounding);
-          r.outlier_saturated += v2 > static_cast<float>(q.dual->range.qmax) ||
-                                 v2 < static_cast<float>(q.dual->range.qmin);
+          r.outlier_saturated += rounds_out_of_range(scaled_value(y(c, t), q.dual->scale12, q.dual->inv_scale12, p),
+                                                     p.rounding, q.dual->range);
         }
       }
     }
@@ -100,8 +119,6 @@ SchemeStudy study_one(const QuantScheme& s, const ModelShape& m, const Synthetic
   r.ssm_input_error = error_stats(ref, ssm_deq);
   return r;
 }
-
-}  // namespace
 
 ConvOutQuantizer calibrate_on_synthetic(const ModelShape& m, const QuantScheme& s,
                                         const RunSettings& in) {

@@ -79,4 +79,17 @@ OpMix conv_output_ops(ConvOrder order, int width);
 Int8Tensor quantize_per_channel(const FloatTensor& y, std::span<const float> scale,
                                 const NumericsPolicy& p, CodeRange r = kInt8Range);
 
+// y = conv1d_silu(x, layer, order, p) and codes = quantize_per_channel(y,
+// scales, p), bit for bit, in one pass: each channel's row is quantized
+// right after it is produced, while it is in L1 (the two-call form streams
+// the FP32 tensor through memory twice). y and codes keep their storage when
+// they already have x's shape.
+void conv1d_silu_quantize(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order, const NumericsPolicy& p,
+                          std::span<const float> scales, FloatTensor& y, Int8Tensor& codes);
+// The same for channels [c0, c1) only, into y and codes already of x's shape
+// (the rows of other channels are not touched): the threads' tiles.
+void conv1d_silu_quantize_channels(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order,
+                                   const NumericsPolicy& p, std::span<const float> scales, std::size_t c0,
+                                   std::size_t c1, FloatTensor& y, Int8Tensor& codes);
+
 }  // namespace mambahw
