@@ -89,6 +89,9 @@ void run_model(benchmark::State& st, const char* name) {
 void BM_WholeMamba130m(benchmark::State& st) { run_model(st, "default.yaml"); }
 void BM_Mamba2_2p7bOneLayerScaled(benchmark::State& st) { run_model(st, "mamba2-2.7b.yaml"); }
 BENCHMARK(BM_WholeMamba130m)->Args({0, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+// Smaller cuts of the same run (a busy machine): two layers at full length, all layers at L = 256 + 16.
+BENCHMARK(BM_WholeMamba130m)->Args({2, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_WholeMamba130m)->Args({0, 256, 16})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_Mamba2_2p7bOneLayerScaled)->Args({1, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace

@@ -202,15 +202,21 @@ TEST(Stack, ResidualRmsNormByHand) {
   EXPECT_NEAR(next(0, 1), 4.0 / std::sqrt(12.5 + 1e-5), 2e-7);
 }
 
+// Layers 0 and 1 of the test shape, each its own weights (seed) and calibration (seeds c, c + 1).
+std::vector<QuantizedLayer> two_layers(const ModelShape& m, std::uint64_t seed, std::uint64_t c) {
+  const SyntheticWeights src(seed);
+  return {quantize_layer(m, scheme_for(m), src.layer(m, 0), {synthetic_layer_input(m, 64, c)}),
+          quantize_layer(m, scheme_for(m), src.layer(m, 1), {synthetic_layer_input(m, 64, c + 1)})};
+}
+
 // Two layers, each its own weights: layer 1 reads the RMSNorm of the residual
 // stream (layer 0's input + its output), computed here from layer 0's output
 // by the formula of docs/layer.md; the stack's traces are each layer's
 // run_layer on those inputs bit for bit, and layer 1 is not layer 0 again.
 TEST_P(LayerTest, ChainedLayersReadTheNormedResidualStream) {
   const ModelShape m = shape();
-  const SyntheticWeights src(12);
-  const QuantizedLayer q0 = quantize_layer(m, scheme_for(m), src.layer(m, 0), {synthetic_layer_input(m, 64, 61)});
-  const QuantizedLayer q1 = quantize_layer(m, scheme_for(m), src.layer(m, 1), {synthetic_layer_input(m, 64, 62)});
+  const std::vector<QuantizedLayer> qs = two_layers(m, 12, 61);
+  const QuantizedLayer &q0 = qs[0], &q1 = qs[1];
   const std::vector<const QuantizedLayer*> layers{&q0, &q1};
   const FloatTensor x = synthetic_layer_input(m, 19, 63);
   std::vector<LayerTrace> traces;
@@ -247,10 +253,8 @@ TEST_P(LayerTest, ChainedLayersReadTheNormedResidualStream) {
 // N one-token passes (each from the states every layer carries), bit for bit.
 TEST_P(LayerTest, StackPrefillThenDecodeEqualsTheLongerPrefill) {
   const ModelShape m = shape();
-  const SyntheticWeights src(13);
-  const QuantizedLayer q0 = quantize_layer(m, scheme_for(m), src.layer(m, 0), {synthetic_layer_input(m, 64, 71)});
-  const QuantizedLayer q1 = quantize_layer(m, scheme_for(m), src.layer(m, 1), {synthetic_layer_input(m, 64, 72)});
-  const std::vector<const QuantizedLayer*> layers{&q0, &q1};
+  const std::vector<QuantizedLayer> qs = two_layers(m, 13, 71);
+  const std::vector<const QuantizedLayer*> layers{&qs[0], &qs[1]};
   const std::size_t L = 23, N = 4;
   const FloatTensor all = synthetic_layer_input(m, static_cast<int>(L + N), 73);
   std::vector<FloatTensor> whole(2);
