@@ -1,20 +1,32 @@
-// Golden + SystemC model + Verilated RTL on one layer (model::run_cosim).
+// Golden + SystemC model + Verilated RTL (model::run_cosim, run_cosim_stack).
 // SystemC elaborates once per process, so each benchmark runs once:
-//   bench_model --benchmark_filter=Mamba1   (or Mamba2)
+//   bench_model --benchmark_filter=Mamba1   (or Mamba2, WholeMamba130m, Mamba2_2p7b)
+// The whole-model cases: mamba-130m, all 24 layers chained, prefill L = 2048
+// then 128 decode steps, every tensor of every layer checked against golden's
+// chained run; mamba2-2.7b, one layer of 64 simulated (prefill + decode) and
+// scaled to the model. Counters: setup_s (the layers' weights and
+// calibration), model_cycles (prompt + decode, simulated layers),
+// sim_cycles_per_s (model cycles over the whole wall time).
 #include <benchmark/benchmark.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include <systemc>
 
 #include "mambahw/config/config.hpp"
 #include "mambahw/model/cosim.hpp"
+#include "mambahw/model/totals.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 
 namespace {
 
-void run(benchmark::State& st, const char* config) {
-  const mambahw::Config c = mambahw::load_config(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs" / config);
+mambahw::Config config(const char* name) {
+  return mambahw::load_config(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs" / name);
+}
+
+void run(benchmark::State& st, const char* name) {
+  const mambahw::Config c = config(name);
   mambahw::RunSettings run = c.run;
   run.seq_len = static_cast<int>(st.range(0));
   const int len = run.seq_len;
@@ -31,6 +43,56 @@ void BM_CosimMamba1Layer(benchmark::State& st) { run(st, "default.yaml"); }
 void BM_CosimMamba2Layer(benchmark::State& st) { run(st, "mamba2-130m.yaml"); }
 BENCHMARK(BM_CosimMamba1Layer)->Arg(2048)->Iterations(1)->Unit(benchmark::kSecond);
 BENCHMARK(BM_CosimMamba2Layer)->Arg(2048)->Iterations(1)->Unit(benchmark::kSecond);
+
+// range(0) layers simulated (0: all n_layer), range(1) prompt tokens, range(2) decode steps.
+void run_model(benchmark::State& st, const char* name) {
+  using clock = std::chrono::steady_clock;
+  const mambahw::Config c = config(name);
+  const int layers = st.range(0) ? static_cast<int>(st.range(0)) : c.model.n_layer;
+  const auto L = static_cast<std::size_t>(st.range(1)), N = static_cast<std::size_t>(st.range(2));
+  mambahw::RunSettings run = c.run;
+  run.seq_len = static_cast<int>(L + N);
+  for (auto _ : st) {
+    const auto t0 = clock::now();
+    std::vector<mambahw::QuantizedLayer> qs;
+    mambahw::model::StackInputs in;
+    for (int l = 0; l < layers; ++l) {
+      mambahw::LayerCase lc = make_layer_case(c.model, c.scheme, mambahw::SyntheticWeights(run.seed), run, l);
+      if (l == 0) {
+        const std::size_t dm = lc.input.dim(1);
+        mambahw::FloatTensor p({L, dm}), d({N, dm});
+        std::copy_n(lc.input.data(), p.size(), p.data());
+        std::copy_n(lc.input.data() + p.size(), d.size(), d.data());
+        in.prompts.push_back(std::move(p));
+        if (N) in.decode_inputs.push_back(std::move(d));
+      }
+      qs.push_back(std::move(lc.q));
+    }
+    for (const auto& q : qs) in.layers.push_back(&q);
+    const double setup = std::chrono::duration<double>(clock::now() - t0).count();
+    mambahw::model::CosimOptions opt;
+    opt.state_layers = c.model.n_layer;
+    const auto r = mambahw::model::run_cosim_stack({c.model, c.scheme, c.hardware}, in, opt);
+    const double wall = std::chrono::duration<double>(clock::now() - t0).count();
+    if (!r.bit_exact()) st.SkipWithError("not bit-exact");
+    if (!r.rtl_in_loop) st.SkipWithError("the RTL is not in the loop");
+    const auto w = mambahw::model::whole_model(r.timing, c.model.n_layer);
+    const double cycles = static_cast<double>(r.timing.cycles) + (r.timing.decode ? static_cast<double>(r.timing.decode->cycles) : 0.0);
+    st.counters["setup_s"] = setup;
+    st.counters["layers"] = layers;
+    st.counters["model_cycles"] = cycles;
+    st.counters["sim_cycles_per_s"] = cycles / wall;
+    st.counters["prefill_tok_per_s"] = w.prefill_tokens_per_s;  // the modelled accelerator's (scaled where layers < n_layer)
+    st.counters["decode_tok_per_s"] = w.decode_tokens_per_s;
+  }
+}
+void BM_WholeMamba130m(benchmark::State& st) { run_model(st, "default.yaml"); }
+void BM_Mamba2_2p7bOneLayerScaled(benchmark::State& st) { run_model(st, "mamba2-2.7b.yaml"); }
+BENCHMARK(BM_WholeMamba130m)->Args({0, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+// Smaller cuts of the same run (a busy machine): two layers at full length, all layers at L = 256 + 16.
+BENCHMARK(BM_WholeMamba130m)->Args({2, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_WholeMamba130m)->Args({0, 256, 16})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+BENCHMARK(BM_Mamba2_2p7bOneLayerScaled)->Args({1, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 
 }  // namespace
 

@@ -9,7 +9,7 @@ using sc_core::sc_time;
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
                          std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
-                         int decode_steps, int state_layers)
+                         int decode_steps, int state_layers, const StackRun* stack)
     : sc_module(name),
       cfg_(cfg),
       hw_(cfg.hardware),
@@ -33,24 +33,64 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
   ssm_.dram.bind(dram_.socket);
   hadamard_.dram.bind(dram_.socket);
   host_.bind(dram_.socket);
-  // Every tensor of the program gets a region of exactly its bytes.
-  for (const TensorSpec& t : prog_.tensors) map_.allocate(t.name, static_cast<std::uint64_t>(t.bytes(len_)));
-  events_.tokens = len_;
+  if (stack) {
+    stack_ = *stack;
+    if (stack_.layers < 1 || stack_.batch < 1) throw std::invalid_argument("accelerator: layers and batch must be >= 1");
+    if (!stack_.data.empty()) {
+      if (static_cast<int>(stack_.data.size()) != stack_.layers || static_cast<int>(stack_.inputs.size()) != stack_.batch)
+        throw std::logic_error("accelerator: the stack's data needs one load per layer and one input per sequence");
+      if (stack_.layers > 1 && !stack_.next_input) throw std::logic_error("accelerator: chained layers need the host's next_input");
+    }
+  } else if (data) {  // one layer, one sequence: the report keeps the tensors
+    legacy_ = true;
+    stack_.data = {data};
+    stack_.inputs = {data->images.at(program.input)};
+    stack_.decode_inputs = {data->decode_inputs};
+  }
+  if (stack_.tables.empty()) stack_.tables.assign(static_cast<std::size_t>(stack_.layers), table_);
+  const auto B = static_cast<std::uint64_t>(stack_.batch);
+  // Every tensor of the program gets a region of exactly its bytes (per
+  // sequence, the sequences one after another); each layer its own weights.
+  for (const TensorSpec& t : prog_.tensors) {
+    if (t.is_activation()) {
+      map_.allocate(t.name, B * static_cast<std::uint64_t>(t.bytes(len_)));
+      continue;
+    }
+    for (int l = 0; l < stack_.layers; ++l)
+      map_.allocate(l ? t.name + "#" + std::to_string(l) : t.name, static_cast<std::uint64_t>(t.bytes(len_)));
+  }
+  events_.tokens = static_cast<std::int64_t>(B) * len_;
   if (decode_steps_ > 0) {
     // The states carry from the prompt into decode: the conv line buffer
-    // always on chip; the SSM state in the state buffer if it fits, else in DRAM.
+    // always on chip; the SSM states in the state buffer if they fit (every
+    // layer's of the model and every sequence's), else in DRAM.
     const ModelShape& m = cfg.model;
-    conv_state_.assign(static_cast<std::size_t>(m.conv_channels()) * static_cast<std::size_t>(m.d_conv - 1), 0);
-    ssm_state_.assign(static_cast<std::size_t>(m.d_inner) * static_cast<std::size_t>(m.d_state), 0.0f);
-    if (ssm_state_bytes() * state_layers_ > state_buffer_bytes()) {
+    const auto n = static_cast<std::size_t>(stack_.layers) * B;
+    conv_state_.assign(n, std::vector<std::int8_t>(static_cast<std::size_t>(m.conv_channels()) *
+                                                       static_cast<std::size_t>(m.d_conv - 1), 0));
+    ssm_state_.assign(n, std::vector<float>(static_cast<std::size_t>(m.d_inner) * static_cast<std::size_t>(m.d_state), 0.0f));
+    if (ssm_state_bytes() * state_layers_ * static_cast<std::int64_t>(B) > state_buffer_bytes()) {
       state_spilled_ = true;
-      map_.allocate("ssm_state", static_cast<std::uint64_t>(ssm_state_bytes()));
+      map_.allocate("ssm_state", static_cast<std::uint64_t>(ssm_state_bytes()) * n);
     }
   }
-  if (data_ && static_cast<int>(data_->decode_inputs.size()) < decode_steps_)
-    throw std::logic_error("accelerator: fewer decode inputs than decode steps");
+  for (const auto& steps : stack_.decode_inputs)
+    if (!stack_.data.empty() && static_cast<int>(steps.size()) < decode_steps_)
+      throw std::logic_error("accelerator: fewer decode inputs than decode steps");
+  if (!stack_.data.empty() && static_cast<int>(stack_.decode_inputs.size()) < (decode_steps_ > 0 ? stack_.batch : 0))
+    throw std::logic_error("accelerator: no decode inputs for every sequence");
   SC_HAS_PROCESS(Accelerator);
   SC_THREAD(controller);
+}
+
+std::uint64_t Accelerator::address(const std::string& tensor, bool all_sequences) const {
+  const TensorSpec& t = prog_.tensor(tensor);
+  const std::uint64_t seq = all_sequences || !t.is_activation() ? 0 : static_cast<std::uint64_t>(seq_);
+  return map_.base(tensor) + seq * static_cast<std::uint64_t>(t.bytes(len_));
+}
+
+std::uint64_t Accelerator::weight_address(const std::string& tensor) const {
+  return map_.base(layer_ ? tensor + "#" + std::to_string(layer_) : tensor);
 }
 
 std::int64_t Accelerator::ssm_state_bytes() const {
@@ -63,37 +103,38 @@ std::int64_t Accelerator::state_buffer_bytes() const {
 
 Cycles Accelerator::now_cycles() const { return static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5); }
 
-OpCounters Accelerator::program_counters(const OpSpec& op) const {
+OpCounters Accelerator::program_counters(const OpSpec& op, std::int64_t tokens) const {
   OpCounters c{};
-  for (std::size_t u = 0; u < kNumUnits; ++u) c[u] = cost::counters_of(op.work_of(static_cast<Unit>(u), len_));
+  for (std::size_t u = 0; u < kNumUnits; ++u) c[u] = cost::counters_of(op.work_of(static_cast<Unit>(u), tokens));
   return c;
 }
 
-std::vector<OutputRegion> Accelerator::output_regions(const OpSpec& op) const {
+std::vector<OutputRegion> Accelerator::output_regions(const OpSpec& op, bool all_sequences) const {
   if (op.output_columns.size() != op.outputs.size())
     throw std::logic_error("layer program op '" + op.name + "' has no column range for each output");
   std::vector<OutputRegion> v;
   for (std::size_t i = 0; i < op.outputs.size(); ++i) {
     const Segment& s = op.output_columns[i];
     const TensorSpec& t = prog_.tensor(op.outputs[i]);
-    v.push_back({address(t.name), s.begin, s.end, t.element_bits, t.layout, t.format, t.name});
+    v.push_back({address(t.name, all_sequences), s.begin, s.end, t.element_bits, t.layout, t.format, t.name,
+                 all_sequences ? len_ : 0});
   }
   return v;
 }
 
+// One GEMM over every sequence's tokens: the weights fetched once per tile for the batch.
 void Accelerator::run_gemm(const OpSpec& op) {
   const GemmSpec& g = *op.gemm;
   const TensorSpec& in = prog_.tensor(op.inputs.at(0));
-  const TensorSpec& out = prog_.tensor(op.outputs.at(0));
+  const std::int64_t tokens = static_cast<std::int64_t>(stack_.batch) * len_;
   GemmJob j;
   j.op = op.name;
-  j.shape = cost::gemm_shape(prog_, op, len_);
-  (void)out;
-  j.weights = address(op.weights.at(0));
+  j.shape = cost::gemm_shape(prog_, op, tokens);
+  j.weights = weight_address(op.weights.at(0));
   j.scale_bytes = prog_.tensor(op.weights.at(0)).bytes(len_) - plan_gemm(j.shape, hw_.gemm).weight_bytes;
-  j.in = {true, address(in.name), in.layout};
-  j.out = output_regions(op);
-  j.program = program_counters(op)[static_cast<std::size_t>(Unit::kGemmArray)];
+  j.in = {true, address(in.name, true), in.layout, len_};
+  j.out = output_regions(op, true);
+  j.program = program_counters(op, tokens)[static_cast<std::size_t>(Unit::kGemmArray)];
   if (data_) {
     j.regs = &data_->gemm.at(g.id);
     j.nibbles_high_first = data_->variant.int4_nibbles_high_first;
@@ -109,12 +150,12 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.width = m.d_conv;
   j.ssm_channels = m.ssm_input_channels();
   j.input = address(op.inputs.at(0));
-  j.weights = address(op.weights.at(0));
+  j.weights = weight_address(op.weights.at(0));
   j.weight_bytes = prog_.tensor(op.weights.at(0)).bytes(len_);
-  j.outputs = output_regions(op);
-  j.program = program_counters(op);
-  if (table_) {
-    const Quamba2ScaleTable t = *table_;
+  j.outputs = output_regions(op, false);
+  j.program = program_counters(op, len_);
+  if (const auto& table = stack_.tables.at(static_cast<std::size_t>(layer_))) {
+    const Quamba2ScaleTable t = *table;
     const ScaleIndexConfig si = hw_.scale_index;
     const int d = m.ssm_input_channels();
     // B and C channels read their group's scale; x channels look theirs up.
@@ -125,12 +166,14 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.quantize = hooks_.quantize;
   j.lookup = hooks_.lookup;
   j.data = data_;
-  if (data_ && data_->conv.index) report_.scale_lookups.assign(static_cast<std::size_t>(m.d_inner), {});
-  j.lookups = &report_.scale_lookups;
+  // The lookup's results of layer 0's first sequence's prompt are kept for the report.
+  const bool keep = layer_ == 0 && seq_ == 0 && fresh_;
+  if (keep && data_ && data_->conv.index) report_.scale_lookups.assign(static_cast<std::size_t>(m.d_inner), {});
+  j.lookups = keep ? &report_.scale_lookups : nullptr;
   j.channel_scale = &channel_scale_;
   j.d_inner = m.d_inner;
   j.bc_group_channels = m.d_state;
-  if (decode_steps_ > 0) j.state = &conv_state_;  // the line buffer starts at zero for the prompt
+  if (decode_steps_ > 0) j.state = &conv_state_.at(state_index());  // the line buffer starts at zero for the prompt
   (void)conv_.run(j);
 }
 
@@ -151,10 +194,10 @@ void Accelerator::run_ssm(const OpSpec& op) {
   j.z = address(op.inputs.at(2));
   j.bc = address(op.inputs.at(3));
   j.bc_bytes = prog_.tensor(op.inputs.at(3)).bytes(len_);
-  j.params = address(op.weights.at(0));
+  j.params = weight_address(op.weights.at(0));
   j.params_bytes = prog_.tensor(op.weights.at(0)).bytes(len_);
   j.y = address(op.outputs.at(0));
-  j.program = program_counters(op);
+  j.program = program_counters(op, len_);
   const Work core = op.work_of(Unit::kSsmCore, 1), pass = op.work_of(Unit::kSsmCore, 0);
   j.exp_per_token = core.exp - pass.exp;
   j.softplus_per_token = core.softplus - pass.softplus;
@@ -171,10 +214,12 @@ void Accelerator::run_ssm(const OpSpec& op) {
   if (data_) *ssm_tap_ = FloatTensor({static_cast<std::size_t>(m.d_inner), static_cast<std::size_t>(len_)});
   j.ssm_input = ssm_tap_;
   if (decode_steps_ > 0) {
-    j.state = &ssm_state_;
+    j.state = &ssm_state_.at(state_index());
     j.state_fresh = fresh_ || (data_ && data_->variant.decode_state_dropped);
     j.state_spilled = state_spilled_;
-    if (state_spilled_) j.state_address = address("ssm_state");
+    if (state_spilled_)
+      j.state_address = map_.base("ssm_state") + static_cast<std::uint64_t>(state_index()) *
+                                                     static_cast<std::uint64_t>(ssm_state_bytes());
   }
   (void)ssm_.run(j);
 }
@@ -183,7 +228,7 @@ void Accelerator::run_hadamard(const OpSpec& op) {
   HadamardJob j;
   j.len = len_;
   j.n = cfg_.model.d_inner;
-  j.program = program_counters(op);
+  j.program = program_counters(op, len_);
   j.adds_per_token = op.work_of(Unit::kHadamardUnit, 1).ops[DatapathOp::kFp32Add];
   j.y = address(op.inputs.at(0));
   j.out = address(op.outputs.at(0));
@@ -191,37 +236,92 @@ void Accelerator::run_hadamard(const OpSpec& op) {
   (void)hadamard_.run(j);
 }
 
-void Accelerator::controller() {
-  // The host's images (weights, constants) are in DRAM before the layer starts
-  // (debug transport: no time, no traffic).
-  if (data_)
-    for (const auto& [name, img] : data_->images) {
-      if (name == prog_.input) continue;  // the layer input arrives during the run (controller)
-      Bytes b = img;
-      dram_debug(host_, true, address(name), b);
-    }
-  // The layer input arrives in DRAM (written by the previous layer / host).
+void Accelerator::load_layer(int layer) {
+  layer_ = layer;
+  data_ = stack_.data.empty() ? nullptr : stack_.data.at(static_cast<std::size_t>(layer));
+  if (stack_.on_layer) stack_.on_layer(layer);
+}
+
+// The host writes the layer's input of every sequence: layer 0's from the
+// run's inputs, a later layer's from the previous layer's output (next_input).
+void Accelerator::write_inputs(int step) {
   const TensorSpec& in = prog_.tensor(prog_.input);
-  Bytes input(static_cast<std::size_t>(in.bytes(len_)), 0);
-  if (data_) input = data_->images.at(in.name);
-  (void)dram_access(host_, true, address(in.name), in.bytes(len_), input.data());
-  ssm_tap_ = &report_.ssm_input;
-  run_ops(report_.ops);
+  for (int b = 0; b < stack_.batch; ++b) {
+    seq_ = b;
+    Bytes input(static_cast<std::size_t>(in.bytes(len_)), 0);
+    if (data_) {
+      const auto sb = static_cast<std::size_t>(b);
+      if (layer_ > 0) input = stack_.next_input(layer_ - 1, b, step, outs_.at(sb));
+      else input = step < 0 ? stack_.inputs.at(sb) : stack_.decode_inputs.at(sb).at(static_cast<std::size_t>(step));
+    }
+    (void)dram_access(host_, true, address(in.name), in.bytes(len_), input.data());
+  }
+}
+
+void Accelerator::controller() {
+  // Every layer's host images (weights, constants) are in DRAM before the
+  // run starts (debug transport: no time, no traffic), each at its own region.
+  for (int l = 0; l < static_cast<int>(stack_.data.size()); ++l) {
+    load_layer(l);
+    for (const auto& [name, img] : data_->images) {
+      if (prog_.tensor(name).is_activation()) continue;  // the layer input arrives during the run
+      Bytes b = img;
+      dram_debug(host_, true, weight_address(name), b);
+    }
+  }
+  for (int l = 0; l < stack_.layers; ++l) {
+    load_layer(l);
+    const Cycles start = now_cycles();
+    write_inputs(-1);
+    run_layer_pass(-1, l == 0 ? &report_.ops : nullptr);
+    report_.layer_cycles.push_back(now_cycles() - start);
+  }
   finish();
   if (decode_steps_ > 0) decode();
 }
 
-void Accelerator::run_ops(std::vector<OpReport>& ops) {
+// Every op of the program on layer layer_: a GEMM once over all sequences'
+// tokens, the conv, the SSM and the Hadamard once per sequence. Then, with
+// data, each sequence's tensors go to the observer (or the report).
+void Accelerator::run_layer_pass(int step, std::vector<OpReport>* ops) {
+  taps_.assign(static_cast<std::size_t>(stack_.batch), FloatTensor{});
   for (const OpSpec& op : prog_.ops) {
     const Cycles start = now_cycles();
-    switch (op.kind) {
-      case OpKind::kGemm: run_gemm(op); break;
-      case OpKind::kConvSiluQuantize: run_conv(op); break;
-      case OpKind::kSelectiveScan:
-      case OpKind::kSsdScanNorm: run_ssm(op); break;
-      case OpKind::kHadamardQuantize: run_hadamard(op); break;
+    if (op.kind == OpKind::kGemm) {
+      seq_ = 0;
+      run_gemm(op);
+    } else {
+      for (int b = 0; b < stack_.batch; ++b) {
+        seq_ = b;
+        ssm_tap_ = &taps_[static_cast<std::size_t>(b)];
+        switch (op.kind) {
+          case OpKind::kConvSiluQuantize: run_conv(op); break;
+          case OpKind::kSelectiveScan:
+          case OpKind::kSsdScanNorm: run_ssm(op); break;
+          case OpKind::kHadamardQuantize: run_hadamard(op); break;
+          case OpKind::kGemm: break;
+        }
+      }
     }
-    ops.push_back({op.name, op.unit, start, now_cycles() - start});
+    if (ops) ops->push_back({op.name, op.unit, start, now_cycles() - start});
+  }
+  if (!data_) return;
+  const std::string& out = prog_.ops.back().outputs.at(0);  // out_proj's output: the layer's
+  outs_.resize(static_cast<std::size_t>(stack_.batch));
+  for (int b = 0; b < stack_.batch; ++b) {
+    seq_ = b;
+    std::map<std::string, Bytes> t = read_tensors();
+    outs_[static_cast<std::size_t>(b)] = t.at(out);
+    FloatTensor& tap = taps_[static_cast<std::size_t>(b)];
+    if (legacy_ && step < 0) {
+      report_.tensors = std::move(t);
+      report_.ssm_input = std::move(tap);
+    } else if (legacy_) {
+      decode_tensors_.push_back(std::move(t));
+      decode_taps_.push_back(std::move(tap));
+    } else if (stack_.observe) {
+      stack_.observe(layer_, b, step, std::move(t), std::move(tap));
+    }
   }
 }
 
@@ -236,8 +336,22 @@ std::map<std::string, Bytes> Accelerator::read_tensors() {
   return out;
 }
 
-// Each step: the host (the previous layer) writes one token's input, every op
-// runs on it from the carried states, the outputs are read back.
+std::string region_tensor(const std::string& region) { return region.substr(0, region.find('#')); }
+
+// The channel's traffic per tensor: every layer's region of a tensor together.
+std::map<std::string, DramTraffic> Accelerator::traffic_by_tensor() const {
+  std::map<std::string, DramTraffic> by;
+  for (const auto& [region, t] : dram_.traffic()) {
+    DramTraffic& x = by[region_tensor(region)];
+    x.read_bytes += t.read_bytes;
+    x.write_bytes += t.write_bytes;
+    x.requests += t.requests;
+  }
+  return by;
+}
+
+// Each step: one token of every sequence through every layer, from the
+// carried states; the host writes layer 0's inputs and chains the layers.
 void Accelerator::decode() {
   DecodeReport d;
   d.steps = decode_steps_;
@@ -245,32 +359,28 @@ void Accelerator::decode() {
   d.state_layers = state_layers_;
   d.state_buffer_bytes = state_buffer_bytes();
   d.state_spilled = state_spilled_;
-  const std::map<std::string, DramTraffic> traffic0 = dram_.traffic();
+  const std::map<std::string, DramTraffic> traffic0 = traffic_by_tensor();
   const std::size_t gemms0 = gemm_.runs().size();
   const std::map<std::string, UnitReport> units0 = unit_totals();
   events_ = cost::EventCounts{};  // the steps' own counters from here (the units hold a reference)
-  events_.tokens = decode_steps_;
+  events_.tokens = static_cast<std::int64_t>(decode_steps_) * stack_.batch;
   fresh_ = false;
   len_ = 1;
   const Cycles start = now_cycles();
-  const TensorSpec& in = prog_.tensor(prog_.input);
   for (int k = 0; k < decode_steps_; ++k) {
     const Cycles s0 = now_cycles();
-    Bytes input(static_cast<std::size_t>(in.bytes(1)), 0);
-    if (data_) input = data_->decode_inputs.at(static_cast<std::size_t>(k));
-    (void)dram_access(host_, true, address(in.name), in.bytes(1), input.data());
-    FloatTensor tap;
-    ssm_tap_ = &tap;
     std::vector<OpReport> ops;
-    run_ops(ops);
+    for (int l = 0; l < stack_.layers; ++l) {
+      load_layer(l);
+      write_inputs(k);
+      run_layer_pass(k, k == 0 && l == 0 ? &ops : nullptr);
+    }
     for (OpReport& o : ops) o.start -= s0;
     if (k == 0) d.ops = std::move(ops);
     d.step_cycles.push_back(now_cycles() - s0);
-    if (data_) {
-      d.tensors.push_back(read_tensors());
-      d.ssm_input.push_back(std::move(tap));
-    }
   }
+  d.tensors = std::move(decode_tensors_);
+  d.ssm_input = std::move(decode_taps_);
   d.cycles = now_cycles() - start;
   d.latency_ns = static_cast<double>(d.cycles) * hw_.cycle_ns();
   const std::vector<GemmRun>& runs = gemm_.runs();
@@ -278,7 +388,7 @@ void Accelerator::decode() {
       std::count_if(prog_.ops.begin(), prog_.ops.end(), [](const OpSpec& o) { return o.kind == OpKind::kGemm; }));
   d.gemms.assign(runs.begin() + static_cast<std::ptrdiff_t>(gemms0),
                  runs.begin() + static_cast<std::ptrdiff_t>(gemms0 + per_step));
-  for (const auto& [name, t] : dram_.traffic()) {
+  for (const auto& [name, t] : traffic_by_tensor()) {
     DramTraffic x = t;
     if (auto it = traffic0.find(name); it != traffic0.end()) {
       x.read_bytes -= it->second.read_bytes;
@@ -321,24 +431,27 @@ void Accelerator::finish() {
   r.scheme = cfg_.scheme.name;
   r.hardware = hw_.name;
   r.seq_len = len_;
+  r.layers = stack_.layers;
+  r.batch = stack_.batch;
   r.clock_mhz = hw_.clock_mhz;
   r.cycles = now_cycles();
   r.latency_ns = static_cast<double>(r.cycles) * hw_.cycle_ns();
-  r.gemms = gemm_.runs();
+  const auto per_layer = static_cast<std::size_t>(
+      std::count_if(prog_.ops.begin(), prog_.ops.end(), [](const OpSpec& o) { return o.kind == OpKind::kGemm; }));
+  r.gemms.assign(gemm_.runs().begin(), gemm_.runs().begin() + static_cast<std::ptrdiff_t>(per_layer));
   r.units = unit_totals();
   for (auto& [name, u] : r.units) u.utilization = r.cycles ? static_cast<double>(u.busy) / static_cast<double>(r.cycles) : 0.0;
-  r.dram = dram_.traffic();
+  r.dram = traffic_by_tensor();
   r.dram_total = dram_.total();
   r.host_input = prog_.input;
   r.events = events_;
-  if (data_) r.tensors = read_tensors();
 }
 
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
                            std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
-                           int decode_steps, int state_layers) {
+                           int decode_steps, int state_layers, const StackRun* stack) {
   Accelerator acc("accelerator", cfg, program, seq_len, std::move(table), std::move(hooks), data, decode_steps,
-                  state_layers);
+                  state_layers, stack);
   sc_core::sc_start();
   return acc.report();
 }

@@ -83,7 +83,24 @@ GemmRun GemmArray::run(const GemmJob& j) {
       const std::int64_t bytes = f.k_len * ml * g.in_bytes;
       slice.resize(static_cast<std::size_t>(bytes));
       sc_time in_ready;
-      if (j.in.layout == Layout::kChannelMajor && ml == M) {
+      const std::int64_t S = j.in.seq_tokens > 0 ? j.in.seq_tokens : M;
+      if (j.in.layout == Layout::kChannelMajor && S < M) {
+        // A batch: the step's tokens piece by piece, each in its sequence's [K][S] block.
+        Bytes piece;
+        in_ready = sc_core::SC_ZERO_TIME;
+        for (std::int64_t q = m0 / S; q * S < m0 + ml; ++q) {
+          const std::int64_t lo = std::max(m0, q * S), hi = std::min(m0 + ml, (q + 1) * S), pl = hi - lo;
+          const std::int64_t eb = g.in_bytes;
+          piece.resize(static_cast<std::size_t>(f.k_len * pl * eb));
+          const DramStride st{static_cast<std::uint64_t>(pl * eb), static_cast<std::uint64_t>(S * eb)};
+          const sc_time t = dram_access(
+              dram, false, j.in.address + static_cast<std::uint64_t>((q * K * S + f.k0 * S + (lo - q * S)) * eb),
+              f.k_len * pl * eb, piece.data(), c, pl < S ? &st : nullptr);
+          in_ready = std::max(in_ready, t);
+          for (std::int64_t k = 0; k < f.k_len; ++k)
+            std::copy_n(piece.data() + k * pl * eb, pl * eb, slice.data() + (k * ml + (lo - m0)) * eb);
+        }
+      } else if (j.in.layout == Layout::kChannelMajor && ml == M) {
         in_ready = dram_access(dram, false, j.in.address + static_cast<std::uint64_t>(f.k0 * M * g.in_bytes), bytes,
                                slice.data(), c);
       } else if (j.in.layout == Layout::kChannelMajor) {
@@ -170,7 +187,21 @@ GemmRun GemmArray::run(const GemmJob& j) {
             put_element(out, e, o.element_bits, code);
           }
       }
-      if (o.layout == Layout::kChannelMajor && ml == M) {  // whole columns: one contiguous block
+      const std::int64_t S = o.seq_tokens > 0 ? o.seq_tokens : M;
+      if (o.layout == Layout::kChannelMajor && S < M) {  // a batch: each sequence's part in its block
+        const std::int64_t C = o.end - o.begin;
+        Bytes piece;
+        for (std::int64_t q = m0 / S; q * S < m0 + ml; ++q) {
+          const std::int64_t a0 = std::max(m0, q * S), a1 = std::min(m0 + ml, (q + 1) * S), pl = a1 - a0;
+          piece.resize(static_cast<std::size_t>((hi - lo) * pl * eb));
+          for (std::int64_t n = 0; n < hi - lo; ++n)
+            std::copy_n(out.data() + (n * ml + (a0 - m0)) * eb, pl * eb, piece.data() + n * pl * eb);
+          const DramStride st{static_cast<std::uint64_t>(pl * eb), static_cast<std::uint64_t>(S * eb)};
+          (void)dram_access(dram, true,
+                            o.address + static_cast<std::uint64_t>((q * C * S + (lo - o.begin) * S + (a0 - q * S)) * eb),
+                            (hi - lo) * pl * eb, piece.data(), c, pl < S ? &st : nullptr);
+        }
+      } else if (o.layout == Layout::kChannelMajor && ml == M) {  // whole columns: one contiguous block
         (void)dram_access(dram, true, o.address + static_cast<std::uint64_t>((lo - o.begin) * M * eb), bytes, out.data(), c);
       } else if (o.layout == Layout::kChannelMajor) {  // the token tile's part of each column
         const DramStride st{static_cast<std::uint64_t>(ml * eb), static_cast<std::uint64_t>(M * eb)};

@@ -326,7 +326,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   // The tile's states: carried in (b.h), or a fresh sequence; left in `state`.
   if (b.h.empty()) state.assign(static_cast<std::size_t>(t.c_len) * N, 0.0f);
   else state = b.h;
-  std::vector<float> cf(N), e(N), scratch;
+  std::vector<float> cf(N), e(N), scratch, arg(N), decay(N);
   if (!j.mamba2) {
     // Mamba1: B rows [0, N), C rows [N, 2N) of bc; one delta row per channel.
     for (int ch = 0; ch < t.c_len; ++ch) {
@@ -341,10 +341,12 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
         const float x = ftz_if(u[static_cast<std::size_t>(ch) * L + tok], dn);
         const float dl = softplus(ffma(r.delta_scale, code(b.delta, drow + tok), db, dn), sp.softplus_threshold, dn, un);
         const float du = fmul(dl, x, dn);
+        // The d_state exp evaluations of the token at once (exp_unit_batch: exp_unit's bits per element).
+        for (std::size_t n = 0; n < N; ++n) arg[n] = -fmul(dl, e[n], dn);
+        exp_unit_batch(un.exp, arg.data(), decay.data(), N, dn);
         for (std::size_t n = 0; n < N; ++n) {
-          const float a = exp_unit(un.exp, -fmul(dl, e[n], dn), dn);
           const float bn = fmul(fmul(r.bc_scale, code(bc, n * L + tok), dn), du, dn);
-          h[n] = ffma(a, h[n], bn, dn);
+          h[n] = ffma(decay[n], h[n], bn, dn);
           cf[n] = fmul(r.bc_scale, code(bc, (N + n) * L + tok), dn);
         }
         const float out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, lanes, dn, scratch);

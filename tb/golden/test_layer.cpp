@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "mambahw/golden/dequant.hpp"
 #include "mambahw/golden/layer.hpp"
+#include "mambahw/golden/stack.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/studies/synthetic.hpp"
 #include "mambahw/tb/test_shapes.hpp"
@@ -174,6 +176,105 @@ TEST_P(LayerTest, AFreshStateGivesRunLayersBits) {
   for (std::size_t i = 0; i < a.out.size(); ++i) ASSERT_EQ(bits_of(a.out(i)), bits_of(b.out(i))) << i;
   LayerState wrong;
   EXPECT_THROW((void)run_layer(q, x, SsmInputMode::kInt8, wrong), std::invalid_argument);
+}
+
+// ---- chained layers (golden/stack.hpp) -------------------------------------------------
+
+// The block's residual add and RMSNorm by hand on one token of two channels:
+// r = (1 + 2, 2 + 2) = (3, 4); ms = 3*3 + 4*4 = 25; mean 12.5; the output
+// r / sqrt(12.5 + 1e-5), here as a second FP32 op sequence and in double.
+TEST(Stack, ResidualRmsNormByHand) {
+  FloatTensor residual({1, 2}), out({1, 2});
+  residual(0, 0) = 1.0f;
+  residual(0, 1) = 2.0f;
+  out(0, 0) = 2.0f;
+  out(0, 1) = 2.0f;
+  const FloatTensor next = residual_rmsnorm(residual, out);
+  EXPECT_EQ(bits_of(residual(0, 0)), bits_of(3.0f));
+  EXPECT_EQ(bits_of(residual(0, 1)), bits_of(4.0f));
+  const float ms = std::fma(4.0f, 4.0f, std::fma(3.0f, 3.0f, 0.0f));  // 25 exactly
+  ASSERT_EQ(ms, 25.0f);
+  const float mean = ms / 2.0f;
+  const float inv = 1.0f / std::sqrt(mean + 1e-5f);
+  EXPECT_EQ(bits_of(next(0, 0)), bits_of(3.0f * inv));
+  EXPECT_EQ(bits_of(next(0, 1)), bits_of(4.0f * inv));
+  EXPECT_NEAR(next(0, 0), 3.0 / std::sqrt(12.5 + 1e-5), 2e-7);  // the FP32 chain's roundings: within 2 ulp
+  EXPECT_NEAR(next(0, 1), 4.0 / std::sqrt(12.5 + 1e-5), 2e-7);
+}
+
+// Layers 0 and 1 of the test shape, each its own weights (seed) and calibration (seeds c, c + 1).
+std::vector<QuantizedLayer> two_layers(const ModelShape& m, std::uint64_t seed, std::uint64_t c) {
+  const SyntheticWeights src(seed);
+  return {quantize_layer(m, scheme_for(m), src.layer(m, 0), {synthetic_layer_input(m, 64, c)}),
+          quantize_layer(m, scheme_for(m), src.layer(m, 1), {synthetic_layer_input(m, 64, c + 1)})};
+}
+
+// Two layers, each its own weights: layer 1 reads the RMSNorm of the residual
+// stream (layer 0's input + its output), computed here from layer 0's output
+// by the formula of docs/layer.md; the stack's traces are each layer's
+// run_layer on those inputs bit for bit, and layer 1 is not layer 0 again.
+TEST_P(LayerTest, ChainedLayersReadTheNormedResidualStream) {
+  const ModelShape m = shape();
+  const std::vector<QuantizedLayer> qs = two_layers(m, 12, 61);
+  const QuantizedLayer &q0 = qs[0], &q1 = qs[1];
+  const std::vector<const QuantizedLayer*> layers{&q0, &q1};
+  const FloatTensor x = synthetic_layer_input(m, 19, 63);
+  std::vector<LayerTrace> traces;
+  const FloatTensor residual =
+      run_stack(layers, x, SsmInputMode::kInt8, [&](int, const LayerTrace& t) { traces.push_back(t); });
+  ASSERT_EQ(traces.size(), 2u);
+  const LayerTrace t0 = run_layer(q0, x, SsmInputMode::kInt8);
+  for (std::size_t i = 0; i < t0.out.size(); ++i) ASSERT_EQ(bits_of(traces[0].out(i)), bits_of(t0.out(i))) << i;
+  // Layer 1's input by hand: r = x + out0 per element, then r / sqrt(mean(r^2) + eps) per token.
+  const std::size_t T = x.dim(0), C = x.dim(1);
+  FloatTensor r({T, C}), x1({T, C});
+  for (std::size_t t = 0; t < T; ++t) {
+    float ms = 0.0f;
+    for (std::size_t c = 0; c < C; ++c) {
+      r(t, c) = x(t, c) + t0.out(t, c);
+      ms = std::fma(r(t, c), r(t, c), ms);
+    }
+    const float inv = 1.0f / std::sqrt(ms / static_cast<float>(C) + kRmsNormEps);
+    for (std::size_t c = 0; c < C; ++c) x1(t, c) = r(t, c) * inv;
+  }
+  const LayerTrace t1 = run_layer(q1, x1, SsmInputMode::kInt8);
+  const LayerTrace wrong = run_layer(q0, x1, SsmInputMode::kInt8);  // layer 0's weights on layer 1's input
+  std::size_t same_as_layer0 = 0;
+  for (std::size_t i = 0; i < t1.out.size(); ++i) {
+    ASSERT_EQ(bits_of(traces[1].out(i)), bits_of(t1.out(i))) << i;
+    same_as_layer0 += bits_of(traces[1].out(i)) == bits_of(wrong.out(i)) ? 1 : 0;
+  }
+  EXPECT_LT(same_as_layer0, t1.out.size() / 2);
+  // The returned stream: r + out1.
+  for (std::size_t i = 0; i < residual.size(); ++i) ASSERT_EQ(bits_of(residual(i)), bits_of(r(i) + t1.out(i))) << i;
+}
+
+// Prefill of L + N tokens through a two-layer stack equals prefill of L then
+// N one-token passes (each from the states every layer carries), bit for bit.
+TEST_P(LayerTest, StackPrefillThenDecodeEqualsTheLongerPrefill) {
+  const ModelShape m = shape();
+  const std::vector<QuantizedLayer> qs = two_layers(m, 13, 71);
+  const std::vector<const QuantizedLayer*> layers{&qs[0], &qs[1]};
+  const std::size_t L = 23, N = 4;
+  const FloatTensor all = synthetic_layer_input(m, static_cast<int>(L + N), 73);
+  std::vector<FloatTensor> whole(2);
+  (void)run_stack(layers, all, SsmInputMode::kInt8, [&](int l, const LayerTrace& t) { whole[static_cast<std::size_t>(l)] = t.out; });
+  StackCursor cur(layers, SsmInputMode::kInt8);
+  cur.start(token_rows(all, 0, L));
+  for (int l = 0; l < 2; ++l) {
+    const LayerTrace t = cur.next();
+    for (std::size_t i = 0; i < t.out.size(); ++i) ASSERT_EQ(bits_of(t.out(i)), bits_of(whole[static_cast<std::size_t>(l)](i)));
+  }
+  const std::size_t dm = static_cast<std::size_t>(m.d_model);
+  for (std::size_t k = 0; k < N; ++k) {
+    cur.start(token_rows(all, L + k, L + k + 1));
+    for (int l = 0; l < 2; ++l) {
+      const LayerTrace t = cur.next();
+      for (std::size_t j = 0; j < dm; ++j)
+        ASSERT_EQ(bits_of(t.out(0, j)), bits_of(whole[static_cast<std::size_t>(l)](L + k, j))) << "step " << k << " layer " << l;
+    }
+  }
+  EXPECT_THROW((void)cur.next(), std::logic_error);
 }
 
 INSTANTIATE_TEST_SUITE_P(Arch, LayerTest, ::testing::Values(false, true),

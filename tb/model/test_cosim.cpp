@@ -347,5 +347,93 @@ TEST(Cosim, TokenTilesWithWeightsStreamedBitExact) {
   EXPECT_LT(g.mapping.dram_bytes(), g.fixed.dram_bytes());
 }
 
+// ---- chained layers and batch (run_cosim_stack) --------------------------------------
+
+// The first `layers` layers of the config's model (SyntheticWeights: each
+// layer its own seeded weights and calibration), `batch` sequences of `len`
+// tokens (sequence b from the activation stream of seed + b), then `steps`
+// decode steps.
+CosimReport cosim_stack(Config c, int layers, int batch, int len, int steps, std::vector<QuantizedLayer>& qs,
+                        const CosimOptions& opt = {}) {
+  RunSettings run = c.run;
+  run.seq_len = len + steps;
+  run.calib_batches = 1;
+  run.calib_seq_len = 64;
+  c.hardware.conv.token_tile = 8;
+  StackInputs in;
+  for (int l = 0; l < layers; ++l) qs.push_back(make_layer_case(c.model, c.scheme, SyntheticWeights(run.seed), run, l).q);
+  for (const QuantizedLayer& q : qs) in.layers.push_back(&q);
+  const SyntheticActivations acts;
+  for (int b = 0; b < batch; ++b) {
+    RunSettings rb = run;
+    rb.seed = run.seed + static_cast<std::uint64_t>(b);
+    const FloatTensor x = acts.input(c.model, rb, 0);
+    FloatTensor p({static_cast<std::size_t>(len), x.dim(1)}), d({static_cast<std::size_t>(steps), x.dim(1)});
+    std::copy_n(x.data(), p.size(), p.data());
+    std::copy_n(x.data() + p.size(), d.size(), d.data());
+    in.prompts.push_back(p);
+    if (steps) in.decode_inputs.push_back(d);
+  }
+  return run_cosim_stack({c.model, c.scheme, c.hardware}, in, opt);
+}
+
+void expect_stack_exact(const CosimReport& r, int layers, int batch, int len, int steps, std::int64_t d_model) {
+  expect_all_exact(r);
+  EXPECT_EQ(r.timing.layers, layers);
+  EXPECT_EQ(r.timing.batch, batch);
+  // Every layer's and every sequence's elements: out is [tokens][d_model] per layer and sequence.
+  EXPECT_EQ(check(r, "out").compared, static_cast<std::int64_t>(layers) * batch * len * d_model);
+  if (!steps) return;
+  ASSERT_TRUE(r.timing.decode.has_value());
+  for (const auto& c : r.decode_checks) EXPECT_EQ(c.mismatches, 0) << c.tensor << ": " << c.first_mismatch;
+  EXPECT_EQ(decode_check(r, "out").compared, static_cast<std::int64_t>(layers) * batch * steps * d_model);
+}
+
+TEST(Cosim, Mamba1ThreeLayersChainedPrefillAndDecodeBitExact) {
+  std::vector<QuantizedLayer> qs;
+  const CosimReport r = cosim_stack(config("default.yaml"), 3, 1, 12, 2, qs);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_stack_exact(r, 3, 1, 12, 2, 768);
+  EXPECT_EQ(r.timing.layer_cycles.size(), 3u);
+  // Each layer its own weights (regions w_in_proj, w_in_proj#1, #2), each
+  // read once in the prompt: 3 x (768 x 3072 codes + 3072 FP32 scales).
+  EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, 3 * (768 * 3072 + 3072 * 4));
+}
+
+TEST(Cosim, Mamba2TwoLayersChainedW4A5SeBitExact) {
+  std::vector<QuantizedLayer> qs;
+  const CosimReport r = cosim_stack(config("mamba2-130m-w4a5-se.yaml"), 2, 1, 12, 1, qs);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_stack_exact(r, 2, 1, 12, 1, 768);
+}
+
+TEST(Cosim, ChainingWithoutTheResidualIsCaughtOnLayerOne) {
+  std::vector<QuantizedLayer> qs;
+  CosimOptions o;
+  o.host_residual_dropped = true;
+  const CosimReport r = cosim_stack(config("default.yaml"), 2, 1, 12, 0, qs, o);
+  // Layer 0 is untouched; layer 1's input differs, so its first GEMM's output does.
+  EXPECT_GT(check(r, "x").mismatches, 0);
+  EXPECT_NE(check(r, "x").first_mismatch.find("layer 1, sequence 0"), std::string::npos) << check(r, "x").first_mismatch;
+  EXPECT_LE(check(r, "x").mismatches, 1536 * 12);  // at most layer 1's elements
+}
+
+// Two sequences sharing the weights: each equals its own single-sequence
+// golden run bit for bit (golden has no batch: one StackCursor per
+// sequence), and each GEMM's weights cross DRAM once for both sequences:
+// w_in_proj is 768 x 3072 INT8 codes + 3072 FP32 scales = 2,371,584 bytes,
+// what one sequence alone reads, so the batch halves the weight bytes per
+// token; each decode step (a token of each sequence) reads them once more.
+TEST(Cosim, BatchOfTwoEqualsTwoSingleSequencesAndReadsTheWeightsOnce) {
+  std::vector<QuantizedLayer> qs;
+  const CosimReport r = cosim_stack(config("default.yaml"), 1, 2, 16, 2, qs);
+  expect_stack_exact(r, 1, 2, 16, 2, 768);
+  EXPECT_EQ(check(r, "x").compared, 2 * 1536 * 16);
+  EXPECT_EQ(r.timing.gemms.at(0).shape.m, 32);  // in_proj over both sequences' tokens
+  EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, 2371584);
+  EXPECT_EQ(r.timing.decode->dram.at("w_in_proj").read_bytes, 2 * 2371584);
+  EXPECT_EQ(r.timing.dram.at("hidden").write_bytes, 2 * 16 * 768);  // the host's input of both sequences
+}
+
 }  // namespace
 }  // namespace mambahw::model

@@ -4,6 +4,7 @@
 #include <random>
 #include <vector>
 
+#include "mambahw/model/totals.hpp"
 #include "mambahw/golden/fp32.hpp"
 #include "mambahw/golden/hadamard.hpp"
 #include "mambahw/model/units.hpp"
@@ -59,6 +60,52 @@ TEST(HadamardButterflies, Base12ColumnsAndGoldenOrder) {
     for (int c = 0; c < n; ++c)
       ASSERT_EQ(bits_of(tok[static_cast<std::size_t>(c)]), bits_of(unit[static_cast<std::size_t>(c * tokens + k)]));
   }
+}
+
+}  // namespace
+}  // namespace mambahw::model
+
+namespace mambahw::model {
+namespace {
+
+// Whole-model totals from k simulated layers (model/totals.hpp), by hand:
+// 2 of 24 layers, 3 sequences of 100 tokens, 5000 cycles at 1 GHz: scale
+// 24 / 2 = 12, prefill 60,000 cycles = 60 us, 300 tokens / 60 us = 5 M
+// tokens/s; decode 4 steps in 800 cycles: 200 x 12 = 2400 cycles per step,
+// 3 tokens per step / 2.4 us = 1.25 M tokens/s; DRAM bytes x 12.
+TEST(WholeModel, KLayersScaleToNLayerByHand) {
+  LayerReport r;
+  r.layers = 2;
+  r.batch = 3;
+  r.seq_len = 100;
+  r.cycles = 5000;
+  r.latency_ns = 5000;
+  r.dram["w_in_proj"] = DramTraffic{1000, 0, 1};
+  r.dram["x"] = DramTraffic{300, 200, 2};
+  DecodeReport d;
+  d.steps = 4;
+  d.cycles = 800;
+  d.latency_ns = 800;
+  d.dram["w_in_proj"] = DramTraffic{400, 0, 1};
+  r.decode = d;
+  const WholeModel w = whole_model(r, 24);
+  EXPECT_TRUE(w.scaled());
+  EXPECT_DOUBLE_EQ(w.scale, 12.0);
+  EXPECT_DOUBLE_EQ(w.prefill_cycles, 60000.0);
+  EXPECT_DOUBLE_EQ(w.prefill_latency_ns, 60000.0);
+  EXPECT_DOUBLE_EQ(w.prefill_tokens_per_s, 5e6);
+  EXPECT_DOUBLE_EQ(w.decode_cycles_per_step, 2400.0);
+  EXPECT_DOUBLE_EQ(w.decode_tokens_per_s, 1.25e6);
+  EXPECT_DOUBLE_EQ(w.prefill_dram_bytes.at("w_in_proj"), 12000.0);
+  EXPECT_DOUBLE_EQ(w.prefill_dram_bytes.at("x"), 6000.0);
+  EXPECT_DOUBLE_EQ(w.decode_dram_bytes_per_step.at("w_in_proj"), 1200.0);
+  // All layers simulated: nothing scaled.
+  r.layers = 24;
+  const WholeModel all = whole_model(r, 24);
+  EXPECT_FALSE(all.scaled());
+  EXPECT_DOUBLE_EQ(all.prefill_cycles, 5000.0);
+  r.layers = 25;
+  EXPECT_THROW((void)whole_model(r, 24), std::invalid_argument);
 }
 
 }  // namespace

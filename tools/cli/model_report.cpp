@@ -2,6 +2,7 @@
 // on one layer. Linked only into the mambahw executable, which provides the
 // sc_main SystemC requires.
 #include <algorithm>
+#include <optional>
 
 #include <fmt/core.h>
 #include <fmt/format.h>
@@ -12,6 +13,7 @@
 #include "mambahw/cost/model.hpp"
 #include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/model/cosim.hpp"
+#include "mambahw/model/totals.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/interop/sources.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
@@ -65,7 +67,7 @@ Node decode_report(const model::CosimReport& r) {
   for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
            {"steps", std::int64_t{d.steps}}, {"cycles", d.cycles}, {"latency_ns", d.latency_ns},
            {"cycles_per_token", static_cast<double>(d.cycles) / d.steps}, {"latency_ns_per_token", per_token_ns},
-           {"tokens_per_s", 1e9 / per_token_ns}, {"state_bytes", d.state_bytes},
+           {"tokens_per_s", 1e9 * r.timing.batch / per_token_ns}, {"state_bytes", d.state_bytes},
            {"state_buffer_bytes", d.state_buffer_bytes}, {"state_layers", std::int64_t{d.state_layers}},
            {"state_spilled", d.state_spilled},
            {"dram_read_bytes", d.dram_total.read_bytes}, {"dram_write_bytes", d.dram_total.write_bytes}})
@@ -140,8 +142,14 @@ Node events_report(const cost::EventCounts& e) {
 
 void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, const Node& events) {
   const model::LayerReport& t = r.timing;
-  fmt::print("\nSystemC accelerator model ({} hardware, {} MHz): layer 0 of {}, {} tokens, SSM input mode {} {}\n",
-             t.hardware, t.clock_mhz, c.model.name, t.seq_len, static_cast<int>(r.mode), to_string(r.mode));
+  fmt::print("\nSystemC accelerator model ({} hardware, {} MHz): {} of {}, {} {} of {} tokens, SSM input mode {} {}\n",
+             t.hardware, t.clock_mhz,
+             t.layers == 1 ? std::string("layer 0")
+                           : fmt::format("layers 0..{} chained (each its own weights; the residual add and RMSNorm "
+                                         "between them on the host)",
+                                         t.layers - 1),
+             c.model.name, t.batch, t.batch == 1 ? "sequence" : "sequences sharing the weights", t.seq_len,
+             static_cast<int>(r.mode), to_string(r.mode));
   if (r.rtl_in_loop)
     fmt::print("  RTL in the loop: conv_out_quantizer ({}) {} elements in {} cycles; ssm_dequant ({}) {} elements in {} "
                "cycles\n",
@@ -179,10 +187,11 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
     const model::DecodeReport& d = *t.decode;
     const Node& dn = n.at("decode");
     fmt::print("  decode: {} steps after the {}-token prompt, one token each from the carried conv and SSM states: "
-               "{:.0f} cycles = {:.3f} us per token, {:.1f} tokens/s (one layer)\n",
+               "{:.0f} cycles = {:.3f} us per step, {:.1f} tokens/s ({} simulated)\n",
                d.steps, t.seq_len, std::get<double>(dn.at("cycles_per_token").cell()),
                std::get<double>(dn.at("latency_ns_per_token").cell()) / 1000,
-               std::get<double>(dn.at("tokens_per_s").cell()));
+               std::get<double>(dn.at("tokens_per_s").cell()),
+               t.layers == 1 ? std::string("one layer") : fmt::format("{} layers", t.layers));
     fmt::print("    SSM state {:.1f} KiB per layer, {} layers: {} (state buffer {:.1f} KiB); DRAM per token {:.3f} MB read, "
                "{:.3f} MB written\n",
                static_cast<double>(d.state_bytes) / 1024, d.state_layers,
@@ -192,10 +201,6 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
                static_cast<double>(d.dram_total.write_bytes) / d.steps / 1e6);
     std::int64_t dm = 0;
     for (const auto& ch : r.decode_checks) dm += ch.mismatches;
-    const double tok_ns = d.latency_ns / d.steps * c.model.n_layer;
-    fmt::print("    whole model, scaled (n_layer {} x this layer, not simulated; every layer has the same shapes): "
-               "prefill {:.3f} ms, decode {:.3f} us per token = {:.1f} tokens/s\n",
-               c.model.n_layer, t.latency_ns * c.model.n_layer / 1e6, tok_ns / 1000, 1e9 / tok_ns);
     fmt::print("    decode vs golden's continuation (run_continuation, the state carried by golden): {} ({} tensors x {} "
                "steps, {} mismatches)\n",
                dm ? "MISMATCH" : "bit-exact", r.decode_checks.size(), d.steps, dm);
@@ -280,29 +285,121 @@ FloatTensor token_rows(const FloatTensor& x, std::size_t t0, std::size_t t1) {
 }
 }  // namespace
 
+namespace {
+
+// The whole model's totals (model/totals.hpp): the simulated layers' figures,
+// scaled by n_layer / layers when fewer than n_layer were simulated.
+Node whole_model_report(const Config& c, const model::CosimReport& r, const Node& cost, const Node* decode_cost) {
+  const model::WholeModel w = model::whole_model(r.timing, c.model.n_layer);
+  Node n = Node::object();
+  for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
+           {"layers_simulated", std::int64_t{w.layers_simulated}}, {"n_layer", std::int64_t{w.n_layer}},
+           {"scaled", w.scaled()}, {"scale", w.scale}, {"batch", std::int64_t{w.batch}},
+           {"seq_len", std::int64_t{w.seq_len}}, {"prefill_cycles", w.prefill_cycles},
+           {"prefill_latency_ns", w.prefill_latency_ns}, {"prefill_tokens_per_s", w.prefill_tokens_per_s},
+           {"decode_steps", std::int64_t{w.decode_steps}}, {"decode_cycles_per_step", w.decode_cycles_per_step},
+           {"decode_latency_ns_per_step", w.decode_latency_ns_per_step}, {"decode_tokens_per_s", w.decode_tokens_per_s}})
+    n.add(k, v);
+  report::Table e;
+  e.columns = {Column{"tech", "tech", "{}", -22}, Column{"prefill_nj_per_token", "prefill nJ/token", "{:.4g}", 16},
+               Column{"decode_nj_per_token", "decode nJ/token", "{:.4g}", 15}};
+  const report::List& pl = std::get<report::List>(cost.value);
+  for (std::size_t i = 0; i < pl.size(); ++i) {
+    const double pre = std::get<double>(pl[i].at("energy_pj_per_token").cell()) * w.scale / 1e3;
+    Cell dec{};
+    if (decode_cost)
+      dec = std::get<double>(std::get<report::List>(decode_cost->value)[i].at("energy_pj_per_token").cell()) * w.scale / 1e3;
+    e.add({std::get<std::string>(pl[i].at("tech").cell()), pre, dec});
+  }
+  n.add("energy", std::move(e));
+  report::Table t;
+  t.columns = {Column{"tensor", "tensor", "{}", -14}, Column{"prefill_mb", "prefill MB", "{:.3f}", 11},
+               Column{"decode_mb_per_step", "decode MB/step", "{:.4f}", 14}};
+  for (const auto& [name, b] : w.prefill_dram_bytes) {
+    const auto it = w.decode_dram_bytes_per_step.find(name);
+    t.add({name, b / 1e6, it == w.decode_dram_bytes_per_step.end() ? 0.0 : it->second / 1e6});
+  }
+  n.add("dram", std::move(t));
+  const std::string how = w.scaled() ? fmt::format("{} of {} layers simulated, figures x {:.4g} (scaled, not simulated)",
+                                                   w.layers_simulated, w.n_layer, w.scale)
+                                     : fmt::format("all {} layers simulated, chained", w.n_layer);
+  fmt::print("  whole model ({}; batch {}):\n", how, w.batch);
+  fmt::print("    prefill {} x {} tokens: {:.0f} cycles = {:.3f} ms, {:.1f} tokens/s\n", w.batch, w.seq_len,
+             w.prefill_cycles, w.prefill_latency_ns / 1e6, w.prefill_tokens_per_s);
+  if (w.decode_steps)
+    fmt::print("    decode: {:.0f} cycles = {:.3f} us per step ({} token{} per step), {:.1f} tokens/s\n",
+               w.decode_cycles_per_step, w.decode_latency_ns_per_step / 1e3, w.batch, w.batch == 1 ? "" : "s",
+               w.decode_tokens_per_s);
+  fmt::print("    energy per token (event counts x table, the simulated layers' share scaled):\n");
+  fmt::print("{}", report::to_text(n.at("energy").table(), 6));
+  fmt::print("    DRAM traffic per tensor (read + written; utilisation per unit: the units table above):\n");
+  fmt::print("{}", report::to_text(n.at("dram").table(), 6));
+  return n;
+}
+
+// The first run.layers layers chained, over run.batch sequences (model::run_cosim_stack).
+model::CosimReport run_stack(const Config& c, std::vector<QuantizedLayer>& qs) {
+  const auto L = static_cast<std::size_t>(c.run.seq_len), N = static_cast<std::size_t>(c.run.decode);
+  const int K = std::min(c.run.layers, c.model.n_layer);
+  const interop::RunSources sources(c);
+  RunSettings rs = c.run;
+  rs.seq_len += c.run.decode;
+  model::StackInputs in;
+  for (int l = 0; l < K; ++l) {
+    LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), rs, l);
+    qs.push_back(std::move(lc.q));
+    if (l > 0) continue;
+    // Sequence b's tokens: layer 0's activation stream under seed + b.
+    for (int b = 0; b < c.run.batch; ++b) {
+      RunSettings sb = rs;
+      sb.seed = c.run.seed + static_cast<std::uint64_t>(b);
+      const FloatTensor x = b == 0 ? lc.input : sources.layer_sources().activations.input(c.model, sb, 0);
+      if (x.dim(0) < L + N)
+        throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
+                                      x.dim(0), L + N));
+      in.prompts.push_back(token_rows(x, 0, L));
+      if (N) in.decode_inputs.push_back(token_rows(x, L, L + N));
+    }
+  }
+  for (const QuantizedLayer& q : qs) in.layers.push_back(&q);
+  model::CosimOptions opt;
+  opt.state_layers = c.model.n_layer;
+  return model::run_cosim_stack({c.model, c.scheme, c.hardware}, in, opt);
+}
+
+}  // namespace
+
 ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared) {
   const auto L = static_cast<std::size_t>(c.run.seq_len), N = static_cast<std::size_t>(c.run.decode);
+  const bool stack = std::min(c.run.layers, c.model.n_layer) > 1 || c.run.batch > 1;
   // With decode steps the input stream is seq_len + decode tokens (the
   // prompt, then the steps' inputs), calibrated as one: the accuracy
   // report's layer of seq_len tokens is not that layer, so it is not shared.
   std::optional<LayerCase> own;
-  if (N || !shared || !shared->q || !shared->input) {
+  std::vector<QuantizedLayer> stack_layers;
+  if (!stack && (N || !shared || !shared->q || !shared->input)) {
     const interop::RunSources sources(c);  // the config's weights: and activations:
     RunSettings rs = c.run;
     rs.seq_len += c.run.decode;
     own = make_layer_case(c.model, c.scheme, sources.layer_sources(), rs, 0);
   }
-  const QuantizedLayer& q = own ? own->q : *shared->q;
-  const FloatTensor& input = own ? own->input : *shared->input;
-  const model::System sys{c.model, c.scheme, c.hardware};
-  if (input.dim(0) < L + N)
-    throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
-                                  input.dim(0), L + N));
-  model::CosimOptions opt;
-  opt.state_layers = c.model.n_layer;  // the layer is one of n_layer whose states share the state buffer in decode
-  if (!own && shared->golden) opt.golden = shared->golden;
-  const model::CosimReport r = N ? model::run_cosim(sys, q, token_rows(input, 0, L), token_rows(input, L, L + N), opt)
-                                 : model::run_cosim(sys, q, input, opt);
+  model::CosimReport r;
+  if (stack) {
+    r = run_stack(c, stack_layers);
+  } else {
+    const QuantizedLayer& q = own ? own->q : *shared->q;
+    const FloatTensor& input = own ? own->input : *shared->input;
+    const model::System sys{c.model, c.scheme, c.hardware};
+    if (input.dim(0) < L + N)
+      throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
+                                    input.dim(0), L + N));
+    model::CosimOptions opt;
+    opt.state_layers = c.model.n_layer;  // the layer is one of n_layer whose states share the state buffer in decode
+    if (!own && shared->golden) opt.golden = shared->golden;
+    r = N ? model::run_cosim(sys, q, token_rows(input, 0, L), token_rows(input, L, L + N), opt)
+          : model::run_cosim(sys, q, input, opt);
+  }
+  const LayerProgram& program = stack ? stack_layers[0].program : (own ? own->q : *shared->q).program;
   const Node cosim = cosim_report(r);
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
@@ -315,20 +412,24 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   out.tree.add("latency_ns", Cell{r.timing.latency_ns});
   out.tree.add("events", events);
   out.tree.add("model", cosim);
-  out.tree.add("cost", cost_section(c, q.program, r, tech_files));
+  const Node cost = cost_section(c, program, r, tech_files);
+  out.tree.add("cost", cost);
+  std::optional<Node> decode_cost;
   if (r.timing.decode) {
     // Energy per decode token: the steps' own counters over the steps' time.
     Node list = Node::list();
     for (const std::string& f : tech_files) {
       const TechTable t = load_tech(resolve_config(f));
-      Node& e = list.push(cost_report(c, q.program, r.timing.decode->events, r.timing.decode->latency_ns, t));
+      Node& e = list.push(cost_report(c, program, r.timing.decode->events, r.timing.decode->latency_ns, t));
       const double nj = std::get<double>(e.at("energy_pj_per_token").cell()) / 1e3;
-      fmt::print("  decode energy ({}): {:.4g} nJ per token per layer (leakage over the steps' time included); "
-                 "x {} layers = {:.4g} uJ per token (scaled, not simulated)\n",
-                 std::get<std::string>(e.at("tech").cell()), nj, c.model.n_layer, nj * c.model.n_layer / 1e3);
+      fmt::print("  decode energy ({}): {:.4g} nJ per token over the {} simulated layer{} (leakage over the steps' "
+                 "time included; the whole model's below)\n",
+                 std::get<std::string>(e.at("tech").cell()), nj, r.timing.layers, r.timing.layers == 1 ? "" : "s");
     }
+    decode_cost = list;
     out.tree.add("decode_cost", std::move(list));
   }
+  out.tree.add("whole_model", whole_model_report(c, r, cost, decode_cost ? &*decode_cost : nullptr));
   std::vector<model::TensorCheck> all = r.checks;
   all.insert(all.end(), r.decode_checks.begin(), r.decode_checks.end());
   for (const auto& ch : all)

@@ -52,6 +52,7 @@ struct RunOptions {
   std::optional<int> seq_len;
   std::optional<std::uint64_t> seed;
   std::optional<int> layers;
+  std::optional<int> batch;
   std::optional<int> decode;
   std::vector<int> modes;
   bool no_layer = false;
@@ -73,7 +74,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
   run->add_option("--dump", o.dump_dir, "Write every tensor of the golden layers as .npy, with manifest.json, to DIR");
   run->add_option("--seq-len", o.seq_len, "Override run.seq_len")->check(CLI::Range(1, 1 << 20));
   run->add_option("--seed", o.seed, "Override run.seed");
-  run->add_option("--layers", o.layers, "Override run.layers (golden layers evaluated)")->check(CLI::Range(1, 1024));
+  run->add_option("--layers", o.layers,
+                  "Override run.layers: golden layers evaluated, and layers the SystemC model chains (whole-model "
+                  "figures scaled by n_layer / layers)")
+      ->check(CLI::Range(1, 1024));
+  run->add_option("--batch", o.batch, "Override run.batch: sequences (the SystemC model's batch, sharing the weights)")
+      ->check(CLI::Range(1, 1024));
   run->add_option("--decode", o.decode, "Override run.decode: decode steps after the prompt (SystemC model)")
       ->check(CLI::Range(0, 1 << 16));
   run->add_option("--modes", o.modes, "Override run.modes: SSM-input modes 0 int8, 1 fp32, 2 fp32 on the int8 grid, "
@@ -291,6 +297,7 @@ int run_command(const RunOptions& o) {
     if (o.seq_len) c.run.seq_len = *o.seq_len;
     if (o.seed) c.run.seed = *o.seed;
     if (o.layers) c.run.layers = *o.layers;
+    if (o.batch) c.run.batch = *o.batch;
     if (o.decode) c.run.decode = *o.decode;
     if (!o.modes.empty()) {
       c.run.modes.clear();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -62,7 +63,7 @@ struct UnitReport {
 // before it left.
 struct DecodeReport {
   int steps = 0;
-  Cycles cycles = 0;                  // all steps
+  Cycles cycles = 0;                  // all steps, every layer and sequence
   double latency_ns = 0;
   std::vector<Cycles> step_cycles;
   std::int64_t state_bytes = 0;       // the SSM state of the layer (d_inner x d_state FP32)
@@ -83,12 +84,14 @@ struct DecodeReport {
 
 struct LayerReport {
   std::string model, scheme, hardware;
-  int seq_len = 0;
+  int seq_len = 0;                          // tokens per sequence (the prompt)
+  int layers = 1, batch = 1;                // layers simulated (chained) and sequences (StackRun)
+  std::vector<Cycles> layer_cycles;         // the prompt's cycles per layer, all sequences
   double clock_mhz = 0;
   Cycles cycles = 0;
   double latency_ns = 0;
-  std::vector<OpReport> ops;
-  std::vector<GemmRun> gemms;
+  std::vector<OpReport> ops;                // layer 0's (every layer runs the same program)
+  std::vector<GemmRun> gemms;               // layer 0's
   std::map<std::string, UnitReport> units;  // by to_string(Unit), and "dram"
   std::map<std::string, DramTraffic> dram;  // per tensor
   DramTraffic dram_total;
@@ -104,6 +107,35 @@ struct LayerReport {
   std::optional<DecodeReport> decode;
 };
 
+// Several layers and sequences in one run (docs/architecture.md, "Whole
+// models and batch"). The layers run in order, each from its own weights
+// (its own DRAM regions: layer l's weight tensor `w` is region "w#l", layer
+// 0's "w"); between two layers the host turns layer l's output into layer
+// l + 1's input (the residual add and the RMSNorm, which the accelerator has
+// no unit for: no cycles; the input's write is counted as layer 0's is). The
+// `batch` sequences share the weights: each GEMM runs once over all their
+// tokens (weights fetched once per tile), the conv and the SSM once per
+// sequence from its own states. Activation tensors hold the sequences one
+// after another (sequence b at b x the tensor's bytes of one sequence).
+// Decode: each step runs one token of every sequence through every layer.
+struct StackRun {
+  int layers = 1;
+  int batch = 1;
+  // With data (the constructor's `data` is unused then):
+  std::vector<const LayerData*> data;                 // each layer's registers and host images [layers]
+  std::vector<Bytes> inputs;                          // layer 0's input image per sequence (the prompt)
+  std::vector<std::vector<Bytes>> decode_inputs;      // [sequence][step]: layer 0's input, one token each
+  std::vector<std::optional<Quamba2ScaleTable>> tables;  // each layer's scale table (Quamba2; the lookup's timing)
+  // The host between layers: layer `layer`'s `out` image of one sequence
+  // (step -1: the prompt's tokens, else one token) -> layer + 1's input image.
+  std::function<Bytes(int layer, int seq, int step, const Bytes& out)> next_input;
+  // Every layer's tensors as DRAM holds them after it ran (per sequence; step
+  // -1 the prompt), and the dequant stage's output (FP32 [d_inner][tokens]).
+  std::function<void(int layer, int seq, int step, std::map<std::string, Bytes>&& tensors, FloatTensor&& ssm_input)>
+      observe;
+  std::function<void(int layer)> on_layer;  // the units start on this layer (its registers for the RTL hooks)
+};
+
 class Accelerator : public sc_core::sc_module {
  public:
   // Runs `program` (the layer program of cfg.model under cfg.scheme) op by op
@@ -112,22 +144,30 @@ class Accelerator : public sc_core::sc_module {
   // without it the run is timing only (the memories hold zeros).
   Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
               std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr,
-              int decode_steps = 0, int state_layers = 1);
+              int decode_steps = 0, int state_layers = 1, const StackRun* stack = nullptr);
   const LayerReport& report() const { return report_; }
 
  private:
   void controller();
-  void run_ops(std::vector<OpReport>& ops);
+  void run_layer_pass(int step, std::vector<OpReport>* ops);  // layer_ over every sequence
+  void write_inputs(int step);                                 // the host: layer_'s input of every sequence
+  void load_layer(int layer);                                  // the layer's registers (its images are in DRAM)
   void decode();
-  std::map<std::string, Bytes> read_tensors();
-  std::map<std::string, UnitReport> unit_totals() const;  // busy and stall cycles so far (utilisation 0)
+  std::map<std::string, Bytes> read_tensors();  // sequence seq_'s
+  std::map<std::string, UnitReport> unit_totals() const;
+  std::map<std::string, DramTraffic> traffic_by_tensor() const;  // every layer's region of a tensor together
+  std::size_t state_index() const {
+    return static_cast<std::size_t>(layer_) * static_cast<std::size_t>(stack_.batch) + static_cast<std::size_t>(seq_);
+  }  // busy and stall cycles so far (utilisation 0)
   void run_gemm(const OpSpec& op);
   void run_conv(const OpSpec& op);
   void run_ssm(const OpSpec& op);
   void run_hadamard(const OpSpec& op);
-  OpCounters program_counters(const OpSpec& op) const;
-  std::vector<OutputRegion> output_regions(const OpSpec& op) const;
-  std::uint64_t address(const std::string& tensor) const { return map_.base(tensor); }
+  OpCounters program_counters(const OpSpec& op, std::int64_t tokens) const;
+  std::vector<OutputRegion> output_regions(const OpSpec& op, bool all_sequences) const;
+  // Sequence seq_'s part of an activation tensor; the whole tensor when all_sequences.
+  std::uint64_t address(const std::string& tensor, bool all_sequences = false) const;
+  std::uint64_t weight_address(const std::string& tensor) const;  // layer layer_'s region
   Cycles now_cycles() const;  // the simulation time in this clock's cycles
   std::int64_t ssm_state_bytes() const;     // one layer's SSM state
   std::int64_t state_buffer_bytes() const;  // the state buffer's capacity
@@ -138,12 +178,20 @@ class Accelerator : public sc_core::sc_module {
   const LayerProgram& prog_;
   int len_;
   int decode_steps_;
+  StackRun stack_;
+  bool legacy_ = false;                    // one layer, one sequence, the constructor's data: report_ keeps the tensors
+  int layer_ = 0, seq_ = 0;                // the layer and the sequence the units work on
   int state_layers_;                       // layers whose SSM states share the state buffer in decode
   bool fresh_ = true;                      // the prompt's tokens: the states start at zero
-  std::vector<std::int8_t> conv_state_;    // the conv unit's line buffer (carried into decode)
-  std::vector<float> ssm_state_;           // the SSM state buffer (carried into decode)
+  // Per layer and sequence (index layer * batch + seq), carried into decode:
+  std::vector<std::vector<std::int8_t>> conv_state_;  // the conv unit's line buffer
+  std::vector<std::vector<float>> ssm_state_;         // the SSM state buffer
   bool state_spilled_ = false;
   FloatTensor* ssm_tap_ = nullptr;         // where the dequant stage's output goes (prefill or step)
+  std::vector<FloatTensor> taps_;          // per sequence, the layer pass's dequant outputs
+  std::vector<Bytes> outs_;                // per sequence, the last layer pass's output image (the host chains it)
+  std::vector<std::map<std::string, Bytes>> decode_tensors_;  // one layer, one sequence: each step's tensors
+  std::vector<FloatTensor> decode_taps_;
   std::optional<Quamba2ScaleTable> table_;
   LayerHooks hooks_;
   const LayerData* data_;
@@ -160,11 +208,14 @@ class Accelerator : public sc_core::sc_module {
   LayerReport report_;
 };
 
+// A DRAM region's tensor: layer l's region "w#l" is tensor w's.
+std::string region_tensor(const std::string& region);
+
 // Elaborates an Accelerator for the system's layer program, runs it to
 // completion and returns its report. SystemC allows this once per process.
 LayerReport simulate_layer(const System& cfg, const LayerProgram& program, int seq_len,
                            std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data = nullptr,
-                           int decode_steps = 0, int state_layers = 1);
+                           int decode_steps = 0, int state_layers = 1, const StackRun* stack = nullptr);
 // The same for layer_program(cfg.model, cfg.scheme).
 LayerReport simulate_layer(const System& cfg, int seq_len, std::optional<Quamba2ScaleTable> table = std::nullopt,
                            LayerHooks hooks = {});

@@ -66,6 +66,9 @@ struct CosimOptions {
   // accuracy report); null: run_cosim runs the golden layer itself.
   const LayerTrace* golden = nullptr;
   int state_layers = 1;          // decode: layers whose SSM states share the state buffer (a whole model: n_layer)
+  // Negative control of run_cosim_stack: the host chains the layers without
+  // the residual (the next input is the RMSNorm of the layer output alone).
+  bool host_residual_dropped = false;
 };
 
 // Runs the calibrated layer `q` on `input` ([L][d_model]) on the system.
@@ -76,5 +79,18 @@ CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTen
 // `decode_inputs` ([N][d_model]), against golden's run_continuation.
 CosimReport run_cosim(const System& sys, const QuantizedLayer& q, const FloatTensor& input,
                       const FloatTensor& decode_inputs, const CosimOptions& opt = {});
+
+// A model's first layers chained, over a batch of sequences (StackRun):
+// every sequence its own prompt (and decode inputs), every layer its own
+// calibrated weights. Checked against golden's StackCursor per sequence
+// (golden's own chain, from its own outputs): every tensor of every layer,
+// every sequence and every decode step, bit for bit; a check sums its
+// elements over all of them (first mismatch names the layer and sequence).
+struct StackInputs {
+  std::vector<const QuantizedLayer*> layers;
+  std::vector<FloatTensor> prompts;        // per sequence [L][d_model], layer 0's input
+  std::vector<FloatTensor> decode_inputs;  // per sequence [N][d_model]; empty: no decode
+};
+CosimReport run_cosim_stack(const System& sys, const StackInputs& in, const CosimOptions& opt = {});
 
 }  // namespace mambahw::model

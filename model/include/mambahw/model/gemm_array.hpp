@@ -24,6 +24,10 @@ struct Placement {
   bool in_dram = false;
   std::uint64_t address = 0;
   Layout layout = Layout::kTokenMajor;
+  // A batch: the tokens are sequences of seq_tokens each, one after another,
+  // a channel-major tensor holding each sequence's [K][seq_tokens] block in
+  // turn (token-major needs nothing: the rows follow each other). 0: one sequence.
+  std::int64_t seq_tokens = 0;
 };
 
 // What one GEMM of the program reads and writes.

@@ -103,6 +103,7 @@ struct OutputRegion {
   Layout layout = Layout::kChannelMajor;
   ElementFormat format = ElementFormat::kInt8;
   std::string tensor;
+  std::int64_t seq_tokens = 0;  // a GEMM over a batch: sequence blocks as Placement::seq_tokens (0: one sequence)
 };
 // Bytes of the first `columns` columns of a region over `len` tokens,
 // rounded up: a tile [a, b) moves bytes(b) - bytes(a), so tiles add up to the
