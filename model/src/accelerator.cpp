@@ -51,6 +51,11 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
     throw std::logic_error("accelerator: fewer decode inputs than decode steps");
   SC_HAS_PROCESS(Accelerator);
   SC_THREAD(controller);
+  if (hw_.schedule == Schedule::kPipelined) {
+    for (std::size_t i = 0; i < prog_.ops.size(); ++i) queues_[prog_.ops[i].unit].push_back(i);
+    for (const auto& [unit, queue] : queues_)
+      sc_core::sc_spawn([this, q = queue] { sequencer(q); }, sc_core::sc_gen_unique_name("sequencer"));
+  }
 }
 
 std::int64_t Accelerator::ssm_state_bytes() const {
@@ -206,22 +211,66 @@ void Accelerator::controller() {
   if (data_) input = data_->images.at(in.name);
   (void)dram_access(host_, true, address(in.name), in.bytes(len_), input.data());
   ssm_tap_ = &report_.ssm_input;
+  if (hw_.schedule == Schedule::kPipelined) report_.on_chip = begin_pass();
   run_ops(report_.ops);
   finish();
   if (decode_steps_ > 0) decode();
 }
 
+void Accelerator::run_op(const OpSpec& op) {
+  switch (op.kind) {
+    case OpKind::kGemm: run_gemm(op); break;
+    case OpKind::kConvSiluQuantize: run_conv(op); break;
+    case OpKind::kSelectiveScan:
+    case OpKind::kSsdScanNorm: run_ssm(op); break;
+    case OpKind::kHadamardQuantize: run_hadamard(op); break;
+  }
+}
+
+std::vector<std::string> Accelerator::begin_pass() {
+  std::vector<std::string> produced;
+  for (const OpSpec& op : prog_.ops) produced.insert(produced.end(), op.outputs.begin(), op.outputs.end());
+  const std::vector<std::string> on_chip =
+      fusion_placement(prog_, len_, static_cast<std::int64_t>(hw_.buffers.fusion_kib) * 1024);
+  dram_.begin_pass(produced, on_chip);
+  return on_chip;
+}
+
+// Serial: the ops one after another. Pipelined: one sequencer per unit runs
+// that unit's ops in program order, all at once; a read of a tensor another
+// unit writes waits for the bytes it needs (DramChannel::begin_pass), so a
+// tile starts as soon as the tiles it reads are written. Program order is a
+// topological order of both the units' queues and the data, so no sequencer
+// waits on one that waits on it.
 void Accelerator::run_ops(std::vector<OpReport>& ops) {
-  for (const OpSpec& op : prog_.ops) {
-    const Cycles start = now_cycles();
-    switch (op.kind) {
-      case OpKind::kGemm: run_gemm(op); break;
-      case OpKind::kConvSiluQuantize: run_conv(op); break;
-      case OpKind::kSelectiveScan:
-      case OpKind::kSsdScanNorm: run_ssm(op); break;
-      case OpKind::kHadamardQuantize: run_hadamard(op); break;
+  if (hw_.schedule == Schedule::kSerial) {
+    for (const OpSpec& op : prog_.ops) {
+      const Cycles start = now_cycles();
+      run_op(op);
+      ops.push_back({op.name, op.unit, start, now_cycles() - start});
     }
-    ops.push_back({op.name, op.unit, start, now_cycles() - start});
+    return;
+  }
+  pass_first_ = ops.size();
+  ops.resize(pass_first_ + prog_.ops.size());
+  pass_ops_ = &ops;
+  running_ = static_cast<int>(queues_.size());
+  pass_start_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::wait(pass_done_);
+}
+
+// One per unit with ops, for the whole run (the Verilated blocks a unit
+// drives keep one driver process): each pass, the unit's ops in program order.
+void Accelerator::sequencer(std::vector<std::size_t> queue) {
+  for (;;) {
+    sc_core::wait(pass_start_);
+    for (std::size_t i : queue) {
+      const OpSpec& op = prog_.ops[i];
+      const Cycles start = now_cycles();
+      run_op(op);
+      (*pass_ops_)[pass_first_ + i] = {op.name, op.unit, start, now_cycles() - start};
+    }
+    if (--running_ == 0) pass_done_.notify(sc_core::SC_ZERO_TIME);
   }
 }
 
@@ -246,6 +295,7 @@ void Accelerator::decode() {
   d.state_buffer_bytes = state_buffer_bytes();
   d.state_spilled = state_spilled_;
   const std::map<std::string, DramTraffic> traffic0 = dram_.traffic();
+  const std::map<std::string, DramTraffic> on_chip0 = dram_.on_chip_traffic();
   const std::size_t gemms0 = gemm_.runs().size();
   const std::map<std::string, UnitReport> units0 = unit_totals();
   events_ = cost::EventCounts{};  // the steps' own counters from here (the units hold a reference)
@@ -261,6 +311,7 @@ void Accelerator::decode() {
     (void)dram_access(host_, true, address(in.name), in.bytes(1), input.data());
     FloatTensor tap;
     ssm_tap_ = &tap;
+    if (hw_.schedule == Schedule::kPipelined) d.on_chip = begin_pass();
     std::vector<OpReport> ops;
     run_ops(ops);
     for (OpReport& o : ops) o.start -= s0;
@@ -290,6 +341,16 @@ void Accelerator::decode() {
     d.dram_total.write_bytes += x.write_bytes;
     d.dram_total.requests += x.requests;
   }
+  for (const auto& [name, t] : dram_.on_chip_traffic()) {
+    DramTraffic x = t;
+    if (auto it = on_chip0.find(name); it != on_chip0.end()) {
+      x.read_bytes -= it->second.read_bytes;
+      x.write_bytes -= it->second.write_bytes;
+      x.requests -= it->second.requests;
+    }
+    if (x.read_bytes || x.write_bytes) d.on_chip_traffic[name] = x;
+  }
+  add_fusion_traffic(d.on_chip_traffic);
   // Busy cycles of the steps: the units' totals now less the prefill's.
   d.units = unit_totals();
   for (auto& [name, u] : d.units) {
@@ -315,6 +376,18 @@ std::map<std::string, UnitReport> Accelerator::unit_totals() const {
   return m;
 }
 
+// The fusion buffer's accesses (64-bit words) for the energy report.
+void Accelerator::add_fusion_traffic(const std::map<std::string, DramTraffic>& t) {
+  double reads = 0, writes = 0;
+  for (const auto& [name, x] : t) {
+    reads += static_cast<double>(x.read_bytes) / 8.0;
+    writes += static_cast<double>(x.write_bytes) / 8.0;
+  }
+  if (reads > 0 || writes > 0)
+    events_.add_sram({"fusion_buffer", Unit::kSsmCore, cost::MemImpl::kSram, hw_.buffers.fusion_kib * 1024.0, 64,
+                      reads, writes});
+}
+
 void Accelerator::finish() {
   LayerReport& r = report_;
   r.model = cfg_.model.name;
@@ -330,6 +403,10 @@ void Accelerator::finish() {
   r.dram = dram_.traffic();
   r.dram_total = dram_.total();
   r.host_input = prog_.input;
+  r.schedule = hw_.schedule;
+  r.on_chip_traffic = dram_.on_chip_traffic();
+  r.producer_wait = dram_.producer_wait_cycles();
+  add_fusion_traffic(r.on_chip_traffic);
   r.events = events_;
   if (data_) r.tensors = read_tensors();
 }
