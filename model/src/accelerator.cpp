@@ -227,6 +227,30 @@ void Accelerator::run_op(const OpSpec& op) {
   }
 }
 
+UnitStats Accelerator::op_unit_stats(Unit u) const {
+  switch (u) {
+    case Unit::kGemmArray: return gemm_.stats();
+    case Unit::kConvUnit: {
+      UnitStats s = conv_.stats();
+      s.stall(cost::Stall::kLookupLatency) += conv_.lookup_stats().stall(cost::Stall::kLookupLatency);
+      return s;
+    }
+    case Unit::kSsmCore: return ssm_.stats();
+    case Unit::kHadamardUnit: return hadamard_.stats();
+    default: return {};
+  }
+}
+
+OpReport Accelerator::timed_op(const OpSpec& op) {
+  const Cycles start = now_cycles();
+  const UnitStats before = op_unit_stats(op.unit);
+  run_op(op);
+  const UnitStats after = op_unit_stats(op.unit);
+  OpReport r{op.name, op.unit, start, now_cycles() - start, after.busy - before.busy, {}};
+  for (std::size_t i = 0; i < r.stalls.size(); ++i) r.stalls[i] = after.stalls[i] - before.stalls[i];
+  return r;
+}
+
 std::vector<std::string> Accelerator::begin_pass() {
   std::vector<std::string> produced;
   for (const OpSpec& op : prog_.ops) produced.insert(produced.end(), op.outputs.begin(), op.outputs.end());
@@ -244,11 +268,7 @@ std::vector<std::string> Accelerator::begin_pass() {
 // waits on one that waits on it.
 void Accelerator::run_ops(std::vector<OpReport>& ops) {
   if (hw_.schedule == Schedule::kSerial) {
-    for (const OpSpec& op : prog_.ops) {
-      const Cycles start = now_cycles();
-      run_op(op);
-      ops.push_back({op.name, op.unit, start, now_cycles() - start});
-    }
+    for (const OpSpec& op : prog_.ops) ops.push_back(timed_op(op));
     return;
   }
   pass_first_ = ops.size();
@@ -264,12 +284,7 @@ void Accelerator::run_ops(std::vector<OpReport>& ops) {
 void Accelerator::sequencer(std::vector<std::size_t> queue) {
   for (;;) {
     sc_core::wait(pass_start_);
-    for (std::size_t i : queue) {
-      const OpSpec& op = prog_.ops[i];
-      const Cycles start = now_cycles();
-      run_op(op);
-      (*pass_ops_)[pass_first_ + i] = {op.name, op.unit, start, now_cycles() - start};
-    }
+    for (std::size_t i : queue) (*pass_ops_)[pass_first_ + i] = timed_op(prog_.ops[i]);
     if (--running_ == 0) pass_done_.notify(sc_core::SC_ZERO_TIME);
   }
 }

@@ -48,6 +48,10 @@ struct OpReport {
   std::string name;
   Unit unit = Unit::kGemmArray;
   Cycles start = 0, cycles = 0;
+  // The op's unit over the op: busy cycles and stalls by cause (the conv op's
+  // include its scale-index lookup's), for the accuracy band.
+  Cycles busy = 0;
+  std::array<Cycles, cost::kNumStalls> stalls{};
 };
 
 struct UnitReport {
@@ -125,6 +129,8 @@ class Accelerator : public sc_core::sc_module {
   void controller();
   void run_ops(std::vector<OpReport>& ops);
   void run_op(const OpSpec& op);
+  OpReport timed_op(const OpSpec& op);     // runs it and reports its time and its unit's activity
+  UnitStats op_unit_stats(Unit u) const;
   void sequencer(std::vector<std::size_t> queue);  // pipelined: one unit's ops of each pass
   std::vector<std::string> begin_pass();  // the pipelined schedule's scoreboard and fusion buffer for a pass
   void decode();
