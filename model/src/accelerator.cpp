@@ -81,6 +81,11 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
     throw std::logic_error("accelerator: no decode inputs for every sequence");
   SC_HAS_PROCESS(Accelerator);
   SC_THREAD(controller);
+  if (hw_.schedule == Schedule::kPipelined) {
+    for (std::size_t i = 0; i < prog_.ops.size(); ++i) queues_[prog_.ops[i].unit].push_back(i);
+    for (const auto& [unit, queue] : queues_)
+      sc_core::sc_spawn([this, q = queue] { sequencer(q); }, sc_core::sc_gen_unique_name("sequencer"));
+  }
 }
 
 std::uint64_t Accelerator::address(const std::string& tensor, bool all_sequences) const {
@@ -273,39 +278,26 @@ void Accelerator::controller() {
     load_layer(l);
     const Cycles start = now_cycles();
     write_inputs(-1);
-    run_layer_pass(-1, l == 0 ? &report_.ops : nullptr);
+    const std::vector<std::string> on_chip = run_layer_pass(-1, l == 0 ? &report_.ops : nullptr);
+    if (l == 0) report_.on_chip = on_chip;
     report_.layer_cycles.push_back(now_cycles() - start);
   }
   finish();
   if (decode_steps_ > 0) decode();
 }
 
-// Every op of the program on layer layer_: a GEMM once over all sequences'
-// tokens, the conv, the SSM and the Hadamard once per sequence. Then, with
-// data, each sequence's tensors go to the observer (or the report).
-void Accelerator::run_layer_pass(int step, std::vector<OpReport>* ops) {
+// Every op of the program on layer layer_ (in the configured schedule): a
+// GEMM once over all sequences' tokens, the conv, the SSM and the Hadamard
+// once per sequence. Then, with data, each sequence's tensors go to the
+// observer (or the report).
+std::vector<std::string> Accelerator::run_layer_pass(int step, std::vector<OpReport>* ops) {
   taps_.assign(static_cast<std::size_t>(stack_.batch), FloatTensor{});
-  for (const OpSpec& op : prog_.ops) {
-    const Cycles start = now_cycles();
-    if (op.kind == OpKind::kGemm) {
-      seq_ = 0;
-      run_gemm(op);
-    } else {
-      for (int b = 0; b < stack_.batch; ++b) {
-        seq_ = b;
-        ssm_tap_ = &taps_[static_cast<std::size_t>(b)];
-        switch (op.kind) {
-          case OpKind::kConvSiluQuantize: run_conv(op); break;
-          case OpKind::kSelectiveScan:
-          case OpKind::kSsdScanNorm: run_ssm(op); break;
-          case OpKind::kHadamardQuantize: run_hadamard(op); break;
-          case OpKind::kGemm: break;
-        }
-      }
-    }
-    if (ops) ops->push_back({op.name, op.unit, start, now_cycles() - start});
-  }
-  if (!data_) return;
+  std::vector<std::string> on_chip;
+  if (hw_.schedule == Schedule::kPipelined) on_chip = begin_pass();
+  std::vector<OpReport> pass;
+  run_ops(pass);
+  if (ops) ops->insert(ops->end(), pass.begin(), pass.end());
+  if (!data_) return on_chip;
   const std::string& out = prog_.ops.back().outputs.at(0);  // out_proj's output: the layer's
   outs_.resize(static_cast<std::size_t>(stack_.batch));
   for (int b = 0; b < stack_.batch; ++b) {
@@ -322,6 +314,92 @@ void Accelerator::run_layer_pass(int step, std::vector<OpReport>* ops) {
     } else if (stack_.observe) {
       stack_.observe(layer_, b, step, std::move(t), std::move(tap));
     }
+  }
+  return on_chip;
+}
+
+// A GEMM once over every sequence's tokens; the other units once per
+// sequence. seq_ and ssm_tap_ are read only while a job is set up (before
+// the unit's first wait), so the pipelined schedule's sequencers, which
+// interleave at waits, each see their own.
+void Accelerator::run_op(const OpSpec& op) {
+  if (op.kind == OpKind::kGemm) {
+    seq_ = 0;
+    run_gemm(op);
+    return;
+  }
+  for (int b = 0; b < stack_.batch; ++b) {
+    seq_ = b;
+    ssm_tap_ = &taps_[static_cast<std::size_t>(b)];
+    switch (op.kind) {
+      case OpKind::kConvSiluQuantize: run_conv(op); break;
+      case OpKind::kSelectiveScan:
+      case OpKind::kSsdScanNorm: run_ssm(op); break;
+      case OpKind::kHadamardQuantize: run_hadamard(op); break;
+      case OpKind::kGemm: break;
+    }
+  }
+}
+
+UnitStats Accelerator::op_unit_stats(Unit u) const {
+  switch (u) {
+    case Unit::kGemmArray: return gemm_.stats();
+    case Unit::kConvUnit: {
+      UnitStats s = conv_.stats();
+      s.stall(cost::Stall::kLookupLatency) += conv_.lookup_stats().stall(cost::Stall::kLookupLatency);
+      return s;
+    }
+    case Unit::kSsmCore: return ssm_.stats();
+    case Unit::kHadamardUnit: return hadamard_.stats();
+    default: return {};
+  }
+}
+
+OpReport Accelerator::timed_op(const OpSpec& op) {
+  const Cycles start = now_cycles();
+  const UnitStats before = op_unit_stats(op.unit);
+  run_op(op);
+  const UnitStats after = op_unit_stats(op.unit);
+  OpReport r{op.name, op.unit, start, now_cycles() - start, after.busy - before.busy, {}};
+  for (std::size_t i = 0; i < r.stalls.size(); ++i) r.stalls[i] = after.stalls[i] - before.stalls[i];
+  return r;
+}
+
+std::vector<std::string> Accelerator::begin_pass() {
+  std::vector<std::string> produced;
+  for (const OpSpec& op : prog_.ops) produced.insert(produced.end(), op.outputs.begin(), op.outputs.end());
+  const std::vector<std::string> on_chip =
+      fusion_placement(prog_, stack_.batch * len_, static_cast<std::int64_t>(hw_.buffers.fusion_kib) * 1024);
+  dram_.begin_pass(produced, on_chip);
+  return on_chip;
+}
+
+// Serial: the ops one after another. Pipelined: one sequencer per unit runs
+// that unit's ops in program order, all at once; a read of a tensor another
+// unit writes waits for the bytes it needs (DramChannel::begin_pass), so a
+// tile starts as soon as the tiles it reads are written. Program order is a
+// topological order of both the units' queues and the data, so no sequencer
+// waits on one that waits on it.
+void Accelerator::run_ops(std::vector<OpReport>& ops) {
+  if (hw_.schedule == Schedule::kSerial) {
+    for (const OpSpec& op : prog_.ops) ops.push_back(timed_op(op));
+    return;
+  }
+  pass_first_ = ops.size();
+  ops.resize(pass_first_ + prog_.ops.size());
+  pass_ops_ = &ops;
+  running_ = static_cast<int>(queues_.size());
+  pass_start_.notify(sc_core::SC_ZERO_TIME);
+  sc_core::wait(pass_done_);
+}
+
+// One per unit with ops, for the whole run (the Verilated blocks a unit
+// drives keep one driver process): each pass, the unit's ops in program order.
+void Accelerator::sequencer(std::vector<std::size_t> queue) {
+  for (;;) {
+    sc_core::wait(pass_start_);
+    for (std::size_t i : queue) (*pass_ops_)[pass_first_ + i] = timed_op(prog_.ops[i]);
+    if (--running_ == 0) pass_done_.notify(sc_core::SC_ZERO_TIME);
   }
 }
 
@@ -360,6 +438,7 @@ void Accelerator::decode() {
   d.state_buffer_bytes = state_buffer_bytes();
   d.state_spilled = state_spilled_;
   const std::map<std::string, DramTraffic> traffic0 = traffic_by_tensor();
+  const std::map<std::string, DramTraffic> on_chip0 = dram_.on_chip_traffic();
   const std::size_t gemms0 = gemm_.runs().size();
   const std::map<std::string, UnitReport> units0 = unit_totals();
   events_ = cost::EventCounts{};  // the steps' own counters from here (the units hold a reference)
@@ -373,7 +452,8 @@ void Accelerator::decode() {
     for (int l = 0; l < stack_.layers; ++l) {
       load_layer(l);
       write_inputs(k);
-      run_layer_pass(k, k == 0 && l == 0 ? &ops : nullptr);
+      const std::vector<std::string> on_chip = run_layer_pass(k, k == 0 && l == 0 ? &ops : nullptr);
+      if (l == 0) d.on_chip = on_chip;
     }
     for (OpReport& o : ops) o.start -= s0;
     if (k == 0) d.ops = std::move(ops);
@@ -400,6 +480,16 @@ void Accelerator::decode() {
     d.dram_total.write_bytes += x.write_bytes;
     d.dram_total.requests += x.requests;
   }
+  for (const auto& [name, t] : dram_.on_chip_traffic()) {
+    DramTraffic x = t;
+    if (auto it = on_chip0.find(name); it != on_chip0.end()) {
+      x.read_bytes -= it->second.read_bytes;
+      x.write_bytes -= it->second.write_bytes;
+      x.requests -= it->second.requests;
+    }
+    if (x.read_bytes || x.write_bytes) d.on_chip_traffic[name] = x;
+  }
+  add_fusion_traffic(d.on_chip_traffic);
   // Busy cycles of the steps: the units' totals now less the prefill's.
   d.units = unit_totals();
   for (auto& [name, u] : d.units) {
@@ -425,6 +515,18 @@ std::map<std::string, UnitReport> Accelerator::unit_totals() const {
   return m;
 }
 
+// The fusion buffer's accesses (64-bit words) for the energy report.
+void Accelerator::add_fusion_traffic(const std::map<std::string, DramTraffic>& t) {
+  double reads = 0, writes = 0;
+  for (const auto& [name, x] : t) {
+    reads += static_cast<double>(x.read_bytes) / 8.0;
+    writes += static_cast<double>(x.write_bytes) / 8.0;
+  }
+  if (reads > 0 || writes > 0)
+    events_.add_sram({"fusion_buffer", Unit::kSsmCore, cost::MemImpl::kSram, hw_.buffers.fusion_kib * 1024.0, 64,
+                      reads, writes});
+}
+
 void Accelerator::finish() {
   LayerReport& r = report_;
   r.model = cfg_.model.name;
@@ -444,6 +546,10 @@ void Accelerator::finish() {
   r.dram = traffic_by_tensor();
   r.dram_total = dram_.total();
   r.host_input = prog_.input;
+  r.schedule = hw_.schedule;
+  r.on_chip_traffic = dram_.on_chip_traffic();
+  r.producer_wait = dram_.producer_wait_cycles();
+  add_fusion_traffic(r.on_chip_traffic);
   r.events = events_;
 }
 

@@ -53,7 +53,11 @@ GemmRun GemmArray::run(const GemmJob& j) {
   // weight registers and their shadow copy, the scale memory of the
   // requantization unit, the INT32 accumulators of one column tile.
   std::vector<std::int8_t> act(compute ? static_cast<std::size_t>(M * K) : 0);
-  std::array<Bytes, 2> tile_bytes;
+  // The weight registers, their shadow copy and, with gemm.prefetch_depth d,
+  // d - 1 more tiles in flight: a ring of d + 1 tiles.
+  const bool db = hw_.gemm.weight_double_buffer;
+  const std::size_t ring = db ? static_cast<std::size_t>(std::max(hw_.gemm.prefetch_depth, 1)) + 1 : 1;
+  std::vector<Bytes> tile_bytes(ring);
   Bytes slice, scale_bytes(static_cast<std::size_t>(std::max<std::int64_t>(j.scale_bytes, 0)));
   std::vector<std::int8_t> tile;
   const std::int64_t G = compute && j.regs->grouped ? ceil_div(K, j.regs->weight_group) : 1;
@@ -65,7 +69,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
   auto request = [&](std::size_t i) {
     const GemmStep& s = steps[i];
     const GemmFold& f = folds[s.fold];
-    Bytes& tb = tile_bytes[i % 2];
+    Bytes& tb = tile_bytes[i % ring];
     sc_time ready = sc_core::SC_ZERO_TIME;
     if (s.fetch_weights) {
       tb.resize(static_cast<std::size_t>(f.weight_bytes));
@@ -216,30 +220,41 @@ GemmRun GemmArray::run(const GemmJob& j) {
     }
   };
 
-  const bool db = hw_.gemm.weight_double_buffer;
   // The requantization unit's scales follow the codes in the weight memory.
   const sc_time scales_ready = sc_core::sc_time_stamp() +
       dram_access(dram, false, j.weights + static_cast<std::uint64_t>(r.plan.weight_bytes), j.scale_bytes,
                   scale_bytes.data(), c);
-  sc_time ready = std::max(request(0), scales_ready);
+  // ready[i]: when step i's tile (and input slice) is on chip; steps are
+  // requested in order, up to prefetch_depth ahead of the one streaming.
+  std::vector<sc_time> ready(steps.size());
+  std::size_t issued = 1;
+  ready[0] = std::max(request(0), scales_ready);
+  auto issue_through = [&](std::size_t last) {
+    for (; issued <= last && issued < steps.size(); ++issued) ready[issued] = request(issued);
+  };
+  const std::size_t depth = ring - 1;
   std::int64_t cells = 0;  // (token, column) outputs completed so far: the program's requant work is shared by them
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const GemmStep& s = steps[i];
     const GemmFold& f = folds[s.fold];
     const std::int64_t ml = s.m_len;
     const sc_time now = sc_core::sc_time_stamp();
-    if (ready > now) {
-      const auto stall = static_cast<Cycles>((ready - now) / period_ + 0.5);
+    if (ready[i] > now) {
+      const auto stall = static_cast<Cycles>((ready[i] - now) / period_ + 0.5);
       r.dram_stall += stall;
-      wait(ready - now);
+      wait(ready[i] - now);
     }
-    sc_time next_ready;
-    if (db && i + 1 < steps.size()) next_ready = request(i + 1);  // prefetch into the shadow weights
+    // Prefetch into the shadow weights (and the tiles in flight). In the
+    // pipelined schedule a request may wait for its producer's tile; the
+    // fold streams meanwhile.
+    const sc_time step_start = sc_core::sc_time_stamp();
+    if (db) issue_through(i + depth);
     Cycles work = ml + hw_.gemm.rows + hw_.gemm.cols - 2;  // the step's tokens, the array's fill and drain
     if (!db || i == 0) work += r.plan.load_cycles;
-    wait(static_cast<double>(work) * period_);
+    const sc_time spent = sc_core::sc_time_stamp() - step_start;
+    if (static_cast<double>(work) * period_ > spent) wait(static_cast<double>(work) * period_ - spent);
     stats_.busy += work;
-    if (compute) fold_macs(f, tile_bytes[i % 2], s.m0, ml);
+    if (compute) fold_macs(f, tile_bytes[i % ring], s.m0, ml);
     c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += ml * f.k_len * f.n_len;
     c[Counter::kRegisterBits] += 2 * cost::kPsumBits * ml * f.n_len;  // each sum read and written once per fold
     const cost::ArrayRegisterBits regs = cost::fold_register_bits(ml, f.k_len, f.n_len, 8, 8);
@@ -260,7 +275,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
       part[Counter::kMacInt8] = part[Counter::kMacInt4] = 0;  // counted per fold above
       c += part;
     }
-    if (i + 1 < steps.size()) ready = db ? next_ready : request(i + 1);
+    if (!db) issue_through(i + 1);  // the next tile after this fold
   }
   r.cycles = static_cast<Cycles>((sc_core::sc_time_stamp() - t0) / period_ + 0.5);
   stats_.stall(cost::Stall::kDramBandwidth) += r.dram_stall;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "mambahw/golden/layer_program.hpp"
+
 namespace mambahw::model {
 
 GemmPlan plan_gemm(const GemmShape& g, const GemmArrayConfig& a) {
@@ -110,6 +112,36 @@ SsmTileTiming ssm_tile_timing(std::int64_t steps, std::int64_t exps, std::int64_
   t.softplus_stall = std::max<Cycles>(
       0, t.softplus_cycles - std::max({t.lane_cycles, t.dequant_cycles, t.exp_cycles}));
   return t;
+}
+
+std::vector<std::string> fusion_placement(const LayerProgram& p, std::int64_t tokens, std::int64_t capacity) {
+  struct Live {
+    std::string name;
+    std::size_t first, last;
+    std::int64_t bytes;
+  };
+  std::vector<Live> placed;
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < p.ops.size(); ++i)
+    for (const std::string& t : p.ops[i].outputs) {
+      std::size_t last = i;
+      for (std::size_t k = i + 1; k < p.ops.size(); ++k)
+        if (std::find(p.ops[k].inputs.begin(), p.ops[k].inputs.end(), t) != p.ops[k].inputs.end()) last = k;
+      if (last == i) continue;  // no later op reads it: the layer's output, for the host or the next layer
+      const std::int64_t bytes = p.tensor(t).bytes(tokens);
+      // The most bytes live at once during [i, last] among those placed (they are live over intervals of ops).
+      std::int64_t peak = 0;
+      for (std::size_t k = i; k <= last; ++k) {
+        std::int64_t live = 0;
+        for (const Live& l : placed)
+          if (l.first <= k && k <= l.last) live += l.bytes;
+        peak = std::max(peak, live);
+      }
+      if (peak + bytes > capacity) continue;
+      placed.push_back({t, i, last, bytes});
+      out.push_back(t);
+    }
+  return out;
 }
 
 Cycles dram_transfer_cycles(std::int64_t bytes, double bytes_per_cycle) {

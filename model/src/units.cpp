@@ -253,9 +253,10 @@ Cycles ConvUnit::run(const ConvJob& j) {
     const Cycles lk = i + 1 < tiles.size() ? lookups(tiles[i + 1]) : 0;  // the lookup unit runs one tile ahead
     lookup_.busy += lk;
     lookups_done = start + static_cast<double>(lk) * period_;
-    if (i + 1 < tiles.size()) ready = request(i + 1);
-
+    // The tile's time runs from here: the next tile's request (which, in the
+    // pipelined schedule, may wait for its producer) and the RTL's own clock are inside it.
     const sc_time hook_start = sc_core::sc_time_stamp();
+    if (i + 1 < tiles.size()) ready = request(i + 1);
     RtlTile q = analytic(t, j.len);
     if (compute) {
       code.assign(n, 0);
@@ -479,9 +480,8 @@ Cycles SsmCore::run(const SsmJob& j) {
       for (int ch = 0; ch < t.c_len; ++ch)
         std::fill_n(scale.begin() + ch * len, len, (*j.channel_scale)[static_cast<std::size_t>(t.c0 + ch)]);
     }
+    const sc_time hook_start = sc_core::sc_time_stamp();  // as in the conv unit: the next request is inside the tile
     if (i + 1 < tiles.size()) ready = request(i + 1);
-
-    const sc_time hook_start = sc_core::sc_time_stamp();
     RtlTile dqt = analytic(t, j.len);
     if (compute) {
       const DequantTile d{t, j.dual_scale, word, scale, value};
@@ -646,11 +646,12 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
           out[k * static_cast<std::size_t>(n) + ch] = static_cast<std::uint8_t>(
               code_of_scaled(fmul(v[ch * cnt + k], r.multiplier, r.policy.denormals), np, kInt8Range));
     }
+    const sc_time tile_start = sc_core::sc_time_stamp();
     if (tok + tile < j.len) ready = request(tok + tile);
     const bool last = tok + tile >= j.len;
     const Cycles work = hadamard_tile_cycles(count, j.adds_per_token, hw_.hadamard) +
                         (last ? hw_.hadamard.pipeline_depth : 0);
-    wait(static_cast<double>(work) * period_);
+    wait_remaining(static_cast<double>(work) * period_, tile_start);
     stats_.busy += work;
     (void)dram_access(dram, true, j.out + static_cast<std::uint64_t>(tok * n), count * n, out.data(), c);
     c += of(j.program, Unit::kHadamardUnit).share(tok, tok + count, j.len);

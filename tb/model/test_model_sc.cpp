@@ -87,6 +87,164 @@ TEST(GemmArraySc, BandwidthBoundStallsDominate) {
   EXPECT_GT(r.dram_stall, 8 * (r.cycles - r.dram_stall));
 }
 
+// Decode's GEMV (M = 1, K = N = 64, INT8 on 4x4: 256 folds of a 16-byte
+// tile) with DRAM 4 B/cycle and 10 cycles latency: a tile takes 4 cycles on
+// the channel and arrives 14 after its request; a fold streams 1 + 4 + 4 - 2
+// = 7 cycles (the first also loads 4). Steady state per fold: max(7, 4,
+// 14 / prefetch_depth).
+//   depth 1 (one tile ahead): fold i starts when its tile arrives, 14 (i + 1);
+//     the last starts at 3584 and ends 3591. Stalls: 14, then 3 (fold 0 ends
+//     at 25, tile 1 at 28), then 7 each for folds 2..255: 14 + 3 + 254 x 7.
+//   depth 2: at 14 tiles 1 and 2 are requested ([14, 18) -> 28, [18, 22) ->
+//     32); fold 1 starts at 28 (stall 3) and requests tile 3, ready at 42 =
+//     fold 3's start; from fold 2 on the array sets the rate: fold i (i >= 2)
+//     starts at 35 + 7 (i - 2), each tile requested two folds (14 cycles)
+//     before it is needed. The last ends at 35 + 7 x 253 + 7 = 1813; stalls
+//     14 + 3. Depth 3 changes nothing more (the array is the bound).
+TEST(GemmArraySc, DecodeGemvTwoTilesAheadByHand) {
+  HardwareConfig h = hw(4, 4, 4.0, 10.0);
+  h.gemm.prefetch_depth = 2;
+  const GemmRun r = simulate(h, {1, 64, 64, 8, 1});
+  EXPECT_EQ(r.cycles, 1813);
+  EXPECT_EQ(r.dram_stall, 14 + 3);
+}
+
+TEST(GemmArraySc, DecodeGemvOneTileAheadByHand) {
+  const GemmRun r = simulate(hw(4, 4, 4.0, 10.0), {1, 64, 64, 8, 1});  // prefetch_depth 1 (above)
+  EXPECT_EQ(r.cycles, 3591);
+  EXPECT_EQ(r.dram_stall, 14 + 3 + 254 * 7);
+}
+
+TEST(GemmArraySc, DecodeGemvThreeTilesAheadByHand) {
+  HardwareConfig h = hw(4, 4, 4.0, 10.0);
+  h.gemm.prefetch_depth = 3;
+  const GemmRun r = simulate(h, {1, 64, 64, 8, 1});
+  EXPECT_EQ(r.cycles, 1813);
+  EXPECT_EQ(r.dram_stall, 17);
+}
+
+// Two ops on two units, serial and pipelined (docs/architecture.md,
+// "Schedules"): the conv unit writes u (32 channels x 8 tokens, INT8,
+// channel-major) in two tiles of 16 channels; the SSM core reads u, delta
+// and z per tile of 16 channels (d_state 4, no exp or softplus, no B/C or
+// parameter bytes), timing only. DRAM: 1e5 GB/s at 1 GHz (every transfer one
+// cycle), no latency. Conv tile: 8 tokens + pipeline 2 = 10 cycles. SSM
+// tile: lanes 4 x 8 (64 steps / 16 lanes; dequant 56 / 16 -> 4 x 8 too) + fill
+// (softplus 1 + exp 1 + 2 x fma 1) = 36.
+//   Conv (both): input tile 0 [0, 1); tile 0 runs 1..11 (tile 1's input
+//     [1, 2)); u tile 0 written [11, 12); tile 1 runs 11..21; u tile 1
+//     written [21, 22). The conv op ends at 21.
+//   Serial: the SSM starts at 21: u, delta, z of tile 0 [22, 25) (the channel
+//     is busy with u's write until 22); tile 0 runs 25..61 (tile 1's operands
+//     [25, 28)), tile 1 61..97. Layer: 97.
+//   Pipelined: the SSM's first read of u waits for conv tile 0's write (11
+//     cycles); u, delta, z [12, 15); tile 0 runs 15..51; its request of u
+//     tile 1 waits until 21 (6 cycles), operands [22, 25); tile 1 51..87.
+//     Layer: 87, producer waits 11 + 6.
+//   Pipelined, u in the fusion buffer: u's writes and reads take no channel
+//     time; tile 0's delta and z [11, 13); tile 0 runs 13..49; tile 1's delta
+//     and z [21, 23); tile 1 49..85. DRAM bytes: the conv input 256, delta
+//     256, z 256 read, y 512 written (u's 256 + 256 on chip instead).
+HardwareConfig pipe_hw() {
+  HardwareConfig h = hw(4, 4, 1e5, 0.0);
+  h.conv.lanes = 16;
+  h.conv.pipeline_depth = 2;
+  h.ssm.lanes = 16;
+  h.ssm.dequant_lanes = 16;
+  h.ssm.fma_latency = h.ssm.exp_latency = h.ssm.softplus_latency = 1;
+  return h;
+}
+
+struct PipeBench : sc_core::sc_module {
+  HardwareConfig h;
+  bool pipelined;
+  DramMap map;
+  cost::EventCounts events;
+  ConvUnit conv;
+  SsmCore ssm;
+  DramChannel dram;
+  Cycles conv_end = 0, ssm_start = 0, ssm_end = 0;
+  SC_HAS_PROCESS(PipeBench);
+  PipeBench(bool pipe, const std::vector<std::string>& on_chip)
+      : sc_module("pipe"), h(pipe_hw()), pipelined(pipe), conv("conv", h, events), ssm("ssm", h, events),
+        dram("dram", h, map) {
+    for (const char* t : {"x", "u", "delta", "z"}) map.allocate(t, 256);
+    map.allocate("y", 512);
+    conv.dram.bind(dram.socket);
+    ssm.dram.bind(dram.socket);
+    if (pipelined) dram.begin_pass({"u", "y"}, on_chip);
+    SC_THREAD(conv_thread);
+    SC_THREAD(ssm_thread);
+  }
+  Cycles now() const { return static_cast<Cycles>(sc_core::sc_time_stamp() / sc_core::sc_time(1, sc_core::SC_NS) + 0.5); }
+  void conv_op() {
+    ConvJob j;
+    j.channels = 32;
+    j.len = 8;
+    j.ssm_channels = 32;
+    j.input = map.base("x");
+    j.outputs = {OutputRegion{map.base("u"), 0, 32, 8, Layout::kChannelMajor, ElementFormat::kInt8, "u"}};
+    (void)conv.run(j);
+    conv_end = now();
+  }
+  void ssm_op() {
+    SsmJob j;
+    j.channels = 32;
+    j.len = 8;
+    j.d_state = 4;
+    j.u = map.base("u");
+    j.delta = map.base("delta");
+    j.z = map.base("z");
+    j.bc = j.params = map.base("x");  // no bytes read
+    j.y = map.base("y");
+    ssm_start = now();
+    (void)ssm.run(j);
+    ssm_end = now();
+  }
+  void conv_thread() {
+    conv_op();
+    if (!pipelined) ssm_op();  // serial: one op after the other
+  }
+  void ssm_thread() {
+    if (pipelined) ssm_op();
+  }
+};
+
+TEST(PipelineSc, ConvToSsmSerialByHand) {
+  PipeBench b(false, {});
+  sc_core::sc_start();
+  EXPECT_EQ(b.conv_end, 21);
+  EXPECT_EQ(b.ssm_start, 21);
+  EXPECT_EQ(b.ssm_end, 97);
+  EXPECT_EQ(b.dram.producer_wait_cycles(), 0);
+}
+
+TEST(PipelineSc, ConvToSsmPipelinedByHand) {
+  PipeBench b(true, {});
+  sc_core::sc_start();
+  EXPECT_EQ(b.conv_end, 21);
+  EXPECT_EQ(b.ssm_start, 0);
+  EXPECT_EQ(b.ssm_end, 87);
+  EXPECT_EQ(b.dram.producer_wait_cycles(), 11 + 6);
+  EXPECT_EQ(b.dram.traffic().at("u").read_bytes, 256);
+  EXPECT_EQ(b.dram.traffic().at("u").write_bytes, 256);
+}
+
+TEST(PipelineSc, ConvToSsmPipelinedWithUInTheFusionBufferByHand) {
+  PipeBench b(true, {"u"});
+  sc_core::sc_start();
+  EXPECT_EQ(b.ssm_end, 85);
+  EXPECT_EQ(b.dram.traffic().count("u"), 0u);
+  EXPECT_EQ(b.dram.on_chip_traffic().at("u").read_bytes, 256);
+  EXPECT_EQ(b.dram.on_chip_traffic().at("u").write_bytes, 256);
+  const DramTraffic t = b.dram.total();
+  EXPECT_EQ(t.read_bytes, 256 + 256 + 256);
+  EXPECT_EQ(t.write_bytes, 512);
+  // The units count no DRAM bytes for u either.
+  EXPECT_EQ(b.events.at(Unit::kConvOutQuantizer)[cost::Counter::kDramWriteBytes], 0);
+  EXPECT_EQ(b.events.at(Unit::kSsmDequant)[cost::Counter::kDramReadBytes], 0);
+}
+
 using cost::Counter;
 
 // A technology table of round numbers for energies checked by hand: MAC

@@ -1,6 +1,7 @@
 // Cycle formulas against hand computation.
 #include <gtest/gtest.h>
 
+#include "mambahw/golden/layer_program.hpp"
 #include "mambahw/model/timing.hpp"
 
 namespace mambahw::model {
@@ -96,6 +97,46 @@ TEST(DramTiming, TransferCycles) {
   EXPECT_EQ(dram_transfer_cycles(100, 25.6), 4);  // 3.9 -> 4
   EXPECT_EQ(dram_transfer_cycles(256, 25.6), 10);
   EXPECT_EQ(dram_transfer_cycles(0, 25.6), 0);
+}
+
+// The fusion buffer's placement by hand. A chain in -> a -> b, c -> out with
+// a read by ops 1 and 2, b by op 2, c by op 3 (INT8, per token: a 4, b 2, c
+// 3, out 1 elements; 10 tokens: a 40, b 20, c 30 bytes). Live ranges: a
+// [0, 2], b [1, 2], c [2, 3]; out (no reader) never stays. Capacity 60: a
+// (40) fits; b: 40 + 20 = 60 fits; c: at op 2 a and b are live, 60 + 30 > 60:
+// spilled. Capacity 59: a; b spilled (40 + 20 > 59); c: 40 + 30 > 59 spilled.
+// Capacity 39: a spilled (40); b (20) fits; c: 20 + 30 > 39 spilled.
+// Capacity 90: all three. One token: 4 + 2 + 3 bytes fit 9.
+TEST(FusionPlacement, LiveRangesByHand) {
+  LayerProgram p;
+  auto act = [&](const char* n, std::int64_t per_token) {
+    TensorSpec t;
+    t.name = n;
+    t.per_token = per_token;
+    p.tensors.push_back(t);
+  };
+  act("in", 1);
+  act("a", 4);
+  act("b", 2);
+  act("c", 3);
+  act("out", 1);
+  auto op = [&](const char* n, std::vector<std::string> in, std::vector<std::string> out) {
+    OpSpec o;
+    o.name = n;
+    o.inputs = std::move(in);
+    o.outputs = std::move(out);
+    p.ops.push_back(o);
+  };
+  op("op0", {"in"}, {"a"});
+  op("op1", {"a"}, {"b"});
+  op("op2", {"a", "b"}, {"c"});
+  op("op3", {"c"}, {"out"});
+  using V = std::vector<std::string>;
+  EXPECT_EQ(fusion_placement(p, 10, 60), (V{"a", "b"}));
+  EXPECT_EQ(fusion_placement(p, 10, 59), (V{"a"}));
+  EXPECT_EQ(fusion_placement(p, 10, 39), (V{"b"}));
+  EXPECT_EQ(fusion_placement(p, 10, 90), (V{"a", "b", "c"}));
+  EXPECT_EQ(fusion_placement(p, 1, 9), (V{"a", "b", "c"}));
 }
 
 }  // namespace

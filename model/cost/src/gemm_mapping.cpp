@@ -58,15 +58,20 @@ GemmMapping map_gemm(const GemmShape& g, const GemmArrayConfig& a, const BufferC
   const std::int64_t act = static_cast<std::int64_t>(b.activation_kib) * 1024;
   const std::int64_t wbuf = static_cast<std::int64_t>(b.weight_kib) * 1024;
   const std::int64_t fk = fold_k(g, a);
-  // The smallest tiles any mapping needs: the fold's weight tile (twice when
-  // the array double-buffers) and one token's input row.
-  const std::int64_t tile = cdiv(fk * a.cols * g.weight_bits, 8) * (a.weight_double_buffer ? 2 : 1);
+  // The smallest tiles any mapping needs: the fold's weight tile (with the
+  // double buffer, once more per tile in flight: gemm.prefetch_depth) and one
+  // token's input row.
+  const std::int64_t held = a.weight_double_buffer ? 1 + a.prefetch_depth : 1;
+  const std::int64_t tile = cdiv(fk * a.cols * g.weight_bits, 8) * held;
   if (tile > wbuf)
     throw CapacityError(fmt::format(
         "buffers.weight_kib: GEMM '{}' needs its weight tile ({} x {} {}-bit weights = {} bytes{}) on chip; the "
         "weight buffer holds {} bytes",
         op, fk, a.cols, g.weight_bits, cdiv(fk * a.cols * g.weight_bits, 8),
-        a.weight_double_buffer ? ", twice for the double buffer" : "", wbuf));
+        held == 2  ? std::string(", twice for the double buffer")
+        : held > 2 ? fmt::format(", {} times: the double buffer with gemm.prefetch_depth {}", held, a.prefetch_depth)
+                   : std::string{},
+        wbuf));
   const std::int64_t row = g.k * g.in_bytes;
   if (row > act)
     throw CapacityError(fmt::format(

@@ -26,11 +26,13 @@ HardwareConfig parse_hardware(YamlMap& h) {
   HardwareConfig c;
   c.name = h.optional<std::string>("name", c.name);
   c.clock_mhz = h.optional<double>("clock_mhz", c.clock_mhz, bounded(1e-3, 1e5, "MHz"));
+  c.schedule = h.enumerated("schedule", c.schedule);
   if (auto g = h.maybe_section("gemm")) {
     c.gemm.rows = g->optional<int>("rows", c.gemm.rows, in_range(1, 4096));
     c.gemm.cols = g->optional<int>("cols", c.gemm.cols, in_range(1, 4096));
     c.gemm.int4_macs_per_pe = g->optional<int>("int4_macs_per_pe", c.gemm.int4_macs_per_pe, in_range(1, 2));
     c.gemm.weight_double_buffer = g->optional<bool>("weight_double_buffer", c.gemm.weight_double_buffer);
+    c.gemm.prefetch_depth = g->optional<int>("prefetch_depth", c.gemm.prefetch_depth, in_range(1, 64));
     g->finish();
   }
   if (auto v = h.maybe_section("conv")) {
@@ -64,6 +66,7 @@ HardwareConfig parse_hardware(YamlMap& h) {
     c.buffers.weight_kib = b->optional<int>("weight_kib", c.buffers.weight_kib, in_range(1, 1 << 20));  // <= 1 GiB
     c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, in_range(1, 1 << 20));
     c.buffers.state_kib = b->optional<int>("state_kib", c.buffers.state_kib, in_range(0, 1 << 20));
+    c.buffers.fusion_kib = b->optional<int>("fusion_kib", c.buffers.fusion_kib, in_range(0, 1 << 20));
     if (b->has("banks"))
       b->fail("banks", "is not modelled (SRAM banking follows from the technology table's macros); remove it");
     b->finish();

@@ -49,6 +49,10 @@ struct OpReport {
   std::string name;
   Unit unit = Unit::kGemmArray;
   Cycles start = 0, cycles = 0;
+  // The op's unit over the op: busy cycles and stalls by cause (the conv op's
+  // include its scale-index lookup's), for the accuracy band.
+  Cycles busy = 0;
+  std::array<Cycles, cost::kNumStalls> stalls{};
 };
 
 struct UnitReport {
@@ -75,6 +79,8 @@ struct DecodeReport {
   std::map<std::string, UnitReport> units;   // busy cycles of the steps
   std::map<std::string, DramTraffic> dram;   // the steps' traffic per tensor
   DramTraffic dram_total;
+  std::vector<std::string> on_chip;          // pipelined: the step's intermediates kept in the fusion buffer
+  std::map<std::string, DramTraffic> on_chip_traffic;  // the steps' fusion-buffer accesses per tensor
   cost::EventCounts events;           // the steps' counters (tokens = steps)
   // With layer data, per step: the tensors as DRAM holds them after the step
   // (one token each) and the dequant stage's output [d_inner][1].
@@ -96,6 +102,10 @@ struct LayerReport {
   std::map<std::string, DramTraffic> dram;  // per tensor
   DramTraffic dram_total;
   std::string host_input;                   // the tensor the host wrote (not a unit's traffic)
+  Schedule schedule = Schedule::kSerial;    // hardware.schedule (docs/architecture.md, "Schedules")
+  std::vector<std::string> on_chip;         // pipelined: the intermediates kept in the fusion buffer
+  std::map<std::string, DramTraffic> on_chip_traffic;  // their accesses (no DRAM time, no DRAM traffic)
+  Cycles producer_wait = 0;                 // pipelined: cycles reads waited for another unit's tiles
   cost::EventCounts events;                 // per unit, as the units counted them
   // With layer data: every activation tensor as DRAM holds it after the run
   // (the program's bytes, in its layout), and the SSM dequant stage's output
@@ -149,9 +159,17 @@ class Accelerator : public sc_core::sc_module {
 
  private:
   void controller();
-  void run_layer_pass(int step, std::vector<OpReport>* ops);  // layer_ over every sequence
-  void write_inputs(int step);                                 // the host: layer_'s input of every sequence
-  void load_layer(int layer);                                  // the layer's registers (its images are in DRAM)
+  // One pass of layer_ over every sequence; returns what the pipelined
+  // schedule's fusion buffer held (empty when serial).
+  std::vector<std::string> run_layer_pass(int step, std::vector<OpReport>* ops);
+  void write_inputs(int step);  // the host: layer_'s input of every sequence
+  void load_layer(int layer);   // the layer's registers (its images are in DRAM)
+  void run_ops(std::vector<OpReport>& ops);
+  void run_op(const OpSpec& op);         // a GEMM once over all sequences; the other units per sequence
+  OpReport timed_op(const OpSpec& op);  // runs it and reports its time and its unit's activity
+  UnitStats op_unit_stats(Unit u) const;
+  void sequencer(std::vector<std::size_t> queue);  // pipelined: one unit's ops of each pass
+  std::vector<std::string> begin_pass();  // the pipelined schedule's scoreboard and fusion buffer for a pass
   void decode();
   std::map<std::string, Bytes> read_tensors();  // sequence seq_'s
   std::map<std::string, UnitReport> unit_totals() const;
@@ -172,6 +190,7 @@ class Accelerator : public sc_core::sc_module {
   std::int64_t ssm_state_bytes() const;     // one layer's SSM state
   std::int64_t state_buffer_bytes() const;  // the state buffer's capacity
   void finish();
+  void add_fusion_traffic(const std::map<std::string, DramTraffic>& t);
 
   const System& cfg_;
   const HardwareConfig& hw_;
@@ -206,6 +225,12 @@ class Accelerator : public sc_core::sc_module {
   DramChannel dram_;
   tlm_utils::simple_initiator_socket<Accelerator> host_;  // the host writes the layer input
   LayerReport report_;
+  // The pipelined schedule's unit sequencers and the pass they run.
+  std::map<Unit, std::vector<std::size_t>> queues_;
+  sc_core::sc_event pass_start_, pass_done_;
+  std::vector<OpReport>* pass_ops_ = nullptr;
+  std::size_t pass_first_ = 0;
+  int running_ = 0;
 };
 
 // A DRAM region's tensor: layer l's region "w#l" is tensor w's.

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -58,6 +59,14 @@ struct DramTraffic {
   std::int64_t read_bytes = 0, write_bytes = 0, requests = 0;
 };
 
+// Filled by the target: the access was served by the on-chip fusion buffer
+// (the pipelined schedule's intermediates that fit), not by DRAM.
+struct DramServed : tlm::tlm_extension<DramServed> {
+  bool on_chip = false;
+  tlm::tlm_extension_base* clone() const override { return new DramServed(*this); }
+  void copy_from(const tlm::tlm_extension_base& e) override { *this = static_cast<const DramServed&>(e); }
+};
+
 class DramChannel : public sc_core::sc_module {
  public:
   tlm_utils::multi_passthrough_target_socket<DramChannel> socket;  // every unit binds here
@@ -68,6 +77,17 @@ class DramChannel : public sc_core::sc_module {
   DramTraffic total() const;
   Cycles busy_cycles() const { return busy_cycles_; }
 
+  // The pipelined schedule (docs/architecture.md, "Schedules"). A pass over
+  // the layer program starts with none of `produced` (the ops' output
+  // tensors) written: a read of bytes of those tensors not yet written in
+  // this pass waits until they are (the tile-valid scoreboard, how a unit
+  // waits for the tile of another unit it reads). `on_chip` tensors live in
+  // the fusion buffer: their accesses take no DRAM time and no DRAM traffic
+  // (counted in on_chip_traffic()). Without a pass nothing is tracked.
+  void begin_pass(const std::vector<std::string>& produced, const std::vector<std::string>& on_chip);
+  const std::map<std::string, DramTraffic>& on_chip_traffic() const { return on_chip_traffic_; }
+  Cycles producer_wait_cycles() const { return producer_wait_cycles_; }
+
  private:
   void b_transport(int initiator, tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
   unsigned transport_dbg(int initiator, tlm::tlm_generic_payload& t);
@@ -75,6 +95,19 @@ class DramChannel : public sc_core::sc_module {
   void end_of_elaboration() override;
   // Moves the payload of t between the memory and its data pointer.
   void move_data(tlm::tlm_generic_payload& t);
+  // The rows [address, address + row) of t (one, or a 2-D transfer's).
+  template <class F>
+  void for_rows(const tlm::tlm_generic_payload& t, F f) const;
+  bool written(const std::string& tensor, std::uint64_t begin, std::uint64_t end) const;
+
+  struct Scoreboard {
+    std::map<std::uint64_t, std::uint64_t> written;  // merged [begin, end) byte offsets
+    sc_core::sc_event update;
+  };
+  std::map<std::string, std::unique_ptr<Scoreboard>> board_;
+  std::map<std::string, bool> on_chip_;
+  std::map<std::string, DramTraffic> on_chip_traffic_;
+  Cycles producer_wait_cycles_ = 0;
 
   sc_core::sc_time period_;
   double bytes_per_cycle_;
@@ -93,7 +126,7 @@ class DramChannel : public sc_core::sc_module {
 // whether to wait.
 template <class Socket>
 sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes, std::uint8_t* data,
-                             const DramStride* stride = nullptr) {
+                             const DramStride* stride = nullptr, bool* on_chip = nullptr) {
   tlm::tlm_generic_payload t;
   t.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
   t.set_address(address);
@@ -106,21 +139,27 @@ sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::
     ext = *stride;
     t.set_extension(&ext);
   }
+  DramServed served;
+  t.set_extension(&served);
   sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
   s->b_transport(t, delay);
   if (stride) t.clear_extension(&ext);
+  t.clear_extension(&served);
+  if (on_chip) *on_chip = served.on_chip;
   if (t.get_response_status() != tlm::TLM_OK_RESPONSE) throw std::runtime_error("DRAM transaction failed");
   return delay;
 }
 
-// The same, counted into a unit's DRAM byte counters. A zero-byte access
-// moves nothing and takes no time.
+// The same, counted into a unit's DRAM byte counters (unless the fusion
+// buffer served it). A zero-byte access moves nothing and takes no time.
 template <class Socket>
 sc_core::sc_time dram_access(Socket& s, bool write, std::uint64_t address, std::int64_t bytes, std::uint8_t* data,
                              cost::UnitCounters& counters, const DramStride* stride = nullptr) {
   if (bytes <= 0) return sc_core::SC_ZERO_TIME;
-  counters[write ? cost::Counter::kDramWriteBytes : cost::Counter::kDramReadBytes] += bytes;
-  return dram_access(s, write, address, bytes, data, stride);
+  bool on_chip = false;
+  const sc_core::sc_time t = dram_access(s, write, address, bytes, data, stride, &on_chip);
+  if (!on_chip) counters[write ? cost::Counter::kDramWriteBytes : cost::Counter::kDramReadBytes] += bytes;
+  return t;
 }
 
 // Host access without time or traffic (TLM debug transport): loads weights

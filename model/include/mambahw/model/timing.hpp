@@ -5,10 +5,15 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/hardware_config.hpp"
+
+namespace mambahw {
+struct LayerProgram;
+}
 
 namespace mambahw::model {
 
@@ -83,6 +88,14 @@ SsmTileTiming ssm_tile_timing(std::int64_t steps_per_token, std::int64_t exps_pe
 // transform on `adders` lanes (the multiply-and-convert stage behind them is
 // never the bottleneck); the pipeline depth is paid once per op.
 Cycles hadamard_tile_cycles(int tokens, std::int64_t adds_per_token, const HadamardUnitConfig& h);
+
+// The pipelined schedule's fusion buffer (docs/architecture.md, "Schedules"):
+// the intermediates of `p` (a tensor one op writes and a later op reads) that
+// stay on chip over `tokens` tokens. Each is live from its producer to its
+// last consumer and held whole; in program order (and an op's outputs in
+// order), a tensor stays on chip if its bytes fit beside those already
+// placed that are live at the same time, else it is spilled to DRAM.
+std::vector<std::string> fusion_placement(const LayerProgram& p, std::int64_t tokens, std::int64_t capacity_bytes);
 
 // DRAM: requests are served in order; a request of B bytes occupies the
 // channel for ceil(B / bytes_per_cycle) cycles and its data arrives `latency`

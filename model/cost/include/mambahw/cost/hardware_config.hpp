@@ -18,6 +18,11 @@ struct GemmArrayConfig {
   int cols = 32;               // C: PE columns, along the output dimension N
   int int4_macs_per_pe = 2;    // INT4 x INT8 MACs a PE does per cycle (two nibbles per weight byte)
   bool weight_double_buffer = true;  // next fold's weights load while the current one streams
+  // Weight tiles requested ahead of the fold that streams (outstanding DRAM
+  // reads; with the double buffer). 1: one tile ahead (the shadow copy);
+  // d: d tiles in flight, d + 1 tiles in the weight buffer. Decode's GEMVs
+  // are bound by DRAM latency at 1 (docs/architecture.md, "Weight prefetch").
+  int prefetch_depth = 1;
 };
 
 struct ConvUnitConfig {
@@ -61,11 +66,25 @@ struct HadamardUnitConfig {
   int tokens_per_tile = 16;   // tokens held on chip at once (d_inner FP16 values each)
 };
 
+// How the controller runs a layer's ops (docs/architecture.md, "Schedules").
+enum class Schedule : std::uint8_t { kSerial, kPipelined };
+template <>
+struct EnumNames<Schedule> {
+  static constexpr std::array<EnumName<Schedule>, 2> table{{
+      {Schedule::kSerial, "serial", "one op after another, every intermediate through DRAM"},
+      {Schedule::kPipelined, "pipelined",
+       "each unit runs its ops in program order, a tile as soon as the tiles it reads are written; "
+       "intermediates that fit buffers.fusion_kib stay on chip"},
+  }};
+};
+
 struct BufferConfig {
   int weight_kib = 512;     // on-chip weight buffer
   int activation_kib = 1024;
   int state_kib = 0;        // SSM state buffer; 0: sized for one layer's state (d_inner x d_state FP32). A
                             // decode whose layers' states do not fit keeps them in DRAM (docs/architecture.md)
+  int fusion_kib = 1024;    // pipelined schedule: the on-chip buffer between units; an intermediate tensor whose
+                            // bytes fit beside the others live at the same time stays here (docs/architecture.md)
 };
 
 struct DramConfig {
@@ -76,6 +95,7 @@ struct DramConfig {
 struct HardwareConfig {
   std::string name = "default";
   double clock_mhz = 1000.0;
+  Schedule schedule = Schedule::kSerial;
   GemmArrayConfig gemm;
   ConvUnitConfig conv;
   ScaleIndexConfig scale_index;
