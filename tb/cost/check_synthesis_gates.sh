@@ -16,12 +16,13 @@ echo "$lines" | {
     dir="$out/$name"
     # shellcheck disable=SC2086
     json=$("$synth" "$block" "$dir" $params | tail -1)
+    what="$block${params:+ $params}"
     got_ge=$(echo "$json" | sed -n 's/.*"nand2_eq": \([0-9]*\).*/\1/p')
     got_logic=$(echo "$json" | sed -n 's/.*"logic_nand2_eq": \([0-9]*\).*/\1/p')
     if [ "$got_ge" = "$ge" ] && [ "$got_logic" = "$logic" ]; then
-      echo "ok   $name ($block $params): $ge NAND2-eq, $logic logic"
+      echo "ok   $name ($what): $ge NAND2-eq, $logic logic"
     else
-      echo "FAIL $name ($block $params): synthesis gives $got_ge NAND2-eq / $got_logic logic, synthesis.hpp says $ge / $logic"
+      echo "FAIL $name ($what): synthesis gives $got_ge NAND2-eq / $got_logic logic, synthesis.hpp says $ge / $logic"
       fail=1
     fi
   done
