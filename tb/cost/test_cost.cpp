@@ -24,6 +24,7 @@ namespace mambahw::cost {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Contains;
 
 TechTable tech(const char* name) {
   return load_tech(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs/tech" / name);
@@ -245,6 +246,12 @@ TEST(TechTables, RangesAndScalingRefuseBadValues) {
   EXPECT_THAT(error_of("g.yaml", "name: g\nbase: cacti-28nm.yaml\ndie: {utilization: 0.7, control_fraction: 0.1, "
                                  "dram_phy_mm2: 2, source: x, control_fraction_range: {low: 0.2, high: 0.3, source: y}}\n"),
               HasSubstr("die.control_fraction_range.low: the range 0.2..0.3 must contain the nominal value 0.1"));
+  EXPECT_THAT(error_of("h.yaml", "name: h\nbase: cacti-28nm.yaml\ndram_variants:\n  - {name: a, energy_pj_per_bit: 4, "
+                                 "source: x, phy_source: y}\n"),
+              HasSubstr("phy_source: only valid with phy_factor"));
+  EXPECT_THAT(error_of("i.yaml", "name: i\nbase: cacti-28nm.yaml\ndram_variants:\n  - {name: a, energy_pj_per_bit: 4, "
+                                 "source: x, phy_factor: 2}\n"),
+              HasSubstr("phy_source"));
   std::filesystem::remove_all(dir);
 }
 
@@ -280,6 +287,9 @@ TEST(TechTables, InheritedLogicScaledOwnEntriesNot) {
   const TechTable base = tech("horowitz-45nm.yaml");
   const TechTable t = tech("cacti-28nm.yaml");
   ASSERT_TRUE(t.logic_scaling);
+  // The nominal factors are Stillmaker & Baas's (docs/cost-model.md, "Node scaling").
+  EXPECT_DOUBLE_EQ(t.logic_scaling->energy, 0.518);
+  EXPECT_DOUBLE_EQ(t.logic_scaling->area, 0.481);
   EXPECT_DOUBLE_EQ(t.op(TechOp::kMacInt8).energy_pj, 0.3 * t.logic_scaling->energy);
   EXPECT_DOUBLE_EQ(t.op(TechOp::kMacInt8).area_um2, 675 * t.logic_scaling->area);
   EXPECT_DOUBLE_EQ(t.reg.energy_pj_per_bit, 0.009 * t.logic_scaling->energy);
@@ -564,25 +574,85 @@ TEST(StateMemories, AccessEnergyByHand) {
   e.at(Unit::kConvUnit)[Counter::kMacInt8] = 128 * 10 * 4;     // 1280 (channel, token) items
   e.at(Unit::kHadamardUnit)[Counter::kFp32Convert] = 128 * 10;  // 1280 elements
   const auto traffic = state_memory_traffic(e, t, p);
-  ASSERT_EQ(traffic.size(), 3u);  // the B/C buffer's reads are not counted
+  ASSERT_EQ(traffic.size(), 4u);
   // SSM state: 20480 x 32 bits each way in 512-bit rows (16 lanes) = 1280 reads and 1280 writes.
   EXPECT_EQ(traffic[0].memory, "ssm_state");
   EXPECT_EQ(traffic[0].width_bits, 512);
   EXPECT_DOUBLE_EQ(traffic[0].reads, 1280);
   EXPECT_DOUBLE_EQ(traffic[0].writes, 1280);
+  // B/C buffer: each step reads its B_n and C_n, 20480 x 64 = 1310720 bits in 512-bit rows = 2560 reads;
+  // each token's B and C (2 x 16 FP32) written once: 20480 steps / 128 channels = 160 (token, state) pairs x 2 x 32
+  // = 10240 bits = 20 row writes.
+  EXPECT_EQ(traffic[1].memory, "ssm_bc_buffer");
+  EXPECT_EQ(traffic[1].width_bits, 512);
+  EXPECT_DOUBLE_EQ(traffic[1].reads, 2560);
+  EXPECT_DOUBLE_EQ(traffic[1].writes, 20);
   // Conv state: 128 channels x ceil(10/4) = 3 token tiles x 3 inputs x 8 bits = 9216 bits each way, 128-bit rows.
-  EXPECT_EQ(traffic[1].memory, "conv_line_buffer");
-  EXPECT_DOUBLE_EQ(traffic[1].reads, 9216.0 / 128);
-  EXPECT_DOUBLE_EQ(traffic[1].writes, 9216.0 / 128);
+  EXPECT_EQ(traffic[2].memory, "conv_line_buffer");
+  EXPECT_DOUBLE_EQ(traffic[2].reads, 9216.0 / 128);
+  EXPECT_DOUBLE_EQ(traffic[2].writes, 9216.0 / 128);
   // Hadamard tile: 1280 FP16 values written and read, 64-bit rows.
-  EXPECT_EQ(traffic[2].memory, "hadamard_tile");
-  EXPECT_DOUBLE_EQ(traffic[2].reads, 1280.0 * 16 / 64);
-  // Energy: state 655360 bits x (0.1 + 0.2) = 196608 pJ; conv 9216 x 0.3 = 2764.8; Hadamard 20480 x 0.3 = 6144.
+  EXPECT_EQ(traffic[3].memory, "hadamard_tile");
+  EXPECT_DOUBLE_EQ(traffic[3].reads, 1280.0 * 16 / 64);
+  // Energy: state 655360 bits x (0.1 + 0.2) = 196608 pJ; B/C 1310720 x 0.1 + 10240 x 0.2 = 133120;
+  // conv 9216 x 0.3 = 2764.8; Hadamard 20480 x 0.3 = 6144.
   const EnergyReport r = energy_report(e, 0, t, p);
-  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 196608 + 2764.8 + 6144, 1e-6);
-  ASSERT_EQ(r.memory_pj.size(), 3u);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 196608 + 133120 + 2764.8 + 6144, 1e-6);
+  ASSERT_EQ(r.memory_pj.size(), 4u);
   EXPECT_EQ(r.memory_pj[0].first, "ssm_state");
   EXPECT_NEAR(r.memory_pj[0].second, 196608, 1e-6);
+  EXPECT_EQ(r.memory_pj[1].first, "ssm_bc_buffer");
+  EXPECT_NEAR(r.memory_pj[1].second, 133120, 1e-6);
+}
+
+// The Hadamard butterflies' intermediates: each FP32 add's 32-bit result is
+// registered once. 1000 adds on horowitz-45nm: 1000 x 0.9 pJ (the adds) +
+// 1000 x 32 x 0.009 pJ (the stage registers) = 900 + 288 = 1188 pJ.
+TEST(EnergyModel, HadamardIntermediatesByHand) {
+  const TechTable t = tech("horowitz-45nm.yaml");
+  const UnitPricing p = pricing_of(mamba1(64, 128, 4, 1), OpMix{}, OpMix{});
+  EventCounts e;
+  e.tokens = 1;
+  e.at(Unit::kHadamardUnit)[Counter::kFp32Add] = 1000;
+  const EnergyReport r = energy_report(e, 0, t, p);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(category_of(Unit::kHadamardUnit))], 1188, 1e-9);
+}
+
+// Areas from synthesis gate counts (docs/synthesis.md, measured with yosys
+// 0.23): NAND2-eq x the table's NAND2 area. horowitz-45nm: 0.608 um2
+// (NanGate45 NAND2_X1 0.798 um2 at 40 nm); cacti-28nm: x 0.481 = 0.29245 um2.
+TEST(AreaModel, SynthesisGateCountAreasByHand) {
+  auto item = [](const AreaReport& a, const std::string& unit) -> const AreaItem* {
+    for (const auto& i : a.items)
+      if (i.unit == unit) return &i;
+    return nullptr;
+  };
+  for (const auto& [file, nand2_um2] : {std::pair{"horowitz-45nm.yaml", 0.608}, std::pair{"cacti-28nm.yaml", 0.608 * 0.481}}) {
+    const TechTable t = tech(file);
+    EXPECT_NEAR(t.op(TechOp::kGate).area_um2, nand2_um2, 1e-12) << file;
+    UnitPricing p = pricing_of(mamba1(64, 128, 4, 1), OpMix{}, OpMix{});
+    p.hw.conv.lanes = 3;
+    p.hw.ssm.dequant_lanes = 2;
+    const AreaReport a = area_report(t, p);
+    ASSERT_NE(item(a, "conv_out_quantizer"), nullptr);
+    EXPECT_NEAR(item(a, "conv_out_quantizer")->mm2, 3 * 28989 * nand2_um2 * 1e-6, 1e-12) << file;
+    EXPECT_THAT(item(a, "conv_out_quantizer")->how, HasSubstr("from synthesis gate count"));
+    EXPECT_NEAR(item(a, "ssm_dequant")->mm2, 2 * 5076 * nand2_um2 * 1e-6, 1e-12) << file;
+    EXPECT_EQ(item(a, "scale_index_logic"), nullptr);  // Quamba1: a scale register, no lookup logic
+  }
+  // Quamba2 on the synthesized shape (1 x 4 x 4, 24 heads per group x 64): the lookup's logic, 5620
+  // NAND2-eq sequential, 5575 parallel; another shape is not counted and says so.
+  const TechTable t = tech("horowitz-45nm.yaml");
+  UnitPricing p = pricing_of(mamba2(1, 24, 64, 2), OpMix{}, OpMix{});
+  p.index = {"q2", IndexKind::kGrouped, 0, 4, 4, false, 1.0};
+  ASSERT_NE(item(area_report(t, p), "scale_index_logic"), nullptr);
+  EXPECT_NEAR(item(area_report(t, p), "scale_index_logic")->mm2, 5620 * 0.608e-6, 1e-12);
+  p.index.parallel = true;
+  EXPECT_NEAR(item(area_report(t, p), "scale_index_logic")->mm2, 5575 * 0.608e-6, 1e-12);
+  p.shape = mamba2(1, 48, 64, 2);
+  const AreaReport other = area_report(t, p);
+  EXPECT_EQ(item(other, "scale_index_logic"), nullptr);
+  EXPECT_THAT(other.notes, Contains(HasSubstr("scale_index_logic: not counted")));
 }
 
 // The default layer's SSM state on cacti-28nm, by hand from the CACTI macros:
@@ -604,7 +674,14 @@ TEST(StateMemories, DefaultSsmStateOnCacti28ByHand) {
   ASSERT_FALSE(r.memory_pj.empty());
   EXPECT_EQ(r.memory_pj[0].first, "ssm_state");
   EXPECT_NEAR(r.memory_pj[0].second, accesses * per_access, 1e-6 * accesses * per_access);
-  EXPECT_NEAR(r.memory_pj[0].second, 83.34e6, 0.01e6);  // 83.34 uJ of the default layer's 5586
+  EXPECT_NEAR(r.memory_pj[0].second, 83.34e6, 0.01e6);  // 83.34 uJ of the default layer's 5322
+  // The B/C buffer: 256 B in 512-bit rows, below the smallest 64-bit macro (1024 B: 0.571 pJ read, 1.19
+  // write), so 8 x its access; each step reads B_n and C_n (12582912 x 64 / 512 = 1572864 reads), each
+  // token's 2 x 16 values are written once (512 x 16 x 64 / 512 = 1024 writes): 7184842.75 + 9748.48 pJ.
+  ASSERT_GE(r.memory_pj.size(), 2u);
+  EXPECT_EQ(r.memory_pj[1].first, "ssm_bc_buffer");
+  EXPECT_NEAR(r.memory_pj[1].second, 1572864 * 8 * 0.571 + 1024 * 8 * 1.19, 1e-3);
+  EXPECT_NEAR(r.memory_pj[1].second, 7.19e6, 0.01e6);
 }
 
 // The die parameters' ranges move the area as the die formula says; the
@@ -640,6 +717,23 @@ TEST(Sensitivity, DieRangesAndDramVariants) {
   EXPECT_EQ(v[0].variant, "hbm2");
   EXPECT_DOUBLE_EQ(v[0].pj_per_bit, 3.97);
   for (const auto& r : v) EXPECT_EQ(r.selected, r.variant == "horowitz-low") << r.variant;
+}
+
+// The DRAM interface's area by variant: die.dram_phy_mm2 (the reference LPDDR4
+// x32 interface) x the variant's phy_factor; cacti-28nm-hbm2 (2 mm2 x 3) has a
+// die 4 mm2 larger than cacti-28nm (2 mm2 x 1), nothing else changed.
+TEST(AreaModel, DramPhyByVariant) {
+  const TechTable lp = tech("cacti-28nm.yaml"), hbm = tech("cacti-28nm-hbm2.yaml");
+  EXPECT_DOUBLE_EQ(lp.dram_phy_mm2(), 2.0);
+  EXPECT_DOUBLE_EQ(hbm.dram_phy_mm2(), 6.0);
+  const UnitPricing p = pricing_of(mamba1(64, 128, 4, 1), OpMix{}, OpMix{});
+  EXPECT_NEAR(area_report(hbm, p).total_mm2 - area_report(lp, p).total_mm2, 4.0, 1e-9);
+  EventCounts e;
+  e.tokens = 1;
+  for (const auto& r : dram_variant_energy(e, 0, lp, p)) {
+    EXPECT_DOUBLE_EQ(r.phy_mm2, 2.0 * (r.variant.rfind("hbm", 0) == 0 ? 3 : 1)) << r.variant;
+    EXPECT_FALSE(r.phy_source.empty()) << r.variant;
+  }
 }
 
 TEST(Roofline, HandComputedMamba1Layer) {

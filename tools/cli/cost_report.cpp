@@ -109,10 +109,11 @@ Node cost_report(const Config& c, const LayerProgram& program, const cost::Event
                 Column{"selected", ""},
                 Column{"pj_per_bit", "pJ/bit", "{:.3g}", 6},
                 Column{"nj_per_token", "nJ/token", "{:.1f}", 9},
+                Column{"phy_mm2", "PHY mm2", "{:.3g}", 8},
                 Column{"source", "source", "{}", -1}};
   for (const auto& v : cost::dram_variant_energy(events, time_ns, t, pricing))
     dv.add({v.selected ? v.variant + "*" : v.variant, v.variant, v.selected, v.pj_per_bit, v.pj_per_token / 1e3,
-            v.source});
+            v.phy_mm2, v.source});
   n.add("dram_variants", std::move(dv));
   n.add("index_bases", index_bases(c, t));
   std::vector<std::string> notes = e.notes;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "mambahw/cost/synthesis.hpp"
 #include "mambahw/golden/layer.hpp"
 
 namespace mambahw::cost {
@@ -58,6 +59,7 @@ UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const Hard
   const Work ssm = per_token_work(p, Unit::kSsmCore);
   u.ssm_lane = lane_ops(ssm, ssm.steps);
   u.dequant_lane = lane_ops(per_token_work(p, Unit::kSsmDequant), p.shape.ssm_input_channels());
+  u.quantizer_lane = lane_ops(per_token_work(p, Unit::kConvOutQuantizer), conv_items);
   return u;
 }
 
@@ -73,6 +75,8 @@ MemoryCost accumulator_memory(const HardwareConfig& hw, std::int64_t tokens, con
 }
 
 namespace {
+
+constexpr int kHadamardStageBits = 32;  // one FP32 butterfly output
 
 // Energy of one unit's counters, split into its own category, exp/softplus
 // and DRAM.
@@ -97,6 +101,9 @@ UnitEnergy unit_energy(Unit u, const UnitCounters& c, const TechTable& t, const 
   e.own += n(Counter::kRegisterBits) * (u == Unit::kGemmArray ? accumulator_pj_per_bit : t.reg.energy_pj_per_bit);
   e.own += (n(Counter::kArrayWeightBits) + n(Counter::kArrayOperandBits) + n(Counter::kArrayPsumBits)) *
            t.reg.energy_pj_per_bit;
+  // The Hadamard butterflies' intermediates: each FP32 add's result is
+  // registered once between butterfly stages (kHadamardStageBits per add).
+  if (u == Unit::kHadamardUnit) e.own += n(Counter::kFp32Add) * kHadamardStageBits * t.reg.energy_pj_per_bit;
   e.exp_softplus = n(Counter::kExp) * unit_cost(p.nonlinear.exp_eval, 0, t).energy_pj +
                    n(Counter::kSoftplus) * unit_cost(p.nonlinear.softplus_eval, 0, t).energy_pj;
   e.dram = (n(Counter::kDramReadBytes) + n(Counter::kDramWriteBytes)) * 8.0 * t.dram.energy_pj_per_bit;
@@ -159,7 +166,7 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
       hw.buffers.state_kib ? fmt::format("buffers.state_kib {} KiB of FP32 states", hw.buffers.state_kib)
                            : fmt::format("{} x {} FP32 states", m.d_inner, m.d_state));
   const int bc_groups = m.is_mamba2() ? m.ngroups : 1;
-  mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32,
+  mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32 * std::max(hw.ssm.lanes, 1),
       fmt::format("B and C of {} group(s) x {} states, FP32, double-buffered", bc_groups, m.d_state));
   if (m.d_conv > 1 && m.d_inner > 0)
     mem("conv_line_buffer", static_cast<double>(m.conv_channels()) * (m.d_conv - 1), 8 * std::max(hw.conv.lanes, 1),
@@ -183,6 +190,14 @@ std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTa
       const auto tiles = static_cast<double>((e.tokens + p.hw.conv.token_tile - 1) / std::max(p.hw.conv.token_tile, 1));
       const double b = channel_passes * tiles * (m.d_conv - 1) * 8;
       return {b, b};
+    }
+    if (unit == "ssm_bc_buffer") {
+      const auto steps = static_cast<double>(e.at(Unit::kSsmCore)[Counter::kSsmStep]);
+      // steps / d_inner = (token, state) pairs the core processed: each token's
+      // B_n and C_n of every group written once.
+      const int groups = m.is_mamba2() ? m.ngroups : 1;
+      const double token_states = m.d_inner > 0 ? steps / m.d_inner : 0;
+      return {steps * 2 * 32, token_states * 2 * groups * 32};
     }
     if (unit == "hadamard_tile") {
       const auto elements = static_cast<double>(e.at(Unit::kHadamardUnit)[Counter::kFp32Convert]);
@@ -263,8 +278,35 @@ AreaReport area_report(const TechTable& t, const UnitPricing& p) {
           "ops");
   d.logic("ssm_core", hw.ssm.lanes * unit_cost(p.ssm_lane, 0, t).area_um2,
           fmt::format("{} lanes x ({})", hw.ssm.lanes, op_list(p.ssm_lane)), "ops");
-  d.logic("ssm_dequant", hw.ssm.dequant_lanes * unit_cost(p.dequant_lane, 0, t).area_um2,
-          fmt::format("{} lanes x ({})", hw.ssm.dequant_lanes, op_list(p.dequant_lane)), "ops");
+  // Blocks with RTL: the area from synthesis gate counts (synthesis.hpp) x
+  // the table's NAND2 area; the formula's operators shown beside it.
+  const double nand2_um2 = t.op(TechOp::kGate).area_um2;
+  auto synthesized = [&](const std::string& unit, int lanes, int gates, const OpMix& formula) {
+    d.logic(unit, lanes * gates * nand2_um2,
+            fmt::format("from synthesis gate count: {} lanes x {} NAND2-eq x {:.4g} um2 (formula: {} = {:.0f} um2 per lane)",
+                        lanes, gates, nand2_um2, op_list(formula), unit_cost(formula, 0, t).area_um2),
+            "synthesis (cost/synthesis.hpp), ops.gate");
+  };
+  synthesized("conv_out_quantizer", hw.conv.lanes, kConvOutQuantizerGates.nand2_eq, p.quantizer_lane);
+  synthesized("ssm_dequant", hw.ssm.dequant_lanes, kSsmDequantGates.nand2_eq, p.dequant_lane);
+  if (p.index.kind == IndexKind::kGrouped) {
+    const ModelShape& m = p.shape;
+    const bool same_shape = m.ngroups == kLookupSynthGroups && p.index.head_groups == kLookupSynthHeadGroups &&
+                            p.index.dim_groups == kLookupSynthDimGroups &&
+                            m.heads_per_group() == kLookupSynthHeadsPerGroup && m.headdim == kLookupSynthHeadDim;
+    const SynthesisGates& g = p.index.parallel ? kScaleIndexLookupParGates : kScaleIndexLookupSeqGates;
+    if (same_shape)
+      d.logic("scale_index_logic", g.logic_nand2_eq * nand2_um2,
+              fmt::format("from synthesis gate count: {} logic NAND2-eq x {:.4g} um2 (its table registers are the "
+                          "scale-index memory)", g.logic_nand2_eq, nand2_um2),
+              "synthesis (cost/synthesis.hpp), ops.gate");
+    else
+      d.r.notes.push_back(fmt::format(
+          "scale_index_logic: not counted; the lookup was synthesized for {} x {} x {} groups, {} heads per group x "
+          "headdim {} only (the configuration has {} x {} x {}, {} x {})", kLookupSynthGroups, kLookupSynthHeadGroups,
+          kLookupSynthDimGroups, kLookupSynthHeadsPerGroup, kLookupSynthHeadDim, m.ngroups, p.index.head_groups,
+          p.index.dim_groups, m.heads_per_group(), m.headdim));
+  }
   const double mul = t.op(TechOp::kFp32Mul).area_um2;
   d.logic("hadamard_unit", hw.hadamard.adders * (t.op(TechOp::kFp32Add).area_um2 + mul),
           fmt::format("{} lanes x (FP32 add + FP32 multiply)", hw.hadamard.adders), "ops");
@@ -301,8 +343,12 @@ AreaReport area_report(const TechTable& t, const UnitPricing& p) {
   d.r.items.push_back({"placement", cells_um2 * 1e-6 * (1 / u - 1),
                        fmt::format("logic cells {:.4g} mm2 placed at {:g} utilisation", cells_um2 * 1e-6, u),
                        AreaKind::kPlacement, "die.utilization", 0});
-  d.r.items.push_back({"dram_phy", t.die.dram_phy_mm2, "DRAM interface (PHY + controller)", AreaKind::kPhy,
-                       "die.dram_phy_mm2", 0});
+  const DramVariant* dv = t.dram.variant.empty() ? nullptr : t.dram_variant(t.dram.variant);
+  d.r.items.push_back({"dram_phy", t.dram_phy_mm2(),
+                       dv ? fmt::format("DRAM interface (PHY + controller): {:g} mm2 x {:g} ({})", t.die.dram_phy_mm2,
+                                        dv->phy_factor, dv->name)
+                          : std::string("DRAM interface (PHY + controller)"),
+                       AreaKind::kPhy, dv ? "die.dram_phy_mm2, dram_variants.phy_factor" : "die.dram_phy_mm2", 0});
   AreaReport r = std::move(d.r);
   r.logic_cells_mm2 = cells_um2 * 1e-6;
   for (const AreaItem& i : r.items) {
@@ -379,7 +425,7 @@ std::vector<DramVariantRow> dram_variant_energy(const EventCounts& e, double tim
     TechTable x = t;
     x.dram.energy_pj_per_bit = v.energy_pj_per_bit;
     rows.push_back({v.name, v.energy_pj_per_bit, energy_report(e, time_ns, x, p).pj_per_token, v.name == t.dram.variant,
-                    v.source});
+                    v.source, t.die.dram_phy_mm2 * v.phy_factor, v.phy_source});
   }
   return rows;
 }

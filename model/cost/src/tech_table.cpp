@@ -25,6 +25,11 @@ std::optional<SourcedRange> TechTable::dram_range() const {
   return r;
 }
 
+double TechTable::dram_phy_mm2() const {
+  const DramVariant* v = dram.variant.empty() ? nullptr : dram_variant(dram.variant);
+  return die.dram_phy_mm2 * (v ? v->phy_factor : 1.0);
+}
+
 void TechTable::scale_logic(double energy, double area, bool mark) {
   for (OpCost& o : ops)
     if (mark || o.scaled) {

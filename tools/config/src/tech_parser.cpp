@@ -176,7 +176,7 @@ DieModel parse_die(YamlMap& m) {
   return d;
 }
 
-// dram_variants: [{name, energy_pj_per_bit, source}, ...], names unique.
+// dram_variants: [{name, energy_pj_per_bit, source, [phy_factor, phy_source]}, ...], names unique.
 std::vector<DramVariant> parse_dram_variants(YamlMap& t) {
   std::vector<DramVariant> out;
   std::vector<YamlMap> list = t.section_list("dram_variants");
@@ -186,6 +186,12 @@ std::vector<DramVariant> parse_dram_variants(YamlMap& t) {
     d.name = v.required<std::string>("name", non_empty());
     d.energy_pj_per_bit = v.required<double>("energy_pj_per_bit", strictly_positive());
     d.source = source_of(v);
+    if (const auto f = v.maybe<double>("phy_factor", strictly_positive())) {
+      d.phy_factor = *f;
+      d.phy_source = v.required<std::string>("phy_source", non_empty());
+    } else if (v.has("phy_source")) {
+      v.fail("phy_source", "only valid with phy_factor");
+    }
     for (const DramVariant& o : out)
       if (o.name == d.name) v.fail("name", "a variant of this name is already listed");
     v.finish();

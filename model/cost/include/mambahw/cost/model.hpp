@@ -41,6 +41,7 @@ struct UnitPricing {
   // One lane's operators (lane_ops): enough of each operation for one work
   // item per cycle, read off the program's work per token.
   OpMix conv_lane, ssm_lane, dequant_lane;
+  OpMix quantizer_lane;           // the conv-output quantizer's (formula, beside its synthesis count)
   std::int64_t conv_lane_macs = 0;
 };
 // `tokens`: the rows of one pass (the run's seq_len), which sizes the
@@ -79,7 +80,10 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
 //    conv.token_tile tokens;
 //  - hadamard_tile: each element (the unit's fp32_convert) written once as FP16
 //    when y arrives and read once by the transform.
-// In accesses of each memory's width. The B/C buffer's reads are not counted.
+//  - ssm_bc_buffer: each recurrence step reads its B_n and C_n (FP32), each
+//    token's B and C (2 x groups x d_state FP32) are written once (the
+//    tokens: ssm_step / (d_inner x d_state)).
+// In accesses of each memory's width.
 std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTable& t, const UnitPricing& p);
 
 // What an area item is: standard-cell logic (placed at the die model's
@@ -140,14 +144,16 @@ std::vector<SensitivityRow> sensitivity(const EventCounts& e, double time_ns, co
                                         const UnitPricing& p);
 
 // The energy per token with the DRAM figure of each of the table's
-// dram_variants in turn, the rest nominal (area does not change: the PHY is
-// die.dram_phy_mm2 whatever the variant).
+// dram_variants in turn, the rest nominal, and the DRAM interface's area
+// with that variant (die.dram_phy_mm2 x its phy_factor).
 struct DramVariantRow {
   std::string variant;
   double pj_per_bit = 0;
   double pj_per_token = 0;
   bool selected = false;  // the table's own dram figure
   std::string source;
+  double phy_mm2 = 0;
+  std::string phy_source;
 };
 std::vector<DramVariantRow> dram_variant_energy(const EventCounts& e, double time_ns, const TechTable& t,
                                                 const UnitPricing& p);

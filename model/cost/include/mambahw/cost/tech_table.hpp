@@ -130,10 +130,15 @@ struct SramModel {
 // One DRAM technology's energy per bit (device + I/O), with its citation:
 // the table's `dram_variants:` list, which `dram: {variant: name}` selects
 // from and the report prices the layer under (docs/cost-model.md, "DRAM").
+// phy_factor: this technology's DRAM interface (PHY + controller) area as a
+// multiple of the table's die.dram_phy_mm2, which is the reference LPDDR4 x32
+// interface at the table's node (docs/cost-model.md, "Die area").
 struct DramVariant {
   std::string name;
   double energy_pj_per_bit = 0;
   std::string source;
+  double phy_factor = 1;
+  std::string phy_source;  // empty when phy_factor is the default 1
 };
 
 struct DramCost {
@@ -165,7 +170,7 @@ struct LogicScaling {
 struct DieModel {
   double utilization = 1;           // standard-cell placement density: logic area / its placed area
   double control_fraction = 0;      // control, sequencers, DMA and the on-chip network, as a share of the datapath logic
-  double dram_phy_mm2 = 0;          // the DRAM interface (PHY + controller)
+  double dram_phy_mm2 = 0;          // the reference DRAM interface (LPDDR4 x32 PHY + controller); see DramVariant::phy_factor
   std::string source;
   // Sourced low..high of each, for the sensitivity report.
   std::optional<SourcedRange> utilization_range, control_fraction_range, dram_phy_mm2_range;
@@ -214,6 +219,9 @@ struct TechTable {
   // (lowest..highest pJ/bit) of dram_variants and the nominal figure; none
   // when the table has neither.
   std::optional<SourcedRange> dram_range() const;
+  // The DRAM interface's area: die.dram_phy_mm2 x the selected variant's
+  // phy_factor (1 without a variant).
+  double dram_phy_mm2() const;
   // "name" or "name (base: base)".
   std::string label() const { return base.empty() ? name : name + " (base " + base + ")"; }
 };
