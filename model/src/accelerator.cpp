@@ -36,11 +36,12 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
   // Every tensor of the program gets a region of exactly its bytes.
   for (const TensorSpec& t : prog_.tensors) map_.allocate(t.name, static_cast<std::uint64_t>(t.bytes(len_)));
   events_.tokens = len_;
+  // The units' buffers, sized by the one layout (cost/unit_buffers.hpp) at the prompt's length.
+  for (cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, len_)) buffer(b.id).configure(std::move(b));
   if (decode_steps_ > 0) {
     // The states carry from the prompt into decode: the conv line buffer
     // always on chip; the SSM state in the state buffer if it fits, else in DRAM.
     const ModelShape& m = cfg.model;
-    conv_state_.assign(static_cast<std::size_t>(m.conv_channels()) * static_cast<std::size_t>(m.d_conv - 1), 0);
     ssm_state_.assign(static_cast<std::size_t>(m.d_inner) * static_cast<std::size_t>(m.d_state), 0.0f);
     if (ssm_state_bytes() * state_layers_ > state_buffer_bytes()) {
       state_spilled_ = true;
@@ -59,6 +60,18 @@ std::int64_t Accelerator::ssm_state_bytes() const {
 
 std::int64_t Accelerator::state_buffer_bytes() const {
   return hw_.buffers.state_kib ? static_cast<std::int64_t>(hw_.buffers.state_kib) * 1024 : ssm_state_bytes();
+}
+
+OnChipBuffer& Accelerator::buffer(cost::UnitBufferId id) {
+  switch (id) {
+    case cost::UnitBufferId::kConv: return conv_.buffer();
+    case cost::UnitBufferId::kSsmState: return ssm_.state_buffer();
+    case cost::UnitBufferId::kSsmTiles: return ssm_.tile_buffer();
+    case cost::UnitBufferId::kNorm: return ssm_.norm_buffer();
+    case cost::UnitBufferId::kHadamard: return hadamard_.buffer();
+    case cost::UnitBufferId::kAccumulator: break;
+  }
+  return gemm_.accumulators();
 }
 
 Cycles Accelerator::now_cycles() const { return static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5); }
@@ -113,14 +126,11 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.weight_bytes = prog_.tensor(op.weights.at(0)).bytes(len_);
   j.outputs = output_regions(op);
   j.program = program_counters(op);
-  if (table_) {
-    const Quamba2ScaleTable t = *table_;
-    const ScaleIndexConfig si = hw_.scale_index;
-    const int d = m.ssm_input_channels();
-    // B and C channels read their group's scale; x channels look theirs up.
-    j.lookup_cycles = [t, si, d](int c) {
-      return c < d ? lookup_cycles(lookup_scale_index(t, c).compares, si) : si.read_cycles;
-    };
+  // The index SRAM as the host loaded it, or (timing only) the table's image.
+  if (data_ && data_->conv.index) j.index = &*data_->conv.index;
+  else if (table_) {
+    if (!index_) index_ = IndexSram{table_->shape, index_sram_image(*table_), table_->b_scales, table_->c_scales};
+    j.index = &*index_;
   }
   j.quantize = hooks_.quantize;
   j.lookup = hooks_.lookup;
@@ -130,7 +140,7 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.channel_scale = &channel_scale_;
   j.d_inner = m.d_inner;
   j.bc_group_channels = m.d_state;
-  if (decode_steps_ > 0) j.state = &conv_state_;  // the line buffer starts at zero for the prompt
+  j.keep_state = !fresh_;  // the line buffer starts at zero for the prompt, decode steps continue from it
   (void)conv_.run(j);
 }
 
@@ -330,6 +340,10 @@ void Accelerator::finish() {
   r.dram = dram_.traffic();
   r.dram_total = dram_.total();
   r.host_input = prog_.input;
+  for (const cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, len_)) {
+    const OnChipBuffer& ob = buffer(b.id);
+    r.buffers.push_back({b.name, b.unit, b.need(), ob.capacity(), ob.peak()});
+  }
   r.events = events_;
   if (data_) r.tensors = read_tensors();
 }

@@ -81,6 +81,13 @@ struct DecodeReport {
   std::vector<FloatTensor> ssm_input;
 };
 
+// An on-chip buffer after the prefill: what the layout says its working set
+// needs, its capacity, and the most bytes the unit held in it at once.
+struct BufferReport {
+  std::string name, unit;
+  std::int64_t need = 0, capacity = 0, peak = 0;
+};
+
 struct LayerReport {
   std::string model, scheme, hardware;
   int seq_len = 0;
@@ -94,6 +101,7 @@ struct LayerReport {
   DramTraffic dram_total;
   std::string host_input;                   // the tensor the host wrote (not a unit's traffic)
   cost::EventCounts events;                 // per unit, as the units counted them
+  std::vector<BufferReport> buffers;        // the units' on-chip buffers (cost/unit_buffers.hpp)
   // With layer data: every activation tensor as DRAM holds it after the run
   // (the program's bytes, in its layout), and the SSM dequant stage's output
   // [d_inner][L] (FP32 values that never reach DRAM).
@@ -132,6 +140,7 @@ class Accelerator : public sc_core::sc_module {
   std::int64_t ssm_state_bytes() const;     // one layer's SSM state
   std::int64_t state_buffer_bytes() const;  // the state buffer's capacity
   void finish();
+  OnChipBuffer& buffer(cost::UnitBufferId id);  // the unit's buffer that holds that working set
 
   const System& cfg_;
   const HardwareConfig& hw_;
@@ -140,11 +149,11 @@ class Accelerator : public sc_core::sc_module {
   int decode_steps_;
   int state_layers_;                       // layers whose SSM states share the state buffer in decode
   bool fresh_ = true;                      // the prompt's tokens: the states start at zero
-  std::vector<std::int8_t> conv_state_;    // the conv unit's line buffer (carried into decode)
   std::vector<float> ssm_state_;           // the SSM state buffer (carried into decode)
   bool state_spilled_ = false;
   FloatTensor* ssm_tap_ = nullptr;         // where the dequant stage's output goes (prefill or step)
   std::optional<Quamba2ScaleTable> table_;
+  std::optional<IndexSram> index_;         // the table's index SRAM image for timing-only runs
   LayerHooks hooks_;
   const LayerData* data_;
   std::vector<float> channel_scale_;  // the scale register file (per conv channel), filled by the lookup

@@ -66,6 +66,12 @@ struct BufferConfig {
   int activation_kib = 1024;
   int state_kib = 0;        // SSM state buffer; 0: sized for one layer's state (d_inner x d_state FP32). A
                             // decode whose layers' states do not fit keeps them in DRAM (docs/architecture.md)
+  // The units' working sets (cost/unit_buffers.hpp); 0: sized to the working set at the run's shapes.
+  int conv_kib = 0;         // conv unit: line buffer (conv state) + ping-pong input tiles
+  int ssm_tile_kib = 0;     // SSM core: u, delta, z tiles (ping-pong), B and C of the sequence, parameters
+  int norm_kib = 0;         // Mamba2: the whole pre-norm y and z for the gated RMSNorm
+  int hadamard_kib = 0;     // Hadamard unit: ping-pong FP16 token tiles
+  int accumulator_kib = 0;  // GEMM array: INT32 accumulators of a token tile x a column tile
 };
 
 struct DramConfig {
