@@ -60,6 +60,9 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
       map_.allocate(l ? t.name + "#" + std::to_string(l) : t.name, static_cast<std::uint64_t>(t.bytes(len_)));
   }
   events_.tokens = static_cast<std::int64_t>(B) * len_;
+  // The units' buffers, sized by the one layout (cost/unit_buffers.hpp) at
+  // the prompt's length (the units run one sequence at a time).
+  for (cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, len_)) buffer(b.id).configure(std::move(b));
   if (decode_steps_ > 0) {
     // The states carry from the prompt into decode: the conv line buffer
     // always on chip; the SSM states in the state buffer if they fit (every
@@ -104,6 +107,18 @@ std::int64_t Accelerator::ssm_state_bytes() const {
 
 std::int64_t Accelerator::state_buffer_bytes() const {
   return hw_.buffers.state_kib ? static_cast<std::int64_t>(hw_.buffers.state_kib) * 1024 : ssm_state_bytes();
+}
+
+OnChipBuffer& Accelerator::buffer(cost::UnitBufferId id) {
+  switch (id) {
+    case cost::UnitBufferId::kConv: return conv_.buffer();
+    case cost::UnitBufferId::kSsmState: return ssm_.state_buffer();
+    case cost::UnitBufferId::kSsmTiles: return ssm_.tile_buffer();
+    case cost::UnitBufferId::kNorm: return ssm_.norm_buffer();
+    case cost::UnitBufferId::kHadamard: return hadamard_.buffer();
+    case cost::UnitBufferId::kAccumulator: break;
+  }
+  return gemm_.accumulators();
 }
 
 Cycles Accelerator::now_cycles() const { return static_cast<Cycles>(sc_core::sc_time_stamp() / period_ + 0.5); }
@@ -159,14 +174,14 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.weight_bytes = prog_.tensor(op.weights.at(0)).bytes(len_);
   j.outputs = output_regions(op, false);
   j.program = program_counters(op, len_);
-  if (const auto& table = stack_.tables.at(static_cast<std::size_t>(layer_))) {
-    const Quamba2ScaleTable t = *table;
-    const ScaleIndexConfig si = hw_.scale_index;
-    const int d = m.ssm_input_channels();
-    // B and C channels read their group's scale; x channels look theirs up.
-    j.lookup_cycles = [t, si, d](int c) {
-      return c < d ? lookup_cycles(lookup_scale_index(t, c).compares, si) : si.read_cycles;
-    };
+  // The index SRAM as the host loaded it, or (timing only) the layer's table's image.
+  if (data_ && data_->conv.index) {
+    j.index = &*data_->conv.index;
+  } else if (const auto& table = stack_.tables.at(static_cast<std::size_t>(layer_))) {
+    auto it = index_.find(layer_);
+    if (it == index_.end())
+      it = index_.emplace(layer_, IndexSram{table->shape, index_sram_image(*table), table->b_scales, table->c_scales}).first;
+    j.index = &it->second;
   }
   j.quantize = hooks_.quantize;
   j.lookup = hooks_.lookup;
@@ -178,7 +193,9 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.channel_scale = &channel_scale_;
   j.d_inner = m.d_inner;
   j.bc_group_channels = m.d_state;
-  if (decode_steps_ > 0) j.state = &conv_state_.at(state_index());  // the line buffer starts at zero for the prompt
+  // The running layer and sequence's conv state (decode): the conv unit loads
+  // it into its line buffer and leaves the last inputs there for the next step.
+  if (decode_steps_ > 0) j.state = &conv_state_.at(state_index());
   (void)conv_.run(j);
 }
 
@@ -550,6 +567,10 @@ void Accelerator::finish() {
   r.on_chip_traffic = dram_.on_chip_traffic();
   r.producer_wait = dram_.producer_wait_cycles();
   add_fusion_traffic(r.on_chip_traffic);
+  for (const cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, len_)) {
+    const OnChipBuffer& ob = buffer(b.id);
+    r.buffers.push_back({b.name, b.unit, b.need(), ob.capacity(), ob.peak()});
+  }
   r.events = events_;
 }
 

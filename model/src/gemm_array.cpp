@@ -62,7 +62,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
   std::vector<std::int8_t> tile;
   const std::int64_t G = compute && j.regs->grouped ? ceil_div(K, j.regs->weight_group) : 1;
   const std::int64_t gsize = compute && j.regs->grouped ? j.regs->weight_group : K;
-  std::vector<std::int32_t> acc;
+  std::span<std::int32_t> acc;  // the accumulator buffer's sums of the current token tile x column tile
   const float in_inv = compute ? reciprocal(j.regs->act_scale) : 1.0f;
 
   // Absolute time at which step i's weight tile (and input slice) is on chip.
@@ -151,7 +151,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
     tile_k.resize(tile.size());
     for (std::int64_t n = 0; n < nl; ++n)
       for (std::int64_t k = 0; k < kl; ++k) tile_k[static_cast<std::size_t>(k * nl + n)] = tile[static_cast<std::size_t>(n * kl + k)];
-    if (f.first_k) acc.assign(static_cast<std::size_t>(ml * nl * G), 0);
+
     psum.resize(static_cast<std::size_t>(nl));
     for (std::int64_t k0 = f.k0; k0 < f.k0 + kl;) {
       const std::int64_t grp = k0 / gsize, k1 = std::min(f.k0 + kl, (grp + 1) * gsize);
@@ -254,6 +254,10 @@ GemmRun GemmArray::run(const GemmJob& j) {
     const sc_time spent = sc_core::sc_time_stamp() - step_start;
     if (static_cast<double>(work) * period_ > spent) wait(static_cast<double>(work) * period_ - spent);
     stats_.busy += work;
+    if (f.first_k) {  // a token tile x column tile starts: its sums in the accumulator buffer, from zero
+      acc = accumulators_.int32s("INT32 sums", ml * f.n_len * G);
+      std::fill(acc.begin(), acc.end(), 0);
+    }
     if (compute) fold_macs(f, tile_bytes[i % ring], s.m0, ml);
     c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += ml * f.k_len * f.n_len;
     c[Counter::kRegisterBits] += 2 * cost::kPsumBits * ml * f.n_len;  // each sum read and written once per fold

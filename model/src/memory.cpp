@@ -1,8 +1,11 @@
 #include "mambahw/model/memory.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "mambahw/golden/fp32.hpp"
 #include "mambahw/golden/layer.hpp"
@@ -234,6 +237,41 @@ std::uint32_t index_sram_word(std::span<const std::uint8_t> image, const IndexSr
   int bits = 0;
   const std::int64_t bit0 = index_sram_bit(l, a, index, &bits);
   return get_bits(image, bit0, bits);
+}
+
+// ---- on-chip buffers ------------------------------------------------------------------
+
+static_assert(std::endian::native == std::endian::little, "a buffer's byte view is its words little-endian");
+
+OnChipBuffer::Region& OnChipBuffer::region(std::string_view name, std::int64_t bytes) {
+  auto it = std::find_if(regions_.begin(), regions_.end(), [&](const Region& r) { return r.name == name; });
+  if (it == regions_.end()) it = regions_.insert(regions_.end(), Region{std::string(name), {}, 0});
+  if (it->bytes != bytes) {
+    const std::int64_t used = used_ - it->bytes + bytes;
+    if (used > capacity())
+      throw cost::CapacityError(cost::capacity_message(spec_, capacity()) + " (the model's " + std::string(name) +
+                                " brought it to " + std::to_string(used) + " bytes)");
+    used_ = used;
+    peak_ = std::max(peak_, used_);
+    it->bytes = bytes;
+    it->words.resize(static_cast<std::size_t>((bytes + 3) / 4), 0);
+  }
+  return *it;
+}
+
+std::span<std::uint8_t> OnChipBuffer::bytes(std::string_view name, std::int64_t bytes) {
+  Region& r = region(name, bytes);
+  return {reinterpret_cast<std::uint8_t*>(r.words.data()), static_cast<std::size_t>(bytes)};
+}
+
+std::span<std::uint32_t> OnChipBuffer::words(std::string_view name, std::int64_t count) {
+  Region& r = region(name, 4 * count);
+  return {r.words.data(), static_cast<std::size_t>(count)};
+}
+
+std::span<std::int32_t> OnChipBuffer::int32s(std::string_view name, std::int64_t count) {
+  const std::span<std::uint32_t> w = words(name, count);  // an int32 view of uint32 words (may alias)
+  return {reinterpret_cast<std::int32_t*>(w.data()), w.size()};
 }
 
 }  // namespace mambahw::model

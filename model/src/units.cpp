@@ -1,7 +1,9 @@
 #include "mambahw/model/units.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <initializer_list>
 #include <stdexcept>
@@ -116,8 +118,8 @@ float group_scale(const ConvJob& j, int ch) {
 
 // The taps: each lane streams its channel's tokens in token tiles; the conv
 // state (the last width - 1 inputs) carries from one token tile to the next.
-void conv_taps(const ChannelTile& t, const Bytes& in, const Bytes& weights, const ConvJob& j, int tile,
-               std::vector<float>& y) {
+void conv_taps(const ChannelTile& t, std::span<const std::uint8_t> in, const Bytes& weights, const ConvJob& j, int tile,
+               std::span<std::uint8_t> line, std::vector<float>& y) {
   const ConvRegisters& r = j.data->conv;
   const int W = j.width, len = j.len;
   const bool drop = j.data->variant.conv_state_dropped;
@@ -125,9 +127,8 @@ void conv_taps(const ChannelTile& t, const Bytes& in, const Bytes& weights, cons
   for (int ch = 0; ch < t.c_len; ++ch) {
     const ConvChannelWeights w = conv_channel_weights(weights, t.c0 + ch, W);
     const auto* x = reinterpret_cast<const std::int8_t*>(in.data()) + static_cast<std::ptrdiff_t>(ch) * len;
-    std::int8_t* kept = j.state ? j.state->data() + static_cast<std::ptrdiff_t>(t.c0 + ch) * (W - 1) : nullptr;
-    if (kept) std::copy_n(kept, W - 1, state.begin());             // the line buffer's state
-    else std::fill(state.begin(), state.end(), std::int8_t{0});    // a fresh sequence
+    auto* kept = reinterpret_cast<std::int8_t*>(line.data()) + static_cast<std::ptrdiff_t>(t.c0 + ch) * (W - 1);
+    std::copy_n(kept, W - 1, state.begin());  // the line buffer's state (zeros for a fresh sequence)
     for (int t0 = 0; t0 < len; t0 += tile) {
       const int t1 = std::min(len, t0 + tile);
       if (drop) std::fill(state.begin(), state.end(), std::int8_t{0});
@@ -144,7 +145,7 @@ void conv_taps(const ChannelTile& t, const Bytes& in, const Bytes& weights, cons
         state[static_cast<std::size_t>(k)] = src >= t0 ? x[src] : state[static_cast<std::size_t>(src - t0 + W - 1)];
       }
     }
-    if (kept) std::copy_n(state.begin(), W - 1, kept);
+    std::copy_n(state.begin(), W - 1, kept);
   }
 }
 
@@ -183,40 +184,56 @@ Cycles ConvUnit::run(const ConvJob& j) {
 
   // The lookup unit fetches one scale per channel of the tile into the scale
   // register file; the SSM-input channels' fetches are the scale lookups (a
-  // register, or Quamba2's search over the index SRAM's words).
-  const IndexSram* sram = compute && regs->index ? &*regs->index : nullptr;
+  // register, or Quamba2's search over the index SRAM's words). It runs one
+  // tile ahead of the conv lanes; a tile whose lookups are not done when its
+  // inputs are stalls the lanes (Stall::kLookupLatency).
+  // The lookup unit's cycles for a tile are what the search took: the
+  // Verilated scale_index_lookup's cycles when it is in the loop, else its
+  // C++ model's (the same count, checked against the RTL); a B or C channel
+  // reads its group's register in scale_index.read_cycles.
+  const IndexSram* sram = j.index;
   std::vector<int> x_channels;
   std::vector<ScaleLookup> found;
   auto lookups = [&](const ChannelTile& t) {
     Cycles c = 0;
     x_channels.clear();
     for (int ch = t.c0; ch < t.c0 + t.c_len; ++ch) {
-      if (j.lookup_cycles) c += j.lookup_cycles(ch);
       if (ch < j.ssm_channels) ++lookup[Counter::kLookup];
+      if (sram) {
+        if (ch < j.d_inner) x_channels.push_back(ch);
+        else c += hw_.scale_index.read_cycles;
+      }
       if (!compute) continue;
       if (!sram) (*j.channel_scale)[static_cast<std::size_t>(ch)] = regs->scale[static_cast<std::size_t>(ch)];
-      else if (ch < j.d_inner) x_channels.push_back(ch);
-      else (*j.channel_scale)[static_cast<std::size_t>(ch)] = group_scale(j, ch);
+      else if (ch >= j.d_inner) (*j.channel_scale)[static_cast<std::size_t>(ch)] = group_scale(j, ch);
     }
     if (!x_channels.empty()) {
       found.assign(x_channels.size(), {});
       const LookupTile lt{sram->words, sram->shape, x_channels, found};
       const RtlTile r = j.lookup ? j.lookup(lt) : scale_index_model(lt, hw_.scale_index.impl);
-      (void)r;  // the schedule keeps the analytic lookup_cycles (timing.hpp); the RTL's are reported
-      for (std::size_t k = 0; k < x_channels.size(); ++k) {
-        const auto ch = static_cast<std::size_t>(x_channels[k]);
-        (*j.channel_scale)[ch] = float_of(found[k].scale);
-        if (j.lookups) (*j.lookups)[ch] = found[k];
-      }
+      c += r.cycles;
+      if (compute)
+        for (std::size_t k = 0; k < x_channels.size(); ++k) {
+          const auto ch = static_cast<std::size_t>(x_channels[k]);
+          (*j.channel_scale)[ch] = float_of(found[k].scale);
+          if (j.lookups) (*j.lookups)[ch] = found[k];
+        }
     }
     return c;
   };
-  // The input buffer: ping-pong, one channel tile [c_len][L] each.
-  std::array<Bytes, 2> in_buf;
+  // The conv buffer: the line buffer [channels][width - 1], and the input
+  // tiles, ping-pong, one channel tile [c_len][L] each.
+  const std::span<std::uint8_t> line =
+      buffer_.bytes("line buffer", static_cast<std::int64_t>(j.channels) * std::max(j.width - 1, 0));
+  if (j.state && j.state->size() == line.size())
+    std::memcpy(line.data(), j.state->data(), line.size());  // the running layer and sequence's state
+  else
+    std::fill(line.begin(), line.end(), std::uint8_t{0});  // a fresh sequence
+  std::array<std::span<std::uint8_t>, 2> in_buf;
   auto request = [&](std::size_t i) {
     const ChannelTile& t = tiles[i];
-    Bytes& b = in_buf[i % 2];
-    b.resize(static_cast<std::size_t>(t.c_len * len));
+    std::span<std::uint8_t>& b = in_buf[i % 2];
+    b = buffer_.bytes(i % 2 ? "input tile 1" : "input tile 0", t.c_len * len);
     return sc_core::sc_time_stamp() +
            dram_access(dram, false, j.input + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.data(), conv);
   };
@@ -244,7 +261,7 @@ Cycles ConvUnit::run(const ConvJob& j) {
     if (compute) {  // the tile's scales are in the register file now; the next lookups overwrite other channels
       y.resize(n);
       inv.resize(n);
-      conv_taps(t, in_buf[i % 2], weights, j, hw_.conv.token_tile, y);
+      conv_taps(t, in_buf[i % 2], weights, j, hw_.conv.token_tile, line, y);
       for (int ch = 0; ch < t.c_len; ++ch) {
         const float sc = (*j.channel_scale)[static_cast<std::size_t>(t.c0 + ch)];
         std::fill_n(inv.begin() + ch * len, len, inv_scale_register(sc, regs->numerics));
@@ -290,6 +307,7 @@ Cycles ConvUnit::run(const ConvJob& j) {
     conv += program_share(of(j.program, Unit::kConvUnit), a, b, j.channels, {Counter::kMacInt8});
     quant += program_share(of(j.program, Unit::kConvOutQuantizer), a, b, j.channels, {Counter::kMuxSelect});
   }
+  if (j.state) j.state->assign(line.begin(), line.end());  // kept for the next step of this layer and sequence
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
 }
 
@@ -302,10 +320,12 @@ SsmCore::SsmCore(sc_core::sc_module_name name, const HardwareConfig& hw, cost::E
 
 namespace {
 
-// The operands of one SSM channel tile as they arrived in the core's buffers.
+// The operands of one SSM channel tile as they arrived in the core's
+// buffers (regions of the tile buffer and the state buffer).
 struct SsmTileBuffers {
-  Bytes u, delta, z;
-  std::vector<float> h;  // the tile's states [c_len][d_state] before its first token (empty: a fresh sequence)
+  std::span<std::uint8_t> u, delta, z;
+  std::span<std::uint32_t> h;  // the tile's FP32 states [c_len][d_state] in the state buffer
+  bool carried = false;        // h holds the states before the tile's first token (else a fresh sequence)
   std::int64_t delta_row0 = 0;  // the first delta (Mamba2: dt) row of the buffer
 };
 
@@ -313,8 +333,8 @@ struct SsmTileBuffers {
 // tile's states in the state buffer; Mamba1 finishes each channel with the
 // gate and writes FP16 y, Mamba2 leaves the pre-norm y for the norm stage.
 void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers& b, std::span<const float> u,
-                    const Bytes& bc, const SsmParams& prm, std::span<std::uint16_t> y16, std::vector<float>& pre_norm,
-                    std::vector<float>& state) {
+                    std::span<const std::uint8_t> bc, const SsmParams& prm, std::span<std::uint16_t> y16,
+                    std::span<std::uint32_t> pre_norm, std::vector<float>& state) {
   const SsmRegisters& r = j.data->ssm;
   const SsmPolicy& sp = r.policy;
   const Denormals dn = sp.denormals;
@@ -323,10 +343,11 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   // A tree reduction is the core's: one adder tree over its lanes' products per cycle.
   const int lanes = j.data->variant.tree_width.value_or(j.lanes);
   const std::size_t L = static_cast<std::size_t>(j.len), N = static_cast<std::size_t>(j.d_state);
-  auto code = [](const Bytes& v, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(v[i])); };
-  // The tile's states: carried in (b.h), or a fresh sequence; left in `state`.
-  if (b.h.empty()) state.assign(static_cast<std::size_t>(t.c_len) * N, 0.0f);
-  else state = b.h;
+  auto code = [](std::span<const std::uint8_t> v, std::size_t i) { return static_cast<float>(static_cast<std::int8_t>(v[i])); };
+  // The tile's states: carried in (b.h), or a fresh sequence; the lanes work
+  // on them in `state` and leave them there.
+  state.assign(static_cast<std::size_t>(t.c_len) * N, 0.0f);
+  if (b.carried) std::transform(b.h.begin(), b.h.end(), state.begin(), [](std::uint32_t w) { return std::bit_cast<float>(w); });
   std::vector<float> cf(N), e(N), scratch, arg(N), decay(N);
   if (!j.mamba2) {
     // Mamba1: B rows [0, N), C rows [N, 2N) of bc; one delta row per channel.
@@ -382,7 +403,8 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
         h[n] = ffma(dA, h[n], fmul(bdt, xv, dn), dn);
         cf[n] = fmul(sc, code(bc, (GN + row) * L + tok), dn);
       }
-      pre_norm[static_cast<std::size_t>(c) * L + tok] = reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, lanes, dn, scratch);
+      pre_norm[static_cast<std::size_t>(c) * L + tok] =
+          std::bit_cast<std::uint32_t>(reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, lanes, dn, scratch));
     }
   }
 }
@@ -418,41 +440,42 @@ Cycles SsmCore::run(const SsmJob& j) {
   auto request = [&](std::size_t i) {
     const ChannelTile& t = tiles[i];
     SsmTileBuffers& b = buf[i % 2];
+    const bool odd = i % 2 == 1;
     const std::int64_t off = compute ? column_offset(u, t.c0, len) : region_bytes(u, t.c0, len);
-    b.u.resize(static_cast<std::size_t>(region_bytes(u, t.c0 + t.c_len, len) - off));
+    b.u = tiles_.bytes(odd ? "u tile 1" : "u tile 0", region_bytes(u, t.c0 + t.c_len, len) - off);
     sc_time r = dram_access(dram, false, j.u + static_cast<std::uint64_t>(off), static_cast<std::int64_t>(b.u.size()),
                             b.u.data(), dq);
     const std::int64_t d0 = t.c0 / j.delta_group, d1 = (t.c0 + t.c_len + j.delta_group - 1) / j.delta_group;
     b.delta_row0 = d0;
-    b.delta.resize(static_cast<std::size_t>((d1 - d0) * len));
+    b.delta = tiles_.bytes(odd ? "delta tile 1" : "delta tile 0", (d1 - d0) * len);
     r = std::max(r, dram_access(dram, false, j.delta + static_cast<std::uint64_t>(d0 * len), (d1 - d0) * len,
                                 b.delta.data(), core));
-    b.z.resize(static_cast<std::size_t>(t.c_len * len));
+    b.z = tiles_.bytes(odd ? "z tile 1" : "z tile 0", t.c_len * len);
     r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
-    b.h.clear();
-    if (j.state && !j.state_fresh) {  // the tile's carried states: from DRAM when spilled, else from the state buffer
-      const std::size_t n = static_cast<std::size_t>(t.c_len) * static_cast<std::size_t>(j.d_state);
-      const std::size_t first = static_cast<std::size_t>(t.c0) * static_cast<std::size_t>(j.d_state);
-      b.h.resize(n);
-      if (j.state_spilled) {
-        Bytes raw(n * 4);
-        r = std::max(r, dram_access(dram, false, state_at(t), static_cast<std::int64_t>(raw.size()), raw.data(), core));
-        for (std::size_t k = 0; k < n; ++k) b.h[k] = float_of(static_cast<std::uint32_t>(get_element(raw, static_cast<std::int64_t>(k), 32)));
-      } else {
-        std::copy_n(j.state->begin() + static_cast<std::ptrdiff_t>(first), n, b.h.begin());
-      }
+    const std::int64_t n = static_cast<std::int64_t>(t.c_len) * j.d_state;
+    const char* h_name = odd ? "states 1" : "states 0";
+    b.h = state_.words(h_name, n);
+    b.carried = j.state && !j.state_fresh;
+    if (b.carried) {  // the tile's carried states: from DRAM when spilled (FP32 little-endian), else the layer's states
+      const auto first = static_cast<std::size_t>(t.c0) * static_cast<std::size_t>(j.d_state);
+      if (j.state_spilled)
+        r = std::max(r, dram_access(dram, false, state_at(t), 4 * n, state_.bytes(h_name, 4 * n).data(), core));
+      else
+        for (std::size_t k = 0; k < b.h.size(); ++k) b.h[k] = std::bit_cast<std::uint32_t>((*j.state)[first + k]);
     }
     return sc_core::sc_time_stamp() + r;
   };
   // B, C and the parameters stay on chip for the whole op.
-  Bytes bc(static_cast<std::size_t>(j.bc_bytes)), params(static_cast<std::size_t>(j.params_bytes));
+  const std::span<std::uint8_t> bc = tiles_.bytes("B and C", j.bc_bytes), params = tiles_.bytes("parameters", j.params_bytes);
   const sc_time on_chip_ready = t0 + std::max(dram_access(dram, false, j.bc, j.bc_bytes, bc.data(), core),
                                               dram_access(dram, false, j.params, j.params_bytes, params.data(), core));
   sc_time ready = std::max(request(0), on_chip_ready);
   SsmParams prm;
   if (compute) prm = read_ssm_params(params, j.shape);
-  std::vector<float> pre_norm(compute && j.mamba2 ? static_cast<std::size_t>(j.channels * len) : 0);
-  std::vector<std::int8_t> z_all(pre_norm.size());  // Mamba2: the gate's z stays on chip for the norm stage
+  // Mamba2: the pre-norm y (FP32) and the gate's z stay on chip for the norm stage.
+  const std::int64_t norm_elems = j.mamba2 ? static_cast<std::int64_t>(j.channels) * len : 0;
+  const std::span<std::uint32_t> pre_norm = j.mamba2 ? norm_.words("pre-norm y", norm_elems) : std::span<std::uint32_t>{};
+  const std::span<std::uint8_t> z_all = j.mamba2 ? norm_.bytes("z", norm_elems) : std::span<std::uint8_t>{};
   std::vector<std::uint16_t> y16;
   std::vector<std::uint16_t> word;
   std::vector<float> scale, value;
@@ -492,7 +515,7 @@ Cycles SsmCore::run(const SsmJob& j) {
       y16.assign(n, 0);
       ssm_recurrence(j, t, b, value, bc, prm, y16, pre_norm, tile_state);
       if (j.mamba2)
-        for (std::size_t k = 0; k < n; ++k) z_all[static_cast<std::size_t>(t.c0) * static_cast<std::size_t>(len) + k] = static_cast<std::int8_t>(b.z[k]);
+        std::copy_n(b.z.begin(), n, z_all.begin() + static_cast<std::ptrdiff_t>(t.c0) * len);
     }
     // The tile's share of the op: its steps it counts, its exp and softplus
     // evaluations (per token: the rate the units must sustain) are the program's.
@@ -513,17 +536,15 @@ Cycles SsmCore::run(const SsmJob& j) {
 
     // Mamba1's y leaves per tile; Mamba2's waits for the norm, which needs every channel of its group.
     if (!j.mamba2) write_y(t, y16);
-    if (j.state) {  // the tile's states stay for the next token: in the state buffer, or back to DRAM
-      const std::size_t ns = static_cast<std::size_t>(t.c_len) * static_cast<std::size_t>(j.d_state);
-      if (!compute) tile_state.assign(ns, 0.0f);
-      if (j.state_spilled) {
-        Bytes raw(ns * 4);
-        for (std::size_t k = 0; k < ns; ++k) put_element(raw, static_cast<std::int64_t>(k), 32, bits_of(tile_state[k]));
-        (void)dram_access(dram, true, state_at(t), static_cast<std::int64_t>(raw.size()), raw.data(), core);
-      } else {
-        std::copy(tile_state.begin(), tile_state.end(),
-                  j.state->begin() + static_cast<std::ptrdiff_t>(t.c0) * j.d_state);
-      }
+    // The lanes leave the tile's states in the state buffer.
+    if (!compute) tile_state.assign(b.h.size(), 0.0f);
+    std::transform(tile_state.begin(), tile_state.end(), b.h.begin(), [](float v) { return std::bit_cast<std::uint32_t>(v); });
+    if (j.state) {  // they stay for the next token: in the layer's states, or back to DRAM
+      if (j.state_spilled)
+        (void)dram_access(dram, true, state_at(t), 4 * static_cast<std::int64_t>(b.h.size()),
+                          reinterpret_cast<std::uint8_t*>(b.h.data()), core);
+      else
+        std::copy(tile_state.begin(), tile_state.end(), j.state->begin() + static_cast<std::ptrdiff_t>(t.c0) * j.d_state);
     }
     core[Counter::kSsmStep] += steps * len;
     core += share;
@@ -543,8 +564,8 @@ Cycles SsmCore::run(const SsmJob& j) {
         for (std::size_t tok = 0; tok < L; ++tok) {
           for (int c = 0; c < gs; ++c) {
             const std::size_t ch = static_cast<std::size_t>(grp * gs + c);
-            yg[static_cast<std::size_t>(c)] = pre_norm[ch * L + tok];
-            zg[static_cast<std::size_t>(c)] = z_all[ch * L + tok];
+            yg[static_cast<std::size_t>(c)] = std::bit_cast<float>(pre_norm[ch * L + tok]);
+            zg[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(z_all[ch * L + tok]);
           }
           gated_rmsnorm_group(yg, zg, r.z_scale, std::span(prm.norm_w).subspan(static_cast<std::size_t>(grp * gs), yg.size()),
                               og, r.scheme);
@@ -609,12 +630,14 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
   const int tile = hw_.hadamard.tokens_per_tile;
   const std::int64_t n = j.n, L = j.len;
   const bool compute = j.data != nullptr;
-  // y is channel-major: a tile of tokens is n rows of `count` FP16 values.
-  std::array<Bytes, 2> in_buf;
+  // y is channel-major: a tile of tokens is n rows of `count` FP16 values,
+  // ping-pong in the Hadamard buffer.
+  std::array<std::span<std::uint8_t>, 2> in_buf;
   auto request = [&](int tok) {
     const int count = static_cast<int>(std::min<std::int64_t>(tile, L - tok));
-    Bytes& b = in_buf[static_cast<std::size_t>(tok / tile) % 2];
-    b.resize(static_cast<std::size_t>(count * n * 2));
+    const std::size_t which = static_cast<std::size_t>(tok / tile) % 2;
+    std::span<std::uint8_t>& b = in_buf[which];
+    b = buffer_.bytes(which ? "token tile 1" : "token tile 0", count * n * 2);
     const DramStride st{static_cast<std::uint64_t>(count * 2), static_cast<std::uint64_t>(L * 2)};
     return sc_core::sc_time_stamp() +
            dram_access(dram, false, j.y + static_cast<std::uint64_t>(tok * 2), count * n * 2, b.data(), c, &st);
@@ -633,7 +656,7 @@ Cycles HadamardUnit::run(const HadamardJob& j) {
     Bytes out(static_cast<std::size_t>(count * n), 0);
     if (compute) {
       const HadamardRegisters& r = *j.data->hadamard;
-      const Bytes& b = in_buf[static_cast<std::size_t>(tok / tile) % 2];
+      const std::span<const std::uint8_t> b = in_buf[static_cast<std::size_t>(tok / tile) % 2];
       const std::size_t cnt = static_cast<std::size_t>(count);
       v.resize(static_cast<std::size_t>(n) * cnt);
       for (std::size_t i = 0; i < v.size(); ++i)  // FP16 widens exactly

@@ -862,3 +862,98 @@ TEST(GemmMapper, ATileThatCannotFitIsAnErrorNamingBufferTileAndBytes) {
 
 }  // namespace
 }  // namespace mambahw::cost
+
+// ---- the units' on-chip buffers (unit_buffers.hpp) --------------------------------------
+
+#include "mambahw/config/config.hpp"
+#include "mambahw/cost/unit_buffers.hpp"
+
+namespace mambahw::cost {
+namespace {
+
+Config shipped(const char* name) { return load_config(std::filesystem::path(MAMBAHW_SOURCE_DIR) / "configs" / name); }
+
+// The capacity error of `buffers.<field>` set to `kib`, at 64 tokens.
+std::string capacity_error(const char* config, void (*set)(BufferConfig&, int), int kib) {
+  Config c = shipped(config);
+  set(c.hardware.buffers, kib);
+  try {
+    check_capacities(layer_program(c.model, c.scheme), c.hardware, 64);
+  } catch (const CapacityError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+// mamba-130m (d_inner 1536, d_state 16, d_conv 4) under Quamba1 at 64 tokens
+// with the default units (conv and SSM tiles of 16 channels, Hadamard tiles of
+// 16 tokens, a 32-column array), by hand:
+//   conv:  line buffer 1536 x 3 = 4608, two input tiles 2 x 16 x 64 = 2048: 6656;
+//   SSM states: 2 x 16 x 16 x 4 = 2048;
+//   SSM tiles: u, delta, z 2 x 16 x 64 = 2048 each, B and C 2 x 16 x 64 = 2048,
+//     parameters A_log 1536 x 16 + D 1536 + delta_bias 1536 + 3 FP32 = 27660: 35852;
+//   Hadamard: 2 x 16 tokens x 1536 x 2 = 98304;
+//   accumulators: 64 tokens x 32 columns x 4 = 8192 (in_proj, the first of equals).
+TEST(UnitBuffers, Mamba1LayoutByHand) {
+  const Config c = shipped("default.yaml");
+  const std::vector<UnitBuffer> v = unit_buffers(layer_program(c.model, c.scheme), c.hardware, 64);
+  auto need = [&](UnitBufferId id) { return find_buffer(v, id) ? find_buffer(v, id)->need() : -1; };
+  EXPECT_EQ(need(UnitBufferId::kConv), 6656);
+  EXPECT_EQ(need(UnitBufferId::kSsmState), 2048);
+  EXPECT_EQ(need(UnitBufferId::kSsmTiles), 35852);
+  EXPECT_EQ(need(UnitBufferId::kNorm), -1);  // Mamba1 has no norm stage
+  EXPECT_EQ(need(UnitBufferId::kHadamard), 98304);
+  EXPECT_EQ(need(UnitBufferId::kAccumulator), 8192);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kAccumulator)->user, "in_proj");
+  for (const UnitBuffer& b : v) EXPECT_EQ(b.capacity(), b.need()) << b.name;  // 0 KiB: sized to the working set
+}
+
+TEST(UnitBuffers, ConvTilesThatCannotFitAreACapacityError) {
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.conv_kib = k; }, 6),
+            "buffers.conv_kib: the conv_unit needs for 'conv1d+silu+quantize' its line buffer (1536 channels x 3 "
+            "previous INT8 inputs = 4608 bytes) + input tiles (32 channels (two tiles of 16) x 64 tokens INT8 = 2048 "
+            "bytes), 6656 bytes in all, on chip; the conv_buffer holds 6144 bytes");
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.conv_kib = k; }, 7), "no error");  // 7168
+}
+
+TEST(UnitBuffers, SsmStatesThatCannotFitAreACapacityError) {
+  EXPECT_THAT(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.state_kib = k; }, 1),
+              HasSubstr("buffers.state_kib: the ssm_core needs for 'selective_scan' its tile states (2 x 16 channels x "
+                        "16 FP32 states = 2048 bytes), 2048 bytes in all, on chip; the ssm_state_buffer holds 1024 bytes"));
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.state_kib = k; }, 2), "no error");
+}
+
+TEST(UnitBuffers, SsmTilesThatCannotFitAreACapacityError) {
+  const std::string m = capacity_error("default.yaml", [](BufferConfig& b, int k) { b.ssm_tile_kib = k; }, 35);
+  EXPECT_THAT(m, HasSubstr("buffers.ssm_tile_kib: the ssm_core needs for 'selective_scan' its u tiles"));
+  EXPECT_THAT(m, HasSubstr("B and C (32 x 64 tokens INT8 (the whole sequence) = 2048 bytes)"));
+  EXPECT_THAT(m, HasSubstr("35852 bytes in all, on chip; the ssm_tile_buffer holds 35840 bytes"));
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.ssm_tile_kib = k; }, 36), "no error");
+}
+
+// mamba2-130m at 64 tokens: the pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x 64 = 98304: 491520 = 480 KiB.
+TEST(UnitBuffers, Mamba2PreNormYThatCannotFitIsACapacityError) {
+  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479),
+              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y (1536 channels x 64 "
+                        "tokens FP32 = 393216 bytes) + z (1536 channels x 64 tokens INT8 = 98304 bytes), 491520 bytes "
+                        "in all, on chip; the norm_buffer holds 490496 bytes"));
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 480), "no error");
+}
+
+TEST(UnitBuffers, HadamardTilesThatCannotFitAreACapacityError) {
+  EXPECT_THAT(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.hadamard_kib = k; }, 95),
+              HasSubstr("buffers.hadamard_kib: the hadamard_unit needs for 'hadamard+quantize' its token tiles (32 "
+                        "tokens (two tiles of 16) x 1536 FP16 values = 98304 bytes), 98304 bytes in all"));
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.hadamard_kib = k; }, 96), "no error");
+}
+
+TEST(UnitBuffers, AccumulatorsThatCannotFitAreACapacityError) {
+  EXPECT_THAT(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 7),
+              HasSubstr("buffers.accumulator_kib: the gemm_array needs for 'in_proj' its INT32 sums (64 tokens x 32 "
+                        "columns x 1 weight group(s) INT32 = 8192 bytes), 8192 bytes in all, on chip; the accumulator "
+                        "holds 7168 bytes"));
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 8), "no error");
+}
+
+}  // namespace
+}  // namespace mambahw::cost

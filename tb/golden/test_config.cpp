@@ -100,6 +100,19 @@ TEST_F(ConfigTest, LayerNumericsAndModes) {
   EXPECT_THAT(error_of("model: m1.yaml\nscheme: q2bad.yaml\n"), HasSubstr("q2bad.yaml:4:15: scheme.layer.scan_order"));
 }
 
+// A tree reduction of another width than the SSM core's lanes would differ
+// in y's last bits: refused at load, naming the file, both fields and values.
+TEST_F(ConfigTest, TreeWidthOtherThanTheSsmLanesIsAConfigError) {
+  write("qt.yaml", "name: qt\nbase: quamba1\nlayer:\n  state_reduction: tree\n  state_tree_width: 8\n");
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: qt.yaml\n"),
+            file("top.yaml") + ": scheme.layer.state_tree_width: 8 (scheme 'qt', layer.state_reduction: tree) differs "
+            "from hardware.ssm.lanes: 16; the SSM core's adder trees are its lanes wide, so set the two equal");
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: qt.yaml\nhardware:\n  ssm:\n    lanes: 8\n"), "");
+  // A sequential reduction has no trees: the width is not used.
+  write("qs.yaml", "name: qs\nbase: quamba1\nlayer:\n  state_tree_width: 8\n");
+  EXPECT_EQ(error_of("model: m1.yaml\nscheme: qs.yaml\n"), "");
+}
+
 TEST_F(ConfigTest, OutProjHadamardSettingsAndSizes) {
   // Default: on, roundf, wrap (Quamba's QHadamard).
   const Config d = load_config(write("top_h.yaml", "model: m1.yaml\nscheme: q1.yaml\n"));

@@ -44,11 +44,24 @@ void expect_all_exact(const CosimReport& r) {
   }
 }
 
+// Each unit held exactly the bytes the buffer layout (cost::unit_buffers)
+// says its working set needs: the units' own region sizes against the layout
+// the cost model prices and the configuration check uses.
+void expect_buffers_as_laid_out(const CosimReport& r, std::size_t buffers) {
+  EXPECT_EQ(r.timing.buffers.size(), buffers);
+  for (const BufferReport& b : r.timing.buffers) {
+    EXPECT_GT(b.need, 0) << b.name;
+    EXPECT_EQ(b.peak, b.need) << b.name;
+    EXPECT_EQ(b.capacity, b.need) << b.name;  // buffers.*_kib 0: sized to it
+  }
+}
+
 TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
   const CosimReport r = cosim(config("default.yaml"), 32);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
   EXPECT_EQ(r.quantizer_variant, "sc_q_away");
   expect_all_exact(r);
+  expect_buffers_as_laid_out(r, 5);  // conv, SSM states, SSM tiles, Hadamard, accumulators
   // mamba-130m: d_model 768, d_inner 1536, d_state 16, dt_rank 48; every tensor of the program but the input.
   std::vector<std::string> names;
   for (const auto& c : r.checks) names.push_back(c.tensor);
@@ -89,6 +102,7 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   const CosimReport r = cosim(config("mamba2-130m.yaml"), 24);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
   expect_all_exact(r);
+  expect_buffers_as_laid_out(r, 6);  // and the norm buffer
   // mamba2-130m: d_inner 1536, 24 heads, ngroups 1, d_state 128; B and C per group, the norm in ssd_scan+norm.
   EXPECT_EQ(check(r, "xbc").compared, (1536 + 2 * 128) * 24);
   EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
@@ -104,6 +118,9 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   EXPECT_EQ(r.lookup_rtl_elements, 1536);
   EXPECT_GE(r.lookup_rtl_cycles, 1536 * 4);
   EXPECT_LE(r.lookup_rtl_cycles, 1536 * 10);
+  // The schedule's lookup unit ran for the RTL's cycles, plus one register
+  // read (scale_index.read_cycles) for each of the 2 x 128 B and C channels.
+  EXPECT_EQ(r.timing.units.at("scale_index_lookup").busy, r.lookup_rtl_cycles + 2 * 128);
 }
 
 TEST(Cosim, Mamba2Quamba2LookupModelWithoutTheRtlAgrees) {

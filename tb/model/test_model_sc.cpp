@@ -365,6 +365,74 @@ TEST(HadamardUnitSc, TilesByHand) {
   EXPECT_EQ(c[cost::Counter::kDramWriteBytes], 64LL * 128);
 }
 
+// The conv unit of a Quamba2 layer, timing only: 8 x channels in two tiles
+// of 4 lanes, over an index SRAM of one SSD group with 2 heads of headdim 4
+// in 2 x 2 uniform cells (heads 0 | 1, dims 0-1 | 2-3). The unit runs two
+// jobs back to back: L = 4 (the lookups slower than the conv tiles) and L = 30.
+struct ConvBench : sc_core::sc_module {
+  DramMap map;
+  cost::EventCounts events;
+  ConvUnit unit;
+  DramChannel dram;
+  IndexSram sram;
+  Cycles first = 0, second = 0;
+  SC_HAS_PROCESS(ConvBench);
+  ConvBench(const HardwareConfig& h, const Quamba2ScaleTable& t)
+      : sc_module("cbench"),
+        unit("conv", h, events),
+        dram("dram", h, (map.allocate("in", 8 * 30), map.allocate("w", 8 * 13), map)),
+        sram{t.shape, index_sram_image(t), {}, {}} {
+    unit.dram.bind(dram.socket);
+    SC_THREAD(run);
+  }
+  ConvJob job(int len) {
+    ConvJob j;
+    j.channels = j.ssm_channels = j.d_inner = 8;
+    j.len = len;
+    j.width = 4;
+    j.input = map.base("in");
+    j.weights = map.base("w");
+    j.weight_bytes = 8 * 13;  // 4 taps + bias + 2 FP32 per channel
+    j.index = &sram;
+    return j;
+  }
+  void run() {
+    first = unit.run(job(4));
+    second = unit.run(job(30));
+  }
+};
+
+// The lookup unit's cycles are the search's (the sequential RTL: one cycle to
+// accept a channel, one per range comparison, one for the scale read):
+//   tile 0, channels 0-3 (head 0: 1 head compare; dims 0, 1: 1 dim compare,
+//     dims 2, 3: 2): 4 + 4 + 5 + 5 = 18 cycles;
+//   tile 1, channels 4-7 (head 1: 2 head compares): 5 + 5 + 6 + 6 = 22.
+// A conv tile takes L + pipeline depth 2 (the analytic quantizer adds none).
+// DRAM moves any request in one cycle (latency 0): the weights are in at 1,
+// the first input tile at 2. The lookup unit runs one tile ahead:
+//   L = 4: tile 0 starts when its lookups end, at 18 (an 18-cycle lookup
+//     stall); tile 1's lookups run 18..40 while tile 0 takes 6 cycles, so tile 1
+//     starts at 40 (16 cycles more) and ends at 46: 46 cycles, 34 of lookup stall.
+//   L = 30 (from 46): the weights and input arrive at 48, tile 0 starts when
+//     its lookups end at 46 + 18 = 64 (18 cycles of lookup stall); tile 1's
+//     lookups end at 86, before tile 0's 32 cycles end at 96: no stall; tile 1
+//     ends at 128: 82 cycles.
+TEST(ConvUnitSc, LookupStallWhenTheLookupIsSlowerThanTheConvTileByHand) {
+  HardwareConfig h = hw(4, 4, 1e5, 0.0);
+  h.conv.lanes = 4;
+  h.conv.pipeline_depth = 2;
+  h.scale_index.impl = LookupImpl::kSequential;
+  const Quamba2ScaleTable t = Quamba2ScaleTable::uniform({1, 2, 2, 2, 4, 4}, 1.0f);
+  ConvBench b(h, t);
+  sc_core::sc_start();
+  EXPECT_EQ(b.first, 46);
+  EXPECT_EQ(b.second, 82);
+  EXPECT_EQ(b.unit.lookup_stats().busy, 2 * (18 + 22));
+  EXPECT_EQ(b.unit.lookup_stats().stall(cost::Stall::kLookupLatency), 34 + 18);
+  EXPECT_EQ(b.unit.stats().busy, 2 * 6 + 2 * 32);
+  EXPECT_EQ(b.events.at(Unit::kScaleIndexLookup)[cost::Counter::kLookup], 2 * 8);
+}
+
 }  // namespace
 }  // namespace mambahw::model
 

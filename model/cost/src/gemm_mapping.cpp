@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "mambahw/cost/unit_buffers.hpp"
+
 namespace mambahw::cost {
 
 namespace {
@@ -123,6 +125,7 @@ GemmShape gemm_shape(const LayerProgram& p, const OpSpec& op, std::int64_t token
 void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
   for (const OpSpec& op : p.ops)
     if (op.kind == OpKind::kGemm) (void)map_gemm(gemm_shape(p, op, tokens), hw.gemm, hw.buffers, op.name);
+  check_unit_buffers(p, hw, tokens);  // the conv, SSM, norm and Hadamard tiles and the accumulators
 }
 
 }  // namespace mambahw::cost

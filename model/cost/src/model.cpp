@@ -1,5 +1,7 @@
 #include "mambahw/cost/model.hpp"
 
+#include "mambahw/cost/unit_buffers.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -60,6 +62,10 @@ UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const Hard
   u.ssm_lane = lane_ops(ssm, ssm.steps);
   u.dequant_lane = lane_ops(per_token_work(p, Unit::kSsmDequant), p.shape.ssm_input_channels());
   u.quantizer_lane = lane_ops(per_token_work(p, Unit::kConvOutQuantizer), conv_items);
+  if (const std::vector<UnitBuffer> b = unit_buffers(p, hw, tokens); const UnitBuffer* acc = find_buffer(b, UnitBufferId::kAccumulator)) {
+    u.accumulator_bytes = acc->capacity();
+    u.accumulator_what = acc->tiles.at(0).formula;
+  }
   return u;
 }
 
@@ -70,8 +76,12 @@ MemoryCost smaller_memory(const TechTable& t, double capacity_bytes, int width_b
 }
 
 MemoryCost accumulator_memory(const HardwareConfig& hw, std::int64_t tokens, const TechTable& t) {
-  const double rows = static_cast<double>(std::max<std::int64_t>(tokens, 1));
-  return smaller_memory(t, rows * hw.gemm.cols * kPsumBits / 8.0, hw.gemm.cols * kPsumBits);
+  return smaller_memory(t, static_cast<double>(accumulator_bytes(tokens, hw.gemm.cols, 1)), hw.gemm.cols * kPsumBits);
+}
+
+MemoryCost accumulator_memory(const UnitPricing& p, const TechTable& t) {
+  if (p.accumulator_bytes <= 0) return accumulator_memory(p.hw, p.tokens, t);
+  return smaller_memory(t, static_cast<double>(p.accumulator_bytes), p.hw.gemm.cols * kPsumBits);
 }
 
 namespace {
@@ -118,7 +128,7 @@ EnergyReport energy_report(const EventCounts& e, double time_ns, const TechTable
   r.time_ns = time_ns;
   const IndexStudyRow idx = index_study(p.shape, p.index, t, p.clock_mhz, 1);
   r.pj_per_lookup = idx.energy_pj_per_lookup;
-  const MemoryCost acc = accumulator_memory(p.hw, p.tokens, t);
+  const MemoryCost acc = accumulator_memory(p, t);
   // Each accumulator bit counted is read once and written once (gemm_array).
   const double acc_pj_per_bit = (acc.read_pj + acc.write_pj) / (2.0 * acc.width_bits);
   for (const auto& n : acc.notes) r.notes.push_back("accumulator: " + n);
@@ -165,14 +175,19 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
       32 * std::max(hw.ssm.lanes, 1),
       hw.buffers.state_kib ? fmt::format("buffers.state_kib {} KiB of FP32 states", hw.buffers.state_kib)
                            : fmt::format("{} x {} FP32 states", m.d_inner, m.d_state));
+  // The rest at the units' buffer layout (unit_buffers.hpp), over p.tokens tokens.
   const int bc_groups = m.is_mamba2() ? m.ngroups : 1;
-  mem("ssm_bc_buffer", 2.0 * 2 * bc_groups * m.d_state * 4, 32 * std::max(hw.ssm.lanes, 1),
-      fmt::format("B and C of {} group(s) x {} states, FP32, double-buffered", bc_groups, m.d_state));
+  // B and C of the whole sequence as the SSM core holds them (INT8), read
+  // ssm.lanes values at a time.
+  mem("ssm_bc_buffer", static_cast<double>(bc_buffer_bytes(m, p.tokens)), 8 * std::max(hw.ssm.lanes, 1),
+      fmt::format("B and C of {} group(s) x {} states x {} tokens, INT8 (the whole sequence)", bc_groups, m.d_state,
+                  std::max<std::int64_t>(p.tokens, 1)));
   if (m.d_conv > 1 && m.d_inner > 0)
-    mem("conv_line_buffer", static_cast<double>(m.conv_channels()) * (m.d_conv - 1), 8 * std::max(hw.conv.lanes, 1),
+    mem("conv_line_buffer", static_cast<double>(conv_line_buffer_bytes(m)), 8 * std::max(hw.conv.lanes, 1),
         fmt::format("{} channels x {} previous INT8 inputs", m.conv_channels(), m.d_conv - 1));
-  mem("hadamard_tile", static_cast<double>(hw.hadamard.tokens_per_tile) * m.d_inner * 2, 64,
-      fmt::format("{} tokens x {} FP16 values", hw.hadamard.tokens_per_tile, m.d_inner));
+  const std::int64_t had_tokens = hadamard_buffer_tokens(hw, p.tokens);
+  mem("hadamard_tile", static_cast<double>(had_tokens) * m.d_inner * 2, 64,
+      fmt::format("{} tokens (two tiles of {}) x {} FP16 values", had_tokens, hw.hadamard.tokens_per_tile, m.d_inner));
   return v;
 }
 
@@ -197,7 +212,7 @@ std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTa
       // B_n and C_n of every group written once.
       const int groups = m.is_mamba2() ? m.ngroups : 1;
       const double token_states = m.d_inner > 0 ? steps / m.d_inner : 0;
-      return {steps * 2 * 32, token_states * 2 * groups * 32};
+      return {steps * 2 * 8, token_states * 2 * groups * 8};  // INT8 values
     }
     if (unit == "hadamard_tile") {
       const auto elements = static_cast<double>(e.at(Unit::kHadamardUnit)[Counter::kFp32Convert]);
@@ -330,8 +345,10 @@ AreaReport area_report(const TechTable& t, const UnitPricing& p) {
   };
   buffer("weight_buffer", hw.buffers.weight_kib * 1024.0, "weights");
   buffer("activation_buffer", hw.buffers.activation_kib * 1024.0, "activations");
-  const MemoryCost acc = accumulator_memory(hw, p.tokens, t);
-  d.memory("accumulator", acc, fmt::format("{} rows x {} INT32 sums", std::max<std::int64_t>(p.tokens, 1), hw.gemm.cols));
+  const MemoryCost acc = accumulator_memory(p, t);
+  d.memory("accumulator", acc,
+           p.accumulator_bytes > 0 ? p.accumulator_what
+                                   : fmt::format("{} rows x {} INT32 sums", std::max<std::int64_t>(p.tokens, 1), hw.gemm.cols));
   for (const StateMemory& s : state_memories(t, p)) d.memory(s.unit, s.cost, s.what);
   const IndexStudyRow idx = index_study(p.shape, p.index, t, p.clock_mhz, 1);
   d.r.items.push_back({"scale_index_memory", idx.area_mm2,

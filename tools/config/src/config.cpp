@@ -354,6 +354,15 @@ Config load_document(YamlMap& top, const std::filesystem::path& file) {
   top.finish();
   c.files = top.files();
   check_memory_budget(c);
+  // The SSM core reduces y = C . h with adder trees of its lanes: a scheme
+  // whose trees are another width would differ from the accelerator in the
+  // last bits of y. Refused here rather than reported as a y mismatch (the
+  // negative control of that is ModelVariant::tree_width, tb/model/test_cosim.cpp).
+  if (c.scheme.layer.state_reduction == StateReduction::kTree && c.scheme.layer.state_tree_width != c.hardware.ssm.lanes)
+    throw ConfigError(fmt::format(
+        "{}: scheme.layer.state_tree_width: {} (scheme '{}', layer.state_reduction: tree) differs from "
+        "hardware.ssm.lanes: {}; the SSM core's adder trees are its lanes wide, so set the two equal",
+        c.file, c.scheme.layer.state_tree_width, c.scheme.name, c.hardware.ssm.lanes));
   return c;
 }
 }  // namespace

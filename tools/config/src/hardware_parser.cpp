@@ -1,6 +1,7 @@
 #include "mambahw/config/hardware.hpp"
 
 #include <cmath>
+#include <utility>
 
 #include <fmt/core.h>
 
@@ -67,6 +68,10 @@ HardwareConfig parse_hardware(YamlMap& h) {
     c.buffers.activation_kib = b->optional<int>("activation_kib", c.buffers.activation_kib, in_range(1, 1 << 20));
     c.buffers.state_kib = b->optional<int>("state_kib", c.buffers.state_kib, in_range(0, 1 << 20));
     c.buffers.fusion_kib = b->optional<int>("fusion_kib", c.buffers.fusion_kib, in_range(0, 1 << 20));
+    for (auto [key, field] : {std::pair{"conv_kib", &BufferConfig::conv_kib}, std::pair{"ssm_tile_kib", &BufferConfig::ssm_tile_kib},
+                              std::pair{"norm_kib", &BufferConfig::norm_kib}, std::pair{"hadamard_kib", &BufferConfig::hadamard_kib},
+                              std::pair{"accumulator_kib", &BufferConfig::accumulator_kib}})
+      c.buffers.*field = b->optional<int>(key, c.buffers.*field, in_range(0, 1 << 20));
     if (b->has("banks"))
       b->fail("banks", "is not modelled (SRAM banking follows from the technology table's macros); remove it");
     b->finish();

@@ -88,6 +88,13 @@ struct DecodeReport {
   std::vector<FloatTensor> ssm_input;
 };
 
+// An on-chip buffer after the prefill: what the layout says its working set
+// needs, its capacity, and the most bytes the unit held in it at once.
+struct BufferReport {
+  std::string name, unit;
+  std::int64_t need = 0, capacity = 0, peak = 0;
+};
+
 struct LayerReport {
   std::string model, scheme, hardware;
   int seq_len = 0;                          // tokens per sequence (the prompt)
@@ -107,6 +114,7 @@ struct LayerReport {
   std::map<std::string, DramTraffic> on_chip_traffic;  // their accesses (no DRAM time, no DRAM traffic)
   Cycles producer_wait = 0;                 // pipelined: cycles reads waited for another unit's tiles
   cost::EventCounts events;                 // per unit, as the units counted them
+  std::vector<BufferReport> buffers;        // the units' on-chip buffers (cost/unit_buffers.hpp)
   // With layer data: every activation tensor as DRAM holds it after the run
   // (the program's bytes, in its layout), and the SSM dequant stage's output
   // [d_inner][L] (FP32 values that never reach DRAM).
@@ -191,6 +199,7 @@ class Accelerator : public sc_core::sc_module {
   std::int64_t state_buffer_bytes() const;  // the state buffer's capacity
   void finish();
   void add_fusion_traffic(const std::map<std::string, DramTraffic>& t);
+  OnChipBuffer& buffer(cost::UnitBufferId id);  // the unit's buffer that holds that working set
 
   const System& cfg_;
   const HardwareConfig& hw_;
@@ -212,6 +221,7 @@ class Accelerator : public sc_core::sc_module {
   std::vector<std::map<std::string, Bytes>> decode_tensors_;  // one layer, one sequence: each step's tensors
   std::vector<FloatTensor> decode_taps_;
   std::optional<Quamba2ScaleTable> table_;
+  std::map<int, IndexSram> index_;         // timing-only runs: each layer's table's index SRAM image
   LayerHooks hooks_;
   const LayerData* data_;
   std::vector<float> channel_scale_;  // the scale register file (per conv channel), filled by the lookup

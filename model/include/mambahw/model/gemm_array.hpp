@@ -68,6 +68,7 @@ class GemmArray : public sc_core::sc_module {
   const std::vector<GemmRun>& runs() const { return runs_; }
   std::int64_t macs_int8() const { return macs8_; }
   std::int64_t macs_int4() const { return macs4_; }
+  OnChipBuffer& accumulators() { return accumulators_; }
 
  private:
   const HardwareConfig& hw_;
@@ -76,6 +77,7 @@ class GemmArray : public sc_core::sc_module {
   UnitStats stats_;
   std::vector<GemmRun> runs_;
   std::int64_t macs8_ = 0, macs4_ = 0;
+  OnChipBuffer accumulators_;
 };
 
 }  // namespace mambahw::model

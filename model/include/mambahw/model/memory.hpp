@@ -29,9 +29,14 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "mambahw/cost/unit_buffers.hpp"
 #include "mambahw/golden/conv.hpp"
 #include "mambahw/golden/gemm.hpp"
 #include "mambahw/golden/layer_program.hpp"
@@ -92,5 +97,40 @@ Bytes index_sram_image(const Quamba2ScaleTable& t);
 // Word `index` of an array (row-major, as the RTL's word addresses), zero-extended.
 std::uint32_t index_sram_word(std::span<const std::uint8_t> image, const IndexSramLayout& l, IndexSramArray a,
                               std::int64_t index);
+
+// An on-chip buffer of a unit (cost/unit_buffers.hpp): named regions (the
+// unit's tiles) that hold the working set's bytes, in 32-bit words so that
+// INT32 accumulators and FP32 values are words of the buffer itself (a byte
+// view is the words little-endian, as DRAM holds them). The regions' total may
+// not exceed the capacity: the configured one, or (0) the layout's need, so
+// that a unit holding more than cost::unit_buffers says is a CapacityError
+// (cost::capacity_message) rather than an unpriced memory.
+class OnChipBuffer {
+ public:
+  void configure(cost::UnitBuffer spec) { spec_ = std::move(spec); }
+  const cost::UnitBuffer& spec() const { return spec_; }
+  // Unconfigured (a unit on its own, in a test bench): unbounded.
+  std::int64_t capacity() const {
+    return spec_.tiles.empty() && spec_.configured == 0 ? std::numeric_limits<std::int64_t>::max() : spec_.capacity();
+  }
+  // Region `name` resized to `bytes` bytes (contents kept as far as they go, new bytes zero).
+  std::span<std::uint8_t> bytes(std::string_view name, std::int64_t bytes);
+  // The same region as `count` 32-bit words (4 x count bytes).
+  std::span<std::uint32_t> words(std::string_view name, std::int64_t count);
+  std::span<std::int32_t> int32s(std::string_view name, std::int64_t count);
+  std::int64_t used() const { return used_; }
+  std::int64_t peak() const { return peak_; }
+
+ private:
+  struct Region {
+    std::string name;
+    std::vector<std::uint32_t> words;
+    std::int64_t bytes = 0;
+  };
+  Region& region(std::string_view name, std::int64_t bytes);
+  cost::UnitBuffer spec_;
+  std::vector<Region> regions_;
+  std::int64_t used_ = 0, peak_ = 0;
+};
 
 }  // namespace mambahw::model

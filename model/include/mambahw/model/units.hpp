@@ -125,8 +125,10 @@ struct ConvJob {
   std::uint64_t weights = 0;   // INT8 taps + bias + per-channel constants
   std::int64_t weight_bytes = 0;
   std::vector<OutputRegion> outputs;  // INT8 codes and dual-scale words
-  // Per channel: scale-index lookup cycles (0 for a Quamba1 scale register).
-  std::function<Cycles(int channel)> lookup_cycles;
+  // Quamba2: the index SRAM the lookup searches (the host's image, also in
+  // timing-only runs); its cycles per tile are the search's (scale_index_model
+  // or the Verilated block). Null: Quamba1's scale registers (no lookup cycles).
+  const IndexSram* index = nullptr;
   OpCounters program;          // the op's work (conv_unit, conv_out_quantizer, scale_index_lookup)
   QuantizeHook quantize;       // conv-output quantizer over the tile (the Verilated RTL), or none
   LookupHook lookup;           // scale-index lookup over the tile's x channels (the Verilated RTL), or none
@@ -134,9 +136,12 @@ struct ConvJob {
   std::vector<ScaleLookup>* lookups = nullptr;  // debug tap: the lookup's result per x channel (Quamba2)
   std::vector<float>* channel_scale = nullptr;  // the scale register file the lookup fills, per conv channel
   int d_inner = 0, bc_group_channels = 0;       // x channels; channels per B (or C) group (Mamba2 d_state)
-  // The conv line buffer [channels][width - 1] (INT8, oldest first): each
-  // channel starts from its entries and leaves its last width - 1 inputs
-  // there (prefill into decode). Null: a fresh sequence, nothing kept.
+  // The conv line buffer [channels][width - 1] (INT8, oldest first, a region
+  // of the conv buffer): each channel starts from its entries and leaves its
+  // last width - 1 inputs there. state: the running layer and sequence's
+  // conv state, loaded into the line buffer before the run and stored back
+  // after (prefill into decode; the controller keeps one per layer and
+  // sequence); null: a fresh sequence (zeros), nothing kept.
   std::vector<std::int8_t>* state = nullptr;
 };
 
@@ -147,12 +152,14 @@ class ConvUnit : public sc_core::sc_module {
   Cycles run(const ConvJob& job);  // call from an SC_THREAD
   const UnitStats& stats() const { return stats_; }
   const UnitStats& lookup_stats() const { return lookup_; }
+  OnChipBuffer& buffer() { return buffer_; }  // the line buffer and the input tiles
 
  private:
   const HardwareConfig& hw_;
   cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_, lookup_;
+  OnChipBuffer buffer_;
 };
 
 struct SsmJob {
@@ -195,12 +202,16 @@ class SsmCore : public sc_core::sc_module {
   Cycles run(const SsmJob& job);
   const UnitStats& stats() const { return stats_; }
   const UnitStats& dequant_stats() const { return dequant_; }
+  OnChipBuffer& state_buffer() { return state_; }  // the channel tiles' states h
+  OnChipBuffer& tile_buffer() { return tiles_; }   // u, delta, z tiles, B and C, the parameters
+  OnChipBuffer& norm_buffer() { return norm_; }    // Mamba2: the pre-norm y and z
 
  private:
   const HardwareConfig& hw_;
   cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_, dequant_;
+  OnChipBuffer state_, tiles_, norm_;
 };
 
 // The online Hadamard unit before out_proj: tiles of tokens of the SSM's FP16
@@ -236,12 +247,14 @@ class HadamardUnit : public sc_core::sc_module {
   HadamardUnit(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events);
   Cycles run(const HadamardJob& job);
   const UnitStats& stats() const { return stats_; }
+  OnChipBuffer& buffer() { return buffer_; }  // the token tiles
 
  private:
   const HardwareConfig& hw_;
   cost::EventCounts& ev_;
   sc_core::sc_time period_;
   UnitStats stats_;
+  OnChipBuffer buffer_;
 };
 
 }  // namespace mambahw::model

@@ -87,7 +87,8 @@ GemmMapping map_gemm(const GemmShape& g, const GemmArrayConfig& a, const BufferC
 
 // The shape of a GEMM op of the program over `tokens` tokens.
 GemmShape gemm_shape(const LayerProgram& p, const OpSpec& op, std::int64_t tokens);
-// Maps every GEMM of the program: CapacityError at the first that cannot fit.
+// Maps every GEMM of the program, then checks the units' buffers
+// (unit_buffers.hpp): CapacityError at the first that cannot fit.
 void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens);
 
 }  // namespace mambahw::cost

@@ -85,6 +85,12 @@ struct BufferConfig {
                             // decode whose layers' states do not fit keeps them in DRAM (docs/architecture.md)
   int fusion_kib = 1024;    // pipelined schedule: the on-chip buffer between units; an intermediate tensor whose
                             // bytes fit beside the others live at the same time stays here (docs/architecture.md)
+  // The units' working sets (cost/unit_buffers.hpp); 0: sized to the working set at the run's shapes.
+  int conv_kib = 0;         // conv unit: line buffer (conv state) + ping-pong input tiles
+  int ssm_tile_kib = 0;     // SSM core: u, delta, z tiles (ping-pong), B and C of the sequence, parameters
+  int norm_kib = 0;         // Mamba2: the whole pre-norm y and z for the gated RMSNorm
+  int hadamard_kib = 0;     // Hadamard unit: ping-pong FP16 token tiles
+  int accumulator_kib = 0;  // GEMM array: INT32 accumulators of a token tile x a column tile
 };
 
 struct DramConfig {

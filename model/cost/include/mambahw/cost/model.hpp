@@ -38,6 +38,10 @@ struct UnitPricing {
   double clock_mhz = 0;
   bool int4_weights = false;      // the GEMM array holds INT4 PEs
   std::int64_t tokens = 0;        // rows a GEMM fold streams: the accumulator holds tokens x cols sums
+  // The accumulator buffer of unit_buffers.hpp (the mapper's token tile x
+  // cols x weight groups, or buffers.accumulator_kib); 0: tokens x cols.
+  std::int64_t accumulator_bytes = 0;
+  std::string accumulator_what;
   // One lane's operators (lane_ops): enough of each operation for one work
   // item per cycle, read off the program's work per token.
   OpMix conv_lane, ssm_lane, dequant_lane;
@@ -54,6 +58,8 @@ OpMix lane_ops(const Work& per_token, std::int64_t items_per_token);
 // The GEMM array's accumulator memory: tokens x cols INT32 sums, accessed a
 // row of cols sums at a time, as SRAM or flops, whichever is smaller.
 MemoryCost accumulator_memory(const HardwareConfig& hw, std::int64_t tokens, const TechTable& t);
+// The same at p.accumulator_bytes (the units' buffer layout) where set.
+MemoryCost accumulator_memory(const UnitPricing& p, const TechTable& t);
 // The smaller (in area) of an SRAM macro and flops for this storage.
 MemoryCost smaller_memory(const TechTable& t, double capacity_bytes, int width_bits);
 // The index organisation of a scheme: Quamba1 a per-tensor scale register,
@@ -80,9 +86,10 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
 //    conv.token_tile tokens;
 //  - hadamard_tile: each element (the unit's fp32_convert) written once as FP16
 //    when y arrives and read once by the transform.
-//  - ssm_bc_buffer: each recurrence step reads its B_n and C_n (FP32), each
-//    token's B and C (2 x groups x d_state FP32) are written once (the
-//    tokens: ssm_step / (d_inner x d_state)).
+//  - ssm_bc_buffer: each recurrence step reads its B_n and C_n (INT8, as
+//    the SSM core holds the sequence's B and C), each token's B and C
+//    (2 x groups x d_state INT8) are written once (the tokens:
+//    ssm_step / (d_inner x d_state)).
 // In accesses of each memory's width.
 std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTable& t, const UnitPricing& p);
 
