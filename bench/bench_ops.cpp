@@ -96,7 +96,7 @@ void BM_Mamba2Ssm(benchmark::State& st) {
   for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
   const SsmPolicy p{false};
   measure(st, static_cast<double>(H) * P * N * static_cast<double>(L), "step",
-          [&] { benchmark::DoNotOptimize(mamba2_ssm_tiled(x, s, p)); });
+          [&] { benchmark::DoNotOptimize(mamba2_ssm(x, s, p)); });
 }
 
 void BM_ConvSiluQuantize(benchmark::State& st) {

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "exp_unit_core.hpp"
 #include "simd.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/threads.hpp"
 #include "mambahw/golden/units.hpp"
 #include "mambahw/golden/vector_clones.hpp"
 
@@ -243,6 +245,10 @@ namespace {
 // hide the FMA latency.
 constexpr std::size_t kLanes = 16;
 constexpr std::size_t kMamba1Lanes = kLanes;  // ssm_lanes.inc
+// Mamba2 (ssm_lanes.inc): tokens per chunk, over which a register tile of
+// the state runs before the next tile of states; the chunk's x, y and B·dt
+// (16 tokens x 64 channels, 16 x N) stay in L1.
+constexpr std::size_t kMamba2Chunk = 16;
 }  // namespace
 
 #define MAMBAHW_SIMD_KERNELS "ssm_lanes.inc"
@@ -450,15 +456,29 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
 }
 
 namespace {
-// The Mamba2 fast path's channel block: 4 vectors of the widest variant
-// (ssm_lanes.inc), so every variant divides the padded headdim.
+// The Mamba2 fast path's channels per head padded to a multiple of 64 (of
+// every variant's register tile, kM2Vectors·W in ssm_lanes.inc) with x = 0.
 constexpr std::size_t kMamba2LaneBlock = 64;
+
+// Each thread's arrays for one head at a time (kept between calls: a head's
+// work is too short to pay for fresh pages).
+struct Mamba2HeadScratch {
+  std::vector<float> pre, ex, dt, dA, bdt, hstate, hlanes, work, reduce;
+};
+Mamba2HeadScratch& mamba2_scratch() {
+  thread_local Mamba2HeadScratch w;
+  return w;
+}
 }  // namespace
 
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
   return mamba2_ssm(x, s, p, nullptr, nullptr);
 }
 
+// The heads are independent (each reads its own dt, A, D, x rows and its
+// group's B and C, and writes its own y rows and final state), so they run
+// on threads() threads, one head per iteration: every element is computed by
+// the same operations on any thread, for any thread count.
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p, const FloatTensor* initial_state,
                        FloatTensor* final_state) {
   const Denormals dn = p.denormals;
@@ -477,22 +497,32 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   const bool lanes = dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential &&
                      kernel_isa() != KernelIsa::kSpec;
   const std::size_t Pp = (P + kMamba2LaneBlock - 1) / kMamba2LaneBlock * kMamba2LaneBlock;  // lanes padded with x = 0
-  std::vector<float> dt(L), dA(L), pre(L), ex(L), bf(L * N), bdt(L * N), cf(L * N), hstate(N), scratch;
-  std::size_t bc_group = G;  // the group whose B and C are in bf, cf
-  std::vector<float> xt(lanes ? L * Pp : 0), yt(lanes ? L * Pp : 0), hlanes(lanes ? N * Pp : 0);
-  for (std::size_t hd = 0; hd < H; ++hd) {
+  // B and C of every group dequantized once, in [t][n] order: [G][L][N].
+  std::vector<float> bf(G * L * N), cf(G * L * N);
+  for (std::size_t g = 0; g < G; ++g)
+    for (std::size_t t = 0; t < L; ++t)
+      for (std::size_t n = 0; n < N; ++n) {
+        bf[(g * L + t) * N + n] = fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn);
+        cf[(g * L + t) * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
+      }
+  parallel_for(H, [&](std::size_t hd) {
+    Mamba2HeadScratch& w = mamba2_scratch();
+    for (auto* v : {&w.pre, &w.ex, &w.dt, &w.dA}) v->resize(L);
+    float *pre = w.pre.data(), *ex = w.ex.data(), *dt = w.dt.data(), *dA = w.dA.data();
     const std::size_t g = hd / (H / G);
+    const float* bg = bf.data() + g * L * N;
+    const float* cg = cf.data() + g * L * N;
     const float A = -exp_unit(p.units.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(hd)), dn);
     if (lanes && p.units == UnitSelection{}) {  // the same softplus and exp, as array forms
       for (std::size_t t = 0; t < L; ++t) pre[t] = s.dt.scale * static_cast<float>(s.dt.q(hd, t)) + s.dt_bias[hd];
-      exp_unit_batch(pre.data(), ex.data(), L);
-      log1p_unit_batch(ex.data(), dt.data(), L);
+      exp_unit_batch(pre, ex, L);
+      log1p_unit_batch(ex, dt, L);
       for (std::size_t t = 0; t < L; ++t) {
         if (p.softplus_threshold && !(pre[t] <= 20.0f)) dt[t] = canonicalize_nan(pre[t]);
         ex[t] = dt[t] * A;
       }
-      exp_unit_batch(ex.data(), dA.data(), L);
+      exp_unit_batch(ex, dA, L);
     } else {
       for (std::size_t t = 0; t < L; ++t) {
         dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
@@ -500,45 +530,38 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
         dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
       }
     }
-    if (g != bc_group) {  // B and C dequantized once per group, in [t][n] order
-      bc_group = g;
-      for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t t = 0; t < L; ++t) {
-          bf[t * N + n] = fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn);
-          cf[t * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
-        }
-    }
-    if (dn == Denormals::kPreserve)  // fmul without the flush: a loop the compiler vectorises
-      for (std::size_t t = 0; t < L; ++t)
-        for (std::size_t n = 0; n < N; ++n) bdt[t * N + n] = bf[t * N + n] * dt[t];
-    else
-      for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bf[i], dt[i / N], dn);
     if (lanes) {
-      transpose_tiled(&x(hd * P, 0), L, xt.data(), Pp, P, L);
       // The head's state in lanes [n][Pp]: h_{-1} (padding lanes stay 0: their x is 0).
-      std::fill(hlanes.begin(), hlanes.end(), 0.0f);
+      w.hlanes.assign(N * Pp, 0.0f);
+      w.work.resize(kMamba2Chunk * (2 * Pp + N));
+      float* hl = w.hlanes.data();
       if (initial_state)
         for (std::size_t n = 0; n < N; ++n)
-          for (std::size_t pp = 0; pp < P; ++pp) hlanes[n * Pp + pp] = h0(hd * P + pp, n);
-      MAMBAHW_SIMD_CALL(mamba2_head, xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, Pp, N, hlanes.data(), yt.data());
-      transpose_tiled(yt.data(), Pp, &y(hd * P, 0), L, L, P);
+          for (std::size_t pp = 0; pp < P; ++pp) hl[n * Pp + pp] = h0(hd * P + pp, n);
+      MAMBAHW_SIMD_CALL(mamba2_head, &x(hd * P, 0), P, L, dt, dA, bg, cg, dv, N, Pp, hl, &y(hd * P, 0), w.work.data());
       if (final_state)
         for (std::size_t n = 0; n < N; ++n)
-          for (std::size_t pp = 0; pp < P; ++pp) (*final_state)(hd * P + pp, n) = hlanes[n * Pp + pp];
-      continue;
+          for (std::size_t pp = 0; pp < P; ++pp) (*final_state)(hd * P + pp, n) = hl[n * Pp + pp];
+      return;
     }
+    // The specification: per channel, B·dt, then per token the state update
+    // and the reduction in the policy's order.
+    w.bdt.resize(L * N);
+    w.hstate.resize(N);
+    float *bdt = w.bdt.data(), *hs = w.hstate.data();
+    for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bg[i], dt[i / N], dn);
     for (std::size_t pp = 0; pp < P; ++pp) {
       const std::size_t ch = hd * P + pp;
-      for (std::size_t n = 0; n < N; ++n) hstate[n] = h0(ch, n);
+      for (std::size_t n = 0; n < N; ++n) hs[n] = h0(ch, n);
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
-        for (std::size_t n = 0; n < N; ++n) hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
-        y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, p.tree_width, dn, scratch);
+        for (std::size_t n = 0; n < N; ++n) hs[n] = ffma(dA[t], hs[n], fmul(bdt[t * N + n], xv, dn), dn);
+        y(ch, t) = reduce_states(hs, &cg[t * N], N, fmul(dv, xv, dn), p.reduction, p.tree_width, dn, w.reduce);
       }
       if (final_state)
-        for (std::size_t n = 0; n < N; ++n) (*final_state)(ch, n) = hstate[n];
+        for (std::size_t n = 0; n < N; ++n) (*final_state)(ch, n) = hs[n];
     }
-  }
+  });
   return y;
 }
 
