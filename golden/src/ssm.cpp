@@ -246,8 +246,8 @@ namespace {
 constexpr std::size_t kLanes = 16;
 constexpr std::size_t kMamba1Lanes = kLanes;  // ssm_lanes.inc
 // Mamba2 (ssm_lanes.inc): tokens per chunk, over which a register tile of
-// the state runs before the next tile of states; the chunk's x, y and B·dt
-// (16 tokens x 64 channels, 16 x N) stay in L1.
+// the state runs before the next tile of states; the chunk's x, y, C and
+// B·dt (16 tokens x 64 channels, 16 x N) stay in L1.
 constexpr std::size_t kMamba2Chunk = 16;
 }  // namespace
 
@@ -277,19 +277,6 @@ struct Mamba1Scratch {
     return rows.data() + (which * kLanes + lane) * (L + kLanes);
   }
 };
-
-// dst[c][r] = src[r][c] for r < rows, c < cols, in 16 x 16 tiles so both
-// sides stay in L1 (a strided copy touches one cache line per element).
-void transpose_tiled(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride, std::size_t rows,
-                     std::size_t cols) {
-  constexpr std::size_t kTile = 16;
-  for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
-    for (std::size_t c0 = 0; c0 < cols; c0 += kTile) {
-      const std::size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
-      for (std::size_t r = r0; r < r1; ++r)
-        for (std::size_t c = c0; c < c1; ++c) dst[c * dst_stride + r] = src[r * src_stride + c];
-    }
-}
 
 // Δ = softplus(sΔ·qΔ + bias), Δ·u and D·u of one channel.
 MAMBAHW_VECTOR_CLONES
@@ -356,11 +343,8 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
       p.reduction == StateReduction::kSequential && kernel_isa() != KernelIsa::kSpec) {
     Mamba1Scratch w(L, N);
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
-    for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t t = 0; t < L; ++t) {
-        bt[t * N + n] = bf[n * L + t];
-        ct[t * N + n] = cf[n * L + t];
-      }
+    MAMBAHW_SIMD_CALL(transpose, bf.data(), L, N, L, bt.data(), N, true);
+    MAMBAHW_SIMD_CALL(transpose, cf.data(), L, N, L, ct.data(), N, true);
     std::vector<float> e_n(N * kLanes), e_lo(kLanes), e_hi(kLanes);
     for (std::size_t d0 = 0; d0 < D; d0 += kLanes) {
       // Lanes past the last channel run on Δ = 0, u = 0: exp(0) = 1, no NaN.
@@ -386,12 +370,13 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
           e_hi[k] = std::max(e_hi[k], v);
         }
       }
-      transpose_tiled(w.row(0, 0, L), L + kLanes, w.dl.data(), kLanes, kLanes, L);
-      transpose_tiled(w.row(1, 0, L), L + kLanes, w.du.data(), kLanes, kLanes, L);
-      transpose_tiled(w.row(2, 0, L), L + kLanes, w.out.data(), kLanes, kLanes, L);
+      // The rows to [token][lane] and back by the variant's block transposes (bits moved, no arithmetic).
+      MAMBAHW_SIMD_CALL(transpose, w.row(0, 0, L), L + kLanes, kLanes, L, w.dl.data(), kLanes, true);
+      MAMBAHW_SIMD_CALL(transpose, w.row(1, 0, L), L + kLanes, kLanes, L, w.du.data(), kLanes, true);
+      MAMBAHW_SIMD_CALL(transpose, w.row(2, 0, L), L + kLanes, kLanes, L, w.out.data(), kLanes, true);
       MAMBAHW_SIMD_CALL(mamba1_lanes, L, N, e_n.data(), e_lo.data(), e_hi.data(), bt.data(), ct.data(), w.dl.data(),
                         w.du.data(), w.out.data(), w.state.data());
-      transpose_tiled(w.out.data(), kLanes, w.row(2, 0, L), L + kLanes, L, kLanes);
+      MAMBAHW_SIMD_CALL(transpose, w.out.data(), kLanes, L, kLanes, w.row(2, 0, L), L + kLanes, false);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
         mamba1_channel_gate(k, L, &s.z.q(d, 0), s.z.scale, p.gate_division == QuantizeOp::kDivide, w, &y(d, 0));
@@ -497,14 +482,29 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   const bool lanes = dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential &&
                      kernel_isa() != KernelIsa::kSpec;
   const std::size_t Pp = (P + kMamba2LaneBlock - 1) / kMamba2LaneBlock * kMamba2LaneBlock;  // lanes padded with x = 0
-  // B and C of every group dequantized once, in [t][n] order: [G][L][N].
+  // B and C of every group dequantized once, in [t][n] order: [G][L][N], by
+  // tiles of 64 tokens on the threads.
   std::vector<float> bf(G * L * N), cf(G * L * N);
-  for (std::size_t g = 0; g < G; ++g)
-    for (std::size_t t = 0; t < L; ++t)
-      for (std::size_t n = 0; n < N; ++n) {
-        bf[(g * L + t) * N + n] = fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn);
-        cf[(g * L + t) * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
-      }
+  constexpr std::size_t kTokenTile = 64;
+  const std::size_t token_tiles = (L + kTokenTile - 1) / kTokenTile;
+  parallel_for(G * token_tiles, [&](std::size_t i) {
+    const std::size_t g = i / token_tiles, t0 = i % token_tiles * kTokenTile, t1 = std::min(L, t0 + kTokenTile);
+    const float sb = s.b_scale[g], sc = s.c_scale[g];
+    for (std::size_t n = 0; n < N; ++n) {
+      const std::int8_t* qb = &s.b(g * N + n, 0);
+      const std::int8_t* qc = &s.c(g * N + n, 0);
+      if (dn == Denormals::kPreserve)  // fmul without the flush, inline
+        for (std::size_t t = t0; t < t1; ++t) {
+          bf[(g * L + t) * N + n] = sb * static_cast<float>(qb[t]);
+          cf[(g * L + t) * N + n] = sc * static_cast<float>(qc[t]);
+        }
+      else
+        for (std::size_t t = t0; t < t1; ++t) {
+          bf[(g * L + t) * N + n] = fmul(sb, static_cast<float>(qb[t]), dn);
+          cf[(g * L + t) * N + n] = fmul(sc, static_cast<float>(qc[t]), dn);
+        }
+    }
+  });
   parallel_for(H, [&](std::size_t hd) {
     Mamba2HeadScratch& w = mamba2_scratch();
     for (auto* v : {&w.pre, &w.ex, &w.dt, &w.dA}) v->resize(L);
@@ -533,7 +533,7 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
     if (lanes) {
       // The head's state in lanes [n][Pp]: h_{-1} (padding lanes stay 0: their x is 0).
       w.hlanes.assign(N * Pp, 0.0f);
-      w.work.resize(kMamba2Chunk * (2 * Pp + N));
+      w.work.resize(2 * L * Pp + kMamba2Chunk * N);
       float* hl = w.hlanes.data();
       if (initial_state)
         for (std::size_t n = 0; n < N; ++n)
