@@ -8,6 +8,7 @@
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 #include "mambahw/golden/ssm.hpp"
+#include "mambahw/golden/threads.hpp"
 #include "mambahw/studies/synthetic.hpp"
 #include "mambahw/tb/random.hpp"
 
@@ -33,7 +34,8 @@ BENCHMARK(BM_SelectiveScanMamba130m)->Args({2048, 0})->Args({2048, 1})->Unit(ben
 
 // Mamba2 SSM of mamba2-130m (24 heads x headdim 64, d_state 128, 1 group):
 // per (channel, state, token) step, Denormals::kPreserve (channels in lanes)
-// or flush-to-zero (the general per-channel path).
+// or flush-to-zero (the general per-channel path). One thread (mamba2_ssm
+// runs its heads on threads() threads; bench_ops measures both).
 void BM_Mamba2SsmMamba2_130m(benchmark::State& st) {
   const ModelShape m = bench::model_shape("mamba2-130m");
   const std::size_t H = static_cast<std::size_t>(m.nheads), P = static_cast<std::size_t>(m.headdim);
@@ -45,6 +47,7 @@ void BM_Mamba2SsmMamba2_130m(benchmark::State& st) {
   for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
   SsmPolicy p{false};
   p.denormals = st.range(1) ? Denormals::kFlushToZero : Denormals::kPreserve;
+  const ThreadScope one(1);
   for (auto _ : st) benchmark::DoNotOptimize(mamba2_ssm(x, s, p));
   const double steps = static_cast<double>(H * P * N * L);
   st.counters["ns_per_step"] = benchmark::Counter(steps, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);

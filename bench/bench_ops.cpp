@@ -67,7 +67,7 @@ void BM_Mamba2Ssm(benchmark::State& st) {
   const bench::Mamba2Shape m;
   const bench::Mamba2Case c = bench::mamba2_case(m);
   const SsmPolicy p{false};
-  measure(st, m.steps(), "step", [&] { benchmark::DoNotOptimize(mamba2_ssm_tiled(c.x, c.ssm, p)); });
+  measure(st, m.steps(), "step", [&] { benchmark::DoNotOptimize(mamba2_ssm(c.x, c.ssm, p)); });
 }
 
 void BM_ConvSiluQuantize(benchmark::State& st) {

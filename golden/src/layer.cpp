@@ -626,7 +626,7 @@ void run_ssm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& t
       y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp, &st.state->ssm, &kept), z, z_scale);
       st.state->ssm = std::move(kept);
     } else {
-      y = gated_rmsnorm(q, mamba2_ssm_tiled(tr.ssm_input, s, sp), z, z_scale);
+      y = gated_rmsnorm(q, mamba2_ssm(tr.ssm_input, s, sp), z, z_scale);
     }
     fp16_round_batch(y.data(), y.data(), y.size());  // y is stored as FP16 (the program's format)
   }

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <utility>
 
 #include "exp_unit_core.hpp"
 #include "simd.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/threads.hpp"
 #include "mambahw/golden/units.hpp"
 #include "mambahw/golden/vector_clones.hpp"
 
@@ -243,6 +245,10 @@ namespace {
 // hide the FMA latency.
 constexpr std::size_t kLanes = 16;
 constexpr std::size_t kMamba1Lanes = kLanes;  // ssm_lanes.inc
+// Mamba2 (ssm_lanes.inc): tokens per chunk, over which a register tile of
+// the state runs before the next tile of states; the chunk's x, y, C and
+// B·dt (16 tokens x 64 channels, 16 x N) stay in L1.
+constexpr std::size_t kMamba2Chunk = 16;
 }  // namespace
 
 #define MAMBAHW_SIMD_KERNELS "ssm_lanes.inc"
@@ -271,19 +277,6 @@ struct Mamba1Scratch {
     return rows.data() + (which * kLanes + lane) * (L + kLanes);
   }
 };
-
-// dst[c][r] = src[r][c] for r < rows, c < cols, in 16 x 16 tiles so both
-// sides stay in L1 (a strided copy touches one cache line per element).
-void transpose_tiled(const float* src, std::size_t src_stride, float* dst, std::size_t dst_stride, std::size_t rows,
-                     std::size_t cols) {
-  constexpr std::size_t kTile = 16;
-  for (std::size_t r0 = 0; r0 < rows; r0 += kTile)
-    for (std::size_t c0 = 0; c0 < cols; c0 += kTile) {
-      const std::size_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
-      for (std::size_t r = r0; r < r1; ++r)
-        for (std::size_t c = c0; c < c1; ++c) dst[c * dst_stride + r] = src[r * src_stride + c];
-    }
-}
 
 // Δ = softplus(sΔ·qΔ + bias), Δ·u and D·u of one channel.
 MAMBAHW_VECTOR_CLONES
@@ -350,11 +343,8 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
       p.reduction == StateReduction::kSequential && kernel_isa() != KernelIsa::kSpec) {
     Mamba1Scratch w(L, N);
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
-    for (std::size_t n = 0; n < N; ++n)
-      for (std::size_t t = 0; t < L; ++t) {
-        bt[t * N + n] = bf[n * L + t];
-        ct[t * N + n] = cf[n * L + t];
-      }
+    MAMBAHW_SIMD_CALL(transpose, bf.data(), L, N, L, bt.data(), N, true);
+    MAMBAHW_SIMD_CALL(transpose, cf.data(), L, N, L, ct.data(), N, true);
     std::vector<float> e_n(N * kLanes), e_lo(kLanes), e_hi(kLanes);
     for (std::size_t d0 = 0; d0 < D; d0 += kLanes) {
       // Lanes past the last channel run on Δ = 0, u = 0: exp(0) = 1, no NaN.
@@ -380,12 +370,13 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
           e_hi[k] = std::max(e_hi[k], v);
         }
       }
-      transpose_tiled(w.row(0, 0, L), L + kLanes, w.dl.data(), kLanes, kLanes, L);
-      transpose_tiled(w.row(1, 0, L), L + kLanes, w.du.data(), kLanes, kLanes, L);
-      transpose_tiled(w.row(2, 0, L), L + kLanes, w.out.data(), kLanes, kLanes, L);
+      // The rows to [token][lane] and back by the variant's block transposes (bits moved, no arithmetic).
+      MAMBAHW_SIMD_CALL(transpose, w.row(0, 0, L), L + kLanes, kLanes, L, w.dl.data(), kLanes, true);
+      MAMBAHW_SIMD_CALL(transpose, w.row(1, 0, L), L + kLanes, kLanes, L, w.du.data(), kLanes, true);
+      MAMBAHW_SIMD_CALL(transpose, w.row(2, 0, L), L + kLanes, kLanes, L, w.out.data(), kLanes, true);
       MAMBAHW_SIMD_CALL(mamba1_lanes, L, N, e_n.data(), e_lo.data(), e_hi.data(), bt.data(), ct.data(), w.dl.data(),
                         w.du.data(), w.out.data(), w.state.data());
-      transpose_tiled(w.out.data(), kLanes, w.row(2, 0, L), L + kLanes, L, kLanes);
+      MAMBAHW_SIMD_CALL(transpose, w.out.data(), kLanes, L, kLanes, w.row(2, 0, L), L + kLanes, false);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
         mamba1_channel_gate(k, L, &s.z.q(d, 0), s.z.scale, p.gate_division == QuantizeOp::kDivide, w, &y(d, 0));
@@ -450,15 +441,29 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
 }
 
 namespace {
-// The Mamba2 fast path's channel block: 4 vectors of the widest variant
-// (ssm_lanes.inc), so every variant divides the padded headdim.
+// The Mamba2 fast path's channels per head padded to a multiple of 64 (of
+// every variant's register tile, kM2Vectors·W in ssm_lanes.inc) with x = 0.
 constexpr std::size_t kMamba2LaneBlock = 64;
+
+// Each thread's arrays for one head at a time (kept between calls: a head's
+// work is too short to pay for fresh pages).
+struct Mamba2HeadScratch {
+  std::vector<float> pre, ex, dt, dA, bdt, hstate, hlanes, work, reduce;
+};
+Mamba2HeadScratch& mamba2_scratch() {
+  thread_local Mamba2HeadScratch w;
+  return w;
+}
 }  // namespace
 
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
   return mamba2_ssm(x, s, p, nullptr, nullptr);
 }
 
+// The heads are independent (each reads its own dt, A, D, x rows and its
+// group's B and C, and writes its own y rows and final state), so they run
+// on threads() threads, one head per iteration: every element is computed by
+// the same operations on any thread, for any thread count.
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p, const FloatTensor* initial_state,
                        FloatTensor* final_state) {
   const Denormals dn = p.denormals;
@@ -477,22 +482,47 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   const bool lanes = dn == Denormals::kPreserve && p.reduction == StateReduction::kSequential &&
                      kernel_isa() != KernelIsa::kSpec;
   const std::size_t Pp = (P + kMamba2LaneBlock - 1) / kMamba2LaneBlock * kMamba2LaneBlock;  // lanes padded with x = 0
-  std::vector<float> dt(L), dA(L), pre(L), ex(L), bf(L * N), bdt(L * N), cf(L * N), hstate(N), scratch;
-  std::size_t bc_group = G;  // the group whose B and C are in bf, cf
-  std::vector<float> xt(lanes ? L * Pp : 0), yt(lanes ? L * Pp : 0), hlanes(lanes ? N * Pp : 0);
-  for (std::size_t hd = 0; hd < H; ++hd) {
+  // B and C of every group dequantized once, in [t][n] order: [G][L][N], by
+  // tiles of 64 tokens on the threads.
+  std::vector<float> bf(G * L * N), cf(G * L * N);
+  constexpr std::size_t kTokenTile = 64;
+  const std::size_t token_tiles = (L + kTokenTile - 1) / kTokenTile;
+  parallel_for(G * token_tiles, [&](std::size_t i) {
+    const std::size_t g = i / token_tiles, t0 = i % token_tiles * kTokenTile, t1 = std::min(L, t0 + kTokenTile);
+    const float sb = s.b_scale[g], sc = s.c_scale[g];
+    for (std::size_t n = 0; n < N; ++n) {
+      const std::int8_t* qb = &s.b(g * N + n, 0);
+      const std::int8_t* qc = &s.c(g * N + n, 0);
+      if (dn == Denormals::kPreserve)  // fmul without the flush, inline
+        for (std::size_t t = t0; t < t1; ++t) {
+          bf[(g * L + t) * N + n] = sb * static_cast<float>(qb[t]);
+          cf[(g * L + t) * N + n] = sc * static_cast<float>(qc[t]);
+        }
+      else
+        for (std::size_t t = t0; t < t1; ++t) {
+          bf[(g * L + t) * N + n] = fmul(sb, static_cast<float>(qb[t]), dn);
+          cf[(g * L + t) * N + n] = fmul(sc, static_cast<float>(qc[t]), dn);
+        }
+    }
+  });
+  parallel_for(H, [&](std::size_t hd) {
+    Mamba2HeadScratch& w = mamba2_scratch();
+    for (auto* v : {&w.pre, &w.ex, &w.dt, &w.dA}) v->resize(L);
+    float *pre = w.pre.data(), *ex = w.ex.data(), *dt = w.dt.data(), *dA = w.dA.data();
     const std::size_t g = hd / (H / G);
+    const float* bg = bf.data() + g * L * N;
+    const float* cg = cf.data() + g * L * N;
     const float A = -exp_unit(p.units.exp, fmul(s.a_log.scale, static_cast<float>(s.a_log.q(hd)), dn), dn);
     const float dv = fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(hd)), dn);
     if (lanes && p.units == UnitSelection{}) {  // the same softplus and exp, as array forms
       for (std::size_t t = 0; t < L; ++t) pre[t] = s.dt.scale * static_cast<float>(s.dt.q(hd, t)) + s.dt_bias[hd];
-      exp_unit_batch(pre.data(), ex.data(), L);
-      log1p_unit_batch(ex.data(), dt.data(), L);
+      exp_unit_batch(pre, ex, L);
+      log1p_unit_batch(ex, dt, L);
       for (std::size_t t = 0; t < L; ++t) {
         if (p.softplus_threshold && !(pre[t] <= 20.0f)) dt[t] = canonicalize_nan(pre[t]);
         ex[t] = dt[t] * A;
       }
-      exp_unit_batch(ex.data(), dA.data(), L);
+      exp_unit_batch(ex, dA, L);
     } else {
       for (std::size_t t = 0; t < L; ++t) {
         dt[t] = softplus(fadd(fmul(s.dt.scale, static_cast<float>(s.dt.q(hd, t)), dn), s.dt_bias[hd], dn),
@@ -500,45 +530,38 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
         dA[t] = exp_unit(p.units.exp, fmul(dt[t], A, dn), dn);
       }
     }
-    if (g != bc_group) {  // B and C dequantized once per group, in [t][n] order
-      bc_group = g;
-      for (std::size_t n = 0; n < N; ++n)
-        for (std::size_t t = 0; t < L; ++t) {
-          bf[t * N + n] = fmul(s.b_scale[g], static_cast<float>(s.b(g * N + n, t)), dn);
-          cf[t * N + n] = fmul(s.c_scale[g], static_cast<float>(s.c(g * N + n, t)), dn);
-        }
-    }
-    if (dn == Denormals::kPreserve)  // fmul without the flush: a loop the compiler vectorises
-      for (std::size_t t = 0; t < L; ++t)
-        for (std::size_t n = 0; n < N; ++n) bdt[t * N + n] = bf[t * N + n] * dt[t];
-    else
-      for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bf[i], dt[i / N], dn);
     if (lanes) {
-      transpose_tiled(&x(hd * P, 0), L, xt.data(), Pp, P, L);
       // The head's state in lanes [n][Pp]: h_{-1} (padding lanes stay 0: their x is 0).
-      std::fill(hlanes.begin(), hlanes.end(), 0.0f);
+      w.hlanes.assign(N * Pp, 0.0f);
+      w.work.resize(2 * L * Pp + kMamba2Chunk * N);
+      float* hl = w.hlanes.data();
       if (initial_state)
         for (std::size_t n = 0; n < N; ++n)
-          for (std::size_t pp = 0; pp < P; ++pp) hlanes[n * Pp + pp] = h0(hd * P + pp, n);
-      MAMBAHW_SIMD_CALL(mamba2_head, xt.data(), dA.data(), bdt.data(), cf.data(), dv, L, Pp, N, hlanes.data(), yt.data());
-      transpose_tiled(yt.data(), Pp, &y(hd * P, 0), L, L, P);
+          for (std::size_t pp = 0; pp < P; ++pp) hl[n * Pp + pp] = h0(hd * P + pp, n);
+      MAMBAHW_SIMD_CALL(mamba2_head, &x(hd * P, 0), P, L, dt, dA, bg, cg, dv, N, Pp, hl, &y(hd * P, 0), w.work.data());
       if (final_state)
         for (std::size_t n = 0; n < N; ++n)
-          for (std::size_t pp = 0; pp < P; ++pp) (*final_state)(hd * P + pp, n) = hlanes[n * Pp + pp];
-      continue;
+          for (std::size_t pp = 0; pp < P; ++pp) (*final_state)(hd * P + pp, n) = hl[n * Pp + pp];
+      return;
     }
+    // The specification: per channel, B·dt, then per token the state update
+    // and the reduction in the policy's order.
+    w.bdt.resize(L * N);
+    w.hstate.resize(N);
+    float *bdt = w.bdt.data(), *hs = w.hstate.data();
+    for (std::size_t i = 0; i < L * N; ++i) bdt[i] = fmul(bg[i], dt[i / N], dn);
     for (std::size_t pp = 0; pp < P; ++pp) {
       const std::size_t ch = hd * P + pp;
-      for (std::size_t n = 0; n < N; ++n) hstate[n] = h0(ch, n);
+      for (std::size_t n = 0; n < N; ++n) hs[n] = h0(ch, n);
       for (std::size_t t = 0; t < L; ++t) {
         const float xv = ftz_if(x(ch, t), dn);
-        for (std::size_t n = 0; n < N; ++n) hstate[n] = ffma(dA[t], hstate[n], fmul(bdt[t * N + n], xv, dn), dn);
-        y(ch, t) = reduce_states(hstate.data(), &cf[t * N], N, fmul(dv, xv, dn), p.reduction, p.tree_width, dn, scratch);
+        for (std::size_t n = 0; n < N; ++n) hs[n] = ffma(dA[t], hs[n], fmul(bdt[t * N + n], xv, dn), dn);
+        y(ch, t) = reduce_states(hs, &cg[t * N], N, fmul(dv, xv, dn), p.reduction, p.tree_width, dn, w.reduce);
       }
       if (final_state)
-        for (std::size_t n = 0; n < N; ++n) (*final_state)(ch, n) = hstate[n];
+        for (std::size_t n = 0; n < N; ++n) (*final_state)(ch, n) = hs[n];
     }
-  }
+  });
   return y;
 }
 

@@ -40,36 +40,6 @@ FloatTensor mamba1_selective_scan_tiled(const FloatTensor& u, const Mamba1Ssm& s
   return y;
 }
 
-FloatTensor mamba2_ssm_tiled(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p) {
-  const auto H = static_cast<size_t>(s.nheads), P = static_cast<size_t>(s.headdim), N = static_cast<size_t>(s.d_state);
-  if (s.ngroups <= 0 || s.nheads % s.ngroups || x.dim(0) != H * P || s.dt.q.dim(0) != H ||
-      s.b.dim(0) != static_cast<size_t>(s.ngroups) * N || s.c.dim(0) != s.b.dim(0) || s.dt_bias.size() != H ||
-      s.a_log.q.size() != H || s.d_skip.q.size() != H || s.b_scale.size() != static_cast<size_t>(s.ngroups) ||
-      s.c_scale.size() != s.b_scale.size())
-    return mamba2_ssm(x, s, p);  // the kernel reports the shape error
-  if (threads() == 1) return mamba2_ssm(x, s, p);  // one thread: one call, the same bits, no copies
-  const size_t heads_per_group = H / static_cast<size_t>(s.ngroups);
-  FloatTensor y({x.dim(0), x.dim(1)});
-  parallel_for(H, [&](size_t h) {
-    const size_t g = h / heads_per_group;
-    Mamba2Ssm t;
-    t.nheads = 1;
-    t.headdim = s.headdim;
-    t.ngroups = 1;
-    t.d_state = s.d_state;
-    t.dt = rows_of(s.dt, h, h + 1);
-    t.dt_bias = {s.dt_bias[h]};
-    t.a_log = rows_of(s.a_log, h, h + 1);
-    t.b = row_block(s.b, g * N, (g + 1) * N);
-    t.c = row_block(s.c, g * N, (g + 1) * N);
-    t.b_scale = {s.b_scale[g]};
-    t.c_scale = {s.c_scale[g]};
-    t.d_skip = rows_of(s.d_skip, h, h + 1);
-    put_row_block(y, h * P, mamba2_ssm(row_block(x, h * P, (h + 1) * P), t, p));
-  });
-  return y;
-}
-
 void conv1d_silu_quantize_tiled(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order, const NumericsPolicy& np,
                                 std::span<const float> scales, FloatTensor& y, Int8Tensor& codes) {
   const auto C = static_cast<size_t>(layer.channels), tile = static_cast<size_t>(kChannelTile);

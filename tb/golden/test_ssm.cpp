@@ -3,8 +3,10 @@
 // and Mamba2 SSMs against double-precision references written here.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "kernel_isa_guard.hpp"
@@ -337,6 +339,57 @@ TEST(Mamba2Ssm, EveryVariantBitIdenticalToSpecification) {
       const SsmPolicy p{threshold};
       tb::expect_every_variant_matches_spec([&] { return mamba2_ssm(x, s, p); },
                                             "P " + std::to_string(P) + " threshold " + std::to_string(threshold));
+    }
+  }
+}
+
+// The Mamba2 fast path's blocking (ssm_lanes.inc: register tiles of 8, 4 or
+// 2 states by 2 lane vectors over chunks of 16 tokens) against the
+// specification on every variant, bit for bit, where the blocks are partial:
+// d_state 13 and 1 (a partial tile of states; states one by one), headdim 40
+// (a partial lane block), L 37 (a partial chunk) and L 16 (one whole chunk);
+// heads whose dt drives dt·A past exp's range (exp's fallback: dA zero or
+// subnormal) or to its edge; x with NaN and ±Inf (one channel each, so each
+// channel's NaNs have one origin); and a prefill handoff (initial state in,
+// final state out).
+TEST(Mamba2Ssm, EveryVariantBitIdenticalToSpecificationOnPartialBlocks) {
+  struct Shape {
+    int P, N;
+    std::size_t L;
+  };
+  for (const Shape sh : {Shape{40, 13, 37}, Shape{16, 1, 16}, Shape{64, 24, 37}}) {
+    Rng rng(41 + static_cast<std::uint64_t>(sh.N));
+    const std::size_t H = 4, P = static_cast<std::size_t>(sh.P), N = static_cast<std::size_t>(sh.N), L = sh.L;
+    Mamba2Ssm s = random_mamba2_ssm(4, sh.P, 2, sh.N, L, -3.0, rng);
+    s.dt_bias[1] = 30.0f;  // dt·A in [-480, -30]: dA = exp(dt·A) zero or subnormal on most tokens
+    s.dt_bias[2] = 5.5f;   // dt·A around -87, exp's range edge
+    s.a_log.q(1) = s.a_log.q(2) = 127;  // A = -exp(2.77) ~ -16
+    FloatTensor x({H * P, L}), h0({H * P, N});
+    for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
+    for (auto& v : h0.vec()) v = static_cast<float>(rng.normal());
+    x(0, 3) = 0x1p-145f;
+    x(1, 4) = -0.0f;
+    x(2, 5) = NAN;
+    x(3, 6) = INFINITY;
+    x(P + 5, 7) = -INFINITY;
+    h0(4, 0) = -0x1p-140f;
+    // The data reaches exp's fallback: head 1's dt·A is below -87 (A by the spec's expression).
+    const float A1 = -exp_unit(s.a_log.scale * static_cast<float>(s.a_log.q(1)));
+    ASSERT_LT(softplus(s.dt.scale * static_cast<float>(s.dt.q(1, 0)) + s.dt_bias[1], true) * A1, -87.0f);
+    const std::string name = "P " + std::to_string(P) + " N " + std::to_string(N) + " L " + std::to_string(L);
+    for (bool threshold : {true, false}) {
+      const SsmPolicy p{threshold};
+      tb::expect_every_variant_matches_spec([&] { return mamba2_ssm(x, s, p); }, name);
+      tb::expect_every_variant_matches_spec(
+          [&] {
+            FloatTensor h;
+            const FloatTensor y = mamba2_ssm(x, s, p, &h0, &h);
+            FloatTensor both({y.size() + h.size()});
+            std::copy(y.vec().begin(), y.vec().end(), both.vec().begin());
+            std::copy(h.vec().begin(), h.vec().end(), both.vec().begin() + static_cast<std::ptrdiff_t>(y.size()));
+            return both;
+          },
+          name + " from a state");
     }
   }
 }

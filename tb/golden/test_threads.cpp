@@ -151,7 +151,8 @@ TEST(Threads, LayerBitIdenticalForAnyThreadCountMamba2) {
 
 // The tiled kernels against one call of the kernel on the whole tensor (a
 // second computation of the same elements): partial last tiles, several
-// groups, conv segments that straddle a tile.
+// groups, conv segments that straddle a tile; and Mamba2's heads on 2 and 3
+// threads against one thread.
 TEST(Threads, TiledKernelsEqualTheWholeTensorKernel) {
   const ThreadScope scope(2);
   Rng rng(5);
@@ -165,13 +166,28 @@ TEST(Threads, TiledKernelsEqualTheWholeTensorKernel) {
                        "Mamba1 scan");
   }
   {
-    const Mamba2Ssm s = tb::random_mamba2_ssm(6, 16, 3, 16, 40, -3.0, rng);  // 2 heads per group
-    FloatTensor x({6 * 16, 40});
-    for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
-    for (Denormals d : {Denormals::kPreserve, Denormals::kFlushToZero}) {
-      SsmPolicy p{false};
-      p.denormals = d;
-      expect_same_bits(mamba2_ssm_tiled(x, s, p), mamba2_ssm(x, s, p), "Mamba2 SSM");
+    // mamba2_ssm runs its heads on the threads itself: 2 and 3 threads
+    // against 1 (a head per iteration, so 3 threads leave a partial round).
+    const Mamba2Ssm s = tb::random_mamba2_ssm(7, 16, 7, 13, 40, -3.0, rng);  // 7 heads, one per group; N 13
+    const Mamba2Ssm s2 = tb::random_mamba2_ssm(6, 16, 3, 16, 40, -3.0, rng);  // 2 heads per group
+    for (const Mamba2Ssm* m : {&s, &s2}) {
+      FloatTensor x({static_cast<std::size_t>(m->nheads * 16), 40});
+      for (auto& v : x.vec()) v = static_cast<float>(rng.normal());
+      for (Denormals d : {Denormals::kPreserve, Denormals::kFlushToZero}) {
+        SsmPolicy p{false};
+        p.denormals = d;
+        FloatTensor one, h_one;
+        {
+          const ThreadScope serial(1);
+          one = mamba2_ssm(x, *m, p, nullptr, &h_one);
+        }
+        for (int n : {2, 3}) {
+          const ThreadScope many(n);
+          FloatTensor h;
+          expect_same_bits(mamba2_ssm(x, *m, p, nullptr, &h), one, "Mamba2 SSM");
+          expect_same_bits(h, h_one, "Mamba2 final state");
+        }
+      }
     }
   }
   {

@@ -211,7 +211,9 @@ struct Mamba2Ssm {
   std::vector<float> b_scale, c_scale;  // [ngroups]
   QTensor d_skip;                 // [nheads]
 };
-// Returns y [d_inner][L] in FP32 (before the gated RMSNorm).
+// Returns y [d_inner][L] in FP32 (before the gated RMSNorm). The heads run
+// on threads() threads (threads.hpp), one head per iteration: the same bits
+// for any thread count.
 // Work (as for Mamba1; the gated RMSNorm is layer.hpp's):
 SsmWork mamba2_ssm_work(int nheads, int headdim, int ngroups, int d_state, const SsmPolicy& p);
 FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p);

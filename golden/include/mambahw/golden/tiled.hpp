@@ -15,14 +15,12 @@
 namespace mambahw {
 
 // Channels per tile of the Mamba1 scan and the conv (a multiple of every
-// lane width of the vector paths); Mamba2 tiles are one head each.
+// lane width of the vector paths). mamba2_ssm needs no wrapper: it runs its
+// heads on the threads itself, with B and C dequantized once (ssm.hpp).
 inline constexpr int kChannelTile = 64;
 
 // mamba1_selective_scan(u, s, p), by tiles of kChannelTile channels.
 FloatTensor mamba1_selective_scan_tiled(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p);
-
-// mamba2_ssm(x, s, p), one head per tile.
-FloatTensor mamba2_ssm_tiled(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy& p);
 
 // y = conv1d_silu(x, layer, order, np); codes = quantize_per_channel(y, scales, np), by channel tiles.
 void conv1d_silu_quantize_tiled(const Int8Tensor& x, const ConvLayer& layer, ConvOrder order, const NumericsPolicy& np,
