@@ -169,7 +169,7 @@ int run(int reps) {
     const Mamba2Case mc = mamba2_case(m);
     const SsmPolicy p{false};
     rows.push_back(measure("Mamba2 SSM 24x64x128, L 512", "step", m.steps(), reps, [&] { g.compute(); },
-                           [&] { (void)mamba2_ssm_tiled(mc.x, mc.ssm, p); }));
+                           [&] { (void)mamba2_ssm(mc.x, mc.ssm, p); }));
   }
   for (int channels : kConvChannelCases) {  // sx {W-1+L, C, 1}, weights {W, C}, bias {C}
     const ConvShape m{channels};
