@@ -60,9 +60,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
       map_.allocate(l ? t.name + "#" + std::to_string(l) : t.name, static_cast<std::uint64_t>(t.bytes(len_)));
   }
   events_.tokens = static_cast<std::int64_t>(B) * len_;
-  // The units' buffers, sized by the one layout (cost/unit_buffers.hpp) at
-  // the prompt's length (the units run one sequence at a time).
-  for (cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, len_)) buffer(b.id).configure(std::move(b));
+  // The units' buffers, sized by the one layout (cost/unit_buffers.hpp).
+  for (cost::UnitBuffer& b : buffer_layout()) buffer(b.id).configure(std::move(b));
   if (decode_steps_ > 0) {
     // The states carry from the prompt into decode: the conv line buffer
     // always on chip; the SSM states in the state buffer if they fit (every
@@ -107,6 +106,18 @@ std::int64_t Accelerator::ssm_state_bytes() const {
 
 std::int64_t Accelerator::state_buffer_bytes() const {
   return hw_.buffers.state_kib ? static_cast<std::int64_t>(hw_.buffers.state_kib) * 1024 : ssm_state_bytes();
+}
+
+// The conv unit, the SSM core and the Hadamard unit run one sequence at a
+// time (the prompt's length); the GEMM array runs every sequence's tokens at
+// once, so its accumulators are the mapper's tile at batch x length.
+std::vector<cost::UnitBuffer> Accelerator::buffer_layout() const {
+  std::vector<cost::UnitBuffer> v = cost::unit_buffers(prog_, hw_, len_);
+  if (stack_.batch > 1)
+    for (cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, stack_.batch * len_))
+      for (cost::UnitBuffer& a : v)
+        if (a.id == cost::UnitBufferId::kAccumulator && b.id == a.id) a = std::move(b);
+  return v;
 }
 
 OnChipBuffer& Accelerator::buffer(cost::UnitBufferId id) {
@@ -567,7 +578,7 @@ void Accelerator::finish() {
   r.on_chip_traffic = dram_.on_chip_traffic();
   r.producer_wait = dram_.producer_wait_cycles();
   add_fusion_traffic(r.on_chip_traffic);
-  for (const cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, len_)) {
+  for (const cost::UnitBuffer& b : buffer_layout()) {
     const OnChipBuffer& ob = buffer(b.id);
     r.buffers.push_back({b.name, b.unit, b.need(), ob.capacity(), ob.peak()});
   }

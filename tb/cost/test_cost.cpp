@@ -580,11 +580,11 @@ TEST(StateMemories, AccessEnergyByHand) {
   EXPECT_EQ(traffic[0].width_bits, 512);
   EXPECT_DOUBLE_EQ(traffic[0].reads, 1280);
   EXPECT_DOUBLE_EQ(traffic[0].writes, 1280);
-  // B/C buffer: each step reads its B_n and C_n, 20480 x 64 = 1310720 bits in 512-bit rows = 2560 reads;
-  // each token's B and C (2 x 16 FP32) written once: 20480 steps / 128 channels = 160 (token, state) pairs x 2 x 32
-  // = 10240 bits = 20 row writes.
+  // B/C buffer (INT8, as the SSM core holds B and C): each step reads its B_n and C_n, 20480 x 16 = 327680 bits
+  // in 128-bit rows (16 lanes x 8 bits) = 2560 reads; each token's B and C (2 x 16 INT8) written once: 20480 steps /
+  // 128 channels = 160 (token, state) pairs x 2 x 8 = 2560 bits = 20 row writes.
   EXPECT_EQ(traffic[1].memory, "ssm_bc_buffer");
-  EXPECT_EQ(traffic[1].width_bits, 512);
+  EXPECT_EQ(traffic[1].width_bits, 128);
   EXPECT_DOUBLE_EQ(traffic[1].reads, 2560);
   EXPECT_DOUBLE_EQ(traffic[1].writes, 20);
   // Conv state: 128 channels x ceil(10/4) = 3 token tiles x 3 inputs x 8 bits = 9216 bits each way, 128-bit rows.
@@ -594,15 +594,15 @@ TEST(StateMemories, AccessEnergyByHand) {
   // Hadamard tile: 1280 FP16 values written and read, 64-bit rows.
   EXPECT_EQ(traffic[3].memory, "hadamard_tile");
   EXPECT_DOUBLE_EQ(traffic[3].reads, 1280.0 * 16 / 64);
-  // Energy: state 655360 bits x (0.1 + 0.2) = 196608 pJ; B/C 1310720 x 0.1 + 10240 x 0.2 = 133120;
+  // Energy: state 655360 bits x (0.1 + 0.2) = 196608 pJ; B/C 327680 x 0.1 + 2560 x 0.2 = 33280;
   // conv 9216 x 0.3 = 2764.8; Hadamard 20480 x 0.3 = 6144.
   const EnergyReport r = energy_report(e, 0, t, p);
-  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 196608 + 133120 + 2764.8 + 6144, 1e-6);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 196608 + 33280 + 2764.8 + 6144, 1e-6);
   ASSERT_EQ(r.memory_pj.size(), 4u);
   EXPECT_EQ(r.memory_pj[0].first, "ssm_state");
   EXPECT_NEAR(r.memory_pj[0].second, 196608, 1e-6);
   EXPECT_EQ(r.memory_pj[1].first, "ssm_bc_buffer");
-  EXPECT_NEAR(r.memory_pj[1].second, 133120, 1e-6);
+  EXPECT_NEAR(r.memory_pj[1].second, 33280, 1e-6);
 }
 
 // The Hadamard butterflies' intermediates: each FP32 add's 32-bit result is
@@ -663,7 +663,8 @@ TEST(AreaModel, SynthesisGateCountAreasByHand) {
 TEST(StateMemories, DefaultSsmStateOnCacti28ByHand) {
   const TechTable t = tech("cacti-28nm.yaml");
   const ModelShape m = mamba1(768, 1536, 48, 24);
-  const UnitPricing p = pricing_of(m, OpMix{}, OpMix{});
+  UnitPricing p = pricing_of(m, OpMix{}, OpMix{});
+  p.tokens = 512;  // the B/C buffer holds the sequence's B and C
   EventCounts e;
   e.tokens = 512;
   e.at(Unit::kSsmCore)[Counter::kSsmStep] = 1536LL * 16 * 512;
@@ -675,13 +676,14 @@ TEST(StateMemories, DefaultSsmStateOnCacti28ByHand) {
   EXPECT_EQ(r.memory_pj[0].first, "ssm_state");
   EXPECT_NEAR(r.memory_pj[0].second, accesses * per_access, 1e-6 * accesses * per_access);
   EXPECT_NEAR(r.memory_pj[0].second, 83.34e6, 0.01e6);  // 83.34 uJ of the default layer's 5322
-  // The B/C buffer: 256 B in 512-bit rows, below the smallest 64-bit macro (1024 B: 0.571 pJ read, 1.19
-  // write), so 8 x its access; each step reads B_n and C_n (12582912 x 64 / 512 = 1572864 reads), each
-  // token's 2 x 16 values are written once (512 x 16 x 64 / 512 = 1024 writes): 7184842.75 + 9748.48 pJ.
+  // The B/C buffer: 2 x 16 x 512 = 16384 B of INT8 in 128-bit rows (16 lanes), the 16 KB macro (4.38 pJ
+  // read, 3.54 write per 64-bit access), so 2 x its access; each step reads B_n and C_n (12582912 x 16 / 128 =
+  // 1572864 reads), each token's 2 x 16 values are written once (512 x 16 x 16 / 128 = 1024 writes):
+  // 1572864 x 8.76 + 1024 x 7.08 = 13778288.64 + 7249.92 pJ.
   ASSERT_GE(r.memory_pj.size(), 2u);
   EXPECT_EQ(r.memory_pj[1].first, "ssm_bc_buffer");
-  EXPECT_NEAR(r.memory_pj[1].second, 1572864 * 8 * 0.571 + 1024 * 8 * 1.19, 1e-3);
-  EXPECT_NEAR(r.memory_pj[1].second, 7.19e6, 0.01e6);
+  EXPECT_NEAR(r.memory_pj[1].second, 1572864 * 2 * 4.38 + 1024 * 2 * 3.54, 1e-3);
+  EXPECT_NEAR(r.memory_pj[1].second, 13.79e6, 0.01e6);
 }
 
 // The die parameters' ranges move the area as the die formula says; the

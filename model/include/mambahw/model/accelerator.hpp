@@ -200,6 +200,7 @@ class Accelerator : public sc_core::sc_module {
   void finish();
   void add_fusion_traffic(const std::map<std::string, DramTraffic>& t);
   OnChipBuffer& buffer(cost::UnitBufferId id);  // the unit's buffer that holds that working set
+  std::vector<cost::UnitBuffer> buffer_layout() const;  // every unit's working set at this run's shapes
 
   const System& cfg_;
   const HardwareConfig& hw_;
