@@ -172,6 +172,18 @@ TEST(ConvOutStudy, CountsTheGivenConvOutputsByHand) {
   // Two batches: the counts add.
   const std::array<ConvOutputs, 2> twice{ConvOutputs{y, codes}, ConvOutputs{y, codes}};
   EXPECT_EQ(study_conv_outputs(s, m, q, twice, "layer 0").int8_saturated, 4);
+  // A layer's quantizer also carries its mode-3 dual-scale format: an INT8
+  // scheme is studied as INT8 (8 bits, nothing flagged, SSM input = INT8
+  // error), a dual-scale scheme with the words (|12.74| / 0.1 > 7: flagged).
+  q.dual = DualScaleFormat::make(4, true, 0.1f, 4.0f);
+  const SchemeStudy as_int8 = study_conv_outputs(s, m, q, batches, "layer 0");
+  EXPECT_EQ(as_int8.ssm_input_bits, 8);
+  EXPECT_EQ(as_int8.flagged, 0);
+  EXPECT_DOUBLE_EQ(as_int8.ssm_input_error.max_abs_err, as_int8.int8_error.max_abs_err);
+  s.ssm_input = SsmInputFormat::kDualScale;
+  const SchemeStudy as_dual = study_conv_outputs(s, m, q, batches, "layer 0");
+  EXPECT_EQ(as_dual.ssm_input_bits, 5);
+  EXPECT_EQ(as_dual.flagged, 4);  // 12.74, 12.76, -12.84, -12.86 are past 7 x 0.1
 }
 
 }  // namespace

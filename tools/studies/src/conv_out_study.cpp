@@ -81,10 +81,14 @@ SchemeStudy study_conv_outputs(const QuantScheme& s, const ModelShape& m, const 
   if (!r.skipped.empty()) return r;
   const NumericsPolicy& p = s.numerics;
   r.quantizer = q;
+  // A layer's quantizer carries a dual-scale format for its mode-3 run even
+  // under an INT8 scheme; the scheme's SSM input decides which one is studied.
+  if (s.ssm_input != SsmInputFormat::kDualScale) r.quantizer.dual.reset();
   r.scale_min = *std::min_element(q.int8_scales.begin(), q.int8_scales.end());
   r.scale_max = *std::max_element(q.int8_scales.begin(), q.int8_scales.end());
   for (float sc : q.int8_scales) r.uncovered_channels += sc == 0.0f;
-  r.ssm_input_bits = q.dual ? q.dual->word_bits() : 8;
+  const std::optional<DualScaleFormat>& dual = r.quantizer.dual;
+  r.ssm_input_bits = dual ? dual->word_bits() : 8;
 
   std::vector<float> ref, int8_deq, ssm_deq;
   for (const ConvOutputs& b : batches) {
@@ -98,16 +102,16 @@ SchemeStudy study_conv_outputs(const QuantScheme& s, const ModelShape& m, const 
         ref.push_back(y(c, t));
         const float deq = dequant(b.codes(c, t), sc, p.denormals);
         int8_deq.push_back(deq);
-        if (!q.dual) {
+        if (!dual) {
           ssm_deq.push_back(deq);
           continue;
         }
-        const DualScaleCode dc = quantize_dual(y(c, t), *q.dual, p);
-        ssm_deq.push_back(dequant_dual(dc, *q.dual, p.denormals));
+        const DualScaleCode dc = quantize_dual(y(c, t), *dual, p);
+        ssm_deq.push_back(dequant_dual(dc, *dual, p.denormals));
         if (dc.flag) {
           ++r.flagged;
-          r.outlier_saturated += rounds_out_of_range(scaled_value(y(c, t), q.dual->scale12, q.dual->inv_scale12, p),
-                                                     p.rounding, q.dual->range);
+          r.outlier_saturated += rounds_out_of_range(scaled_value(y(c, t), dual->scale12, dual->inv_scale12, p),
+                                                     p.rounding, dual->range);
         }
       }
     }
