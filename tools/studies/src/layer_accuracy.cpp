@@ -130,7 +130,10 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
     LayerTrace ref = reference_layer(m, lc.weights, x);
     if (observe) observe(lc, li, std::nullopt, ref);
     // Only the output and the SSM input are compared with below.
-    ref = LayerTrace{.ssm_input = std::move(ref.ssm_input), .out = std::move(ref.out)};
+    LayerTrace kept;
+    kept.ssm_input = std::move(ref.ssm_input);
+    kept.out = std::move(ref.out);
+    ref = std::move(kept);
     LayerAccuracy acc;
     acc.layer = li;
     if (q.conv_out.dual) {
