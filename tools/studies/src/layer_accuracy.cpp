@@ -97,6 +97,12 @@ FloatTensor SyntheticActivations::input(const ModelShape& m, const RunSettings& 
   return synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
 }
 
+FloatTensor SyntheticActivations::sequence(const ModelShape& m, const RunSettings& in, int li, int b) const {
+  RunSettings sb = in;
+  sb.seed = in.seed + static_cast<std::uint64_t>(b);
+  return input(m, sb, li);
+}
+
 LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const LayerSources& src, const RunSettings& in,
                           int li) {
   LayerCase lc;
