@@ -620,7 +620,8 @@ TEST(EnergyModel, HadamardIntermediatesByHand) {
 
 // Areas from synthesis gate counts (docs/synthesis.md, measured with yosys
 // 0.23): NAND2-eq x the table's NAND2 area. horowitz-45nm: 0.608 um2
-// (NanGate45 NAND2_X1 0.798 um2 at 40 nm); cacti-28nm: x 0.481 = 0.29245 um2.
+// (NanGate45 NAND2_X1 0.57 x 1.4 = 0.798 um2 at 45 nm, x 0.7615 to 40 nm =
+// 0.6077, rounded); cacti-28nm: x 0.481 = 0.29245 um2.
 TEST(AreaModel, SynthesisGateCountAreasByHand) {
   auto item = [](const AreaReport& a, const std::string& unit) -> const AreaItem* {
     for (const auto& i : a.items)
