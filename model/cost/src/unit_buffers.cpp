@@ -54,6 +54,12 @@ std::int64_t accumulator_bytes(std::int64_t tokens, std::int64_t cols, std::int6
   return std::max<std::int64_t>(tokens, 1) * cols * groups * 4;
 }
 
+BufferTile accumulator_tile(std::int64_t tokens, std::int64_t cols, std::int64_t groups) {
+  return {"INT32 sums", accumulator_bytes(tokens, cols, groups),
+          fmt::format("{} token{} x {} columns x {} weight group(s) INT32", std::max<std::int64_t>(tokens, 1),
+                      tokens > 1 ? "s" : "", cols, groups)};
+}
+
 std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
   const ModelShape& m = p.shape;
   const BufferConfig& b = hw.buffers;
@@ -118,14 +124,10 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
   for (const OpSpec& op : p.ops) {
     if (op.kind != OpKind::kGemm) continue;
     const GemmShape g = gemm_shape(p, op, L);
-    const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);
-    const std::int64_t groups = op.gemm->weight_group ? cdiv(g.k, op.gemm->weight_group) : 1;
-    const std::int64_t cols = std::min<std::int64_t>(hw.gemm.cols, g.n);
-    const std::int64_t bytes = accumulator_bytes(mp.m_tile, cols, groups);
-    if (acc.tiles.empty() || bytes > acc.tiles[0].bytes) {
+    const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);  // its token tile fits buffers.accumulator_kib
+    if (acc.tiles.empty() || mp.accumulator_bytes > acc.tiles[0].bytes) {
       acc.user = op.name;
-      acc.tiles = {{"INT32 sums", bytes,
-                    fmt::format("{} tokens x {} columns x {} weight group(s) INT32", mp.m_tile, cols, groups)}};
+      acc.tiles = {accumulator_tile(mp.m_tile, std::min<std::int64_t>(hw.gemm.cols, g.n), g.weight_groups)};
     }
   }
   if (!acc.tiles.empty()) v.push_back(std::move(acc));
