@@ -108,17 +108,11 @@ std::int64_t Accelerator::state_buffer_bytes() const {
   return hw_.buffers.state_kib ? static_cast<std::int64_t>(hw_.buffers.state_kib) * 1024 : ssm_state_bytes();
 }
 
-// The conv unit, the SSM core and the Hadamard unit run one sequence at a
-// time (the prompt's length); the GEMM array runs every sequence's tokens at
-// once, so its accumulators are the mapper's tile at batch x length.
-std::vector<cost::UnitBuffer> Accelerator::buffer_layout() const {
-  std::vector<cost::UnitBuffer> v = cost::unit_buffers(prog_, hw_, len_);
-  if (stack_.batch > 1)
-    for (cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, stack_.batch * len_))
-      for (cost::UnitBuffer& a : v)
-        if (a.id == cost::UnitBufferId::kAccumulator && b.id == a.id) a = std::move(b);
-  return v;
-}
+// The one layout (the configuration check's too): the conv unit, the SSM
+// core and the Hadamard unit run one sequence at a time (the prompt's
+// length); the GEMM array runs every sequence's tokens at once, so its
+// accumulators are the mapper's tile at batch x length.
+std::vector<cost::UnitBuffer> Accelerator::buffer_layout() const { return cost::unit_buffers(prog_, hw_, len_, stack_.batch); }
 
 OnChipBuffer& Accelerator::buffer(cost::UnitBufferId id) {
   switch (id) {

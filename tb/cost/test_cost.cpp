@@ -949,6 +949,32 @@ TEST(UnitBuffers, HadamardTilesThatCannotFitAreACapacityError) {
   EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.hadamard_kib = k; }, 96), "no error");
 }
 
+// A batch of B = 4 sequences of 16 tokens: the conv unit, the SSM core and
+// the Hadamard unit work one sequence at a time, the GEMMs all 64 tokens at
+// once. The conv buffer: line buffer 1536 x 3 = 4608 + input tiles 2 x 16
+// channels x 16 tokens = 512: 5120 bytes = 5 KiB (at 64 tokens it would be
+// 4608 + 2048 = 6656). The accumulator: in_proj's 64 tokens x 32 columns x 4
+// = 8192 bytes (one sequence: 16 x 32 x 4 = 2048).
+TEST(UnitBuffers, TheBatchSizesTheAccumulatorNotTheSequenceTiles) {
+  Config c = shipped("default.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  const std::vector<UnitBuffer> v = unit_buffers(p, c.hardware, 16, 4);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kConv)->need(), 5120);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kAccumulator)->need(), 8192);
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16), UnitBufferId::kAccumulator)->need(), 2048);
+  // The configuration check at the run's tokens: 5 KiB holds a sequence's conv tiles.
+  c.hardware.buffers.conv_kib = 5;
+  EXPECT_NO_THROW(check_capacities(p, c.hardware, 16, 4));
+  c.hardware.buffers.conv_kib = 4;
+  EXPECT_THROW(check_capacities(p, c.hardware, 16, 4), CapacityError);
+  // With the accumulator bounded the GEMMs' tiles shrink to fit B x L: 7 KiB
+  // holds 56 tokens, so 64 tokens take two tiles of 32, 4096 bytes.
+  c.hardware.buffers.conv_kib = 0;
+  c.hardware.buffers.accumulator_kib = 7;
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16, 4), UnitBufferId::kAccumulator)->need(), 4096);
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16, 1), UnitBufferId::kAccumulator)->need(), 2048);
+}
+
 // The accumulator bounds the mapper's token tile, so only a configuration
 // in which one token's sums do not fit is an error. mamba2-130m under
 // Quamba2 (INT4 weights in groups of 128) on the 32-column array: in_proj

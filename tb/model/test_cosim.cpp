@@ -534,6 +534,17 @@ TEST(Cosim, BatchOfTwoEqualsTwoSingleSequencesAndReadsTheWeightsOnce) {
   EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, 2371584);
   EXPECT_EQ(r.timing.decode->dram.at("w_in_proj").read_bytes, 2 * 2371584);
   EXPECT_EQ(r.timing.dram.at("hidden").write_bytes, 2 * 16 * 768);  // the host's input of both sequences
+  // The accumulator laid out at the GEMMs' 32 tokens (the configuration
+  // check's layout too): 32 tokens x 32 columns x 4 = 4096 bytes (one
+  // sequence's 16 tokens would be 2048), and the array held that.
+  int found = 0;
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "accumulator") {
+      ++found;
+      EXPECT_EQ(b.need, 4096);
+      EXPECT_EQ(b.peak, 4096);
+    }
+  EXPECT_EQ(found, 1);
 }
 
 }  // namespace

@@ -153,10 +153,11 @@ GemmShape gemm_shape(const LayerProgram& p, const OpSpec& op, std::int64_t token
           g.weight_group ? cdiv(g.k, g.weight_group) : 1};
 }
 
-void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
+void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
+  const std::int64_t m = tokens * std::max(batch, 1);  // a GEMM runs every sequence's tokens at once
   for (const OpSpec& op : p.ops)
-    if (op.kind == OpKind::kGemm) (void)map_gemm(gemm_shape(p, op, tokens), hw.gemm, hw.buffers, op.name);
-  check_unit_buffers(p, hw, tokens);  // the conv, SSM, norm and Hadamard tiles and the accumulators
+    if (op.kind == OpKind::kGemm) (void)map_gemm(gemm_shape(p, op, m), hw.gemm, hw.buffers, op.name);
+  check_unit_buffers(p, hw, tokens, batch);  // the conv, SSM, norm and Hadamard tiles and the accumulators
 }
 
 }  // namespace mambahw::cost

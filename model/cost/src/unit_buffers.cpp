@@ -60,7 +60,7 @@ BufferTile accumulator_tile(std::int64_t tokens, std::int64_t cols, std::int64_t
                       tokens > 1 ? "s" : "", cols, groups)};
 }
 
-std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
+std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
   const ModelShape& m = p.shape;
   const BufferConfig& b = hw.buffers;
   const std::int64_t L = std::max<std::int64_t>(tokens, 1);
@@ -120,10 +120,11 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
                        fmt::format("{} tokens (two tiles of {}) x {} FP16 values", held, hw.hadamard.tokens_per_tile, m.d_inner)});
     v.push_back(std::move(h));
   }
+  // The GEMM array runs every sequence's tokens at once: its token tiles are over B x L.
   UnitBuffer acc{UnitBufferId::kAccumulator, "accumulator", "buffers.accumulator_kib", "gemm_array", "", {}, kib(b.accumulator_kib)};
   for (const OpSpec& op : p.ops) {
     if (op.kind != OpKind::kGemm) continue;
-    const GemmShape g = gemm_shape(p, op, L);
+    const GemmShape g = gemm_shape(p, op, L * std::max(batch, 1));
     const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);  // its token tile fits buffers.accumulator_kib
     if (acc.tiles.empty() || mp.accumulator_bytes > acc.tiles[0].bytes) {
       acc.user = op.name;
@@ -147,8 +148,8 @@ std::string capacity_message(const UnitBuffer& b, std::int64_t capacity) {
                      b.unit, b.user, tiles, b.need(), b.name, capacity);
 }
 
-void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
-  for (const UnitBuffer& b : unit_buffers(p, hw, tokens))
+void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
+  for (const UnitBuffer& b : unit_buffers(p, hw, tokens, batch))
     if (b.configured && b.need() > b.configured) throw CapacityError(capacity_message(b, b.configured));
 }
 

@@ -95,8 +95,9 @@ GemmMapping map_gemm(const GemmShape& g, const GemmArrayConfig& a, const BufferC
 
 // The shape of a GEMM op of the program over `tokens` tokens.
 GemmShape gemm_shape(const LayerProgram& p, const OpSpec& op, std::int64_t tokens);
-// Maps every GEMM of the program, then checks the units' buffers
-// (unit_buffers.hpp): CapacityError at the first that cannot fit.
-void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens);
+// Maps every GEMM of the program over the run's batch x tokens, then checks
+// the units' buffers (unit_buffers.hpp, the layout the accelerator
+// configures): CapacityError at the first that cannot fit.
+void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch = 1);
 
 }  // namespace mambahw::cost
