@@ -545,6 +545,17 @@ TEST(Cosim, BatchOfTwoEqualsTwoSingleSequencesAndReadsTheWeightsOnce) {
       EXPECT_EQ(b.peak, 4096);
     }
   EXPECT_EQ(found, 1);
+  // Two sequences' states do not fit one layer's state buffer (96 KiB):
+  // the SSM and conv states live in DRAM. A conv state is 1536 channels x 3
+  // = 4608 bytes: the prompt writes both sequences' (9216 bytes, nothing
+  // read), each of the 2 steps reads and writes both: 18,432 each way.
+  ASSERT_TRUE(r.timing.decode.has_value());
+  EXPECT_TRUE(r.timing.decode->state_spilled);
+  EXPECT_TRUE(r.timing.decode->conv_states_beside);
+  EXPECT_EQ(r.timing.dram.at("conv_state").read_bytes, 0);
+  EXPECT_EQ(r.timing.dram.at("conv_state").write_bytes, 2 * 4608);
+  EXPECT_EQ(r.timing.decode->dram.at("conv_state").read_bytes, 2 * 2 * 4608);
+  EXPECT_EQ(r.timing.decode->dram.at("conv_state").write_bytes, 2 * 2 * 4608);
 }
 
 }  // namespace
