@@ -225,7 +225,10 @@ Cycles ConvUnit::run(const ConvJob& j) {
   // tiles, ping-pong, one channel tile [c_len][L] each.
   const std::span<std::uint8_t> line =
       buffer_.bytes("line buffer", static_cast<std::int64_t>(j.channels) * std::max(j.width - 1, 0));
-  if (j.state && j.state->size() == line.size())
+  sc_time state_ready = t0;
+  if (j.state_spilled && !j.state_fresh)  // the running layer and sequence's state, from DRAM
+    state_ready += dram_access(dram, false, j.state_address, static_cast<std::int64_t>(line.size()), line.data(), conv);
+  else if (j.state && j.state->size() == line.size())
     std::memcpy(line.data(), j.state->data(), line.size());  // the running layer and sequence's state
   else
     std::fill(line.begin(), line.end(), std::uint8_t{0});  // a fresh sequence
@@ -239,7 +242,7 @@ Cycles ConvUnit::run(const ConvJob& j) {
   };
   Bytes weights(static_cast<std::size_t>(j.weight_bytes));
   const sc_time weights_ready = t0 + dram_access(dram, false, j.weights, j.weight_bytes, weights.data(), conv);
-  sc_time ready = std::max(request(0), weights_ready);
+  sc_time ready = std::max({request(0), weights_ready, state_ready});
   const Cycles first_lookups = lookups(tiles[0]);
   sc_time lookups_done = t0 + static_cast<double>(first_lookups) * period_;
   lookup_.busy += first_lookups;
@@ -307,7 +310,12 @@ Cycles ConvUnit::run(const ConvJob& j) {
     conv += program_share(of(j.program, Unit::kConvUnit), a, b, j.channels, {Counter::kMacInt8});
     quant += program_share(of(j.program, Unit::kConvOutQuantizer), a, b, j.channels, {Counter::kMuxSelect});
   }
-  if (j.state) j.state->assign(line.begin(), line.end());  // kept for the next step of this layer and sequence
+  // Kept for the next step of this layer and sequence: in the line buffer's
+  // copy, or back in DRAM (posted; the next op's transfers queue behind it).
+  if (j.state_spilled)
+    (void)dram_access(dram, true, j.state_address, static_cast<std::int64_t>(line.size()), line.data(), conv);
+  else if (j.state)
+    j.state->assign(line.begin(), line.end());
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
 }
 

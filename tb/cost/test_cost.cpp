@@ -950,12 +950,118 @@ TEST(UnitBuffers, HadamardTilesThatCannotFitAreACapacityError) {
   EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.hadamard_kib = k; }, 96), "no error");
 }
 
-TEST(UnitBuffers, AccumulatorsThatCannotFitAreACapacityError) {
-  EXPECT_THAT(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 7),
-              HasSubstr("buffers.accumulator_kib: the gemm_array needs for 'in_proj' its INT32 sums (64 tokens x 32 "
-                        "columns x 1 weight group(s) INT32 = 8192 bytes), 8192 bytes in all, on chip; the accumulator "
-                        "holds 7168 bytes"));
-  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 8), "no error");
+// A batch of B = 4 sequences of 16 tokens: the conv unit, the SSM core and
+// the Hadamard unit work one sequence at a time, the GEMMs all 64 tokens at
+// once. The conv buffer: line buffer 1536 x 3 = 4608 + input tiles 2 x 16
+// channels x 16 tokens = 512: 5120 bytes = 5 KiB (at 64 tokens it would be
+// 4608 + 2048 = 6656). The accumulator: in_proj's 64 tokens x 32 columns x 4
+// = 8192 bytes (one sequence: 16 x 32 x 4 = 2048).
+TEST(UnitBuffers, TheBatchSizesTheAccumulatorNotTheSequenceTiles) {
+  Config c = shipped("default.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  const std::vector<UnitBuffer> v = unit_buffers(p, c.hardware, 16, 4);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kConv)->need(), 5120);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kAccumulator)->need(), 8192);
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16), UnitBufferId::kAccumulator)->need(), 2048);
+  // The configuration check at the run's tokens: 5 KiB holds a sequence's conv tiles.
+  c.hardware.buffers.conv_kib = 5;
+  EXPECT_NO_THROW(check_capacities(p, c.hardware, 16, 4));
+  c.hardware.buffers.conv_kib = 4;
+  EXPECT_THROW(check_capacities(p, c.hardware, 16, 4), CapacityError);
+  // With the accumulator bounded the GEMMs' tiles shrink to fit B x L: 7 KiB
+  // holds 56 tokens, so 64 tokens take two tiles of 32, 4096 bytes.
+  c.hardware.buffers.conv_kib = 0;
+  c.hardware.buffers.accumulator_kib = 7;
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16, 4), UnitBufferId::kAccumulator)->need(), 4096);
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16, 1), UnitBufferId::kAccumulator)->need(), 2048);
+}
+
+// The accumulator bounds the mapper's token tile, so only a configuration
+// in which one token's sums do not fit is an error. mamba2-130m under
+// Quamba2 (INT4 weights in groups of 128) on the 32-column array: in_proj
+// (K 768) has 768 / 128 = 6 groups, 1 x 32 x 6 x 4 = 768 bytes a token;
+// out_proj (K 1536) 12 groups, 1 x 32 x 12 x 4 = 1536 bytes: 1 KiB holds
+// in_proj's token, not out_proj's; 2 KiB holds both.
+TEST(UnitBuffers, AccumulatorsThatCannotHoldOneTokenAreACapacityError) {
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 1),
+            "buffers.accumulator_kib: the gemm_array needs for 'out_proj' its INT32 sums (1 token x 32 columns x 12 "
+            "weight group(s) INT32 = 1536 bytes), 1536 bytes in all, on chip; the accumulator holds 1024 bytes");
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 2), "no error");
+  // Quamba1 (per-channel scales): a token's 32 sums are 128 bytes; 7 KiB no longer
+  // stops the default layer (the 64-token tile of 8192 bytes shrinks, below).
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 7), "no error");
+}
+
+// At 7 KiB every GEMM of the default layer at 64 tokens takes two token
+// tiles of 32 (at most 7168 / (32 x 4) = 56 tokens; ceil(64 / 56) = 2
+// tiles of 32): 32 x 32 x 4 = 4096 bytes, in_proj the first of equals
+// (x_proj's N = 80, dt_proj's 1536 and out_proj's 768 all cover 32 columns).
+TEST(UnitBuffers, AccumulatorLayoutAtTheShrunkTokenTile) {
+  Config c = shipped("default.yaml");
+  c.hardware.buffers.accumulator_kib = 7;
+  const std::vector<UnitBuffer> v = unit_buffers(layer_program(c.model, c.scheme), c.hardware, 64);
+  const UnitBuffer* acc = find_buffer(v, UnitBufferId::kAccumulator);
+  ASSERT_NE(acc, nullptr);
+  EXPECT_EQ(acc->need(), 4096);
+  EXPECT_EQ(acc->capacity(), 7168);
+  EXPECT_EQ(acc->user, "in_proj");
+  EXPECT_EQ(acc->tiles.at(0).formula, "32 tokens x 32 columns x 1 weight group(s) INT32");
+}
+
+// The mapper shrinks the token tile to fit buffers.accumulator_kib, by hand:
+// mamba-130m's in_proj at 64 tokens under Quamba1 on the default array (32 x
+// 32 INT8, double-buffered weights; weight buffer 512 KiB, activation
+// 1 MiB). K 768, N 3072: the input X = 64 x 768 = 49,152 B fits the
+// activation buffer, the weights W = 768 x 3072 = 2,359,296 B do not fit
+// the weight buffer, the outputs Y = 64 x 3072 = 196,608 B. Folds:
+// ceil(768 / 32) x ceil(3072 / 32) = 24 x 96 = 2304; cycles R + folds x (M +
+// tiles x (R + C - 2)) with R = C = 32.
+//  - 8 KiB: the fixed mapping's 64 x 32 x 4 = 8192 B of sums fit; every
+//    tensor once, W + X + Y = 2,605,056 B (tokens_outer with one tile ties
+//    and loses on the order); 32 + 2304 x (64 + 62) = 290,336 cycles.
+//  - 7 KiB = 7168 B: at most 7168 / 128 = 56 tokens, so the fixed mapping
+//    is out and the fewest tiles are ceil(64 / 56) = 2 of 32 tokens.
+//    tokens_outer reads the weights once per tile: 2W + X + Y = 4,964,352 B.
+//    weights_outer keeps a block of whole column tiles: at most 672 columns
+//    (672 x 768 = 516,096 B <= 524,288; 704 x 768 = 540,672 B do not fit),
+//    ceil(3072 / 672) = 5 blocks, which 640 columns also give (ceil(3072 /
+//    640) = 5; the smaller block wins the tie), the input read once per
+//    block: W + 5X + Y = 2,359,296 + 245,760 + 196,608 = 2,801,664 B. More
+//    tiles cost the same bytes and more fill/drain. Cycles 32 + 2304 x (64 +
+//    2 x 62) = 433,184.
+TEST(GemmMapper, AccumulatorCapacityShrinksTheTokenTileByHand) {
+  Config c = shipped("default.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  const OpSpec& op = p.ops.at(0);
+  ASSERT_EQ(op.name, "in_proj");
+  const GemmShape g = gemm_shape(p, op, 64);
+  ASSERT_EQ(g.k, 768);
+  ASSERT_EQ(g.n, 3072);
+  ASSERT_EQ(g.weight_groups, 1);
+  c.hardware.buffers.accumulator_kib = 8;
+  const GemmMapping whole = map_gemm(g, c.hardware.gemm, c.hardware.buffers, op.name);
+  EXPECT_EQ(whole.order, GemmOrder::kFixed);
+  EXPECT_EQ(whole.m_tile, 64);
+  EXPECT_EQ(whole.accumulator_bytes, 8192);
+  EXPECT_EQ(whole.dram_bytes(), 2605056);
+  EXPECT_EQ(whole.compute_cycles, 290336);
+  c.hardware.buffers.accumulator_kib = 7;
+  const GemmMapping m = map_gemm(g, c.hardware.gemm, c.hardware.buffers, op.name);
+  EXPECT_EQ(m.order, GemmOrder::kWeightsOuter);
+  EXPECT_EQ(m.m_tile, 32);
+  EXPECT_EQ(m.token_tiles, 2);
+  EXPECT_EQ(m.n_block, 640);
+  EXPECT_EQ(m.weight_blocks, 5);
+  EXPECT_EQ(m.accumulator_bytes, 4096);
+  EXPECT_EQ(m.weight_bytes, 2359296);
+  EXPECT_EQ(m.input_bytes, 245760);
+  EXPECT_EQ(m.output_bytes, 196608);
+  EXPECT_EQ(m.dram_bytes(), 2801664);
+  EXPECT_EQ(m.min_dram_bytes, 2605056);
+  EXPECT_EQ(m.compute_cycles, 433184);
+  // 0: no bound, sized to the chosen mapping (the 8 KiB one).
+  c.hardware.buffers.accumulator_kib = 0;
+  EXPECT_EQ(map_gemm(g, c.hardware.gemm, c.hardware.buffers, op.name).m_tile, 64);
 }
 
 }  // namespace

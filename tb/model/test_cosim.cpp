@@ -123,13 +123,44 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   EXPECT_EQ(r.timing.units.at("scale_index_lookup").busy, r.lookup_rtl_cycles + 2 * 128);
 }
 
+// Also the token tiles bounded by the accumulator (buffers.accumulator_kib
+// 10 = 10,240 B) with per-group sums: mamba2-130m under Quamba2 (INT4,
+// groups of 128) on the 32-column array at 16 tokens. in_proj (K 768, 6
+// groups): 32 x 6 x 4 = 768 B a token, at most 13 tokens, ceil(16 / 13) = 2
+// tiles of 8; out_proj (K 1536, 12 groups): 1536 B a token, at most 6
+// tokens, ceil(16 / 6) = 3 tiles of 6 (6 + 6 + 4), 6 x 1536 = 9216 B, the
+// accumulator's need and peak. Every tensor still bit for bit; the input the
+// array read equals the mapper's figure (two producers: the mapper's
+// formula, the DRAM target's transactions).
 TEST(Cosim, Mamba2Quamba2LookupModelWithoutTheRtlAgrees) {
   CosimOptions o;
   o.rtl_out_of_loop = true;
-  const CosimReport r = cosim(config("mamba2-130m.yaml"), 16, o);
+  Config c = config("mamba2-130m.yaml");
+  c.hardware.buffers.accumulator_kib = 10;
+  const CosimReport r = cosim(c, 16, o);
   EXPECT_FALSE(r.lookup_rtl_in_loop);
   expect_all_exact(r);
   EXPECT_EQ(check(r, "scale_index").source, kSystemcUnit);
+  auto mapping = [&](const std::string& op) {
+    for (const GemmRun& g : r.timing.gemms)
+      if (g.op == op) return g.mapping;
+    throw std::runtime_error("no GEMM " + op);
+  };
+  EXPECT_EQ(mapping("in_proj").m_tile, 8);
+  EXPECT_EQ(mapping("in_proj").token_tiles, 2);
+  EXPECT_EQ(mapping("out_proj").m_tile, 6);
+  EXPECT_EQ(mapping("out_proj").token_tiles, 3);
+  EXPECT_NE(mapping("out_proj").order, cost::GemmOrder::kFixed);
+  EXPECT_EQ(r.timing.dram.at("hidden").read_bytes, mapping("in_proj").input_bytes);
+  int found = 0;
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "accumulator") {
+      ++found;
+      EXPECT_EQ(b.need, 9216);
+      EXPECT_EQ(b.peak, 9216);
+      EXPECT_EQ(b.capacity, 10240);
+    }
+  EXPECT_EQ(found, 1);
 }
 
 TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
@@ -503,6 +534,28 @@ TEST(Cosim, BatchOfTwoEqualsTwoSingleSequencesAndReadsTheWeightsOnce) {
   EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, 2371584);
   EXPECT_EQ(r.timing.decode->dram.at("w_in_proj").read_bytes, 2 * 2371584);
   EXPECT_EQ(r.timing.dram.at("hidden").write_bytes, 2 * 16 * 768);  // the host's input of both sequences
+  // The accumulator laid out at the GEMMs' 32 tokens (the configuration
+  // check's layout too): 32 tokens x 32 columns x 4 = 4096 bytes (one
+  // sequence's 16 tokens would be 2048), and the array held that.
+  int found = 0;
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "accumulator") {
+      ++found;
+      EXPECT_EQ(b.need, 4096);
+      EXPECT_EQ(b.peak, 4096);
+    }
+  EXPECT_EQ(found, 1);
+  // Two sequences' states do not fit one layer's state buffer (96 KiB):
+  // the SSM and conv states live in DRAM. A conv state is 1536 channels x 3
+  // = 4608 bytes: the prompt writes both sequences' (9216 bytes, nothing
+  // read), each of the 2 steps reads and writes both: 18,432 each way.
+  ASSERT_TRUE(r.timing.decode.has_value());
+  EXPECT_TRUE(r.timing.decode->state_spilled);
+  EXPECT_TRUE(r.timing.decode->conv_states_beside);
+  EXPECT_EQ(r.timing.dram.at("conv_state").read_bytes, 0);
+  EXPECT_EQ(r.timing.dram.at("conv_state").write_bytes, 2 * 4608);
+  EXPECT_EQ(r.timing.decode->dram.at("conv_state").read_bytes, 2 * 2 * 4608);
+  EXPECT_EQ(r.timing.decode->dram.at("conv_state").write_bytes, 2 * 2 * 4608);
 }
 
 }  // namespace

@@ -44,7 +44,8 @@ Work per_token_work(const LayerProgram& p, Unit u) {
 }
 }  // namespace
 
-UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens) {
+UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens,
+                         int batch) {
   UnitPricing u;
   u.shape = p.shape;
   u.hw = hw;
@@ -62,7 +63,7 @@ UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const Hard
   u.ssm_lane = lane_ops(ssm, ssm.steps);
   u.dequant_lane = lane_ops(per_token_work(p, Unit::kSsmDequant), p.shape.ssm_input_channels());
   u.quantizer_lane = lane_ops(per_token_work(p, Unit::kConvOutQuantizer), conv_items);
-  if (const std::vector<UnitBuffer> b = unit_buffers(p, hw, tokens); const UnitBuffer* acc = find_buffer(b, UnitBufferId::kAccumulator)) {
+  if (const std::vector<UnitBuffer> b = unit_buffers(p, hw, tokens, batch); const UnitBuffer* acc = find_buffer(b, UnitBufferId::kAccumulator)) {
     u.accumulator_bytes = acc->capacity();
     u.accumulator_what = acc->tiles.at(0).formula;
   }

@@ -54,7 +54,13 @@ std::int64_t accumulator_bytes(std::int64_t tokens, std::int64_t cols, std::int6
   return std::max<std::int64_t>(tokens, 1) * cols * groups * 4;
 }
 
-std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
+BufferTile accumulator_tile(std::int64_t tokens, std::int64_t cols, std::int64_t groups) {
+  return {"INT32 sums", accumulator_bytes(tokens, cols, groups),
+          fmt::format("{} token{} x {} columns x {} weight group(s) INT32", std::max<std::int64_t>(tokens, 1),
+                      tokens > 1 ? "s" : "", cols, groups)};
+}
+
+std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
   const ModelShape& m = p.shape;
   const BufferConfig& b = hw.buffers;
   const std::int64_t L = std::max<std::int64_t>(tokens, 1);
@@ -114,18 +120,15 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
                        fmt::format("{} tokens (two tiles of {}) x {} FP16 values", held, hw.hadamard.tokens_per_tile, m.d_inner)});
     v.push_back(std::move(h));
   }
+  // The GEMM array runs every sequence's tokens at once: its token tiles are over B x L.
   UnitBuffer acc{UnitBufferId::kAccumulator, "accumulator", "buffers.accumulator_kib", "gemm_array", "", {}, kib(b.accumulator_kib)};
   for (const OpSpec& op : p.ops) {
     if (op.kind != OpKind::kGemm) continue;
-    const GemmShape g = gemm_shape(p, op, L);
-    const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);
-    const std::int64_t groups = op.gemm->weight_group ? cdiv(g.k, op.gemm->weight_group) : 1;
-    const std::int64_t cols = std::min<std::int64_t>(hw.gemm.cols, g.n);
-    const std::int64_t bytes = accumulator_bytes(mp.m_tile, cols, groups);
-    if (acc.tiles.empty() || bytes > acc.tiles[0].bytes) {
+    const GemmShape g = gemm_shape(p, op, L * std::max(batch, 1));
+    const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);  // its token tile fits buffers.accumulator_kib
+    if (acc.tiles.empty() || mp.accumulator_bytes > acc.tiles[0].bytes) {
       acc.user = op.name;
-      acc.tiles = {{"INT32 sums", bytes,
-                    fmt::format("{} tokens x {} columns x {} weight group(s) INT32", mp.m_tile, cols, groups)}};
+      acc.tiles = {accumulator_tile(mp.m_tile, std::min<std::int64_t>(hw.gemm.cols, g.n), g.weight_groups)};
     }
   }
   if (!acc.tiles.empty()) v.push_back(std::move(acc));
@@ -145,8 +148,8 @@ std::string capacity_message(const UnitBuffer& b, std::int64_t capacity) {
                      b.unit, b.user, tiles, b.need(), b.name, capacity);
 }
 
-void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
-  for (const UnitBuffer& b : unit_buffers(p, hw, tokens))
+void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
+  for (const UnitBuffer& b : unit_buffers(p, hw, tokens, batch))
     if (b.configured && b.need() > b.configured) throw CapacityError(capacity_message(b, b.configured));
 }
 

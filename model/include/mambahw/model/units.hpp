@@ -141,8 +141,14 @@ struct ConvJob {
   // last width - 1 inputs there. state: the running layer and sequence's
   // conv state, loaded into the line buffer before the run and stored back
   // after (prefill into decode; the controller keeps one per layer and
-  // sequence); null: a fresh sequence (zeros), nothing kept.
+  // sequence); null: a fresh sequence (zeros), nothing kept. With
+  // `state_spilled` the state lives in DRAM at `state_address` instead (the
+  // line buffer's bytes): read before the first tile unless `state_fresh`
+  // (the prompt: zeros), written back after the last.
   std::vector<std::int8_t>* state = nullptr;
+  bool state_spilled = false;
+  bool state_fresh = false;
+  std::uint64_t state_address = 0;
 };
 
 class ConvUnit : public sc_core::sc_module {

@@ -49,8 +49,11 @@ struct UnitPricing {
   std::int64_t conv_lane_macs = 0;
 };
 // `tokens`: the rows of one pass (the run's seq_len), which sizes the
-// accumulator memory.
-UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens);
+// accumulator memory; `batch`: the sequences the GEMMs run at once (the
+// accumulator is laid out at the mapper's tile over batch x tokens, as the
+// SystemC model holds it).
+UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens,
+                         int batch = 1);
 // ceil(ops per token / items per token), per operation: the operators a lane
 // needs to finish one item (a conv channel-token, an SSM step, a dequant
 // element) per cycle.

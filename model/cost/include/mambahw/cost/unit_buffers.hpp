@@ -55,16 +55,22 @@ std::int64_t hadamard_buffer_tokens(const HardwareConfig& hw, std::int64_t token
 std::int64_t bc_buffer_bytes(const ModelShape& m, std::int64_t tokens);
 // INT32 accumulators of `tokens` x `cols` outputs with `groups` weight groups each.
 std::int64_t accumulator_bytes(std::int64_t tokens, std::int64_t cols, std::int64_t groups);
+// The same as the accumulator's tile (its bytes and formula), as the layout and the mapper's error name it.
+BufferTile accumulator_tile(std::int64_t tokens, std::int64_t cols, std::int64_t groups);
 
-// Every buffer the program's units need over `tokens` tokens (the buffers
+// Every buffer the program's units need over `tokens` tokens per sequence
+// and `batch` sequences: the conv unit, the SSM core and the Hadamard unit
+// run one sequence at a time (their tiles are over `tokens`), the GEMM array
+// every sequence's tokens at once (its token tiles over batch x tokens). The buffers
 // of ops the program does not have are absent: no norm buffer for Mamba1, no
 // Hadamard buffer without the Hadamard). The accumulator's need is the
-// largest over the GEMMs at the mapper's token tile (map_gemm).
-std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens);
+// largest over the GEMMs at the mapper's token tile (map_gemm, which keeps
+// that tile within buffers.accumulator_kib when it is set).
+std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch = 1);
 // The buffer `id` of unit_buffers, or nullptr.
 const UnitBuffer* find_buffer(const std::vector<UnitBuffer>& v, UnitBufferId id);
 // CapacityError at the first buffer whose configured capacity is below its need.
-void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens);
+void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch = 1);
 
 // The message of a tile that does not fit (shared with the SystemC buffers).
 std::string capacity_message(const UnitBuffer& b, std::int64_t capacity);
