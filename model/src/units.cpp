@@ -102,6 +102,13 @@ cost::UnitCounters program_share(const cost::UnitCounters& op, std::int64_t a, s
 
 const cost::UnitCounters& of(const OpCounters& p, Unit u) { return p[static_cast<std::size_t>(u)]; }
 
+// Bytes a unit wrote into and read out of one of its buffers' memories
+// (cost/unit_buffers.hpp names them), as 8-bit accesses; the energy report
+// prices them at the memory's macro and width (cost::state_memories).
+void count_buffer(cost::EventCounts& ev, const char* memory, Unit u, std::int64_t read_bytes, std::int64_t write_bytes) {
+  ev.add_sram({memory, u, cost::MemImpl::kSram, 0, 8, static_cast<double>(read_bytes), static_cast<double>(write_bytes)});
+}
+
 }  // namespace
 
 // ---- conv unit: datapath -------------------------------------------------------------
@@ -234,6 +241,7 @@ Cycles ConvUnit::run(const ConvJob& j) {
     const ChannelTile& t = tiles[i];
     std::span<std::uint8_t>& b = in_buf[i % 2];
     b = buffer_.bytes(i % 2 ? "input tile 1" : "input tile 0", t.c_len * len);
+    count_buffer(ev_, cost::kConvInputTilesMemory, Unit::kConvUnit, 0, t.c_len * len);  // written as it arrives
     return sc_core::sc_time_stamp() +
            dram_access(dram, false, j.input + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.data(), conv);
   };
@@ -303,6 +311,8 @@ Cycles ConvUnit::run(const ConvJob& j) {
       (void)dram_access(dram, true, r.address + static_cast<std::uint64_t>(off), bytes, out.data(), quant);
       if (r.element_bits != 8) quant[Counter::kMuxSelect] += (hi - lo) * len;  // flag + pack per dual-scale word
     }
+    // The lanes read each input of the tile once (the window shifts it through d_conv registers).
+    count_buffer(ev_, cost::kConvInputTilesMemory, Unit::kConvUnit, t.c_len * len, 0);
     conv[Counter::kMacInt8] += t.c_len * len * j.width;
     conv += program_share(of(j.program, Unit::kConvUnit), a, b, j.channels, {Counter::kMacInt8});
     quant += program_share(of(j.program, Unit::kConvOutQuantizer), a, b, j.channels, {Counter::kMuxSelect});
@@ -331,7 +341,8 @@ struct SsmTileBuffers {
 
 // One tile of channels through the recurrence, token by token, with the
 // tile's states in the state buffer; Mamba1 finishes each channel with the
-// gate and writes FP16 y, Mamba2 leaves the pre-norm y for the norm stage.
+// gate and writes FP16 y, Mamba2 leaves the tile's pre-norm y ([c_len][L]
+// FP32 bits in `pre_norm`) for the norm stage.
 void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers& b, std::span<const float> u,
                     std::span<const std::uint8_t> bc, const SsmParams& prm, std::span<std::uint16_t> y16,
                     std::span<std::uint32_t> pre_norm, std::vector<float>& state) {
@@ -403,7 +414,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
         h[n] = ffma(dA, h[n], fmul(bdt, xv, dn), dn);
         cf[n] = fmul(sc, code(bc, (GN + row) * L + tok), dn);
       }
-      pre_norm[static_cast<std::size_t>(c) * L + tok] =
+      pre_norm[static_cast<std::size_t>(ch) * L + tok] =
           std::bit_cast<std::uint32_t>(reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, lanes, dn, scratch));
     }
   }
@@ -452,6 +463,8 @@ Cycles SsmCore::run(const SsmJob& j) {
                                 b.delta.data(), core));
     b.z = tiles_.bytes(odd ? "z tile 1" : "z tile 0", t.c_len * len);
     r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
+    // The operands are written into the tile buffer as they arrive.
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, 0, static_cast<std::int64_t>(b.u.size() + b.delta.size() + b.z.size()));
     const std::int64_t n = static_cast<std::int64_t>(t.c_len) * j.d_state;
     const char* h_name = odd ? "states 1" : "states 0";
     b.h = state_.words(h_name, n);
@@ -470,6 +483,9 @@ Cycles SsmCore::run(const SsmJob& j) {
   const sc_time on_chip_ready = t0 + std::max(dram_access(dram, false, j.bc, j.bc_bytes, bc.data(), core),
                                               dram_access(dram, false, j.params, j.params_bytes, params.data(), core));
   sc_time ready = std::max(request(0), on_chip_ready);
+  // The parameters are written once and each read once when its channel's
+  // tile starts (the lane keeps it); B and C are the ssm_bc_buffer's.
+  count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, j.params_bytes, j.params_bytes);
   SsmParams prm;
   if (compute) prm = read_ssm_params(params, j.shape);
   // Mamba2: the pre-norm y (FP32) and the gate's z stay on chip for the norm stage.
@@ -513,10 +529,17 @@ Cycles SsmCore::run(const SsmJob& j) {
       for (int ch = 0; ch < t.c_len; ++ch)
         std::copy_n(value.begin() + ch * len, len, &(*j.ssm_input)(static_cast<std::size_t>(t.c0 + ch), 0));
       y16.assign(n, 0);
-      ssm_recurrence(j, t, b, value, bc, prm, y16, pre_norm, tile_state);
+      const std::span<std::uint32_t> tile_pre_norm =
+          pre_norm.empty() ? pre_norm : pre_norm.subspan(static_cast<std::size_t>(t.c0 * len), n);
+      ssm_recurrence(j, t, b, value, bc, prm, y16, tile_pre_norm, tile_state);
       if (j.mamba2)
         std::copy_n(b.z.begin(), n, z_all.begin() + static_cast<std::ptrdiff_t>(t.c0) * len);
     }
+    // The lanes read the tile's u and, per channel and token, its delta (dt) and z.
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore,
+                 static_cast<std::int64_t>(b.u.size()) + 2 * static_cast<std::int64_t>(t.c_len) * len, 0);
+    if (j.mamba2)  // the pre-norm y and z into the norm buffer
+      count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, 0, static_cast<std::int64_t>(n) * cost::kNormBytesPerElement);
     // The tile's share of the op: its steps it counts, its exp and softplus
     // evaluations (per token: the rate the units must sustain) are the program's.
     const cost::UnitCounters share = program_share(prog_core, t.c0, t.c0 + t.c_len, j.channels, {Counter::kSsmStep});
@@ -572,6 +595,9 @@ Cycles SsmCore::run(const SsmJob& j) {
           for (int c = 0; c < gs; ++c) y_all[static_cast<std::size_t>(grp * gs + c) * L + tok] = fp32_to_fp16(og[static_cast<std::size_t>(c)]);
         }
     }
+    // The norm read every pre-norm y and z, and per (channel, token) its norm weight.
+    count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, static_cast<std::int64_t>(j.channels) * len * cost::kNormBytesPerElement, 0);
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, static_cast<std::int64_t>(j.channels) * len * 4, 0);
     for (const ChannelTile& t : tiles)
       write_y(t, compute ? std::span<const std::uint16_t>(y_all).subspan(static_cast<std::size_t>(t.c0 * len), static_cast<std::size_t>(t.c_len * len))
                          : std::span<const std::uint16_t>(y16.data(), 0));

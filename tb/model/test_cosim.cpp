@@ -56,6 +56,13 @@ void expect_buffers_as_laid_out(const CosimReport& r, std::size_t buffers) {
   }
 }
 
+// The bytes a unit counted into one of its buffers' memories (EventCounts::sram, 8-bit accesses).
+std::pair<double, double> buffer_bytes(const CosimReport& r, const char* memory) {
+  for (const cost::SramTraffic& s : r.timing.events.sram)
+    if (s.memory == memory) return {s.reads * s.width_bits / 8, s.writes * s.width_bits / 8};
+  return {-1, -1};
+}
+
 TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
   const CosimReport r = cosim(config("default.yaml"), 32);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
@@ -87,6 +94,14 @@ TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
   // mamba-130m: in_proj 768 x 3072, x_proj 1536 x (48 + 2 x 16), dt_proj 48 x 1536, out_proj 1536 x 768.
   EXPECT_EQ(r.timing.events.at(Unit::kGemmArray)[cost::Counter::kMacInt8],
             32LL * (768 * 3072 + 1536 * 80 + 48 * 1536 + 1536 * 768));
+  // The held tiles' bytes as the units counted them, by hand: the conv input
+  // (1536 channels x 32 tokens) written into its tiles and read once; the SSM
+  // core's u, delta and z tiles (1536 x 32 each) written and read once (delta
+  // and z per channel and token), the parameters (A_log 1536 x 16 + D + delta
+  // bias 2 x 1536 + 3 FP32 = 27660 B) written and read once.
+  EXPECT_EQ(buffer_bytes(r, cost::kConvInputTilesMemory), (std::pair<double, double>{1536 * 32, 1536 * 32}));
+  EXPECT_EQ(buffer_bytes(r, cost::kSsmTileMemory),
+            (std::pair<double, double>{3 * 1536 * 32 + 27660, 3 * 1536 * 32 + 27660}));
 }
 
 TEST(Cosim, Mamba1W4A5SeBitExact) {
@@ -107,6 +122,8 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   EXPECT_EQ(check(r, "xbc").compared, (1536 + 2 * 128) * 24);
   EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
   EXPECT_EQ(check(r, "y").op, "ssd_scan+norm");
+  // The norm buffer: every pre-norm y (4 B) and z (1 B) of 1536 channels x 24 tokens written once and read once.
+  EXPECT_EQ(buffer_bytes(r, cost::kNormMemory), (std::pair<double, double>{1536 * 24 * 5, 1536 * 24 * 5}));
   // The scale-index lookup: the Verilated block over the index SRAM's words, one check per x channel.
   ASSERT_TRUE(r.lookup_rtl_in_loop) << r.lookup_note;
   EXPECT_EQ(check(r, "scale_index").source, "sc_lk_g1h4d4_24x64_seq");

@@ -26,6 +26,7 @@
 
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
+#include "mambahw/cost/unit_buffers.hpp"
 #include "mambahw/golden/hadamard.hpp"
 #include "mambahw/golden/model_shape.hpp"
 #include "mambahw/golden/scale_table.hpp"

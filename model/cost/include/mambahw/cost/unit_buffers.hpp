@@ -56,6 +56,15 @@ std::int64_t bc_buffer_bytes(const ModelShape& m, std::int64_t tokens);
 // INT32 accumulators of `tokens` x `cols` outputs with `groups` weight groups each.
 std::int64_t accumulator_bytes(std::int64_t tokens, std::int64_t cols, std::int64_t groups);
 
+inline constexpr int kNormBytesPerElement = 5;  // an FP32 pre-norm y and an INT8 z
+
+// The memories of the die estimate that hold the units' tiles beside the
+// state memories (cost/model.hpp, state_memories), by the names under which
+// the units count their accesses (EventCounts::sram, in bytes):
+inline constexpr const char* kConvInputTilesMemory = "conv_input_tiles";  // conv_buffer less the line buffer
+inline constexpr const char* kSsmTileMemory = "ssm_tile_buffer";          // ssm_tile_buffer less B and C
+inline constexpr const char* kNormMemory = "norm_buffer";                 // the norm buffer
+
 // Every buffer the program's units need over `tokens` tokens (the buffers
 // of ops the program does not have are absent: no norm buffer for Mamba1, no
 // Hadamard buffer without the Hadamard). The accumulator's need is the
