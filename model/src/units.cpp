@@ -440,6 +440,9 @@ Cycles SsmCore::run(const SsmJob& j) {
   std::vector<ChannelTile> tiles;
   for (int c0 = 0; c0 < j.channels; c0 += tile_ch) tiles.push_back({c0, std::min(tile_ch, j.channels - c0)});
   const bool compute = j.data != nullptr;
+  // Mamba2 with the pre-norm y spilled: z feeds only the norm stage, which reads it itself.
+  const bool spill = j.mamba2 && j.norm.spilled;
+  const bool load_z = !spill;
 
   const OutputRegion u{j.u, 0, j.channels, j.u_bits, Layout::kChannelMajor,
                        j.dual_scale ? ElementFormat::kDualScale : ElementFormat::kInt8, "ssm input"};
@@ -461,10 +464,13 @@ Cycles SsmCore::run(const SsmJob& j) {
     b.delta = tiles_.bytes(odd ? "delta tile 1" : "delta tile 0", (d1 - d0) * len);
     r = std::max(r, dram_access(dram, false, j.delta + static_cast<std::uint64_t>(d0 * len), (d1 - d0) * len,
                                 b.delta.data(), core));
-    b.z = tiles_.bytes(odd ? "z tile 1" : "z tile 0", t.c_len * len);
-    r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
+    if (load_z) {
+      b.z = tiles_.bytes(odd ? "z tile 1" : "z tile 0", t.c_len * len);
+      r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
+    }
     // The operands are written into the tile buffer as they arrive.
-    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, 0, static_cast<std::int64_t>(b.u.size() + b.delta.size() + b.z.size()));
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, 0,
+                 static_cast<std::int64_t>(b.u.size() + b.delta.size()) + (load_z ? t.c_len * len : 0));
     const std::int64_t n = static_cast<std::int64_t>(t.c_len) * j.d_state;
     const char* h_name = odd ? "states 1" : "states 0";
     b.h = state_.words(h_name, n);
@@ -488,10 +494,12 @@ Cycles SsmCore::run(const SsmJob& j) {
   count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, j.params_bytes, j.params_bytes);
   SsmParams prm;
   if (compute) prm = read_ssm_params(params, j.shape);
-  // Mamba2: the pre-norm y (FP32) and the gate's z stay on chip for the norm stage.
-  const std::int64_t norm_elems = j.mamba2 ? static_cast<std::int64_t>(j.channels) * len : 0;
-  const std::span<std::uint32_t> pre_norm = j.mamba2 ? norm_.words("pre-norm y", norm_elems) : std::span<std::uint32_t>{};
-  const std::span<std::uint8_t> z_all = j.mamba2 ? norm_.bytes("z", norm_elems) : std::span<std::uint8_t>{};
+  // Mamba2: the pre-norm y (FP32) and the gate's z stay on chip for the norm
+  // stage, or (spilled) each tile's pre-norm y goes to DRAM.
+  const std::int64_t norm_elems = j.mamba2 && !spill ? static_cast<std::int64_t>(j.channels) * len : 0;
+  const std::span<std::uint32_t> pre_norm = norm_elems ? norm_.words("pre-norm y", norm_elems) : std::span<std::uint32_t>{};
+  const std::span<std::uint8_t> z_all = norm_elems ? norm_.bytes("z", norm_elems) : std::span<std::uint8_t>{};
+  std::vector<std::uint32_t> tile_y;  // spilled: the tile's pre-norm y on its way to DRAM
   std::vector<std::uint16_t> y16;
   std::vector<std::uint16_t> word;
   std::vector<float> scale, value;
@@ -529,16 +537,17 @@ Cycles SsmCore::run(const SsmJob& j) {
       for (int ch = 0; ch < t.c_len; ++ch)
         std::copy_n(value.begin() + ch * len, len, &(*j.ssm_input)(static_cast<std::size_t>(t.c0 + ch), 0));
       y16.assign(n, 0);
+      tile_y.assign(spill ? n : 0, 0);
       const std::span<std::uint32_t> tile_pre_norm =
-          pre_norm.empty() ? pre_norm : pre_norm.subspan(static_cast<std::size_t>(t.c0 * len), n);
+          spill ? std::span<std::uint32_t>(tile_y) : pre_norm.empty() ? pre_norm : pre_norm.subspan(static_cast<std::size_t>(t.c0 * len), n);
       ssm_recurrence(j, t, b, value, bc, prm, y16, tile_pre_norm, tile_state);
-      if (j.mamba2)
+      if (j.mamba2 && !spill)
         std::copy_n(b.z.begin(), n, z_all.begin() + static_cast<std::ptrdiff_t>(t.c0) * len);
     }
     // The lanes read the tile's u and, per channel and token, its delta (dt) and z.
     count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore,
-                 static_cast<std::int64_t>(b.u.size()) + 2 * static_cast<std::int64_t>(t.c_len) * len, 0);
-    if (j.mamba2)  // the pre-norm y and z into the norm buffer
+                 static_cast<std::int64_t>(b.u.size()) + static_cast<std::int64_t>(t.c_len) * len * (load_z ? 2 : 1), 0);
+    if (j.mamba2 && !spill)  // the pre-norm y and z into the norm buffer
       count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, 0, static_cast<std::int64_t>(n) * cost::kNormBytesPerElement);
     // The tile's share of the op: its steps it counts, its exp and softplus
     // evaluations (per token: the rate the units must sustain) are the program's.
@@ -559,6 +568,11 @@ Cycles SsmCore::run(const SsmJob& j) {
 
     // Mamba1's y leaves per tile; Mamba2's waits for the norm, which needs every channel of its group.
     if (!j.mamba2) write_y(t, y16);
+    if (spill) {  // the tile's pre-norm y to DRAM, FP32 bits little-endian (zeros when timing only)
+      tile_y.resize(n, 0);
+      (void)dram_access(dram, true, j.pre_norm + static_cast<std::uint64_t>(t.c0 * len) * 4, 4 * static_cast<std::int64_t>(n),
+                        reinterpret_cast<std::uint8_t*>(tile_y.data()), core);
+    }
     // The lanes leave the tile's states in the state buffer.
     if (!compute) tile_state.assign(b.h.size(), 0.0f);
     std::transform(tile_state.begin(), tile_state.end(), b.h.begin(), [](float v) { return std::bit_cast<std::uint32_t>(v); });
@@ -574,7 +588,9 @@ Cycles SsmCore::run(const SsmJob& j) {
     if (j.dual_scale) dq[Counter::kMuxSelect] += t.c_len * len;
     dq += program_share(of(j.program, Unit::kSsmDequant), t.c0, t.c0 + t.c_len, j.channels, {Counter::kMuxSelect});
   }
-  if (j.mamba2) {
+  if (spill) {
+    norm_from_dram(j, prm);
+  } else if (j.mamba2) {
     // The gated RMSNorm stage: per token and norm group, over the channels' pre-norm y, then FP16 out.
     std::vector<std::uint16_t> y_all(compute ? static_cast<std::size_t>(j.channels * len) : 0);
     if (compute) {
@@ -603,6 +619,56 @@ Cycles SsmCore::run(const SsmJob& j) {
                          : std::span<const std::uint16_t>(y16.data(), 0));
   }
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
+}
+
+// Per norm group, token tiles of the group's channels (cost::norm_tiling):
+// the pre-norm y (FP32 bits, from the spill region) and z (INT8, from its
+// tensor) arrive in the norm buffer as 2-D transfers of one row per
+// channel; the gated RMSNorm per token (the same gated_rmsnorm_group over
+// the same values as the on-chip stage); the FP16 y of the tile leaves as a
+// 2-D transfer into the channel-major y.
+void SsmCore::norm_from_dram(const SsmJob& j, const SsmParams& prm) {
+  cost::UnitCounters& core = ev_.at(Unit::kSsmCore);
+  const bool compute = j.data != nullptr;
+  const std::int64_t len = j.len, gs = j.norm.channels, T = j.norm.tokens;
+  if (T < 1 || gs < 1) throw cost::CapacityError(cost::capacity_message(norm_.spec(), norm_.capacity()));
+  const auto g = static_cast<std::size_t>(gs);
+  std::vector<float> yg(g), og(g);
+  std::vector<std::int8_t> zg(g);
+  for (std::int64_t c0 = 0; c0 < j.channels; c0 += gs)
+    for (std::int64_t tok0 = 0; tok0 < len; tok0 += T) {
+      const std::int64_t cnt = std::min(T, len - tok0), n = gs * cnt;
+      const std::span<std::uint8_t> yb = norm_.bytes("pre-norm y", 4 * n), zb = norm_.bytes("z", n);
+      const DramStride sy{static_cast<std::uint64_t>(4 * cnt), static_cast<std::uint64_t>(4 * len)};
+      const DramStride sz{static_cast<std::uint64_t>(cnt), static_cast<std::uint64_t>(len)};
+      const sc_time r = std::max(
+          dram_access(dram, false, j.pre_norm + static_cast<std::uint64_t>(c0 * len + tok0) * 4, 4 * n, yb.data(), core, &sy),
+          dram_access(dram, false, j.z + static_cast<std::uint64_t>(c0 * len + tok0), n, zb.data(), core, &sz));
+      if (r > sc_core::SC_ZERO_TIME) {
+        stats_.stall(Stall::kDramBandwidth) += to_cycles(r, period_);
+        wait(r);
+      }
+      Bytes out(static_cast<std::size_t>(2 * n), 0);
+      if (compute) {
+        const SsmRegisters& reg = j.data->ssm;
+        const std::span<const float> w = std::span<const float>(prm.norm_w).subspan(static_cast<std::size_t>(c0), g);
+        for (std::int64_t tok = 0; tok < cnt; ++tok) {
+          for (std::size_t c = 0; c < g; ++c) {
+            const auto i = static_cast<std::int64_t>(c) * cnt + tok;
+            yg[c] = get_f32(yb, static_cast<std::size_t>(4 * i));
+            zg[c] = static_cast<std::int8_t>(zb[static_cast<std::size_t>(i)]);
+          }
+          gated_rmsnorm_group(yg, zg, reg.z_scale, w, og, reg.scheme);
+          for (std::size_t c = 0; c < g; ++c)
+            put_element(out, static_cast<std::int64_t>(c) * cnt + tok, 16, fp32_to_fp16(og[c]));
+        }
+      }
+      const DramStride so{static_cast<std::uint64_t>(2 * cnt), static_cast<std::uint64_t>(2 * len)};
+      (void)dram_access(dram, true, j.y + static_cast<std::uint64_t>(c0 * len + tok0) * 2, 2 * n, out.data(), core, &so);
+      // The tile written into the norm buffer and read once by the norm; its norm weights per (channel, token).
+      count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, n * cost::kNormBytesPerElement, n * cost::kNormBytesPerElement);
+      count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, 4 * n, 0);
+    }
 }
 
 // ---- online Hadamard unit --------------------------------------------------------------

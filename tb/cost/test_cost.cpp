@@ -933,13 +933,46 @@ TEST(UnitBuffers, SsmTilesThatCannotFitAreACapacityError) {
   EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.ssm_tile_kib = k; }, 36), "no error");
 }
 
-// mamba2-130m at 64 tokens: the pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x 64 = 98304: 491520 = 480 KiB.
-TEST(UnitBuffers, Mamba2PreNormYThatCannotFitIsACapacityError) {
-  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479),
-              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y (1536 channels x 64 "
-                        "tokens FP32 = 393216 bytes) + z (1536 channels x 64 tokens INT8 = 98304 bytes), 491520 bytes "
-                        "in all, on chip; the norm_buffer holds 490496 bytes"));
-  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 480), "no error");
+// mamba2-130m (d_inner 1536, ngroups 1: one norm group of 1536 channels)
+// at 64 tokens: the whole pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x
+// 64 = 98304 B, 491520 = 480 KiB. At 480 KiB the norm buffer holds them; at
+// 479 KiB (490496 B) the pre-norm y spills: token tiles of
+// floor(490496 / (1536 x 5)) = 63 tokens, 63 x 1536 x 4 = 387072 B of y and
+// 63 x 1536 = 96768 B of z, 483840 B in all; the SSM core then loads no z
+// tiles (2 x 16 x 64 = 2048 B less in its tile buffer). Only when not one
+// token of the group fits (1536 x 5 = 7680 B > 7 KiB = 7168) is it an error.
+TEST(UnitBuffers, Mamba2PreNormYSpillsToTokenTilesByHand) {
+  Config c = shipped("mamba2-130m.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  auto layout = [&](int kib) {
+    c.hardware.buffers.norm_kib = kib;
+    return unit_buffers(p, c.hardware, 64);
+  };
+  const std::vector<UnitBuffer> whole = layout(480);
+  EXPECT_EQ(find_buffer(whole, UnitBufferId::kNorm)->need(), 491520);
+  EXPECT_FALSE(norm_tiling(c.model, c.hardware, 64).spilled);
+  const std::vector<UnitBuffer> tiled = layout(479);
+  const NormTiling nt = norm_tiling(c.model, c.hardware, 64);
+  EXPECT_TRUE(nt.spilled);
+  EXPECT_EQ(nt.tokens, 63);
+  EXPECT_EQ(nt.channels, 1536);
+  const UnitBuffer& n = *find_buffer(tiled, UnitBufferId::kNorm);
+  ASSERT_EQ(n.tiles.size(), 2u);
+  EXPECT_EQ(n.tiles[0].bytes, 387072);
+  EXPECT_EQ(n.tiles[1].bytes, 96768);
+  EXPECT_EQ(n.need(), 483840);
+  EXPECT_EQ(find_buffer(whole, UnitBufferId::kSsmTiles)->need() - find_buffer(tiled, UnitBufferId::kSsmTiles)->need(), 2048);
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479), "no error");
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 8), "no error");  // 1 token
+  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 7),
+              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y tile (1 tokens x 1536 "
+                        "channels (a norm group) FP32, the rest spilled to DRAM = 6144 bytes) + z tile (1 tokens x 1536 "
+                        "channels INT8 = 1536 bytes), 7680 bytes in all, on chip; the norm_buffer holds 7168 bytes"));
+  // Two norm groups of 768 channels: 7 KiB holds floor(7168 / (768 x 5)) = 1 token of one group.
+  c.model.ngroups = 2;
+  c.hardware.buffers.norm_kib = 7;
+  EXPECT_EQ(norm_tiling(c.model, c.hardware, 64).tokens, 1);
+  EXPECT_EQ(norm_tiling(c.model, c.hardware, 64).channels, 768);
 }
 
 // The default layer's held tiles on cacti-28nm (docs/cost-model.md, the
@@ -1032,7 +1065,7 @@ TEST(StateMemories, HeldTilesPricedFromTheBufferLayoutByHand) {
   c.hardware.buffers.conv_kib = 8;
   EXPECT_DOUBLE_EQ(memory(state_memories(t, unit_pricing(prog, c.scheme, c.hardware, 64)), kConvInputTilesMemory)
                        ->cost.capacity_bytes, 3584);
-  // mamba2-130m at 64 tokens: the norm buffer's 491520 B (UnitBuffers.Mamba2PreNormYThatCannotFit...) in 512-bit rows.
+  // mamba2-130m at 64 tokens: the norm buffer's 491520 B (UnitBuffers.Mamba2PreNormYSpillsToTokenTilesByHand) in 512-bit rows.
   const Config m2 = shipped("mamba2-130m.yaml");
   const std::vector<StateMemory> held2 =
       state_memories(t, unit_pricing(layer_program(m2.model, m2.scheme), m2.scheme, m2.hardware, 64));

@@ -159,6 +159,61 @@ TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
   EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
 }
 
+// Mamba2's pre-norm y spilled to DRAM (cost::norm_tiling, docs/architecture.md
+// "On-chip buffers"): mamba2-130m (d_inner 1536, one norm group) at L = 24
+// with norm_kib 64: the whole y and z, 1536 x 24 x 5 = 184320 B, exceed
+// 65536 B, so the SSM core writes each channel tile's FP32 pre-norm y to
+// DRAM and the norm stage reads back token tiles of floor(65536 / (1536 x 5))
+// = 8 tokens (3 tiles) of y and z. By hand: the spill region is written and
+// read once, 1536 x 24 x 4 = 147456 B each way (2 x d_inner x L x 4 in all);
+// z (1536 x 24 = 36864 B) is still read once, by the norm stage instead of
+// the SSM core's tiles; the norm buffer peaks at its layout's need, 8 x 1536
+// x 5 = 61440 B, and moves each of its 184320 B in and out once.
+TEST(Cosim, Mamba2PreNormYSpilledToDramBitExact) {
+  Config c = config("mamba2-130m.yaml");
+  c.hardware.buffers.norm_kib = 64;
+  const CosimReport r = cosim(c, 24);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_all_exact(r);
+  const LayerReport& t = r.timing;
+  EXPECT_EQ(t.dram.at("pre_norm_y").write_bytes, 147456);
+  EXPECT_EQ(t.dram.at("pre_norm_y").read_bytes, 147456);
+  EXPECT_EQ(t.dram.at("z").read_bytes, 36864);
+  for (const BufferReport& b : t.buffers) {
+    EXPECT_EQ(b.peak, b.need) << b.name;
+    if (b.name == "norm_buffer") {
+      EXPECT_EQ(b.need, 61440);
+      EXPECT_EQ(b.capacity, 65536);
+    }
+  }
+  bool counted = false;
+  for (const cost::SramTraffic& s : t.events.sram)
+    if (s.memory == cost::kNormMemory) {
+      counted = true;
+      EXPECT_DOUBLE_EQ(s.reads, 184320);  // bytes (8-bit accesses)
+      EXPECT_DOUBLE_EQ(s.writes, 184320);
+    }
+  EXPECT_TRUE(counted);
+}
+
+// The same with two norm groups of 768 channels (W4A5-SE, per-tensor scales,
+// so the shape may change) and norm_kib 16: token tiles of floor(16384 /
+// (768 x 5)) = 4 tokens of one group, 2 groups x 6 tiles at L = 24. The
+// spill traffic is the same formula, 1536 x 24 x 4 = 147456 B each way.
+TEST(Cosim, Mamba2PreNormYSpilledByNormGroupBitExact) {
+  Config c = config("mamba2-130m-w4a5-se.yaml");
+  c.model.ngroups = 2;
+  c.hardware.buffers.norm_kib = 16;
+  const CosimReport r = cosim(c, 24);
+  expect_all_exact(r);
+  EXPECT_EQ(r.timing.dram.at("pre_norm_y").write_bytes, 147456);
+  EXPECT_EQ(r.timing.dram.at("pre_norm_y").read_bytes, 147456);
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "norm_buffer") {
+      EXPECT_EQ(b.peak, 4 * 768 * 5);
+    }
+}
+
 TEST(Cosim, UnitModelsWithoutTheRtlAgreeToo) {
   CosimOptions o;
   o.rtl_out_of_loop = true;
