@@ -7,6 +7,11 @@ namespace mambahw::model {
 
 using sc_core::sc_time;
 
+namespace {
+// The DRAM region of Mamba2's spilled pre-norm y (its traffic is reported under this name).
+constexpr const char* kPreNormRegion = "pre_norm_y";
+}  // namespace
+
 Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
                          std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
                          int decode_steps, int state_layers, const StackRun* stack)
@@ -60,6 +65,10 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
       map_.allocate(l ? t.name + "#" + std::to_string(l) : t.name, static_cast<std::uint64_t>(t.bytes(len_)));
   }
   events_.tokens = static_cast<std::int64_t>(B) * len_;
+  // Mamba2's pre-norm y when the norm buffer cannot hold all of it (cost::norm_tiling):
+  // each sequence's d_inner x L FP32 values, channel-major.
+  if (cfg.model.is_mamba2() && cost::norm_tiling(cfg.model, hw_, len_).spilled)
+    map_.allocate(kPreNormRegion, B * static_cast<std::uint64_t>(cfg.model.d_inner) * static_cast<std::uint64_t>(len_) * 4);
   // The units' buffers, sized by the one layout (cost/unit_buffers.hpp).
   for (cost::UnitBuffer& b : buffer_layout()) buffer(b.id).configure(std::move(b));
   if (decode_steps_ > 0) {
@@ -265,6 +274,12 @@ void Accelerator::run_ssm(const OpSpec& op) {
     if (state_spilled_)
       j.state_address = map_.base("ssm_state") + static_cast<std::uint64_t>(state_index()) *
                                                      static_cast<std::uint64_t>(ssm_state_bytes());
+  }
+  if (j.mamba2) {
+    j.norm = cost::norm_tiling(m, hw_, len_);
+    if (j.norm.spilled)  // this sequence's part of the region (decode's one token fits the norm buffer)
+      j.pre_norm = map_.base(kPreNormRegion) + static_cast<std::uint64_t>(seq_) * static_cast<std::uint64_t>(m.d_inner) *
+                                                   static_cast<std::uint64_t>(len_) * 4;
   }
   (void)ssm_.run(j);
 }

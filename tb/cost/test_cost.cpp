@@ -934,13 +934,145 @@ TEST(UnitBuffers, SsmTilesThatCannotFitAreACapacityError) {
   EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.ssm_tile_kib = k; }, 36), "no error");
 }
 
-// mamba2-130m at 64 tokens: the pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x 64 = 98304: 491520 = 480 KiB.
-TEST(UnitBuffers, Mamba2PreNormYThatCannotFitIsACapacityError) {
-  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479),
-              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y (1536 channels x 64 "
-                        "tokens FP32 = 393216 bytes) + z (1536 channels x 64 tokens INT8 = 98304 bytes), 491520 bytes "
-                        "in all, on chip; the norm_buffer holds 490496 bytes"));
-  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 480), "no error");
+// mamba2-130m (d_inner 1536, ngroups 1: one norm group of 1536 channels)
+// at 64 tokens: the whole pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x
+// 64 = 98304 B, 491520 = 480 KiB. At 480 KiB the norm buffer holds them; at
+// 479 KiB (490496 B) the pre-norm y spills: token tiles of
+// floor(490496 / (1536 x 5)) = 63 tokens, 63 x 1536 x 4 = 387072 B of y and
+// 63 x 1536 = 96768 B of z, 483840 B in all; the SSM core then loads no z
+// tiles (2 x 16 x 64 = 2048 B less in its tile buffer). Only when not one
+// token of the group fits (1536 x 5 = 7680 B > 7 KiB = 7168) is it an error.
+TEST(UnitBuffers, Mamba2PreNormYSpillsToTokenTilesByHand) {
+  Config c = shipped("mamba2-130m.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  auto layout = [&](int kib) {
+    c.hardware.buffers.norm_kib = kib;
+    return unit_buffers(p, c.hardware, 64);
+  };
+  const std::vector<UnitBuffer> whole = layout(480);
+  EXPECT_EQ(find_buffer(whole, UnitBufferId::kNorm)->need(), 491520);
+  EXPECT_FALSE(norm_tiling(c.model, c.hardware, 64).spilled);
+  const std::vector<UnitBuffer> tiled = layout(479);
+  const NormTiling nt = norm_tiling(c.model, c.hardware, 64);
+  EXPECT_TRUE(nt.spilled);
+  EXPECT_EQ(nt.tokens, 63);
+  EXPECT_EQ(nt.channels, 1536);
+  const UnitBuffer& n = *find_buffer(tiled, UnitBufferId::kNorm);
+  ASSERT_EQ(n.tiles.size(), 2u);
+  EXPECT_EQ(n.tiles[0].bytes, 387072);
+  EXPECT_EQ(n.tiles[1].bytes, 96768);
+  EXPECT_EQ(n.need(), 483840);
+  EXPECT_EQ(find_buffer(whole, UnitBufferId::kSsmTiles)->need() - find_buffer(tiled, UnitBufferId::kSsmTiles)->need(), 2048);
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479), "no error");
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 8), "no error");  // 1 token
+  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 7),
+              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y tile (1 tokens x 1536 "
+                        "channels (a norm group) FP32, the rest spilled to DRAM = 6144 bytes) + z tile (1 tokens x 1536 "
+                        "channels INT8 = 1536 bytes), 7680 bytes in all, on chip; the norm_buffer holds 7168 bytes"));
+  // Two norm groups of 768 channels: 7 KiB holds floor(7168 / (768 x 5)) = 1 token of one group.
+  c.model.ngroups = 2;
+  c.hardware.buffers.norm_kib = 7;
+  EXPECT_EQ(norm_tiling(c.model, c.hardware, 64).tokens, 1);
+  EXPECT_EQ(norm_tiling(c.model, c.hardware, 64).channels, 768);
+}
+
+// The default layer's held tiles on cacti-28nm (docs/cost-model.md, the
+// worked example), by hand from the CACTI macros: the conv input tiles,
+// 2 x 16 x 512 = 16384 B in 128-bit rows, the 16 KB macro at 2 x its 64-bit
+// access (8.76 pJ read, 7.08 write), 1536 x 512 bytes each way = 49152
+// accesses: 49152 x 15.84 pJ. The SSM tile buffer, 3 x 2 x 16 x 512 + the
+// parameters' 27660 = 76812 B, 2 banks of 38406 B, a 128-bit access 2 x the
+// 64-bit one interpolated power-law between 16 KB and 64 KB; 3 x 786432 +
+// 27660 = 2386956 bytes each way = 149184.75 accesses.
+TEST(StateMemories, DefaultHeldTilesOnCacti28ByHand) {
+  const TechTable t = tech("cacti-28nm.yaml");
+  const Config c = shipped("default.yaml");
+  const UnitPricing p = unit_pricing(layer_program(c.model, c.scheme), c.scheme, c.hardware, 512);
+  EventCounts e;
+  e.tokens = 512;
+  e.add_sram({kConvInputTilesMemory, Unit::kConvUnit, MemImpl::kSram, 0, 8, 786432, 786432});
+  e.add_sram({kSsmTileMemory, Unit::kSsmCore, MemImpl::kSram, 0, 8, 2386956, 2386956});
+  const EnergyReport r = energy_report(e, 0, t, p);
+  auto pj = [&](const char* m) {
+    for (const auto& [name, v] : r.memory_pj)
+      if (name == m) return v;
+    return -1.0;
+  };
+  EXPECT_NEAR(pj(kConvInputTilesMemory), 49152 * (2 * 4.38 + 2 * 3.54), 1e-6);
+  auto at = [](double bytes, double at16k, double at64k) {
+    return at16k * std::pow(bytes / 16384, std::log(at64k / at16k) / std::log(4.0));
+  };
+  const double per_access = 2 * (at(38406, 4.38, 8.0) + at(38406, 3.54, 7.16));  // 12.68 + 10.91 pJ
+  EXPECT_NEAR(pj(kSsmTileMemory), 149184.75 * per_access, 1e-6 * 149184.75 * per_access);
+  EXPECT_NEAR(pj(kSsmTileMemory), 3.52e6, 0.01e6);
+}
+
+// The units' held tiles are memories of the die, priced from the buffer
+// layout (state_memories), by hand on a linear SRAM (0.1 pJ/bit read, 0.2
+// written, 1e-6 mm2/KiB: smaller than flops; 0.5 mW/KiB leakage).
+// mamba-130m under Quamba1 at 64 tokens (UnitBuffers.Mamba1LayoutByHand):
+//   conv_input_tiles = the conv buffer 6656 - its line buffer 4608 = 2048 B,
+//     128-bit rows (16 conv lanes x INT8);
+//   ssm_tile_buffer = 35852 - B and C 2048 = 33804 B, 128-bit rows (16 SSM lanes x INT8);
+//   no norm buffer (Mamba1).
+// Accesses the units counted in bytes: the conv unit wrote 256 and read 256
+// bytes = 2048 bits each way = 16 row writes and 16 row reads: 2048 x 0.1 +
+// 2048 x 0.2 = 614.4 pJ. Leakage over 1000 ns: (2048 + 33804) / 1024 KiB x
+// 0.5 mW = 17.505859375 mW x 1000 ns = 17505.859375 pJ.
+TEST(StateMemories, HeldTilesPricedFromTheBufferLayoutByHand) {
+  TechTable t = tech("horowitz-45nm.yaml");
+  t.sram = SramModel{};
+  t.sram.kind = SramKind::kLinear;
+  t.sram.area_mm2_per_kib = 1e-6;
+  t.sram.read_pj_per_bit = 0.1;
+  t.sram.write_pj_per_bit = 0.2;
+  t.sram.leakage_mw_per_kib = 0.5;
+  t.sram.access_ns = 1;
+  t.leakage.logic_nw_per_um2 = 0;
+  Config c = shipped("default.yaml");
+  const LayerProgram prog = layer_program(c.model, c.scheme);
+  const UnitPricing p = unit_pricing(prog, c.scheme, c.hardware, 64);
+  auto memory = [](const std::vector<StateMemory>& v, const char* name) -> const StateMemory* {
+    for (const StateMemory& s : v)
+      if (s.unit == name) return &s;
+    return nullptr;
+  };
+  const std::vector<StateMemory> held = state_memories(t, p);
+  ASSERT_NE(memory(held, kConvInputTilesMemory), nullptr);
+  EXPECT_DOUBLE_EQ(memory(held, kConvInputTilesMemory)->cost.capacity_bytes, 2048);
+  EXPECT_EQ(memory(held, kConvInputTilesMemory)->cost.width_bits, 128);
+  EXPECT_EQ(memory(held, kConvInputTilesMemory)->cost.impl, MemImpl::kSram);
+  ASSERT_NE(memory(held, kSsmTileMemory), nullptr);
+  EXPECT_DOUBLE_EQ(memory(held, kSsmTileMemory)->cost.capacity_bytes, 33804);
+  EXPECT_EQ(memory(held, kNormMemory), nullptr);
+  EventCounts e;
+  e.tokens = 64;
+  e.add_sram({kConvInputTilesMemory, Unit::kConvUnit, MemImpl::kSram, 0, 8, 256, 256});
+  const EnergyReport r = energy_report(e, 1000, t, p);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 614.4, 1e-9);
+  ASSERT_EQ(r.memory_pj.size(), 1u);
+  EXPECT_EQ(r.memory_pj[0].first, kConvInputTilesMemory);
+  double leak = 0;
+  for (const auto& [item, pj] : r.leakage_pj)
+    if (item == kConvInputTilesMemory || item == kSsmTileMemory) leak += pj;
+  EXPECT_NEAR(leak, 17505.859375, 1e-6);
+  // Area: (2048 + 33804) / 1024 x 1e-6 mm2 of the die's memories.
+  const AreaReport a = area_report(t, p);
+  double mm2 = 0;
+  for (const AreaItem& i : a.items)
+    if (i.unit == kConvInputTilesMemory || i.unit == kSsmTileMemory) mm2 += i.mm2;
+  EXPECT_NEAR(mm2, 35852.0 / 1024 * 1e-6, 1e-15);
+  // A configured conv buffer is priced at its capacity less the line buffer: 8 KiB - 4608 = 3584 B.
+  c.hardware.buffers.conv_kib = 8;
+  EXPECT_DOUBLE_EQ(memory(state_memories(t, unit_pricing(prog, c.scheme, c.hardware, 64)), kConvInputTilesMemory)
+                       ->cost.capacity_bytes, 3584);
+  // mamba2-130m at 64 tokens: the norm buffer's 491520 B (UnitBuffers.Mamba2PreNormYSpillsToTokenTilesByHand) in 512-bit rows.
+  const Config m2 = shipped("mamba2-130m.yaml");
+  const std::vector<StateMemory> held2 =
+      state_memories(t, unit_pricing(layer_program(m2.model, m2.scheme), m2.scheme, m2.hardware, 64));
+  ASSERT_NE(memory(held2, kNormMemory), nullptr);
+  EXPECT_DOUBLE_EQ(memory(held2, kNormMemory)->cost.capacity_bytes, 491520);
+  EXPECT_EQ(memory(held2, kNormMemory)->cost.width_bits, 512);
 }
 
 TEST(UnitBuffers, HadamardTilesThatCannotFitAreACapacityError) {

@@ -50,6 +50,14 @@ std::int64_t bc_buffer_bytes(const ModelShape& m, std::int64_t tokens) {
   return 2LL * (m.is_mamba2() ? m.ngroups : 1) * m.d_state * std::max<std::int64_t>(tokens, 1);
 }
 
+NormTiling norm_tiling(const ModelShape& m, const HardwareConfig& hw, std::int64_t tokens) {
+  const std::int64_t L = std::max<std::int64_t>(tokens, 1), d = m.d_inner;
+  const std::int64_t capacity = kib(hw.buffers.norm_kib);
+  if (capacity == 0 || d * L * kNormBytesPerElement <= capacity) return {false, L, d};
+  const std::int64_t group = d / std::max(m.ngroups, 1);
+  return {true, std::min(L, capacity / (group * kNormBytesPerElement)), group};
+}
+
 std::int64_t accumulator_bytes(std::int64_t tokens, std::int64_t cols, std::int64_t groups) {
   return std::max<std::int64_t>(tokens, 1) * cols * groups * 4;
 }
@@ -96,7 +104,10 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
     UnitBuffer s{UnitBufferId::kSsmTiles, "ssm_tile_buffer", "buffers.ssm_tile_kib", "ssm_core", ssm->name, {}, kib(b.ssm_tile_kib)};
     s.tiles.push_back({"u tiles", 2 * u_tile, fmt::format("2 x {} channels x {} tokens x {} bits", lanes, L, u.element_bits)});
     s.tiles.push_back({"delta tiles", 2 * d_tile, fmt::format("2 x {} rows x {} tokens INT8", d_tile / L, L)});
-    s.tiles.push_back({"z tiles", 2 * z_tile, fmt::format("2 x {} channels x {} tokens INT8", lanes, L)});
+    // Mamba2 with the pre-norm y spilled: z feeds only the norm stage, which reads it from DRAM.
+    const bool z_to_norm = ssm->kind == OpKind::kSsdScanNorm && norm_tiling(m, hw, L).spilled;
+    if (!z_to_norm)
+      s.tiles.push_back({"z tiles", 2 * z_tile, fmt::format("2 x {} channels x {} tokens INT8", lanes, L)});
     const TensorSpec& bc = p.tensor(ssm->inputs.at(3));
     if (bc.bytes(L) != bc_buffer_bytes(m, L))
       throw std::logic_error("unit_buffers: the program's B and C tensor differs from the buffer layout");
@@ -107,9 +118,17 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
 
     if (ssm->kind == OpKind::kSsdScanNorm) {
       UnitBuffer n{UnitBufferId::kNorm, "norm_buffer", "buffers.norm_kib", "ssm_core", ssm->name, {}, kib(b.norm_kib)};
-      n.tiles.push_back({"pre-norm y", static_cast<std::int64_t>(m.d_inner) * L * 4,
-                         fmt::format("{} channels x {} tokens FP32", m.d_inner, L)});
-      n.tiles.push_back({"z", static_cast<std::int64_t>(m.d_inner) * L, fmt::format("{} channels x {} tokens INT8", m.d_inner, L)});
+      const NormTiling nt = norm_tiling(m, hw, L);
+      if (!nt.spilled) {
+        n.tiles.push_back({"pre-norm y", static_cast<std::int64_t>(m.d_inner) * L * 4,
+                           fmt::format("{} channels x {} tokens FP32", m.d_inner, L)});
+        n.tiles.push_back({"z", static_cast<std::int64_t>(m.d_inner) * L, fmt::format("{} channels x {} tokens INT8", m.d_inner, L)});
+      } else {  // token tiles of one norm group (at least one token: else the capacity check fails)
+        const std::int64_t t = std::max<std::int64_t>(nt.tokens, 1);
+        n.tiles.push_back({"pre-norm y tile", t * nt.channels * 4,
+                           fmt::format("{} tokens x {} channels (a norm group) FP32, the rest spilled to DRAM", t, nt.channels)});
+        n.tiles.push_back({"z tile", t * nt.channels, fmt::format("{} tokens x {} channels INT8", t, nt.channels)});
+      }
       v.push_back(std::move(n));
     }
   }
