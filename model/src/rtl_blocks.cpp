@@ -1,5 +1,6 @@
 #include "mambahw/model/rtl_blocks.hpp"
 
+#include <array>
 #include <stdexcept>
 
 #include "Vsc_dq4.h"
@@ -9,6 +10,8 @@
 #include "Vsc_q_se8.h"
 #include "Vsc_lk_g1h4d4_24x64_par.h"
 #include "Vsc_lk_g1h4d4_24x64_seq.h"
+#include "Vsc_lk_g8h4d4_16x64_par.h"
+#include "Vsc_lk_g8h4d4_16x64_seq.h"
 #include "mambahw/golden/fp32.hpp"
 #include "mambahw/model/memory.hpp"
 
@@ -96,9 +99,25 @@ std::optional<std::string> dequant_variant(const NumericsPolicy& p, int dual_cod
   return std::nullopt;
 }
 
+namespace {
+// The Verilated scale_index_lookup variants built (rtl/CMakeLists.txt): the
+// table shapes (the RTL's parameters; d_state is not one) and their names.
+struct LookupVariant {
+  int ngroups, head_groups, dim_groups, heads_per_group, headdim;
+  const char* sequential;
+  const char* parallel;
+};
+constexpr std::array<LookupVariant, 2> kLookupVariants{{
+    {1, 4, 4, 24, 64, "sc_lk_g1h4d4_24x64_seq", "sc_lk_g1h4d4_24x64_par"},  // mamba2-130m
+    {8, 4, 4, 16, 64, "sc_lk_g8h4d4_16x64_seq", "sc_lk_g8h4d4_16x64_par"},  // mamba2-8b
+}};
+}  // namespace
+
 std::optional<std::string> lookup_variant(const ScaleTableShape& s, LookupImpl impl, std::string* why) {
-  if (s.ngroups == 1 && s.head_groups == 4 && s.dim_groups == 4 && s.heads_per_group == 24 && s.headdim == 64)
-    return std::string(impl == LookupImpl::kSequential ? "sc_lk_g1h4d4_24x64_seq" : "sc_lk_g1h4d4_24x64_par");
+  for (const LookupVariant& v : kLookupVariants)
+    if (s.ngroups == v.ngroups && s.head_groups == v.head_groups && s.dim_groups == v.dim_groups &&
+        s.heads_per_group == v.heads_per_group && s.headdim == v.headdim)
+      return std::string(impl == LookupImpl::kSequential ? v.sequential : v.parallel);
   if (why)
     *why = "no Verilated SystemC scale_index_lookup is built for " + std::to_string(s.ngroups) + " x " +
            std::to_string(s.head_groups) + " x " + std::to_string(s.dim_groups) + " cells of " +
@@ -251,14 +270,15 @@ std::unique_ptr<sc_core::sc_module> bind_lookup(sc_core::sc_signal<bool>& clk, s
 }  // namespace
 
 ScaleIndexLookupRtl::ScaleIndexLookupRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
-  if (variant == "sc_lk_g1h4d4_24x64_seq")
-    dut_ = bind_lookup<Vsc_lk_g1h4d4_24x64_seq>(clk_, rst_n_, we_, wsel_, waddr_, wdata_, valid_i_, ready_o_, channel_,
-                                                valid_o_, ready_i_, found_o_, g_o_, hg_o_, dg_o_, scale_o_);
-  else if (variant == "sc_lk_g1h4d4_24x64_par")
-    dut_ = bind_lookup<Vsc_lk_g1h4d4_24x64_par>(clk_, rst_n_, we_, wsel_, waddr_, wdata_, valid_i_, ready_o_, channel_,
-                                                valid_o_, ready_i_, found_o_, g_o_, hg_o_, dg_o_, scale_o_);
-  else
-    throw std::invalid_argument("unknown scale-index lookup RTL variant " + variant);
+  const auto bind = [&]<class V>() {
+    dut_ = bind_lookup<V>(clk_, rst_n_, we_, wsel_, waddr_, wdata_, valid_i_, ready_o_, channel_, valid_o_, ready_i_,
+                          found_o_, g_o_, hg_o_, dg_o_, scale_o_);
+  };
+  if (variant == "sc_lk_g1h4d4_24x64_seq") bind.operator()<Vsc_lk_g1h4d4_24x64_seq>();
+  else if (variant == "sc_lk_g1h4d4_24x64_par") bind.operator()<Vsc_lk_g1h4d4_24x64_par>();
+  else if (variant == "sc_lk_g8h4d4_16x64_seq") bind.operator()<Vsc_lk_g8h4d4_16x64_seq>();
+  else if (variant == "sc_lk_g8h4d4_16x64_par") bind.operator()<Vsc_lk_g8h4d4_16x64_par>();
+  else throw std::invalid_argument("unknown scale-index lookup RTL variant " + variant);
 }
 ScaleIndexLookupRtl::~ScaleIndexLookupRtl() = default;
 

@@ -92,11 +92,6 @@ Cycles hadamard_tile_cycles(int tokens, std::int64_t adds_per_token, const Hadam
   return ceil_div(static_cast<std::int64_t>(tokens) * adds_per_token, h.adders);
 }
 
-Cycles lookup_cycles(int compares, const ScaleIndexConfig& s) {
-  const Cycles search = s.impl == LookupImpl::kSequential ? compares : 2;
-  return search + s.read_cycles;
-}
-
 SsmTileTiming ssm_tile_timing(std::int64_t steps, std::int64_t exps, std::int64_t softplus,
                               std::int64_t dequants, int len, const SsmCoreConfig& s) {
   SsmTileTiming t;

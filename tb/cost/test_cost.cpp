@@ -504,7 +504,7 @@ TEST(AreaModel, LaneOperatorsRoundUpTheWorkPerItem) {
 // part's, integrated over the time given.
 TEST(AreaModel, DieEstimatePartsAddUpAndLeakageByHand) {
   TechTable t = tech("horowitz-45nm.yaml");
-  t.die = {0.5, 0.25, 2.0, "test"};
+  t.die = {0.5, 0.25, 2.0, "test", std::nullopt, std::nullopt, std::nullopt};  // no ranges
   t.leakage.logic_nw_per_um2 = 10;
   UnitPricing p = pricing_of(mamba2(1, 8, 64, 3), OpMix{}, OpMix{});
   p.hw.gemm.rows = 2;
@@ -691,7 +691,7 @@ TEST(StateMemories, DefaultSsmStateOnCacti28ByHand) {
 // DRAM variants price the layer at each variant's figure.
 TEST(Sensitivity, DieRangesAndDramVariants) {
   TechTable t = tech("horowitz-45nm.yaml");
-  t.die = {0.5, 0.25, 2.0, "test"};
+  t.die = {0.5, 0.25, 2.0, "test", std::nullopt, std::nullopt, std::nullopt};  // no ranges
   t.die.utilization_range = SourcedRange{0.25, 1.0, "u"};
   t.die.dram_phy_mm2_range = SourcedRange{1.0, 4.0, "phy"};
   t.leakage.logic_nw_per_um2 = 0;

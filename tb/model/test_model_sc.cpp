@@ -506,8 +506,9 @@ TEST(AcceleratorSc, Int8SsmInputReadsInt8) {
 }
 
 // The scale-index lookup's C++ model (units.hpp) against the Verilated
-// scale_index_lookup of the mamba2-130m shape, both reading the same index
-// SRAM image: every x channel's cell, scale word and the tile's cycles, over
+// scale_index_lookup of a shipped table shape (mamba2-130m's one SSD group of
+// 24 heads; mamba2-8b's 8 groups of 16), both reading the same index SRAM
+// image: every x channel's cell, scale word and the tile's cycles, over
 // tables with uneven ranges, a head range that leaves heads uncovered and a
 // dim range that leaves dims uncovered (no cell: hg or dg -1, scale 0).
 struct LookupBench : sc_core::sc_module {
@@ -521,21 +522,28 @@ struct LookupBench : sc_core::sc_module {
   void run() { cycles = {rtl.run(tile), static_cast<std::int64_t>(tile.channel.size())}; }
 };
 
-void lookup_model_agrees_with_rtl(LookupImpl impl) {
-  const ScaleTableShape shape{1, 4, 4, 24, 64, 128};
+// head_end: each group's cumulative head-group ends, the last below
+// heads_per_group (its last two heads uncovered); head group 2 holds one head
+// whose last dim range ends at 60 (dims 60..63 uncovered). So every group
+// leaves 2 x 64 + 4 x channels without a cell, by construction.
+void lookup_model_agrees_with_rtl(const ScaleTableShape& shape, std::array<int, 4> head_end, LookupImpl impl) {
+  ASSERT_EQ(head_end[3], shape.heads_per_group - 2);
+  ASSERT_EQ(head_end[2], head_end[1] + 1);
   Quamba2ScaleTable t = Quamba2ScaleTable::uniform(shape, 1.0f);
-  t.head_range = {3, 10, 11, 22};  // heads 22, 23 uncovered
   std::mt19937 rng(7);
-  for (int hg = 0; hg < 4; ++hg) {
-    int end = 0;
-    for (int dg = 0; dg < 4; ++dg) {
-      end = dg == 3 ? (hg == 2 ? 60 : 64) : end + 1 + static_cast<int>(rng() % 20);  // head group 2 leaves dims 60..63
-      t.dim_range[t.cell_index(0, hg, dg)] = end;
-      t.x_scales[t.cell_index(0, hg, dg)] = std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000, -static_cast<int>(rng() % 9));
+  for (int g = 0; g < shape.ngroups; ++g)
+    for (int hg = 0; hg < 4; ++hg) {
+      t.head_range[static_cast<std::size_t>(g * 4 + hg)] = head_end[static_cast<std::size_t>(hg)];
+      int end = 0;
+      for (int dg = 0; dg < 4; ++dg) {
+        end = dg == 3 ? (hg == 2 ? 60 : 64) : end + 1 + static_cast<int>(rng() % 20);
+        t.dim_range[t.cell_index(g, hg, dg)] = end;
+        t.x_scales[t.cell_index(g, hg, dg)] =
+            std::ldexp(1.0f + static_cast<float>(rng() % 1000) / 1000, -static_cast<int>(rng() % 9));
+      }
     }
-  }
   const Bytes sram = index_sram_image(t);
-  std::vector<int> channels(24 * 64);
+  std::vector<int> channels(static_cast<std::size_t>(shape.ngroups * shape.heads_per_group * shape.headdim));
   for (std::size_t c = 0; c < channels.size(); ++c) channels[c] = static_cast<int>(c);
   std::vector<ScaleLookup> model(channels.size()), rtl(channels.size());
   const RtlTile mc = scale_index_model({sram, shape, channels, model}, impl);
@@ -551,19 +559,35 @@ void lookup_model_agrees_with_rtl(LookupImpl impl) {
     EXPECT_EQ(model[c].scale, rtl[c].scale) << c;
     uncovered += !rtl[c].found();
   }
-  EXPECT_EQ(uncovered, 2 * 64 + 4);  // heads 22, 23; head group 2 (head 10 alone) dims 60..63
+  EXPECT_EQ(uncovered, shape.ngroups * (2 * 64 + 4));
   EXPECT_EQ(mc.cycles, b.cycles.cycles);
   // Channel 0 (head 0, dim 0): cell (0, 0) after one head and one dim comparison.
   EXPECT_EQ(rtl[0].hg, 0);
   EXPECT_EQ(rtl[0].dg, 0);
   EXPECT_EQ(rtl[0].scale, bits_of(t.x_scales[0]));
+  // The last group's first channel: head group 0, dim group 0 of that group's cells.
+  const std::size_t last = static_cast<std::size_t>((shape.ngroups - 1) * shape.heads_per_group * shape.headdim);
+  EXPECT_EQ(rtl[last].hg, 0);
+  EXPECT_EQ(rtl[last].dg, 0);
+  EXPECT_EQ(rtl[last].scale, bits_of(t.x_scales[t.cell_index(shape.ngroups - 1, 0, 0)]));
   if (impl == LookupImpl::kParallel) {
-    EXPECT_EQ(b.cycles.cycles, 24 * 64 + 3);
+    EXPECT_EQ(b.cycles.cycles, static_cast<std::int64_t>(channels.size()) + 3);
   }
 }
 
-TEST(ScaleIndexLookupSc, SequentialModelAgreesWithTheRtl) { lookup_model_agrees_with_rtl(LookupImpl::kSequential); }
-TEST(ScaleIndexLookupSc, ParallelModelAgreesWithTheRtl) { lookup_model_agrees_with_rtl(LookupImpl::kParallel); }
+const ScaleTableShape kMamba2_130m{1, 4, 4, 24, 64, 128}, kMamba2_8b{8, 4, 4, 16, 64, 128};
+TEST(ScaleIndexLookupSc, SequentialModelAgreesWithTheRtl) {
+  lookup_model_agrees_with_rtl(kMamba2_130m, {3, 10, 11, 22}, LookupImpl::kSequential);
+}
+TEST(ScaleIndexLookupSc, ParallelModelAgreesWithTheRtl) {
+  lookup_model_agrees_with_rtl(kMamba2_130m, {3, 10, 11, 22}, LookupImpl::kParallel);
+}
+TEST(ScaleIndexLookupSc, SequentialModelAgreesWithTheRtlOnEightGroups) {
+  lookup_model_agrees_with_rtl(kMamba2_8b, {3, 7, 8, 14}, LookupImpl::kSequential);
+}
+TEST(ScaleIndexLookupSc, ParallelModelAgreesWithTheRtlOnEightGroups) {
+  lookup_model_agrees_with_rtl(kMamba2_8b, {3, 7, 8, 14}, LookupImpl::kParallel);
+}
 
 }  // namespace
 }  // namespace mambahw::model

@@ -67,14 +67,6 @@ TEST(ConvTiming, TilesAndCycles) {
   EXPECT_EQ(conv_tile_cycles(512, c, 3), 512 + 12 + 3);
 }
 
-TEST(LookupTiming, SequentialVersusParallel) {
-  ScaleIndexConfig s;
-  s.read_cycles = 1;
-  EXPECT_EQ(lookup_cycles(5, s), 6);  // 5 compares + scale read
-  s.impl = LookupImpl::kParallel;
-  EXPECT_EQ(lookup_cycles(5, s), 3);  // head-group stage + dim-group stage + read
-}
-
 TEST(SsmTiming, ExpUnitsBoundMamba1) {
   // Mamba1 tile: 16 channels x 16 states = 256 steps/token, one exp per step,
   // 16 softplus (one per channel). 16 lanes, 4 exp units, 4 softplus units, L = 100.

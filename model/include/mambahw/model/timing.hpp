@@ -66,11 +66,6 @@ std::vector<ConvTile> conv_tiles(int channels, const ConvUnitConfig& c);
 // Cycles of one channel tile over L tokens: L + pipeline depth + quantizer latency.
 Cycles conv_tile_cycles(int len, const ConvUnitConfig& c, int quantizer_latency);
 
-// Scale-index lookup of one channel: sequential compare spends one cycle per
-// range comparison (ScaleIndex::compares), parallel compare one cycle for all
-// head-group comparators and one for the dim-group ones; then the scale read.
-Cycles lookup_cycles(int compares, const ScaleIndexConfig& s);
-
 // SSM core over a tile of channels and L tokens. `steps` = channels * d_state
 // recurrence steps per token; `exps` and `softpluses` per token. Lanes,
 // exp units and softplus units are fully pipelined; the slowest sets the rate.
