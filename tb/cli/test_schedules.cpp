@@ -177,12 +177,17 @@ TEST(Schedules, ANotRunScheduleHasNoRow) {
   ScheduleSummary pipe;
   pipe.schedule = "pipelined";
   pipe.error = "not run: because";
-  const report::Node n = mambahw::cli::schedules_report(24, serial, pipe);
+  serial.steps = 4;
+  serial.decode_latency_ns = 800;  // 200 ns per step for 1 simulated layer
+  serial.batch = 2;
+  const report::Node n = mambahw::cli::schedules_report(24, 1000, serial, pipe);
   EXPECT_FALSE(std::get<bool>(n.at("other_ran").cell()));
   EXPECT_EQ(std::get<std::string>(n.at("other_error").cell()), "not run: because");
   const report::Table& t = n.at("totals").table();
   ASSERT_EQ(t.rows.size(), 1u);
   EXPECT_EQ(text(t, 0, "schedule"), "serial");
+  // The whole model's decode: 200 ns x 24 layers + 1000 ns of LM head = 5800 ns per step of 2 tokens.
+  EXPECT_NEAR(num(t, 0, "tokens_per_s_model"), 2e9 / 5800, 1e-6);
   EXPECT_THROW((void)n.at("ops"), std::out_of_range);
 }
 

@@ -359,7 +359,7 @@ namespace {
 // The whole model's totals (model/totals.hpp): the simulated layers' figures,
 // scaled by n_layer / layers when fewer than n_layer were simulated.
 Node whole_model_report(const Config& c, const model::CosimReport& r, const Node& cost, const Node* decode_cost) {
-  const model::WholeModel w = model::whole_model(r.timing, c.model.n_layer);
+  const model::WholeModel w = model::whole_model(r.timing, model::System{c.model, c.scheme, c.hardware});
   Node n = Node::object();
   for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
            {"layers_simulated", std::int64_t{w.layers_simulated}}, {"n_layer", std::int64_t{w.n_layer}},
@@ -380,6 +380,18 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
       dec = std::get<double>(std::get<report::List>(decode_cost->value)[i].at("energy_pj_per_token").cell()) * w.scale / 1e3;
     e.add({std::get<std::string>(pl[i].at("tech").cell()), pre, dec});
   }
+  if (w.lm_head) {
+    const model::LmHead& h = *w.lm_head;
+    Node head = Node::object();
+    for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
+             {"analytic", true}, {"m", h.shape.m}, {"k", h.shape.k}, {"n", h.shape.n},
+             {"weight_bits", std::int64_t{h.shape.weight_bits}}, {"order", std::string(to_string(h.mapping.order))},
+             {"compute_cycles", h.compute_cycles}, {"dram_bytes", h.mapping.dram_bytes()},
+             {"dram_cycles", h.dram_cycles}, {"fetch_cycles", h.fetch_cycles}, {"cycles", h.cycles()},
+             {"bound", std::string(h.bound())}})
+      head.add(k, v);
+    n.add("lm_head", std::move(head));
+  }
   n.add("energy", std::move(e));
   report::Table t;
   t.columns = {Column{"tensor", "tensor", "{}", -14}, Column{"prefill_mb", "prefill MB", "{:.3f}", 11},
@@ -393,6 +405,19 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
                                                    w.layers_simulated, w.n_layer, w.scale)
                                      : fmt::format("all {} layers simulated, chained", w.n_layer);
   fmt::print("  whole model ({}; batch {}):\n", how, w.batch);
+  if (w.lm_head) {
+    const model::LmHead& h = *w.lm_head;
+    fmt::print("    LM head, analytic (not simulated; docs/architecture.md, \"Whole models and batch\"): {} x {} x {} "
+               "per pass ({} token{}: the prompt's last, then each step's), {}-bit weights, mapping {}: {:.0f} "
+               "compute cycles, {:.3f} MB = {:.0f} DRAM cycles, {:.0f} cycles of weight-tile fetches (latency, "
+               "gemm.prefetch_depth in flight); the largest, {:.0f} cycles ({}), is in the prefill and in each decode "
+               "step below (its energy is not)\n",
+               h.shape.m, h.shape.k, h.shape.n, h.shape.m, h.shape.m == 1 ? "" : "s", h.shape.weight_bits,
+               to_string(h.mapping.order), h.compute_cycles, static_cast<double>(h.mapping.dram_bytes()) / 1e6,
+               h.dram_cycles, h.fetch_cycles, h.cycles(), h.bound());
+  } else {
+    fmt::print("    LM head: not timed (the model config gives no vocab)\n");
+  }
   fmt::print("    prefill {} x {} tokens: {:.0f} cycles = {:.3f} ms, {:.1f} tokens/s\n", w.batch, w.seq_len,
              w.prefill_cycles, w.prefill_latency_ns / 1e6, w.prefill_tokens_per_s);
   if (w.decode_steps)
@@ -500,7 +525,12 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   // The bands' roofline: the program over every sequence's tokens (a GEMM
   // runs once over all of them; the conv and the scan once per sequence).
   const cost::Roofline roof = cost::roofline(program, c.hardware, static_cast<int>(L) * c.run.batch);
-  const Node sched = schedules_report(c.model.n_layer, mine, other);
+  // The LM head's time per decode step (analytic, the same under both schedules; model/totals.hpp).
+  const double head_ns =
+      c.model.vocab > 0
+          ? model::lm_head(model::System{c.model, c.scheme, c.hardware}, c.run.batch).cycles() * c.hardware.cycle_ns()
+          : 0.0;
+  const Node sched = schedules_report(c.model.n_layer, head_ns, mine, other);
   const double bpc = c.hardware.dram_bytes_per_cycle();
   Node band = Node::object();
   const Node serial_band = ser.ran ? serial_band_report(roof, ser, bpc) : Node::object();

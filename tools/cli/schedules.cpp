@@ -84,7 +84,8 @@ void from_json(const json& j, ScheduleSummary& s) {
 
 // ---- the side-by-side tables --------------------------------------------------------
 
-Node schedules_report(int n_layer, const ScheduleSummary& configured, const ScheduleSummary& other) {
+Node schedules_report(int n_layer, double head_ns_per_step, const ScheduleSummary& configured,
+                      const ScheduleSummary& other) {
   Node n = Node::object();
   n.add("configured", Cell{configured.schedule});
   n.add("other", Cell{other.schedule});
@@ -120,11 +121,12 @@ Node schedules_report(int n_layer, const ScheduleSummary& configured, const Sche
     std::string chip;
     for (const std::string& t : s->on_chip) chip += (chip.empty() ? "" : ",") + t;
     const double steps = s->steps ? s->steps : 1;
+    const double step_ns = s->decode_latency_ns / steps * n_layer / std::max(1, s->layers) + head_ns_per_step;
     tot.add({s->schedule, s->cycles, static_cast<double>(s->dram_read + s->dram_write) / 1e6, s->energy_pj / 1e6,
              s->producer_wait, static_cast<double>(s->decode_cycles) / steps,
              static_cast<double>(s->decode_dram_read + s->decode_dram_write) / steps / 1e6,
              s->decode_pj_per_token / 1e6,
-             s->steps ? 1e9 / (s->decode_latency_ns / steps * n_layer) : 0.0, s->mismatches == 0,
+             s->steps ? 1e9 * s->batch / step_ns : 0.0, s->mismatches == 0,
              chip.empty() ? std::string("-") : chip});
   }
   n.add("totals", std::move(tot));

@@ -49,10 +49,12 @@ struct ScheduleSummary {
 void to_json(nlohmann::json& j, const ScheduleSummary& s);
 void from_json(const nlohmann::json& j, ScheduleSummary& s);
 
-// Both schedules: per op (start and cycles) and the totals. `other_error`
-// non-empty: `other` did not run; the totals hold the configured one's row
-// only and the error is kept beside them.
-report::Node schedules_report(int n_layer, const ScheduleSummary& configured, const ScheduleSummary& other);
+// Both schedules: per op (start and cycles) and the totals. `other` not run:
+// the totals hold the configured one's row only and its error is kept
+// beside them. The whole model's decode tokens/s: a step's simulated layers
+// scaled to n_layer, plus `head_ns_per_step` (the LM head, analytic; 0 without it).
+report::Node schedules_report(int n_layer, double head_ns_per_step, const ScheduleSummary& configured,
+                              const ScheduleSummary& other);
 
 // The serial band: each op's cycles against its roofline bound, the causes of
 // every gap over 5% (`roof`: the program's roofline over the run's tokens).
