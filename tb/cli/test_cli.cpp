@@ -404,6 +404,9 @@ TEST(Cli, TheOtherScheduleNotRunIsSaidSoWithWhy) {
                                             json.string() + " 2>&1");
     ASSERT_EQ(r.exit_code, 0) << k.env << k.args << "\n" << r.output;
     EXPECT_THAT(r.output, HasSubstr(k.why)) << k.env << k.args;
+    // No totals row for it in the text either (a row would end "... yes <fusion buffer>").
+    EXPECT_THAT(r.output, ::testing::Not(::testing::ContainsRegex("\n    pipelined +[0-9]"))) << k.env << k.args;
+    EXPECT_THAT(r.output, ::testing::ContainsRegex("\n    serial +[0-9]+ ")) << k.env << k.args;
     const nlohmann::json j = read_json(json);
     EXPECT_FALSE(j["schedules"]["other_ran"]);
     EXPECT_THAT(j["schedules"]["other_error"].get<std::string>(), HasSubstr(k.why.substr(11)));
