@@ -38,8 +38,8 @@ exhaustive: build
 bench: build
 	./$(BUILD)/bench/bench_golden
 	./$(BUILD)/bench/bench_layer
-	./$(BUILD)/bench/bench_model --benchmark_filter=Mamba1  # SystemC elaborates once per process
-	./$(BUILD)/bench/bench_model --benchmark_filter=Mamba2
+	./$(BUILD)/bench/bench_model --benchmark_filter=CosimMamba1Layer  # SystemC elaborates once per process
+	./$(BUILD)/bench/bench_model --benchmark_filter=CosimMamba2Layer
 	./$(BUILD)/bench/bench_rtl
 	./$(BUILD)/bench/bench_tensors
 	./$(BUILD)/bench/bench_ops

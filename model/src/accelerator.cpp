@@ -7,6 +7,11 @@ namespace mambahw::model {
 
 using sc_core::sc_time;
 
+namespace {
+// The DRAM region of Mamba2's spilled pre-norm y (its traffic is reported under this name).
+constexpr const char* kPreNormRegion = "pre_norm_y";
+}  // namespace
+
 Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const LayerProgram& program, int seq_len,
                          std::optional<Quamba2ScaleTable> table, LayerHooks hooks, const LayerData* data,
                          int decode_steps, int state_layers, const StackRun* stack)
@@ -60,20 +65,31 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const System& cfg, const 
       map_.allocate(l ? t.name + "#" + std::to_string(l) : t.name, static_cast<std::uint64_t>(t.bytes(len_)));
   }
   events_.tokens = static_cast<std::int64_t>(B) * len_;
+  // Mamba2's pre-norm y when the norm buffer cannot hold all of it (cost::norm_tiling):
+  // each sequence's d_inner x L FP32 values, channel-major.
+  if (cfg.model.is_mamba2() && cost::norm_tiling(cfg.model, hw_, len_).spilled)
+    map_.allocate(kPreNormRegion, B * static_cast<std::uint64_t>(cfg.model.d_inner) * static_cast<std::uint64_t>(len_) * 4);
   // The units' buffers, sized by the one layout (cost/unit_buffers.hpp).
   for (cost::UnitBuffer& b : buffer_layout()) buffer(b.id).configure(std::move(b));
   if (decode_steps_ > 0) {
-    // The states carry from the prompt into decode: the conv line buffer
-    // always on chip; the SSM states in the state buffer if they fit (every
-    // layer's of the model and every sequence's), else in DRAM.
+    // The states carry from the prompt into decode, one per (layer,
+    // sequence): held = the layers sharing the state buffer (at least the
+    // simulated ones) x the batch. One conv state stays in the conv unit's
+    // line buffer; with more, the line buffer holds the running one's and
+    // the others lie beside the SSM states. The states (SSM, and the conv
+    // states when held > 1) live in the state buffer if they fit, else in
+    // DRAM, each read with its op and written back after it.
     const ModelShape& m = cfg.model;
     const auto n = static_cast<std::size_t>(stack_.layers) * B;
-    conv_state_.assign(n, std::vector<std::int8_t>(static_cast<std::size_t>(m.conv_channels()) *
-                                                       static_cast<std::size_t>(m.d_conv - 1), 0));
+    state_layers_ = std::max(state_layers_, stack_.layers);
+    const std::int64_t held = static_cast<std::int64_t>(state_layers_) * static_cast<std::int64_t>(B);
+    conv_states_beside_ = held > 1;
+    conv_state_.assign(n, std::vector<std::int8_t>(static_cast<std::size_t>(conv_state_bytes()), 0));
     ssm_state_.assign(n, std::vector<float>(static_cast<std::size_t>(m.d_inner) * static_cast<std::size_t>(m.d_state), 0.0f));
-    if (ssm_state_bytes() * state_layers_ * static_cast<std::int64_t>(B) > state_buffer_bytes()) {
+    if (held * (ssm_state_bytes() + (conv_states_beside_ ? conv_state_bytes() : 0)) > state_buffer_bytes()) {
       state_spilled_ = true;
       map_.allocate("ssm_state", static_cast<std::uint64_t>(ssm_state_bytes()) * n);
+      if (conv_states_beside_) map_.allocate("conv_state", static_cast<std::uint64_t>(conv_state_bytes()) * n);
     }
   }
   for (const auto& steps : stack_.decode_inputs)
@@ -104,21 +120,17 @@ std::int64_t Accelerator::ssm_state_bytes() const {
   return static_cast<std::int64_t>(cfg_.model.d_inner) * cfg_.model.d_state * 4;
 }
 
+std::int64_t Accelerator::conv_state_bytes() const { return cost::conv_line_buffer_bytes(cfg_.model); }
+
 std::int64_t Accelerator::state_buffer_bytes() const {
   return hw_.buffers.state_kib ? static_cast<std::int64_t>(hw_.buffers.state_kib) * 1024 : ssm_state_bytes();
 }
 
-// The conv unit, the SSM core and the Hadamard unit run one sequence at a
-// time (the prompt's length); the GEMM array runs every sequence's tokens at
-// once, so its accumulators are the mapper's tile at batch x length.
-std::vector<cost::UnitBuffer> Accelerator::buffer_layout() const {
-  std::vector<cost::UnitBuffer> v = cost::unit_buffers(prog_, hw_, len_);
-  if (stack_.batch > 1)
-    for (cost::UnitBuffer& b : cost::unit_buffers(prog_, hw_, stack_.batch * len_))
-      for (cost::UnitBuffer& a : v)
-        if (a.id == cost::UnitBufferId::kAccumulator && b.id == a.id) a = std::move(b);
-  return v;
-}
+// The one layout (the configuration check's too): the conv unit, the SSM
+// core and the Hadamard unit run one sequence at a time (the prompt's
+// length); the GEMM array runs every sequence's tokens at once, so its
+// accumulators are the mapper's tile at batch x length.
+std::vector<cost::UnitBuffer> Accelerator::buffer_layout() const { return cost::unit_buffers(prog_, hw_, len_, stack_.batch); }
 
 OnChipBuffer& Accelerator::buffer(cost::UnitBufferId id) {
   switch (id) {
@@ -205,8 +217,17 @@ void Accelerator::run_conv(const OpSpec& op) {
   j.d_inner = m.d_inner;
   j.bc_group_channels = m.d_state;
   // The running layer and sequence's conv state (decode): the conv unit loads
-  // it into its line buffer and leaves the last inputs there for the next step.
-  if (decode_steps_ > 0) j.state = &conv_state_.at(state_index());
+  // it into its line buffer and leaves the last inputs there for the next
+  // step; spilled, it reads it from DRAM (not in the prompt: zeros) and
+  // writes it back.
+  if (decode_steps_ > 0 && conv_states_beside_ && state_spilled_) {
+    j.state_spilled = true;
+    j.state_fresh = fresh_;
+    j.state_address = map_.base("conv_state") + static_cast<std::uint64_t>(state_index()) *
+                                                    static_cast<std::uint64_t>(conv_state_bytes());
+  } else if (decode_steps_ > 0) {
+    j.state = &conv_state_.at(state_index());
+  }
   (void)conv_.run(j);
 }
 
@@ -253,6 +274,12 @@ void Accelerator::run_ssm(const OpSpec& op) {
     if (state_spilled_)
       j.state_address = map_.base("ssm_state") + static_cast<std::uint64_t>(state_index()) *
                                                      static_cast<std::uint64_t>(ssm_state_bytes());
+  }
+  if (j.mamba2) {
+    j.norm = cost::norm_tiling(m, hw_, len_);
+    if (j.norm.spilled)  // this sequence's part of the region (decode's one token fits the norm buffer)
+      j.pre_norm = map_.base(kPreNormRegion) + static_cast<std::uint64_t>(seq_) * static_cast<std::uint64_t>(m.d_inner) *
+                                                   static_cast<std::uint64_t>(len_) * 4;
   }
   (void)ssm_.run(j);
 }
@@ -462,6 +489,8 @@ void Accelerator::decode() {
   DecodeReport d;
   d.steps = decode_steps_;
   d.state_bytes = ssm_state_bytes();
+  d.conv_state_bytes = conv_state_bytes();
+  d.conv_states_beside = conv_states_beside_;
   d.state_layers = state_layers_;
   d.state_buffer_bytes = state_buffer_bytes();
   d.state_spilled = state_spilled_;

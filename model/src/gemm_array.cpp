@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/numerics.hpp"
@@ -60,8 +61,12 @@ GemmRun GemmArray::run(const GemmJob& j) {
   std::vector<Bytes> tile_bytes(ring);
   Bytes slice, scale_bytes(static_cast<std::size_t>(std::max<std::int64_t>(j.scale_bytes, 0)));
   std::vector<std::int8_t> tile;
-  const std::int64_t G = compute && j.regs->grouped ? ceil_div(K, j.regs->weight_group) : 1;
+  // The accumulators per output: the shape's weight groups (the mapper sized
+  // the token tile's sums with them), which the registers' groups must be.
+  const std::int64_t G = g.weight_groups;
   const std::int64_t gsize = compute && j.regs->grouped ? j.regs->weight_group : K;
+  if (compute && (j.regs->grouped ? ceil_div(K, j.regs->weight_group) : 1) != G)
+    throw std::logic_error("GEMM '" + j.op + "': the registers' weight groups differ from the program's");
   std::span<std::int32_t> acc;  // the accumulator buffer's sums of the current token tile x column tile
   const float in_inv = compute ? reciprocal(j.regs->act_scale) : 1.0f;
 

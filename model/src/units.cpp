@@ -102,6 +102,13 @@ cost::UnitCounters program_share(const cost::UnitCounters& op, std::int64_t a, s
 
 const cost::UnitCounters& of(const OpCounters& p, Unit u) { return p[static_cast<std::size_t>(u)]; }
 
+// Bytes a unit wrote into and read out of one of its buffers' memories
+// (cost/unit_buffers.hpp names them), as 8-bit accesses; the energy report
+// prices them at the memory's macro and width (cost::state_memories).
+void count_buffer(cost::EventCounts& ev, const char* memory, Unit u, std::int64_t read_bytes, std::int64_t write_bytes) {
+  ev.add_sram({memory, u, cost::MemImpl::kSram, 0, 8, static_cast<double>(read_bytes), static_cast<double>(write_bytes)});
+}
+
 }  // namespace
 
 // ---- conv unit: datapath -------------------------------------------------------------
@@ -225,7 +232,10 @@ Cycles ConvUnit::run(const ConvJob& j) {
   // tiles, ping-pong, one channel tile [c_len][L] each.
   const std::span<std::uint8_t> line =
       buffer_.bytes("line buffer", static_cast<std::int64_t>(j.channels) * std::max(j.width - 1, 0));
-  if (j.state && j.state->size() == line.size())
+  sc_time state_ready = t0;
+  if (j.state_spilled && !j.state_fresh)  // the running layer and sequence's state, from DRAM
+    state_ready += dram_access(dram, false, j.state_address, static_cast<std::int64_t>(line.size()), line.data(), conv);
+  else if (j.state && j.state->size() == line.size())
     std::memcpy(line.data(), j.state->data(), line.size());  // the running layer and sequence's state
   else
     std::fill(line.begin(), line.end(), std::uint8_t{0});  // a fresh sequence
@@ -234,12 +244,13 @@ Cycles ConvUnit::run(const ConvJob& j) {
     const ChannelTile& t = tiles[i];
     std::span<std::uint8_t>& b = in_buf[i % 2];
     b = buffer_.bytes(i % 2 ? "input tile 1" : "input tile 0", t.c_len * len);
+    count_buffer(ev_, cost::kConvInputTilesMemory, Unit::kConvUnit, 0, t.c_len * len);  // written as it arrives
     return sc_core::sc_time_stamp() +
            dram_access(dram, false, j.input + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.data(), conv);
   };
   Bytes weights(static_cast<std::size_t>(j.weight_bytes));
   const sc_time weights_ready = t0 + dram_access(dram, false, j.weights, j.weight_bytes, weights.data(), conv);
-  sc_time ready = std::max(request(0), weights_ready);
+  sc_time ready = std::max({request(0), weights_ready, state_ready});
   const Cycles first_lookups = lookups(tiles[0]);
   sc_time lookups_done = t0 + static_cast<double>(first_lookups) * period_;
   lookup_.busy += first_lookups;
@@ -303,11 +314,18 @@ Cycles ConvUnit::run(const ConvJob& j) {
       (void)dram_access(dram, true, r.address + static_cast<std::uint64_t>(off), bytes, out.data(), quant);
       if (r.element_bits != 8) quant[Counter::kMuxSelect] += (hi - lo) * len;  // flag + pack per dual-scale word
     }
+    // The lanes read each input of the tile once (the window shifts it through d_conv registers).
+    count_buffer(ev_, cost::kConvInputTilesMemory, Unit::kConvUnit, t.c_len * len, 0);
     conv[Counter::kMacInt8] += t.c_len * len * j.width;
     conv += program_share(of(j.program, Unit::kConvUnit), a, b, j.channels, {Counter::kMacInt8});
     quant += program_share(of(j.program, Unit::kConvOutQuantizer), a, b, j.channels, {Counter::kMuxSelect});
   }
-  if (j.state) j.state->assign(line.begin(), line.end());  // kept for the next step of this layer and sequence
+  // Kept for the next step of this layer and sequence: in the line buffer's
+  // copy, or back in DRAM (posted; the next op's transfers queue behind it).
+  if (j.state_spilled)
+    (void)dram_access(dram, true, j.state_address, static_cast<std::int64_t>(line.size()), line.data(), conv);
+  else if (j.state)
+    j.state->assign(line.begin(), line.end());
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
 }
 
@@ -331,7 +349,8 @@ struct SsmTileBuffers {
 
 // One tile of channels through the recurrence, token by token, with the
 // tile's states in the state buffer; Mamba1 finishes each channel with the
-// gate and writes FP16 y, Mamba2 leaves the pre-norm y for the norm stage.
+// gate and writes FP16 y, Mamba2 leaves the tile's pre-norm y ([c_len][L]
+// FP32 bits in `pre_norm`) for the norm stage.
 void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers& b, std::span<const float> u,
                     std::span<const std::uint8_t> bc, const SsmParams& prm, std::span<std::uint16_t> y16,
                     std::span<std::uint32_t> pre_norm, std::vector<float>& state) {
@@ -403,7 +422,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
         h[n] = ffma(dA, h[n], fmul(bdt, xv, dn), dn);
         cf[n] = fmul(sc, code(bc, (GN + row) * L + tok), dn);
       }
-      pre_norm[static_cast<std::size_t>(c) * L + tok] =
+      pre_norm[static_cast<std::size_t>(ch) * L + tok] =
           std::bit_cast<std::uint32_t>(reduce_states(h, cf.data(), N, fmul(dv, xv, dn), order, lanes, dn, scratch));
     }
   }
@@ -429,6 +448,9 @@ Cycles SsmCore::run(const SsmJob& j) {
   std::vector<ChannelTile> tiles;
   for (int c0 = 0; c0 < j.channels; c0 += tile_ch) tiles.push_back({c0, std::min(tile_ch, j.channels - c0)});
   const bool compute = j.data != nullptr;
+  // Mamba2 with the pre-norm y spilled: z feeds only the norm stage, which reads it itself.
+  const bool spill = j.mamba2 && j.norm.spilled;
+  const bool load_z = !spill;
 
   const OutputRegion u{j.u, 0, j.channels, j.u_bits, Layout::kChannelMajor,
                        j.dual_scale ? ElementFormat::kDualScale : ElementFormat::kInt8, "ssm input"};
@@ -450,8 +472,13 @@ Cycles SsmCore::run(const SsmJob& j) {
     b.delta = tiles_.bytes(odd ? "delta tile 1" : "delta tile 0", (d1 - d0) * len);
     r = std::max(r, dram_access(dram, false, j.delta + static_cast<std::uint64_t>(d0 * len), (d1 - d0) * len,
                                 b.delta.data(), core));
-    b.z = tiles_.bytes(odd ? "z tile 1" : "z tile 0", t.c_len * len);
-    r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
+    if (load_z) {
+      b.z = tiles_.bytes(odd ? "z tile 1" : "z tile 0", t.c_len * len);
+      r = std::max(r, dram_access(dram, false, j.z + static_cast<std::uint64_t>(t.c0 * len), t.c_len * len, b.z.data(), core));
+    }
+    // The operands are written into the tile buffer as they arrive.
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, 0,
+                 static_cast<std::int64_t>(b.u.size() + b.delta.size()) + (load_z ? t.c_len * len : 0));
     const std::int64_t n = static_cast<std::int64_t>(t.c_len) * j.d_state;
     const char* h_name = odd ? "states 1" : "states 0";
     b.h = state_.words(h_name, n);
@@ -470,12 +497,17 @@ Cycles SsmCore::run(const SsmJob& j) {
   const sc_time on_chip_ready = t0 + std::max(dram_access(dram, false, j.bc, j.bc_bytes, bc.data(), core),
                                               dram_access(dram, false, j.params, j.params_bytes, params.data(), core));
   sc_time ready = std::max(request(0), on_chip_ready);
+  // The parameters are written once and each read once when its channel's
+  // tile starts (the lane keeps it); B and C are the ssm_bc_buffer's.
+  count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, j.params_bytes, j.params_bytes);
   SsmParams prm;
   if (compute) prm = read_ssm_params(params, j.shape);
-  // Mamba2: the pre-norm y (FP32) and the gate's z stay on chip for the norm stage.
-  const std::int64_t norm_elems = j.mamba2 ? static_cast<std::int64_t>(j.channels) * len : 0;
-  const std::span<std::uint32_t> pre_norm = j.mamba2 ? norm_.words("pre-norm y", norm_elems) : std::span<std::uint32_t>{};
-  const std::span<std::uint8_t> z_all = j.mamba2 ? norm_.bytes("z", norm_elems) : std::span<std::uint8_t>{};
+  // Mamba2: the pre-norm y (FP32) and the gate's z stay on chip for the norm
+  // stage, or (spilled) each tile's pre-norm y goes to DRAM.
+  const std::int64_t norm_elems = j.mamba2 && !spill ? static_cast<std::int64_t>(j.channels) * len : 0;
+  const std::span<std::uint32_t> pre_norm = norm_elems ? norm_.words("pre-norm y", norm_elems) : std::span<std::uint32_t>{};
+  const std::span<std::uint8_t> z_all = norm_elems ? norm_.bytes("z", norm_elems) : std::span<std::uint8_t>{};
+  std::vector<std::uint32_t> tile_y;  // spilled: the tile's pre-norm y on its way to DRAM
   std::vector<std::uint16_t> y16;
   std::vector<std::uint16_t> word;
   std::vector<float> scale, value;
@@ -513,10 +545,18 @@ Cycles SsmCore::run(const SsmJob& j) {
       for (int ch = 0; ch < t.c_len; ++ch)
         std::copy_n(value.begin() + ch * len, len, &(*j.ssm_input)(static_cast<std::size_t>(t.c0 + ch), 0));
       y16.assign(n, 0);
-      ssm_recurrence(j, t, b, value, bc, prm, y16, pre_norm, tile_state);
-      if (j.mamba2)
+      tile_y.assign(spill ? n : 0, 0);
+      const std::span<std::uint32_t> tile_pre_norm =
+          spill ? std::span<std::uint32_t>(tile_y) : pre_norm.empty() ? pre_norm : pre_norm.subspan(static_cast<std::size_t>(t.c0 * len), n);
+      ssm_recurrence(j, t, b, value, bc, prm, y16, tile_pre_norm, tile_state);
+      if (j.mamba2 && !spill)
         std::copy_n(b.z.begin(), n, z_all.begin() + static_cast<std::ptrdiff_t>(t.c0) * len);
     }
+    // The lanes read the tile's u and, per channel and token, its delta (dt) and z.
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore,
+                 static_cast<std::int64_t>(b.u.size()) + static_cast<std::int64_t>(t.c_len) * len * (load_z ? 2 : 1), 0);
+    if (j.mamba2 && !spill)  // the pre-norm y and z into the norm buffer
+      count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, 0, static_cast<std::int64_t>(n) * cost::kNormBytesPerElement);
     // The tile's share of the op: its steps it counts, its exp and softplus
     // evaluations (per token: the rate the units must sustain) are the program's.
     const cost::UnitCounters share = program_share(prog_core, t.c0, t.c0 + t.c_len, j.channels, {Counter::kSsmStep});
@@ -536,6 +576,11 @@ Cycles SsmCore::run(const SsmJob& j) {
 
     // Mamba1's y leaves per tile; Mamba2's waits for the norm, which needs every channel of its group.
     if (!j.mamba2) write_y(t, y16);
+    if (spill) {  // the tile's pre-norm y to DRAM, FP32 bits little-endian (zeros when timing only)
+      tile_y.resize(n, 0);
+      (void)dram_access(dram, true, j.pre_norm + static_cast<std::uint64_t>(t.c0 * len) * 4, 4 * static_cast<std::int64_t>(n),
+                        reinterpret_cast<std::uint8_t*>(tile_y.data()), core);
+    }
     // The lanes leave the tile's states in the state buffer.
     if (!compute) tile_state.assign(b.h.size(), 0.0f);
     std::transform(tile_state.begin(), tile_state.end(), b.h.begin(), [](float v) { return std::bit_cast<std::uint32_t>(v); });
@@ -551,7 +596,9 @@ Cycles SsmCore::run(const SsmJob& j) {
     if (j.dual_scale) dq[Counter::kMuxSelect] += t.c_len * len;
     dq += program_share(of(j.program, Unit::kSsmDequant), t.c0, t.c0 + t.c_len, j.channels, {Counter::kMuxSelect});
   }
-  if (j.mamba2) {
+  if (spill) {
+    norm_from_dram(j, prm);
+  } else if (j.mamba2) {
     // The gated RMSNorm stage: per token and norm group, over the channels' pre-norm y, then FP16 out.
     std::vector<std::uint16_t> y_all(compute ? static_cast<std::size_t>(j.channels * len) : 0);
     if (compute) {
@@ -572,11 +619,64 @@ Cycles SsmCore::run(const SsmJob& j) {
           for (int c = 0; c < gs; ++c) y_all[static_cast<std::size_t>(grp * gs + c) * L + tok] = fp32_to_fp16(og[static_cast<std::size_t>(c)]);
         }
     }
+    // The norm read every pre-norm y and z, and per (channel, token) its norm weight.
+    count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, static_cast<std::int64_t>(j.channels) * len * cost::kNormBytesPerElement, 0);
+    count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, static_cast<std::int64_t>(j.channels) * len * 4, 0);
     for (const ChannelTile& t : tiles)
       write_y(t, compute ? std::span<const std::uint16_t>(y_all).subspan(static_cast<std::size_t>(t.c0 * len), static_cast<std::size_t>(t.c_len * len))
                          : std::span<const std::uint16_t>(y16.data(), 0));
   }
   return to_cycles(sc_core::sc_time_stamp() - t0, period_);
+}
+
+// Per norm group, token tiles of the group's channels (cost::norm_tiling):
+// the pre-norm y (FP32 bits, from the spill region) and z (INT8, from its
+// tensor) arrive in the norm buffer as 2-D transfers of one row per
+// channel; the gated RMSNorm per token (the same gated_rmsnorm_group over
+// the same values as the on-chip stage); the FP16 y of the tile leaves as a
+// 2-D transfer into the channel-major y.
+void SsmCore::norm_from_dram(const SsmJob& j, const SsmParams& prm) {
+  cost::UnitCounters& core = ev_.at(Unit::kSsmCore);
+  const bool compute = j.data != nullptr;
+  const std::int64_t len = j.len, gs = j.norm.channels, T = j.norm.tokens;
+  if (T < 1 || gs < 1) throw cost::CapacityError(cost::capacity_message(norm_.spec(), norm_.capacity()));
+  const auto g = static_cast<std::size_t>(gs);
+  std::vector<float> yg(g), og(g);
+  std::vector<std::int8_t> zg(g);
+  for (std::int64_t c0 = 0; c0 < j.channels; c0 += gs)
+    for (std::int64_t tok0 = 0; tok0 < len; tok0 += T) {
+      const std::int64_t cnt = std::min(T, len - tok0), n = gs * cnt;
+      const std::span<std::uint8_t> yb = norm_.bytes("pre-norm y", 4 * n), zb = norm_.bytes("z", n);
+      const DramStride sy{static_cast<std::uint64_t>(4 * cnt), static_cast<std::uint64_t>(4 * len)};
+      const DramStride sz{static_cast<std::uint64_t>(cnt), static_cast<std::uint64_t>(len)};
+      const sc_time r = std::max(
+          dram_access(dram, false, j.pre_norm + static_cast<std::uint64_t>(c0 * len + tok0) * 4, 4 * n, yb.data(), core, &sy),
+          dram_access(dram, false, j.z + static_cast<std::uint64_t>(c0 * len + tok0), n, zb.data(), core, &sz));
+      if (r > sc_core::SC_ZERO_TIME) {
+        stats_.stall(Stall::kDramBandwidth) += to_cycles(r, period_);
+        wait(r);
+      }
+      Bytes out(static_cast<std::size_t>(2 * n), 0);
+      if (compute) {
+        const SsmRegisters& reg = j.data->ssm;
+        const std::span<const float> w = std::span<const float>(prm.norm_w).subspan(static_cast<std::size_t>(c0), g);
+        for (std::int64_t tok = 0; tok < cnt; ++tok) {
+          for (std::size_t c = 0; c < g; ++c) {
+            const auto i = static_cast<std::int64_t>(c) * cnt + tok;
+            yg[c] = get_f32(yb, static_cast<std::size_t>(4 * i));
+            zg[c] = static_cast<std::int8_t>(zb[static_cast<std::size_t>(i)]);
+          }
+          gated_rmsnorm_group(yg, zg, reg.z_scale, w, og, reg.scheme);
+          for (std::size_t c = 0; c < g; ++c)
+            put_element(out, static_cast<std::int64_t>(c) * cnt + tok, 16, fp32_to_fp16(og[c]));
+        }
+      }
+      const DramStride so{static_cast<std::uint64_t>(2 * cnt), static_cast<std::uint64_t>(2 * len)};
+      (void)dram_access(dram, true, j.y + static_cast<std::uint64_t>(c0 * len + tok0) * 2, 2 * n, out.data(), core, &so);
+      // The tile written into the norm buffer and read once by the norm; its norm weights per (channel, token).
+      count_buffer(ev_, cost::kNormMemory, Unit::kSsmCore, n * cost::kNormBytesPerElement, n * cost::kNormBytesPerElement);
+      count_buffer(ev_, cost::kSsmTileMemory, Unit::kSsmCore, 4 * n, 0);
+    }
 }
 
 // ---- online Hadamard unit --------------------------------------------------------------

@@ -218,6 +218,24 @@ TEST(Cli, ABufferTooSmallForAGemmTileIsAConfigError) {
                                   "1 byte(s) = 1536 bytes) on chip; the activation buffer holds 1024 bytes"));
 }
 
+// The accumulator's check at load, over the run's batch: mamba2-130m under
+// Quamba2 (12 weight groups in out_proj's K = 1536) needs 32 x 12 x 4 = 1536
+// bytes for one token's sums; 1 KiB is a config error (exit 2) before any
+// work, with the message of the buffer layout's check.
+TEST(Cli, AnAccumulatorThatCannotHoldOneTokenIsAConfigErrorAtLoad) {
+  const fs::path cfg = temp_file("acc.yaml");
+  std::ofstream(cfg) << "model: " << MAMBAHW_SOURCE_DIR << "/configs/models/mamba2-130m.yaml\n"
+                     << "scheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba2.yaml\n"
+                     << "hardware:\n  buffers:\n    accumulator_kib: 1\n"
+                     << "run:\n  seq_len: 16\n  batch: 2\n";
+  const Result r = run("run " + cfg.string());
+  fs::remove(cfg);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("config error: " + cfg.string() + ": hardware.buffers.accumulator_kib: the gemm_array "
+                                  "needs for 'out_proj' its INT32 sums (1 token x 32 columns x 12 weight group(s) "
+                                  "INT32 = 1536 bytes), 1536 bytes in all, on chip; the accumulator holds 1024 bytes"));
+}
+
 // CLI usage errors exited 105/106/109 (CLI11's codes), which the README did
 // not document: every usage error is exit 2, like a bad config.
 TEST(Cli, UsageErrorsExitTwo) {

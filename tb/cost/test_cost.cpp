@@ -620,7 +620,8 @@ TEST(EnergyModel, HadamardIntermediatesByHand) {
 
 // Areas from synthesis gate counts (docs/synthesis.md, measured with yosys
 // 0.23): NAND2-eq x the table's NAND2 area. horowitz-45nm: 0.608 um2
-// (NanGate45 NAND2_X1 0.798 um2 at 40 nm); cacti-28nm: x 0.481 = 0.29245 um2.
+// (NanGate45 NAND2_X1 0.57 x 1.4 = 0.798 um2 at 45 nm, x 0.7615 to 40 nm =
+// 0.6077, rounded); cacti-28nm: x 0.481 = 0.29245 um2.
 TEST(AreaModel, SynthesisGateCountAreasByHand) {
   auto item = [](const AreaReport& a, const std::string& unit) -> const AreaItem* {
     for (const auto& i : a.items)
@@ -933,13 +934,145 @@ TEST(UnitBuffers, SsmTilesThatCannotFitAreACapacityError) {
   EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.ssm_tile_kib = k; }, 36), "no error");
 }
 
-// mamba2-130m at 64 tokens: the pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x 64 = 98304: 491520 = 480 KiB.
-TEST(UnitBuffers, Mamba2PreNormYThatCannotFitIsACapacityError) {
-  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479),
-              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y (1536 channels x 64 "
-                        "tokens FP32 = 393216 bytes) + z (1536 channels x 64 tokens INT8 = 98304 bytes), 491520 bytes "
-                        "in all, on chip; the norm_buffer holds 490496 bytes"));
-  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 480), "no error");
+// mamba2-130m (d_inner 1536, ngroups 1: one norm group of 1536 channels)
+// at 64 tokens: the whole pre-norm y 1536 x 64 x 4 = 393216 and z 1536 x
+// 64 = 98304 B, 491520 = 480 KiB. At 480 KiB the norm buffer holds them; at
+// 479 KiB (490496 B) the pre-norm y spills: token tiles of
+// floor(490496 / (1536 x 5)) = 63 tokens, 63 x 1536 x 4 = 387072 B of y and
+// 63 x 1536 = 96768 B of z, 483840 B in all; the SSM core then loads no z
+// tiles (2 x 16 x 64 = 2048 B less in its tile buffer). Only when not one
+// token of the group fits (1536 x 5 = 7680 B > 7 KiB = 7168) is it an error.
+TEST(UnitBuffers, Mamba2PreNormYSpillsToTokenTilesByHand) {
+  Config c = shipped("mamba2-130m.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  auto layout = [&](int kib) {
+    c.hardware.buffers.norm_kib = kib;
+    return unit_buffers(p, c.hardware, 64);
+  };
+  const std::vector<UnitBuffer> whole = layout(480);
+  EXPECT_EQ(find_buffer(whole, UnitBufferId::kNorm)->need(), 491520);
+  EXPECT_FALSE(norm_tiling(c.model, c.hardware, 64).spilled);
+  const std::vector<UnitBuffer> tiled = layout(479);
+  const NormTiling nt = norm_tiling(c.model, c.hardware, 64);
+  EXPECT_TRUE(nt.spilled);
+  EXPECT_EQ(nt.tokens, 63);
+  EXPECT_EQ(nt.channels, 1536);
+  const UnitBuffer& n = *find_buffer(tiled, UnitBufferId::kNorm);
+  ASSERT_EQ(n.tiles.size(), 2u);
+  EXPECT_EQ(n.tiles[0].bytes, 387072);
+  EXPECT_EQ(n.tiles[1].bytes, 96768);
+  EXPECT_EQ(n.need(), 483840);
+  EXPECT_EQ(find_buffer(whole, UnitBufferId::kSsmTiles)->need() - find_buffer(tiled, UnitBufferId::kSsmTiles)->need(), 2048);
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 479), "no error");
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 8), "no error");  // 1 token
+  EXPECT_THAT(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.norm_kib = k; }, 7),
+              HasSubstr("buffers.norm_kib: the ssm_core needs for 'ssd_scan+norm' its pre-norm y tile (1 tokens x 1536 "
+                        "channels (a norm group) FP32, the rest spilled to DRAM = 6144 bytes) + z tile (1 tokens x 1536 "
+                        "channels INT8 = 1536 bytes), 7680 bytes in all, on chip; the norm_buffer holds 7168 bytes"));
+  // Two norm groups of 768 channels: 7 KiB holds floor(7168 / (768 x 5)) = 1 token of one group.
+  c.model.ngroups = 2;
+  c.hardware.buffers.norm_kib = 7;
+  EXPECT_EQ(norm_tiling(c.model, c.hardware, 64).tokens, 1);
+  EXPECT_EQ(norm_tiling(c.model, c.hardware, 64).channels, 768);
+}
+
+// The default layer's held tiles on cacti-28nm (docs/cost-model.md, the
+// worked example), by hand from the CACTI macros: the conv input tiles,
+// 2 x 16 x 512 = 16384 B in 128-bit rows, the 16 KB macro at 2 x its 64-bit
+// access (8.76 pJ read, 7.08 write), 1536 x 512 bytes each way = 49152
+// accesses: 49152 x 15.84 pJ. The SSM tile buffer, 3 x 2 x 16 x 512 + the
+// parameters' 27660 = 76812 B, 2 banks of 38406 B, a 128-bit access 2 x the
+// 64-bit one interpolated power-law between 16 KB and 64 KB; 3 x 786432 +
+// 27660 = 2386956 bytes each way = 149184.75 accesses.
+TEST(StateMemories, DefaultHeldTilesOnCacti28ByHand) {
+  const TechTable t = tech("cacti-28nm.yaml");
+  const Config c = shipped("default.yaml");
+  const UnitPricing p = unit_pricing(layer_program(c.model, c.scheme), c.scheme, c.hardware, 512);
+  EventCounts e;
+  e.tokens = 512;
+  e.add_sram({kConvInputTilesMemory, Unit::kConvUnit, MemImpl::kSram, 0, 8, 786432, 786432});
+  e.add_sram({kSsmTileMemory, Unit::kSsmCore, MemImpl::kSram, 0, 8, 2386956, 2386956});
+  const EnergyReport r = energy_report(e, 0, t, p);
+  auto pj = [&](const char* m) {
+    for (const auto& [name, v] : r.memory_pj)
+      if (name == m) return v;
+    return -1.0;
+  };
+  EXPECT_NEAR(pj(kConvInputTilesMemory), 49152 * (2 * 4.38 + 2 * 3.54), 1e-6);
+  auto at = [](double bytes, double at16k, double at64k) {
+    return at16k * std::pow(bytes / 16384, std::log(at64k / at16k) / std::log(4.0));
+  };
+  const double per_access = 2 * (at(38406, 4.38, 8.0) + at(38406, 3.54, 7.16));  // 12.68 + 10.91 pJ
+  EXPECT_NEAR(pj(kSsmTileMemory), 149184.75 * per_access, 1e-6 * 149184.75 * per_access);
+  EXPECT_NEAR(pj(kSsmTileMemory), 3.52e6, 0.01e6);
+}
+
+// The units' held tiles are memories of the die, priced from the buffer
+// layout (state_memories), by hand on a linear SRAM (0.1 pJ/bit read, 0.2
+// written, 1e-6 mm2/KiB: smaller than flops; 0.5 mW/KiB leakage).
+// mamba-130m under Quamba1 at 64 tokens (UnitBuffers.Mamba1LayoutByHand):
+//   conv_input_tiles = the conv buffer 6656 - its line buffer 4608 = 2048 B,
+//     128-bit rows (16 conv lanes x INT8);
+//   ssm_tile_buffer = 35852 - B and C 2048 = 33804 B, 128-bit rows (16 SSM lanes x INT8);
+//   no norm buffer (Mamba1).
+// Accesses the units counted in bytes: the conv unit wrote 256 and read 256
+// bytes = 2048 bits each way = 16 row writes and 16 row reads: 2048 x 0.1 +
+// 2048 x 0.2 = 614.4 pJ. Leakage over 1000 ns: (2048 + 33804) / 1024 KiB x
+// 0.5 mW = 17.505859375 mW x 1000 ns = 17505.859375 pJ.
+TEST(StateMemories, HeldTilesPricedFromTheBufferLayoutByHand) {
+  TechTable t = tech("horowitz-45nm.yaml");
+  t.sram = SramModel{};
+  t.sram.kind = SramKind::kLinear;
+  t.sram.area_mm2_per_kib = 1e-6;
+  t.sram.read_pj_per_bit = 0.1;
+  t.sram.write_pj_per_bit = 0.2;
+  t.sram.leakage_mw_per_kib = 0.5;
+  t.sram.access_ns = 1;
+  t.leakage.logic_nw_per_um2 = 0;
+  Config c = shipped("default.yaml");
+  const LayerProgram prog = layer_program(c.model, c.scheme);
+  const UnitPricing p = unit_pricing(prog, c.scheme, c.hardware, 64);
+  auto memory = [](const std::vector<StateMemory>& v, const char* name) -> const StateMemory* {
+    for (const StateMemory& s : v)
+      if (s.unit == name) return &s;
+    return nullptr;
+  };
+  const std::vector<StateMemory> held = state_memories(t, p);
+  ASSERT_NE(memory(held, kConvInputTilesMemory), nullptr);
+  EXPECT_DOUBLE_EQ(memory(held, kConvInputTilesMemory)->cost.capacity_bytes, 2048);
+  EXPECT_EQ(memory(held, kConvInputTilesMemory)->cost.width_bits, 128);
+  EXPECT_EQ(memory(held, kConvInputTilesMemory)->cost.impl, MemImpl::kSram);
+  ASSERT_NE(memory(held, kSsmTileMemory), nullptr);
+  EXPECT_DOUBLE_EQ(memory(held, kSsmTileMemory)->cost.capacity_bytes, 33804);
+  EXPECT_EQ(memory(held, kNormMemory), nullptr);
+  EventCounts e;
+  e.tokens = 64;
+  e.add_sram({kConvInputTilesMemory, Unit::kConvUnit, MemImpl::kSram, 0, 8, 256, 256});
+  const EnergyReport r = energy_report(e, 1000, t, p);
+  EXPECT_NEAR(r.pj[static_cast<std::size_t>(Category::kSram)], 614.4, 1e-9);
+  ASSERT_EQ(r.memory_pj.size(), 1u);
+  EXPECT_EQ(r.memory_pj[0].first, kConvInputTilesMemory);
+  double leak = 0;
+  for (const auto& [item, pj] : r.leakage_pj)
+    if (item == kConvInputTilesMemory || item == kSsmTileMemory) leak += pj;
+  EXPECT_NEAR(leak, 17505.859375, 1e-6);
+  // Area: (2048 + 33804) / 1024 x 1e-6 mm2 of the die's memories.
+  const AreaReport a = area_report(t, p);
+  double mm2 = 0;
+  for (const AreaItem& i : a.items)
+    if (i.unit == kConvInputTilesMemory || i.unit == kSsmTileMemory) mm2 += i.mm2;
+  EXPECT_NEAR(mm2, 35852.0 / 1024 * 1e-6, 1e-15);
+  // A configured conv buffer is priced at its capacity less the line buffer: 8 KiB - 4608 = 3584 B.
+  c.hardware.buffers.conv_kib = 8;
+  EXPECT_DOUBLE_EQ(memory(state_memories(t, unit_pricing(prog, c.scheme, c.hardware, 64)), kConvInputTilesMemory)
+                       ->cost.capacity_bytes, 3584);
+  // mamba2-130m at 64 tokens: the norm buffer's 491520 B (UnitBuffers.Mamba2PreNormYSpillsToTokenTilesByHand) in 512-bit rows.
+  const Config m2 = shipped("mamba2-130m.yaml");
+  const std::vector<StateMemory> held2 =
+      state_memories(t, unit_pricing(layer_program(m2.model, m2.scheme), m2.scheme, m2.hardware, 64));
+  ASSERT_NE(memory(held2, kNormMemory), nullptr);
+  EXPECT_DOUBLE_EQ(memory(held2, kNormMemory)->cost.capacity_bytes, 491520);
+  EXPECT_EQ(memory(held2, kNormMemory)->cost.width_bits, 512);
 }
 
 TEST(UnitBuffers, HadamardTilesThatCannotFitAreACapacityError) {
@@ -949,12 +1082,118 @@ TEST(UnitBuffers, HadamardTilesThatCannotFitAreACapacityError) {
   EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.hadamard_kib = k; }, 96), "no error");
 }
 
-TEST(UnitBuffers, AccumulatorsThatCannotFitAreACapacityError) {
-  EXPECT_THAT(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 7),
-              HasSubstr("buffers.accumulator_kib: the gemm_array needs for 'in_proj' its INT32 sums (64 tokens x 32 "
-                        "columns x 1 weight group(s) INT32 = 8192 bytes), 8192 bytes in all, on chip; the accumulator "
-                        "holds 7168 bytes"));
-  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 8), "no error");
+// A batch of B = 4 sequences of 16 tokens: the conv unit, the SSM core and
+// the Hadamard unit work one sequence at a time, the GEMMs all 64 tokens at
+// once. The conv buffer: line buffer 1536 x 3 = 4608 + input tiles 2 x 16
+// channels x 16 tokens = 512: 5120 bytes = 5 KiB (at 64 tokens it would be
+// 4608 + 2048 = 6656). The accumulator: in_proj's 64 tokens x 32 columns x 4
+// = 8192 bytes (one sequence: 16 x 32 x 4 = 2048).
+TEST(UnitBuffers, TheBatchSizesTheAccumulatorNotTheSequenceTiles) {
+  Config c = shipped("default.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  const std::vector<UnitBuffer> v = unit_buffers(p, c.hardware, 16, 4);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kConv)->need(), 5120);
+  EXPECT_EQ(find_buffer(v, UnitBufferId::kAccumulator)->need(), 8192);
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16), UnitBufferId::kAccumulator)->need(), 2048);
+  // The configuration check at the run's tokens: 5 KiB holds a sequence's conv tiles.
+  c.hardware.buffers.conv_kib = 5;
+  EXPECT_NO_THROW(check_capacities(p, c.hardware, 16, 4));
+  c.hardware.buffers.conv_kib = 4;
+  EXPECT_THROW(check_capacities(p, c.hardware, 16, 4), CapacityError);
+  // With the accumulator bounded the GEMMs' tiles shrink to fit B x L: 7 KiB
+  // holds 56 tokens, so 64 tokens take two tiles of 32, 4096 bytes.
+  c.hardware.buffers.conv_kib = 0;
+  c.hardware.buffers.accumulator_kib = 7;
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16, 4), UnitBufferId::kAccumulator)->need(), 4096);
+  EXPECT_EQ(find_buffer(unit_buffers(p, c.hardware, 16, 1), UnitBufferId::kAccumulator)->need(), 2048);
+}
+
+// The accumulator bounds the mapper's token tile, so only a configuration
+// in which one token's sums do not fit is an error. mamba2-130m under
+// Quamba2 (INT4 weights in groups of 128) on the 32-column array: in_proj
+// (K 768) has 768 / 128 = 6 groups, 1 x 32 x 6 x 4 = 768 bytes a token;
+// out_proj (K 1536) 12 groups, 1 x 32 x 12 x 4 = 1536 bytes: 1 KiB holds
+// in_proj's token, not out_proj's; 2 KiB holds both.
+TEST(UnitBuffers, AccumulatorsThatCannotHoldOneTokenAreACapacityError) {
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 1),
+            "buffers.accumulator_kib: the gemm_array needs for 'out_proj' its INT32 sums (1 token x 32 columns x 12 "
+            "weight group(s) INT32 = 1536 bytes), 1536 bytes in all, on chip; the accumulator holds 1024 bytes");
+  EXPECT_EQ(capacity_error("mamba2-130m.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 2), "no error");
+  // Quamba1 (per-channel scales): a token's 32 sums are 128 bytes; 7 KiB no longer
+  // stops the default layer (the 64-token tile of 8192 bytes shrinks, below).
+  EXPECT_EQ(capacity_error("default.yaml", [](BufferConfig& b, int k) { b.accumulator_kib = k; }, 7), "no error");
+}
+
+// At 7 KiB every GEMM of the default layer at 64 tokens takes two token
+// tiles of 32 (at most 7168 / (32 x 4) = 56 tokens; ceil(64 / 56) = 2
+// tiles of 32): 32 x 32 x 4 = 4096 bytes, in_proj the first of equals
+// (x_proj's N = 80, dt_proj's 1536 and out_proj's 768 all cover 32 columns).
+TEST(UnitBuffers, AccumulatorLayoutAtTheShrunkTokenTile) {
+  Config c = shipped("default.yaml");
+  c.hardware.buffers.accumulator_kib = 7;
+  const std::vector<UnitBuffer> v = unit_buffers(layer_program(c.model, c.scheme), c.hardware, 64);
+  const UnitBuffer* acc = find_buffer(v, UnitBufferId::kAccumulator);
+  ASSERT_NE(acc, nullptr);
+  EXPECT_EQ(acc->need(), 4096);
+  EXPECT_EQ(acc->capacity(), 7168);
+  EXPECT_EQ(acc->user, "in_proj");
+  EXPECT_EQ(acc->tiles.at(0).formula, "32 tokens x 32 columns x 1 weight group(s) INT32");
+}
+
+// The mapper shrinks the token tile to fit buffers.accumulator_kib, by hand:
+// mamba-130m's in_proj at 64 tokens under Quamba1 on the default array (32 x
+// 32 INT8, double-buffered weights; weight buffer 512 KiB, activation
+// 1 MiB). K 768, N 3072: the input X = 64 x 768 = 49,152 B fits the
+// activation buffer, the weights W = 768 x 3072 = 2,359,296 B do not fit
+// the weight buffer, the outputs Y = 64 x 3072 = 196,608 B. Folds:
+// ceil(768 / 32) x ceil(3072 / 32) = 24 x 96 = 2304; cycles R + folds x (M +
+// tiles x (R + C - 2)) with R = C = 32.
+//  - 8 KiB: the fixed mapping's 64 x 32 x 4 = 8192 B of sums fit; every
+//    tensor once, W + X + Y = 2,605,056 B (tokens_outer with one tile ties
+//    and loses on the order); 32 + 2304 x (64 + 62) = 290,336 cycles.
+//  - 7 KiB = 7168 B: at most 7168 / 128 = 56 tokens, so the fixed mapping
+//    is out and the fewest tiles are ceil(64 / 56) = 2 of 32 tokens.
+//    tokens_outer reads the weights once per tile: 2W + X + Y = 4,964,352 B.
+//    weights_outer keeps a block of whole column tiles: at most 672 columns
+//    (672 x 768 = 516,096 B <= 524,288; 704 x 768 = 540,672 B do not fit),
+//    ceil(3072 / 672) = 5 blocks, which 640 columns also give (ceil(3072 /
+//    640) = 5; the smaller block wins the tie), the input read once per
+//    block: W + 5X + Y = 2,359,296 + 245,760 + 196,608 = 2,801,664 B. More
+//    tiles cost the same bytes and more fill/drain. Cycles 32 + 2304 x (64 +
+//    2 x 62) = 433,184.
+TEST(GemmMapper, AccumulatorCapacityShrinksTheTokenTileByHand) {
+  Config c = shipped("default.yaml");
+  const LayerProgram p = layer_program(c.model, c.scheme);
+  const OpSpec& op = p.ops.at(0);
+  ASSERT_EQ(op.name, "in_proj");
+  const GemmShape g = gemm_shape(p, op, 64);
+  ASSERT_EQ(g.k, 768);
+  ASSERT_EQ(g.n, 3072);
+  ASSERT_EQ(g.weight_groups, 1);
+  c.hardware.buffers.accumulator_kib = 8;
+  const GemmMapping whole = map_gemm(g, c.hardware.gemm, c.hardware.buffers, op.name);
+  EXPECT_EQ(whole.order, GemmOrder::kFixed);
+  EXPECT_EQ(whole.m_tile, 64);
+  EXPECT_EQ(whole.accumulator_bytes, 8192);
+  EXPECT_EQ(whole.dram_bytes(), 2605056);
+  EXPECT_EQ(whole.compute_cycles, 290336);
+  c.hardware.buffers.accumulator_kib = 7;
+  const GemmMapping m = map_gemm(g, c.hardware.gemm, c.hardware.buffers, op.name);
+  EXPECT_EQ(m.order, GemmOrder::kWeightsOuter);
+  EXPECT_EQ(m.m_tile, 32);
+  EXPECT_EQ(m.token_tiles, 2);
+  EXPECT_EQ(m.n_block, 640);
+  EXPECT_EQ(m.weight_blocks, 5);
+  EXPECT_EQ(m.accumulator_bytes, 4096);
+  EXPECT_EQ(m.weight_bytes, 2359296);
+  EXPECT_EQ(m.input_bytes, 245760);
+  EXPECT_EQ(m.output_bytes, 196608);
+  EXPECT_EQ(m.dram_bytes(), 2801664);
+  EXPECT_EQ(m.min_dram_bytes, 2605056);
+  EXPECT_EQ(m.compute_cycles, 433184);
+  // 0: no bound, sized to the chosen mapping (the 8 KiB one).
+  c.hardware.buffers.accumulator_kib = 0;
+  EXPECT_EQ(map_gemm(g, c.hardware.gemm, c.hardware.buffers, op.name).m_tile, 64);
 }
 
 }  // namespace

@@ -56,6 +56,13 @@ void expect_buffers_as_laid_out(const CosimReport& r, std::size_t buffers) {
   }
 }
 
+// The bytes a unit counted into one of its buffers' memories (EventCounts::sram, 8-bit accesses).
+std::pair<double, double> buffer_bytes(const CosimReport& r, const char* memory) {
+  for (const cost::SramTraffic& s : r.timing.events.sram)
+    if (s.memory == memory) return {s.reads * s.width_bits / 8, s.writes * s.width_bits / 8};
+  return {-1, -1};
+}
+
 TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
   const CosimReport r = cosim(config("default.yaml"), 32);
   ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
@@ -87,6 +94,14 @@ TEST(Cosim, Mamba1Quamba1BitExactWithRtlInTheLoop) {
   // mamba-130m: in_proj 768 x 3072, x_proj 1536 x (48 + 2 x 16), dt_proj 48 x 1536, out_proj 1536 x 768.
   EXPECT_EQ(r.timing.events.at(Unit::kGemmArray)[cost::Counter::kMacInt8],
             32LL * (768 * 3072 + 1536 * 80 + 48 * 1536 + 1536 * 768));
+  // The held tiles' bytes as the units counted them, by hand: the conv input
+  // (1536 channels x 32 tokens) written into its tiles and read once; the SSM
+  // core's u, delta and z tiles (1536 x 32 each) written and read once (delta
+  // and z per channel and token), the parameters (A_log 1536 x 16 + D + delta
+  // bias 2 x 1536 + 3 FP32 = 27660 B) written and read once.
+  EXPECT_EQ(buffer_bytes(r, cost::kConvInputTilesMemory), (std::pair<double, double>{1536 * 32, 1536 * 32}));
+  EXPECT_EQ(buffer_bytes(r, cost::kSsmTileMemory),
+            (std::pair<double, double>{3 * 1536 * 32 + 27660, 3 * 1536 * 32 + 27660}));
 }
 
 TEST(Cosim, Mamba1W4A5SeBitExact) {
@@ -107,6 +122,8 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   EXPECT_EQ(check(r, "xbc").compared, (1536 + 2 * 128) * 24);
   EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
   EXPECT_EQ(check(r, "y").op, "ssd_scan+norm");
+  // The norm buffer: every pre-norm y (4 B) and z (1 B) of 1536 channels x 24 tokens written once and read once.
+  EXPECT_EQ(buffer_bytes(r, cost::kNormMemory), (std::pair<double, double>{1536 * 24 * 5, 1536 * 24 * 5}));
   // The scale-index lookup: the Verilated block over the index SRAM's words, one check per x channel.
   ASSERT_TRUE(r.lookup_rtl_in_loop) << r.lookup_note;
   EXPECT_EQ(check(r, "scale_index").source, "sc_lk_g1h4d4_24x64_seq");
@@ -123,13 +140,44 @@ TEST(Cosim, Mamba2Quamba2Int4GroupedWeightsBitExact) {
   EXPECT_EQ(r.timing.units.at("scale_index_lookup").busy, r.lookup_rtl_cycles + 2 * 128);
 }
 
+// Also the token tiles bounded by the accumulator (buffers.accumulator_kib
+// 10 = 10,240 B) with per-group sums: mamba2-130m under Quamba2 (INT4,
+// groups of 128) on the 32-column array at 16 tokens. in_proj (K 768, 6
+// groups): 32 x 6 x 4 = 768 B a token, at most 13 tokens, ceil(16 / 13) = 2
+// tiles of 8; out_proj (K 1536, 12 groups): 1536 B a token, at most 6
+// tokens, ceil(16 / 6) = 3 tiles of 6 (6 + 6 + 4), 6 x 1536 = 9216 B, the
+// accumulator's need and peak. Every tensor still bit for bit; the input the
+// array read equals the mapper's figure (two producers: the mapper's
+// formula, the DRAM target's transactions).
 TEST(Cosim, Mamba2Quamba2LookupModelWithoutTheRtlAgrees) {
   CosimOptions o;
   o.rtl_out_of_loop = true;
-  const CosimReport r = cosim(config("mamba2-130m.yaml"), 16, o);
+  Config c = config("mamba2-130m.yaml");
+  c.hardware.buffers.accumulator_kib = 10;
+  const CosimReport r = cosim(c, 16, o);
   EXPECT_FALSE(r.lookup_rtl_in_loop);
   expect_all_exact(r);
   EXPECT_EQ(check(r, "scale_index").source, kSystemcUnit);
+  auto mapping = [&](const std::string& op) {
+    for (const GemmRun& g : r.timing.gemms)
+      if (g.op == op) return g.mapping;
+    throw std::runtime_error("no GEMM " + op);
+  };
+  EXPECT_EQ(mapping("in_proj").m_tile, 8);
+  EXPECT_EQ(mapping("in_proj").token_tiles, 2);
+  EXPECT_EQ(mapping("out_proj").m_tile, 6);
+  EXPECT_EQ(mapping("out_proj").token_tiles, 3);
+  EXPECT_NE(mapping("out_proj").order, cost::GemmOrder::kFixed);
+  EXPECT_EQ(r.timing.dram.at("hidden").read_bytes, mapping("in_proj").input_bytes);
+  int found = 0;
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "accumulator") {
+      ++found;
+      EXPECT_EQ(b.need, 9216);
+      EXPECT_EQ(b.peak, 9216);
+      EXPECT_EQ(b.capacity, 10240);
+    }
+  EXPECT_EQ(found, 1);
 }
 
 TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
@@ -140,6 +188,61 @@ TEST(Cosim, Mamba2DualScaleWordsThroughTheMux) {
   expect_all_exact(r);
   EXPECT_EQ(check(r, "u_dual").compared, 1536 * 24);
   EXPECT_EQ(check(r, "bc").compared, 2 * 128 * 24);
+}
+
+// Mamba2's pre-norm y spilled to DRAM (cost::norm_tiling, docs/architecture.md
+// "On-chip buffers"): mamba2-130m (d_inner 1536, one norm group) at L = 24
+// with norm_kib 64: the whole y and z, 1536 x 24 x 5 = 184320 B, exceed
+// 65536 B, so the SSM core writes each channel tile's FP32 pre-norm y to
+// DRAM and the norm stage reads back token tiles of floor(65536 / (1536 x 5))
+// = 8 tokens (3 tiles) of y and z. By hand: the spill region is written and
+// read once, 1536 x 24 x 4 = 147456 B each way (2 x d_inner x L x 4 in all);
+// z (1536 x 24 = 36864 B) is still read once, by the norm stage instead of
+// the SSM core's tiles; the norm buffer peaks at its layout's need, 8 x 1536
+// x 5 = 61440 B, and moves each of its 184320 B in and out once.
+TEST(Cosim, Mamba2PreNormYSpilledToDramBitExact) {
+  Config c = config("mamba2-130m.yaml");
+  c.hardware.buffers.norm_kib = 64;
+  const CosimReport r = cosim(c, 24);
+  ASSERT_TRUE(r.rtl_in_loop) << r.rtl_note;
+  expect_all_exact(r);
+  const LayerReport& t = r.timing;
+  EXPECT_EQ(t.dram.at("pre_norm_y").write_bytes, 147456);
+  EXPECT_EQ(t.dram.at("pre_norm_y").read_bytes, 147456);
+  EXPECT_EQ(t.dram.at("z").read_bytes, 36864);
+  for (const BufferReport& b : t.buffers) {
+    EXPECT_EQ(b.peak, b.need) << b.name;
+    if (b.name == "norm_buffer") {
+      EXPECT_EQ(b.need, 61440);
+      EXPECT_EQ(b.capacity, 65536);
+    }
+  }
+  bool counted = false;
+  for (const cost::SramTraffic& s : t.events.sram)
+    if (s.memory == cost::kNormMemory) {
+      counted = true;
+      EXPECT_DOUBLE_EQ(s.reads, 184320);  // bytes (8-bit accesses)
+      EXPECT_DOUBLE_EQ(s.writes, 184320);
+    }
+  EXPECT_TRUE(counted);
+}
+
+// The same with two norm groups of 768 channels (W4A5-SE, per-tensor scales,
+// so the shape may change) and norm_kib 16: token tiles of floor(16384 /
+// (768 x 5)) = 4 tokens of one group, 2 groups x 6 tiles at L = 24. The
+// spill traffic is the same formula, 1536 x 24 x 4 = 147456 B each way.
+TEST(Cosim, Mamba2PreNormYSpilledByNormGroupBitExact) {
+  Config c = config("mamba2-130m-w4a5-se.yaml");
+  c.model.ngroups = 2;
+  c.hardware.buffers.norm_kib = 16;
+  const CosimReport r = cosim(c, 24);
+  expect_all_exact(r);
+  EXPECT_EQ(r.timing.dram.at("pre_norm_y").write_bytes, 147456);
+  EXPECT_EQ(r.timing.dram.at("pre_norm_y").read_bytes, 147456);
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "norm_buffer") {
+      EXPECT_EQ(b.peak, 4 * 768 * 5);
+    }
 }
 
 TEST(Cosim, UnitModelsWithoutTheRtlAgreeToo) {
@@ -503,6 +606,28 @@ TEST(Cosim, BatchOfTwoEqualsTwoSingleSequencesAndReadsTheWeightsOnce) {
   EXPECT_EQ(r.timing.dram.at("w_in_proj").read_bytes, 2371584);
   EXPECT_EQ(r.timing.decode->dram.at("w_in_proj").read_bytes, 2 * 2371584);
   EXPECT_EQ(r.timing.dram.at("hidden").write_bytes, 2 * 16 * 768);  // the host's input of both sequences
+  // The accumulator laid out at the GEMMs' 32 tokens (the configuration
+  // check's layout too): 32 tokens x 32 columns x 4 = 4096 bytes (one
+  // sequence's 16 tokens would be 2048), and the array held that.
+  int found = 0;
+  for (const BufferReport& b : r.timing.buffers)
+    if (b.name == "accumulator") {
+      ++found;
+      EXPECT_EQ(b.need, 4096);
+      EXPECT_EQ(b.peak, 4096);
+    }
+  EXPECT_EQ(found, 1);
+  // Two sequences' states do not fit one layer's state buffer (96 KiB):
+  // the SSM and conv states live in DRAM. A conv state is 1536 channels x 3
+  // = 4608 bytes: the prompt writes both sequences' (9216 bytes, nothing
+  // read), each of the 2 steps reads and writes both: 18,432 each way.
+  ASSERT_TRUE(r.timing.decode.has_value());
+  EXPECT_TRUE(r.timing.decode->state_spilled);
+  EXPECT_TRUE(r.timing.decode->conv_states_beside);
+  EXPECT_EQ(r.timing.dram.at("conv_state").read_bytes, 0);
+  EXPECT_EQ(r.timing.dram.at("conv_state").write_bytes, 2 * 4608);
+  EXPECT_EQ(r.timing.decode->dram.at("conv_state").read_bytes, 2 * 2 * 4608);
+  EXPECT_EQ(r.timing.decode->dram.at("conv_state").write_bytes, 2 * 2 * 4608);
 }
 
 }  // namespace

@@ -669,5 +669,54 @@ TEST(AcceleratorSc, DecodeStepSsmOpByHandStateSpilled) {
   EXPECT_EQ(r.dram.at("ssm_state").write_bytes, 8192);  // and leaves its state for decode
 }
 
+// Two layers' states sharing the state buffer (state_layers 2; one layer
+// simulated): the conv state other than the running one lies beside the SSM
+// states, so the buffer must hold 2 x (SSM 128 x 16 x 4 = 8192 + conv 128
+// channels x 3 INT8 = 384) = 17,152 bytes. 17 KiB = 17,408 holds them: no
+// state traffic. 16 KiB = 16,384 (which would hold the two SSM states
+// alone) does not: both live in DRAM. The prompt starts from zeros (nothing
+// read) and writes its final states (8192 + 384 bytes); each of the 2
+// steps reads and writes them: 2 x 8192 and 2 x 384 each way.
+// A step's conv op (8 tiles of 16 channels, one token): each tile 1 token +
+// pipeline 12 = 13 cycles; before the first, the channel finishes
+// in_proj's last output write (issued as in_proj ends), then the taps and
+// the first input tile, one cycle each: 3 + 8 x 13 = 107. Spilled, the
+// state's 384 bytes come first: one cycle more, 108. The SSM op is the
+// spilled one of DecodeStepSsmOpByHandStateSpilled.
+LayerReport two_layer_decode(int state_kib) {
+  static System c = decode_system(state_kib);
+  return simulate_layer(c, layer_program(c.model, c.scheme), 16, std::nullopt, {}, nullptr, 2, 2);
+}
+
+TEST(AcceleratorSc, DecodeConvStatesBesideTheSsmStatesInTheBufferByHand) {
+  const LayerReport r = two_layer_decode(17);
+  const DecodeReport& d = *r.decode;
+  EXPECT_EQ(d.conv_state_bytes, 384);
+  EXPECT_TRUE(d.conv_states_beside);
+  EXPECT_EQ(d.state_layers, 2);
+  EXPECT_FALSE(d.state_spilled);
+  EXPECT_EQ(d.dram.count("conv_state"), 0u);
+  EXPECT_EQ(d.dram.count("ssm_state"), 0u);
+  EXPECT_EQ(r.dram.count("conv_state"), 0u);
+  EXPECT_EQ(op_named(d.ops, "conv1d+silu+quantize").cycles, 3 + 8 * 13);
+  EXPECT_EQ(op_named(d.ops, "selective_scan").cycles, 1 + 5 + 8 * 67);
+}
+
+TEST(AcceleratorSc, DecodeConvStatesBesideTheSsmStatesSpilledByHand) {
+  const LayerReport r = two_layer_decode(16);
+  const DecodeReport& d = *r.decode;
+  EXPECT_TRUE(d.conv_states_beside);
+  EXPECT_TRUE(d.state_spilled);
+  EXPECT_EQ(r.dram.at("conv_state").read_bytes, 0);
+  EXPECT_EQ(r.dram.at("conv_state").write_bytes, 384);
+  EXPECT_EQ(d.dram.at("conv_state").read_bytes, 2 * 384);
+  EXPECT_EQ(d.dram.at("conv_state").write_bytes, 2 * 384);
+  EXPECT_EQ(r.dram.at("ssm_state").write_bytes, 8192);
+  EXPECT_EQ(d.dram.at("ssm_state").read_bytes, 2 * 8192);
+  EXPECT_EQ(d.dram.at("ssm_state").write_bytes, 2 * 8192);
+  EXPECT_EQ(op_named(d.ops, "conv1d+silu+quantize").cycles, 4 + 8 * 13);
+  EXPECT_EQ(op_named(d.ops, "selective_scan").cycles, 1 + 6 + 8 * 67);
+}
+
 }  // namespace
 }  // namespace mambahw::model

@@ -257,9 +257,43 @@ TEST(Activations, ShapesPerLayerNamesAndTruncation) {
   TensorMap w = t;
   w["input"] = stored_floats(std::vector<float>(10 * 47), {10, 47});
   EXPECT_THAT(error_of([&] { interop::TensorActivations(w, "acts.npz").input(m, in, 0); }),
-              HasSubstr("acts.npz: tensor 'input' has shape [10, 47], expected [L, 48] or [1, L, 48]"));
+              HasSubstr("acts.npz: tensor 'input' has shape [10, 47], expected [batches, L, 48] or [L, 48]"));
   EXPECT_THAT(error_of([&] { interop::TensorActivations(t, "acts.npz", "nope").input(m, in, 0); }),
               HasSubstr("no tensor 'layer0.nope' or 'nope'"));
+}
+
+// A batch's sequences are the rows of a [batch, L, d_model] input: sequence b
+// is row b (here filled with b + 1), never the first row repeated, and a
+// batch larger than the file's is an error naming the shape and run.batch.
+TEST(Activations, BatchSequencesAreTheRowsOfTheInputTensor) {
+  const ModelShape m = small_mamba1();
+  std::vector<float> v(3 * 5 * 48);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i / (5 * 48) + 1);
+  TensorMap t;
+  t["input"] = stored_floats(v, {3, 5, 48});
+  const interop::TensorActivations a(t, "acts.npz");
+  RunSettings in;
+  in.seq_len = 5;
+  in.batch = 3;
+  EXPECT_EQ(a.input(m, in, 0)(4, 47), 1.0f);
+  EXPECT_EQ(a.sequence(m, in, 0, 1)(0, 0), 2.0f);
+  EXPECT_EQ(a.sequence(m, in, 0, 2)(4, 47), 3.0f);
+  in.batch = 4;
+  EXPECT_THAT(error_of([&] { a.sequence(m, in, 0, 3); }),
+              HasSubstr("acts.npz: tensor 'input' has shape [3, 5, 48]: 3 sequences, run.batch asks for 4"));
+  TensorMap one;
+  one["input"] = stored_floats(std::vector<float>(5 * 48), {5, 48});
+  in.batch = 2;
+  EXPECT_THAT(error_of([&] { interop::TensorActivations(one, "one.npy").sequence(m, in, 0, 1); }),
+              HasSubstr("has shape [5, 48]: 1 sequence, run.batch asks for 2"));
+  // The synthetic source: sequence b is the activation stream under seed + b.
+  const SyntheticActivations s;
+  RunSettings sb = in;
+  sb.seed = in.seed + 1;
+  const FloatTensor s1 = s.sequence(m, in, 0, 1), direct = s.input(m, sb, 0);
+  EXPECT_TRUE(std::equal(s1.data(), s1.data() + s1.size(), direct.data()));
+  const FloatTensor s0 = s.input(m, in, 0);
+  EXPECT_FALSE(std::equal(s1.data(), s1.data() + s1.size(), s0.data()));
 }
 
 // ---- the CLI: dump, replay from the dump, diff ---------------------------------------------

@@ -46,7 +46,7 @@ report::Table index_bases(const Config& c, const TechTable& t) {
 
 Node cost_report(const Config& c, const LayerProgram& program, const cost::EventCounts& events, double time_ns,
                  const TechTable& t) {
-  const cost::UnitPricing pricing = cost::unit_pricing(program, c.scheme, c.hardware, c.run.seq_len);
+  const cost::UnitPricing pricing = cost::unit_pricing(program, c.scheme, c.hardware, c.run.seq_len, c.run.batch);
   const cost::EnergyReport e = cost::energy_report(events, time_ns, t, pricing);
   const cost::AreaReport a = cost::area_report(t, pricing);
   Node n = Node::object();

@@ -443,11 +443,10 @@ model::CosimReport run_stack(const Config& c, std::vector<QuantizedLayer>& qs) {
     LayerCase lc = make_layer_case(c.model, c.scheme, sources.layer_sources(), rs, l);
     qs.push_back(std::move(lc.q));
     if (l > 0) continue;
-    // Sequence b's tokens: layer 0's activation stream under seed + b.
+    // Sequence b's tokens at layer 0 (synthetic: the activation stream under
+    // seed + b; a tensor file: its row b of [batch, L, d_model]).
     for (int b = 0; b < c.run.batch; ++b) {
-      RunSettings sb = rs;
-      sb.seed = c.run.seed + static_cast<std::uint64_t>(b);
-      const FloatTensor x = b == 0 ? lc.input : sources.layer_sources().activations.input(c.model, sb, 0);
+      const FloatTensor x = b == 0 ? lc.input : sources.layer_sources().activations.sequence(c.model, rs, 0, b);
       if (x.dim(0) < L + N)
         throw ConfigError(fmt::format("run.decode: the layer input has {} tokens, fewer than seq_len + decode = {}",
                                       x.dim(0), L + N));

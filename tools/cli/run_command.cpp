@@ -343,14 +343,17 @@ int run_command(const RunOptions& o) {
       for (int md : o.modes) c.run.modes.push_back(static_cast<SsmInputMode>(md));
     }
     check_memory_budget(c);  // again: the command line may have raised seq_len
-    try {  // every GEMM's smallest tiles must fit the buffers: a config error, before any work
-      cost::check_capacities(layer_program(c.model, c.scheme), c.hardware, c.run.seq_len);
-    } catch (const cost::CapacityError& e) {
-      throw ConfigError(fmt::format("{}: hardware.{}", c.file, e.what()));
-    }
     if (!o.dump_dir.empty() && o.no_layer) throw ConfigError("--dump writes the golden layers' tensors; it cannot go with --no-layer");
     const interop::RunSources sources(c);  // weights: and activations: (synthetic by default)
     if (const auto tokens = sources.input_tokens(); tokens && !o.seq_len) c.run.seq_len = *tokens;
+    // Every tile must fit the buffers at the tokens the run holds (seq_len
+    // per sequence, the GEMMs over batch x seq_len): a config error before
+    // any layer runs.
+    try {
+      cost::check_capacities(layer_program(c.model, c.scheme), c.hardware, c.run.seq_len, c.run.batch);
+    } catch (const cost::CapacityError& e) {
+      throw ConfigError(fmt::format("{}: hardware.{}", c.file, e.what()));
+    }
     if (!o.schedule_summary.empty()) return schedule_summary_run(c, o);
     print_header(c);
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;

@@ -36,9 +36,13 @@ UnitCounters UnitCounters::scaled(std::int64_t k) const {
   return c;
 }
 
+// n x end overflows 64 bits for long runs; GCC's and Clang's 128-bit integer
+// (an extension: __extension__ keeps -Wpedantic quiet) holds the product exactly.
+__extension__ typedef __int128 wide_product;
+
 std::int64_t UnitCounters::share_of(std::int64_t n, std::int64_t begin, std::int64_t end, std::int64_t total) {
   if (total <= 0) return 0;
-  const auto v = static_cast<__int128>(n);
+  const auto v = static_cast<wide_product>(n);
   return static_cast<std::int64_t>(v * end / total - v * begin / total);
 }
 

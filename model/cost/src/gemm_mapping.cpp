@@ -1,6 +1,8 @@
 #include "mambahw/cost/gemm_mapping.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <stdexcept>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -16,6 +18,8 @@ std::int64_t cdiv(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
 std::int64_t input_bytes(const GemmShape& g) { return g.m * g.k * g.in_bytes; }
 std::int64_t weight_bytes(const GemmShape& g) { return cdiv(g.k * g.n * g.weight_bits, 8); }
 std::int64_t output_bytes(const GemmShape& g) { return g.m * g.n * g.out_bytes; }
+// The columns a fold's accumulators cover: the array's, or N if narrower.
+std::int64_t accumulator_cols(const GemmShape& g, const GemmArrayConfig& a) { return std::min<std::int64_t>(a.cols, g.n); }
 
 // The costs every mapping shares: the minimum traffic, the cycles and the efficiency of its token tile.
 GemmMapping base(const GemmShape& g, const GemmArrayConfig& a, GemmOrder order, std::int64_t m_tile) {
@@ -30,6 +34,7 @@ GemmMapping base(const GemmShape& g, const GemmArrayConfig& a, GemmOrder order, 
   p.efficiency = static_cast<double>(g.m * g.k * g.n) /
                  (static_cast<double>(p.compute_cycles) * static_cast<double>(fold_k(g, a) * a.cols));
   p.input_tile_bytes = m_tile * g.k * g.in_bytes;
+  p.accumulator_bytes = accumulator_bytes(m_tile, accumulator_cols(g, a), g.weight_groups);
   return p;
 }
 
@@ -81,16 +86,34 @@ GemmMapping map_gemm(const GemmShape& g, const GemmArrayConfig& a, const BufferC
         "activation buffer holds {} bytes",
         op, g.k, g.in_bytes, row, act));
 
-  GemmMapping best = fixed_mapping(g, a, b);
-  int candidates = 1;
+  // The accumulator holds the INT32 sums of a token tile x a column tile
+  // (x weight groups): with buffers.accumulator_kib set, a bound on the token
+  // tile; 0 sizes it to the chosen mapping.
+  const std::int64_t accb = static_cast<std::int64_t>(b.accumulator_kib) * 1024;
+  const std::int64_t acc_cols = accumulator_cols(g, a);
+  if (accb && accumulator_bytes(1, acc_cols, g.weight_groups) > accb) {
+    const UnitBuffer one{UnitBufferId::kAccumulator, "accumulator", "buffers.accumulator_kib", "gemm_array",
+                         std::string(op), {accumulator_tile(1, acc_cols, g.weight_groups)}, accb};
+    throw CapacityError(capacity_message(one, accb));
+  }
+  const std::int64_t M = std::max<std::int64_t>(g.m, 1);
+  const std::int64_t acc_tokens = accb ? accb / accumulator_bytes(1, acc_cols, g.weight_groups) : M;
+
+  std::optional<GemmMapping> best;
+  int candidates = 0;
   auto consider = [&](const GemmMapping& p) {
     ++candidates;
     const auto key = [](const GemmMapping& m) { return std::make_tuple(m.dram_bytes(), m.compute_cycles, m.order); };
-    if (key(p) < key(best)) best = p;
+    if (!best || key(p) < key(*best)) best = p;
   };
+  // The fixed mapping streams every token through each fold: its token tile is M.
+  if (!accb || accumulator_bytes(M, acc_cols, g.weight_groups) <= accb) consider(fixed_mapping(g, a, b));
   const std::int64_t W = weight_bytes(g), X = input_bytes(g);
-  // Token tiles: every distinct tiling ceil(M / T) whose input rows fit, T up to 256.
-  for (std::int64_t tiles = 1; tiles <= std::min<std::int64_t>(g.m, 256); ++tiles) {
+  // Token tiles: 256 consecutive tilings ceil(M / T) from the fewest tiles
+  // whose input rows fit the activation buffer and whose sums fit the
+  // accumulator (more tiles only add traffic and fill/drain cycles).
+  const std::int64_t first = cdiv(M, std::min({act / row, acc_tokens, M}));
+  for (std::int64_t tiles = first; tiles <= std::min<std::int64_t>(g.m, first + 255); ++tiles) {
     const std::int64_t m_tile = cdiv(g.m, tiles);
     if (cdiv(g.m, m_tile) != tiles || m_tile * row > act) continue;
     GemmMapping t = base(g, a, GemmOrder::kTokensOuter, m_tile);
@@ -112,20 +135,29 @@ GemmMapping map_gemm(const GemmShape& g, const GemmArrayConfig& a, const BufferC
       if (n_block == g.n) break;
     }
   }
-  best.candidates = candidates;
-  return best;
+  // One token's row and sums fit (checked above), so the fewest tiles that
+  // fit both buffers is always a candidate.
+  if (!best) throw std::logic_error(fmt::format("map_gemm: no mapping of GEMM '{}' was costed", op));
+  best->candidates = candidates;
+  return *best;
 }
 
 GemmShape gemm_shape(const LayerProgram& p, const OpSpec& op, std::int64_t tokens) {
   const GemmSpec& g = *op.gemm;
-  return {tokens, g.k, g.n, weight_bits(g.weights), p.tensor(op.outputs.at(0)).element_bits / 8,
-          p.tensor(op.inputs.at(0)).element_bits / 8};
+  return {tokens,
+          g.k,
+          g.n,
+          weight_bits(g.weights),
+          p.tensor(op.outputs.at(0)).element_bits / 8,
+          p.tensor(op.inputs.at(0)).element_bits / 8,
+          g.weight_group ? cdiv(g.k, g.weight_group) : 1};
 }
 
-void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
+void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
+  const std::int64_t m = tokens * std::max(batch, 1);  // a GEMM runs every sequence's tokens at once
   for (const OpSpec& op : p.ops)
-    if (op.kind == OpKind::kGemm) (void)map_gemm(gemm_shape(p, op, tokens), hw.gemm, hw.buffers, op.name);
-  check_unit_buffers(p, hw, tokens);  // the conv, SSM, norm and Hadamard tiles and the accumulators
+    if (op.kind == OpKind::kGemm) (void)map_gemm(gemm_shape(p, op, m), hw.gemm, hw.buffers, op.name);
+  check_unit_buffers(p, hw, tokens, batch);  // the conv, SSM, norm and Hadamard tiles and the accumulators
 }
 
 }  // namespace mambahw::cost

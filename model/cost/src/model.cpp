@@ -44,7 +44,8 @@ Work per_token_work(const LayerProgram& p, Unit u) {
 }
 }  // namespace
 
-UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens) {
+UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens,
+                         int batch) {
   UnitPricing u;
   u.shape = p.shape;
   u.hw = hw;
@@ -62,7 +63,8 @@ UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const Hard
   u.ssm_lane = lane_ops(ssm, ssm.steps);
   u.dequant_lane = lane_ops(per_token_work(p, Unit::kSsmDequant), p.shape.ssm_input_channels());
   u.quantizer_lane = lane_ops(per_token_work(p, Unit::kConvOutQuantizer), conv_items);
-  if (const std::vector<UnitBuffer> b = unit_buffers(p, hw, tokens); const UnitBuffer* acc = find_buffer(b, UnitBufferId::kAccumulator)) {
+  u.buffers = unit_buffers(p, hw, tokens, batch);
+  if (const UnitBuffer* acc = find_buffer(u.buffers, UnitBufferId::kAccumulator)) {
     u.accumulator_bytes = acc->capacity();
     u.accumulator_what = acc->tiles.at(0).formula;
   }
@@ -140,7 +142,25 @@ EnergyReport energy_report(const EventCounts& e, double time_ns, const TechTable
     at(Category::kExpSoftplus) += ue.exp_softplus;
     at(Category::kDram) += ue.dram;
   }
-  std::vector<SramTraffic> traffic = e.sram;
+  // A memory of the die estimate is priced as the die holds it: the units
+  // count bytes (8-bit accesses), repriced in accesses of its width.
+  const std::vector<StateMemory> held = state_memories(t, p);
+  std::vector<SramTraffic> traffic;
+  for (SramTraffic s : e.sram) {
+    const auto it = std::find_if(held.begin(), held.end(), [&](const StateMemory& h) { return h.unit == s.memory; });
+    if (it != held.end()) {
+      const double w = it->cost.width_bits;
+      s.reads *= s.width_bits / w;
+      s.writes *= s.width_bits / w;
+      s.impl = it->cost.impl;
+      s.capacity_bytes = it->cost.capacity_bytes;
+      s.width_bits = it->cost.width_bits;
+    } else if (s.capacity_bytes <= 0) {  // counted by a unit, but the pricing has no such memory (built by hand)
+      r.notes.push_back(s.memory + ": accesses counted, but the pricing's buffer layout has no such memory (not priced)");
+      continue;
+    }
+    traffic.push_back(s);
+  }
   for (const SramTraffic& s : state_memory_traffic(e, t, p)) traffic.push_back(s);
   for (const SramTraffic& s : traffic) {
     const MemoryCost m = memory_cost(t, s.impl, s.capacity_bytes, s.width_bits);
@@ -188,6 +208,24 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
   const std::int64_t had_tokens = hadamard_buffer_tokens(hw, p.tokens);
   mem("hadamard_tile", static_cast<double>(had_tokens) * m.d_inner * 2, 64,
       fmt::format("{} tokens (two tiles of {}) x {} FP16 values", had_tokens, hw.hadamard.tokens_per_tile, m.d_inner));
+  // The units' other held tiles, at their buffers' capacities less what is priced above.
+  auto tiles_of = [](const UnitBuffer& b, const char* without) {
+    std::string s;
+    for (const BufferTile& bt : b.tiles)
+      if (bt.tile != without) s += fmt::format("{}{} ({})", s.empty() ? "" : " + ", bt.tile, bt.formula);
+    return s;
+  };
+  auto configured = [](const UnitBuffer& b, const char* less) {
+    return b.configured ? fmt::format("{} {} KiB{}: ", b.field, b.configured / 1024, less) : std::string{};
+  };
+  if (const UnitBuffer* b = find_buffer(p.buffers, UnitBufferId::kConv))
+    mem(kConvInputTilesMemory, static_cast<double>(b->capacity() - conv_line_buffer_bytes(m)), 8 * std::max(hw.conv.lanes, 1),
+        configured(*b, " less the line buffer") + tiles_of(*b, "line buffer"));
+  if (const UnitBuffer* b = find_buffer(p.buffers, UnitBufferId::kSsmTiles))
+    mem(kSsmTileMemory, static_cast<double>(b->capacity() - bc_buffer_bytes(m, p.tokens)), 8 * std::max(hw.ssm.lanes, 1),
+        configured(*b, " less B and C") + tiles_of(*b, "B and C"));
+  if (const UnitBuffer* b = find_buffer(p.buffers, UnitBufferId::kNorm))
+    mem(kNormMemory, static_cast<double>(b->capacity()), 32 * std::max(hw.ssm.lanes, 1), configured(*b, "") + tiles_of(*b, ""));
   return v;
 }
 

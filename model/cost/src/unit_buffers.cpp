@@ -50,11 +50,25 @@ std::int64_t bc_buffer_bytes(const ModelShape& m, std::int64_t tokens) {
   return 2LL * (m.is_mamba2() ? m.ngroups : 1) * m.d_state * std::max<std::int64_t>(tokens, 1);
 }
 
+NormTiling norm_tiling(const ModelShape& m, const HardwareConfig& hw, std::int64_t tokens) {
+  const std::int64_t L = std::max<std::int64_t>(tokens, 1), d = m.d_inner;
+  const std::int64_t capacity = kib(hw.buffers.norm_kib);
+  if (capacity == 0 || d * L * kNormBytesPerElement <= capacity) return {false, L, d};
+  const std::int64_t group = d / std::max(m.ngroups, 1);
+  return {true, std::min(L, capacity / (group * kNormBytesPerElement)), group};
+}
+
 std::int64_t accumulator_bytes(std::int64_t tokens, std::int64_t cols, std::int64_t groups) {
   return std::max<std::int64_t>(tokens, 1) * cols * groups * 4;
 }
 
-std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
+BufferTile accumulator_tile(std::int64_t tokens, std::int64_t cols, std::int64_t groups) {
+  return {"INT32 sums", accumulator_bytes(tokens, cols, groups),
+          fmt::format("{} token{} x {} columns x {} weight group(s) INT32", std::max<std::int64_t>(tokens, 1),
+                      tokens > 1 ? "s" : "", cols, groups)};
+}
+
+std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
   const ModelShape& m = p.shape;
   const BufferConfig& b = hw.buffers;
   const std::int64_t L = std::max<std::int64_t>(tokens, 1);
@@ -90,7 +104,10 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
     UnitBuffer s{UnitBufferId::kSsmTiles, "ssm_tile_buffer", "buffers.ssm_tile_kib", "ssm_core", ssm->name, {}, kib(b.ssm_tile_kib)};
     s.tiles.push_back({"u tiles", 2 * u_tile, fmt::format("2 x {} channels x {} tokens x {} bits", lanes, L, u.element_bits)});
     s.tiles.push_back({"delta tiles", 2 * d_tile, fmt::format("2 x {} rows x {} tokens INT8", d_tile / L, L)});
-    s.tiles.push_back({"z tiles", 2 * z_tile, fmt::format("2 x {} channels x {} tokens INT8", lanes, L)});
+    // Mamba2 with the pre-norm y spilled: z feeds only the norm stage, which reads it from DRAM.
+    const bool z_to_norm = ssm->kind == OpKind::kSsdScanNorm && norm_tiling(m, hw, L).spilled;
+    if (!z_to_norm)
+      s.tiles.push_back({"z tiles", 2 * z_tile, fmt::format("2 x {} channels x {} tokens INT8", lanes, L)});
     const TensorSpec& bc = p.tensor(ssm->inputs.at(3));
     if (bc.bytes(L) != bc_buffer_bytes(m, L))
       throw std::logic_error("unit_buffers: the program's B and C tensor differs from the buffer layout");
@@ -101,9 +118,17 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
 
     if (ssm->kind == OpKind::kSsdScanNorm) {
       UnitBuffer n{UnitBufferId::kNorm, "norm_buffer", "buffers.norm_kib", "ssm_core", ssm->name, {}, kib(b.norm_kib)};
-      n.tiles.push_back({"pre-norm y", static_cast<std::int64_t>(m.d_inner) * L * 4,
-                         fmt::format("{} channels x {} tokens FP32", m.d_inner, L)});
-      n.tiles.push_back({"z", static_cast<std::int64_t>(m.d_inner) * L, fmt::format("{} channels x {} tokens INT8", m.d_inner, L)});
+      const NormTiling nt = norm_tiling(m, hw, L);
+      if (!nt.spilled) {
+        n.tiles.push_back({"pre-norm y", static_cast<std::int64_t>(m.d_inner) * L * 4,
+                           fmt::format("{} channels x {} tokens FP32", m.d_inner, L)});
+        n.tiles.push_back({"z", static_cast<std::int64_t>(m.d_inner) * L, fmt::format("{} channels x {} tokens INT8", m.d_inner, L)});
+      } else {  // token tiles of one norm group (at least one token: else the capacity check fails)
+        const std::int64_t t = std::max<std::int64_t>(nt.tokens, 1);
+        n.tiles.push_back({"pre-norm y tile", t * nt.channels * 4,
+                           fmt::format("{} tokens x {} channels (a norm group) FP32, the rest spilled to DRAM", t, nt.channels)});
+        n.tiles.push_back({"z tile", t * nt.channels, fmt::format("{} tokens x {} channels INT8", t, nt.channels)});
+      }
       v.push_back(std::move(n));
     }
   }
@@ -114,18 +139,15 @@ std::vector<UnitBuffer> unit_buffers(const LayerProgram& p, const HardwareConfig
                        fmt::format("{} tokens (two tiles of {}) x {} FP16 values", held, hw.hadamard.tokens_per_tile, m.d_inner)});
     v.push_back(std::move(h));
   }
+  // The GEMM array runs every sequence's tokens at once: its token tiles are over B x L.
   UnitBuffer acc{UnitBufferId::kAccumulator, "accumulator", "buffers.accumulator_kib", "gemm_array", "", {}, kib(b.accumulator_kib)};
   for (const OpSpec& op : p.ops) {
     if (op.kind != OpKind::kGemm) continue;
-    const GemmShape g = gemm_shape(p, op, L);
-    const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);
-    const std::int64_t groups = op.gemm->weight_group ? cdiv(g.k, op.gemm->weight_group) : 1;
-    const std::int64_t cols = std::min<std::int64_t>(hw.gemm.cols, g.n);
-    const std::int64_t bytes = accumulator_bytes(mp.m_tile, cols, groups);
-    if (acc.tiles.empty() || bytes > acc.tiles[0].bytes) {
+    const GemmShape g = gemm_shape(p, op, L * std::max(batch, 1));
+    const GemmMapping mp = map_gemm(g, hw.gemm, b, op.name);  // its token tile fits buffers.accumulator_kib
+    if (acc.tiles.empty() || mp.accumulator_bytes > acc.tiles[0].bytes) {
       acc.user = op.name;
-      acc.tiles = {{"INT32 sums", bytes,
-                    fmt::format("{} tokens x {} columns x {} weight group(s) INT32", mp.m_tile, cols, groups)}};
+      acc.tiles = {accumulator_tile(mp.m_tile, std::min<std::int64_t>(hw.gemm.cols, g.n), g.weight_groups)};
     }
   }
   if (!acc.tiles.empty()) v.push_back(std::move(acc));
@@ -145,8 +167,8 @@ std::string capacity_message(const UnitBuffer& b, std::int64_t capacity) {
                      b.unit, b.user, tiles, b.need(), b.name, capacity);
 }
 
-void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens) {
-  for (const UnitBuffer& b : unit_buffers(p, hw, tokens))
+void check_unit_buffers(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch) {
+  for (const UnitBuffer& b : unit_buffers(p, hw, tokens, batch))
     if (b.configured && b.need() > b.configured) throw CapacityError(capacity_message(b, b.configured));
 }
 

@@ -24,14 +24,13 @@ const StoredTensor& TensorActivations::get(const std::string& name, int layer) c
 }
 
 namespace {
-// [batches][L][d] from a rank-2 or rank-3 tensor; `batch1` demands one batch.
-std::vector<FloatTensor> batches(const StoredTensor& t, const std::string& what, int d_model, bool batch1) {
+// [batches][L][d] from a rank-2 or rank-3 tensor.
+std::vector<FloatTensor> batches(const StoredTensor& t, const std::string& what, int d_model) {
   const auto& s = t.shape;
-  const bool ok = (s.size() == 2 || s.size() == 3) && s.back() == d_model && (s.size() == 2 || !batch1 || s[0] == 1);
+  const bool ok = (s.size() == 2 || s.size() == 3) && s.back() == d_model;
   if (!ok)
-    throw TensorFileError(what + " has shape " + t.shape_text() + ", expected " +
-                          (batch1 ? "[L, " + std::to_string(d_model) + "] or [1, L, " + std::to_string(d_model) + "]"
-                                  : "[batches, L, " + std::to_string(d_model) + "] or [L, " + std::to_string(d_model) + "]"));
+    throw TensorFileError(what + " has shape " + t.shape_text() + ", expected [batches, L, " +
+                          std::to_string(d_model) + "] or [L, " + std::to_string(d_model) + "]");
   const std::vector<float> v = tensors::float_values(t, what);
   const auto nb = static_cast<std::size_t>(s.size() == 3 ? s[0] : 1), L = static_cast<std::size_t>(s[s.size() - 2]);
   if (L == 0) throw TensorFileError(what + " has no tokens");
@@ -47,11 +46,22 @@ std::vector<FloatTensor> batches(const StoredTensor& t, const std::string& what,
 }  // namespace
 
 std::vector<FloatTensor> TensorActivations::calibration(const ModelShape& m, const RunSettings&, int layer) const {
-  return batches(get(calibration_, layer), source_ + ": tensor '" + calibration_ + "'", m.d_model, false);
+  return batches(get(calibration_, layer), source_ + ": tensor '" + calibration_ + "'", m.d_model);
 }
 
 FloatTensor TensorActivations::input(const ModelShape& m, const RunSettings& in, int layer) const {
-  FloatTensor x = batches(get(input_, layer), source_ + ": tensor '" + input_ + "'", m.d_model, true)[0];
+  return sequence(m, in, layer, 0);
+}
+
+FloatTensor TensorActivations::sequence(const ModelShape& m, const RunSettings& in, int layer, int b) const {
+  const StoredTensor& t = get(input_, layer);
+  const std::string what = source_ + ": tensor '" + input_ + "'";
+  std::vector<FloatTensor> seqs = batches(t, what, m.d_model);
+  if (b >= static_cast<int>(seqs.size()))
+    throw TensorFileError(what + " has shape " + t.shape_text() + ": " + std::to_string(seqs.size()) + " sequence" +
+                          (seqs.size() == 1 ? "" : "s") + ", run.batch asks for " + std::to_string(in.batch) +
+                          " (give the batch as [batch, L, d_model])");
+  FloatTensor x = std::move(seqs[static_cast<std::size_t>(b)]);
   const auto L = static_cast<int>(x.dim(0));
   if (in.seq_len > L)
     throw TensorFileError(source_ + ": tensor '" + input_ + "' has " + std::to_string(L) + " tokens, run.seq_len asks for " +

@@ -93,7 +93,12 @@ nlohmann::json to_json(const Node& n) {
   for (const auto& r : t.rows) {
     nlohmann::json row = nlohmann::json::object();
     for (std::size_t i = 0; i < t.columns.size(); ++i)
-      if (t.columns[i].json) row[nlohmann::json::json_pointer("/" + dotted_pointer(t.columns[i].key))] = to_json(r[i]);
+      if (t.columns[i].json) {
+        // Appended rather than "/" + ...: GCC 12's -Wrestrict misfires on operator+(const char*, string&&).
+        std::string pointer("/");
+        pointer += dotted_pointer(t.columns[i].key);
+        row[nlohmann::json::json_pointer(pointer)] = to_json(r[i]);
+      }
     rows.push_back(row);
   }
   return rows;

@@ -97,6 +97,12 @@ FloatTensor SyntheticActivations::input(const ModelShape& m, const RunSettings& 
   return synthetic_layer_input(m, in.seq_len, stream_seed(in.seed, Stream::kActivations, static_cast<std::uint64_t>(li)));
 }
 
+FloatTensor SyntheticActivations::sequence(const ModelShape& m, const RunSettings& in, int li, int b) const {
+  RunSettings sb = in;
+  sb.seed = in.seed + static_cast<std::uint64_t>(b);
+  return input(m, sb, li);
+}
+
 LayerCase make_layer_case(const ModelShape& m, const QuantScheme& s, const LayerSources& src, const RunSettings& in,
                           int li) {
   LayerCase lc;
@@ -130,7 +136,10 @@ std::vector<LayerAccuracy> layer_accuracy(const ModelShape& m, const QuantScheme
     LayerTrace ref = reference_layer(m, lc.weights, x);
     if (observe) observe(lc, li, std::nullopt, ref);
     // Only the output and the SSM input are compared with below.
-    ref = LayerTrace{.ssm_input = std::move(ref.ssm_input), .out = std::move(ref.out)};
+    LayerTrace kept;
+    kept.ssm_input = std::move(ref.ssm_input);
+    kept.out = std::move(ref.out);
+    ref = std::move(kept);
     LayerAccuracy acc;
     acc.layer = li;
     if (q.conv_out.dual) {

@@ -71,8 +71,12 @@ struct DecodeReport {
   double latency_ns = 0;
   std::vector<Cycles> step_cycles;
   std::int64_t state_bytes = 0;       // the SSM state of the layer (d_inner x d_state FP32)
+  std::int64_t conv_state_bytes = 0;  // the conv state of the layer (conv channels x (d_conv - 1) INT8)
   int state_layers = 1;               // layers whose states the buffer would hold (a whole model's decode: n_layer)
-  std::int64_t state_buffer_bytes = 0;  // the state buffer's capacity (buffers.state_kib, or one layer's state)
+  std::int64_t state_buffer_bytes = 0;  // the state buffer's capacity (buffers.state_kib, or one layer's SSM state)
+  // More than one (layer, sequence): the conv states other than the running
+  // one's lie beside the SSM states (one stays in the conv line buffer).
+  bool conv_states_beside = false;
   bool state_spilled = false;         // the states do not fit: they live in DRAM between steps
   std::vector<OpReport> ops;          // the first step's ops
   std::vector<GemmRun> gemms;         // the first step's GEMMs
@@ -196,6 +200,7 @@ class Accelerator : public sc_core::sc_module {
   std::uint64_t weight_address(const std::string& tensor) const;  // layer layer_'s region
   Cycles now_cycles() const;  // the simulation time in this clock's cycles
   std::int64_t ssm_state_bytes() const;     // one layer's SSM state
+  std::int64_t conv_state_bytes() const;    // one layer's conv state (the line buffer's bytes)
   std::int64_t state_buffer_bytes() const;  // the state buffer's capacity
   void finish();
   void add_fusion_traffic(const std::map<std::string, DramTraffic>& t);
@@ -210,7 +215,8 @@ class Accelerator : public sc_core::sc_module {
   StackRun stack_;
   bool legacy_ = false;                    // one layer, one sequence, the constructor's data: report_ keeps the tensors
   int layer_ = 0, seq_ = 0;                // the layer and the sequence the units work on
-  int state_layers_;                       // layers whose SSM states share the state buffer in decode
+  int state_layers_;                       // layers whose states share the state buffer in decode (>= the simulated)
+  bool conv_states_beside_ = false;        // decode: more than one conv state, held beside the SSM states
   bool fresh_ = true;                      // the prompt's tokens: the states start at zero
   // Per layer and sequence (index layer * batch + seq), carried into decode:
   std::vector<std::vector<std::int8_t>> conv_state_;  // the conv unit's line buffer

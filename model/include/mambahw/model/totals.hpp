@@ -22,8 +22,8 @@ namespace mambahw::model {
 // flight (the simulated array's steady state, docs/architecture.md, "Weight
 // prefetch"; without the double buffer, one after another beside the
 // folds). Its time is the largest of the three. Weights at the scheme's
-// GEMM precision, INT8 input, FP16 logits: an assumption (Quamba keeps the
-// head in FP16; the array is INT8/INT4).
+// GEMM precision with per-output-channel scales, INT8 input, FP16 logits:
+// an assumption (Quamba keeps the head in FP16; the array is INT8/INT4).
 struct LmHead {
   cost::GemmShape shape;
   cost::GemmMapping mapping;

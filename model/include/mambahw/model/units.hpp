@@ -26,6 +26,7 @@
 
 #include "mambahw/cost/events.hpp"
 #include "mambahw/cost/hardware_config.hpp"
+#include "mambahw/cost/unit_buffers.hpp"
 #include "mambahw/golden/hadamard.hpp"
 #include "mambahw/golden/model_shape.hpp"
 #include "mambahw/golden/scale_table.hpp"
@@ -141,8 +142,14 @@ struct ConvJob {
   // last width - 1 inputs there. state: the running layer and sequence's
   // conv state, loaded into the line buffer before the run and stored back
   // after (prefill into decode; the controller keeps one per layer and
-  // sequence); null: a fresh sequence (zeros), nothing kept.
+  // sequence); null: a fresh sequence (zeros), nothing kept. With
+  // `state_spilled` the state lives in DRAM at `state_address` instead (the
+  // line buffer's bytes): read before the first tile unless `state_fresh`
+  // (the prompt: zeros), written back after the last.
   std::vector<std::int8_t>* state = nullptr;
+  bool state_spilled = false;
+  bool state_fresh = false;
+  std::uint64_t state_address = 0;
 };
 
 class ConvUnit : public sc_core::sc_module {
@@ -193,6 +200,12 @@ struct SsmJob {
   bool state_fresh = false;   // a sequence's first tokens: the states start at zero (nothing read)
   bool state_spilled = false;
   std::uint64_t state_address = 0;
+  // Mamba2's norm stage (cost::norm_tiling): the whole pre-norm y and z in
+  // the norm buffer, or, spilled, each channel tile's FP32 pre-norm y
+  // written to DRAM at `pre_norm` (channel-major [d_inner][L], little-endian
+  // FP32 bits) and read back with z in token tiles of one norm group.
+  cost::NormTiling norm;
+  std::uint64_t pre_norm = 0;
 };
 
 class SsmCore : public sc_core::sc_module {
@@ -204,9 +217,12 @@ class SsmCore : public sc_core::sc_module {
   const UnitStats& dequant_stats() const { return dequant_; }
   OnChipBuffer& state_buffer() { return state_; }  // the channel tiles' states h
   OnChipBuffer& tile_buffer() { return tiles_; }   // u, delta, z tiles, B and C, the parameters
-  OnChipBuffer& norm_buffer() { return norm_; }    // Mamba2: the pre-norm y and z
+  OnChipBuffer& norm_buffer() { return norm_; }    // Mamba2: the pre-norm y and z (all, or token tiles)
 
  private:
+  // Mamba2's norm stage with the pre-norm y spilled to DRAM (SsmJob::norm).
+  void norm_from_dram(const SsmJob& j, const SsmParams& prm);
+
   const HardwareConfig& hw_;
   cost::EventCounts& ev_;
   sc_core::sc_time period_;

@@ -4,10 +4,11 @@
 // tile held in the PEs while a tile of tokens streams through it); what the
 // mapper chooses is what stays on chip between folds. Like Timeloop's mapper
 // it searches the space exhaustively and costs every point analytically: each
-// loop order with every token tile and weight block that fits the buffers,
-// DRAM bytes first, then cycles. A configuration in which not even the
-// smallest tile fits is a CapacityError naming the buffer, the tile and the
-// bytes.
+// loop order with every token tile and weight block that fits the buffers
+// (the token tile's input rows the activation buffer, its INT32 sums the
+// accumulator, a weight block the weight buffer), DRAM bytes first, then
+// cycles. A configuration in which not even the smallest tile fits is a
+// CapacityError naming the buffer, the tile and the bytes.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,9 @@ struct GemmShape {
   int weight_bits = 8; // 8 or 4
   int out_bytes = 1;   // 1 (INT8) or 2 (FP16) per output element
   int in_bytes = 1;    // 1 (INT8), or 2 where an FP16 tensor is requantized on the way in
+  // INT32 accumulators per output: 1 (per-channel scales), or ceil(K /
+  // group) for per-group scales (each group's sum is requantized with its own scale).
+  std::int64_t weight_groups = 1;
 };
 
 enum class GemmOrder : std::uint8_t {
@@ -64,6 +68,7 @@ struct GemmMapping {
   std::int64_t compute_cycles = 0;   // the array's cycles without memory stalls
   double efficiency = 0;             // MACs / (compute_cycles x the array's MACs per cycle)
   std::int64_t input_tile_bytes = 0;    // on chip: the token tile's input rows [m_tile][K]
+  std::int64_t accumulator_bytes = 0;   // on chip: the token tile's INT32 sums [m_tile][min(C, N)][weight groups]
   std::int64_t weight_block_bytes = 0;  // on chip: the weight block [K][n_block] (kWeightsOuter)
   int candidates = 0;                   // points the search costed
 };
@@ -82,13 +87,17 @@ std::int64_t gemm_compute_cycles(const GemmShape& g, const GemmArrayConfig& a, s
 // The fixed mapping the model used before the mapper (for comparison).
 GemmMapping fixed_mapping(const GemmShape& g, const GemmArrayConfig& a, const BufferConfig& b);
 // The search: the cheapest mapping (DRAM bytes, then cycles) that fits; the
-// fixed one competes too. CapacityError naming `op` if no tile fits.
+// fixed one competes too if its token tile (all M tokens) fits the
+// accumulator. buffers.accumulator_kib 0: the accumulator is sized to the
+// chosen mapping (no constraint). CapacityError naming `op` if no tile fits
+// (the weight tile, one token's input row, one token's INT32 sums).
 GemmMapping map_gemm(const GemmShape& g, const GemmArrayConfig& a, const BufferConfig& b, std::string_view op);
 
 // The shape of a GEMM op of the program over `tokens` tokens.
 GemmShape gemm_shape(const LayerProgram& p, const OpSpec& op, std::int64_t tokens);
-// Maps every GEMM of the program, then checks the units' buffers
-// (unit_buffers.hpp): CapacityError at the first that cannot fit.
-void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens);
+// Maps every GEMM of the program over the run's batch x tokens, then checks
+// the units' buffers (unit_buffers.hpp, the layout the accelerator
+// configures): CapacityError at the first that cannot fit.
+void check_capacities(const LayerProgram& p, const HardwareConfig& hw, std::int64_t tokens, int batch = 1);
 
 }  // namespace mambahw::cost

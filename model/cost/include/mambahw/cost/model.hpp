@@ -22,6 +22,7 @@
 #include "mambahw/cost/hardware_config.hpp"
 #include "mambahw/cost/index_study.hpp"
 #include "mambahw/cost/tech_table.hpp"
+#include "mambahw/cost/unit_buffers.hpp"
 #include "mambahw/cost/unit_cost.hpp"
 #include "mambahw/golden/layer_program.hpp"
 #include "mambahw/golden/quant_scheme.hpp"
@@ -42,6 +43,10 @@ struct UnitPricing {
   // cols x weight groups, or buffers.accumulator_kib); 0: tokens x cols.
   std::int64_t accumulator_bytes = 0;
   std::string accumulator_what;
+  // The units' buffer layout (unit_buffers.hpp) at `tokens`: the conv input
+  // tiles, the SSM tile buffer and the norm buffer are priced from it. Empty
+  // (a pricing built by hand): those memories are absent.
+  std::vector<UnitBuffer> buffers;
   // One lane's operators (lane_ops): enough of each operation for one work
   // item per cycle, read off the program's work per token.
   OpMix conv_lane, ssm_lane, dequant_lane;
@@ -49,8 +54,11 @@ struct UnitPricing {
   std::int64_t conv_lane_macs = 0;
 };
 // `tokens`: the rows of one pass (the run's seq_len), which sizes the
-// accumulator memory.
-UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens);
+// accumulator memory; `batch`: the sequences the GEMMs run at once (the
+// accumulator is laid out at the mapper's tile over batch x tokens, as the
+// SystemC model holds it).
+UnitPricing unit_pricing(const LayerProgram& p, const QuantScheme& s, const HardwareConfig& hw, std::int64_t tokens,
+                         int batch = 1);
 // ceil(ops per token / items per token), per operation: the operators a lane
 // needs to finish one item (a conv channel-token, an SSM step, a dequant
 // element) per cycle.
@@ -70,10 +78,14 @@ IndexScheme index_scheme_of(const QuantScheme& s, const HardwareConfig& hw);
 // the SSM state (d_inner x d_state FP32, a row of `ssm.lanes` states per
 // access), the B/C buffer, the conv line buffer (the conv state: channels x
 // (d_conv - 1) INT8 carried across token tiles) and the Hadamard tile
-// (tokens_per_tile x d_inner FP16). Each the smaller of SRAM and flops. The
-// one definition for the die estimate and for their access energy.
+// (tokens_per_tile x d_inner FP16); from the units' buffer layout
+// (p.buffers) the conv input tiles (the conv buffer less its line buffer),
+// the SSM tile buffer (less B and C: u, delta, z tiles and the parameters)
+// and Mamba2's norm buffer, each at its capacity (buffers.*_kib, or the
+// working set). Each the smaller of SRAM and flops. The one definition for
+// the die estimate, the leakage and the access energy.
 struct StateMemory {
-  std::string unit;   // ssm_state, ssm_bc_buffer, conv_line_buffer, hadamard_tile
+  std::string unit;   // ssm_state, ssm_bc_buffer, conv_line_buffer, hadamard_tile, conv_input_tiles, ssm_tile_buffer, norm_buffer
   MemoryCost cost;
   std::string what;
 };
@@ -90,7 +102,10 @@ std::vector<StateMemory> state_memories(const TechTable& t, const UnitPricing& p
 //    the SSM core holds the sequence's B and C), each token's B and C
 //    (2 x groups x d_state INT8) are written once (the tokens:
 //    ssm_step / (d_inner x d_state)).
-// In accesses of each memory's width.
+// In accesses of each memory's width. The memories from the buffer layout
+// (conv_input_tiles, ssm_tile_buffer, norm_buffer) have no analytic count:
+// the units count the bytes they write into and read out of them
+// (EventCounts::sram), and energy_report prices those at the memory here.
 std::vector<SramTraffic> state_memory_traffic(const EventCounts& e, const TechTable& t, const UnitPricing& p);
 
 // What an area item is: standard-cell logic (placed at the die model's
@@ -119,8 +134,8 @@ struct AreaReport {
 // The die estimate of the configured accelerator (docs/cost-model.md, "Die
 // area"): every unit's operators (lane_ops, the golden exp/softplus units,
 // the PEs and their registers), every memory the configuration implies
-// (weight, activation and accumulator buffers, SSM state, B/C, conv line
-// buffer, Hadamard tile, scale index), control/DMA as a share of the logic,
+// (weight, activation and accumulator buffers, the state memories with the
+// units' held tiles, scale index), control/DMA as a share of the logic,
 // placement at the table's utilisation, and the DRAM PHY.
 AreaReport area_report(const TechTable& t, const UnitPricing& p);
 

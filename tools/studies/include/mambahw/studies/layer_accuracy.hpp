@@ -35,14 +35,18 @@ class ActivationSource {
   virtual ~ActivationSource() = default;
   virtual std::vector<FloatTensor> calibration(const ModelShape& m, const RunSettings& in, int layer) const = 0;
   virtual FloatTensor input(const ModelShape& m, const RunSettings& in, int layer) const = 0;
+  // Sequence b of a batch (run.batch > 1) at the layer's input; sequence 0 is input().
+  virtual FloatTensor sequence(const ModelShape& m, const RunSettings& in, int layer, int b) const = 0;
 };
 
 // Seeded synthetic activations: run.calib_batches x run.calib_seq_len tokens
-// from the calibration stream, run.seq_len tokens from the activation stream.
+// from the calibration stream, run.seq_len tokens from the activation stream;
+// sequence b of a batch is the activation stream under run.seed + b.
 class SyntheticActivations final : public ActivationSource {
  public:
   std::vector<FloatTensor> calibration(const ModelShape& m, const RunSettings& in, int layer) const override;
   FloatTensor input(const ModelShape& m, const RunSettings& in, int layer) const override;
+  FloatTensor sequence(const ModelShape& m, const RunSettings& in, int layer, int b) const override;
 };
 
 // Replaces calibrated scales and codes of a layer by ones given from outside
