@@ -1,6 +1,10 @@
 #include "mambahw/model/totals.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
+
+#include "mambahw/golden/layer_program.hpp"
 
 namespace mambahw::model {
 
@@ -26,6 +30,45 @@ WholeModel whole_model(const LayerReport& r, int n_layer) {
     for (const auto& [name, t] : d.dram)
       w.decode_dram_bytes_per_step[name] = static_cast<double>(t.read_bytes + t.write_bytes) / d.steps * w.scale;
   }
+  return w;
+}
+
+LmHead lm_head(const System& sys, std::int64_t tokens) {
+  LmHead h;
+  h.shape = {tokens, sys.model.d_model, sys.model.vocab, weight_bits(weight_precision(sys.scheme)), 2, 1};
+  h.mapping = cost::map_gemm(h.shape, sys.hardware.gemm, sys.hardware.buffers, "lm_head");
+  h.compute_cycles = static_cast<double>(h.mapping.compute_cycles);
+  const double bpc = sys.hardware.dram_bytes_per_cycle();
+  h.dram_cycles = static_cast<double>(h.mapping.dram_bytes()) / bpc;
+  // A fetch per fold (a k_per_fold x cols weight tile) each time the mapping reads the weights.
+  const GemmArrayConfig& a = sys.hardware.gemm;
+  const std::int64_t fk = cost::fold_k(h.shape, a), k = h.shape.k, n = h.shape.n;
+  const double folds = static_cast<double>(((k + fk - 1) / fk) * ((n + a.cols - 1) / a.cols));
+  const double once = static_cast<double>(k * n * h.shape.weight_bits) / 8.0;
+  const double reads = std::max(1.0, std::round(static_cast<double>(h.mapping.weight_bytes) / once));
+  const double tile = static_cast<double>(fk * a.cols * h.shape.weight_bits) / 8.0;
+  const double fetch = folds * reads * (sys.hardware.dram_latency_cycles() + tile / bpc);
+  // Without the double buffer a fold's tile is requested after the fold before it: nothing overlaps.
+  h.fetch_cycles = a.weight_double_buffer ? fetch / std::max(1, a.prefetch_depth) : fetch + h.compute_cycles;
+  return h;
+}
+
+WholeModel whole_model(const LayerReport& r, const System& sys) {
+  WholeModel w = whole_model(r, sys.model.n_layer);
+  if (sys.model.vocab <= 0) return w;
+  const LmHead h = lm_head(sys, r.batch);
+  const double ns = h.cycles() * sys.hardware.cycle_ns(), bytes = static_cast<double>(h.mapping.dram_bytes());
+  w.prefill_cycles += h.cycles();
+  w.prefill_latency_ns += ns;
+  if (w.prefill_latency_ns > 0) w.prefill_tokens_per_s = 1e9 * r.batch * r.seq_len / w.prefill_latency_ns;
+  w.prefill_dram_bytes["lm_head"] = bytes;
+  if (w.decode_steps > 0) {
+    w.decode_cycles_per_step += h.cycles();
+    w.decode_latency_ns_per_step += ns;
+    w.decode_tokens_per_s = 1e9 * r.batch / w.decode_latency_ns_per_step;
+    w.decode_dram_bytes_per_step["lm_head"] = bytes;
+  }
+  w.lm_head = h;
   return w;
 }
 

@@ -61,7 +61,7 @@ TEST(Cli, VersionNamesTheCommitBuiltFrom) {
 TEST(Cli, RunDefaultConfigWritesValidJson) {
   const fs::path json = temp_file("default.json");
   const fs::path csv = temp_file("default_csv");
-  const Result r = run("run --seq-len 128 --json " + json.string() + " --csv " + csv.string());
+  const Result r = run("run --seq-len 128 --no-other-schedule --json " + json.string() + " --csv " + csv.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // The CSV tables are the same tree as the JSON: the roofline's rows, one per program op.
   std::ifstream roof_csv(csv / "roofline.ops.csv");
@@ -171,7 +171,7 @@ TEST(Cli, RunDefaultConfigWritesValidJson) {
 
 TEST(Cli, RunMamba2UsesGroupedScales) {
   const fs::path json = temp_file("m2.json");
-  const Result r = run(std::string("run ") + MAMBAHW_SOURCE_DIR + "/configs/mamba2-130m.yaml --seq-len 64 --json " +
+  const Result r = run(std::string("run ") + MAMBAHW_SOURCE_DIR + "/configs/mamba2-130m.yaml --seq-len 64 --no-other-schedule --json " +
                        json.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const nlohmann::json j = read_json(json);
@@ -318,6 +318,124 @@ TEST(Cli, BadConfigsAreRefusedInBoundedMemory) {
     EXPECT_LT(use.ru_maxrss, 100 * 1024) << f << ": peak RSS " << use.ru_maxrss << " KiB";  // ru_maxrss is in KiB
   }
   fs::remove_all(dir);
+}
+
+// A small run for the schedules' tests (under a CPU-second each): one mamba-130m layer of 16 tokens,
+// one calibration batch, one SSM-input mode, no study of other schemes.
+fs::path small_config(const std::string& name) {
+  const fs::path cfg = temp_file(name);
+  std::ofstream(cfg) << "model: " << MAMBAHW_SOURCE_DIR << "/configs/models/mamba-130m.yaml\n"
+                     << "scheme: " << MAMBAHW_SOURCE_DIR << "/configs/schemes/quamba1.yaml\n"
+                     << "hardware: " << MAMBAHW_SOURCE_DIR << "/configs/hw/default.yaml\n"
+                     << "run: {seq_len: 16, calib_batches: 1, calib_seq_len: 32, modes: [0]}\n";
+  return cfg;
+}
+
+const nlohmann::json& row_of(const nlohmann::json& rows, const std::string& schedule) {
+  for (const auto& r : rows)
+    if (r["schedule"] == schedule) return r;
+  static const nlohmann::json none;
+  ADD_FAILURE() << "no row for " << schedule;
+  return none;
+}
+
+// Both schedules side by side from one run; the other schedule's figures come
+// from a process of its own. Two runs, each configured with one schedule,
+// are the independent producers: A (serial) reports pipelined figures that
+// must equal B's own (pipelined) run, and B reports serial figures that must
+// equal A's own.
+TEST(Cli, RunReportsBothSchedulesSideBySide) {
+  const fs::path cfg = small_config("sched.yaml");
+  const fs::path ja = temp_file("sched_a.json"), jb = temp_file("sched_b.json");
+  const Result a = run("run " + cfg.string() + " --schedule serial --json " + ja.string());
+  const Result b = run("run " + cfg.string() + " --schedule pipelined --json " + jb.string());
+  fs::remove(cfg);
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  const nlohmann::json A = read_json(ja), B = read_json(jb);
+  fs::remove(ja);
+  fs::remove(jb);
+  for (const auto* r : {&a, &b}) {
+    EXPECT_THAT(r->output, HasSubstr("serial start"));
+    EXPECT_THAT(r->output, HasSubstr("pipelined start"));
+    EXPECT_THAT(r->output, HasSubstr("accuracy band, serial"));
+    EXPECT_THAT(r->output, HasSubstr("accuracy band, pipelined"));
+    EXPECT_THAT(r->output, ::testing::Not(HasSubstr("not run")));
+  }
+  EXPECT_EQ(A["schedules"]["configured"], "serial");
+  EXPECT_EQ(B["schedules"]["configured"], "pipelined");
+  for (const nlohmann::json* j : {&A, &B}) {
+    EXPECT_TRUE((*j)["schedules"]["other_ran"]);
+    ASSERT_EQ((*j)["schedules"]["totals"].size(), 2u);
+    for (const auto& r : (*j)["schedules"]["totals"]) EXPECT_TRUE(r["bit_exact"]) << r["schedule"];
+    ASSERT_EQ((*j)["schedules"]["ops"].size(), 7u);
+  }
+  // Each process's own cycles against the other's report of them.
+  EXPECT_EQ(row_of(A["schedules"]["totals"], "serial")["cycles"], A["cycles"]);
+  EXPECT_EQ(row_of(B["schedules"]["totals"], "serial")["cycles"], A["cycles"]);
+  EXPECT_EQ(row_of(A["schedules"]["totals"], "pipelined")["cycles"], B["cycles"]);
+  EXPECT_EQ(row_of(B["schedules"]["totals"], "pipelined")["cycles"], B["cycles"]);
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(A["schedules"]["ops"][i]["pipelined_cycles"], B["model"]["ops"][i]["cycles"]) << i;
+    EXPECT_EQ(B["schedules"]["ops"][i]["serial_cycles"], A["model"]["ops"][i]["cycles"]) << i;
+    EXPECT_EQ(A["schedules"]["ops"][i]["pipelined_start"], B["model"]["ops"][i]["start"]) << i;
+  }
+  EXPECT_LT(B["cycles"].get<std::int64_t>(), A["cycles"].get<std::int64_t>());  // the units overlap
+  // The pipelined band: a row per unit with ops, the DRAM and the layer, whose cycles are B's.
+  for (const nlohmann::json* j : {&A, &B}) {
+    const auto& units = (*j)["accuracy_band"]["pipelined"]["units"];
+    ASSERT_EQ(units.size(), 6u);
+    EXPECT_EQ(units[0]["what"], "gemm_array");
+    EXPECT_EQ(units[4]["what"], "dram");
+    EXPECT_EQ(units[5]["what"], "layer");
+    EXPECT_EQ(units[5]["cycles"], B["cycles"]);
+    ASSERT_EQ((*j)["accuracy_band"]["serial"]["ops"].size(), 7u);
+    // A unit's time cannot be under its busy cycles, nor a unit's waits for
+    // another's tiles beyond the cycles the DRAM scoreboard made reads wait.
+    std::int64_t waited = 0;
+    for (std::size_t u = 0; u < 4; ++u) {
+      EXPECT_GE(units[u]["cycles"].get<double>(), units[u]["busy"].get<double>()) << units[u]["what"];
+      EXPECT_GE(units[u]["dependency_wait"].get<std::int64_t>(), 0) << units[u]["what"];
+      waited += units[u]["dependency_wait"].get<std::int64_t>();
+    }
+    EXPECT_LE(waited, row_of((*j)["schedules"]["totals"], "pipelined")["producer_wait"].get<std::int64_t>());
+  }
+}
+
+// The other schedule not run is said so, with why, and gives no figures (no
+// "yes" under bit-exact for it): asked not to, a temporary directory that
+// cannot be made, and a run that fails (the test hook MAMBAHW_FAIL_SCHEDULE_RUN).
+TEST(Cli, TheOtherScheduleNotRunIsSaidSoWithWhy) {
+  const fs::path cfg = small_config("sched_fail.yaml");
+  const fs::path json = temp_file("sched_fail.json");
+  struct Case {
+    std::string env, args, why;
+  };
+  for (const Case& k : {Case{"", " --no-other-schedule", "pipelined: not run: --no-other-schedule"},
+                        Case{"TMPDIR=/nonexistent/mambahw-tmp ", "",
+                             "pipelined: not run: cannot create a temporary directory in /nonexistent/mambahw-tmp: No "
+                             "such file or directory"},
+                        Case{"MAMBAHW_FAIL_SCHEDULE_RUN=1 ", "",
+                             "pipelined: not run: the pipelined run (a process of its own) exited with status 1: "
+                             "mambahw: error: failing on purpose: MAMBAHW_FAIL_SCHEDULE_RUN is set"}}) {
+    const Result r = mambahw::tb::run_shell(k.env + MAMBAHW_BIN + " run " + cfg.string() + k.args + " --json " +
+                                            json.string() + " 2>&1");
+    ASSERT_EQ(r.exit_code, 0) << k.env << k.args << "\n" << r.output;
+    EXPECT_THAT(r.output, HasSubstr(k.why)) << k.env << k.args;
+    // No totals row for it in the text either (a row would end "... yes <fusion buffer>").
+    EXPECT_THAT(r.output, ::testing::Not(::testing::ContainsRegex("\n    pipelined +[0-9]"))) << k.env << k.args;
+    EXPECT_THAT(r.output, ::testing::ContainsRegex("\n    serial +[0-9]+ ")) << k.env << k.args;
+    const nlohmann::json j = read_json(json);
+    EXPECT_FALSE(j["schedules"]["other_ran"]);
+    EXPECT_THAT(j["schedules"]["other_error"].get<std::string>(), HasSubstr(k.why.substr(11)));
+    ASSERT_EQ(j["schedules"]["totals"].size(), 1u);
+    EXPECT_EQ(j["schedules"]["totals"][0]["schedule"], "serial");
+    EXPECT_FALSE(j["schedules"].contains("ops"));
+    EXPECT_FALSE(j["accuracy_band"].contains("pipelined"));
+    EXPECT_TRUE(j["accuracy_band"].contains("serial"));
+  }
+  fs::remove(cfg);
+  fs::remove(json);
 }
 
 // verify-vectors on a path it cannot read: a message, exit 1, never

@@ -199,10 +199,10 @@ TEST_F(ConfigTest, ModelConsistency) {
               HasSubstr("model.nheads: nheads * headdim = 112 must equal d_inner = 128"));
   write("m.yaml", std::string(kMamba1) + "nheads: 4\n");
   EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"), HasSubstr("model.nheads: only valid for arch: mamba2"));
+  // vocab (the LM head's rows, in the whole-model totals) is checked like the widths.
+  write("m.yaml", std::string(kMamba1) + "vocab: 0\n");
+  EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"), HasSubstr("model.vocab:"));
   // Fields nothing models are refused with the reason, not silently ignored.
-  write("m.yaml", std::string(kMamba1) + "vocab: 50277\n");
-  EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"),
-              HasSubstr("model.vocab: is not modelled (no embedding or LM head); remove it"));
   write("m.yaml", std::string(kMamba2) + "chunk_size: 256\n");
   EXPECT_THAT(error_of("model: m.yaml\nscheme: q1.yaml\n"), HasSubstr("model.chunk_size: is not modelled"));
 }
@@ -555,6 +555,12 @@ TEST(ShippedConfigs, LoadAndMatchPublishedShapes) {
   const Config b27 = load_config(root / "configs/mamba2-2.7b.yaml");
   EXPECT_EQ(b27.model.nheads, 80);
   EXPECT_EQ(b27.model.n_layer, 64);
+  // The LM head's rows: GPT-NeoX's 50277 tokens padded to a multiple of 8
+  // (Mamba1) or 16 (the mamba2 checkpoints); mamba2-8b's 256000.
+  EXPECT_EQ(d.model.vocab, 50280);
+  EXPECT_EQ(m2.model.vocab, 50288);
+  EXPECT_EQ(b27.model.vocab, 50288);
+  EXPECT_EQ(big.model.vocab, 256000);
   // The CUDA-faithful scheme flushes the Hadamard's subnormal products and
   // scans in the kernel's association.
   const fs::path top = fs::temp_directory_path() / ("mambahw_qcuda_" + std::to_string(::getpid()) + ".yaml");

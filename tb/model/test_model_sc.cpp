@@ -5,6 +5,7 @@
 #include "mambahw/model/gemm_array.hpp"
 #include "mambahw/model/memory.hpp"
 #include "mambahw/model/rtl_blocks.hpp"
+#include "mambahw/model/totals.hpp"
 #include "mambahw/model/units.hpp"
 
 #include <cmath>
@@ -113,6 +114,37 @@ TEST(GemmArraySc, DecodeGemvOneTileAheadByHand) {
   const GemmRun r = simulate(hw(4, 4, 4.0, 10.0), {1, 64, 64, 8, 1});  // prefetch_depth 1 (above)
   EXPECT_EQ(r.cycles, 3591);
   EXPECT_EQ(r.dram_stall, 14 + 3 + 254 * 7);
+}
+
+// The LM head's analytic time (model/totals.hpp, lm_head) against the
+// simulated array on a head-shaped GEMV (one token, 768 x 1024, INT8, FP16
+// out) at the built-in hardware: a second producer of the same cycles. One
+// tile ahead: 24 x 32 = 768 fetches of 140 cycles (DRAM latency) = 107520;
+// four ahead: the array, 32 + 768 x 63 = 48416. Within 1%: the steady state
+// leaves out the first tile's exposed latency and the last fold's drain.
+double simulated_head(int prefetch_depth, LmHead* analytic) {
+  System sys;
+  sys.model.d_model = 768;
+  sys.model.vocab = 1024;
+  sys.hardware.gemm.prefetch_depth = prefetch_depth;
+  *analytic = lm_head(sys, 1);
+  return static_cast<double>(simulate(sys.hardware, analytic->shape).cycles);
+}
+
+TEST(LmHeadSc, AnalyticAgreesWithTheSimulatedArrayOneTileAhead) {
+  LmHead h;
+  const double sim = simulated_head(1, &h);
+  EXPECT_DOUBLE_EQ(h.fetch_cycles, 107520.0);
+  EXPECT_STREQ(h.bound(), "DRAM latency");
+  EXPECT_NEAR(h.cycles(), sim, 0.01 * sim) << sim;
+}
+
+TEST(LmHeadSc, AnalyticAgreesWithTheSimulatedArrayFourTilesAhead) {
+  LmHead h;
+  const double sim = simulated_head(4, &h);
+  EXPECT_DOUBLE_EQ(h.compute_cycles, 48416.0);
+  EXPECT_STREQ(h.bound(), "the array");
+  EXPECT_NEAR(h.cycles(), sim, 0.01 * sim) << sim;
 }
 
 TEST(GemmArraySc, DecodeGemvThreeTilesAheadByHand) {

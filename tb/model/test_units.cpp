@@ -108,5 +108,70 @@ TEST(WholeModel, KLayersScaleToNLayerByHand) {
   EXPECT_THROW((void)whole_model(r, 24), std::invalid_argument);
 }
 
+// The LM head, analytic (model/totals.hpp), by hand for mamba-130m's
+// 768 x 50280 on the built-in 32 x 32 array (double-buffered weights) at
+// 1 GHz, 25.6 GB/s, 100 ns latency. One token, INT8 weights:
+// ceil(768 / 32) x ceil(50280 / 32) = 24 x 1572 = 37728 folds, each the token
+// plus the fill and drain 32 + 32 - 2: 32 + 37728 x 63 = 2376896 cycles; DRAM
+// 768 x 50280 = 38615040 weight bytes + 768 input + 50280 x 2 FP16 logits =
+// 38716368 bytes / 25.6 = 1512358.125 cycles; 37728 fetches of a 1 KiB tile,
+// 100 + 40 cycles each, one in flight (prefetch_depth 1): 5281920 cycles, the
+// bound (DRAM latency). Four in flight: 1320480, and the array bounds it.
+// INT4 weights: two MACs per PE, 12 x 1572 = 18864 folds: 32 + 18864 x 63 =
+// 1188464 cycles; 19307520 + 768 + 100560 bytes; 18864 x 140 = 2640960 fetch.
+TEST(WholeModel, LmHeadAnalyticByHand) {
+  System sys;
+  sys.model.name = "m";
+  sys.model.d_model = 768;
+  sys.model.n_layer = 24;
+  sys.model.vocab = 50280;
+  ASSERT_EQ(sys.hardware.gemm.rows, 32);
+  ASSERT_EQ(sys.hardware.gemm.cols, 32);
+  ASSERT_TRUE(sys.hardware.gemm.weight_double_buffer);
+  ASSERT_DOUBLE_EQ(sys.hardware.dram_bytes_per_cycle(), 25.6);
+  ASSERT_EQ(weight_precision(sys.scheme), WeightPrecision::kInt8);
+  const LmHead h = lm_head(sys, 1);
+  EXPECT_EQ(h.mapping.compute_cycles, 2376896);
+  EXPECT_EQ(h.mapping.dram_bytes(), 38716368);
+  EXPECT_DOUBLE_EQ(h.dram_cycles, 38716368 / 25.6);
+  EXPECT_DOUBLE_EQ(h.fetch_cycles, 5281920.0);
+  EXPECT_DOUBLE_EQ(h.cycles(), 5281920.0);
+  EXPECT_STREQ(h.bound(), "DRAM latency");
+  // In the totals: 24 layers of 5000 prefill cycles and 200 per decode step (1 GHz).
+  LayerReport r;
+  r.layers = 24;
+  r.seq_len = 100;
+  r.cycles = 5000;
+  r.latency_ns = 5000;
+  DecodeReport d;
+  d.steps = 4;
+  d.cycles = 800;
+  d.latency_ns = 800;
+  r.decode = d;
+  const WholeModel w = whole_model(r, sys);
+  ASSERT_TRUE(w.lm_head);
+  EXPECT_DOUBLE_EQ(w.prefill_cycles, 5000.0 + 5281920.0);
+  EXPECT_DOUBLE_EQ(w.prefill_tokens_per_s, 1e9 * 100 / (5000.0 + 5281920.0));
+  EXPECT_DOUBLE_EQ(w.decode_cycles_per_step, 200.0 + 5281920.0);
+  EXPECT_DOUBLE_EQ(w.decode_tokens_per_s, 1e9 / (200.0 + 5281920.0));
+  EXPECT_DOUBLE_EQ(w.prefill_dram_bytes.at("lm_head"), 38716368.0);
+  EXPECT_DOUBLE_EQ(w.decode_dram_bytes_per_step.at("lm_head"), 38716368.0);
+  sys.hardware.gemm.prefetch_depth = 4;
+  const LmHead deep = lm_head(sys, 1);
+  EXPECT_DOUBLE_EQ(deep.fetch_cycles, 1320480.0);
+  EXPECT_DOUBLE_EQ(deep.cycles(), 2376896.0);
+  EXPECT_STREQ(deep.bound(), "the array");
+  sys.hardware.gemm.prefetch_depth = 1;
+  sys.scheme.layer.weights = WeightPrecision::kInt4;
+  const LmHead h4 = lm_head(sys, 1);
+  EXPECT_EQ(h4.mapping.compute_cycles, 1188464);
+  EXPECT_EQ(h4.mapping.dram_bytes(), 19307520 + 768 + 100560);
+  EXPECT_DOUBLE_EQ(h4.fetch_cycles, 2640960.0);
+  // Without a vocabulary the head is left out.
+  sys.model.vocab = 0;
+  EXPECT_FALSE(whole_model(r, sys).lm_head);
+  EXPECT_DOUBLE_EQ(whole_model(r, sys).prefill_cycles, 5000.0);
+}
+
 }  // namespace
 }  // namespace mambahw::model

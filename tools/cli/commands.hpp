@@ -83,8 +83,19 @@ class LayerKeeper {
   std::optional<LayerTrace> golden_;
   SharedLayer shared_;
 };
-using ModelRunner =
-    std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files, const SharedLayer* shared)>;
+// The other hardware.schedule (docs/architecture.md, "Schedules"): `run`
+// reports both schedules side by side, the other one from a run of this
+// executable in a process of its own (SystemC elaborates once per process).
+struct ModelRunOptions {
+  bool other_schedule = false;          // start that run and report both
+  std::vector<std::string> other_args;  // its `run` arguments: the config and the command line's overrides
+  std::string no_other_reason = "not asked for";  // what the report says when other_schedule is false
+  // This process is that run: write its summary (schedules.hpp) as JSON to
+  // this file and print nothing; it starts no run of its own.
+  std::string summary_file;
+};
+using ModelRunner = std::function<ModelOutcome(const Config&, const std::vector<std::string>& tech_files,
+                                               const SharedLayer* shared, const ModelRunOptions& options)>;
 void set_model_runner(ModelRunner runner);
 ModelRunner& model_runner();  // the registered one (empty without the SystemC model)
 void add_sweep_command(CLI::App& app, int& exit_code);  // sweep_command.cpp
@@ -95,6 +106,7 @@ report::Node cost_report(const Config& c, const LayerProgram& program, const cos
                          const TechTable& t);
 report::Table index_bases(const Config& c, const TechTable& t);
 // `shared` null: the layer case is built from the config (model_report.cpp).
-ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared);
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared,
+                              const ModelRunOptions& options);
 
 }  // namespace mambahw::cli

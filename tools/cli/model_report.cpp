@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "json_report.hpp"
+#include "schedules.hpp"
 #include "mambahw/cost/gemm_mapping.hpp"
 #include "mambahw/cost/model.hpp"
 #include "mambahw/cost/unit_cost.hpp"
@@ -221,29 +222,6 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
 
 // ---- the schedules side by side (docs/architecture.md, "Schedules") -----------------
 
-// What the side-by-side report needs of one schedule's run.
-struct ScheduleSummary {
-  std::string schedule;
-  bool ran = false;
-  std::string error;                 // the run failed (its message)
-  std::int64_t mismatches = 0;
-  model::Cycles cycles = 0, producer_wait = 0;
-  double latency_ns = 0, energy_pj = 0;
-  std::int64_t dram_read = 0, dram_write = 0;
-  std::vector<std::string> on_chip;
-  struct Op {
-    std::string name;
-    model::Cycles start = 0, cycles = 0, busy = 0;
-    std::array<model::Cycles, cost::kNumStalls> stalls{};
-    std::int64_t gemm_dram_bytes = -1;  // a GEMM's bytes under its mapping (-1: not a GEMM)
-  };
-  std::vector<Op> ops;
-  int steps = 0;
-  model::Cycles decode_cycles = 0;
-  double decode_latency_ns = 0, decode_pj_per_token = 0;
-  std::int64_t decode_dram_read = 0, decode_dram_write = 0;
-};
-
 ScheduleSummary summarize(const Config& c, const LayerProgram& program, const model::CosimReport& r,
                           const std::vector<std::string>& tech_files) {
   const model::LayerReport& t = r.timing;
@@ -252,14 +230,19 @@ ScheduleSummary summarize(const Config& c, const LayerProgram& program, const mo
   s.ran = true;
   s.mismatches = r.mismatches();
   s.cycles = t.cycles;
+  s.layer0_cycles = t.layer_cycles.empty() ? t.cycles : t.layer_cycles.front();
+  s.layers = t.layers;
+  s.batch = t.batch;
+  s.seq_len = t.seq_len;
   s.producer_wait = t.producer_wait;
   s.latency_ns = t.latency_ns;
   s.dram_read = t.dram_total.read_bytes;
   s.dram_write = t.dram_total.write_bytes;
+  s.host_input_bytes = t.dram.at(t.host_input).write_bytes;
   s.on_chip = t.on_chip;
   std::size_t g = 0;
   for (const model::OpReport& o : t.ops) {
-    ScheduleSummary::Op op{o.name, o.start, o.cycles, o.busy, o.stalls, -1};
+    ScheduleSummary::Op op{o.name, std::string(to_string(o.unit)), o.start, o.cycles, o.busy, o.stalls, -1};
     if (o.unit == Unit::kGemmArray && g < t.gemms.size()) op.gemm_dram_bytes = t.gemms[g++].mapping.dram_bytes();
     s.ops.push_back(op);
   }
@@ -280,97 +263,29 @@ ScheduleSummary summarize(const Config& c, const LayerProgram& program, const mo
   return s;
 }
 
-// Both schedules: per op (start and cycles) and the totals.
-Node schedules_report(const Config& c, const ScheduleSummary& serial, const ScheduleSummary& pipe) {
-  Node n = Node::object();
-  report::Table ops;
-  ops.columns = {Column{"op", "op", "{}", -22},
-                 Column{"serial_start", "serial start", "{}", 12}, Column{"serial_cycles", "cycles", "{}", 10},
-                 Column{"pipelined_start", "pipelined start", "{}", 15}, Column{"pipelined_cycles", "cycles", "{}", 10}};
-  for (std::size_t i = 0; i < serial.ops.size() && i < pipe.ops.size(); ++i)
-    ops.add({serial.ops[i].name, serial.ops[i].start, serial.ops[i].cycles, pipe.ops[i].start, pipe.ops[i].cycles});
-  n.add("ops", std::move(ops));
-  report::Table tot;
-  tot.columns = {Column{"schedule", "schedule", "{}", -10},
-                 Column{"cycles", "layer cycles", "{}", 12},
-                 Column{"dram_mb", "DRAM MB", "{:.3f}", 9},
-                 Column{"energy_uj", "uJ/layer", "{:.4g}", 9},
-                 Column{"producer_wait", "producer wait", "{}", 13},
-                 Column{"decode_cycles_per_token", "decode cyc/token", "{:.0f}", 16},
-                 Column{"decode_dram_mb_per_token", "DRAM MB/token", "{:.3f}", 13},
-                 Column{"decode_uj_per_token", "uJ/token/layer", "{:.4g}", 14},
-                 Column{"tokens_per_s_model", "tok/s (model)", "{:.1f}", 13},
-                 Column{"bit_exact", "bit-exact", "{}", 9},
-                 Column{"on_chip", "fusion buffer", "{}", -1}};
-  for (const ScheduleSummary* s : {&serial, &pipe}) {
-    std::string chip;
-    for (const std::string& t : s->on_chip) chip += (chip.empty() ? "" : ",") + t;
-    const double steps = s->steps ? s->steps : 1;
-    tot.add({s->schedule, s->cycles, static_cast<double>(s->dram_read + s->dram_write) / 1e6, s->energy_pj / 1e6,
-             s->producer_wait, static_cast<double>(s->decode_cycles) / steps,
-             static_cast<double>(s->decode_dram_read + s->decode_dram_write) / steps / 1e6,
-             s->decode_pj_per_token / 1e6,
-             s->steps ? 1e9 / (s->decode_latency_ns / steps * c.model.n_layer) : 0.0, s->mismatches == 0,
-             chip.empty() ? std::string("-") : chip});
+void print_schedules(const Node& sched, const Node& serial_band, const Node& pipe_band, const ScheduleSummary& other,
+                     Schedule configured) {
+  fmt::print("  schedules (hardware.schedule: {}; {}; docs/architecture.md, \"Schedules\"):\n", to_string(configured),
+             other.ran ? fmt::format("the {} schedule from a run of the same config and inputs in a process of its own",
+                                     other.schedule)
+                       : std::string("one schedule per process"));
+  if (!other.ran) fmt::print("    {}: {}\n", other.schedule, other.error);
+  if (other.ran) fmt::print("{}", report::to_text(sched.at("ops").table(), 4));
+  fmt::print("{}", report::to_text(sched.at("totals").table(), 4));
+  if (!std::get<report::Object>(serial_band.value).empty()) {
+    fmt::print("  accuracy band, serial: each op's cycles against its roofline bound (max of compute and DRAM at every "
+               "tensor once); the causes of a gap over 5% as the model counted them, which add up to the model's "
+               "cycles less the compute bound (docs/architecture.md, \"Accuracy band\"):\n");
+    fmt::print("{}", report::to_text(serial_band.at("ops").table(), 4));
   }
-  n.add("totals", std::move(tot));
-  return n;
-}
-
-// The accuracy band (docs/architecture.md, "Accuracy band"): each op's
-// cycles in the serial schedule against its roofline bound, and for a gap
-// over 5% the causes the model counted: its unit's stalls by cause and its
-// busy cycles beyond the compute bound (fill and drain); a GEMM moving more
-// than every tensor once adds the extra traffic's cycles.
-Node band_report(const cost::Roofline& roof, const ScheduleSummary& serial, double bytes_per_cycle) {
-  report::Table t;
-  t.columns = {Column{"op", "op", "{}", -22},          Column{"model_cycles", "model", "{}", 10},
-               Column{"roofline_cycles", "roofline", "{:.0f}", 10}, Column{"bound", "bound", "{}", -7},
-               Column{"gap_pct", "gap %", "{:.1f}", 7},  Column{"causes", "causes (cycles)", "{}", -1}};
-  for (std::size_t i = 0; i < serial.ops.size() && i < roof.ops.size(); ++i) {
-    const ScheduleSummary::Op& op = serial.ops[i];
-    const cost::RooflineOp& r = roof.ops[i];
-    const double bound = r.cycles();
-    const double gap = bound > 0 ? 100.0 * (static_cast<double>(op.cycles) / bound - 1.0) : 0.0;
-    std::string causes;
-    if (gap > 5.0) {
-      std::vector<std::pair<double, std::string>> c;
-      const double fill = static_cast<double>(op.busy) - r.compute_cycles;
-      if (fill > 0) c.emplace_back(fill, "fill/drain");
-      static constexpr std::array<const char*, cost::kNumStalls> label{"DRAM stall", "lookup stall", "exp throughput",
-                                                                       "softplus throughput"};
-      for (std::size_t k = 0; k < cost::kNumStalls; ++k)
-        if (op.stalls[k] > 0) c.emplace_back(static_cast<double>(op.stalls[k]), label[k]);
-      if (static_cast<double>(op.gemm_dram_bytes) > r.bytes && r.memory_cycles >= r.compute_cycles)
-        c.emplace_back((static_cast<double>(op.gemm_dram_bytes) - r.bytes) / bytes_per_cycle,
-                       fmt::format("of it DRAM traffic beyond once each ({:.3f} vs {:.3f} MB)",
-                                   static_cast<double>(op.gemm_dram_bytes) / 1e6, r.bytes / 1e6));
-      std::stable_sort(c.begin(), c.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-      for (const auto& [v, what] : c) causes += fmt::format("{}{} {:.0f}", causes.empty() ? "" : ", ", what, v);
-      if (causes.empty()) causes = "unexplained";
-    }
-    t.add({op.name, op.cycles, bound, std::string(r.memory_cycles > r.compute_cycles ? "DRAM" : "compute"), gap,
-           causes.empty() ? std::string("within 5%") : causes});
+  if (!std::get<report::Object>(pipe_band.value).empty()) {
+    fmt::print("  accuracy band, pipelined: each unit's busy cycles and the end of its last op against its compute "
+               "bound (its ops' compute cycles), the DRAM channel's bytes against every tensor once but those held in "
+               "the fusion buffer, the layer against the larger bound; a unit's causes add up to its cycles, the "
+               "layer's to its cycles (docs/architecture.md, \"Accuracy band\"):\n");
+    fmt::print("{}", report::to_text(pipe_band.at("units").table(), 4));
   }
-  Node n = Node::object();
-  n.add("ops", std::move(t));
-  return n;
 }
-
-void print_schedules(const Node& sched, const Node& band, const ScheduleSummary& other, Schedule configured) {
-  fmt::print("  schedules (hardware.schedule: {}; docs/architecture.md, \"Schedules\"):\n", to_string(configured));
-  if (!other.ran) fmt::print("    the other schedule: {}\n", other.error);
-  if (!other.ran && configured != Schedule::kSerial) return;
-  if (other.ran) {
-    fmt::print("{}", report::to_text(sched.at("ops").table(), 4));
-    fmt::print("{}", report::to_text(sched.at("totals").table(), 4));
-  }
-  fmt::print("  accuracy band: each op's serial cycles against its roofline bound (max of compute and DRAM at every "
-             "tensor once); the causes of a gap over 5% as the model counted them, which add up to the model's cycles "
-             "less the compute bound (docs/architecture.md, \"Accuracy band\"):\n");
-  fmt::print("{}", report::to_text(band.at("ops").table(), 4));
-}
-
 }  // namespace
 
 void print_cost(const Node& n) {
@@ -444,7 +359,7 @@ namespace {
 // The whole model's totals (model/totals.hpp): the simulated layers' figures,
 // scaled by n_layer / layers when fewer than n_layer were simulated.
 Node whole_model_report(const Config& c, const model::CosimReport& r, const Node& cost, const Node* decode_cost) {
-  const model::WholeModel w = model::whole_model(r.timing, c.model.n_layer);
+  const model::WholeModel w = model::whole_model(r.timing, model::System{c.model, c.scheme, c.hardware});
   Node n = Node::object();
   for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
            {"layers_simulated", std::int64_t{w.layers_simulated}}, {"n_layer", std::int64_t{w.n_layer}},
@@ -465,6 +380,18 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
       dec = std::get<double>(std::get<report::List>(decode_cost->value)[i].at("energy_pj_per_token").cell()) * w.scale / 1e3;
     e.add({std::get<std::string>(pl[i].at("tech").cell()), pre, dec});
   }
+  if (w.lm_head) {
+    const model::LmHead& h = *w.lm_head;
+    Node head = Node::object();
+    for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
+             {"analytic", true}, {"m", h.shape.m}, {"k", h.shape.k}, {"n", h.shape.n},
+             {"weight_bits", std::int64_t{h.shape.weight_bits}}, {"order", std::string(to_string(h.mapping.order))},
+             {"compute_cycles", h.compute_cycles}, {"dram_bytes", h.mapping.dram_bytes()},
+             {"dram_cycles", h.dram_cycles}, {"fetch_cycles", h.fetch_cycles}, {"cycles", h.cycles()},
+             {"bound", std::string(h.bound())}})
+      head.add(k, v);
+    n.add("lm_head", std::move(head));
+  }
   n.add("energy", std::move(e));
   report::Table t;
   t.columns = {Column{"tensor", "tensor", "{}", -14}, Column{"prefill_mb", "prefill MB", "{:.3f}", 11},
@@ -478,6 +405,19 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
                                                    w.layers_simulated, w.n_layer, w.scale)
                                      : fmt::format("all {} layers simulated, chained", w.n_layer);
   fmt::print("  whole model ({}; batch {}):\n", how, w.batch);
+  if (w.lm_head) {
+    const model::LmHead& h = *w.lm_head;
+    fmt::print("    LM head, analytic (not simulated; docs/architecture.md, \"Whole models and batch\"): {} x {} x {} "
+               "per pass ({} token{}: the prompt's last, then each step's), {}-bit weights, mapping {}: {:.0f} "
+               "compute cycles, {:.3f} MB = {:.0f} DRAM cycles, {:.0f} cycles of weight-tile fetches (latency, "
+               "gemm.prefetch_depth in flight); the largest, {:.0f} cycles ({}), is in the prefill and in each decode "
+               "step below (its energy is not)\n",
+               h.shape.m, h.shape.k, h.shape.n, h.shape.m, h.shape.m == 1 ? "" : "s", h.shape.weight_bits,
+               to_string(h.mapping.order), h.compute_cycles, static_cast<double>(h.mapping.dram_bytes()) / 1e6,
+               h.dram_cycles, h.fetch_cycles, h.cycles(), h.bound());
+  } else {
+    fmt::print("    LM head: not timed (the model config gives no vocab)\n");
+  }
   fmt::print("    prefill {} x {} tokens: {:.0f} cycles = {:.3f} ms, {:.1f} tokens/s\n", w.batch, w.seq_len,
              w.prefill_cycles, w.prefill_latency_ns / 1e6, w.prefill_tokens_per_s);
   if (w.decode_steps)
@@ -522,7 +462,15 @@ model::CosimReport run_stack(const Config& c, std::vector<QuantizedLayer>& qs) {
 
 }  // namespace
 
-ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared) {
+ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& tech_files, const SharedLayer* shared,
+                              const ModelRunOptions& options) {
+  const bool child = !options.summary_file.empty();
+  const Schedule other_schedule = c.hardware.schedule == Schedule::kSerial ? Schedule::kPipelined : Schedule::kSerial;
+  // The other schedule runs beside this one, in a process of its own
+  // (SystemC elaborates once per process); a run that is that process never
+  // starts another.
+  std::optional<OtherScheduleRun> other_run;
+  if (options.other_schedule && !child) other_run.emplace(std::string(to_string(other_schedule)), options.other_args);
   const auto L = static_cast<std::size_t>(c.run.seq_len), N = static_cast<std::size_t>(c.run.decode);
   const bool stack = std::min(c.run.layers, c.model.n_layer) > 1 || c.run.batch > 1;
   // With decode steps the input stream is seq_len + decode tokens (the
@@ -553,21 +501,42 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
           : model::run_cosim(sys, q, input, opt);
   }
   const LayerProgram& program = stack ? stack_layers[0].program : (own ? own->q : *shared->q).program;
+  const ScheduleSummary mine = summarize(c, program, r, tech_files);
+  if (child) {  // the other schedule's run: its summary for the run that started it, and nothing printed
+    write_json_file(options.summary_file, nlohmann::json(mine));
+    ModelOutcome out;
+    out.bit_exact = r.bit_exact();
+    return out;
+  }
   const Node cosim = cosim_report(r);
   const Node events = events_report(r.timing.events);
   print_cosim(c, r, cosim, events);
-  // The other schedule needs a process of its own (SystemC elaborates once per
-  // process); running it from here is left open (docs/architecture.md, "Schedules").
-  const ScheduleSummary mine = summarize(c, program, r, tech_files);
   ScheduleSummary other;
-  other.error = "not run here (SystemC elaborates once per process): run again with the other hardware.schedule";
+  if (other_run) {
+    other = other_run->finish();
+  } else {
+    other.schedule = std::string(to_string(other_schedule));
+    other.error = "not run: " + options.no_other_reason;
+  }
   const bool serial_first = c.hardware.schedule == Schedule::kSerial;
   const ScheduleSummary& ser = serial_first ? mine : other;
   const ScheduleSummary& pip = serial_first ? other : mine;
-  const cost::Roofline roof = cost::roofline(program, c.hardware, static_cast<int>(L));
-  const Node sched = other.ran ? schedules_report(c, ser, pip) : Node::object();
-  const Node band = ser.ran ? band_report(roof, ser, c.hardware.dram_bytes_per_cycle()) : Node::object();
-  print_schedules(sched, band, other, c.hardware.schedule);
+  // The bands' roofline: the program over every sequence's tokens (a GEMM
+  // runs once over all of them; the conv and the scan once per sequence).
+  const cost::Roofline roof = cost::roofline(program, c.hardware, static_cast<int>(L) * c.run.batch);
+  // The LM head's time per decode step (analytic, the same under both schedules; model/totals.hpp).
+  const double head_ns =
+      c.model.vocab > 0
+          ? model::lm_head(model::System{c.model, c.scheme, c.hardware}, c.run.batch).cycles() * c.hardware.cycle_ns()
+          : 0.0;
+  const Node sched = schedules_report(c.model.n_layer, head_ns, mine, other);
+  const double bpc = c.hardware.dram_bytes_per_cycle();
+  Node band = Node::object();
+  const Node serial_band = ser.ran ? serial_band_report(roof, ser, bpc) : Node::object();
+  const Node pipe_band = pip.ran ? pipelined_band_report(program, roof, pip, bpc) : Node::object();
+  if (ser.ran) band.add("serial", serial_band);
+  if (pip.ran) band.add("pipelined", pipe_band);
+  print_schedules(sched, serial_band, pipe_band, other, c.hardware.schedule);
   ModelOutcome out;
   out.bit_exact = r.bit_exact();
   out.tree = Node::object();

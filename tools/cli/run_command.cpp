@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -55,6 +56,9 @@ struct RunOptions {
   std::optional<int> batch;
   std::optional<int> decode;
   std::vector<int> modes;
+  std::optional<std::string> schedule;
+  bool no_other_schedule = false;
+  std::string schedule_summary;
   bool no_layer = false;
   bool no_model = false;
   int threads = 0;
@@ -84,6 +88,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(0, 1 << 16));
   run->add_option("--modes", o.modes, "Override run.modes: SSM-input modes 0 int8, 1 fp32, 2 fp32 on the int8 grid, "
                                       "3 dual scale")->delimiter(',')->check(CLI::Range(0, 3));
+  run->add_option("--schedule", o.schedule, "Override hardware.schedule (the other one is reported beside it)")
+      ->check(CLI::IsMember(enum_names<Schedule>()));
+  run->add_flag("--no-other-schedule", o.no_other_schedule,
+                "Do not run the other hardware.schedule (a second SystemC run in a process of its own)");
+  run->add_option("--schedule-summary", o.schedule_summary,
+                  "Run only the SystemC model and write its schedule summary as JSON to FILE, printing nothing (what "
+                  "run starts for the other schedule)");
   run->add_flag("--no-layer", o.no_layer, "Skip the golden layer accuracy report");
   run->add_flag("--no-model", o.no_model, "Skip the SystemC model with the RTL in the loop");
   run->add_option("--tech", o.tech, "Technology table(s) for the energy and area estimate")->capture_default_str();
@@ -287,6 +298,33 @@ report::Node unit_accuracy_report(const UnitSelection& u) {
   return report::Node(std::move(t));
 }
 
+// The other schedule's run (docs/architecture.md, "Schedules"): the same
+// config and inputs as the run that started it, the SystemC model only.
+int schedule_summary_run(const Config& c, const RunOptions& o) {
+  if (!model_runner()) throw std::runtime_error("--schedule-summary: this build has no SystemC model");
+  // A test hook: the failure of this run must reach the report as "not run".
+  if (std::getenv("MAMBAHW_FAIL_SCHEDULE_RUN"))
+    throw std::runtime_error("failing on purpose: MAMBAHW_FAIL_SCHEDULE_RUN is set");
+  ModelRunOptions mo;
+  mo.summary_file = o.schedule_summary;
+  (void)model_runner()(c, o.tech, nullptr, mo);
+  return 0;
+}
+
+// What the other schedule's run is given: the config and every setting the
+// command line may have changed, as this run resolved them.
+std::vector<std::string> other_schedule_args(const Config& c, const RunOptions& o) {
+  std::vector<std::string> a{resolve_config(o.config).string(), "--seq-len", std::to_string(c.run.seq_len),
+                             "--seed", std::to_string(c.run.seed), "--layers", std::to_string(c.run.layers),
+                             "--batch", std::to_string(c.run.batch), "--decode", std::to_string(c.run.decode),
+                             "--threads", std::to_string(o.threads)};
+  for (const std::string& t : o.tech) {
+    a.emplace_back("--tech");
+    a.push_back(t);
+  }
+  return a;
+}
+
 int run_command(const RunOptions& o) {
   try {
     use_threads(o.threads);
@@ -299,6 +337,7 @@ int run_command(const RunOptions& o) {
     if (o.layers) c.run.layers = *o.layers;
     if (o.batch) c.run.batch = *o.batch;
     if (o.decode) c.run.decode = *o.decode;
+    if (o.schedule) c.hardware.schedule = *parse_enum<Schedule>(*o.schedule);
     if (!o.modes.empty()) {
       c.run.modes.clear();
       for (int md : o.modes) c.run.modes.push_back(static_cast<SsmInputMode>(md));
@@ -315,6 +354,7 @@ int run_command(const RunOptions& o) {
     } catch (const cost::CapacityError& e) {
       throw ConfigError(fmt::format("{}: hardware.{}", c.file, e.what()));
     }
+    if (!o.schedule_summary.empty()) return schedule_summary_run(c, o);
     print_header(c);
     std::vector<QuantScheme> schemes = c.study.empty() ? std::vector{c.scheme} : c.study;
     // The run's scheme is studied on the first layer's own conv outputs (computed once, by the layer run); the
@@ -376,7 +416,13 @@ int run_command(const RunOptions& o) {
     const report::Node traffic = traffic_delta(c);
     print_traffic_delta(traffic);
     std::optional<ModelOutcome> model;
-    if (with_model) model = model_runner()(c, o.tech, keep.shared());
+    if (with_model) {
+      ModelRunOptions mo;
+      mo.other_schedule = !o.no_other_schedule;
+      mo.no_other_reason = "--no-other-schedule";
+      if (mo.other_schedule) mo.other_args = other_schedule_args(c, o);
+      model = model_runner()(c, o.tech, keep.shared(), mo);
+    }
     // The whole run as one tree: the JSON file and the CSV tables are renderings of it.
     report::Node root = report::Node::object();
     for (const auto& [k, v] : std::vector<std::pair<const char*, std::string>>{

@@ -28,7 +28,7 @@ Check<double> open_unit_interval() {
 // (in_proj's 2*d_inner + 2*ngroups*d_state + nheads, x_proj's
 // dt_rank + 2*d_state, 2*d_state) fits with room to spare. Tensor sizes are
 // bounded separately by the memory budget (check_memory_budget).
-constexpr int kMaxWidth = 1 << 24;    // d_model, d_inner, dt_rank, headdim, nheads
+constexpr int kMaxWidth = 1 << 24;    // d_model, d_inner, dt_rank, headdim, nheads, vocab
 constexpr int kMaxState = 1 << 16;    // d_state
 constexpr int kMaxLayers = 1 << 16;   // n_layer
 constexpr std::int64_t kMaxGroupState = 1 << 24;  // ngroups * d_state (the B and C segments)
@@ -42,8 +42,8 @@ ModelShape parse_model(YamlMap& m) {
   s.d_state = m.required<int>("d_state", in_range(1, kMaxState));
   s.d_conv = m.optional<int>("d_conv", 4, in_range(2, 4));
   s.n_layer = m.required<int>("n_layer", in_range(1, kMaxLayers));
+  s.vocab = m.optional<int>("vocab", 0, in_range(1, kMaxWidth));
   // Parsed once by earlier versions and used by nothing: refused, with the reason.
-  if (m.has("vocab")) m.fail("vocab", "is not modelled (no embedding or LM head); remove it");
   if (m.has("chunk_size"))
     m.fail("chunk_size", "is not modelled (the Mamba2 SSM is the per-head recurrence, docs/layer.md); remove it");
   if (s.is_mamba2()) {

@@ -37,6 +37,9 @@ struct ModelShape {
   int d_state = 0;  // N
   int d_conv = 4;   // conv width
   int n_layer = 0;
+  // The embedding's rows, and the LM head's outputs: the vocabulary as the
+  // checkpoint pads it. 0: not given (the whole-model totals leave the head out).
+  int vocab = 0;
   // Mamba1
   int dt_rank = 0;
   // Mamba2
