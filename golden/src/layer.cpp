@@ -57,8 +57,25 @@ void for_row_tiles(size_t n, F&& f) {  // f(begin, end) per tile, in parallel
   parallel_for(row_tiles(n), [&](size_t i) { f(i * kRowTile, std::min(n, (i + 1) * kRowTile)); });
 }
 
+// Eigen sizes its GEMM blocks from the cache sizes it reads off the host
+// (cpuid), and the blocks decide the order of the FP32 sums over K; so the
+// reference layer, and every scale calibrated on it, differed between hosts
+// with other caches (the same config and seed gave other scales on an Intel
+// Xeon than on an AMD EPYC). Fixed sizes (those Eigen reads on the AMD EPYC
+// Zen 4 development machine, so its results are unchanged) make the blocking
+// and the sums the same on every host (Eigen runs this code at the x86-64
+// baseline, so the ISA does not enter; docs/layer.md, "Threads"). Checked
+// before every product and written only when they differ (the reference's
+// GEMMs run on the calling thread, one at a time).
+constexpr std::ptrdiff_t kEigenL1 = 32 * 1024, kEigenL2 = 1024 * 1024, kEigenL3 = 320 * 1024 * 1024;
+void fix_eigen_blocking() {
+  if (Eigen::l1CacheSize() != kEigenL1 || Eigen::l2CacheSize() != kEigenL2 || Eigen::l3CacheSize() != kEigenL3)
+    Eigen::setCpuCacheSizes(kEigenL1, kEigenL2, kEigenL3);
+}
+
 // Float reference GEMM: x [M][K] times w [N][K]^T.
 FloatTensor matmul_ref(const FloatTensor& x, const FloatTensor& w) {
+  fix_eigen_blocking();
   FloatTensor y({x.dim(0), w.dim(0)});
   Eigen::Map<const RowMat> X(x.data(), static_cast<Eigen::Index>(x.dim(0)), static_cast<Eigen::Index>(x.dim(1)));
   Eigen::Map<const RowMat> W(w.data(), static_cast<Eigen::Index>(w.dim(0)), static_cast<Eigen::Index>(w.dim(1)));

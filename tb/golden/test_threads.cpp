@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/threads.hpp"
 #include "mambahw/golden/tiled.hpp"
@@ -153,6 +155,21 @@ TEST(Threads, LayerBitIdenticalForAnyThreadCountMamba2) {
 // second computation of the same elements): partial last tiles, several
 // groups, conv segments that straddle a tile; and Mamba2's heads on 2 and 3
 // threads against one thread.
+// The FP32 reference's GEMMs (Eigen) block K by the cache sizes Eigen reads
+// off the host, and the blocks order the sums: on an Intel Xeon (48 KiB L1,
+// 2 MiB L2) the default layer's calibrated scales and outputs differed from an
+// AMD EPYC's (32 KiB, 1 MiB) until the sizes were fixed. After a reference
+// layer Eigen must hold the golden model's fixed sizes, whatever this host is
+// (here an Intel host's sizes are set first, as Eigen would read them there).
+TEST(Threads, ReferenceGemmBlockingIsFixedNotTheHosts) {
+  const ModelShape m = mambahw::test::small_mamba1();
+  Eigen::setCpuCacheSizes(48 * 1024, 2048 * 1024, 105 * 1024 * 1024);
+  (void)reference_layer(m, SyntheticWeights(7).layer(m, 0), synthetic_layer_input(m, 8, 1));
+  EXPECT_EQ(Eigen::l1CacheSize(), 32 * 1024);
+  EXPECT_EQ(Eigen::l2CacheSize(), 1024 * 1024);
+  EXPECT_EQ(Eigen::l3CacheSize(), 320 * 1024 * 1024);
+}
+
 TEST(Threads, TiledKernelsEqualTheWholeTensorKernel) {
   const ThreadScope scope(2);
   Rng rng(5);
