@@ -557,14 +557,23 @@ TEST(Sensitivity, DramRangeMovesOnlyTheDramEnergy) {
 // read and 0.2 pJ/bit written (SRAM smaller than flops at 1e-6 mm2/KiB), a
 // Mamba1 shape of 128 channels x 16 states, conv width 4, 10 tokens in token
 // tiles of 4.
-TEST(StateMemories, AccessEnergyByHand) {
+// horowitz-45nm with the hand-checkable linear SRAM of the StateMemories
+// tests: 0.1 pJ/bit read, 0.2 pJ/bit written, 1e-6 mm2/KiB (smaller than
+// flops), 1 ns access, `leakage_mw_per_kib` when given.
+TechTable linear_sram_tech(std::optional<double> leakage_mw_per_kib = std::nullopt) {
   TechTable t = tech("horowitz-45nm.yaml");
   t.sram = SramModel{};
   t.sram.kind = SramKind::kLinear;
   t.sram.area_mm2_per_kib = 1e-6;
   t.sram.read_pj_per_bit = 0.1;
   t.sram.write_pj_per_bit = 0.2;
+  t.sram.leakage_mw_per_kib = leakage_mw_per_kib;
   t.sram.access_ns = 1;
+  return t;
+}
+
+TEST(StateMemories, AccessEnergyByHand) {
+  TechTable t = linear_sram_tech();
   const ModelShape m = mamba1(64, 128, 4, 1);
   UnitPricing p = pricing_of(m, OpMix{}, OpMix{});
   p.hw.conv.token_tile = 4;
@@ -1020,14 +1029,7 @@ TEST(StateMemories, DefaultHeldTilesOnCacti28ByHand) {
 // 2048 x 0.2 = 614.4 pJ. Leakage over 1000 ns: (2048 + 33804) / 1024 KiB x
 // 0.5 mW = 17.505859375 mW x 1000 ns = 17505.859375 pJ.
 TEST(StateMemories, HeldTilesPricedFromTheBufferLayoutByHand) {
-  TechTable t = tech("horowitz-45nm.yaml");
-  t.sram = SramModel{};
-  t.sram.kind = SramKind::kLinear;
-  t.sram.area_mm2_per_kib = 1e-6;
-  t.sram.read_pj_per_bit = 0.1;
-  t.sram.write_pj_per_bit = 0.2;
-  t.sram.leakage_mw_per_kib = 0.5;
-  t.sram.access_ns = 1;
+  TechTable t = linear_sram_tech(0.5);
   t.leakage.logic_nw_per_um2 = 0;
   Config c = shipped("default.yaml");
   const LayerProgram prog = layer_program(c.model, c.scheme);
