@@ -338,10 +338,18 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     bf[i] = fmul(s.b.scale, static_cast<float>(s.b.q(i)), dn);
     cf[i] = fmul(s.c.scale, static_cast<float>(s.c.q(i)), dn);
   }
-  const bool keep_state = io.state != nullptr || io.initial_state != nullptr;
-  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && p.units == UnitSelection{} && !keep_state &&
+  const std::size_t C = (L + kStateChunk - 1) / kStateChunk;
+  if (io.initial_state && (io.initial_state->rank() != 2 || io.initial_state->dim(0) != D || io.initial_state->dim(1) != N))
+    throw std::invalid_argument("SSM initial state has the wrong shape (want [d_inner][d_state])");
+  if (io.state) {
+    io.state->final_state = FloatTensor({D, N});
+    io.state->chunk_states = FloatTensor({D, C, N});
+    io.state->chunk_states_q = io.state_scale ? Int8Tensor({D, C, N}) : Int8Tensor();
+  }
+  if (dn == Denormals::kPreserve && p.scan_order == ScanOrder::kSequential && p.units == UnitSelection{} &&
       p.reduction == StateReduction::kSequential && kernel_isa() != KernelIsa::kSpec) {
     Mamba1Scratch w(L, N);
+    std::vector<float> chunk_h(io.state ? kLanes * N * C : 0), chunk(C);  // [lane][n][chunk]: h at each chunk's end
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
     MAMBAHW_SIMD_CALL(transpose, bf.data(), L, N, L, bt.data(), N, true);
     MAMBAHW_SIMD_CALL(transpose, cf.data(), L, N, L, ct.data(), N, true);
@@ -352,9 +360,11 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
       for (std::size_t which = 0; which < 3; ++which)  // the rows of lanes without a channel
         std::fill(w.row(which, lanes, L), w.row(which, 0, L) + kLanes * (L + kLanes), 0.0f);
       std::fill(e_n.begin(), e_n.end(), 0.0f);
-      std::fill(w.state.begin(), w.state.end(), 0.0f);
+      std::fill(w.state.begin(), w.state.end(), 0.0f);  // h_{-1}: zeros, or the initial state (lanes without a channel: 0)
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
+        if (io.initial_state)
+          for (std::size_t n = 0; n < N; ++n) w.state[n * kLanes + k] = (*io.initial_state)(d, n);
         for (std::size_t n = 0; n < N; ++n)
           e_n[n * kLanes + k] = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
         mamba1_channel_prologue(&u(d, 0), L, &s.delta.q(d, 0), s.delta.scale,
@@ -374,23 +384,30 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
       MAMBAHW_SIMD_CALL(transpose, w.row(0, 0, L), L + kLanes, kLanes, L, w.dl.data(), kLanes, true);
       MAMBAHW_SIMD_CALL(transpose, w.row(1, 0, L), L + kLanes, kLanes, L, w.du.data(), kLanes, true);
       MAMBAHW_SIMD_CALL(transpose, w.row(2, 0, L), L + kLanes, kLanes, L, w.out.data(), kLanes, true);
-      MAMBAHW_SIMD_CALL(mamba1_lanes, L, N, e_n.data(), e_lo.data(), e_hi.data(), bt.data(), ct.data(), w.dl.data(),
-                        w.du.data(), w.out.data(), w.state.data());
+      // The recurrence chunk by chunk (kStateChunk tokens): the lanes carry
+      // their states across the calls, so the chunks change no operation;
+      // the state at each chunk's end is the sequential order's chunk state.
+      for (std::size_t c = 0; c < C; ++c) {
+        const std::size_t t0 = c * kStateChunk, Lc = std::min(L, t0 + kStateChunk) - t0;
+        MAMBAHW_SIMD_CALL(mamba1_lanes, Lc, N, e_n.data(), e_lo.data(), e_hi.data(), bt.data() + t0 * N,
+                          ct.data() + t0 * N, w.dl.data() + t0 * kLanes, w.du.data() + t0 * kLanes,
+                          w.out.data() + t0 * kLanes, w.state.data());
+        if (io.state)
+          for (std::size_t k = 0; k < lanes; ++k)
+            for (std::size_t n = 0; n < N; ++n) chunk_h[(k * N + n) * C + c] = w.state[n * kLanes + k];
+      }
       MAMBAHW_SIMD_CALL(transpose, w.out.data(), kLanes, L, kLanes, w.row(2, 0, L), L + kLanes, false);
       for (std::size_t k = 0; k < lanes; ++k) {
         const std::size_t d = d0 + k;
+        if (io.state)
+          for (std::size_t n = 0; n < N; ++n) {
+            std::copy_n(chunk_h.begin() + static_cast<std::ptrdiff_t>((k * N + n) * C), C, chunk.begin());
+            keep_chunk_states(*io.state, d, n, chunk, io.state_scale, p);
+          }
         mamba1_channel_gate(k, L, &s.z.q(d, 0), s.z.scale, p.gate_division == QuantizeOp::kDivide, w, &y(d, 0));
       }
     }
     return y;
-  }
-  const std::size_t C = (L + kStateChunk - 1) / kStateChunk;
-  if (io.initial_state && (io.initial_state->rank() != 2 || io.initial_state->dim(0) != D || io.initial_state->dim(1) != N))
-    throw std::invalid_argument("SSM initial state has the wrong shape (want [d_inner][d_state])");
-  if (io.state) {
-    io.state->final_state = FloatTensor({D, N});
-    io.state->chunk_states = FloatTensor({D, C, N});
-    io.state->chunk_states_q = io.state_scale ? Int8Tensor({D, C, N}) : Int8Tensor();
   }
   std::vector<float> chunk(C);
   std::vector<float> dl(L), du(L), out(L), a(L), b(L), h(L);

@@ -278,6 +278,52 @@ TEST(Mamba1Scan, EveryVariantBitIdenticalToSpecification) {
     }
 }
 
+// With states kept (a prefill's handoff to decode): every variant's y, final
+// state, chunk states and their INT8 copies against the scalar
+// specification's, bit for bit, from an initial state with subnormals, zeros
+// of both signs, large values and a NaN. 2085 tokens: one whole 2048-token
+// chunk and a partial one, so the vector path's chunk-by-chunk recurrence
+// carries its lanes' states across a call; 21 channels (a full and a partial
+// block of lanes); decays reach exp_unit's out-of-range fallback.
+TEST(Mamba1Scan, VectorPathKeepsTheScalarPathsStates) {
+  Rng rng(37);
+  const std::size_t D = 21, N = 16, L = 2085;
+  Mamba1Ssm s;
+  s.delta = random_qtensor(D, L, 0.25f, rng);
+  for (auto& q : s.delta.q.vec()) q = static_cast<std::int8_t>(rng.below(40) == 0 ? 127 : q / 50);
+  s.delta_bias = random_qtensor(D, 1, 0.004f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng, -100, 100);
+  FloatTensor u({D, L}), h0({D, N});
+  for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
+  for (auto& v : h0.vec()) v = static_cast<float>(3.0 * rng.normal());
+  h0(0, 0) = 0x1p-140f;
+  h0(1, 3) = -0.0f;
+  h0(2, 5) = 0.0f;
+  h0(4, 15) = 1e30f;
+  h0(20, 7) = NAN;
+  for (const FloatTensor* init : std::vector<const FloatTensor*>{nullptr, &h0}) {
+    tb::expect_every_variant_matches_spec(
+        [&] {
+          Mamba1ScanState st;
+          const FloatTensor y = mamba1_selective_scan(u, s, SsmPolicy{}, Mamba1ScanIo{init, 0.01f, &st});
+          EXPECT_EQ(st.chunk_states.dim(1), 2u);
+          // One tensor of every output: y, final state, chunk states, INT8 copies (widened exactly).
+          std::vector<float> all(y.vec());
+          all.insert(all.end(), st.final_state.vec().begin(), st.final_state.vec().end());
+          all.insert(all.end(), st.chunk_states.vec().begin(), st.chunk_states.vec().end());
+          for (std::int8_t q : st.chunk_states_q.vec()) all.push_back(static_cast<float>(q));
+          FloatTensor out({all.size()});
+          std::copy(all.begin(), all.end(), out.data());
+          return out;
+        },
+        init ? "from an initial state" : "from zeros");
+  }
+}
+
 // The vectorised Mamba1 path (Denormals::kPreserve, sequential order) and the
 // general path (taken for flush-to-zero) are two implementations of the same
 // operation sequence; on data where no subnormal arises they agree bit for bit.

@@ -190,8 +190,11 @@ struct Mamba1ScanIo {
   std::optional<float> state_scale;            // scale_ssm_state for chunk_states_q
   Mamba1ScanState* state = nullptr;            // where to leave the state (null: not kept)
 };
-// The same y bits as above (with initial_state null); the vector path is
-// taken only when no state is asked for and the default units are selected.
+// The same y bits as above (with initial_state null). The vector path is
+// taken for the sequential order with the default units and gradual
+// underflow, with or without states (it runs the recurrence chunk by chunk,
+// the lanes carrying their states); the scalar path otherwise. Both give the
+// same y and states bit for bit (Mamba1Scan.VectorPathKeepsTheScalarPathsStates).
 FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, const SsmPolicy& p,
                                   const Mamba1ScanIo& io);
 
