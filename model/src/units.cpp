@@ -6,6 +6,7 @@
 #include <bit>
 #include <cmath>
 #include <initializer_list>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +16,7 @@
 #include "mambahw/golden/hadamard.hpp"
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/units.hpp"
+#include "mambahw/golden/vector_clones.hpp"
 
 namespace mambahw::model {
 
@@ -347,13 +349,74 @@ struct SsmTileBuffers {
   std::int64_t delta_row0 = 0;  // the first delta (Mamba2: dt) row of the buffer
 };
 
+// B and C as the lanes read them, dequantized once per op (they are the
+// same for every channel tile): [group][token][state], B's and C's scale
+// register times the code (an FP32 multiply, as each step would do it).
+// Built only where the lanes' datapath runs (gradual underflow and the
+// sequential reduction: each multiply is then the plain FP32 product).
+struct SsmBcOperands {
+  std::vector<float> b, c;
+  std::size_t len = 0, n = 0;
+  const float* b_at(std::size_t g, std::size_t tok) const { return b.data() + (g * len + tok) * n; }
+  const float* c_at(std::size_t g, std::size_t tok) const { return c.data() + (g * len + tok) * n; }
+};
+
+// One token of one channel across the core's state lanes, Mamba1:
+//   h[n] = fma(decay[n], h[n], fp32(b[n] * du));  then out = fma(h[n], c[n], out), n = 0..N-1
+// (the sequential reduction: one FMA chain in state order). FP32 with
+// gradual underflow: each operation rounds once, as ffma/fmul do with
+// Denormals::kPreserve. The state updates are independent per n and
+// vectorise; the chain stays in order.
+MAMBAHW_VECTOR_CLONES
+float mamba1_lanes_token(const float* __restrict decay, const float* __restrict b, float du,
+                         const float* __restrict c, float out, float* __restrict h, std::size_t N) {
+  for (std::size_t n = 0; n < N; ++n) h[n] = std::fma(decay[n], h[n], b[n] * du);
+  for (std::size_t n = 0; n < N; ++n) out = std::fma(h[n], c[n], out);
+  return out;
+}
+
+// Mamba2: h[n] = fma(dA, h[n], fp32(fp32(b[n] * dt) * x)); out = fma(h[n], c[n], out).
+MAMBAHW_VECTOR_CLONES
+float mamba2_lanes_token(float dA, float dt, float x, const float* __restrict b, const float* __restrict c, float out,
+                         float* __restrict h, std::size_t N) {
+  for (std::size_t n = 0; n < N; ++n) h[n] = std::fma(dA, h[n], (b[n] * dt) * x);
+  for (std::size_t n = 0; n < N; ++n) out = std::fma(h[n], c[n], out);
+  return out;
+}
+
+// The lanes' B and C for the op, or none where the general datapath runs
+// (flush-to-zero, or a tree reduction: reduce_states' order).
+std::optional<SsmBcOperands> ssm_bc_operands(const SsmJob& j, std::span<const std::uint8_t> bc) {
+  const SsmRegisters& r = j.data->ssm;
+  const StateReduction order = j.data->variant.reduction.value_or(r.policy.reduction);
+  if (r.policy.denormals != Denormals::kPreserve || order != StateReduction::kSequential) return std::nullopt;
+  const std::size_t L = static_cast<std::size_t>(j.len), N = static_cast<std::size_t>(j.d_state);
+  const std::size_t G = j.mamba2 ? static_cast<std::size_t>(j.ngroups) : 1, GN = G * N;
+  SsmBcOperands o{std::vector<float>(G * L * N), std::vector<float>(G * L * N), L, N};
+  const std::size_t D = static_cast<std::size_t>(j.channels);
+  for (std::size_t g = 0; g < G; ++g) {
+    // Mamba1: one scale register for B and C; Mamba2: the group's B and C scales (the lookup's).
+    const float sb = j.mamba2 ? (*j.channel_scale)[D + g * N] : r.bc_scale;
+    const float sc = j.mamba2 ? (*j.channel_scale)[D + GN + g * N] : r.bc_scale;
+    for (std::size_t n = 0; n < N; ++n) {
+      const auto* qb = reinterpret_cast<const std::int8_t*>(bc.data()) + (g * N + n) * L;
+      const auto* qc = reinterpret_cast<const std::int8_t*>(bc.data()) + (GN + g * N + n) * L;
+      for (std::size_t tok = 0; tok < L; ++tok) {
+        o.b[(g * L + tok) * N + n] = sb * static_cast<float>(qb[tok]);
+        o.c[(g * L + tok) * N + n] = sc * static_cast<float>(qc[tok]);
+      }
+    }
+  }
+  return o;
+}
+
 // One tile of channels through the recurrence, token by token, with the
 // tile's states in the state buffer; Mamba1 finishes each channel with the
 // gate and writes FP16 y, Mamba2 leaves the tile's pre-norm y ([c_len][L]
 // FP32 bits in `pre_norm`) for the norm stage.
 void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers& b, std::span<const float> u,
-                    std::span<const std::uint8_t> bc, const SsmParams& prm, std::span<std::uint16_t> y16,
-                    std::span<std::uint32_t> pre_norm, std::vector<float>& state) {
+                    std::span<const std::uint8_t> bc, const SsmBcOperands* lanes_bc, const SsmParams& prm,
+                    std::span<std::uint16_t> y16, std::span<std::uint32_t> pre_norm, std::vector<float>& state) {
   const SsmRegisters& r = j.data->ssm;
   const SsmPolicy& sp = r.policy;
   const Denormals dn = sp.denormals;
@@ -385,12 +448,17 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
         // The d_state exp evaluations of the token at once (exp_unit_batch: exp_unit's bits per element).
         for (std::size_t n = 0; n < N; ++n) arg[n] = -fmul(dl, e[n], dn);
         exp_unit_batch(un.exp, arg.data(), decay.data(), N, dn);
-        for (std::size_t n = 0; n < N; ++n) {
-          const float bn = fmul(fmul(r.bc_scale, code(bc, n * L + tok), dn), du, dn);
-          h[n] = ffma(decay[n], h[n], bn, dn);
-          cf[n] = fmul(r.bc_scale, code(bc, (N + n) * L + tok), dn);
+        float out;
+        if (lanes_bc) {
+          out = mamba1_lanes_token(decay.data(), lanes_bc->b_at(0, tok), du, lanes_bc->c_at(0, tok), fmul(dv, x, dn), h, N);
+        } else {
+          for (std::size_t n = 0; n < N; ++n) {
+            const float bn = fmul(fmul(r.bc_scale, code(bc, n * L + tok), dn), du, dn);
+            h[n] = ffma(decay[n], h[n], bn, dn);
+            cf[n] = fmul(r.bc_scale, code(bc, (N + n) * L + tok), dn);
+          }
+          out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, lanes, dn, scratch);
         }
-        const float out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, lanes, dn, scratch);
         const float zf = fmul(r.z_scale, code(b.z, static_cast<std::size_t>(ch) * L + tok), dn);
         const float g = divide_as(fmul(out, zf, dn), fadd(1.0f, exp_unit(un.exp, -zf, dn), dn), sp.gate_division,
                                   un.reciprocal, dn);
@@ -403,6 +471,11 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   const int P = j.headdim, G = j.ngroups, hpg = j.nheads / G;
   const std::size_t GN = static_cast<std::size_t>(G) * N;
   const int D = j.channels;
+  // A head's dt and dA per token are the same for its channels: with the
+  // lanes' datapath, computed once per head of the tile (the same
+  // operations on the same operands as per channel below).
+  std::vector<float> head_dt, head_dA;
+  int head_cached = -1;
   for (int ch = 0; ch < t.c_len; ++ch) {
     const int c = t.c0 + ch, hd = c / P, g = hd / hpg;
     float* h = state.data() + static_cast<std::size_t>(ch) * N;
@@ -411,6 +484,25 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
     const float sb = (*j.channel_scale)[static_cast<std::size_t>(D) + static_cast<std::size_t>(g) * N];
     const float sc = (*j.channel_scale)[static_cast<std::size_t>(D) + GN + static_cast<std::size_t>(g) * N];
     const std::size_t drow = static_cast<std::size_t>(hd - b.delta_row0) * L;
+    if (lanes_bc) {
+      if (head_cached != hd) {
+        head_dt.resize(L);
+        head_dA.resize(L);
+        for (std::size_t tok = 0; tok < L; ++tok) {
+          head_dt[tok] = softplus(fadd(fmul(r.delta_scale, code(b.delta, drow + tok), dn), prm.dt_bias[static_cast<std::size_t>(hd)], dn),
+                                  sp.softplus_threshold, dn, un);
+          head_dA[tok] = exp_unit(un.exp, fmul(head_dt[tok], A, dn), dn);
+        }
+        head_cached = hd;
+      }
+      for (std::size_t tok = 0; tok < L; ++tok) {
+        const float xv = u[static_cast<std::size_t>(ch) * L + tok];
+        const auto gs = static_cast<std::size_t>(g);
+        pre_norm[static_cast<std::size_t>(ch) * L + tok] = std::bit_cast<std::uint32_t>(mamba2_lanes_token(
+            head_dA[tok], head_dt[tok], xv, lanes_bc->b_at(gs, tok), lanes_bc->c_at(gs, tok), fmul(dv, xv, dn), h, N));
+      }
+      continue;
+    }
     for (std::size_t tok = 0; tok < L; ++tok) {
       const float xv = ftz_if(u[static_cast<std::size_t>(ch) * L + tok], dn);
       const float dt = softplus(fadd(fmul(r.delta_scale, code(b.delta, drow + tok), dn), prm.dt_bias[static_cast<std::size_t>(hd)], dn),
@@ -511,6 +603,7 @@ Cycles SsmCore::run(const SsmJob& j) {
   std::vector<std::uint16_t> y16;
   std::vector<std::uint16_t> word;
   std::vector<float> scale, value;
+  std::optional<SsmBcOperands> lanes_bc;  // the lanes' datapath's B and C (none: the general datapath)
 
   auto write_y = [&](const ChannelTile& t, std::span<const std::uint16_t> y) {
     Bytes out(static_cast<std::size_t>(t.c_len * len * 2), 0);
@@ -548,7 +641,8 @@ Cycles SsmCore::run(const SsmJob& j) {
       tile_y.assign(spill ? n : 0, 0);
       const std::span<std::uint32_t> tile_pre_norm =
           spill ? std::span<std::uint32_t>(tile_y) : pre_norm.empty() ? pre_norm : pre_norm.subspan(static_cast<std::size_t>(t.c0 * len), n);
-      ssm_recurrence(j, t, b, value, bc, prm, y16, tile_pre_norm, tile_state);
+      if (i == 0) lanes_bc = ssm_bc_operands(j, bc);  // B and C are on chip before the first tile runs
+      ssm_recurrence(j, t, b, value, bc, lanes_bc ? &*lanes_bc : nullptr, prm, y16, tile_pre_norm, tile_state);
       if (j.mamba2 && !spill)
         std::copy_n(b.z.begin(), n, z_all.begin() + static_cast<std::ptrdiff_t>(t.c0) * len);
     }
