@@ -353,7 +353,7 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
     std::vector<float> bt(N * L), ct(N * L);  // B and C in [t][n] order
     MAMBAHW_SIMD_CALL(transpose, bf.data(), L, N, L, bt.data(), N, true);
     MAMBAHW_SIMD_CALL(transpose, cf.data(), L, N, L, ct.data(), N, true);
-    std::vector<float> e_n(N * kLanes), e_lo(kLanes), e_hi(kLanes);
+    std::vector<float> e_n(N * kLanes), e_lo(kLanes), e_hi(kLanes), a_arg(N), a_exp(N);
     for (std::size_t d0 = 0; d0 < D; d0 += kLanes) {
       // Lanes past the last channel run on Δ = 0, u = 0: exp(0) = 1, no NaN.
       const std::size_t lanes = std::min(kLanes, D - d0);
@@ -365,8 +365,10 @@ FloatTensor mamba1_selective_scan(const FloatTensor& u, const Mamba1Ssm& s, cons
         const std::size_t d = d0 + k;
         if (io.initial_state)
           for (std::size_t n = 0; n < N; ++n) w.state[n * kLanes + k] = (*io.initial_state)(d, n);
-        for (std::size_t n = 0; n < N; ++n)
-          e_n[n * kLanes + k] = exp_unit(fmul(s.a_log.scale, static_cast<float>(s.a_log.q(d, n)), dn), dn);
+        // E = exp_unit(fp32(sA * qA)): exp_unit_batch gives exp_unit's bits per element.
+        for (std::size_t n = 0; n < N; ++n) a_arg[n] = s.a_log.scale * static_cast<float>(s.a_log.q(d, n));
+        exp_unit_batch(a_arg.data(), a_exp.data(), N);
+        for (std::size_t n = 0; n < N; ++n) e_n[n * kLanes + k] = a_exp[n];
         mamba1_channel_prologue(&u(d, 0), L, &s.delta.q(d, 0), s.delta.scale,
                                 fmul(s.delta_bias.scale, static_cast<float>(s.delta_bias.q(d)), dn),
                                 fmul(s.d_skip.scale, static_cast<float>(s.d_skip.q(d)), dn), p.softplus_threshold,
