@@ -12,26 +12,26 @@ using sc_core::sc_time;
 std::uint64_t DramMap::allocate(const std::string& tensor, std::uint64_t bytes) {
   if (regions_.count(tensor)) return regions_[tensor].base;
   const std::uint64_t base = next_;
-  regions_[tensor] = {base, bytes};
-  by_base_[base] = tensor;
+  by_base_[base] = regions_.emplace(tensor, Region{base, bytes}).first;
   next_ += (bytes + 4095) / 4096 * 4096 + 4096;  // page-aligned, with a guard page
   return base;
 }
 
-const std::string& DramMap::tensor_at(std::uint64_t address) const {
+// The region holding `address`, or std::out_of_range naming where it fell.
+const std::pair<const std::string, DramMap::Region>& DramMap::region_at(std::uint64_t address) const {
   auto it = by_base_.upper_bound(address);
   if (it == by_base_.begin()) throw std::out_of_range("DRAM address below every tensor");
-  --it;
-  const Region& r = regions_.at(it->second);
-  if (address >= r.base + r.bytes)
-    throw std::out_of_range("DRAM address " + std::to_string(address) + " outside every tensor (after '" + it->second +
-                            "', " + std::to_string(r.bytes) + " bytes at " + std::to_string(r.base) + ")");
-  return it->second;
+  const auto& e = *std::prev(it)->second;
+  if (address >= e.second.base + e.second.bytes)
+    throw std::out_of_range("DRAM address " + std::to_string(address) + " outside every tensor (after '" + e.first +
+                            "', " + std::to_string(e.second.bytes) + " bytes at " + std::to_string(e.second.base) + ")");
+  return e;
 }
 
+const std::string& DramMap::tensor_at(std::uint64_t address) const { return region_at(address).first; }
+
 const std::string& DramMap::tensor_of(std::uint64_t address, std::uint64_t bytes) const {
-  const std::string& name = tensor_at(address);
-  const Region& r = regions_.at(name);
+  const auto& [name, r] = region_at(address);
   if (address + bytes > r.base + r.bytes)
     throw std::out_of_range("DRAM access of " + std::to_string(bytes) + " bytes at offset " +
                             std::to_string(address - r.base) + " leaves tensor '" + name + "' (" +

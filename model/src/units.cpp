@@ -438,8 +438,8 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
       float* h = state.data() + static_cast<std::size_t>(ch) * N;
       const float dv = fmul(prm.d_scale, static_cast<float>(prm.d_skip[d]), dn);
       const float db = fmul(prm.delta_bias_scale, static_cast<float>(prm.delta_bias[d]), dn);
-      for (std::size_t n = 0; n < N; ++n)
-        e[n] = exp_unit(un.exp, fmul(prm.a_scale, static_cast<float>(prm.a_log[d * N + n]), dn), dn);
+      for (std::size_t n = 0; n < N; ++n) arg[n] = fmul(prm.a_scale, static_cast<float>(prm.a_log[d * N + n]), dn);
+      exp_unit_batch(un.exp, arg.data(), e.data(), N, dn);  // exp_unit's bits per element
       const std::size_t drow = (d - static_cast<std::size_t>(b.delta_row0)) * L;
       for (std::size_t tok = 0; tok < L; ++tok) {
         const float x = ftz_if(u[static_cast<std::size_t>(ch) * L + tok], dn);

@@ -40,8 +40,11 @@ class DramMap {
   struct Region {
     std::uint64_t base, bytes;
   };
+  const std::pair<const std::string, Region>& region_at(std::uint64_t address) const;
   std::map<std::string, Region> regions_;
-  std::map<std::uint64_t, std::string> by_base_;
+  // By base address, the region's entry (std::map iterators stay valid as
+  // regions are added): an access finds its tensor without a name lookup.
+  std::map<std::uint64_t, std::map<std::string, Region>::const_iterator> by_base_;
   std::uint64_t next_ = 0;
 };
 
