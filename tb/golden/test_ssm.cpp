@@ -25,6 +25,21 @@ using tb::ulp_distance;
 
 std::int64_t ulps_from(float x, double ref) { return ulp_distance(x, static_cast<float>(ref)); }
 
+// Random Mamba1 operands: delta codes at `delta_scale`, e = exp(A_log) in
+// [1, 16], the rest at small scales (the RNG draws in field order).
+Mamba1Ssm random_mamba1_ssm(std::size_t D, std::size_t N, std::size_t L, float delta_scale, Rng& rng) {
+  Mamba1Ssm s;
+  s.delta = random_qtensor(D, L, delta_scale, rng);
+  s.delta_bias = random_qtensor(D, 1, 0.004f, rng);
+  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
+  s.b = random_qtensor(N, L, 0.02f, rng);
+  s.c = random_qtensor(N, L, 0.02f, rng);
+  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
+  s.z = random_qtensor(D, L, 0.05f, rng, -100, 100);
+  return s;
+}
+
+
 TEST(Log1pUnit, WithinTwoUlpOfDoubleLibm) {
   Rng rng(11);
   std::int64_t worst = 0;
@@ -288,15 +303,8 @@ TEST(Mamba1Scan, EveryVariantBitIdenticalToSpecification) {
 TEST(Mamba1Scan, VectorPathKeepsTheScalarPathsStates) {
   Rng rng(37);
   const std::size_t D = 21, N = 16, L = 2085;
-  Mamba1Ssm s;
-  s.delta = random_qtensor(D, L, 0.25f, rng);
+  Mamba1Ssm s = random_mamba1_ssm(D, N, L, 0.25f, rng);
   for (auto& q : s.delta.q.vec()) q = static_cast<std::int8_t>(rng.below(40) == 0 ? 127 : q / 50);
-  s.delta_bias = random_qtensor(D, 1, 0.004f, rng);
-  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = random_qtensor(N, L, 0.02f, rng);
-  s.c = random_qtensor(N, L, 0.02f, rng);
-  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
-  s.z = random_qtensor(D, L, 0.05f, rng, -100, 100);
   FloatTensor u({D, L}), h0({D, N});
   for (auto& v : u.vec()) v = static_cast<float>(rng.normal());
   for (auto& v : h0.vec()) v = static_cast<float>(3.0 * rng.normal());
@@ -330,14 +338,7 @@ TEST(Mamba1Scan, VectorPathKeepsTheScalarPathsStates) {
 TEST(Mamba1Scan, FastPathBitIdenticalToGeneralPath) {
   Rng rng(17);
   const std::size_t D = 21, N = 16, L = 333;  // one full block of 16 lanes and a partial one; 6 token chunks
-  Mamba1Ssm s;
-  s.delta = random_qtensor(D, L, 0.004f, rng);  // softplus(dt) in ~[0.1, 1.6]: exp arguments >= -26
-  s.delta_bias = random_qtensor(D, 1, 0.004f, rng);
-  s.a_log = random_qtensor(D, N, 2.77f / 127, rng, 0, 127);
-  s.b = random_qtensor(N, L, 0.02f, rng);
-  s.c = random_qtensor(N, L, 0.02f, rng);
-  s.d_skip = random_qtensor(D, 1, 1.0f / 127, rng);
-  s.z = random_qtensor(D, L, 0.05f, rng, -100, 100);
+  const Mamba1Ssm s = random_mamba1_ssm(D, N, L, 0.004f, rng);  // softplus(dt) in ~[0.1, 1.6]: exp arguments >= -26
   FloatTensor u({D, L});
   for (auto& v : u.vec()) v = static_cast<float>(0.5 + rng.uniform());
   for (bool threshold : {true, false})
