@@ -552,7 +552,7 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
     if (lanes) {
       // The head's state in lanes [n][Pp]: h_{-1} (padding lanes stay 0: their x is 0).
       w.hlanes.assign(N * Pp, 0.0f);
-      w.work.resize(2 * L * Pp + kMamba2Chunk * N);
+      w.work.resize((2 * Pp + N) * kMamba2Chunk);
       float* hl = w.hlanes.data();
       if (initial_state)
         for (std::size_t n = 0; n < N; ++n)
