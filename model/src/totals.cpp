@@ -4,7 +4,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "mambahw/cost/dataflow.hpp"
 #include "mambahw/golden/layer_program.hpp"
+#include "mambahw/model/timing.hpp"
 
 namespace mambahw::model {
 
@@ -33,6 +35,39 @@ WholeModel whole_model(const LayerReport& r, int n_layer) {
   return w;
 }
 
+namespace {
+// One pass of the head as the simulated array counts a GEMM (GemmArray::run):
+// the same folds in the mapping's order, each fold's counts, then the
+// requantization unit per output and the mapping's DRAM bytes.
+cost::EventCounts lm_head_events(const System& sys, const cost::GemmShape& g, const cost::GemmMapping& mapping) {
+  using cost::Counter;
+  const HardwareConfig& hw = sys.hardware;
+  cost::EventCounts e;
+  e.tokens = g.m;
+  cost::UnitCounters& c = e.at(Unit::kGemmArray);
+  const GemmPlan plan = plan_gemm(g, hw.gemm);
+  for (const GemmStep& s : gemm_steps(plan, mapping, g, hw.gemm)) {
+    const GemmFold& f = plan.folds[s.fold];
+    c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += s.m_len * f.k_len * f.n_len;
+    c[Counter::kRegisterBits] += 2 * cost::kPsumBits * s.m_len * f.n_len;
+    const cost::ArrayRegisterBits regs = cost::fold_register_bits(s.m_len, f.k_len, f.n_len, 8, 8);
+    c[Counter::kArrayWeightBits] += regs.weight_load;
+    c[Counter::kArrayOperandBits] += regs.operand;
+    c[Counter::kArrayPsumBits] += regs.psum;
+    e.add_sram({"weight_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw.buffers.weight_kib * 1024.0, 64,
+                static_cast<double>(f.weight_bytes) / 8.0, s.fetch_weights ? static_cast<double>(f.weight_bytes) / 8.0 : 0.0});
+    e.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw.buffers.activation_kib * 1024.0, 64,
+                static_cast<double>(s.m_len * f.k_len * g.in_bytes) / 8.0, 0});
+  }
+  Work requant;
+  requant.ops = requant_ops(sys.scheme.layer.gemm_requant, 1, false) * (g.m * g.n);
+  c += cost::counters_of(requant);
+  c[Counter::kDramReadBytes] += mapping.weight_bytes + mapping.input_bytes;
+  c[Counter::kDramWriteBytes] += mapping.output_bytes;
+  return e;
+}
+}  // namespace
+
 LmHead lm_head(const System& sys, std::int64_t tokens) {
   LmHead h;
   h.shape = {tokens, sys.model.d_model, sys.model.vocab, weight_bits(weight_precision(sys.scheme)), 2, 1};
@@ -50,6 +85,7 @@ LmHead lm_head(const System& sys, std::int64_t tokens) {
   const double fetch = folds * reads * (sys.hardware.dram_latency_cycles() + tile / bpc);
   // Without the double buffer a fold's tile is requested after the fold before it: nothing overlaps.
   h.fetch_cycles = a.weight_double_buffer ? fetch / std::max(1, a.prefetch_depth) : fetch + h.compute_cycles;
+  h.events = lm_head_events(sys, h.shape, h.mapping);
   return h;
 }
 

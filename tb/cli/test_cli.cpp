@@ -339,6 +339,37 @@ const nlohmann::json& row_of(const nlohmann::json& rows, const std::string& sche
   return none;
 }
 
+// The whole model's energy per token carries the LM head's pass: the
+// prefill's tokens share it, each decode step pays it once more. The layers'
+// share is the cost report's (prefill) and decode report's per-token energy
+// x n_layer / layers; what is added must be the head's pass, which cannot be
+// less than its DRAM bytes at the table's selected pJ/bit (an independent
+// floor: the bytes come from the mapping, the pJ/bit from the table).
+TEST(Cli, WholeModelEnergyIncludesTheLmHead) {
+  const fs::path cfg = small_config("head.yaml");
+  const fs::path js = temp_file("head.json");
+  const Result r = run("run " + cfg.string() + " --decode 2 --json " + js.string());
+  fs::remove(cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("LM head nJ/pass"));
+  const nlohmann::json J = read_json(js);
+  fs::remove(js);
+  const auto& w = J["whole_model"];
+  const double scale = w["scale"].get<double>(), tokens = w["batch"].get<double>() * w["seq_len"].get<double>();
+  ASSERT_EQ(w["energy"].size(), J["cost"].size());
+  const auto& row = w["energy"][0];
+  const double head = row["lm_head_nj_per_pass"].get<double>();
+  const double layers_prefill = J["cost"][0]["energy_pj_per_token"].get<double>() * scale / 1e3;
+  const double layers_decode = J["decode_cost"][0]["energy_pj_per_token"].get<double>() * scale / 1e3;
+  EXPECT_DOUBLE_EQ(row["prefill_nj_per_token"].get<double>(), layers_prefill + head / tokens);
+  EXPECT_DOUBLE_EQ(row["decode_nj_per_token"].get<double>(), layers_decode + head / w["batch"].get<double>());
+  double pj_per_bit = 0;
+  for (const auto& v : J["cost"][0]["dram_variants"])
+    if (v["selected"].get<bool>()) pj_per_bit = v["pj_per_bit"].get<double>();
+  ASSERT_GT(pj_per_bit, 0);
+  EXPECT_GE(head, w["lm_head"]["dram_bytes"].get<double>() * 8 * pj_per_bit / 1e3);
+}
+
 // Both schedules side by side from one run; the other schedule's figures come
 // from a process of its own. Two runs, each configured with one schedule,
 // are the independent producers: A (serial) reports pipelined figures that

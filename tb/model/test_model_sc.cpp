@@ -147,6 +147,72 @@ TEST(LmHeadSc, AnalyticAgreesWithTheSimulatedArrayFourTilesAhead) {
   EXPECT_NEAR(h.cycles(), sim, 0.01 * sim) << sim;
 }
 
+// The LM head's analytic events (lm_head(...).events, priced into the whole
+// model's energy) on the same head-shaped GEMV (1 x 768 x 1024, INT8, FP16
+// out; 32 x 32 array, one MAC per PE: 24 k folds x 32 column tiles = 768
+// folds of a 32 x 32 tile), by hand (docs/cost-model.md, "GEMM array
+// dataflow"), per fold:
+//   weight registers 32 x 32 x 8 = 8192; operands 1 x 32 x 32 x 8 + 32 x 31 / 2 x 8 = 12160;
+//   partial sums 32 x 32 x 32 + 32 x 31 / 2 x 32 = 48640; accumulators 2 x 32 x 32 = 2048;
+//   weight buffer 1024 B / 8 = 128 reads and 128 writes; activation buffer 32 B / 8 = 4 reads;
+// per logit: two FP32 multiplies and two conversions (INT32 -> FP32, FP32 -> FP16);
+// DRAM: 786,432 weight bytes + 768 input bytes read, 2 x 1024 logit bytes written.
+TEST(LmHeadSc, AnalyticEventsByHand) {
+  using cost::Counter;
+  System sys;
+  sys.model.d_model = 768;
+  sys.model.vocab = 1024;
+  const LmHead h = lm_head(sys, 1);
+  const cost::UnitCounters& c = h.events.at(Unit::kGemmArray);
+  EXPECT_EQ(c[Counter::kMacInt8], 786432);
+  EXPECT_EQ(c[Counter::kMacInt4], 0);
+  EXPECT_EQ(c[Counter::kArrayWeightBits], 768 * 8192);
+  EXPECT_EQ(c[Counter::kArrayOperandBits], 768 * 12160);
+  EXPECT_EQ(c[Counter::kArrayPsumBits], 768 * 48640);
+  EXPECT_EQ(c[Counter::kRegisterBits], 768 * 2048);
+  EXPECT_EQ(c[Counter::kFp32Mul], 2048);
+  EXPECT_EQ(c[Counter::kFp32Convert], 2048);
+  EXPECT_EQ(c[Counter::kDramReadBytes], 786432 + 768);
+  EXPECT_EQ(c[Counter::kDramWriteBytes], 2048);
+  EXPECT_EQ(h.events.tokens, 1);
+  ASSERT_EQ(h.events.sram.size(), 2u);
+  for (const cost::SramTraffic& t : h.events.sram) {
+    if (t.memory == "weight_buffer") {
+      EXPECT_DOUBLE_EQ(t.reads, 768 * 128.0);
+      EXPECT_DOUBLE_EQ(t.writes, 768 * 128.0);
+    } else {
+      EXPECT_EQ(t.memory, "activation_buffer");
+      EXPECT_DOUBLE_EQ(t.reads, 768 * 4.0);
+      EXPECT_DOUBLE_EQ(t.writes, 0.0);
+    }
+  }
+}
+
+// The same counts from the simulated array running the head's GEMV (a
+// second producer: GemmArray::run's own counting, fold by fold), for the
+// counters a timing-only run has (no requantization registers, the input on
+// chip, no output regions): MACs, registers, buffers and the weight bytes.
+TEST(LmHeadSc, AnalyticEventsAgreeWithTheSimulatedArray) {
+  using cost::Counter;
+  System sys;
+  sys.model.d_model = 768;
+  sys.model.vocab = 1024;
+  const LmHead h = lm_head(sys, 1);
+  cost::EventCounts sim;
+  (void)simulate(sys.hardware, h.shape, nullptr, &sim);
+  const cost::UnitCounters &a = h.events.at(Unit::kGemmArray), &s = sim.at(Unit::kGemmArray);
+  for (Counter k : {Counter::kMacInt8, Counter::kArrayWeightBits, Counter::kArrayOperandBits, Counter::kArrayPsumBits,
+                    Counter::kRegisterBits})
+    EXPECT_EQ(a[k], s[k]) << to_string(k);
+  EXPECT_EQ(s[Counter::kDramReadBytes], h.mapping.weight_bytes);
+  ASSERT_EQ(sim.sram.size(), h.events.sram.size());
+  for (std::size_t i = 0; i < sim.sram.size(); ++i) {
+    EXPECT_EQ(sim.sram[i].memory, h.events.sram[i].memory);
+    EXPECT_DOUBLE_EQ(sim.sram[i].reads, h.events.sram[i].reads) << sim.sram[i].memory;
+    EXPECT_DOUBLE_EQ(sim.sram[i].writes, h.events.sram[i].writes) << sim.sram[i].memory;
+  }
+}
+
 TEST(GemmArraySc, DecodeGemvThreeTilesAheadByHand) {
   HardwareConfig h = hw(4, 4, 4.0, 10.0);
   h.gemm.prefetch_depth = 3;

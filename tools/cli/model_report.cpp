@@ -358,7 +358,8 @@ namespace {
 
 // The whole model's totals (model/totals.hpp): the simulated layers' figures,
 // scaled by n_layer / layers when fewer than n_layer were simulated.
-Node whole_model_report(const Config& c, const model::CosimReport& r, const Node& cost, const Node* decode_cost) {
+Node whole_model_report(const Config& c, const LayerProgram& program, const model::CosimReport& r, const Node& cost,
+                        const Node* decode_cost, const std::vector<std::string>& tech_files) {
   const model::WholeModel w = model::whole_model(r.timing, model::System{c.model, c.scheme, c.hardware});
   Node n = Node::object();
   for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
@@ -371,14 +372,28 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
     n.add(k, v);
   report::Table e;
   e.columns = {Column{"tech", "tech", "{}", -22}, Column{"prefill_nj_per_token", "prefill nJ/token", "{:.4g}", 16},
-               Column{"decode_nj_per_token", "decode nJ/token", "{:.4g}", 15}};
+               Column{"decode_nj_per_token", "decode nJ/token", "{:.4g}", 15},
+               Column{"lm_head_nj_per_pass", "LM head nJ/pass", "{:.4g}", 15}};
   const report::List& pl = std::get<report::List>(cost.value);
   for (std::size_t i = 0; i < pl.size(); ++i) {
-    const double pre = std::get<double>(pl[i].at("energy_pj_per_token").cell()) * w.scale / 1e3;
+    // The LM head's pass (w.lm_head->events, over its analytic time: leakage
+    // included) is priced by the same table; its energy is shared by the
+    // prefill's tokens and is each decode step's once more.
+    Cell head{};
+    double head_pj = 0;
+    if (w.lm_head) {
+      const TechTable t = load_tech(resolve_config(tech_files.at(i)));
+      const double ns = w.lm_head->cycles() * c.hardware.cycle_ns();
+      head_pj = std::get<double>(cost_report(c, program, w.lm_head->events, ns, t).at("energy_pj_per_layer").cell());
+      head = head_pj / 1e3;
+    }
+    const double pre = std::get<double>(pl[i].at("energy_pj_per_token").cell()) * w.scale / 1e3 +
+                       head_pj / 1e3 / static_cast<double>(w.batch * w.seq_len);
     Cell dec{};
     if (decode_cost)
-      dec = std::get<double>(std::get<report::List>(decode_cost->value)[i].at("energy_pj_per_token").cell()) * w.scale / 1e3;
-    e.add({std::get<std::string>(pl[i].at("tech").cell()), pre, dec});
+      dec = std::get<double>(std::get<report::List>(decode_cost->value)[i].at("energy_pj_per_token").cell()) * w.scale / 1e3 +
+            head_pj / 1e3 / w.batch;
+    e.add({std::get<std::string>(pl[i].at("tech").cell()), pre, dec, head});
   }
   if (w.lm_head) {
     const model::LmHead& h = *w.lm_head;
@@ -411,7 +426,7 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
                "per pass ({} token{}: the prompt's last, then each step's), {}-bit weights, mapping {}: {:.0f} "
                "compute cycles, {:.3f} MB = {:.0f} DRAM cycles, {:.0f} cycles of weight-tile fetches (latency, "
                "gemm.prefetch_depth in flight); the largest, {:.0f} cycles ({}), is in the prefill and in each decode "
-               "step below (its energy is not)\n",
+               "step below, and so is its energy (\"LM head nJ/pass\" below)\n",
                h.shape.m, h.shape.k, h.shape.n, h.shape.m, h.shape.m == 1 ? "" : "s", h.shape.weight_bits,
                to_string(h.mapping.order), h.compute_cycles, static_cast<double>(h.mapping.dram_bytes()) / 1e6,
                h.dram_cycles, h.fetch_cycles, h.cycles(), h.bound());
@@ -424,7 +439,8 @@ Node whole_model_report(const Config& c, const model::CosimReport& r, const Node
     fmt::print("    decode: {:.0f} cycles = {:.3f} us per step ({} token{} per step), {:.1f} tokens/s\n",
                w.decode_cycles_per_step, w.decode_latency_ns_per_step / 1e3, w.batch, w.batch == 1 ? "" : "s",
                w.decode_tokens_per_s);
-  fmt::print("    energy per token (event counts x table, the simulated layers' share scaled):\n");
+  fmt::print("    energy per token (event counts x table, the simulated layers' share scaled{}):\n",
+             w.lm_head ? "; with the LM head's pass: over the prompt's tokens, and once per decode step" : "");
   fmt::print("{}", report::to_text(n.at("energy").table(), 6));
   fmt::print("    DRAM traffic per tensor (read + written; utilisation per unit: the units table above):\n");
   fmt::print("{}", report::to_text(n.at("dram").table(), 6));
@@ -565,7 +581,7 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
     decode_cost = list;
     out.tree.add("decode_cost", std::move(list));
   }
-  out.tree.add("whole_model", whole_model_report(c, r, cost, decode_cost ? &*decode_cost : nullptr));
+  out.tree.add("whole_model", whole_model_report(c, program, r, cost, decode_cost ? &*decode_cost : nullptr, tech_files));
   if (other.ran && other.mismatches) {
     out.bit_exact = false;
     out.failure = fmt::format("the {} schedule's tensors differ from the golden model ({} mismatches)", other.schedule,

@@ -24,9 +24,18 @@ namespace mambahw::model {
 // folds). Its time is the largest of the three. Weights at the scheme's
 // GEMM precision with per-output-channel scales, INT8 input, FP16 logits:
 // an assumption (Quamba keeps the head in FP16; the array is INT8/INT4).
+// Its events (one pass) are counted as the simulated array counts a GEMM's
+// (gemm_array.cpp), from the same fold plan and the mapping's steps: per
+// fold its MACs, accumulator reads and writes, array registers, and the
+// weight and activation buffers' accesses; per logit the requantization
+// unit's operations (the scheme's gemm_requant order, FP16 out); the
+// mapping's DRAM bytes. Not counted: the final norm and the quantizer that
+// makes its INT8 input (not modelled), the weight scales' DRAM bytes (as
+// the mapping's figures; vocab x 4 bytes, about 0.5% of an INT8 head's).
 struct LmHead {
   cost::GemmShape shape;
   cost::GemmMapping mapping;
+  cost::EventCounts events;  // one pass over shape.m tokens
   double compute_cycles = 0, dram_cycles = 0, fetch_cycles = 0;
   double cycles() const { return std::max({compute_cycles, dram_cycles, fetch_cycles}); }
   const char* bound() const {
@@ -49,7 +58,8 @@ struct WholeModel {
   // token of each sequence, whose logits give the first decoded token, as
   // mamba_ssm's generation asks with num_last_tokens = 1; each decode step's
   // token of each sequence), included in the cycles, latencies, tokens/s and
-  // DRAM bytes above (tensor "lm_head"). Its energy is not.
+  // DRAM bytes above (tensor "lm_head"); its energy is priced from
+  // LmHead::events beside the layers' (tools/cli: the whole model's energy).
   std::optional<LmHead> lm_head;
 };
 WholeModel whole_model(const LayerReport& r, int n_layer);
