@@ -423,6 +423,14 @@ float softplus(float x, bool threshold, Denormals d, const UnitSelection& u) {
   return log1p_unit(u.log1p, exp_unit(u.exp, x, d), d);
 }
 
+void softplus_batch(const float* x, float* y, std::size_t n, bool threshold, Denormals d, const UnitSelection& u) {
+  exp_unit_batch(u.exp, x, y, n, d);
+  log1p_unit_batch(u.log1p, y, y, n, d);  // element i reads only y[i]
+  if (threshold)
+    for (std::size_t i = 0; i < n; ++i)
+      if (!(x[i] <= 20.0f)) y[i] = canonicalize_nan(x[i]);  // setp.gtu: NaN takes this branch
+}
+
 OpMix softplus_ops(bool threshold, const UnitSelection& u) {
   OpMix m = exp_ops(u.exp) + log1p_ops(u.log1p);
   if (threshold) m(Op::kCompare);

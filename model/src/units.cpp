@@ -146,8 +146,8 @@ void conv_taps(const ChannelTile& t, std::span<const std::uint8_t> in, const Byt
           const int src = tok - (W - 1) + k;
           window[static_cast<std::size_t>(k)] = src >= t0 ? x[src] : state[static_cast<std::size_t>(src - t0 + W - 1)];
         }
-        const float pre = conv_pre_activation(w.taps.data(), window.data(), W, w.consts, r.order, r.numerics.denormals);
-        y[static_cast<std::size_t>(ch * len + tok)] = silu(pre, r.numerics);
+        y[static_cast<std::size_t>(ch * len + tok)] =
+            conv_pre_activation(w.taps.data(), window.data(), W, w.consts, r.order, r.numerics.denormals);
       }
       for (int k = 0; k < W - 1; ++k) {  // the state after this tile: its last width - 1 inputs
         const int src = t1 - (W - 1) + k;
@@ -155,6 +155,9 @@ void conv_taps(const ChannelTile& t, std::span<const std::uint8_t> in, const Byt
       }
     }
     std::copy_n(state.begin(), W - 1, kept);
+    // The SiLU stage over the channel's tokens (silu_batch: silu's bits per element).
+    float* yc = y.data() + static_cast<std::size_t>(ch) * static_cast<std::size_t>(len);
+    silu_batch(yc, yc, static_cast<std::size_t>(len), r.numerics);
   }
 }
 
@@ -432,6 +435,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
   if (b.carried) std::transform(b.h.begin(), b.h.end(), state.begin(), [](std::uint32_t w) { return std::bit_cast<float>(w); });
   std::vector<float> cf(N), e(N), scratch, arg(N), decay(N);
   if (!j.mamba2) {
+    std::vector<float> pre(L), delta(L), zf(L), nz(L), ez(L);
     // Mamba1: B rows [0, N), C rows [N, 2N) of bc; one delta row per channel.
     for (int ch = 0; ch < t.c_len; ++ch) {
       const auto d = static_cast<std::size_t>(t.c0 + ch);
@@ -441,9 +445,18 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
       for (std::size_t n = 0; n < N; ++n) arg[n] = fmul(prm.a_scale, static_cast<float>(prm.a_log[d * N + n]), dn);
       exp_unit_batch(un.exp, arg.data(), e.data(), N, dn);  // exp_unit's bits per element
       const std::size_t drow = (d - static_cast<std::size_t>(b.delta_row0)) * L;
+      // The softplus unit's and the gate's exp over the channel's tokens at
+      // once (the units' batch forms: their scalar forms' bits per element).
+      for (std::size_t tok = 0; tok < L; ++tok) {
+        pre[tok] = ffma(r.delta_scale, code(b.delta, drow + tok), db, dn);
+        zf[tok] = fmul(r.z_scale, code(b.z, static_cast<std::size_t>(ch) * L + tok), dn);
+        nz[tok] = -zf[tok];
+      }
+      softplus_batch(pre.data(), delta.data(), L, sp.softplus_threshold, dn, un);
+      exp_unit_batch(un.exp, nz.data(), ez.data(), L, dn);
       for (std::size_t tok = 0; tok < L; ++tok) {
         const float x = ftz_if(u[static_cast<std::size_t>(ch) * L + tok], dn);
-        const float dl = softplus(ffma(r.delta_scale, code(b.delta, drow + tok), db, dn), sp.softplus_threshold, dn, un);
+        const float dl = delta[tok];
         const float du = fmul(dl, x, dn);
         // The d_state exp evaluations of the token at once (exp_unit_batch: exp_unit's bits per element).
         for (std::size_t n = 0; n < N; ++n) arg[n] = -fmul(dl, e[n], dn);
@@ -459,9 +472,7 @@ void ssm_recurrence(const SsmJob& j, const ChannelTile& t, const SsmTileBuffers&
           }
           out = reduce_states(h, cf.data(), N, fmul(dv, x, dn), order, lanes, dn, scratch);
         }
-        const float zf = fmul(r.z_scale, code(b.z, static_cast<std::size_t>(ch) * L + tok), dn);
-        const float g = divide_as(fmul(out, zf, dn), fadd(1.0f, exp_unit(un.exp, -zf, dn), dn), sp.gate_division,
-                                  un.reciprocal, dn);
+        const float g = divide_as(fmul(out, zf[tok], dn), fadd(1.0f, ez[tok], dn), sp.gate_division, un.reciprocal, dn);
         y16[static_cast<std::size_t>(ch) * L + tok] = fp32_to_fp16(g);
       }
     }

@@ -77,6 +77,9 @@ std::int64_t table_bits(const RecipUnit& u);
 // softplus(x) = log1p_unit(exp_unit(x)) with the selected units; with
 // `threshold`, x > 20 or NaN passes through (Quamba1 prefill's setp.gtu).
 float softplus(float x, bool threshold, Denormals d, const UnitSelection& u);
+// y[i] = softplus(x[i], threshold, d, u) for n elements, bit for bit (the
+// units' array forms, then the threshold's pass-through); y must not alias x.
+void softplus_batch(const float* x, float* y, std::size_t n, bool threshold, Denormals d, const UnitSelection& u);
 OpMix softplus_ops(bool threshold, const UnitSelection& u);
 
 // y / (1 + exp(-y)) (SiLU) or num / den (the gate) with the selected division
