@@ -135,8 +135,8 @@ void setup_rtl(const System& c, const QuantizedLayer& q, const CosimOptions& opt
   if (opt.rtl_out_of_loop) {
     rep.rtl_note = "taken out of the loop by the caller";
   } else if (qv && dv) {
-    rtl.quantizer = std::make_unique<ConvOutQuantizerRtl>("conv_out_quantizer_rtl", *qv);
-    rtl.dequant = std::make_unique<SsmDequantRtl>("ssm_dequant_rtl", *dv);
+    rtl.quantizer = std::make_unique<ConvOutQuantizerRtl>(*qv);
+    rtl.dequant = std::make_unique<SsmDequantRtl>(*dv);
     rep.rtl_in_loop = true;
     rep.quantizer_variant = *qv;
     rep.dequant_variant = *dv;
@@ -151,7 +151,7 @@ void setup_rtl(const System& c, const QuantizedLayer& q, const CosimOptions& opt
     if (opt.rtl_out_of_loop) {
       rep.lookup_note = "taken out of the loop by the caller";
     } else if (lv) {
-      rtl.lookup = std::make_unique<ScaleIndexLookupRtl>("scale_index_lookup_rtl", *lv);
+      rtl.lookup = std::make_unique<ScaleIndexLookupRtl>(*lv);
       rep.lookup_rtl_in_loop = true;
       rep.lookup_variant = *lv;
       rep.lookup_note.clear();

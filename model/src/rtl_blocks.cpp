@@ -1,72 +1,121 @@
+// verilated.h before any SystemC header (rtl_blocks.hpp has them): after
+// one, it sees SYSTEMC_VERSION and takes its time from SystemC's
+// sc_time_stamp(), which is not a plain C++ model's and does not compile here.
+#include <verilated.h>
+
+#include "Vdqf4.h"
+#include "Vdqf8.h"
+#include "Vlkf_g1h4d4_24x64_par.h"
+#include "Vlkf_g1h4d4_24x64_seq.h"
+#include "Vlkf_g8h4d4_16x64_par.h"
+#include "Vlkf_g8h4d4_16x64_seq.h"
+#include "Vqf_away.h"
+#include "Vqf_even.h"
+#include "Vqf_se8.h"
 #include "mambahw/model/rtl_blocks.hpp"
 
 #include <array>
 #include <stdexcept>
+#include <variant>
 
-#include "Vsc_dq4.h"
-#include "Vsc_dq8.h"
-#include "Vsc_q_away.h"
-#include "Vsc_q_even.h"
-#include "Vsc_q_se8.h"
-#include "Vsc_lk_g1h4d4_24x64_par.h"
-#include "Vsc_lk_g1h4d4_24x64_seq.h"
-#include "Vsc_lk_g8h4d4_16x64_par.h"
-#include "Vsc_lk_g8h4d4_16x64_seq.h"
 #include "mambahw/golden/fp32.hpp"
 #include "mambahw/model/memory.hpp"
+#include "mambahw/rtl/verilated_reset.hpp"
 
 namespace mambahw::model {
 
 namespace {
-const sc_core::sc_time kHalf(0.5, sc_core::SC_PS);  // the RTL clock domain: 1 ps period
-constexpr int kWatchdog = 64;                          // cycles without progress before giving up
+constexpr int kWatchdog = 64;  // cycles without progress before giving up
 
-void reset_block(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst_n, sc_core::sc_signal<bool>& ready_i) {
-  ready_i.write(true);
-  rst_n.write(false);
-  sc_core::wait(kHalf);
-  for (int i = 0; i < 2; ++i) {
-    clk.write(true);
-    sc_core::wait(kHalf);
-    clk.write(false);
-    sc_core::wait(kHalf);
-  }
-  rst_n.write(true);
-  sc_core::wait(kHalf);
+// A port of any width (Verilator's CData, SData, IData) from a value that fits it.
+template <class Port>
+void set(Port& port, std::uint32_t value) {
+  port = static_cast<Port>(value);
+}
+
+// The two half-cycles of the block's clock. Inputs are assigned before
+// low(): the DUT sees them while the clock is low and samples them at the
+// rising edge in high(); outputs are read after low(), when they show what
+// the previous rising edge registered.
+template <class V>
+void low(V& m) {
+  m.clk_i = 0;
+  m.eval();
+}
+template <class V>
+void high(V& m) {
+  m.clk_i = 1;
+  m.eval();
+}
+
+// Ready for the first transaction: inputs idle, ready_i held high (the units
+// take every output at once), rst_ni low across one rising edge.
+template <class V>
+void reset(V& m) {
+  m.valid_i = 0;
+  m.ready_i = 1;
+  rtl::reset_for_one_edge(m);
 }
 
 // Streams n transactions through a valid/ready block, one per cycle: inputs
 // change in the low phase, the DUT samples at the rising edge, outputs are
 // read in the next low phase (ready_i is held high). drive(i) presents
-// transaction i; sample(k) reads output k. Returns the cycles taken.
-template <class Drive, class Sample>
-Cycles stream(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& valid_i, const sc_core::sc_signal<bool>& ready_o,
-              const sc_core::sc_signal<bool>& valid_o, std::size_t n, Drive drive, Sample sample, const char* block) {
+// transaction i; sample(k) reads output k. Returns the cycles taken. The
+// clock stays low between calls.
+template <class V, class Drive, class Sample>
+Cycles stream(V& m, std::size_t n, Drive drive, Sample sample, const char* block) {
   std::size_t in = 0, out = 0;
   Cycles cycles = 0;
   int idle = 0;
   while (out < n) {
     const bool valid = in < n;
-    valid_i.write(valid);
+    m.valid_i = valid;
     if (valid) drive(in);
-    sc_core::wait(kHalf);
-    const bool accepted = valid && ready_o.read();
+    low(m);
+    const bool accepted = valid && m.ready_o;
     bool progress = accepted;
-    if (valid_o.read()) {
+    if (m.valid_o) {
       sample(out++);
       progress = true;
     }
-    clk.write(true);
-    sc_core::wait(kHalf);
-    clk.write(false);
+    high(m);
     if (accepted) ++in;
     ++cycles;
     idle = progress ? 0 : idle + 1;
     if (idle > kWatchdog) throw std::runtime_error(std::string(block) + " RTL stopped responding");
   }
-  valid_i.write(false);
+  m.valid_i = 0;
+  low(m);
   return cycles;
 }
+
+// One Verilated model of a block, one of the variants V..., with its own
+// context (Verilator 5: a context holds its models' time, error state and
+// thread pool). The models are not Verilated with --threads and run on the
+// caller's thread; a context of more threads (the default: one per core)
+// would start an idle thread pool for each block.
+struct OneThreadContext : VerilatedContext {
+  OneThreadContext() { threads(1); }
+};
+template <class... V>
+struct Models {
+  OneThreadContext context;  // declared first: made before the model, destroyed after it
+  std::variant<V...> model;
+  bool reset_done = false;
+  template <class M>
+  explicit Models(std::in_place_type_t<M> m) : model(m, &context, "dut") {}
+  // f(model) on the variant's model, reset before its first use.
+  template <class F>
+  auto apply(F f) {
+    return std::visit(
+        [&](auto& m) {
+          if (!reset_done) reset(m);
+          reset_done = true;
+          return f(m);
+        },
+        model);
+  }
+};
 }  // namespace
 
 std::optional<std::string> quantizer_variant(const NumericsPolicy& p, int dual_code_bits, bool symmetric,
@@ -77,20 +126,20 @@ std::optional<std::string> quantizer_variant(const NumericsPolicy& p, int dual_c
   };
   if (p.quantize_op != QuantizeOp::kMultiplyReciprocal) return no("the RTL quantizer multiplies by the reciprocal");
   if (p.overflow != Overflow::kSaturate || p.denormals != Denormals::kPreserve)
-    return no("no Verilated SystemC variant with wrap or flush-to-zero is built");
-  if (!symmetric) return no("no Verilated SystemC variant with full-range dual codes is built");
+    return no("no Verilated variant with wrap or flush-to-zero is built");
+  if (!symmetric) return no("no Verilated variant with full-range dual codes is built");
   if (dual_code_bits == 8)
     return p.rounding == Rounding::kHalfAwayFromZero ? std::optional<std::string>("sc_q_se8")
                                                      : no("the 8-bit dual variant is built for half-away rounding only");
   if (dual_code_bits != 4) return no("dual-scale code width " + std::to_string(dual_code_bits) + " is not built");
   if (p.rounding == Rounding::kHalfAwayFromZero) return "sc_q_away";
   if (p.rounding == Rounding::kHalfToEven) return "sc_q_even";
-  return no("no Verilated SystemC variant rounds toward zero");
+  return no("no Verilated variant rounds toward zero");
 }
 
 std::optional<std::string> dequant_variant(const NumericsPolicy& p, int dual_code_bits, std::string* why) {
   if (p.denormals != Denormals::kPreserve) {
-    if (why) *why = "no Verilated SystemC dequant variant with flush-to-zero is built";
+    if (why) *why = "no Verilated dequant variant with flush-to-zero is built";
     return std::nullopt;
   }
   if (dual_code_bits == 4) return "sc_dq4";
@@ -119,7 +168,7 @@ std::optional<std::string> lookup_variant(const ScaleTableShape& s, LookupImpl i
         s.heads_per_group == v.heads_per_group && s.headdim == v.headdim)
       return std::string(impl == LookupImpl::kSequential ? v.sequential : v.parallel);
   if (why)
-    *why = "no Verilated SystemC scale_index_lookup is built for " + std::to_string(s.ngroups) + " x " +
+    *why = "no Verilated scale_index_lookup is built for " + std::to_string(s.ngroups) + " x " +
            std::to_string(s.head_groups) + " x " + std::to_string(s.dim_groups) + " cells of " +
            std::to_string(s.heads_per_group) + " heads x " + std::to_string(s.headdim);
   return std::nullopt;
@@ -127,201 +176,125 @@ std::optional<std::string> lookup_variant(const ScaleTableShape& s, LookupImpl i
 
 // ---- conv-output quantizer ----------------------------------------------------------
 
-namespace {
-template <class V>
-std::unique_ptr<sc_core::sc_module> bind_quantizer(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
-                                                   sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
-                                                   sc_core::sc_signal<bool>& vo, sc_core::sc_signal<bool>& ri,
-                                                   sc_core::sc_signal<std::uint32_t>& x, sc_core::sc_signal<std::uint32_t>& s,
-                                                   sc_core::sc_signal<std::uint32_t>& s1, sc_core::sc_signal<std::uint32_t>& s12,
-                                                   sc_core::sc_signal<std::uint32_t>& code, sc_core::sc_signal<std::uint32_t>& se) {
-  auto v = std::make_unique<V>("dut");
-  v->clk_i(clk);
-  v->rst_ni(rst);
-  v->valid_i(vi);
-  v->ready_o(ro);
-  v->valid_o(vo);
-  v->ready_i(ri);
-  v->x_i(x);
-  v->scale_i(s);
-  v->se_scale1_i(s1);
-  v->se_scale12_i(s12);
-  v->code_o(code);
-  v->se_o(se);
-  return v;
-}
-}  // namespace
+struct ConvOutQuantizerRtl::Dut : Models<Vqf_away, Vqf_even, Vqf_se8> {
+  using Models::Models;
+};
 
-ConvOutQuantizerRtl::ConvOutQuantizerRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
-  if (variant == "sc_q_away")
-    dut_ = bind_quantizer<Vsc_q_away>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
-  else if (variant == "sc_q_even")
-    dut_ = bind_quantizer<Vsc_q_even>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
-  else if (variant == "sc_q_se8")
-    dut_ = bind_quantizer<Vsc_q_se8>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, x_, scale_, s1_, s12_, code_o_, se_o_);
-  else
-    throw std::invalid_argument("unknown quantizer RTL variant " + variant);
+ConvOutQuantizerRtl::ConvOutQuantizerRtl(const std::string& variant) {
+  if (variant == "sc_q_away") dut_ = std::make_unique<Dut>(std::in_place_type<Vqf_away>);
+  else if (variant == "sc_q_even") dut_ = std::make_unique<Dut>(std::in_place_type<Vqf_even>);
+  else if (variant == "sc_q_se8") dut_ = std::make_unique<Dut>(std::in_place_type<Vqf_se8>);
+  else throw std::invalid_argument("unknown quantizer RTL variant " + variant);
 }
 ConvOutQuantizerRtl::~ConvOutQuantizerRtl() = default;
 
 Cycles ConvOutQuantizerRtl::run(std::span<const float> x, std::span<const float> inv_scale, float se_inv_scale1,
                                 float se_inv_scale12, std::span<std::uint8_t> code, std::span<std::uint16_t> se) {
-  if (!reset_done_) reset_block(clk_, rst_n_, ready_i_);
-  reset_done_ = true;
-  s1_.write(bits_of(se_inv_scale1));
-  s12_.write(bits_of(se_inv_scale12));
-  return stream(
-      clk_, valid_i_, ready_o_, valid_o_, x.size(),
-      [&](std::size_t i) {
-        x_.write(bits_of(x[i]));
-        scale_.write(bits_of(inv_scale[i]));
-      },
-      [&](std::size_t k) {
-        code[k] = static_cast<std::uint8_t>(code_o_.read());
-        se[k] = static_cast<std::uint16_t>(se_o_.read());
-      },
-      "conv_out_quantizer");
+  return dut_->apply([&](auto& m) {
+    m.se_scale1_i = bits_of(se_inv_scale1);
+    m.se_scale12_i = bits_of(se_inv_scale12);
+    return stream(
+        m, x.size(),
+        [&](std::size_t i) {
+          m.x_i = bits_of(x[i]);
+          m.scale_i = bits_of(inv_scale[i]);
+        },
+        [&](std::size_t k) {
+          code[k] = static_cast<std::uint8_t>(m.code_o);
+          se[k] = static_cast<std::uint16_t>(m.se_o);
+        },
+        "conv_out_quantizer");
+  });
 }
 
 // ---- SSM dequant stage -------------------------------------------------------------
 
-namespace {
-template <class V>
-std::unique_ptr<sc_core::sc_module> bind_dequant(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
-                                                 sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
-                                                 sc_core::sc_signal<bool>& vo, sc_core::sc_signal<bool>& ri,
-                                                 sc_core::sc_signal<bool>& mode, sc_core::sc_signal<std::uint32_t>& code,
-                                                 sc_core::sc_signal<std::uint32_t>& s, sc_core::sc_signal<std::uint32_t>& s1,
-                                                 sc_core::sc_signal<std::uint32_t>& s12, sc_core::sc_signal<std::uint32_t>& value) {
-  auto v = std::make_unique<V>("dut");
-  v->clk_i(clk);
-  v->rst_ni(rst);
-  v->valid_i(vi);
-  v->ready_o(ro);
-  v->valid_o(vo);
-  v->ready_i(ri);
-  v->mode_i(mode);
-  v->code_i(code);
-  v->scale_i(s);
-  v->scale1_i(s1);
-  v->scale12_i(s12);
-  v->value_o(value);
-  return v;
-}
-}  // namespace
+struct SsmDequantRtl::Dut : Models<Vdqf4, Vdqf8> {
+  using Models::Models;
+};
 
-SsmDequantRtl::SsmDequantRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
-  if (variant == "sc_dq4")
-    dut_ = bind_dequant<Vsc_dq4>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, mode_, code_, scale_, s1_, s12_, value_o_);
-  else if (variant == "sc_dq8")
-    dut_ = bind_dequant<Vsc_dq8>(clk_, rst_n_, valid_i_, ready_o_, valid_o_, ready_i_, mode_, code_, scale_, s1_, s12_, value_o_);
-  else
-    throw std::invalid_argument("unknown dequant RTL variant " + variant);
+SsmDequantRtl::SsmDequantRtl(const std::string& variant) {
+  if (variant == "sc_dq4") dut_ = std::make_unique<Dut>(std::in_place_type<Vdqf4>);
+  else if (variant == "sc_dq8") dut_ = std::make_unique<Dut>(std::in_place_type<Vdqf8>);
+  else throw std::invalid_argument("unknown dequant RTL variant " + variant);
 }
 SsmDequantRtl::~SsmDequantRtl() = default;
 
 Cycles SsmDequantRtl::run(bool dual, std::span<const std::uint16_t> code, std::span<const float> scale, float scale1,
                           float scale12, std::span<float> value) {
-  if (!reset_done_) reset_block(clk_, rst_n_, ready_i_);
-  reset_done_ = true;
-  mode_.write(dual);
-  s1_.write(bits_of(scale1));
-  s12_.write(bits_of(scale12));
-  return stream(
-      clk_, valid_i_, ready_o_, valid_o_, code.size(),
-      [&](std::size_t i) {
-        code_.write(code[i]);
-        scale_.write(dual ? 0u : bits_of(scale[i]));
-      },
-      [&](std::size_t k) { value[k] = float_of(value_o_.read()); }, "ssm_dequant");
+  return dut_->apply([&](auto& m) {
+    m.mode_i = dual;
+    m.scale1_i = bits_of(scale1);
+    m.scale12_i = bits_of(scale12);
+    return stream(
+        m, code.size(),
+        [&](std::size_t i) {
+          set(m.code_i, code[i]);
+          m.scale_i = dual ? 0u : bits_of(scale[i]);
+        },
+        [&](std::size_t k) { value[k] = float_of(m.value_o); }, "ssm_dequant");
+  });
 }
 
 // ---- scale-index lookup ------------------------------------------------------------
 
-namespace {
-template <class V>
-std::unique_ptr<sc_core::sc_module> bind_lookup(sc_core::sc_signal<bool>& clk, sc_core::sc_signal<bool>& rst,
-                                                sc_core::sc_signal<bool>& we, sc_core::sc_signal<std::uint32_t>& wsel,
-                                                sc_core::sc_signal<std::uint32_t>& waddr, sc_core::sc_signal<std::uint32_t>& wdata,
-                                                sc_core::sc_signal<bool>& vi, sc_core::sc_signal<bool>& ro,
-                                                sc_core::sc_signal<std::uint32_t>& ch, sc_core::sc_signal<bool>& vo,
-                                                sc_core::sc_signal<bool>& ri, sc_core::sc_signal<bool>& found,
-                                                sc_core::sc_signal<std::uint32_t>& g, sc_core::sc_signal<std::uint32_t>& hg,
-                                                sc_core::sc_signal<std::uint32_t>& dg, sc_core::sc_signal<std::uint32_t>& scale) {
-  auto v = std::make_unique<V>("dut");
-  v->clk_i(clk);
-  v->rst_ni(rst);
-  v->we_i(we);
-  v->wsel_i(wsel);
-  v->waddr_i(waddr);
-  v->wdata_i(wdata);
-  v->valid_i(vi);
-  v->ready_o(ro);
-  v->channel_i(ch);
-  v->valid_o(vo);
-  v->ready_i(ri);
-  v->found_o(found);
-  v->g_o(g);
-  v->hg_o(hg);
-  v->dg_o(dg);
-  v->scale_o(scale);
-  return v;
-}
-}  // namespace
+struct ScaleIndexLookupRtl::Dut
+    : Models<Vlkf_g1h4d4_24x64_seq, Vlkf_g1h4d4_24x64_par, Vlkf_g8h4d4_16x64_seq, Vlkf_g8h4d4_16x64_par> {
+  using Models::Models;
+};
 
-ScaleIndexLookupRtl::ScaleIndexLookupRtl(sc_core::sc_module_name name, const std::string& variant) : sc_module(name) {
-  const auto bind = [&]<class V>() {
-    dut_ = bind_lookup<V>(clk_, rst_n_, we_, wsel_, waddr_, wdata_, valid_i_, ready_o_, channel_, valid_o_, ready_i_,
-                          found_o_, g_o_, hg_o_, dg_o_, scale_o_);
-  };
-  if (variant == "sc_lk_g1h4d4_24x64_seq") bind.operator()<Vsc_lk_g1h4d4_24x64_seq>();
-  else if (variant == "sc_lk_g1h4d4_24x64_par") bind.operator()<Vsc_lk_g1h4d4_24x64_par>();
-  else if (variant == "sc_lk_g8h4d4_16x64_seq") bind.operator()<Vsc_lk_g8h4d4_16x64_seq>();
-  else if (variant == "sc_lk_g8h4d4_16x64_par") bind.operator()<Vsc_lk_g8h4d4_16x64_par>();
+ScaleIndexLookupRtl::ScaleIndexLookupRtl(const std::string& variant) {
+  if (variant == "sc_lk_g1h4d4_24x64_seq") dut_ = std::make_unique<Dut>(std::in_place_type<Vlkf_g1h4d4_24x64_seq>);
+  else if (variant == "sc_lk_g1h4d4_24x64_par") dut_ = std::make_unique<Dut>(std::in_place_type<Vlkf_g1h4d4_24x64_par>);
+  else if (variant == "sc_lk_g8h4d4_16x64_seq") dut_ = std::make_unique<Dut>(std::in_place_type<Vlkf_g8h4d4_16x64_seq>);
+  else if (variant == "sc_lk_g8h4d4_16x64_par") dut_ = std::make_unique<Dut>(std::in_place_type<Vlkf_g8h4d4_16x64_par>);
   else throw std::invalid_argument("unknown scale-index lookup RTL variant " + variant);
 }
 ScaleIndexLookupRtl::~ScaleIndexLookupRtl() = default;
 
+// One word per cycle through the write port, presented in the low phase and
+// written at the rising edge.
 Cycles ScaleIndexLookupRtl::load(std::span<const std::uint8_t> sram, const ScaleTableShape& shape) {
-  if (!reset_done_) reset_block(clk_, rst_n_, ready_i_);
-  reset_done_ = true;
   const IndexSramLayout l = index_sram_layout(shape);
-  Cycles cycles = 0;
-  auto write = [&](IndexSramArray a, std::uint32_t sel, std::int64_t words) {
-    for (std::int64_t i = 0; i < words; ++i) {
-      we_.write(true);
-      wsel_.write(sel);
-      waddr_.write(static_cast<std::uint32_t>(i));
-      wdata_.write(index_sram_word(sram, l, a, i));
-      sc_core::wait(kHalf);
-      clk_.write(true);
-      sc_core::wait(kHalf);
-      clk_.write(false);
-      ++cycles;
-    }
-  };
-  write(IndexSramArray::kHeadRange, 0, l.head_words);
-  write(IndexSramArray::kDimRange, 1, l.cells);
-  write(IndexSramArray::kScale, 2, l.cells);
-  we_.write(false);
+  const Cycles cycles = dut_->apply([&](auto& m) {
+    Cycles c = 0;
+    auto write = [&](IndexSramArray a, std::uint32_t sel, std::int64_t words) {
+      for (std::int64_t i = 0; i < words; ++i) {
+        m.we_i = 1;
+        set(m.wsel_i, sel);
+        set(m.waddr_i, static_cast<std::uint32_t>(i));
+        m.wdata_i = index_sram_word(sram, l, a, i);
+        low(m);
+        high(m);
+        ++c;
+      }
+    };
+    write(IndexSramArray::kHeadRange, 0, l.head_words);
+    write(IndexSramArray::kDimRange, 1, l.cells);
+    write(IndexSramArray::kScale, 2, l.cells);
+    m.we_i = 0;
+    low(m);
+    return c;
+  });
   loaded_ = sram.data();
   return cycles;
 }
 
 Cycles ScaleIndexLookupRtl::run(const LookupTile& t) {
   if (loaded_ != t.sram.data()) (void)load(t.sram, t.shape);
-  return stream(
-      clk_, valid_i_, ready_o_, valid_o_, t.channel.size(),
-      [&](std::size_t i) { channel_.write(static_cast<std::uint32_t>(t.channel[i])); },
-      [&](std::size_t k) {
-        ScaleLookup& r = t.result[k];
-        const std::uint32_t hg = hg_o_.read(), dg = dg_o_.read();
-        r.hg = hg == 0xf ? -1 : static_cast<int>(hg);
-        r.dg = dg == 0xf ? -1 : static_cast<int>(dg);
-        r.scale = scale_o_.read();
-        if (!found_o_.read() && r.scale != 0) throw std::runtime_error("scale_index_lookup: a scale without a cell");
-      },
-      "scale_index_lookup");
+  return dut_->apply([&](auto& m) {
+    return stream(
+        m, t.channel.size(), [&](std::size_t i) { set(m.channel_i, static_cast<std::uint32_t>(t.channel[i])); },
+        [&](std::size_t k) {
+          ScaleLookup& r = t.result[k];
+          const std::uint32_t hg = m.hg_o, dg = m.dg_o;
+          r.hg = hg == 0xf ? -1 : static_cast<int>(hg);
+          r.dg = dg == 0xf ? -1 : static_cast<int>(dg);
+          r.scale = m.scale_o;
+          if (!m.found_o && r.scale != 0) throw std::runtime_error("scale_index_lookup: a scale without a cell");
+        },
+        "scale_index_lookup");
+  });
 }
 
 }  // namespace mambahw::model

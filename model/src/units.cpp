@@ -80,8 +80,9 @@ RtlTile scale_index_model(const LookupTile& t, LookupImpl impl) {
 
 namespace {
 
-// A tile takes `work`; time the Verilated RTL spent in its own (fast) clock
-// domain inside a hook is part of it, not added to it.
+// A tile takes `work` from `hook_start`; time spent waiting since (the next
+// tile's request, which may wait for its producer) is part of it, not added
+// to it. The RTL hooks take no SystemC time (rtl_blocks.hpp).
 void wait_remaining(const sc_time& work, const sc_time& hook_start) {
   const sc_time spent = sc_core::sc_time_stamp() - hook_start;
   if (work > spent) sc_core::wait(work - spent);
@@ -287,7 +288,7 @@ Cycles ConvUnit::run(const ConvJob& j) {
     lookup_.busy += lk;
     lookups_done = start + static_cast<double>(lk) * period_;
     // The tile's time runs from here: the next tile's request (which, in the
-    // pipelined schedule, may wait for its producer) and the RTL's own clock are inside it.
+    // pipelined schedule, may wait for its producer) is inside it.
     const sc_time hook_start = sc_core::sc_time_stamp();
     if (i + 1 < tiles.size()) ready = request(i + 1);
     RtlTile q = analytic(t, j.len);

@@ -609,17 +609,6 @@ TEST(AcceleratorSc, Int8SsmInputReadsInt8) {
 // image: every x channel's cell, scale word and the tile's cycles, over
 // tables with uneven ranges, a head range that leaves heads uncovered and a
 // dim range that leaves dims uncovered (no cell: hg or dg -1, scale 0).
-struct LookupBench : sc_core::sc_module {
-  ScaleIndexLookupRtl rtl;
-  LookupTile tile;
-  RtlTile cycles;
-  SC_HAS_PROCESS(LookupBench);
-  LookupBench(const std::string& variant, LookupTile t) : sc_module("bench"), rtl("rtl", variant), tile(t) {
-    SC_THREAD(run);
-  }
-  void run() { cycles = {rtl.run(tile), static_cast<std::int64_t>(tile.channel.size())}; }
-};
-
 // head_end: each group's cumulative head-group ends, the last below
 // heads_per_group (its last two heads uncovered); head group 2 holds one head
 // whose last dim range ends at 60 (dims 60..63 uncovered). So every group
@@ -648,8 +637,8 @@ void lookup_model_agrees_with_rtl(const ScaleTableShape& shape, std::array<int, 
   std::string why;
   const auto variant = lookup_variant(shape, impl, &why);
   ASSERT_TRUE(variant) << why;
-  LookupBench b(*variant, {sram, shape, channels, rtl});
-  sc_core::sc_start();
+  ScaleIndexLookupRtl lookup(*variant);
+  const Cycles rtl_cycles = lookup.run({sram, shape, channels, rtl});
   int uncovered = 0;
   for (std::size_t c = 0; c < channels.size(); ++c) {
     EXPECT_EQ(model[c].hg, rtl[c].hg) << c;
@@ -658,7 +647,7 @@ void lookup_model_agrees_with_rtl(const ScaleTableShape& shape, std::array<int, 
     uncovered += !rtl[c].found();
   }
   EXPECT_EQ(uncovered, shape.ngroups * (2 * 64 + 4));
-  EXPECT_EQ(mc.cycles, b.cycles.cycles);
+  EXPECT_EQ(mc.cycles, rtl_cycles);
   // Channel 0 (head 0, dim 0): cell (0, 0) after one head and one dim comparison.
   EXPECT_EQ(rtl[0].hg, 0);
   EXPECT_EQ(rtl[0].dg, 0);
@@ -669,7 +658,7 @@ void lookup_model_agrees_with_rtl(const ScaleTableShape& shape, std::array<int, 
   EXPECT_EQ(rtl[last].dg, 0);
   EXPECT_EQ(rtl[last].scale, bits_of(t.x_scales[t.cell_index(shape.ngroups - 1, 0, 0)]));
   if (impl == LookupImpl::kParallel) {
-    EXPECT_EQ(b.cycles.cycles, static_cast<std::int64_t>(channels.size()) + 3);
+    EXPECT_EQ(rtl_cycles, static_cast<std::int64_t>(channels.size()) + 3);
   }
 }
 
