@@ -15,6 +15,7 @@
 // tensor), model_cycles (prompt + decode, simulated layers), sim_cycles_per_s
 // (model cycles over sim_s). On one core: taskset -c 0 (the golden kernels
 // then run on one thread: threads.hpp counts the cores the process may use).
+// GemmFoldAccumulate times the array's fold kernel alone (no SystemC).
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -23,7 +24,9 @@
 #include <systemc>
 
 #include "mambahw/config/config.hpp"
+#include "mambahw/golden/kernel_isa.hpp"
 #include "mambahw/model/cosim.hpp"
+#include "mambahw/model/gemm_fold.hpp"
 #include "mambahw/model/totals.hpp"
 #include "mambahw/studies/layer_accuracy.hpp"
 
@@ -109,6 +112,51 @@ BENCHMARK(BM_WholeMamba130m)->Args({0, 2048, 128})->Iterations(1)->Unit(benchmar
 BENCHMARK(BM_WholeMamba130m)->Args({2, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_WholeMamba130m)->Args({0, 256, 16})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
 BENCHMARK(BM_Mamba2_2p7bOneLayerScaled)->Args({1, 2048, 128})->Iterations(1)->Unit(benchmark::kSecond)->UseRealTime();
+
+// The GEMM array's fold accumulation alone (model/gemm_fold.hpp, no
+// SystemC): one fold of the default 32 x 32 array for 512 tokens, per MAC;
+// args: the kernel variant (KernelIsa: 0 spec, 1 baseline, 2 avx2, 3
+// avx512), the inputs per fold (32: INT8; 64: INT4, two per PE) and the
+// weight groups per accumulator column (1: per channel; 6: INT4 groups of
+// 128 at K = 768).
+void BM_GemmFoldAccumulate(benchmark::State& st) {
+  const auto isa = static_cast<mambahw::KernelIsa>(st.range(0));
+  if (!mambahw::kernel_isa_supported(isa)) {
+    st.SkipWithError("kernel ISA not supported by this host");
+    return;
+  }
+  const std::int64_t tokens = 512, k = st.range(1), cols = 32, groups = st.range(2), K = 768;
+  std::vector<std::int8_t> x(static_cast<std::size_t>(tokens * K)), w(static_cast<std::size_t>(cols * k));
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::int8_t>(i * 37 + 11);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<std::int8_t>(static_cast<int>((i * 13) % 15) - 7);
+  std::vector<std::int32_t> acc(static_cast<std::size_t>(tokens * cols * groups), 0);
+  mambahw::model::FoldSlice s;
+  s.x = x.data();
+  s.x_stride = K;
+  s.w = w.data();
+  s.w_stride = k;
+  s.tokens = tokens;
+  s.k_len = k;
+  s.cols = cols;
+  s.acc = acc.data();
+  s.acc_token = cols * groups;
+  s.acc_col = groups;
+  mambahw::model::FoldScratch scratch;
+  const mambahw::KernelIsa saved = mambahw::kernel_isa();
+  mambahw::set_kernel_isa(isa);
+  for (auto _ : st) {
+    mambahw::model::fold_accumulate(s, scratch);
+    benchmark::DoNotOptimize(acc.data());
+  }
+  mambahw::set_kernel_isa(saved);
+  st.counters["ns_per_mac"] = benchmark::Counter(static_cast<double>(tokens * k * cols) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  st.SetLabel(std::string(mambahw::to_string(isa)));
+}
+BENCHMARK(BM_GemmFoldAccumulate)
+    ->ArgNames({"isa", "k", "groups"})
+    ->ArgsProduct({{0, 1, 2, 3}, {32}, {1}})
+    ->ArgsProduct({{0, 1, 2, 3}, {64}, {6}});
 
 }  // namespace
 

@@ -14,6 +14,8 @@
 #include <string>
 
 #include "cpu_info.hpp"
+#include "mambahw/golden/gemm.hpp"
+#include "mambahw/golden/kernel_isa.hpp"
 #include "mambahw/golden/threads.hpp"
 #include "mambahw/golden/tiled.hpp"
 #include "op_cases.hpp"
@@ -82,6 +84,49 @@ void BM_ConvSiluQuantize(benchmark::State& st) {
   });
 }
 
+// The GEMM accumulation (gemm_accumulate) and the whole INT8-output GEMM
+// (gemm_int8_out) at mamba-130m's in_proj (768 -> 3072), per MAC; args: the
+// kernel variant (KernelIsa: 0 spec = dot4, 1 baseline, 2 avx2, 3 avx512),
+// the weight bits (8: per channel; 4: groups of 128) and the tokens.
+struct GemmBenchCase {
+  Int8Tensor x;
+  QuantWeights w;
+  double macs = 0;
+};
+GemmBenchCase gemm_case(int weight_bits, std::size_t tokens) {
+  const bench::GemmShape m;
+  Rng rng(5);
+  FloatTensor wf({static_cast<std::size_t>(m.out), static_cast<std::size_t>(m.in)});
+  for (auto& v : wf.vec()) v = static_cast<float>(rng.normal());
+  GemmBenchCase c;
+  c.w = quantize_weights(wf, weight_bits == 8 ? WeightPrecision::kInt8 : WeightPrecision::kInt4, weight_bits == 8 ? 0 : 128);
+  c.x = Int8Tensor({tokens, static_cast<std::size_t>(m.in)});
+  for (auto& v : c.x.vec()) v = static_cast<std::int8_t>(static_cast<int>(rng.below(256)) - 128);
+  c.macs = static_cast<double>(tokens) * m.in * m.out;
+  return c;
+}
+template <class F>
+void gemm_bench(benchmark::State& st, F&& body) {
+  const auto isa = static_cast<KernelIsa>(st.range(1));
+  if (!kernel_isa_supported(isa)) {
+    st.SkipWithError("kernel ISA not supported by this host");
+    return;
+  }
+  const KernelIsa saved = kernel_isa();
+  set_kernel_isa(isa);
+  const GemmBenchCase c = gemm_case(static_cast<int>(st.range(2)), static_cast<std::size_t>(st.range(3)));
+  measure(st, c.macs, "mac", [&] { body(c); });
+  st.SetLabel(std::string(to_string(isa)) + (st.range(0) ? ", all cores" : ", one core"));
+  set_kernel_isa(saved);
+}
+void BM_GemmAccumulate(benchmark::State& st) {
+  gemm_bench(st, [](const GemmBenchCase& c) { benchmark::DoNotOptimize(gemm_accumulate(c.x, c.w)); });
+}
+void BM_GemmInt8Out(benchmark::State& st) {
+  const GemmScales s{0.02f, {0.05f}};
+  gemm_bench(st, [&](const GemmBenchCase& c) { benchmark::DoNotOptimize(gemm_int8_out(c.x, c.w, s, RequantPolicy{})); });
+}
+
 BENCHMARK(BM_Mamba1Scan)->ArgName("all_cores")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Mamba2Ssm)->ArgName("all_cores")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ConvSiluQuantize)
@@ -89,6 +134,13 @@ BENCHMARK(BM_ConvSiluQuantize)
     ->ArgsProduct({{0, 1}, {std::begin(bench::kConvChannelCases), std::end(bench::kConvChannelCases)}})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+void gemm_args(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"all_cores", "isa", "weight_bits", "tokens"})
+      ->ArgsProduct({{0}, {0, 1, 2, 3}, {8, 4}, {1, 16, 512}})
+      ->ArgsProduct({{1}, {0, 3}, {8, 4}, {512}});
+}
+BENCHMARK(BM_GemmAccumulate)->Apply(gemm_args)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GemmInt8Out)->Apply(gemm_args)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace mambahw

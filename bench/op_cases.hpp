@@ -3,6 +3,7 @@
 //   Mamba1 selective scan   d_inner 1536 x d_state 16, L = 2048
 //   Mamba2 SSM              24 heads x headdim 64 x d_state 128 (1 group), L = 512
 //   conv1d + SiLU + INT8    1536 and 3072 channels, width 4, L = 2048 (prefill order)
+//   GEMM                    768 -> 3072 (mamba-130m in_proj), 1, 16 and 512 tokens
 // A step is one (channel, state, token) update of a scan; an element one
 // conv output.
 #pragma once
@@ -33,6 +34,9 @@ struct ConvShape {
   double elements() const { return static_cast<double>(channels) * static_cast<double>(len); }
 };
 inline constexpr int kConvChannelCases[] = {1536, 3072};
+struct GemmShape {  // mamba-130m's in_proj: d_model -> 2 d_inner
+  int in = 768, out = 3072;
+};
 
 struct Mamba1Case {
   Mamba1Ssm ssm;

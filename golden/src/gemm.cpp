@@ -1,4 +1,5 @@
 #include "mambahw/golden/gemm.hpp"
+#include "mambahw/golden/kernel_isa.hpp"
 #include "mambahw/golden/threads.hpp"
 
 #include <algorithm>
@@ -6,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+
+#include "simd.hpp"
 
 namespace mambahw {
 
@@ -99,10 +102,13 @@ void tile_codes(const QuantWeights& w, int n0, int n1, std::vector<std::int8_t>&
       std::copy(row, row + in, reinterpret_cast<std::uint8_t*>(out));
       continue;
     }
-    for (std::size_t k = 0; k < in; ++k) {
-      const int nib = (row[k / 2] >> (k % 2 ? 4 : 0)) & 0xF;
-      out[k] = static_cast<std::int8_t>(nib >= 8 ? nib - 16 : nib);
+    // Byte by byte: the low nibble (even k), then the high one (odd k), each
+    // sign-extended from bit 3 by an arithmetic shift of the byte.
+    for (std::size_t b = 0; b < in / 2; ++b) {
+      out[2 * b] = static_cast<std::int8_t>(static_cast<std::int8_t>(row[b] << 4) >> 4);
+      out[2 * b + 1] = static_cast<std::int8_t>(static_cast<std::int8_t>(row[b]) >> 4);
     }
+    if (in % 2) out[in - 1] = static_cast<std::int8_t>(static_cast<std::int8_t>(row[in / 2] << 4) >> 4);
   }
 }
 
@@ -144,12 +150,88 @@ std::int32_t dot_exact(const std::int8_t* a, const std::int8_t* b, int n, std::i
   return static_cast<std::int32_t>(s);
 }
 
-// f(m, n, acc) for every token m and output channel n, acc = the channel's
-// exact accumulators, one per weight group. Calls for one channel tile come
-// from one thread; f must only write outputs of (m, n).
+// The pair layout of the fast path (gemm_lanes.inc): per weight group, its
+// inputs in pairs (k0, k0 + 1), (k0 + 2, k0 + 3), ..., a group of odd length
+// ending in a pair whose second code is 0; one uint32 word per pair, the
+// first code's int16 in the low half, the second's in the high half
+// (pmaddwd's operand order).
+constexpr int kPairTokens = 4;         // tokens of a micro-tile (gemm_lanes.inc)
+constexpr int kPairTileWidth = kOutTile;  // weight-pair row: the tile's channels, zero-padded
+
+std::uint32_t pair_word(std::int8_t lo, std::int8_t hi) {
+  return static_cast<std::uint32_t>(static_cast<std::uint16_t>(static_cast<std::int16_t>(lo))) |
+         static_cast<std::uint32_t>(static_cast<std::uint16_t>(static_cast<std::int16_t>(hi))) << 16;
+}
+
+struct PairGroups {
+  std::vector<int> begin;  // [G + 1]: each group's first pair, then the total
+  std::size_t pairs() const { return static_cast<std::size_t>(begin.back()); }
+};
+PairGroups pair_groups(int in, int gsize) {
+  PairGroups p{{0}};
+  for (int k0 = 0; k0 < in; k0 += gsize) p.begin.push_back(p.begin.back() + (std::min(in, k0 + gsize) - k0 + 1) / 2);
+  return p;
+}
+
+// codes[0..in) as pair words into out[0..P), by group.
+void pack_pairs(const std::int8_t* codes, int in, int gsize, const PairGroups& pg, std::uint32_t* out, std::size_t stride) {
+  for (std::size_t g = 0; g + 1 < pg.begin.size(); ++g) {
+    const int k0 = static_cast<int>(g) * gsize, k1 = std::min(in, k0 + gsize);
+    std::size_t p = static_cast<std::size_t>(pg.begin[g]);
+    for (int k = k0; k < k1; k += 2, ++p) out[p * stride] = pair_word(codes[k], k + 1 < k1 ? codes[k + 1] : 0);
+  }
+}
+
+}  // namespace
+
+#define MAMBAHW_SIMD_KERNELS "gemm_lanes.inc"
+#include "simd_variants.inc"
+
+namespace {
+
+// Whether the GEMM runs the pair kernels: a vector variant selected, every
+// group at most 131071 inputs (no partial sum can leave INT32), and enough
+// tokens to repay a tile's repacking into pairs (a GEMV of a few tokens runs
+// faster on dot4 over the codes as they are). The decision depends on the
+// shapes and the selected variant, never on the thread count.
+constexpr std::size_t kPairMinTokens = 8;
+bool pairs_path(std::size_t tokens, int gsize) {
+  return kernel_isa() != KernelIsa::kSpec && tokens >= kPairMinTokens && gsize <= 131071;
+}
+
+// for_each_accumulator on the pair kernels: the same tiles of output
+// channels, each tile's weights repacked into pairs once, the tokens through
+// them kPairTokens at a time.
 template <class F>
-void for_each_accumulator(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, F&& f) {
-  if (static_cast<int>(x.dim(1)) != w.in) throw std::invalid_argument("GEMM: inner dimensions differ");
+void for_each_accumulator_pairs(const Int8Tensor& x, const QuantWeights& w, F&& f) {
+  const std::size_t M = x.dim(0), Mb = (M + kPairTokens - 1) / kPairTokens * kPairTokens;
+  const int G = w.groups(), gsize = w.group ? w.group : w.in;
+  const PairGroups pg = pair_groups(w.in, gsize);
+  const std::size_t P = pg.pairs(), in = static_cast<std::size_t>(w.in), Gs = static_cast<std::size_t>(G);
+  // Every token's activation pairs, once; the rows past M (to a whole micro-tile) are zero.
+  std::vector<std::uint32_t> xp(Mb * P, 0);
+  parallel_for(M, [&](std::size_t m) { pack_pairs(x.data() + m * in, w.in, gsize, pg, xp.data() + m * P, 1); });
+  const auto tiles = static_cast<std::size_t>((w.out + kOutTile - 1) / kOutTile);
+  parallel_for(tiles, [&](std::size_t t) {
+    const int n0 = static_cast<int>(t) * kOutTile, n1 = std::min(w.out, n0 + kOutTile);
+    std::vector<std::int8_t> wc;
+    tile_codes(w, n0, n1, wc);
+    std::vector<std::uint32_t> wp(P * kPairTileWidth, 0);  // channels past n1 stay zero
+    for (int n = n0; n < n1; ++n)
+      pack_pairs(wc.data() + static_cast<std::size_t>(n - n0) * in, w.in, gsize, pg, wp.data() + (n - n0), kPairTileWidth);
+    std::vector<std::int32_t> acc(static_cast<std::size_t>(kPairTokens * kPairTileWidth) * Gs);
+    for (std::size_t m0 = 0; m0 < M; m0 += kPairTokens) {
+      MAMBAHW_SIMD_CALL(gemm_pairs_block, xp.data() + m0 * P, P, wp.data(), pg.begin.data(), G, n1 - n0, acc.data());
+      for (std::size_t m = m0; m < std::min(M, m0 + kPairTokens); ++m)
+        for (int n = n0; n < n1; ++n)
+          f(m, n, std::span<const std::int32_t>(acc).subspan(((m - m0) * kPairTileWidth + static_cast<std::size_t>(n - n0)) * Gs, Gs));
+    }
+  });
+}
+
+// for_each_accumulator's specification: dot4 per token and four channels.
+template <class F>
+void for_each_accumulator_spec(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, F&& f) {
   const std::size_t M = x.dim(0);
   const int G = w.groups(), gsize = w.group ? w.group : w.in;
   const bool narrow = gsize <= 131071;
@@ -186,6 +268,20 @@ void for_each_accumulator(const Int8Tensor& x, const QuantWeights& w, std::int64
     sat += s;
   });
   if (saturated) *saturated += sat.load();
+}
+
+// f(m, n, acc) for every token m and output channel n, acc = the channel's
+// exact accumulators, one per weight group. Calls for one channel tile come
+// from one thread; f must only write outputs of (m, n). The specification
+// (dot4, or INT64 sums with saturation past 131071 inputs) or the pair
+// kernels: the same bits (tb/golden GemmPairs.*).
+template <class F>
+void for_each_accumulator(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, F&& f) {
+  if (static_cast<int>(x.dim(1)) != w.in) throw std::invalid_argument("GEMM: inner dimensions differ");
+  if (w.in > 0 && pairs_path(x.dim(0), w.group ? w.group : w.in))
+    for_each_accumulator_pairs(x, w, std::forward<F>(f));
+  else
+    for_each_accumulator_spec(x, w, saturated, std::forward<F>(f));
 }
 
 float ratio_fp32(float num, float den) {  // host-precomputed constant: double, then one rounding

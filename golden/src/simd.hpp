@@ -9,7 +9,10 @@
 // baseline (SSE2, fma by libm's correctly rounded fmaf); MAMBAHW_SIMD_CALL
 // runs the one kernel_isa() selects. Every lane performs the specification's
 // operations in its order, so the variants cannot differ in any bit: only
-// the number of lanes changes. No reassociation, no contraction
+// the number of lanes changes. (The GEMM's integer kernel, gemm_lanes.inc,
+// reorders exact integer sums instead: madd_pairs is pmaddwd over int16
+// pairs; arithmetic.md §12 gives the bound that keeps it exact.) No
+// reassociation, no contraction
 // (-ffp-contract=off), no FTZ/DAZ (MXCSR is never touched); the files are
 // built with -fno-trapping-math, which changes no value (exception flags are
 // never read).

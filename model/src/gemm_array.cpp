@@ -6,7 +6,7 @@
 
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/numerics.hpp"
-#include "mambahw/golden/vector_clones.hpp"
+#include "mambahw/model/gemm_fold.hpp"
 
 #include "mambahw/cost/dataflow.hpp"
 
@@ -17,22 +17,6 @@ using sc_core::sc_time;
 
 GemmArray::GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events)
     : sc_module(name), dram("dram"), hw_(hw), ev_(events), period_(hw.cycle_ns(), sc_core::SC_NS) {}
-
-namespace {
-
-// One token through a fold: p[n] = sum over the fold's k of x[k] * w[k][n]
-// for the n_len columns (w k-major, as the PE rows hold it), exact in INT32.
-MAMBAHW_VECTOR_CLONES
-void fold_token(const std::int8_t* __restrict x, const std::int8_t* __restrict w, std::int64_t k_len,
-                std::int64_t n_len, std::int32_t* __restrict p) {
-  for (std::int64_t n = 0; n < n_len; ++n) p[n] = 0;
-  for (std::int64_t k = 0; k < k_len; ++k) {
-    const std::int32_t xv = x[k];
-    for (std::int64_t n = 0; n < n_len; ++n) p[n] += xv * static_cast<std::int32_t>(w[k * n_len + n]);
-  }
-}
-
-}  // namespace
 
 GemmRun GemmArray::run(const GemmJob& j) {
   const GemmShape& g = j.shape;
@@ -143,29 +127,28 @@ GemmRun GemmArray::run(const GemmJob& j) {
   };
 
   // One fold on the array: every token's k slice against the tile's columns,
-  // added into the accumulators of the weight group each k belongs to. The
-  // tile is held k-major (the PE rows), so a token's partial sums of all
-  // columns advance together, one k at a time (exact INT32 sums: the order
-  // of the additions does not matter).
-  std::vector<std::int8_t> tile_k;
-  std::vector<std::int32_t> psum;
+  // added into the accumulators of the weight group each k belongs to
+  // (fold_accumulate: exact INT32 sums, so the order of the additions does
+  // not matter).
+  FoldScratch fold_scratch;
   auto fold_macs = [&](const GemmFold& f, const Bytes& tb, std::int64_t m0, std::int64_t ml) {
     const std::int64_t nl = f.n_len, kl = f.k_len;
     tile.resize(static_cast<std::size_t>(kl * nl));
-    unpack_weight_tile(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first);
-    tile_k.resize(tile.size());
-    for (std::int64_t n = 0; n < nl; ++n)
-      for (std::int64_t k = 0; k < kl; ++k) tile_k[static_cast<std::size_t>(k * nl + n)] = tile[static_cast<std::size_t>(n * kl + k)];
-
-    psum.resize(static_cast<std::size_t>(nl));
+    unpack_weight_tile(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first);  // [nl][kl]
     for (std::int64_t k0 = f.k0; k0 < f.k0 + kl;) {
       const std::int64_t grp = k0 / gsize, k1 = std::min(f.k0 + kl, (grp + 1) * gsize);
-      for (std::int64_t mi = 0; mi < ml; ++mi) {
-        std::int32_t* p = psum.data();
-        fold_token(act.data() + (m0 + mi) * K + k0, tile_k.data() + (k0 - f.k0) * nl, k1 - k0, nl, p);
-        std::int32_t* a = acc.data() + mi * nl * G + grp;
-        for (std::int64_t n = 0; n < nl; ++n) a[n * G] += p[n];
-      }
+      FoldSlice s;
+      s.x = act.data() + m0 * K + k0;
+      s.x_stride = K;
+      s.w = tile.data() + (k0 - f.k0);
+      s.w_stride = kl;
+      s.tokens = ml;
+      s.k_len = k1 - k0;
+      s.cols = nl;
+      s.acc = acc.data() + grp;
+      s.acc_token = nl * G;
+      s.acc_col = G;
+      fold_accumulate(s, fold_scratch);
       k0 = k1;
     }
   };

@@ -3,11 +3,14 @@
 // against hand-derived values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>
 
+#include "kernel_isa_guard.hpp"
 #include "mambahw/golden/gemm.hpp"
+#include "mambahw/golden/threads.hpp"
 #include "mambahw/studies/synthetic.hpp"
 
 namespace mambahw {
@@ -85,6 +88,126 @@ TEST(Gemm, Int32ExtremesExactThenSaturating) {
   EXPECT_EQ(sat, 2);
   EXPECT_EQ(run(131072, -128, 127, &sat), -2130706432);  // fits: not saturated
   EXPECT_EQ(sat, 2);
+}
+
+// The accumulation under the specification (KernelIsa::kSpec, dot4) and
+// under every vector variant the host runs (the pair kernels: pmaddwd over
+// int16 pairs, register micro-tiles of 4 tokens), against an INT64 triple
+// loop written here. The shapes reach every edge of the pair kernels: odd K
+// (a last pair with a zero half), K below one pair, groups of odd length
+// (INT4, group 5), out not a multiple of a micro-tile's channels nor of the
+// 64-channel tile, token counts below the pair path's threshold (M = 1, the
+// GEMV, runs dot4 on every variant), at it, and past it by a partial
+// micro-tile.
+struct GemmCase {
+  int M, out, in, group;
+  WeightPrecision p;
+};
+
+std::vector<std::int64_t> int64_accumulators(const Int8Tensor& x, const std::vector<std::int8_t>& wc, const GemmCase& c) {
+  const int gsize = c.group ? c.group : c.in, G = (c.in + gsize - 1) / gsize;
+  std::vector<std::int64_t> ref;
+  for (int m = 0; m < c.M; ++m)
+    for (int n = 0; n < c.out; ++n)
+      for (int g = 0; g < G; ++g) {
+        std::int64_t s = 0;
+        for (int k = g * gsize; k < std::min(c.in, (g + 1) * gsize); ++k)
+          s += static_cast<std::int64_t>(x(static_cast<std::size_t>(m), static_cast<std::size_t>(k))) *
+               static_cast<std::int64_t>(wc[static_cast<std::size_t>(n * c.in + k)]);
+        ref.push_back(s);
+      }
+  return ref;
+}
+
+// Codes: uniform over the precision's range, or (extreme) only its ends, so
+// that pair sums of |-128 * -128| * 2 = 32768 (past int16) appear everywhere.
+void expect_every_variant_accumulates(const GemmCase& c, bool extreme, Rng& rng) {
+  const int wlo = c.p == WeightPrecision::kInt8 ? -128 : -8, whi = c.p == WeightPrecision::kInt8 ? 127 : 7;
+  auto draw = [&](int lo, int hi) {
+    if (extreme) return static_cast<std::int8_t>(rng.below(2) ? lo : hi);
+    return static_cast<std::int8_t>(lo + static_cast<int>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))));
+  };
+  std::vector<std::int8_t> wc(static_cast<std::size_t>(c.out * c.in));
+  for (auto& v : wc) v = draw(wlo, whi);
+  Int8Tensor x({static_cast<std::size_t>(c.M), static_cast<std::size_t>(c.in)});
+  for (auto& v : x.vec()) v = draw(-128, 127);
+  const int G = c.group ? (c.in + c.group - 1) / c.group : 1;
+  const QuantWeights w = make_weights(wc, c.out, c.in, c.p, c.group, std::vector<float>(static_cast<std::size_t>(c.out * G), 1.0f));
+  const std::vector<std::int64_t> ref = int64_accumulators(x, wc, c);
+  std::vector<KernelIsa> isas{KernelIsa::kSpec};
+  for (KernelIsa i : tb::vector_isas()) isas.push_back(i);
+  for (KernelIsa isa : isas) {
+    tb::KernelIsaScope scope(isa);
+    std::int64_t sat = 0;
+    const std::vector<std::int32_t> acc = gemm_accumulate(x, w, &sat);
+    ASSERT_EQ(acc.size(), ref.size());
+    EXPECT_EQ(sat, 0);
+    for (std::size_t i = 0; i < acc.size(); ++i)
+      ASSERT_EQ(acc[i], ref[i]) << to_string(isa) << " M " << c.M << " out " << c.out << " in " << c.in << " group "
+                                << c.group << " " << to_string(c.p) << (extreme ? " extreme" : "") << " accumulator " << i;
+  }
+}
+
+TEST(GemmPairs, EveryVariantMatchesInt64ReferenceOverAwkwardShapes) {
+  Rng rng(31);
+  for (int M : {1, 7, 8, 9, 13})
+    for (int in : {1, 2, 3, 31, 33, 129, 301})
+      for (int out : {1, 7, 65, 130}) {
+        expect_every_variant_accumulates({M, out, in, 0, WeightPrecision::kInt8}, false, rng);
+        expect_every_variant_accumulates({M, out, in, 0, WeightPrecision::kInt4}, false, rng);
+        expect_every_variant_accumulates({M, out, in, 128, WeightPrecision::kInt4}, false, rng);
+        expect_every_variant_accumulates({M, out, in, 5, WeightPrecision::kInt4}, false, rng);
+      }
+}
+
+TEST(GemmPairs, EveryVariantExactAtExtremeCodes) {
+  Rng rng(32);
+  for (int M : {1, 9, 12})
+    for (int in : {2, 33, 257, 768}) {
+      expect_every_variant_accumulates({M, 70, in, 0, WeightPrecision::kInt8}, true, rng);
+      expect_every_variant_accumulates({M, 70, in, 128, WeightPrecision::kInt4}, true, rng);
+    }
+  // The largest exact K through the pair kernels (M past their threshold):
+  // 131071 products of -128 * -128 = 2^31 - 2^14 in every accumulator, no
+  // partial sum past INT32 on the way; one more input takes the INT64
+  // saturating path (Gemm.Int32ExtremesExactThenSaturating).
+  const int K = 131071;
+  Int8Tensor x({9, static_cast<std::size_t>(K)}, static_cast<std::int8_t>(-128));
+  const QuantWeights w = make_weights(std::vector<std::int8_t>(static_cast<std::size_t>(2 * K), -128), 2, K,
+                                      WeightPrecision::kInt8, 0, {1.0f, 1.0f});
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    std::int64_t sat = 0;
+    for (std::int32_t a : gemm_accumulate(x, w, &sat)) ASSERT_EQ(a, 2147467264) << to_string(isa);
+    EXPECT_EQ(sat, 0);
+  }
+}
+
+// Saturation past 131071 inputs is the specification's on every variant
+// (a group that long never takes the pair kernels), 9 tokens so that the
+// pair path's token threshold is met.
+TEST(GemmPairs, SaturationUnchangedOnEveryVariant) {
+  for (KernelIsa isa : tb::vector_isas()) {
+    tb::KernelIsaScope scope(isa);
+    const int K = 131072;
+    Int8Tensor x({9, static_cast<std::size_t>(K)}, static_cast<std::int8_t>(-128));
+    const QuantWeights w = make_weights(std::vector<std::int8_t>(static_cast<std::size_t>(K), -128), 1, K,
+                                        WeightPrecision::kInt8, 0, {1.0f});
+    std::int64_t sat = 0;
+    for (std::int32_t a : gemm_accumulate(x, w, &sat)) EXPECT_EQ(a, std::numeric_limits<std::int32_t>::max()) << to_string(isa);
+    EXPECT_EQ(sat, 9) << to_string(isa);
+  }
+}
+
+// The pair path's tiles and micro-tiles depend only on the shapes: the same
+// accumulators on 1, 2 and 3 threads (here against the INT64 loop each time).
+TEST(GemmPairs, ThreadCountDoesNotChangeAccumulators) {
+  for (int threads : {1, 2, 3}) {
+    const ThreadScope scope(threads);
+    Rng rng(33);  // the same operands each time
+    expect_every_variant_accumulates({37, 200, 300, 128, WeightPrecision::kInt4}, false, rng);
+    expect_every_variant_accumulates({37, 200, 300, 0, WeightPrecision::kInt8}, false, rng);
+  }
 }
 
 TEST(Gemm, RequantHandValuesAndTies) {
