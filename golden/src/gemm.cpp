@@ -309,13 +309,24 @@ float requant_value(std::span<const std::int32_t> acc, const QuantWeights& w, in
 
 float requant_value(std::span<const std::int32_t> acc, std::span<const float> ws, bool grouped, float s_x,
                     float s_out, const RequantPolicy& p) {
+  return requant_column_apply(acc, ws, grouped, requant_column_registers(ws, grouped, s_x, s_out, p.order), p);
+}
+
+RequantRegisters requant_column_registers(std::span<const float> ws, bool grouped, float s_x, float s_out,
+                                          RequantOrder order) {
+  if (grouped) return {ratio_fp32(s_x, s_out), 0.0f};
+  return requant_registers(order, s_x, ws[0], s_out);
+}
+
+float requant_column_apply(std::span<const std::int32_t> acc, std::span<const float> ws, bool grouped,
+                           RequantRegisters r, const RequantPolicy& p) {
   const Denormals d = p.denormals;
   if (grouped) {  // per-group weights: scale each group's sum in FP32, in group order
     float y = 0.0f;
     for (std::size_t g = 0; g < ws.size(); ++g) y = ffma(ws[g], static_cast<float>(acc[g]), y, d);
-    return fmul(ratio_fp32(s_x, s_out), y, d);
+    return fmul(r.a, y, d);
   }
-  return requant_apply(p.order, acc[0], requant_registers(p.order, s_x, ws[0], s_out), d);
+  return requant_apply(p.order, acc[0], r, d);
 }
 
 RequantRegisters requant_registers(RequantOrder order, float s_x, float s_w, float s_out) {
@@ -348,12 +359,39 @@ std::int8_t requant_int8(float v, const RequantPolicy& p) {
   return static_cast<std::int8_t>(code_of_scaled(v, np, kInt8Range));
 }
 
+namespace {
+// The requantization unit's registers of every output column, computed once
+// per GEMM (not once per output: the per-channel constants are a double
+// divide each), then requant_value's datapath per accumulator.
+class ColumnRequant {
+ public:
+  ColumnRequant(const QuantWeights& w, const GemmScales& s, const RequantPolicy& p)
+      : w_(w), p_(p), G_(static_cast<std::size_t>(w.groups())), regs_(static_cast<std::size_t>(w.out)) {
+    for (int n = 0; n < w.out; ++n) {
+      const float s_out = s.out.empty() ? 1.0f : s.out[s.out.size() == 1 ? 0 : static_cast<std::size_t>(n)];
+      regs_[static_cast<std::size_t>(n)] = requant_column_registers(scales(n), w.group != 0, s.act, s_out, p.order);
+    }
+  }
+  float operator()(std::span<const std::int32_t> acc, int n) const {
+    return requant_column_apply(acc, scales(n), w_.group != 0, regs_[static_cast<std::size_t>(n)], p_);
+  }
+
+ private:
+  std::span<const float> scales(int n) const { return std::span(w_.scales).subspan(static_cast<std::size_t>(n) * G_, G_); }
+  const QuantWeights& w_;
+  const RequantPolicy& p_;
+  std::size_t G_;
+  std::vector<RequantRegisters> regs_;
+};
+}  // namespace
+
 Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmScales& s, const RequantPolicy& p,
                          std::int64_t* saturated_codes) {
   Int8Tensor y({x.dim(0), static_cast<std::size_t>(w.out)});
   std::atomic<std::int64_t> clipped{0};  // an exact count: the same for any thread count
+  const ColumnRequant col(w, s, p);
   for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
-    const float v = requant_value(acc, w, n, s, p);
+    const float v = col(acc, n);
     const std::int8_t q = requant_int8(v, p);
     if (saturated_codes) {
       const float r = round_to_integral(v, p.rounding);
@@ -368,8 +406,9 @@ Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmS
 FloatTensor gemm_fp16_out(const Int8Tensor& x, const QuantWeights& w, float act_scale, const RequantPolicy& p) {
   FloatTensor y({x.dim(0), static_cast<std::size_t>(w.out)});
   const GemmScales s{act_scale, {}};
+  const ColumnRequant col(w, s, p);
   for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
-    y(m, static_cast<std::size_t>(n)) = fp16_to_fp32(fp32_to_fp16(requant_value(acc, w, n, s, p)));
+    y(m, static_cast<std::size_t>(n)) = fp16_to_fp32(fp32_to_fp16(col(acc, n)));
   });
   return y;
 }
@@ -377,8 +416,9 @@ FloatTensor gemm_fp16_out(const Int8Tensor& x, const QuantWeights& w, float act_
 FloatTensor gemm_fp32_out(const Int8Tensor& x, const QuantWeights& w, float act_scale, const RequantPolicy& p) {
   FloatTensor y({x.dim(0), static_cast<std::size_t>(w.out)});
   const GemmScales s{act_scale, {}};
+  const ColumnRequant col(w, s, p);
   for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
-    y(m, static_cast<std::size_t>(n)) = requant_value(acc, w, n, s, p);
+    y(m, static_cast<std::size_t>(n)) = col(acc, n);
   });
   return y;
 }

@@ -167,12 +167,19 @@ GemmRun GemmArray::run(const GemmJob& j) {
         const GemmRegisters& rg = *j.regs;
         std::vector<float> ws(static_cast<std::size_t>((hi - lo) * G));  // the columns' weight scales
         for (std::size_t i = 0; i < ws.size(); ++i) ws[i] = get_f32(scale_bytes, 4 * (static_cast<std::size_t>(lo * G) + i));
+        // The unit's constants of each column, loaded once per drain (not per token).
+        std::vector<RequantRegisters> cr(static_cast<std::size_t>(hi - lo));
+        for (std::int64_t n = lo; n < hi; ++n) {
+          const float s_out = rg.out_scale.empty() ? 1.0f : rg.out_scale[static_cast<std::size_t>(n)];
+          cr[static_cast<std::size_t>(n - lo)] = requant_column_registers(
+              std::span<const float>(ws.data() + (n - lo) * G, static_cast<std::size_t>(G)), rg.grouped, rg.act_scale,
+              s_out, rg.requant.order);
+        }
         for (std::int64_t mi = 0; mi < ml; ++mi)
           for (std::int64_t n = lo; n < hi; ++n) {
             const std::span<const std::int32_t> accs(acc.data() + (mi * f.n_len + (n - f.n0)) * G, static_cast<std::size_t>(G));
             const std::span<const float> wsn(ws.data() + (n - lo) * G, static_cast<std::size_t>(G));
-            const float s_out = rg.out_scale.empty() ? 1.0f : rg.out_scale[static_cast<std::size_t>(n)];
-            const float v = requant_value(accs, wsn, rg.grouped, rg.act_scale, s_out, rg.requant);
+            const float v = requant_column_apply(accs, wsn, rg.grouped, cr[static_cast<std::size_t>(n - lo)], rg.requant);
             const std::uint32_t code = o.element_bits == 8 ? static_cast<std::uint8_t>(requant_int8(v, rg.requant))
                                                            : fp32_to_fp16(v);
             const std::int64_t e = o.layout == Layout::kChannelMajor ? (n - lo) * ml + mi : mi * (hi - lo) + (n - lo);

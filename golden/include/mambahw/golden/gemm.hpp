@@ -125,6 +125,17 @@ float requant_value(std::span<const std::int32_t> acc_groups, const QuantWeights
 float requant_value(std::span<const std::int32_t> acc_groups, std::span<const float> weight_scales, bool grouped,
                     float s_x, float s_out, const RequantPolicy& p);
 
+// The same, split as the hardware splits it: the registers of one output
+// column (the host's precomputed constants, double then one rounding: per
+// channel requant_registers, per group a = fp32(s_x/s_out)), computed once
+// per column, then the datapath per accumulator. requant_value(acc, ws,
+// grouped, s_x, s_out, p) == requant_column_apply(acc, ws, grouped,
+// requant_column_registers(ws, grouped, s_x, s_out, p.order), p).
+RequantRegisters requant_column_registers(std::span<const float> weight_scales, bool grouped, float s_x, float s_out,
+                                          RequantOrder order);
+float requant_column_apply(std::span<const std::int32_t> acc_groups, std::span<const float> weight_scales,
+                           bool grouped, RequantRegisters r, const RequantPolicy& p);
+
 // Datapath operations of the requantization unit per output element: each
 // group's accumulator converted to FP32, then the two scale multiplies of
 // `order` (per channel) or one FMA per group and the activation-scale
