@@ -122,10 +122,15 @@ TEST(GemmArraySc, DecodeGemvOneTileAheadByHand) {
 // tile ahead: 24 x 32 = 768 fetches of 140 cycles (DRAM latency) = 107520;
 // four ahead: the array, 32 + 768 x 63 = 48416. Within 1%: the steady state
 // leaves out the first tile's exposed latency and the last fold's drain.
-double simulated_head(int prefetch_depth, LmHead* analytic) {
+System head_system() {
   System sys;
   sys.model.d_model = 768;
   sys.model.vocab = 1024;
+  return sys;
+}
+
+double simulated_head(int prefetch_depth, LmHead* analytic) {
+  System sys = head_system();
   sys.hardware.gemm.prefetch_depth = prefetch_depth;
   *analytic = lm_head(sys, 1);
   return static_cast<double>(simulate(sys.hardware, analytic->shape).cycles);
@@ -159,9 +164,7 @@ TEST(LmHeadSc, AnalyticAgreesWithTheSimulatedArrayFourTilesAhead) {
 // DRAM: 786,432 weight bytes + 768 input bytes read, 2 x 1024 logit bytes written.
 TEST(LmHeadSc, AnalyticEventsByHand) {
   using cost::Counter;
-  System sys;
-  sys.model.d_model = 768;
-  sys.model.vocab = 1024;
+  const System sys = head_system();
   const LmHead h = lm_head(sys, 1);
   const cost::UnitCounters& c = h.events.at(Unit::kGemmArray);
   EXPECT_EQ(c[Counter::kMacInt8], 786432);
@@ -194,9 +197,7 @@ TEST(LmHeadSc, AnalyticEventsByHand) {
 // chip, no output regions): MACs, registers, buffers and the weight bytes.
 TEST(LmHeadSc, AnalyticEventsAgreeWithTheSimulatedArray) {
   using cost::Counter;
-  System sys;
-  sys.model.d_model = 768;
-  sys.model.vocab = 1024;
+  const System sys = head_system();
   const LmHead h = lm_head(sys, 1);
   cost::EventCounts sim;
   (void)simulate(sys.hardware, h.shape, nullptr, &sim);
