@@ -299,9 +299,16 @@ std::vector<std::int32_t> gemm_accumulate(const Int8Tensor& x, const QuantWeight
   return acc;
 }
 
+namespace {
+// Output channel n's scale: one per channel, one for all, or 1 (FP16/FP32 outputs).
+float out_scale(const GemmScales& s, int n) {
+  return s.out.empty() ? 1.0f : s.out[s.out.size() == 1 ? 0 : static_cast<std::size_t>(n)];
+}
+}  // namespace
+
 float requant_value(std::span<const std::int32_t> acc, const QuantWeights& w, int n, const GemmScales& s,
                     const RequantPolicy& p) {
-  const float s_out = s.out.empty() ? 1.0f : s.out[s.out.size() == 1 ? 0 : static_cast<std::size_t>(n)];
+  const float s_out = out_scale(s, n);
   const auto G = static_cast<std::size_t>(w.groups());
   return requant_value(acc, std::span(w.scales).subspan(static_cast<std::size_t>(n) * G, G), w.group != 0, s.act,
                        s_out, p);
@@ -368,8 +375,7 @@ class ColumnRequant {
   ColumnRequant(const QuantWeights& w, const GemmScales& s, const RequantPolicy& p)
       : w_(w), p_(p), G_(static_cast<std::size_t>(w.groups())), regs_(static_cast<std::size_t>(w.out)) {
     for (int n = 0; n < w.out; ++n) {
-      const float s_out = s.out.empty() ? 1.0f : s.out[s.out.size() == 1 ? 0 : static_cast<std::size_t>(n)];
-      regs_[static_cast<std::size_t>(n)] = requant_column_registers(scales(n), w.group != 0, s.act, s_out, p.order);
+      regs_[static_cast<std::size_t>(n)] = requant_column_registers(scales(n), w.group != 0, s.act, out_scale(s, n), p.order);
     }
   }
   float operator()(std::span<const std::int32_t> acc, int n) const {

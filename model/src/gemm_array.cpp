@@ -18,6 +18,22 @@ using sc_core::sc_time;
 GemmArray::GemmArray(sc_core::sc_module_name name, const HardwareConfig& hw, cost::EventCounts& events)
     : sc_module(name), dram("dram"), hw_(hw), ev_(events), period_(hw.cycle_ns(), sc_core::SC_NS) {}
 
+void count_fold_events(const HardwareConfig& hw, const GemmShape& g, const GemmFold& f, std::int64_t m_len,
+                       bool weights_fetched, cost::UnitCounters& c, cost::EventCounts& e) {
+  c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += m_len * f.k_len * f.n_len;
+  c[Counter::kRegisterBits] += 2 * cost::kPsumBits * m_len * f.n_len;  // each sum read and written once per fold
+  const cost::ArrayRegisterBits regs = cost::fold_register_bits(m_len, f.k_len, f.n_len, 8, 8);
+  c[Counter::kArrayWeightBits] += regs.weight_load;
+  c[Counter::kArrayOperandBits] += regs.operand;
+  c[Counter::kArrayPsumBits] += regs.psum;
+  // The weight tile is written into the buffer as it arrives from DRAM and read into the PEs.
+  const double tile_words = static_cast<double>(f.weight_bytes) / 8.0;
+  e.add_sram({"weight_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw.buffers.weight_kib * 1024.0, 64, tile_words,
+              weights_fetched ? tile_words : 0.0});
+  e.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw.buffers.activation_kib * 1024.0, 64,
+              static_cast<double>(m_len * f.k_len * g.in_bytes) / 8.0, 0});
+}
+
 GemmRun GemmArray::run(const GemmJob& j) {
   const GemmShape& g = j.shape;
   GemmRun r{j.op, g, plan_gemm(g, hw_.gemm), {}, {}, 0, 0};
@@ -254,18 +270,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
       std::fill(acc.begin(), acc.end(), 0);
     }
     if (compute) fold_macs(f, tile_bytes[i % ring], s.m0, ml);
-    c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += ml * f.k_len * f.n_len;
-    c[Counter::kRegisterBits] += 2 * cost::kPsumBits * ml * f.n_len;  // each sum read and written once per fold
-    const cost::ArrayRegisterBits regs = cost::fold_register_bits(ml, f.k_len, f.n_len, 8, 8);
-    c[Counter::kArrayWeightBits] += regs.weight_load;
-    c[Counter::kArrayOperandBits] += regs.operand;
-    c[Counter::kArrayPsumBits] += regs.psum;
-    // The weight tile is written into the buffer as it arrives from DRAM and read into the PEs.
-    ev_.add_sram({"weight_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.weight_kib * 1024.0, 64,
-                  static_cast<double>(f.weight_bytes) / 8.0,
-                  s.fetch_weights ? static_cast<double>(f.weight_bytes) / 8.0 : 0.0});
-    ev_.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw_.buffers.activation_kib * 1024.0, 64,
-                  static_cast<double>(ml * f.k_len * g.in_bytes) / 8.0, 0});
+    count_fold_events(hw_, g, f, ml, s.fetch_weights, c, ev_);
     if (f.last_k) {
       drain(f, s.m0, ml);
       const std::int64_t done = cells + ml * f.n_len;

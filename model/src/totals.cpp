@@ -4,8 +4,8 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "mambahw/cost/dataflow.hpp"
 #include "mambahw/golden/layer_program.hpp"
+#include "mambahw/model/gemm_array.hpp"
 #include "mambahw/model/timing.hpp"
 
 namespace mambahw::model {
@@ -37,8 +37,8 @@ WholeModel whole_model(const LayerReport& r, int n_layer) {
 
 namespace {
 // One pass of the head as the simulated array counts a GEMM (GemmArray::run):
-// the same folds in the mapping's order, each fold's counts, then the
-// requantization unit per output and the mapping's DRAM bytes.
+// the same folds in the mapping's order, each counted by count_fold_events,
+// then the requantization unit per output and the mapping's DRAM bytes.
 cost::EventCounts lm_head_events(const System& sys, const cost::GemmShape& g, const cost::GemmMapping& mapping) {
   using cost::Counter;
   const HardwareConfig& hw = sys.hardware;
@@ -46,19 +46,8 @@ cost::EventCounts lm_head_events(const System& sys, const cost::GemmShape& g, co
   e.tokens = g.m;
   cost::UnitCounters& c = e.at(Unit::kGemmArray);
   const GemmPlan plan = plan_gemm(g, hw.gemm);
-  for (const GemmStep& s : gemm_steps(plan, mapping, g, hw.gemm)) {
-    const GemmFold& f = plan.folds[s.fold];
-    c[g.weight_bits == 4 ? Counter::kMacInt4 : Counter::kMacInt8] += s.m_len * f.k_len * f.n_len;
-    c[Counter::kRegisterBits] += 2 * cost::kPsumBits * s.m_len * f.n_len;
-    const cost::ArrayRegisterBits regs = cost::fold_register_bits(s.m_len, f.k_len, f.n_len, 8, 8);
-    c[Counter::kArrayWeightBits] += regs.weight_load;
-    c[Counter::kArrayOperandBits] += regs.operand;
-    c[Counter::kArrayPsumBits] += regs.psum;
-    e.add_sram({"weight_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw.buffers.weight_kib * 1024.0, 64,
-                static_cast<double>(f.weight_bytes) / 8.0, s.fetch_weights ? static_cast<double>(f.weight_bytes) / 8.0 : 0.0});
-    e.add_sram({"activation_buffer", Unit::kGemmArray, cost::MemImpl::kSram, hw.buffers.activation_kib * 1024.0, 64,
-                static_cast<double>(s.m_len * f.k_len * g.in_bytes) / 8.0, 0});
-  }
+  for (const GemmStep& s : gemm_steps(plan, mapping, g, hw.gemm))
+    count_fold_events(hw, g, plan.folds[s.fold], s.m_len, s.fetch_weights, c, e);
   Work requant;
   requant.ops = requant_ops(sys.scheme.layer.gemm_requant, 1, false) * (g.m * g.n);
   c += cost::counters_of(requant);

@@ -191,10 +191,12 @@ TEST(LmHeadSc, AnalyticEventsByHand) {
   }
 }
 
-// The same counts from the simulated array running the head's GEMV (a
-// second producer: GemmArray::run's own counting, fold by fold), for the
-// counters a timing-only run has (no requantization registers, the input on
-// chip, no output regions): MACs, registers, buffers and the weight bytes.
+// The same counts from the simulated array running the head's GEMV. Both
+// count a step with count_fold_events; what this checks is that the run
+// executes exactly the analytic pass's steps (the same folds, token tiles
+// and weight fetches, each once) and that the weight bytes its DRAM channel
+// moved are the mapping's: for the counters a timing-only run has (no
+// requantization registers, the input on chip, no output regions).
 TEST(LmHeadSc, AnalyticEventsAgreeWithTheSimulatedArray) {
   using cost::Counter;
   const System sys = head_system();

@@ -223,7 +223,7 @@ void print_cosim(const Config& c, const model::CosimReport& r, const Node& n, co
 // ---- the schedules side by side (docs/architecture.md, "Schedules") -----------------
 
 ScheduleSummary summarize(const Config& c, const LayerProgram& program, const model::CosimReport& r,
-                          const std::vector<std::string>& tech_files) {
+                          const std::vector<TechTable>& techs) {
   const model::LayerReport& t = r.timing;
   ScheduleSummary s;
   s.schedule = std::string(to_string(t.schedule));
@@ -246,8 +246,8 @@ ScheduleSummary summarize(const Config& c, const LayerProgram& program, const mo
     if (o.unit == Unit::kGemmArray && g < t.gemms.size()) op.gemm_dram_bytes = t.gemms[g++].mapping.dram_bytes();
     s.ops.push_back(op);
   }
-  if (!tech_files.empty()) {
-    const TechTable tech = load_tech(resolve_config(tech_files.front()));
+  if (!techs.empty()) {
+    const TechTable& tech = techs.front();
     s.energy_pj = std::get<double>(cost_report(c, program, t.events, t.latency_ns, tech).at("energy_pj_per_layer").cell());
     if (t.decode)
       s.decode_pj_per_token = std::get<double>(
@@ -338,11 +338,11 @@ void print_cost(const Node& n) {
 }
 
 Node cost_section(const Config& c, const LayerProgram& program, const model::CosimReport& r,
-                  const std::vector<std::string>& tech_files) {
+                  const std::vector<TechTable>& techs) {
   Node list = Node::list();
   fmt::print("  energy and area (event counts x technology table; docs/cost-model.md); the scale index under both "
              "bases, * = this scheme's:\n");
-  for (const std::string& f : tech_files) print_cost(list.push(cost_report(c, program, r.timing.events, r.timing.latency_ns, load_tech(resolve_config(f)))));
+  for (const TechTable& t : techs) print_cost(list.push(cost_report(c, program, r.timing.events, r.timing.latency_ns, t)));
   return list;
 }
 
@@ -359,7 +359,7 @@ namespace {
 // The whole model's totals (model/totals.hpp): the simulated layers' figures,
 // scaled by n_layer / layers when fewer than n_layer were simulated.
 Node whole_model_report(const Config& c, const LayerProgram& program, const model::CosimReport& r, const Node& cost,
-                        const Node* decode_cost, const std::vector<std::string>& tech_files) {
+                        const Node* decode_cost, const std::vector<TechTable>& techs) {
   const model::WholeModel w = model::whole_model(r.timing, model::System{c.model, c.scheme, c.hardware});
   Node n = Node::object();
   for (const auto& [k, v] : std::vector<std::pair<const char*, Cell>>{
@@ -382,9 +382,8 @@ Node whole_model_report(const Config& c, const LayerProgram& program, const mode
     Cell head{};
     double head_pj = 0;
     if (w.lm_head) {
-      const TechTable t = load_tech(resolve_config(tech_files.at(i)));
       const double ns = w.lm_head->cycles() * c.hardware.cycle_ns();
-      head_pj = std::get<double>(cost_report(c, program, w.lm_head->events, ns, t).at("energy_pj_per_layer").cell());
+      head_pj = std::get<double>(cost_report(c, program, w.lm_head->events, ns, techs.at(i)).at("energy_pj_per_layer").cell());
       head = head_pj / 1e3;
     }
     const double pre = std::get<double>(pl[i].at("energy_pj_per_token").cell()) * w.scale / 1e3 +
@@ -517,7 +516,10 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
           : model::run_cosim(sys, q, input, opt);
   }
   const LayerProgram& program = stack ? stack_layers[0].program : (own ? own->q : *shared->q).program;
-  const ScheduleSummary mine = summarize(c, program, r, tech_files);
+  // The technology tables, loaded once for every energy figure below.
+  std::vector<TechTable> techs;
+  for (const std::string& f : tech_files) techs.push_back(load_tech(resolve_config(f)));
+  const ScheduleSummary mine = summarize(c, program, r, techs);
   if (child) {  // the other schedule's run: its summary for the run that started it, and nothing printed
     write_json_file(options.summary_file, nlohmann::json(mine));
     ModelOutcome out;
@@ -564,14 +566,13 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
   out.tree.add("model", cosim);
   out.tree.add("schedules", sched);
   out.tree.add("accuracy_band", band);
-  const Node cost = cost_section(c, program, r, tech_files);
+  const Node cost = cost_section(c, program, r, techs);
   out.tree.add("cost", cost);
   std::optional<Node> decode_cost;
   if (r.timing.decode) {
     // Energy per decode token: the steps' own counters over the steps' time.
     Node list = Node::list();
-    for (const std::string& f : tech_files) {
-      const TechTable t = load_tech(resolve_config(f));
+    for (const TechTable& t : techs) {
       Node& e = list.push(cost_report(c, program, r.timing.decode->events, r.timing.decode->latency_ns, t));
       const double nj = std::get<double>(e.at("energy_pj_per_token").cell()) / 1e3;
       fmt::print("  decode energy ({}): {:.4g} nJ per token over the {} simulated layer{} (leakage over the steps' "
@@ -581,7 +582,7 @@ ModelOutcome run_model_report(const Config& c, const std::vector<std::string>& t
     decode_cost = list;
     out.tree.add("decode_cost", std::move(list));
   }
-  out.tree.add("whole_model", whole_model_report(c, program, r, cost, decode_cost ? &*decode_cost : nullptr, tech_files));
+  out.tree.add("whole_model", whole_model_report(c, program, r, cost, decode_cost ? &*decode_cost : nullptr, techs));
   if (other.ran && other.mismatches) {
     out.bit_exact = false;
     out.failure = fmt::format("the {} schedule's tensors differ from the golden model ({} mismatches)", other.schedule,

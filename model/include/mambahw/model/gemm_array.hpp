@@ -53,6 +53,15 @@ struct GemmRun {
   Cycles dram_stall = 0;   // waiting for weight or input tiles
 };
 
+// The events of one step of a GEMM (fold f over m_len tokens): its MACs,
+// the accumulators read and written, the array's registers
+// (cost/dataflow.hpp), the weight buffer's accesses (written when the tile
+// came from DRAM) and the activation buffer's reads. The one definition:
+// GemmArray::run counts each step it runs with it, and lm_head (totals.hpp)
+// its analytic pass.
+void count_fold_events(const HardwareConfig& hw, const GemmShape& g, const GemmFold& f, std::int64_t m_len,
+                       bool weights_fetched, cost::UnitCounters& c, cost::EventCounts& e);
+
 class GemmArray : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<GemmArray> dram;
