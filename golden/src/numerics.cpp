@@ -10,18 +10,18 @@ namespace mambahw {
 float round_to_integral(float x, Rounding mode) {
   // |x| >= 2^23 is already integral (and covers +-Inf); NaN passes through.
   if (!(std::fabs(x) < 8388608.0f)) return x;
-  const float t = std::trunc(x);  // exact; keeps the sign of a zero result
-  if (mode == Rounding::kTowardZero) return t;
-  const float frac = std::fabs(x - t);  // exact: x and t share sign and exponent range
-  bool away;
-  if (frac != 0.5f) {
-    away = frac > 0.5f;
-  } else if (mode == Rounding::kHalfAwayFromZero) {
-    away = true;
-  } else {
-    away = (static_cast<std::int32_t>(t) & 1) != 0;  // |t| < 2^23 fits
-  }
-  return away ? t + std::copysign(1.0f, x) : t;
+  // Rounds the magnitude, then puts the sign back (so -0.3 gives -0, as trunc
+  // does). Written without a branch on the fraction: the requantizer's random
+  // fractions would mispredict one, and it cost about 40% of a GEMM's
+  // requantization. Every step is exact: trunc of |x| < 2^23, the fraction
+  // a - t (same exponent range), and t + 1 < 2^24.
+  const float a = std::fabs(x);
+  const float t = std::trunc(a);
+  const float frac = a - t;
+  const bool odd = (static_cast<std::int32_t>(t) & 1) != 0;  // t < 2^23 fits
+  const bool tie_up = (mode == Rounding::kHalfAwayFromZero) | ((mode == Rounding::kHalfToEven) & odd);
+  const bool up = (mode != Rounding::kTowardZero) & ((frac > 0.5f) | ((frac == 0.5f) & tie_up));
+  return std::copysign(t + static_cast<float>(up), x);
 }
 
 float ftz_if(float x, Denormals d) {
