@@ -509,19 +509,18 @@ FloatTensor mamba2_ssm(const FloatTensor& x, const Mamba2Ssm& s, const SsmPolicy
   parallel_for(G * token_tiles, [&](std::size_t i) {
     const std::size_t g = i / token_tiles, t0 = i % token_tiles * kTokenTile, t1 = std::min(L, t0 + kTokenTile);
     const float sb = s.b_scale[g], sc = s.c_scale[g];
+    if (dn == Denormals::kPreserve && kernel_isa() != KernelIsa::kSpec) {  // fmul without the flush, by lane blocks
+      MAMBAHW_SIMD_CALL(dequant_token_major, &s.b(g * N, 0), L, N, t0, t1, sb, bf.data() + g * L * N);
+      MAMBAHW_SIMD_CALL(dequant_token_major, &s.c(g * N, 0), L, N, t0, t1, sc, cf.data() + g * L * N);
+      return;
+    }
     for (std::size_t n = 0; n < N; ++n) {
       const std::int8_t* qb = &s.b(g * N + n, 0);
       const std::int8_t* qc = &s.c(g * N + n, 0);
-      if (dn == Denormals::kPreserve)  // fmul without the flush, inline
-        for (std::size_t t = t0; t < t1; ++t) {
-          bf[(g * L + t) * N + n] = sb * static_cast<float>(qb[t]);
-          cf[(g * L + t) * N + n] = sc * static_cast<float>(qc[t]);
-        }
-      else
-        for (std::size_t t = t0; t < t1; ++t) {
-          bf[(g * L + t) * N + n] = fmul(sb, static_cast<float>(qb[t]), dn);
-          cf[(g * L + t) * N + n] = fmul(sc, static_cast<float>(qc[t]), dn);
-        }
+      for (std::size_t t = t0; t < t1; ++t) {
+        bf[(g * L + t) * N + n] = fmul(sb, static_cast<float>(qb[t]), dn);
+        cf[(g * L + t) * N + n] = fmul(sc, static_cast<float>(qc[t]), dn);
+      }
     }
   });
   parallel_for(H, [&](std::size_t hd) {
