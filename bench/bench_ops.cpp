@@ -4,12 +4,14 @@
 // Each benchmark reports wall time (UseRealTime: the threads' span) and the
 // process's CPU time over all threads per step (cpu_ns_per_*), and the context
 // names the CPU model and its vector ISA (cpu_info.hpp), so a figure
-// never travels without its machine. bench/bench_table.py turns the JSON
+// never travels without its machine; core_probe_ghz is the slower of two
+// core-speed probes just before and after the timed loop (cpu_info.hpp). bench/bench_table.py turns the JSON
 // output (--benchmark_format=json) into the README's table.
 #include <benchmark/benchmark.h>
 
 #include <time.h>
 
+#include <algorithm>
 #include <iterator>
 #include <string>
 
@@ -43,12 +45,14 @@ template <class F>
 void measure(benchmark::State& st, double units, const char* unit, F&& body) {
   const int threads = st.range(0) ? hardware_threads() : 1;
   const ThreadScope scope(threads);
+  const double probe_before = bench::core_probe_ghz();
   double cpu = 0;
   for (auto _ : st) {
     const double c0 = process_cpu_ns();
     body();
     cpu += process_cpu_ns() - c0;
   }
+  st.counters["core_probe_ghz"] = std::min(probe_before, bench::core_probe_ghz());  // the slower side of the run
   const auto it = static_cast<double>(st.iterations());
   st.counters[std::string("ns_per_") + unit] =
       benchmark::Counter(units * 1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);

@@ -5,7 +5,9 @@
 
 Runs bench_ops (or reads the JSON it wrote with --benchmark_format=json) and
 prints a Markdown table: one row per kernel and shape, the time per step (or
-element) on one core and on all cores, and the machine (CPU model, vector
+element) on one core and on all cores, the core-speed probe around each
+(bench/cpu_info.hpp: about the clock in GHz on a quiet core, lower where the
+host took time away), and the machine (CPU model, vector
 ISA, cores, compiler) the figures were measured on, from the benchmark's own
 context. With --readme, the table replaces the lines between the markers
 <!-- bench_ops:begin --> and <!-- bench_ops:end --> in that file.
@@ -46,8 +48,9 @@ def table(doc):
     lines = [f"Measured on {ctx.get('cpu_model', 'unknown CPU')} ({ctx.get('cores', '?')} cores; "
              f"{ctx.get('cpu_isa', 'unknown ISA')}), {ctx.get('compiler', '')}, "
              f"`bench_ops` median of 3; load average {ctx.get('load_avg', '?')} at the start.", "",
-             "| kernel | one core (wall / CPU) | all cores (wall) | all cores (CPU, all threads) | speed-up (wall) |",
-             "|---|---|---|---|---|"]
+             "| kernel | one core (wall / CPU) | all cores (wall) | all cores (CPU, all threads) | speed-up (wall) "
+             "| core probe, one core / all cores (G adds/s) |",
+             "|---|---|---|---|---|---|"]
     for prefix, text, unit in ROWS:
         one, allc = pick(doc["benchmarks"], prefix, False), pick(doc["benchmarks"], prefix, True)
         if not one or not allc:
@@ -55,7 +58,8 @@ def table(doc):
         key = f"ns_per_{unit}"
         n = int(allc["threads"])
         lines.append(f"| {text} | {one[key]:.3g} / {one['cpu_' + key]:.3g} ns/{unit} | {allc[key]:.3g} ns/{unit} ({n} threads) | "
-                     f"{allc['cpu_' + key]:.3g} ns/{unit} | {one[key] / allc[key]:.2f}x |")
+                     f"{allc['cpu_' + key]:.3g} ns/{unit} | {one[key] / allc[key]:.2f}x | "
+                     f"{one['core_probe_ghz']:.2f} / {allc['core_probe_ghz']:.2f} |")
     return "\n".join(lines) + "\n"
 
 

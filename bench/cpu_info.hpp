@@ -1,8 +1,12 @@
 // The machine a benchmark figure was measured on: the CPU's model name and
 // the vector extensions the kernels can use (from /proc/cpuinfo), so a
-// figure never travels without its machine.
+// figure never travels without its machine; and how fast the core ran around
+// a measurement (core_probe_ghz), so a figure taken while a shared core was
+// slowed down can be told from a quiet one.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -35,6 +39,31 @@ inline CpuInfo cpu_info() {
     }
   if (!isa.empty()) c.isa = isa;
   return c;
+}
+
+// A chain of dependent integer adds for `seconds`, in G adds per second. An
+// add waits one cycle for the one before it on every current x86 and Arm
+// core, so on a core the process has to itself this is the clock in GHz; on
+// a vCPU whose host gives its time (or its core's other hyperthread) to
+// someone else, it drops with the time the benchmark lost. (The empty asm
+// keeps the compiler from folding the chain; it emits no instruction.)
+inline double core_probe_ghz(double seconds = 0.02) {
+  using clock = std::chrono::steady_clock;
+  std::uint64_t x = 0, adds = 0;
+  const auto t0 = clock::now();
+  const auto end = t0 + std::chrono::duration<double>(seconds);
+  auto now = t0;
+  do {
+    for (int i = 0; i < 512; ++i)
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; ++j) {  // eight adds per loop branch: the chain, not the branch, sets the pace
+        asm volatile("" : "+r"(x));
+        ++x;
+      }
+    adds += 4096;
+    now = clock::now();
+  } while (now < end);
+  return static_cast<double>(adds) / std::chrono::duration<double, std::nano>(now - t0).count();
 }
 
 }  // namespace mambahw::bench
