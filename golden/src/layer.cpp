@@ -274,15 +274,15 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
     tr.dt_proj_out = matmul_ref(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
     parallel_for(sz(D), [&](size_t di) {
       const int d = static_cast<int>(di);
-      std::vector<double> h(sz(N), 0.0);
+      std::vector<double> h(sz(N), 0.0), A(sz(N));
+      for (int n = 0; n < N; ++n) A[sz(n)] = -std::exp(static_cast<double>(w.a_log(sz(d), sz(n))));  // per (d, n), not per token
       for (size_t t = 0; t < L; ++t) {
         const double dl = softplus_d(static_cast<double>(tr.dt_proj_out(t, sz(d))) + w.dt_bias[sz(d)], true);
         const double x = tr.ssm_input(sz(d), t);
         double out = static_cast<double>(w.d_skip[sz(d)]) * x;
         for (int n = 0; n < N; ++n) {
-          const double A = -std::exp(static_cast<double>(w.a_log(sz(d), sz(n))));
           const double B = tr.x_proj_out(t, sz(m.dt_rank + n)), C = tr.x_proj_out(t, sz(m.dt_rank + N + n));
-          h[sz(n)] = std::exp(dl * A) * h[sz(n)] + dl * B * x;
+          h[sz(n)] = std::exp(dl * A[sz(n)]) * h[sz(n)] + dl * B * x;
           out += h[sz(n)] * C;
         }
         y(sz(d), t) = static_cast<float>(out * silu_d(z(sz(d), t)));
@@ -291,6 +291,12 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
   } else {
     const int H = m.nheads, P = m.headdim, G = m.ngroups, hpg = H / G;
     const int dt0 = segment(segs, "dt").begin;
+    // dt per (head, token), once for the head's P channels.
+    std::vector<double> dts(sz(H) * L);
+    parallel_for(sz(H), [&](size_t h) {
+      for (size_t t = 0; t < L; ++t)
+        dts[h * L + t] = softplus_d(static_cast<double>(tr.in_proj_out(t, sz(dt0) + h)) + w.dt_bias[h], false);
+    });
     parallel_for(sz(H) * sz(P), [&](size_t chi) {
       const int h = static_cast<int>(chi / sz(P)), p = static_cast<int>(chi % sz(P));
       const int g = h / hpg;
@@ -299,12 +305,13 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
         const int ch = h * P + p;
         std::vector<double> st(sz(N), 0.0);
         for (size_t t = 0; t < L; ++t) {
-          const double dt = softplus_d(static_cast<double>(tr.in_proj_out(t, sz(dt0 + h))) + w.dt_bias[sz(h)], false);
+          const double dt = dts[sz(h) * L + t];
           const double x = tr.conv_y(sz(ch), t);
+          const double dA = std::exp(dt * A);  // one per (channel, token): the states share it
           double acc = static_cast<double>(w.d_skip[sz(h)]) * x;
           for (int n = 0; n < N; ++n) {
             const double B = tr.conv_y(sz(D + g * N + n), t), C = tr.conv_y(sz(D + G * N + g * N + n), t);
-            st[sz(n)] = std::exp(dt * A) * st[sz(n)] + dt * B * x;
+            st[sz(n)] = dA * st[sz(n)] + dt * B * x;
             acc += st[sz(n)] * C;
           }
           y(sz(ch), t) = static_cast<float>(acc * silu_d(z(sz(ch), t)));
