@@ -62,6 +62,30 @@ TEST(MemoryLayout, Int4WeightsInFoldTilesByHand) {
   EXPECT_THROW((void)gemm_weight_image(w, plan, 11), std::logic_error);
 }
 
+// Every byte value, in both nibble orders, even and odd code counts, against
+// the nibbles sign-extended by arithmetic shifts (an independent derivation:
+// (int8)(b << 4) >> 4 is the low nibble's code, (int8)b >> 4 the high one's).
+TEST(MemoryLayout, Int4UnpackEveryByteBothOrders) {
+  Bytes img(256);
+  for (int v = 0; v < 256; ++v) img[static_cast<std::size_t>(v)] = static_cast<std::uint8_t>(v);
+  auto low = [](int v) { return static_cast<std::int8_t>(static_cast<std::int8_t>(v << 4) >> 4); };
+  auto high = [](int v) { return static_cast<std::int8_t>(static_cast<std::int8_t>(v) >> 4); };
+  for (bool high_first : {false, true})
+    for (std::int64_t count : {std::int64_t{512}, std::int64_t{511}, std::int64_t{1}}) {
+      std::vector<std::int8_t> codes(static_cast<std::size_t>(count), 99);
+      unpack_weight_tile(img, 4, count, codes, high_first);
+      for (std::int64_t i = 0; i < count; ++i) {
+        const int v = static_cast<int>(i / 2);
+        const bool second = i % 2 == 1;
+        const std::int8_t want = second != high_first ? high(v) : low(v);
+        ASSERT_EQ(codes[static_cast<std::size_t>(i)], want) << "code " << i << " count " << count << " high_first " << high_first;
+      }
+    }
+  EXPECT_EQ(low(0x0F), -1);  // the derivation itself, by hand
+  EXPECT_EQ(high(0x7F), 7);
+  EXPECT_EQ(high(0x80), -8);
+}
+
 // A 1 x 2 x 2 table of 3 heads of 4 dims: head ranges 2 bits (0..3), dim
 // ranges 3 bits (0..4), packed LSB-first, then the FP32 scales.
 TEST(MemoryLayout, IndexSramWordsAtMinimalWidthsByHand) {
