@@ -7,79 +7,11 @@
 
 namespace mambahw {
 
-float round_to_integral(float x, Rounding mode) {
-  // |x| >= 2^23 is already integral (and covers +-Inf); NaN passes through.
-  if (!(std::fabs(x) < 8388608.0f)) return x;
-  // Rounds the magnitude, then puts the sign back (so -0.3 gives -0, as trunc
-  // does). Written without a branch on the fraction: the requantizer's random
-  // fractions would mispredict one, and it cost about 40% of a GEMM's
-  // requantization. Every step is exact: trunc of |x| < 2^23, the fraction
-  // a - t (same exponent range), and t + 1 < 2^24.
-  const float a = std::fabs(x);
-  const float t = std::trunc(a);
-  const float frac = a - t;
-  const bool odd = (static_cast<std::int32_t>(t) & 1) != 0;  // t < 2^23 fits
-  const bool tie_up = (mode == Rounding::kHalfAwayFromZero) | ((mode == Rounding::kHalfToEven) & odd);
-  const bool up = (mode != Rounding::kTowardZero) & ((frac > 0.5f) | ((frac == 0.5f) & tie_up));
-  return std::copysign(t + static_cast<float>(up), x);
-}
-
-float ftz_if(float x, Denormals d) {
-  return d == Denormals::kFlushToZero ? flush_subnormal(x) : x;
-}
-float fmul(float a, float b, Denormals d) { return ftz_if(ftz_if(a, d) * ftz_if(b, d), d); }
-float fadd(float a, float b, Denormals d) { return ftz_if(ftz_if(a, d) + ftz_if(b, d), d); }
-float fdiv(float a, float b, Denormals d) { return ftz_if(ftz_if(a, d) / ftz_if(b, d), d); }
-float ffma(float a, float b, float c, Denormals d) {
-  return ftz_if(std::fma(ftz_if(a, d), ftz_if(b, d), ftz_if(c, d)), d);
-}
-
 float reciprocal(float scale) { return 1.0f / scale; }
 
 float inv_scale_register(float scale, const NumericsPolicy& p) {
   return p.units.reciprocal == RecipUnit{RecipKind::kIeee, 0} ? reciprocal(scale)
                                                              : reciprocal_unit(p.units.reciprocal, scale, p.denormals);
-}
-
-float scaled_value(float x, float scale, float inv_scale, const NumericsPolicy& p) {
-  return p.quantize_op == QuantizeOp::kMultiplyReciprocal ? fmul(x, inv_scale, p.denormals)
-                                                          : fdiv(x, scale, p.denormals);
-}
-
-namespace {
-// PTX cvt.rzi.s32.f32 on an integral value: saturate to int32, NaN -> 0.
-std::int32_t to_int32_saturating(float integral) {
-  if (std::isnan(integral)) return 0;
-  if (integral >= 2147483648.0f) return std::numeric_limits<std::int32_t>::max();
-  if (integral < -2147483648.0f) return std::numeric_limits<std::int32_t>::min();
-  return static_cast<std::int32_t>(integral);
-}
-
-std::int32_t wrap_to_bits(std::int32_t v, int bits) {
-  const std::uint32_t mask = bits >= 32 ? ~0u : (1u << bits) - 1u;
-  const std::uint32_t low = static_cast<std::uint32_t>(v) & mask;
-  const std::uint32_t sign = 1u << (bits - 1);
-  return static_cast<std::int32_t>((low ^ sign) - sign);  // sign-extend
-}
-}  // namespace
-
-std::int32_t code_of_scaled(float v, const NumericsPolicy& p, CodeRange r) {
-  if (std::isnan(v)) return 0;
-  const float q = round_to_integral(v, p.rounding);
-  if (p.overflow == Overflow::kWrap) return wrap_to_bits(to_int32_saturating(q), r.bits);
-  if (q >= static_cast<float>(r.qmax)) return r.qmax;
-  if (q <= static_cast<float>(r.qmin)) return r.qmin;
-  return static_cast<std::int32_t>(q);
-}
-
-bool rounds_out_of_range(float v, Rounding mode, CodeRange r) {
-  const float q = round_to_integral(v, mode);
-  return q > static_cast<float>(r.qmax) || q < static_cast<float>(r.qmin);
-}
-
-std::int32_t quantize(float x, float scale, float inv_scale, const NumericsPolicy& p,
-                      CodeRange r) {
-  return code_of_scaled(scaled_value(x, scale, inv_scale, p), p, r);
 }
 
 // ---- FP16 -------------------------------------------------------------------
