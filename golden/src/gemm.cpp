@@ -239,16 +239,24 @@ void for_each_accumulator_spec(const Int8Tensor& x, const QuantWeights& w, std::
   std::atomic<std::int64_t> sat{0};
   parallel_for(tiles, [&](std::size_t t) {
     const int n0 = static_cast<int>(t) * kOutTile, n1 = std::min(w.out, n0 + kOutTile);
-    std::vector<std::int8_t> wc;
-    tile_codes(w, n0, n1, wc);
     const auto in = static_cast<std::size_t>(w.in), Gs = static_cast<std::size_t>(G);
+    // INT8 rows are the codes as stored (read in place: a GEMV's copy of the
+    // tile would cost as much as its MACs); INT4 rows are unpacked.
+    std::vector<std::int8_t> unpacked;
+    const std::int8_t* wc = nullptr;
+    if (w.precision == WeightPrecision::kInt8) {
+      wc = reinterpret_cast<const std::int8_t*>(w.packed.data()) + static_cast<std::size_t>(n0) * in;
+    } else {
+      tile_codes(w, n0, n1, unpacked);
+      wc = unpacked.data();
+    }
     std::vector<std::int32_t> acc(static_cast<std::size_t>(n1 - n0) * Gs);
     std::int64_t s = 0;
     for (std::size_t m = 0; m < M; ++m) {
       const std::int8_t* xr = x.data() + m * in;
       int n = n0;
       for (; narrow && n + 4 <= n1; n += 4) {
-        const std::int8_t* w0 = wc.data() + static_cast<std::size_t>(n - n0) * in;
+        const std::int8_t* w0 = wc + static_cast<std::size_t>(n - n0) * in;
         for (int g = 0; g < G; ++g) {
           const int k0 = g * gsize, len = std::min(w.in, k0 + gsize) - k0;
           std::int32_t r[4];
@@ -257,7 +265,7 @@ void for_each_accumulator_spec(const Int8Tensor& x, const QuantWeights& w, std::
         }
       }
       for (; n < n1; ++n) {
-        const std::int8_t* wr = wc.data() + static_cast<std::size_t>(n - n0) * in;
+        const std::int8_t* wr = wc + static_cast<std::size_t>(n - n0) * in;
         for (int g = 0; g < G; ++g) {
           const int k0 = g * gsize, len = std::min(w.in, k0 + gsize) - k0;
           acc[static_cast<std::size_t>(n - n0) * Gs + static_cast<std::size_t>(g)] = dot_exact(xr + k0, wr + k0, len, &s);
