@@ -118,14 +118,14 @@ BENCHMARK(BM_Mamba2_2p7bOneLayerScaled)->Args({1, 2048, 128})->Iterations(1)->Un
 // args: the kernel variant (KernelIsa: 0 spec, 1 baseline, 2 avx2, 3
 // avx512), the inputs per fold (32: INT8; 64: INT4, two per PE) and the
 // weight groups per accumulator column (1: per channel; 6: INT4 groups of
-// 128 at K = 768).
+// 128 at K = 768) and the tokens (512: a prefill tile; 1: a decode step).
 void BM_GemmFoldAccumulate(benchmark::State& st) {
   const auto isa = static_cast<mambahw::KernelIsa>(st.range(0));
   if (!mambahw::kernel_isa_supported(isa)) {
     st.SkipWithError("kernel ISA not supported by this host");
     return;
   }
-  const std::int64_t tokens = 512, k = st.range(1), cols = 32, groups = st.range(2), K = 768;
+  const std::int64_t tokens = st.range(3), k = st.range(1), cols = 32, groups = st.range(2), K = 768;
   std::vector<std::int8_t> x(static_cast<std::size_t>(tokens * K)), w(static_cast<std::size_t>(cols * k));
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<std::int8_t>(i * 37 + 11);
   for (std::size_t i = 0; i < w.size(); ++i) w[i] = static_cast<std::int8_t>(static_cast<int>((i * 13) % 15) - 7);
@@ -154,9 +154,9 @@ void BM_GemmFoldAccumulate(benchmark::State& st) {
   st.SetLabel(std::string(mambahw::to_string(isa)));
 }
 BENCHMARK(BM_GemmFoldAccumulate)
-    ->ArgNames({"isa", "k", "groups"})
-    ->ArgsProduct({{0, 1, 2, 3}, {32}, {1}})
-    ->ArgsProduct({{0, 1, 2, 3}, {64}, {6}});
+    ->ArgNames({"isa", "k", "groups", "tokens"})
+    ->ArgsProduct({{0, 1, 2, 3}, {32}, {1}, {512, 1}})
+    ->ArgsProduct({{0, 1, 2, 3}, {64}, {6}, {512, 1}});
 
 }  // namespace
 

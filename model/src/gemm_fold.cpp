@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -97,51 +98,17 @@ namespace fold_avx512 = fold_baseline;  // kernel_isa_supported() is false for t
 namespace fold_avx2 = fold_baseline;
 #endif
 
-void fold_pairs_selected(const std::uint32_t* xp, std::int64_t kp, const std::uint32_t* wp, std::int64_t cols_pad,
-                         std::int32_t* sums) {
+// The selected variant's fold (gemm_fold_lanes.inc: fold_slice).
+void fold_slice_selected(const FoldSlice& s, FoldScratch& sc) {
   switch (kernel_isa()) {
     case KernelIsa::kAvx512:
-      fold_avx512::fold_pairs(xp, kp, wp, cols_pad, sums);
+      fold_avx512::fold_slice(s, sc);
       break;
     case KernelIsa::kAvx2:
-      fold_avx2::fold_pairs(xp, kp, wp, cols_pad, sums);
+      fold_avx2::fold_slice(s, sc);
       break;
     default:
-      fold_baseline::fold_pairs(xp, kp, wp, cols_pad, sums);
-  }
-}
-
-// The vector variants: the tile's columns packed into pairs once, the tokens
-// through them kFoldTokens at a time, each block's sums added into the
-// accumulators.
-void fold_accumulate_pairs(const FoldSlice& s, FoldScratch& sc) {
-  const std::int64_t kp = (s.k_len + 1) / 2, cols_pad = (s.cols + kFoldColumnPad - 1) / kFoldColumnPad * kFoldColumnPad;
-  sc.w_pairs.assign(static_cast<std::size_t>(kp * cols_pad), 0);  // padded columns: zero weights
-  for (std::int64_t n = 0; n < s.cols; ++n) {
-    const std::int8_t* wr = s.w + n * s.w_stride;
-    for (std::int64_t p = 0; p < kp; ++p)
-      sc.w_pairs[static_cast<std::size_t>(p * cols_pad + n)] = pair_word(wr[2 * p], 2 * p + 1 < s.k_len ? wr[2 * p + 1] : 0);
-  }
-  sc.x_pairs.resize(static_cast<std::size_t>(kFoldTokens * kp));
-  sc.sums.resize(static_cast<std::size_t>(kFoldTokens * cols_pad));
-  for (std::int64_t t0 = 0; t0 < s.tokens; t0 += kFoldTokens) {
-    const std::int64_t tl = std::min<std::int64_t>(kFoldTokens, s.tokens - t0);
-    std::fill(sc.x_pairs.begin(), sc.x_pairs.end(), 0u);  // rows past the last token: zero
-    for (std::int64_t t = 0; t < tl; ++t) {
-      const std::int8_t* xr = s.x + (t0 + t) * s.x_stride;
-      for (std::int64_t p = 0; p < kp; ++p)
-        sc.x_pairs[static_cast<std::size_t>(t * kp + p)] = pair_word(xr[2 * p], 2 * p + 1 < s.k_len ? xr[2 * p + 1] : 0);
-    }
-    fold_pairs_selected(sc.x_pairs.data(), kp, sc.w_pairs.data(), cols_pad, sc.sums.data());
-    for (std::int64_t t = 0; t < tl; ++t) {
-      std::int32_t* a = s.acc + (t0 + t) * s.acc_token;
-      const std::int32_t* p = sc.sums.data() + t * cols_pad;
-      if (s.acc_col == 1) {
-        for (std::int64_t n = 0; n < s.cols; ++n) a[n] += p[n];
-      } else {
-        for (std::int64_t n = 0; n < s.cols; ++n) a[n * s.acc_col] += p[n];
-      }
-    }
+      fold_baseline::fold_slice(s, sc);
   }
 }
 
@@ -152,7 +119,7 @@ void fold_accumulate(const FoldSlice& s, FoldScratch& scratch) {
   if (kernel_isa() == KernelIsa::kSpec)
     fold_accumulate_spec(s, scratch);
   else
-    fold_accumulate_pairs(s, scratch);
+    fold_slice_selected(s, scratch);
 }
 
 }  // namespace mambahw::model
