@@ -149,16 +149,7 @@ GemmRun GemmArray::run(const GemmJob& j) {
   FoldScratch fold_scratch;
   auto fold_macs = [&](const GemmFold& f, const Bytes& tb, std::int64_t m0, std::int64_t ml) {
     const std::int64_t nl = f.n_len, kl = f.k_len;
-    // The tile's codes [nl][kl]: INT8 tiles are their bytes as they arrived
-    // (read in place); INT4 ones are unpacked.
-    const std::int8_t* codes = reinterpret_cast<const std::int8_t*>(tb.data());
-    if (g.weight_bits != 8) {
-      tile.resize(static_cast<std::size_t>(kl * nl));
-      unpack_weight_tile(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first);
-      codes = tile.data();
-    } else if (static_cast<std::int64_t>(tb.size()) < kl * nl) {
-      throw std::logic_error("GEMM array: a weight tile holds fewer bytes than its codes");
-    }
+    const std::int8_t* codes = weight_tile_codes(tb, g.weight_bits, kl * nl, tile, j.nibbles_high_first).data();  // [nl][kl]
     for (std::int64_t k0 = f.k0; k0 < f.k0 + kl;) {
       const std::int64_t grp = k0 / gsize, k1 = std::min(f.k0 + kl, (grp + 1) * gsize);
       FoldSlice s;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -98,12 +97,8 @@ Bytes gemm_weight_image(const QuantWeights& w, const GemmPlan& plan, std::int64_
   return img;
 }
 
-void unpack_weight_tile(std::span<const std::uint8_t> tile, int weight_bits, std::int64_t count,
-                        std::span<std::int8_t> codes, bool nibbles_high_first) {
-  if (weight_bits == 8) {
-    std::memcpy(codes.data(), tile.data(), static_cast<std::size_t>(count));
-    return;
-  }
+void unpack_int4_tile(std::span<const std::uint8_t> tile, std::int64_t count, std::span<std::int8_t> codes,
+                      bool nibbles_high_first) {
   // Code 2i is byte i's first nibble, code 2i+1 its second (a last odd code:
   // the first nibble of the last byte); the first is the low one unless
   // nibbles_high_first. A nibble n is the code (n ^ 8) - 8 (two's complement,
@@ -123,6 +118,17 @@ void unpack_weight_tile(std::span<const std::uint8_t> tile, int weight_bits, std
     unpack.template operator()<4>();
   else
     unpack.template operator()<0>();
+}
+
+std::span<const std::int8_t> weight_tile_codes(std::span<const std::uint8_t> tile, int weight_bits, std::int64_t count,
+                                               std::vector<std::int8_t>& scratch, bool nibbles_high_first) {
+  const auto n = static_cast<std::size_t>(count);
+  if (tile.size() < (weight_bits == 8 ? n : (n + 1) / 2))
+    throw std::logic_error("weight tile: fewer bytes than its codes");
+  if (weight_bits == 8) return {reinterpret_cast<const std::int8_t*>(tile.data()), n};
+  scratch.resize(n);
+  unpack_int4_tile(tile, count, scratch, nibbles_high_first);
+  return scratch;
 }
 
 Bytes conv_weight_image(const ConvLayer& c, Denormals d) {

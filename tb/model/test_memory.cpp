@@ -54,9 +54,9 @@ TEST(MemoryLayout, Int4WeightsInFoldTilesByHand) {
   const Bytes img = gemm_weight_image(w, plan, 12);
   EXPECT_EQ(img, (Bytes{0xE1, 0x2F, 0xC3, 0x4D, 0x00, 0x00, 0x00, 0x3F, 0x00, 0x00, 0x80, 0x3E}));
   std::vector<std::int8_t> codes(4);
-  unpack_weight_tile(std::span(img).first(2), 4, 4, codes);
+  unpack_int4_tile(std::span(img).first(2), 4, codes);
   EXPECT_EQ(codes, (std::vector<std::int8_t>{1, -2, -1, 2}));
-  unpack_weight_tile(std::span(img).first(2), 4, 4, codes, /*nibbles_high_first=*/true);
+  unpack_int4_tile(std::span(img).first(2), 4, codes, /*nibbles_high_first=*/true);
   EXPECT_EQ(codes, (std::vector<std::int8_t>{-2, 1, 2, -1}));
   // An image that does not fit its tensor's bytes is refused.
   EXPECT_THROW((void)gemm_weight_image(w, plan, 11), std::logic_error);
@@ -73,7 +73,7 @@ TEST(MemoryLayout, Int4UnpackEveryByteBothOrders) {
   for (bool high_first : {false, true})
     for (std::int64_t count : {std::int64_t{512}, std::int64_t{511}, std::int64_t{1}}) {
       std::vector<std::int8_t> codes(static_cast<std::size_t>(count), 99);
-      unpack_weight_tile(img, 4, count, codes, high_first);
+      unpack_int4_tile(img, count, codes, high_first);
       for (std::int64_t i = 0; i < count; ++i) {
         const int v = static_cast<int>(i / 2);
         const bool second = i % 2 == 1;

@@ -68,10 +68,15 @@ void put_f32(std::span<std::uint8_t> bytes, std::size_t offset, float v);
 
 // A GEMM's weight memory image: `bytes` (the program's TensorSpec::bytes).
 Bytes gemm_weight_image(const QuantWeights& w, const GemmPlan& plan, std::int64_t bytes);
-// Decodes one fold tile (n_len x k_len codes) of a weight image.
-// `nibbles_high_first` is the negative control of the INT4 nibble order.
-void unpack_weight_tile(std::span<const std::uint8_t> tile, int weight_bits, std::int64_t count,
-                        std::span<std::int8_t> codes, bool nibbles_high_first = false);
+// Decodes the `count` INT4 codes of one fold tile (n_len x k_len) of a
+// weight image. `nibbles_high_first` is the negative control of the nibble order.
+void unpack_int4_tile(std::span<const std::uint8_t> tile, std::int64_t count, std::span<std::int8_t> codes,
+                      bool nibbles_high_first = false);
+// The `count` codes of one fold tile: an INT8 tile's bytes are its codes (a
+// view of `tile`, read in place); an INT4 tile is unpacked into `scratch`.
+// A tile shorter than its codes is a logic_error.
+std::span<const std::int8_t> weight_tile_codes(std::span<const std::uint8_t> tile, int weight_bits, std::int64_t count,
+                                               std::vector<std::int8_t>& scratch, bool nibbles_high_first = false);
 
 // Bytes per channel of the conv weight image (golden's conv_weight_bytes_per_channel).
 Bytes conv_weight_image(const ConvLayer& c, Denormals d);
