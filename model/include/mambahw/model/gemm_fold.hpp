@@ -2,8 +2,9 @@
 // token's slice of inputs against the weight tile's columns, added into the
 // INT32 accumulators. The model's own kernel (not golden's: the co-simulation
 // compares two independent producers). Integer sums are exact in any order,
-// so the vector variants (pairs of inputs per pmaddwd, columns in lanes;
-// docs/arithmetic.md §12) add the same values as the specification's
+// so the vector variants (pairs of inputs per pmaddwd, columns in lanes; a
+// slice of fewer than 4 tokens with the inputs in lanes; docs/arithmetic.md
+// §12) add the same values as the specification's
 // k-by-k loop; which one runs is the process's kernel ISA selection
 // (mambahw/golden/kernel_isa.hpp, KernelIsa::kSpec: the specification).
 // Nothing here changes a counter or a cycle: those are counted by the array
