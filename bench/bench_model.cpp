@@ -13,16 +13,20 @@
 // calibration: the test case, not the simulator), sim_s (run_cosim_stack:
 // golden's chained run and the SystemC model with the RTL, checked tensor by
 // tensor), model_cycles (prompt + decode, simulated layers), sim_cycles_per_s
-// (model cycles over sim_s). On one core: taskset -c 0 (the golden kernels
-// then run on one thread: threads.hpp counts the cores the process may use).
+// (model cycles over sim_s), core_probe_ghz (cpu_info.hpp: the slower of a
+// core-speed probe before and one after the run). On one core: taskset -c 0
+// (the golden kernels then run on one thread: threads.hpp counts the cores
+// the process may use).
 // GemmFoldAccumulate times the array's fold kernel alone (no SystemC).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
 #include <systemc>
 
+#include "cpu_info.hpp"
 #include "mambahw/config/config.hpp"
 #include "mambahw/golden/kernel_isa.hpp"
 #include "mambahw/model/cosim.hpp"
@@ -41,6 +45,7 @@ void run(benchmark::State& st, const char* name) {
   mambahw::RunSettings run = c.run;
   run.seq_len = static_cast<int>(st.range(0));
   const int len = run.seq_len;
+  const double probe_before = mambahw::bench::core_probe_ghz();  // outside the timed loop, as the one after it
   for (auto _ : st) {
     // The layer's weights and its FP32 calibration are set-up, not the model:
     // outside the timed region, reported as setup_s.
@@ -55,6 +60,7 @@ void run(benchmark::State& st, const char* name) {
     st.counters["rtl_elements"] = static_cast<double>(r.quantizer_rtl_elements + r.dequant_rtl_elements);
   }
   st.counters["tokens_per_s"] = benchmark::Counter(len, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["core_probe_ghz"] = std::min(probe_before, mambahw::bench::core_probe_ghz());  // the slower side
 }
 void BM_CosimMamba1Layer(benchmark::State& st) { run(st, "default.yaml"); }
 void BM_CosimMamba2Layer(benchmark::State& st) { run(st, "mamba2-130m.yaml"); }
@@ -69,6 +75,7 @@ void run_model(benchmark::State& st, const char* name) {
   const auto L = static_cast<std::size_t>(st.range(1)), N = static_cast<std::size_t>(st.range(2));
   mambahw::RunSettings run = c.run;
   run.seq_len = static_cast<int>(L + N);
+  const double probe_before = mambahw::bench::core_probe_ghz();
   for (auto _ : st) {
     const auto t0 = clock::now();
     std::vector<mambahw::QuantizedLayer> qs;
@@ -104,6 +111,7 @@ void run_model(benchmark::State& st, const char* name) {
     st.counters["prefill_tok_per_s"] = w.prefill_tokens_per_s;  // the modelled accelerator's (scaled where layers < n_layer)
     st.counters["decode_tok_per_s"] = w.decode_tokens_per_s;
   }
+  st.counters["core_probe_ghz"] = std::min(probe_before, mambahw::bench::core_probe_ghz());  // the slower side
 }
 void BM_WholeMamba130m(benchmark::State& st) { run_model(st, "default.yaml"); }
 void BM_Mamba2_2p7bOneLayerScaled(benchmark::State& st) { run_model(st, "mamba2-2.7b.yaml"); }
