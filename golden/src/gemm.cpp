@@ -3,6 +3,7 @@
 #include "mambahw/golden/threads.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <limits>
@@ -222,9 +223,7 @@ void for_each_accumulator_pairs(const Int8Tensor& x, const QuantWeights& w, F&& 
     std::vector<std::int32_t> acc(static_cast<std::size_t>(kPairTokens * kPairTileWidth) * Gs);
     for (std::size_t m0 = 0; m0 < M; m0 += kPairTokens) {
       MAMBAHW_SIMD_CALL(gemm_pairs_block, xp.data() + m0 * P, P, wp.data(), pg.begin.data(), G, n1 - n0, acc.data());
-      for (std::size_t m = m0; m < std::min(M, m0 + kPairTokens); ++m)
-        for (int n = n0; n < n1; ++n)
-          f(m, n, std::span<const std::int32_t>(acc).subspan(((m - m0) * kPairTileWidth + static_cast<std::size_t>(n - n0)) * Gs, Gs));
+      for (std::size_t m = m0; m < std::min(M, m0 + kPairTokens); ++m) f(m, n0, n1, acc.data() + (m - m0) * kPairTileWidth * Gs);
     }
   });
 }
@@ -271,25 +270,35 @@ void for_each_accumulator_spec(const Int8Tensor& x, const QuantWeights& w, std::
           acc[static_cast<std::size_t>(n - n0) * Gs + static_cast<std::size_t>(g)] = dot_exact(xr + k0, wr + k0, len, &s);
         }
       }
-      for (n = n0; n < n1; ++n) f(m, n, std::span<const std::int32_t>(acc).subspan(static_cast<std::size_t>(n - n0) * Gs, Gs));
+      f(m, n0, n1, acc.data());
     }
     sat += s;
   });
   if (saturated) *saturated += sat.load();
 }
 
-// f(m, n, acc) for every token m and output channel n, acc = the channel's
-// exact accumulators, one per weight group. Calls for one channel tile come
-// from one thread; f must only write outputs of (m, n). The specification
-// (dot4, or INT64 sums with saturation past 131071 inputs) or the pair
-// kernels: the same bits (tb/golden GemmPairs.*).
-template <class F>
-void for_each_accumulator(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, F&& f) {
+// row(m, n0, n1, acc) for every token m and tile of output channels
+// [n0, n1) (at most kOutTile of them), acc = the tile's exact accumulators
+// for m, channel n's groups at acc[(n - n0) * groups + g]. Calls for one
+// channel tile come from one thread; row must only write outputs of (m, n0..n1).
+// The specification (dot4, or INT64 sums with saturation past 131071
+// inputs) or the pair kernels: the same bits (tb/golden GemmPairs.*).
+template <class Row>
+void for_each_accumulator_row(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, Row&& row) {
   if (static_cast<int>(x.dim(1)) != w.in) throw std::invalid_argument("GEMM: inner dimensions differ");
   if (w.in > 0 && pairs_path(x.dim(0), w.group ? w.group : w.in))
-    for_each_accumulator_pairs(x, w, std::forward<F>(f));
+    for_each_accumulator_pairs(x, w, std::forward<Row>(row));
   else
-    for_each_accumulator_spec(x, w, saturated, std::forward<F>(f));
+    for_each_accumulator_spec(x, w, saturated, std::forward<Row>(row));
+}
+// f(m, n, acc) for every token m and output channel n, acc = the channel's
+// accumulators, one per weight group (for_each_accumulator_row, channel by channel).
+template <class F>
+void for_each_accumulator(const Int8Tensor& x, const QuantWeights& w, std::int64_t* saturated, F&& f) {
+  const auto Gs = static_cast<std::size_t>(w.groups());
+  for_each_accumulator_row(x, w, saturated, [&](std::size_t m, int n0, int n1, const std::int32_t* acc) {
+    for (int n = n0; n < n1; ++n) f(m, n, std::span<const std::int32_t>(acc + static_cast<std::size_t>(n - n0) * Gs, Gs));
+  });
 }
 
 float ratio_fp32(float num, float den) {  // host-precomputed constant: double, then one rounding
@@ -404,15 +413,33 @@ Int8Tensor gemm_int8_out(const Int8Tensor& x, const QuantWeights& w, const GemmS
   Int8Tensor y({x.dim(0), static_cast<std::size_t>(w.out)});
   std::atomic<std::int64_t> clipped{0};  // an exact count: the same for any thread count
   const ColumnRequant col(w, s, p);
-  for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
-    const float v = col(acc, n);
-    const std::int8_t q = requant_int8(v, p);
-    if (saturated_codes) {
-      const float r = round_to_integral(v, p.rounding);
-      if (r > 127.0f || r < -128.0f) clipped.fetch_add(1, std::memory_order_relaxed);
-    }
-    y(m, static_cast<std::size_t>(n)) = static_cast<std::int8_t>(q);
-  });
+  const auto Gs = static_cast<std::size_t>(w.groups());
+  if (kernel_isa() == KernelIsa::kSpec) {  // the specification: requant_int8 per output
+    for_each_accumulator(x, w, nullptr, [&](std::size_t m, int n, std::span<const std::int32_t> acc) {
+      const float v = col(acc, n);
+      if (saturated_codes && rounds_out_of_range(v, p.rounding)) clipped.fetch_add(1, std::memory_order_relaxed);
+      y(m, static_cast<std::size_t>(n)) = requant_int8(v, p);
+    });
+  } else {
+    // A tile row's values, then their codes by quantize_batch with scale 1:
+    // quantize(v, 1, 1) is code_of_scaled(fmul(v, 1)), and v * 1 is v (a
+    // subnormal v rounds to a zero code with or without its flush), so the
+    // codes are requant_int8's. Only a code at the range's ends can have
+    // been clipped; those are checked one by one.
+    const NumericsPolicy np{p.rounding, QuantizeOp::kMultiplyReciprocal, Overflow::kSaturate, p.denormals};
+    for_each_accumulator_row(x, w, nullptr, [&](std::size_t m, int n0, int n1, const std::int32_t* acc) {
+      std::array<float, kOutTile> v;
+      const auto len = static_cast<std::size_t>(n1 - n0);
+      for (std::size_t i = 0; i < len; ++i)
+        v[i] = col(std::span<const std::int32_t>(acc + i * Gs, Gs), n0 + static_cast<int>(i));
+      std::int8_t* out = &y(m, static_cast<std::size_t>(n0));
+      quantize_batch(v.data(), 1.0f, 1.0f, out, len, np, kInt8Range);
+      if (saturated_codes)
+        for (std::size_t i = 0; i < len; ++i)
+          if ((out[i] == 127 || out[i] == -128) && rounds_out_of_range(v[i], p.rounding))
+            clipped.fetch_add(1, std::memory_order_relaxed);
+    });
+  }
   if (saturated_codes) *saturated_codes += clipped.load();
   return y;
 }

@@ -210,6 +210,67 @@ TEST(GemmPairs, ThreadCountDoesNotChangeAccumulators) {
   }
 }
 
+// gemm_int8_out on the specification (requant_int8 per output) and on every
+// vector variant (a tile row's values through quantize_batch) against the
+// requantization unit's functions applied here to INT64 accumulators of the
+// test's own: codes and the clipped count, for both GEMM paths (fewer than 8
+// tokens: dot4; from 8: the pair kernels), channel counts around the 64-wide
+// tiles, per-channel INT8 and grouped INT4 weights, every rounding mode and
+// requantization order, both denormal policies. Scales 0.5 / 1 / 1 make
+// v = acc / 2: exact ties on every odd sum and clipping past |acc| 255;
+// the tiny scale makes subnormal values.
+TEST(GemmInt8Out, EveryVariantMatchesThePerOutputRequantization) {
+  Rng rng(34);
+  struct Scales {
+    float act, weight, out;
+  };
+  for (const GemmCase c : {GemmCase{1, 65, 33, 0, WeightPrecision::kInt8}, GemmCase{9, 130, 40, 0, WeightPrecision::kInt8},
+                           GemmCase{8, 63, 300, 128, WeightPrecision::kInt4}, GemmCase{13, 1, 7, 0, WeightPrecision::kInt8}})
+    for (const Scales sc : {Scales{0.5f, 1.0f, 1.0f}, Scales{0.013f, 0.0071f, 0.05f}, Scales{1e-20f, 1e-20f, 1.0f}})
+      for (Rounding r : {Rounding::kHalfToEven, Rounding::kHalfAwayFromZero, Rounding::kTowardZero})
+        for (RequantOrder o : {RequantOrder::kActThenWeight, RequantOrder::kWeightThenAct, RequantOrder::kAlpha})
+          for (Denormals d : {Denormals::kPreserve, Denormals::kFlushToZero}) {
+            const int wlo = c.p == WeightPrecision::kInt8 ? -128 : -7, whi = c.p == WeightPrecision::kInt8 ? 127 : 7;
+            std::vector<std::int8_t> wc(static_cast<std::size_t>(c.out * c.in));
+            for (auto& v : wc) v = static_cast<std::int8_t>(wlo + static_cast<int>(rng.below(static_cast<std::uint64_t>(whi - wlo + 1))));
+            Int8Tensor x({static_cast<std::size_t>(c.M), static_cast<std::size_t>(c.in)});
+            for (auto& v : x.vec()) v = static_cast<std::int8_t>(static_cast<int>(rng.below(256)) - 128);
+            const int G = c.group ? (c.in + c.group - 1) / c.group : 1;
+            const QuantWeights w = make_weights(wc, c.out, c.in, c.p, c.group,
+                                                std::vector<float>(static_cast<std::size_t>(c.out * G), sc.weight));
+            const GemmScales s{sc.act, {sc.out}};
+            const RequantPolicy p{o, r, d};
+            const std::vector<std::int64_t> acc = int64_accumulators(x, wc, c);
+            std::vector<std::int8_t> want;
+            std::int64_t want_clipped = 0;
+            for (std::size_t i = 0; i < acc.size(); i += static_cast<std::size_t>(G)) {
+              std::vector<std::int32_t> a(acc.begin() + static_cast<std::ptrdiff_t>(i),
+                                          acc.begin() + static_cast<std::ptrdiff_t>(i) + G);
+              const int n = static_cast<int>(i / static_cast<std::size_t>(G)) % c.out;
+              const float v = requant_value(a, w, n, s, p);
+              want.push_back(requant_int8(v, p));
+              if (rounds_out_of_range(v, r)) ++want_clipped;
+            }
+            std::vector<KernelIsa> isas{KernelIsa::kSpec};
+            for (KernelIsa i : tb::vector_isas()) isas.push_back(i);
+            for (KernelIsa isa : isas) {
+              tb::KernelIsaScope scope(isa);
+              std::int64_t clipped = 0;
+              const Int8Tensor y = gemm_int8_out(x, w, s, p, &clipped);
+              ASSERT_EQ(y.vec(), want) << to_string(isa) << " M " << c.M << " out " << c.out << " " << to_string(r)
+                                       << " " << to_string(o) << " " << to_string(d) << " scales " << sc.act;
+              EXPECT_EQ(clipped, want_clipped) << to_string(isa) << " scales " << sc.act;
+            }
+          }
+  // The tie scales do reach ties and clipping (the case can fail).
+  const QuantWeights w1 = make_weights({1}, 1, 1, WeightPrecision::kInt8, 0, {1.0f});
+  Int8Tensor x1({2, 1});
+  x1(0, 0) = 5;    // v = 2.5
+  x1(1, 0) = 127;  // v = 63.5
+  EXPECT_EQ(gemm_int8_out(x1, w1, {0.5f, {1.0f}}, {RequantOrder::kActThenWeight, Rounding::kHalfToEven}).vec(),
+            (std::vector<std::int8_t>{2, 64}));
+}
+
 TEST(Gemm, RequantHandValuesAndTies) {
   const QuantWeights w = make_weights({5, 5}, 1, 2, WeightPrecision::kInt8, 0, {0.25f});
   Int8Tensor x({1, 2}, 1);  // acc = 10
