@@ -239,8 +239,8 @@ void for_each_accumulator_spec(const Int8Tensor& x, const QuantWeights& w, std::
   parallel_for(tiles, [&](std::size_t t) {
     const int n0 = static_cast<int>(t) * kOutTile, n1 = std::min(w.out, n0 + kOutTile);
     const auto in = static_cast<std::size_t>(w.in), Gs = static_cast<std::size_t>(G);
-    // INT8 rows are the codes as stored (read in place: a GEMV's copy of the
-    // tile would cost as much as its MACs); INT4 rows are unpacked.
+    // INT8 rows are the codes as stored, read in place (a decode step's GEMV
+    // would otherwise copy every weight tile once per token); INT4 rows are unpacked.
     std::vector<std::int8_t> unpacked;
     const std::int8_t* wc = nullptr;
     if (w.precision == WeightPrecision::kInt8) {
