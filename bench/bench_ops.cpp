@@ -5,8 +5,9 @@
 // process's CPU time over all threads per step (cpu_ns_per_*), and the context
 // names the CPU model and its vector ISA (cpu_info.hpp), so a figure
 // never travels without its machine; core_probe_ghz is the slower of two
-// core-speed probes just before and after the timed loop (cpu_info.hpp). bench/bench_table.py turns the JSON
-// output (--benchmark_format=json) into the README's table.
+// core-speed probes just before and after the timed loop (cpu_info.hpp).
+// bench/bench_table.py turns the JSON output (--benchmark_format=json) into
+// the README's table.
 #include <benchmark/benchmark.h>
 
 #include <time.h>

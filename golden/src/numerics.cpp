@@ -2,8 +2,6 @@
 #include "mambahw/golden/units.hpp"
 
 #include <array>
-#include <cmath>
-#include <limits>
 
 namespace mambahw {
 
