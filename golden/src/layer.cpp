@@ -1,8 +1,6 @@
 #include "mambahw/golden/layer.hpp"
 #include "mambahw/golden/units.hpp"
 
-#include <Eigen/Core>
-
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -14,6 +12,7 @@
 #include "mambahw/golden/dequant.hpp"
 #include "mambahw/golden/dual_scale.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/reference_gemm.hpp"
 #include "mambahw/golden/calibration.hpp"
 #include "mambahw/golden/threads.hpp"
 #include "mambahw/golden/tiled.hpp"
@@ -23,17 +22,8 @@ namespace mambahw {
 namespace {
 
 using std::size_t;
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 size_t sz(int v) { return static_cast<size_t>(v); }
-
-template <class T>
-Tensor<T> transpose(const Tensor<T>& x) {
-  Tensor<T> y({x.dim(1), x.dim(0)});
-  for (size_t i = 0; i < x.dim(0); ++i)
-    for (size_t j = 0; j < x.dim(1); ++j) y(j, i) = x(i, j);
-  return y;
-}
 
 template <class T>
 Tensor<T> columns(const Tensor<T>& x, int begin, int end) {  // [M][K] -> [M][end - begin]
@@ -55,33 +45,6 @@ size_t row_tiles(size_t n) { return (n + kRowTile - 1) / kRowTile; }
 template <class F>
 void for_row_tiles(size_t n, F&& f) {  // f(begin, end) per tile, in parallel
   parallel_for(row_tiles(n), [&](size_t i) { f(i * kRowTile, std::min(n, (i + 1) * kRowTile)); });
-}
-
-// Eigen sizes its GEMM blocks from the cache sizes it reads off the host
-// (cpuid), and the blocks decide the order of the FP32 sums over K; so the
-// reference layer, and every scale calibrated on it, differed between hosts
-// with other caches (the same config and seed gave other scales on an Intel
-// Xeon than on an AMD EPYC). Fixed sizes (those Eigen reads on the AMD EPYC
-// Zen 4 development machine, so its results are unchanged) make the blocking
-// and the sums the same on every host (Eigen runs this code at the x86-64
-// baseline, so the ISA does not enter; docs/layer.md, "Threads"). Checked
-// before every product and written only when they differ (the reference's
-// GEMMs run on the calling thread, one at a time).
-constexpr std::ptrdiff_t kEigenL1 = 32 * 1024, kEigenL2 = 1024 * 1024, kEigenL3 = 320 * 1024 * 1024;
-void fix_eigen_blocking() {
-  if (Eigen::l1CacheSize() != kEigenL1 || Eigen::l2CacheSize() != kEigenL2 || Eigen::l3CacheSize() != kEigenL3)
-    Eigen::setCpuCacheSizes(kEigenL1, kEigenL2, kEigenL3);
-}
-
-// Float reference GEMM: x [M][K] times w [N][K]^T.
-FloatTensor matmul_ref(const FloatTensor& x, const FloatTensor& w) {
-  fix_eigen_blocking();
-  FloatTensor y({x.dim(0), w.dim(0)});
-  Eigen::Map<const RowMat> X(x.data(), static_cast<Eigen::Index>(x.dim(0)), static_cast<Eigen::Index>(x.dim(1)));
-  Eigen::Map<const RowMat> W(w.data(), static_cast<Eigen::Index>(w.dim(0)), static_cast<Eigen::Index>(w.dim(1)));
-  Eigen::Map<RowMat> Y(y.data(), static_cast<Eigen::Index>(y.dim(0)), static_cast<Eigen::Index>(y.dim(1)));
-  Y.noalias() = X * W.transpose();
-  return y;
 }
 
 Int8Tensor quantize_tensor(const FloatTensor& x, float scale, Rounding r, std::int64_t* saturated = nullptr) {
@@ -260,18 +223,18 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
   LayerTrace tr;
   const int D = m.d_inner, N = m.d_state;
   const size_t L = input.dim(0);
-  tr.in_proj_out = matmul_ref(input, w.in_proj);
+  tr.in_proj_out = reference_matmul(input, w.in_proj);
   const std::vector<Segment> segs = m.in_proj_segments();
   const Segment& zs = segment(segs, "z");
   const int conv0 = segment(segs, "x").begin;  // x (and B, C for Mamba2) in conv order
-  const FloatTensor conv_in = transpose(columns(tr.in_proj_out, conv0, conv0 + m.conv_channels()));
-  const FloatTensor z = transpose(columns(tr.in_proj_out, zs.begin, zs.end));
+  const FloatTensor conv_in = transposed(columns(tr.in_proj_out, conv0, conv0 + m.conv_channels()));
+  const FloatTensor z = transposed(columns(tr.in_proj_out, zs.begin, zs.end));
   tr.conv_y = conv_silu_ref(conv_in, w.conv);
   tr.ssm_input = rows(tr.conv_y, 0, D);
   FloatTensor y({sz(D), L});
   if (!m.is_mamba2()) {
-    tr.x_proj_out = matmul_ref(transpose(tr.ssm_input), w.x_proj);
-    tr.dt_proj_out = matmul_ref(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
+    tr.x_proj_out = reference_matmul(transposed(tr.ssm_input), w.x_proj);
+    tr.dt_proj_out = reference_matmul(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
     parallel_for(sz(D), [&](size_t di) {
       const int d = static_cast<int>(di);
       std::vector<double> h(sz(N), 0.0), A(sz(N));
@@ -328,7 +291,7 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
       }
   }
   tr.ssm_out = y;
-  tr.out = matmul_ref(transpose(y), w.out_proj);
+  tr.out = reference_matmul(transposed(y), w.out_proj);
   return tr;
 }
 
@@ -355,7 +318,7 @@ QuantizedLayer quantize_layer(const ModelShape& m, const QuantScheme& s, const L
       dt_obs.observe(r.dt_proj_out.vec());
     }
     if (hadamard) {
-      y_obs.observe(hadamard_rows(transpose(r.ssm_out), *hadamard).vec());
+      y_obs.observe(hadamard_rows(transposed(r.ssm_out), *hadamard).vec());
     } else {
       y_obs.observe(r.ssm_out.vec());
     }
@@ -511,7 +474,7 @@ Int8Tensor append_columns(const Int8Tensor& head, const Int8Tensor& x) {
 // A GEMM's [L][K] input from its tensor's layout.
 Int8Tensor gemm_input(const Store& st, const TensorSpec& t) {
   const Int8Tensor& x = st.i8.at(t.name);
-  return t.layout == Layout::kChannelMajor ? transpose(x) : x;
+  return t.layout == Layout::kChannelMajor ? transposed(x) : x;
 }
 
 // A GEMM's [L][N] output split into its output tensors, consecutive column
@@ -523,7 +486,7 @@ void put_outputs(std::map<std::string, Tensor<T>>& to, const LayerProgram& prog,
     const TensorSpec& t = prog.tensor(name);
     const int end = begin + static_cast<int>(t.per_token);
     const Tensor<T> seg = columns(y, begin, end);
-    to[name] = t.layout == Layout::kChannelMajor ? transpose(seg) : seg;
+    to[name] = t.layout == Layout::kChannelMajor ? transposed(seg) : seg;
     begin = end;
   }
 }
@@ -539,7 +502,7 @@ void run_gemm(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTrace& 
     x = gemm_input(st, in);
   } else {  // an FP16 tensor, requantized on the way in (out_proj without the Hadamard)
     const FloatTensor& y = st.f.at(in.name);
-    x = quantize_tensor(in.layout == Layout::kChannelMajor ? transpose(y) : y, sc.act, q.scheme.numerics.rounding,
+    x = quantize_tensor(in.layout == Layout::kChannelMajor ? transposed(y) : y, sc.act, q.scheme.numerics.rounding,
                         &tr.out_proj_in_overflow);
   }
   if (g.out == ElementFormat::kInt8) {
@@ -662,7 +625,7 @@ void run_hadamard(const QuantizedLayer& q, const OpSpec& op, Store& st, LayerTra
   const TensorSpec& in = q.program.tensor(op.inputs.at(0));
   const FloatTensor& y = st.f.at(in.name);
   st.i8[op.outputs.at(0)] =
-      hadamard_quantize_rows(in.layout == Layout::kChannelMajor ? transpose(y) : y, q, tr.out_proj_in_overflow);
+      hadamard_quantize_rows(in.layout == Layout::kChannelMajor ? transposed(y) : y, q, tr.out_proj_in_overflow);
 }
 
 }  // namespace

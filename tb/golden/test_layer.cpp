@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "mambahw/golden/dequant.hpp"
@@ -34,6 +35,19 @@ QuantScheme scheme_for(const ModelShape& m) {
     s.layer.weight_group = 32;  // the test shape's K is small
   }
   return s;
+}
+
+TEST(Tensor, TransposedPutsEveryElementAtItsMirroredIndex) {
+  // Shapes below, at and across the 32-element block: partial blocks on both sides.
+  for (const auto [rows, cols] : {std::pair<std::size_t, std::size_t>{1, 1}, {1, 70}, {70, 1}, {32, 32}, {33, 65}, {97, 31}}) {
+    FloatTensor x({rows, cols});
+    for (std::size_t i = 0; i < x.size(); ++i) x(i) = static_cast<float>(i) + 0.5f;  // every value distinct
+    const FloatTensor y = transposed(x);
+    ASSERT_EQ(y.dim(0), cols);
+    ASSERT_EQ(y.dim(1), rows);
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = 0; j < cols; ++j) ASSERT_EQ(y.data()[j * rows + i], static_cast<float>(i * cols + j) + 0.5f);
+  }
 }
 
 TEST(SsmInputModes, OnGridFp32EqualsDequantForEveryCode) {

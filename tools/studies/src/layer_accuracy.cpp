@@ -12,14 +12,6 @@ namespace {
 using std::size_t;
 size_t sz(int v) { return static_cast<size_t>(v); }
 
-template <class T>
-Tensor<T> transpose(const Tensor<T>& x) {
-  Tensor<T> y({x.dim(1), x.dim(0)});
-  for (size_t i = 0; i < x.dim(0); ++i)
-    for (size_t j = 0; j < x.dim(1); ++j) y(j, i) = x(i, j);
-  return y;
-}
-
 FloatTensor normal_matrix(int r, int c, double stddev, Rng& rng) {
   FloatTensor w({sz(r), sz(c)});
   for (auto& v : w.vec()) v = static_cast<float>(stddev * rng.normal());
@@ -30,7 +22,7 @@ FloatTensor normal_matrix(int r, int c, double stddev, Rng& rng) {
 // ---- synthetic weights and inputs ----------------------------------------------
 
 FloatTensor synthetic_layer_input(const ModelShape& m, int len, std::uint64_t seed) {
-  return transpose(synthetic_activations(m.d_model, len, seed));
+  return transposed(synthetic_activations(m.d_model, len, seed));
 }
 
 LayerWeights SyntheticWeights::layer(const ModelShape& m, int index) const {
