@@ -3,19 +3,20 @@
 // sc_time_stamp(), which is not a plain C++ model's and does not compile here.
 #include <verilated.h>
 
-#include "Vdqf4.h"
-#include "Vdqf8.h"
+#include "Vdqfl4.h"
+#include "Vdqfl8.h"
 #include "Vlkf_g1h4d4_24x64_par.h"
 #include "Vlkf_g1h4d4_24x64_seq.h"
 #include "Vlkf_g8h4d4_16x64_par.h"
 #include "Vlkf_g8h4d4_16x64_seq.h"
-#include "Vqf_away.h"
-#include "Vqf_even.h"
-#include "Vqf_se8.h"
+#include "Vqfl_away.h"
+#include "Vqfl_even.h"
+#include "Vqfl_se8.h"
 #include "mambahw/model/rtl_blocks.hpp"
 
 #include <array>
 #include <stdexcept>
+#include <type_traits>
 #include <variant>
 
 #include "mambahw/golden/fp32.hpp"
@@ -87,6 +88,48 @@ Cycles stream(V& m, std::size_t n, Drive drive, Sample sample, const char* block
   m.valid_i = 0;
   low(m);
   return cycles;
+}
+
+// The co-simulation harnesses (rtl/harness/*_lanes.sv): Lanes instances of a
+// block behind one input register stage. A tile streams through them in
+// beats of Lanes elements; the harness's register adds one cycle, which is
+// not the block's.
+constexpr Cycles kHarnessStages = 1;
+// The lanes of a harness: its 32-bit-per-lane input port's width.
+template <class Port>
+constexpr std::size_t lanes_of(const Port&) {
+  return sizeof(Port) / 4;
+}
+// One instance's cycles for n elements from the harness's count for the
+// beats: the elements plus the latency and bubbles the harness measured.
+Cycles instance_cycles(Cycles harness, std::size_t beats, std::size_t n) {
+  return static_cast<Cycles>(n) + harness - static_cast<Cycles>(beats) - kHarnessStages;
+}
+std::size_t beats_of(std::size_t n, std::size_t lanes) { return (n + lanes - 1) / lanes; }
+// Lane l's field of `bits` bits (8 or 16) in a harness port: a plain
+// integer (CData ... QData) up to 64 bits, a VlWide of 32-bit words beyond.
+template <class Port>
+std::uint32_t get_lane(const Port& port, std::size_t lane, unsigned bits) {
+  const std::uint64_t mask = (1ull << bits) - 1;
+  if constexpr (std::is_integral_v<Port>) {
+    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(port) >> (bits * lane)) & mask);
+  } else {
+    const std::size_t per_word = 32 / bits;
+    return static_cast<std::uint32_t>((port[lane / per_word] >> (bits * (lane % per_word))) & mask);
+  }
+}
+template <class Port>
+void set_lane(Port& port, std::size_t lane, unsigned bits, std::uint32_t v) {
+  const std::uint64_t mask = (1ull << bits) - 1;
+  if constexpr (std::is_integral_v<Port>) {
+    const unsigned sh = bits * static_cast<unsigned>(lane);
+    port = static_cast<Port>((static_cast<std::uint64_t>(port) & ~(mask << sh)) | ((v & mask) << sh));
+  } else {
+    const std::size_t per_word = 32 / bits;
+    const unsigned sh = bits * static_cast<unsigned>(lane % per_word);
+    EData& w = port[lane / per_word];
+    w = static_cast<EData>((w & ~(mask << sh)) | ((v & mask) << sh));
+  }
 }
 
 // One Verilated model of a block, one of the variants V..., with its own
@@ -176,14 +219,14 @@ std::optional<std::string> lookup_variant(const ScaleTableShape& s, LookupImpl i
 
 // ---- conv-output quantizer ----------------------------------------------------------
 
-struct ConvOutQuantizerRtl::Dut : Models<Vqf_away, Vqf_even, Vqf_se8> {
+struct ConvOutQuantizerRtl::Dut : Models<Vqfl_away, Vqfl_even, Vqfl_se8> {
   using Models::Models;
 };
 
 ConvOutQuantizerRtl::ConvOutQuantizerRtl(const std::string& variant) {
-  if (variant == "sc_q_away") dut_ = std::make_unique<Dut>(std::in_place_type<Vqf_away>);
-  else if (variant == "sc_q_even") dut_ = std::make_unique<Dut>(std::in_place_type<Vqf_even>);
-  else if (variant == "sc_q_se8") dut_ = std::make_unique<Dut>(std::in_place_type<Vqf_se8>);
+  if (variant == "sc_q_away") dut_ = std::make_unique<Dut>(std::in_place_type<Vqfl_away>);
+  else if (variant == "sc_q_even") dut_ = std::make_unique<Dut>(std::in_place_type<Vqfl_even>);
+  else if (variant == "sc_q_se8") dut_ = std::make_unique<Dut>(std::in_place_type<Vqfl_se8>);
   else throw std::invalid_argument("unknown quantizer RTL variant " + variant);
 }
 ConvOutQuantizerRtl::~ConvOutQuantizerRtl() = default;
@@ -191,31 +234,38 @@ ConvOutQuantizerRtl::~ConvOutQuantizerRtl() = default;
 Cycles ConvOutQuantizerRtl::run(std::span<const float> x, std::span<const float> inv_scale, float se_inv_scale1,
                                 float se_inv_scale12, std::span<std::uint8_t> code, std::span<std::uint16_t> se) {
   return dut_->apply([&](auto& m) {
+    const std::size_t lanes = lanes_of(m.x_i), n = x.size(), beats = beats_of(n, lanes);
     m.se_scale1_i = bits_of(se_inv_scale1);
     m.se_scale12_i = bits_of(se_inv_scale12);
-    return stream(
-        m, x.size(),
-        [&](std::size_t i) {
-          m.x_i = bits_of(x[i]);
-          m.scale_i = bits_of(inv_scale[i]);
+    const Cycles c = stream(
+        m, beats,
+        [&](std::size_t b) {
+          for (std::size_t l = 0; l < lanes; ++l) {
+            const std::size_t i = b * lanes + l;  // lanes past the tile's end carry zeros, read by nobody
+            set_lane(m.x_i, l, 32, i < n ? bits_of(x[i]) : 0u);
+            set_lane(m.scale_i, l, 32, i < n ? bits_of(inv_scale[i]) : 0u);
+          }
         },
-        [&](std::size_t k) {
-          code[k] = static_cast<std::uint8_t>(m.code_o);
-          se[k] = static_cast<std::uint16_t>(m.se_o);
+        [&](std::size_t b) {
+          for (std::size_t l = 0, i = b * lanes; l < lanes && i < n; ++l, ++i) {
+            code[i] = static_cast<std::uint8_t>(get_lane(m.code_o, l, 8));
+            se[i] = static_cast<std::uint16_t>(get_lane(m.se_o, l, 16));
+          }
         },
         "conv_out_quantizer");
+    return instance_cycles(c, beats, n);
   });
 }
 
 // ---- SSM dequant stage -------------------------------------------------------------
 
-struct SsmDequantRtl::Dut : Models<Vdqf4, Vdqf8> {
+struct SsmDequantRtl::Dut : Models<Vdqfl4, Vdqfl8> {
   using Models::Models;
 };
 
 SsmDequantRtl::SsmDequantRtl(const std::string& variant) {
-  if (variant == "sc_dq4") dut_ = std::make_unique<Dut>(std::in_place_type<Vdqf4>);
-  else if (variant == "sc_dq8") dut_ = std::make_unique<Dut>(std::in_place_type<Vdqf8>);
+  if (variant == "sc_dq4") dut_ = std::make_unique<Dut>(std::in_place_type<Vdqfl4>);
+  else if (variant == "sc_dq8") dut_ = std::make_unique<Dut>(std::in_place_type<Vdqfl8>);
   else throw std::invalid_argument("unknown dequant RTL variant " + variant);
 }
 SsmDequantRtl::~SsmDequantRtl() = default;
@@ -223,16 +273,24 @@ SsmDequantRtl::~SsmDequantRtl() = default;
 Cycles SsmDequantRtl::run(bool dual, std::span<const std::uint16_t> code, std::span<const float> scale, float scale1,
                           float scale12, std::span<float> value) {
   return dut_->apply([&](auto& m) {
+    const std::size_t lanes = lanes_of(m.scale_i), n = code.size(), beats = beats_of(n, lanes);
     m.mode_i = dual;
     m.scale1_i = bits_of(scale1);
     m.scale12_i = bits_of(scale12);
-    return stream(
-        m, code.size(),
-        [&](std::size_t i) {
-          set(m.code_i, code[i]);
-          m.scale_i = dual ? 0u : bits_of(scale[i]);
+    const Cycles c = stream(
+        m, beats,
+        [&](std::size_t b) {
+          for (std::size_t l = 0; l < lanes; ++l) {
+            const std::size_t i = b * lanes + l;
+            set_lane(m.code_i, l, 16, i < n ? code[i] : 0u);
+            set_lane(m.scale_i, l, 32, i < n && !dual ? bits_of(scale[i]) : 0u);
+          }
         },
-        [&](std::size_t k) { value[k] = float_of(m.value_o); }, "ssm_dequant");
+        [&](std::size_t b) {
+          for (std::size_t l = 0, i = b * lanes; l < lanes && i < n; ++l, ++i) value[i] = float_of(get_lane(m.value_o, l, 32));
+        },
+        "ssm_dequant");
+    return instance_cycles(c, beats, n);
   });
 }
 

@@ -3,12 +3,17 @@
 // a plain C++ Verilated model (rtl/CMakeLists.txt, mambahw_rtl_fast) with its
 // own VerilatedContext, driven from inside the calling unit's thread: the
 // driver assigns the clock and input ports and evaluates the model once per
-// half-cycle, one element per cycle with the valid/ready handshake, and
-// returns the cycles the RTL took. Cycle for cycle this is the handshake a
-// clocked testbench sees (inputs change while the clock is low, the DUT
-// samples them at the rising edge, outputs are read in the next low phase),
-// so the counts are exact. It takes no SystemC time: the unit folds the
-// cycles into its own timing (RtlTile).
+// half-cycle with the valid/ready handshake, and returns the cycles the RTL
+// took. Cycle for cycle this is the handshake a clocked testbench sees
+// (inputs change while the clock is low, the DUT samples them at the rising
+// edge, outputs are read in the next low phase), so the counts are exact. It
+// takes no SystemC time: the unit folds the cycles into its own timing
+// (RtlTile). The quantizer and the dequant stage run as 4 unchanged
+// instances behind a co-simulation harness's input registers
+// (rtl/harness/*_lanes.sv: 4 elements a cycle, every datapath evaluated once
+// a cycle instead of on both half-cycles); run() returns one instance's
+// cycles for the tile, its elements plus the latency and bubbles the harness
+// measured, the harness's own register excluded (RtlHarness.* checks n + 2).
 #pragma once
 
 #include <cstdint>
@@ -35,7 +40,7 @@ class ConvOutQuantizerRtl {
   explicit ConvOutQuantizerRtl(const std::string& variant);  // std::invalid_argument for an unknown variant
   ~ConvOutQuantizerRtl();
   // x[i] * inv_scale[i] -> INT8 code[i]; x[i] against the dual-scale registers -> se[i].
-  // Returns the clock cycles from the first input to the last output.
+  // Returns one instance's clock cycles from the first input to the last output.
   Cycles run(std::span<const float> x, std::span<const float> inv_scale, float se_inv_scale1,
              float se_inv_scale12, std::span<std::uint8_t> code, std::span<std::uint16_t> se);
 
