@@ -12,6 +12,7 @@
 #include "mambahw/golden/dequant.hpp"
 #include "mambahw/golden/dual_scale.hpp"
 #include "mambahw/golden/exp_unit.hpp"
+#include "mambahw/golden/reference_exp.hpp"
 #include "mambahw/golden/reference_gemm.hpp"
 #include "mambahw/golden/calibration.hpp"
 #include "mambahw/golden/threads.hpp"
@@ -237,15 +238,21 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
     tr.dt_proj_out = reference_matmul(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
     parallel_for(sz(D), [&](size_t di) {
       const int d = static_cast<int>(di);
-      std::vector<double> h(sz(N), 0.0), A(sz(N));
+      std::vector<double> h(sz(N), 0.0), A(sz(N)), dls(L), dA(L * sz(N));
       for (int n = 0; n < N; ++n) A[sz(n)] = -std::exp(static_cast<double>(w.a_log(sz(d), sz(n))));  // per (d, n), not per token
+      // The channel's exp(Δ·A) for every (token, state) first, in lanes.
       for (size_t t = 0; t < L; ++t) {
-        const double dl = softplus_d(static_cast<double>(tr.dt_proj_out(t, sz(d))) + w.dt_bias[sz(d)], true);
+        dls[t] = softplus_d(static_cast<double>(tr.dt_proj_out(t, sz(d))) + w.dt_bias[sz(d)], true);
+        for (int n = 0; n < N; ++n) dA[t * sz(N) + sz(n)] = dls[t] * A[sz(n)];
+      }
+      reference_exp_batch(dA.data(), dA.data(), dA.size());
+      for (size_t t = 0; t < L; ++t) {
+        const double dl = dls[t];
         const double x = tr.ssm_input(sz(d), t);
         double out = static_cast<double>(w.d_skip[sz(d)]) * x;
         for (int n = 0; n < N; ++n) {
           const double B = tr.x_proj_out(t, sz(m.dt_rank + n)), C = tr.x_proj_out(t, sz(m.dt_rank + N + n));
-          h[sz(n)] = std::exp(dl * A[sz(n)]) * h[sz(n)] + dl * B * x;
+          h[sz(n)] = dA[t * sz(N) + sz(n)] * h[sz(n)] + dl * B * x;
           out += h[sz(n)] * C;
         }
         y(sz(d), t) = static_cast<float>(out * silu_d(z(sz(d), t)));
@@ -266,11 +273,13 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
       const double A = -std::exp(static_cast<double>(w.a_log(sz(h), 0)));
       {
         const int ch = h * P + p;
-        std::vector<double> st(sz(N), 0.0);
+        std::vector<double> st(sz(N), 0.0), dAs(L);
+        for (size_t t = 0; t < L; ++t) dAs[t] = dts[sz(h) * L + t] * A;
+        reference_exp_batch(dAs.data(), dAs.data(), L);  // one per (channel, token): the states share it
         for (size_t t = 0; t < L; ++t) {
           const double dt = dts[sz(h) * L + t];
           const double x = tr.conv_y(sz(ch), t);
-          const double dA = std::exp(dt * A);  // one per (channel, token): the states share it
+          const double dA = dAs[t];
           double acc = static_cast<double>(w.d_skip[sz(h)]) * x;
           for (int n = 0; n < N; ++n) {
             const double B = tr.conv_y(sz(D + g * N + n), t), C = tr.conv_y(sz(D + G * N + g * N + n), t);
