@@ -5,6 +5,7 @@
 #include <atomic>
 #include <map>
 #include <cmath>
+#include <cstring>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -236,26 +237,50 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
   if (!m.is_mamba2()) {
     tr.x_proj_out = reference_matmul(transposed(tr.ssm_input), w.x_proj);
     tr.dt_proj_out = reference_matmul(columns(tr.x_proj_out, 0, m.dt_rank), w.dt_proj);
-    parallel_for(sz(D), [&](size_t di) {
-      const int d = static_cast<int>(di);
-      std::vector<double> h(sz(N), 0.0), A(sz(N)), dls(L), dA(L * sz(N));
-      for (int n = 0; n < N; ++n) A[sz(n)] = -std::exp(static_cast<double>(w.a_log(sz(d), sz(n))));  // per (d, n), not per token
-      // The channel's exp(Δ·A) for every (token, state) first, in lanes.
-      for (size_t t = 0; t < L; ++t) {
-        dls[t] = softplus_d(static_cast<double>(tr.dt_proj_out(t, sz(d))) + w.dt_bias[sz(d)], true);
-        for (int n = 0; n < N; ++n) dA[t * sz(N) + sz(n)] = dls[t] * A[sz(n)];
-      }
-      reference_exp_batch(dA.data(), dA.data(), dA.size());
-      for (size_t t = 0; t < L; ++t) {
-        const double dl = dls[t];
-        const double x = tr.ssm_input(sz(d), t);
-        double out = static_cast<double>(w.d_skip[sz(d)]) * x;
-        for (int n = 0; n < N; ++n) {
-          const double B = tr.x_proj_out(t, sz(m.dt_rank + n)), C = tr.x_proj_out(t, sz(m.dt_rank + N + n));
-          h[sz(n)] = dA[t * sz(N) + sz(n)] * h[sz(n)] + dl * B * x;
-          out += h[sz(n)] * C;
+    // Eight channels at a time, one per lane of a double vector: each lane
+    // runs one channel's scalar recurrence in its order (no sum crosses a
+    // lane), so the bits are the channel-by-channel loop's; the lanes hide the
+    // latency of the sequential sum over the states. Lanes past D repeat the
+    // group's first channel and are not stored. Tokens by chunks of 256 keep
+    // the chunk's exp(Δ·A) in L2.
+    constexpr int kLanes = 8;
+    constexpr size_t kChunk = 256;
+    typedef double Lanes __attribute__((vector_size(8 * kLanes)));
+    const size_t groups = (sz(D) + kLanes - 1) / kLanes;
+    parallel_for(groups, [&](size_t gi) {
+      const int d0 = static_cast<int>(gi) * kLanes, nd = std::min(kLanes, D - d0);
+      auto chan = [&](int l) { return sz(d0 + std::min(l, nd - 1)); };
+      std::vector<double> A(sz(N) * kLanes), dls(kChunk * kLanes), dA(kChunk * sz(N) * kLanes);
+      for (int n = 0; n < N; ++n)  // per (d, n), not per token
+        for (int l = 0; l < kLanes; ++l)
+          A[sz(n) * kLanes + sz(l)] = -std::exp(static_cast<double>(w.a_log(chan(l), sz(n))));
+      Lanes skip;
+      for (int l = 0; l < kLanes; ++l) skip[l] = static_cast<double>(w.d_skip[chan(l)]);
+      std::vector<Lanes> h(sz(N), Lanes{});
+      for (size_t t0 = 0; t0 < L; t0 += kChunk) {
+        const size_t tl = std::min(kChunk, L - t0);
+        // The chunk's exp(Δ·A) for every (token, state, channel) first, in lanes.
+        for (size_t t = 0; t < tl; ++t)
+          for (int l = 0; l < kLanes; ++l) {
+            const double dl = softplus_d(static_cast<double>(tr.dt_proj_out(t0 + t, chan(l))) + w.dt_bias[chan(l)], true);
+            dls[t * kLanes + sz(l)] = dl;
+            for (int n = 0; n < N; ++n) dA[(t * sz(N) + sz(n)) * kLanes + sz(l)] = dl * A[sz(n) * kLanes + sz(l)];
+          }
+        reference_exp_batch(dA.data(), dA.data(), tl * sz(N) * kLanes);
+        for (size_t t = 0; t < tl; ++t) {
+          Lanes dl, x, da;
+          std::memcpy(&dl, &dls[t * kLanes], sizeof dl);
+          for (int l = 0; l < kLanes; ++l) x[l] = tr.ssm_input(chan(l), t0 + t);
+          Lanes out = skip * x;
+          for (int n = 0; n < N; ++n) {
+            const double B = tr.x_proj_out(t0 + t, sz(m.dt_rank + n)), C = tr.x_proj_out(t0 + t, sz(m.dt_rank + N + n));
+            std::memcpy(&da, &dA[(t * sz(N) + sz(n)) * kLanes], sizeof da);
+            h[sz(n)] = da * h[sz(n)] + dl * B * x;  // (exp(Δ·A) * h) + ((Δ * B) * x), as the scalar loop
+            out = out + h[sz(n)] * C;
+          }
+          for (int l = 0; l < nd; ++l)
+            y(sz(d0 + l), t0 + t) = static_cast<float>(out[l] * silu_d(z(sz(d0 + l), t0 + t)));
         }
-        y(sz(d), t) = static_cast<float>(out * silu_d(z(sz(d), t)));
       }
     });
   } else {
