@@ -106,7 +106,7 @@ Cycles instance_cycles(Cycles harness, std::size_t beats, std::size_t n) {
   return static_cast<Cycles>(n) + harness - static_cast<Cycles>(beats) - kHarnessStages;
 }
 std::size_t beats_of(std::size_t n, std::size_t lanes) { return (n + lanes - 1) / lanes; }
-// Lane l's field of `bits` bits (8 or 16) in a harness port: a plain
+// Lane l's field of `bits` bits (8, 16 or 32) in a harness port: a plain
 // integer (CData ... QData) up to 64 bits, a VlWide of 32-bit words beyond.
 template <class Port>
 std::uint32_t get_lane(const Port& port, std::size_t lane, unsigned bits) {

@@ -12,7 +12,7 @@
 //           se_o[16l +: 16] = the block's {flag, code}, zero-extended
 // se_scale1_i / se_scale12_i are registered every cycle (quasi-static).
 module conv_out_quantizer_lanes #(
-  parameter int Lanes     = 16,
+  parameter int Lanes     = 4,
   parameter int Rounding  = mambahw_pkg::RoundHalfAway,
   parameter bit Ftz       = 1'b0,
   parameter bit Wrap      = 1'b0,

@@ -5,7 +5,7 @@
 //   lane l: code_i[16l +: InBits], scale_i[32l +: 32] -> value_o[32l +: 32]
 // mode_i, scale1_i and scale12_i are registered every cycle (quasi-static).
 module ssm_dequant_lanes #(
-  parameter int Lanes    = 16,
+  parameter int Lanes    = 4,
   parameter bit Ftz      = 1'b0,
   parameter int CodeBits = 4,
   parameter int InBits   = (CodeBits + 1 > 8) ? CodeBits + 1 : 8
