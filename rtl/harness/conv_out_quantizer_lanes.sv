@@ -32,23 +32,17 @@ module conv_out_quantizer_lanes #(
   output logic [Lanes*8-1:0]  code_o,
   output logic [Lanes*16-1:0] se_o
 );
-  logic                in_valid_q, core_ready;
+  logic                in_valid, core_ready;
   logic [Lanes*32-1:0] x_q, scale_q;
   logic [31:0]         se_scale1_q, se_scale12_q;
 
-  assign ready_o = !in_valid_q || core_ready;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) in_valid_q <= 1'b0;
-    else if (ready_o) in_valid_q <= valid_i;
-  end
-  always_ff @(posedge clk_i) begin
-    if (ready_o && valid_i) begin
-      x_q     <= x_i;
-      scale_q <= scale_i;
-    end
-    se_scale1_q  <= se_scale1_i;
-    se_scale12_q <= se_scale12_i;
-  end
+  harness_input_stage #(.Width(Lanes * 64), .ConfigWidth(64)) u_input (
+    .clk_i, .rst_ni,
+    .valid_i, .ready_o,
+    .data_i({x_i, scale_i}), .config_i({se_scale1_i, se_scale12_i}),
+    .valid_o(in_valid), .ready_i(core_ready),
+    .data_o({x_q, scale_q}), .config_o({se_scale1_q, se_scale12_q})
+  );
 
   logic [Lanes-1:0] lane_ready, lane_valid;
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
@@ -57,7 +51,7 @@ module conv_out_quantizer_lanes #(
       .Rounding(Rounding), .Ftz(Ftz), .Wrap(Wrap), .CodeBits(CodeBits), .Symmetric(Symmetric)
     ) u_quantizer (
       .clk_i, .rst_ni,
-      .valid_i(in_valid_q), .ready_o(lane_ready[l]),
+      .valid_i(in_valid), .ready_o(lane_ready[l]),
       .x_i(x_q[32*l +: 32]), .scale_i(scale_q[32*l +: 32]),
       .se_scale1_i(se_scale1_q), .se_scale12_i(se_scale12_q),
       .valid_o(lane_valid[l]), .ready_i,

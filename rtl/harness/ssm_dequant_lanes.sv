@@ -23,31 +23,24 @@ module ssm_dequant_lanes #(
   input  logic                ready_i,
   output logic [Lanes*32-1:0] value_o
 );
-  logic                in_valid_q, core_ready, mode_q;
+  logic                in_valid, core_ready, mode_q;
   logic [Lanes*16-1:0] code_q;
   logic [Lanes*32-1:0] scale_q;
   logic [31:0]         scale1_q, scale12_q;
 
-  assign ready_o = !in_valid_q || core_ready;
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) in_valid_q <= 1'b0;
-    else if (ready_o) in_valid_q <= valid_i;
-  end
-  always_ff @(posedge clk_i) begin
-    if (ready_o && valid_i) begin
-      code_q  <= code_i;
-      scale_q <= scale_i;
-    end
-    mode_q    <= mode_i;
-    scale1_q  <= scale1_i;
-    scale12_q <= scale12_i;
-  end
+  harness_input_stage #(.Width(Lanes * 48), .ConfigWidth(65)) u_input (
+    .clk_i, .rst_ni,
+    .valid_i, .ready_o,
+    .data_i({code_i, scale_i}), .config_i({mode_i, scale1_i, scale12_i}),
+    .valid_o(in_valid), .ready_i(core_ready),
+    .data_o({code_q, scale_q}), .config_o({mode_q, scale1_q, scale12_q})
+  );
 
   logic [Lanes-1:0] lane_ready, lane_valid;
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
     ssm_dequant #(.Ftz(Ftz), .CodeBits(CodeBits), .InBits(InBits)) u_dequant (
       .clk_i, .rst_ni,
-      .valid_i(in_valid_q), .ready_o(lane_ready[l]),
+      .valid_i(in_valid), .ready_o(lane_ready[l]),
       .mode_i(mode_q), .code_i(code_q[16*l +: InBits]), .scale_i(scale_q[32*l +: 32]),
       .scale1_i(scale1_q), .scale12_i(scale12_q),
       .valid_o(lane_valid[l]), .ready_i,
