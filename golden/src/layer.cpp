@@ -241,7 +241,7 @@ LayerTrace reference_layer(const ModelShape& m, const LayerWeights& w, const Flo
     // runs one channel's scalar recurrence in its order (no sum crosses a
     // lane), so the bits are the channel-by-channel loop's; the lanes hide the
     // latency of the sequential sum over the states. Lanes past D repeat the
-    // group's first channel and are not stored. Tokens by chunks of 256 keep
+    // group's last channel and are not stored. Tokens by chunks of 256 keep
     // the chunk's exp(Δ·A) in L2.
     constexpr int kLanes = 8;
     constexpr size_t kChunk = 256;
